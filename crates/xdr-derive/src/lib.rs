@@ -118,14 +118,9 @@ fn encode_field(access: TokenStream2, ty: &Type, a: &FieldAttrs) -> syn::Result<
         .unwrap_or(quote!(u32::MAX as usize));
     if a.opaque {
         return Ok(match shape.as_str() {
-            "[array]" => quote!(::oxvirt_xdr::opaque::encode_fixed(#access, out)?;),
             "Vec" => quote!(::oxvirt_xdr::opaque::encode(#access, #max, out)?;),
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    ty,
-                    "#[xdr(opaque)] needs Vec<u8> or [u8; N]",
-                ))
-            }
+            // `[u8; N]` or an alias of it
+            _ => quote!(::oxvirt_xdr::opaque::encode_fixed(#access, out)?;),
         });
     }
     if a.max.is_none() && a.item_max.is_none() {
@@ -164,14 +159,8 @@ fn decode_field(ty: &Type, a: &FieldAttrs) -> syn::Result<TokenStream2> {
         .unwrap_or(quote!(u32::MAX as usize));
     if a.opaque {
         return Ok(match shape.as_str() {
-            "[array]" => quote!(::oxvirt_xdr::opaque::decode_fixed(r)?),
             "Vec" => quote!(::oxvirt_xdr::opaque::decode(r, #max)?),
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    ty,
-                    "#[xdr(opaque)] needs Vec<u8> or [u8; N]",
-                ))
-            }
+            _ => quote!(::oxvirt_xdr::opaque::decode_fixed(r)?),
         });
     }
     if a.max.is_none() && a.item_max.is_none() {
@@ -331,7 +320,7 @@ fn expand_decode(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 let ty = &f.ty;
                 if a.max.is_none() && a.item_max.is_none() && !a.opaque {
                     sizes.push(quote!(<#ty as ::oxvirt_xdr::Decode>::MIN_SIZE));
-                } else if a.opaque && matches!(f.ty, Type::Array(_)) {
+                } else if a.opaque && type_shape(&f.ty).0 != "Vec" {
                     sizes.push(quote!(::std::mem::size_of::<#ty>()));
                 } else {
                     sizes.push(quote!(4));
