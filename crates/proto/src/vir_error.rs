@@ -85,15 +85,6 @@ impl VirError {
         Self::new(code::INTERNAL_ERROR, domain::RPC, detail)
     }
 
-    /// 29 "operation forbidden: read only access prevents virXxx".
-    pub fn read_only(api: &str) -> Self {
-        Self::new(
-            code::OPERATION_DENIED,
-            domain::DOMAIN,
-            format!("read only access prevents {api}"),
-        )
-    }
-
     /// 8 "invalid argument: unsupported flags (0x..) in function virXxx".
     pub fn unsupported_flags(flags: u32, func: &str, domain: i32) -> Self {
         Self::new(
@@ -131,7 +122,13 @@ impl VirError {
 
 /// libvirt's message for `code` with a detail, and the format string behind it.
 fn prefixed(code: i32, detail: &str) -> (String, String) {
-    (detail.to_string(), "%s".to_string())
+    match crate::errors::ErrorCode::from_i32(code) {
+        Some(c) => {
+            let t = crate::errors::format_error(c, Some(detail));
+            (t.message, t.str1.to_owned())
+        }
+        None => (detail.to_owned(), "%s".to_owned()),
+    }
 }
 
 /// Implemented by every crate's error type: the single mapping to libvirt's code and domain.

@@ -1,0 +1,1149 @@
+//! The table of every procedure of libvirt 9.0's REMOTE (443), QEMU (7), LXC (1) and ADMIN
+//! (19) programs: number, name, access-control permissions, priority, stream use, and the
+//! libvirt API function behind it; plus the read-only policy libvirt applies to each call.
+//!
+//! The data tables live in `procedures/table.rs` (oxvirt's own data, written from libvirt's
+//! documented procedure annotations). Use the number constants as
+//! `remote_proc::NODE_GET_INFO`, and look procedures up with [`procedure`],
+//! [`remote_procedure`] or [`by_name`].
+//!
+//! # Read-only connections
+//!
+//! libvirt refuses every API that changes anything when the connection is read-only (opened
+//! with `VIR_CONNECT_RO`, or on a `-ro` socket) with 29/OPERATION_DENIED, "operation
+//! forbidden: read only access prevents virXxx". oxvirt derives that decision from the ACL
+//! annotations ([`allowed_on_read_only`]): a call is allowed iff every permission that applies
+//! to it is a read-class permission (`getattr`, `read`, `search_*`; ACL `none` has none at
+//! all). Conditional permissions (`domain:read_secure:VIR_DOMAIN_XML_SECURE`,
+//! `domain:write::source:VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT`, ...) apply only when the
+//! call's flags (or the named argument) satisfy the condition. Where libvirt 9.0's real
+//! behaviour differs from that rule, [`READ_ONLY_OVERRIDES`] says so. The RPC server asks
+//! [`read_only_denial`] / [`read_only_denied`] once per CALL.
+
+use crate::errors::{format_message, ErrorCode, ErrorDomain};
+
+mod table;
+
+pub use table::{
+    admin_proc, lxc_proc, qemu_proc, remote_proc, ADMIN_PROCEDURES, LXC_PROCEDURES,
+    QEMU_PROCEDURES, REMOTE_PROCEDURES,
+};
+
+/// The RPC programs whose procedures are in this table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Program {
+    /// The main API (`0x20008086`).
+    Remote,
+    /// QEMU-specific calls (`0x20008087`).
+    Qemu,
+    /// LXC-specific calls (`0x00068000`).
+    Lxc,
+    /// Daemon administration (`0x06900690`), on admin sockets only.
+    Admin,
+}
+
+impl Program {
+    /// All four programs.
+    pub const ALL: [Program; 4] = [Program::Remote, Program::Qemu, Program::Lxc, Program::Admin];
+
+    /// The program number in the message header.
+    pub const fn number(self) -> u32 {
+        match self {
+            Program::Remote => 0x2000_8086,
+            Program::Qemu => 0x2000_8087,
+            Program::Lxc => 0x0006_8000,
+            Program::Admin => 0x0690_0690,
+        }
+    }
+
+    /// The program for a header's program number (`None` for keepalive and anything else).
+    pub fn from_number(number: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.number() == number)
+    }
+
+    /// `"REMOTE"`, `"QEMU"`, `"LXC"` or `"ADMIN"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Program::Remote => "REMOTE",
+            Program::Qemu => "QEMU",
+            Program::Lxc => "LXC",
+            Program::Admin => "ADMIN",
+        }
+    }
+
+    /// Every procedure of the program, sorted by number.
+    pub fn procedures(self) -> &'static [ProcedureInfo] {
+        match self {
+            Program::Remote => REMOTE_PROCEDURES,
+            Program::Qemu => QEMU_PROCEDURES,
+            Program::Lxc => LXC_PROCEDURES,
+            Program::Admin => ADMIN_PROCEDURES,
+        }
+    }
+}
+
+/// `@priority`: libvirtd runs high-priority calls on a separate worker pool so that they
+/// still get answered while every normal worker is blocked (they must never block).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Priority {
+    High,
+    Low,
+}
+
+/// Whether a procedure sets up a data stream after its reply (messages of type STREAM with
+/// the call's procedure and serial).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamDirection {
+    /// No stream.
+    None,
+    /// `@readstream`: the server sends the data (e.g. STORAGE_VOL_DOWNLOAD, DOMAIN_SCREENSHOT).
+    Read,
+    /// `@writestream`: the client sends the data (e.g. STORAGE_VOL_UPLOAD, tunnelled
+    /// migration's PREPARE_TUNNEL*).
+    Write,
+    /// `@readstream` in libvirt's annotation, but data flows both ways in practice: consoles
+    /// and guest channels (DOMAIN_OPEN_CONSOLE, DOMAIN_OPEN_CHANNEL). libvirtd marks such a
+    /// stream as one it transmits on and, like every stream, accepts the client's data on it.
+    Duplex,
+}
+
+impl StreamDirection {
+    /// Whether the procedure has a stream at all.
+    pub const fn has_stream(self) -> bool {
+        !matches!(self, StreamDirection::None)
+    }
+
+    /// Whether the server sends stream data.
+    pub const fn server_sends(self) -> bool {
+        matches!(self, StreamDirection::Read | StreamDirection::Duplex)
+    }
+
+    /// Whether the client sends stream data.
+    pub const fn client_sends(self) -> bool {
+        matches!(self, StreamDirection::Write | StreamDirection::Duplex)
+    }
+}
+
+/// One `@acl` (or `@aclfilter`) entry: the permission `perm` on an object of type `object`
+/// (`connect`, `domain`, `network`, `storage_pool`, ...), possibly only under a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permission {
+    /// Object type, e.g. `"domain"`.
+    pub object: &'static str,
+    /// Permission name, e.g. `"read"`, `"write"`, `"search_domains"`.
+    pub perm: &'static str,
+    /// The permission is needed only when the call's flags match, as in libvirt's ACL
+    /// annotations: `"A|B"` means all of the named bits are set, `"!A|B"` means none of
+    /// them is set. The names resolve with [`acl_constant`].
+    pub flag_condition: Option<&'static str>,
+    /// The permission is needed only when the named call argument equals the value
+    /// (`(param, value)`; a value starting with `!` means "differs from"). The value names
+    /// a constant resolved with [`acl_constant`] (or is a decimal number).
+    pub param_condition: Option<(&'static str, &'static str)>,
+}
+
+impl Permission {
+    /// Whether the permission is needed only under a condition.
+    pub const fn is_conditional(&self) -> bool {
+        self.flag_condition.is_some() || self.param_condition.is_some()
+    }
+
+    /// Whether the permission only reads: `getattr`, `read` or `search_*`. Everything else
+    /// (`write`, `save`, `start`, `read_secure`, `open_device`, `migrate`, ...) is refused on a
+    /// read-only connection.
+    pub fn is_read_class(&self) -> bool {
+        matches!(self.perm, "getattr" | "read") || self.perm.starts_with("search_")
+    }
+
+    /// Whether the permission is needed for a call whose conditioned argument has the value
+    /// `arg`: the call's flags for a flag condition, the named argument for a parameter
+    /// condition. Unconditional permissions always apply. An unknown value (`None`) or a
+    /// condition naming an unknown constant counts as applying (the cautious answer).
+    pub fn applies(&self, arg: Option<u32>) -> bool {
+        if let Some(cond) = self.flag_condition {
+            let Some(flags) = arg else { return true };
+            let (negate, names) = match cond.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, cond),
+            };
+            let mask = names.split('|').try_fold(0u32, |mask, name| {
+                acl_constant(name.trim()).map(|v| mask | v)
+            });
+            let Some(mask) = mask else { return true };
+            let holds = if negate {
+                flags & mask == 0
+            } else {
+                flags & mask == mask
+            };
+            if !holds {
+                return false;
+            }
+        }
+        if let Some((_, value)) = self.param_condition {
+            let Some(actual) = arg else { return true };
+            let (negate, name) = match value.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, value),
+            };
+            let Some(wanted) = acl_constant(name).or_else(|| name.parse().ok()) else {
+                return true;
+            };
+            if (actual == wanted) == negate {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A constructor for the generated table: an unconditional permission.
+pub(crate) const fn perm(object: &'static str, perm: &'static str) -> Permission {
+    Permission {
+        object,
+        perm,
+        flag_condition: None,
+        param_condition: None,
+    }
+}
+
+/// A constructor for the generated table: a permission needed only when the flags match.
+pub(crate) const fn perm_if(
+    object: &'static str,
+    perm: &'static str,
+    flags: &'static str,
+) -> Permission {
+    Permission {
+        object,
+        perm,
+        flag_condition: Some(flags),
+        param_condition: None,
+    }
+}
+
+/// A constructor for the generated table: a permission needed only when an argument matches.
+pub(crate) const fn perm_param(
+    object: &'static str,
+    perm: &'static str,
+    param: &'static str,
+    value: &'static str,
+) -> Permission {
+    Permission {
+        object,
+        perm,
+        flag_condition: None,
+        param_condition: Some((param, value)),
+    }
+}
+
+/// Everything known about one procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProcedureInfo {
+    /// The program it belongs to.
+    pub program: Program,
+    /// The procedure number in the message header.
+    pub number: i32,
+    /// The name without the program prefix, e.g. `"DOMAIN_GET_XML_DESC"`.
+    pub name: &'static str,
+    /// The permissions the caller needs (`@acl`). Empty for `@acl: none` (AUTH_*, events,
+    /// CONNECT_CLOSE, ...) and for the ADMIN program, which has no ACL annotations.
+    pub acl: &'static [Permission],
+    /// For list/search calls, the permission each returned object must grant (`@aclfilter`).
+    pub acl_filter: Option<Permission>,
+    /// `@priority`.
+    pub priority: Priority,
+    /// Stream use (`@readstream` / `@writestream`).
+    pub stream: StreamDirection,
+    /// The annotation's number: the 0-based position of the `virStreamPtr` argument in the
+    /// libvirt API function (e.g. 2 in `virDomainOpenConsole(dom, dev_name, st, flags)`).
+    pub stream_arg: Option<u8>,
+    /// The libvirt API function the daemon runs for this call, the name libvirt puts in its
+    /// messages ("read only access prevents virDomainDestroy", "this function is not
+    /// supported by the connection driver: virDomainGetJobStats"). `None` for AUTH_* and
+    /// events. Some are libvirt-internal functions (e.g. `virDomainMigratePrepare3`,
+    /// `virConnectSupportsFeature`). ADMIN names are `virAdm*`.
+    pub api_name: Option<&'static str>,
+    /// A server-to-client event (sent as type MESSAGE, never called by a client).
+    pub event: bool,
+}
+
+/// Which call argument a read-only decision depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadOnlyArg {
+    /// The decision is fixed for the procedure.
+    None,
+    /// The call's `flags` argument.
+    Flags,
+    /// The named argument (only `source` of DOMAIN_INTERFACE_ADDRESSES in libvirt 9.0).
+    Param(&'static str),
+}
+
+impl ProcedureInfo {
+    /// The fully qualified constant name, e.g. `"REMOTE_PROC_DOMAIN_DESTROY"`.
+    pub fn constant_name(&self) -> String {
+        format!("{}_PROC_{}", self.program.name(), self.name)
+    }
+
+    /// Whether libvirt would run this call on a read-only connection. See
+    /// [`allowed_on_read_only`].
+    pub fn allowed_on_read_only(&self, arg: Option<u32>) -> bool {
+        if let Some(allowed) = read_only_override(self) {
+            return allowed;
+        }
+        self.acl
+            .iter()
+            .all(|p| p.is_read_class() || !p.applies(arg))
+    }
+
+    /// Which argument the caller must pass to [`allowed_on_read_only`] for an exact answer:
+    /// `Flags` for the few calls refused only with certain flags (DOMAIN_GET_XML_DESC with
+    /// SECURE or MIGRATABLE, the snapshot/checkpoint/managed-save XML getters with SECURE,
+    /// DOMAIN_GET_VCPUS_FLAGS with VCPU_GUEST), `Param("source")` for
+    /// DOMAIN_INTERFACE_ADDRESSES (refused with source = AGENT), `None` otherwise.
+    pub fn read_only_arg(&self) -> ReadOnlyArg {
+        if read_only_override(self).is_some()
+            || self
+                .acl
+                .iter()
+                .any(|p| !p.is_read_class() && !p.is_conditional())
+        {
+            return ReadOnlyArg::None;
+        }
+        let deciding = self
+            .acl
+            .iter()
+            .find(|p| !p.is_read_class() && p.is_conditional());
+        match deciding {
+            Some(Permission {
+                param_condition: Some((param, _)),
+                ..
+            }) => ReadOnlyArg::Param(param),
+            Some(_) => ReadOnlyArg::Flags,
+            None => ReadOnlyArg::None,
+        }
+    }
+
+    /// The error domain libvirt reports this call's API-level errors (such as the read-only
+    /// refusal) in: that of the libvirt source file defining the API function. QEMU and LXC
+    /// calls use `None`, the admin API `Admin`, snapshot and checkpoint calls their own
+    /// domains, network/storage/node-device/interface/secret/nwfilter calls theirs, and
+    /// everything else (domains, host, connection) `Domain`.
+    pub fn api_error_domain(&self) -> ErrorDomain {
+        match self.program {
+            Program::Qemu | Program::Lxc => return ErrorDomain::None,
+            Program::Admin => return ErrorDomain::Admin,
+            Program::Remote => {}
+        }
+        let api = self.api_name.unwrap_or("");
+        if api.contains("Snapshot") {
+            ErrorDomain::DomainSnapshot
+        } else if api.contains("Checkpoint") {
+            ErrorDomain::DomainCheckpoint
+        } else if api.starts_with("virDomain") {
+            ErrorDomain::Domain
+        } else if api.contains("Network") {
+            ErrorDomain::Network
+        } else if api.contains("StoragePool") || api.contains("StorageVol") {
+            ErrorDomain::Storage
+        } else if api.contains("NodeDevice")
+            || api == "virNodeListDevices"
+            || api == "virNodeNumOfDevices"
+        {
+            ErrorDomain::Nodedev
+        } else if api.contains("Interface") {
+            ErrorDomain::Interface
+        } else if api.contains("Secret") {
+            ErrorDomain::Secret
+        } else if api.contains("NWFilter") {
+            ErrorDomain::Nwfilter
+        } else if api == "virConnectOpen" || api == "virConnectClose" {
+            ErrorDomain::None
+        } else {
+            ErrorDomain::Domain
+        }
+    }
+
+    /// libvirt's refusal of this call on a read-only connection, or `None` if it is allowed.
+    /// `arg` is the argument named by [`ProcedureInfo::read_only_arg`] (normally the flags),
+    /// if known. The ADMIN program has no read-only mode and is never refused.
+    pub fn read_only_denial(&self, arg: Option<u32>) -> Option<ReadOnlyDenial> {
+        if self.program == Program::Admin || self.allowed_on_read_only(arg) {
+            return None;
+        }
+        // libvirt checks the secure XML flags with its own message; every other refusal is
+        // its generic "read only access prevents ...".
+        let refused_by_flags_only = read_only_override(self).is_none()
+            && self
+                .acl
+                .iter()
+                .all(|p| p.is_read_class() || p.is_conditional());
+        let secure_flag = refused_by_flags_only
+            && self
+                .acl
+                .iter()
+                .any(|p| p.perm == "read_secure" && p.is_conditional() && p.applies(arg));
+        Some(ReadOnlyDenial {
+            api_name: self.api_name.unwrap_or(self.name),
+            domain: self.api_error_domain(),
+            secure_flag,
+        })
+    }
+}
+
+/// Why a call is refused on a read-only connection, in libvirt's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReadOnlyDenial {
+    /// The libvirt API function named in the message.
+    pub api_name: &'static str,
+    /// The error domain libvirt reports the refusal in (the API's own, e.g. 20 for
+    /// `virDomainDestroy`, 19 for `virNetworkDestroy`).
+    pub domain: ErrorDomain,
+    /// The XML getters refused because of their SECURE / MIGRATABLE flag use a message of
+    /// their own ("virDomainGetXMLDesc with secure flag").
+    pub secure_flag: bool,
+}
+
+impl ReadOnlyDenial {
+    /// The error code: always 29, OPERATION_DENIED.
+    pub const CODE: ErrorCode = ErrorCode::OperationDenied;
+
+    /// The detail (`str2`), e.g. `"read only access prevents virDomainDestroy"`.
+    pub fn detail(&self) -> String {
+        if self.secure_flag {
+            format!("{} with secure flag", self.api_name)
+        } else {
+            format!("read only access prevents {}", self.api_name)
+        }
+    }
+
+    /// The full message, e.g.
+    /// `"operation forbidden: read only access prevents virDomainDestroy"`.
+    pub fn message(&self) -> String {
+        format_message(Self::CODE, Some(&self.detail()))
+    }
+}
+
+/// Procedures where libvirt 9.0's read-only behaviour differs from the ACL-derived rule:
+/// `(program, procedure, allowed on a read-only connection)`.
+///
+/// Found by comparing, for all 470 procedures, the rule with the read-only checks
+/// (`virCheckReadOnlyGoto` and the explicit `VIR_CONNECT_RO` tests) in the libvirt API
+/// function the daemon calls (src/libvirt-*.c of libvirt 9.0). All other procedures agree,
+/// including the flag- and argument-conditional ones (DOMAIN_GET_XML_DESC,
+/// DOMAIN_SNAPSHOT_GET_XML_DESC, DOMAIN_MANAGED_SAVE_GET_XML_DESC,
+/// DOMAIN_CHECKPOINT_GET_XML_DESC, DOMAIN_GET_VCPUS_FLAGS, DOMAIN_INTERFACE_ADDRESSES).
+pub const READ_ONLY_OVERRIDES: &[(Program, i32, bool)] = &[
+    // @acl domain:read, but virDomainSetSchedulerParameters() is refused read-only (it
+    // changes the scheduler settings; its *Flags twin 219 is domain:write anyway).
+    (
+        Program::Remote,
+        remote_proc::DOMAIN_SET_SCHEDULER_PARAMETERS,
+        false,
+    ),
+    // @acl connect:read, but virNodeGetSEVInfo() is refused read-only.
+    (Program::Remote, remote_proc::NODE_GET_SEV_INFO, false),
+    // @acl domain:read, but virDomainGetLaunchSecurityInfo() is refused read-only.
+    (
+        Program::Remote,
+        remote_proc::DOMAIN_GET_LAUNCH_SECURITY_INFO,
+        false,
+    ),
+    // @acl node_device:read, but virNodeDeviceGetAutostart() is refused read-only.
+    (
+        Program::Remote,
+        remote_proc::NODE_DEVICE_GET_AUTOSTART,
+        false,
+    ),
+    // @acl domain:migrate, but virDomainMigrateGetCompressionCache() has no read-only check.
+    (
+        Program::Remote,
+        remote_proc::DOMAIN_MIGRATE_GET_COMPRESSION_CACHE,
+        true,
+    ),
+    // @acl domain:migrate, but virDomainMigrateGetMaxDowntime() has no read-only check.
+    (
+        Program::Remote,
+        remote_proc::DOMAIN_MIGRATE_GET_MAX_DOWNTIME,
+        true,
+    ),
+    // @acl connect:write, but the daemon handles it itself (only the ACL check, no read-only
+    // check): virtproxyd forwards the client's identity over read-only connections too.
+    (Program::Remote, remote_proc::CONNECT_SET_IDENTITY, true),
+];
+
+fn read_only_override(info: &ProcedureInfo) -> Option<bool> {
+    READ_ONLY_OVERRIDES
+        .iter()
+        .find(|(program, number, _)| *program == info.program && *number == info.number)
+        .map(|&(_, _, allowed)| allowed)
+}
+
+/// Numeric values of the libvirt constants named in ACL conditions (libvirt 9.0 public
+/// headers). Flag conditions are bit masks; `VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT` is
+/// compared with the `source` argument.
+pub const ACL_CONSTANTS: &[(&str, u32)] = &[
+    ("VIR_DOMAIN_AFFECT_LIVE", 1 << 0),
+    ("VIR_DOMAIN_AFFECT_CONFIG", 1 << 1),
+    ("VIR_DOMAIN_XML_SECURE", 1 << 0),
+    ("VIR_DOMAIN_XML_MIGRATABLE", 1 << 3),
+    ("VIR_DOMAIN_REBOOT_GUEST_AGENT", 1 << 1),
+    ("VIR_DOMAIN_SHUTDOWN_GUEST_AGENT", 1 << 1),
+    ("VIR_DOMAIN_VCPU_GUEST", 1 << 3),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE", 1 << 6),
+    ("VIR_DOMAIN_SNAPSHOT_XML_SECURE", 1 << 0),
+    ("VIR_DOMAIN_SAVE_IMAGE_XML_SECURE", 1 << 0),
+    ("VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE", 1 << 1),
+    ("VIR_DOMAIN_CHECKPOINT_XML_SECURE", 1 << 0),
+    ("VIR_NETWORK_UPDATE_AFFECT_LIVE", 1 << 0),
+    ("VIR_NETWORK_UPDATE_AFFECT_CONFIG", 1 << 1),
+    ("VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT", 1),
+];
+
+/// The value of a constant named in an ACL condition.
+pub fn acl_constant(name: &str) -> Option<u32> {
+    ACL_CONSTANTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, v)| v)
+}
+
+fn find(table: &'static [ProcedureInfo], number: i32) -> Option<&'static ProcedureInfo> {
+    // The tables are dense from 1, so the index is number - 1; fall back to a binary search.
+    let direct = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| table.get(i))
+        .filter(|info| info.number == number);
+    direct.or_else(|| {
+        table
+            .binary_search_by_key(&number, |info| info.number)
+            .ok()
+            .and_then(|i| table.get(i))
+    })
+}
+
+/// A procedure of `program` by number.
+pub fn procedure(program: Program, number: i32) -> Option<&'static ProcedureInfo> {
+    find(program.procedures(), number)
+}
+
+/// A REMOTE procedure by number.
+pub fn remote_procedure(number: i32) -> Option<&'static ProcedureInfo> {
+    find(REMOTE_PROCEDURES, number)
+}
+
+/// A procedure of `program` by name, with or without the `<PROGRAM>_PROC_` prefix
+/// (`"DOMAIN_DESTROY"` or `"REMOTE_PROC_DOMAIN_DESTROY"`).
+pub fn by_name(program: Program, name: &str) -> Option<&'static ProcedureInfo> {
+    let short = name
+        .strip_prefix(program.name())
+        .and_then(|rest| rest.strip_prefix("_PROC_"))
+        .unwrap_or(name);
+    program.procedures().iter().find(|info| info.name == short)
+}
+
+/// Whether libvirt runs the call on a read-only connection. `flags` is the value of the
+/// argument named by [`ProcedureInfo::read_only_arg`] — the call's flags, except for
+/// DOMAIN_INTERFACE_ADDRESSES where it is `source`. When it is `None` (not decoded), a
+/// conditional refusal is assumed to apply, so e.g. DOMAIN_GET_XML_DESC is refused: decode
+/// the argument for the procedures whose `read_only_arg()` is not `ReadOnlyArg::None`.
+pub fn allowed_on_read_only(info: &ProcedureInfo, flags: Option<u32>) -> bool {
+    info.allowed_on_read_only(flags)
+}
+
+/// The read-only refusal for a CALL with header `program` number and `procedure`, or `None`
+/// if it may run (also for unknown programs/procedures, which are refused elsewhere, and for
+/// the ADMIN program). See [`allowed_on_read_only`] for `flags`.
+pub fn read_only_denial(
+    program: u32,
+    procedure: i32,
+    flags: Option<u32>,
+) -> Option<ReadOnlyDenial> {
+    let program = Program::from_number(program)?;
+    find(program.procedures(), procedure)?.read_only_denial(flags)
+}
+
+/// The libvirt API name to put in "operation forbidden: read only access prevents virXxx"
+/// if the CALL must be refused on a read-only connection, else `None`. Build the whole error
+/// with [`read_only_denial`] to also get the right error domain and the secure-flag wording.
+pub fn read_only_denied(program: u32, procedure: i32, flags: Option<u32>) -> Option<&'static str> {
+    read_only_denial(program, procedure, flags).map(|d| d.api_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    const REMOTE: u32 = 0x2000_8086;
+    const QEMU: u32 = 0x2000_8087;
+    const LXC: u32 = 0x0006_8000;
+    const ADMIN: u32 = 0x0690_0690;
+
+    fn remote(name: &str) -> &'static ProcedureInfo {
+        match by_name(Program::Remote, name) {
+            Some(info) => info,
+            None => panic!("no REMOTE procedure {name}"),
+        }
+    }
+
+    #[test]
+    fn table_sizes() {
+        assert_eq!(REMOTE_PROCEDURES.len(), 443);
+        assert_eq!(QEMU_PROCEDURES.len(), 7);
+        assert_eq!(LXC_PROCEDURES.len(), 1);
+        assert_eq!(ADMIN_PROCEDURES.len(), 19);
+    }
+
+    #[test]
+    fn numbering_is_dense_sorted_and_unique() {
+        for program in Program::ALL {
+            let table = program.procedures();
+            let mut numbers = HashSet::new();
+            let mut names = HashSet::new();
+            for (i, info) in table.iter().enumerate() {
+                assert_eq!(info.program, program);
+                assert_eq!(info.number as usize, i + 1, "{}", info.name);
+                assert!(numbers.insert(info.number), "duplicate {}", info.number);
+                assert!(names.insert(info.name), "duplicate {}", info.name);
+                assert_eq!(procedure(program, info.number), Some(info));
+                assert_eq!(by_name(program, info.name), Some(info));
+                assert_eq!(by_name(program, &info.constant_name()), Some(info));
+            }
+            assert_eq!(procedure(program, 0), None);
+            assert_eq!(procedure(program, -1), None);
+            assert_eq!(procedure(program, table.len() as i32 + 1), None);
+        }
+        assert_eq!(
+            remote_procedure(443).map(|p| p.name),
+            Some("DOMAIN_FD_ASSOCIATE")
+        );
+        assert_eq!(remote_procedure(444), None);
+        assert_eq!(by_name(Program::Remote, "NO_SUCH_CALL"), None);
+    }
+
+    #[test]
+    fn constants() {
+        assert_eq!(remote_proc::CONNECT_OPEN, 1);
+        assert_eq!(remote_proc::NODE_GET_INFO, 6);
+        assert_eq!(remote_proc::DOMAIN_LOOKUP_BY_NAME, 23);
+        assert_eq!(remote_proc::AUTH_LIST, 66);
+        assert_eq!(remote_proc::DOMAIN_OPEN_CONSOLE, 201);
+        assert_eq!(remote_proc::CONNECT_LIST_ALL_DOMAINS, 273);
+        assert_eq!(remote_proc::DOMAIN_FD_ASSOCIATE, 443);
+        assert_eq!(qemu_proc::DOMAIN_MONITOR_COMMAND, 1);
+        assert_eq!(qemu_proc::DOMAIN_MONITOR_COMMAND_WITH_FILES, 7);
+        assert_eq!(lxc_proc::DOMAIN_OPEN_NAMESPACE, 1);
+        assert_eq!(admin_proc::CONNECT_SET_DAEMON_TIMEOUT, 19);
+    }
+
+    #[test]
+    fn programs() {
+        for program in Program::ALL {
+            assert_eq!(Program::from_number(program.number()), Some(program));
+        }
+        assert_eq!(Program::from_number(REMOTE), Some(Program::Remote));
+        assert_eq!(Program::from_number(QEMU), Some(Program::Qemu));
+        assert_eq!(Program::from_number(LXC), Some(Program::Lxc));
+        assert_eq!(Program::from_number(ADMIN), Some(Program::Admin));
+        assert_eq!(Program::from_number(0x6b65_6570), None);
+    }
+
+    #[test]
+    fn acl_data_is_well_formed() {
+        for program in Program::ALL {
+            for info in program.procedures() {
+                if let Some(first) = info.acl.first() {
+                    // libvirt checks one object type per call.
+                    assert!(
+                        info.acl.iter().all(|p| p.object == first.object),
+                        "{}",
+                        info.name
+                    );
+                }
+                for p in info.acl.iter().chain(info.acl_filter.iter()) {
+                    assert!(!p.object.is_empty() && !p.perm.is_empty(), "{}", info.name);
+                    assert!(!(p.flag_condition.is_some() && p.param_condition.is_some()));
+                    if let Some(cond) = p.flag_condition {
+                        for name in cond.trim_start_matches('!').split('|') {
+                            assert!(acl_constant(name).is_some(), "{}: {name}", info.name);
+                        }
+                    }
+                    if let Some((_, value)) = p.param_condition {
+                        assert!(acl_constant(value.trim_start_matches('!')).is_some());
+                    }
+                }
+                if let Some(filter) = info.acl_filter {
+                    assert!(!filter.is_conditional());
+                }
+                // Only the REMOTE program's events and auth calls have no API.
+                if info.api_name.is_none() {
+                    assert!(
+                        info.event || info.name.starts_with("AUTH_"),
+                        "{}",
+                        info.name
+                    );
+                }
+                if info.event {
+                    assert!(info.acl.is_empty(), "{}", info.name);
+                    assert_eq!(info.api_name, None);
+                }
+                assert_eq!(info.stream.has_stream(), info.stream_arg.is_some());
+            }
+        }
+        assert!(ADMIN_PROCEDURES.iter().all(|p| p.acl.is_empty()));
+        let events = REMOTE_PROCEDURES.iter().filter(|p| p.event).count();
+        assert_eq!(events, 51);
+        assert!(QEMU_PROCEDURES[5].event);
+    }
+
+    #[test]
+    fn spot_checks() {
+        let auth = remote("AUTH_LIST");
+        assert_eq!(auth.number, 66);
+        assert!(auth.acl.is_empty());
+        assert_eq!(auth.priority, Priority::High);
+        assert_eq!(auth.api_name, None);
+        assert!(!auth.event);
+
+        let console = remote("DOMAIN_OPEN_CONSOLE");
+        assert_eq!(console.number, 201);
+        assert_eq!(console.stream, StreamDirection::Duplex);
+        assert_eq!(console.stream_arg, Some(2));
+        assert!(console.stream.server_sends() && console.stream.client_sends());
+        assert_eq!(console.acl, &[perm("domain", "open_device")]);
+        assert_eq!(
+            remote("DOMAIN_OPEN_CHANNEL").stream,
+            StreamDirection::Duplex
+        );
+
+        let download = remote("STORAGE_VOL_DOWNLOAD");
+        assert_eq!(download.number, 209);
+        assert_eq!(download.stream, StreamDirection::Read);
+        assert_eq!(download.stream_arg, Some(1));
+        assert!(!download.stream.client_sends());
+
+        let upload = remote("STORAGE_VOL_UPLOAD");
+        assert_eq!(upload.number, 208);
+        assert_eq!(upload.stream, StreamDirection::Write);
+        assert!(!upload.stream.server_sends());
+
+        assert_eq!(remote("DOMAIN_SCREENSHOT").stream, StreamDirection::Read);
+        assert_eq!(
+            remote("DOMAIN_MIGRATE_PREPARE_TUNNEL3").stream,
+            StreamDirection::Write
+        );
+        assert_eq!(remote("DOMAIN_GET_INFO").stream, StreamDirection::None);
+        let streams = REMOTE_PROCEDURES
+            .iter()
+            .filter(|p| p.stream.has_stream())
+            .count();
+        assert_eq!(streams, 7);
+
+        let xml = remote("DOMAIN_GET_XML_DESC");
+        assert_eq!(xml.number, 14);
+        assert_eq!(xml.acl.len(), 3);
+        assert_eq!(
+            xml.acl[1],
+            perm_if("domain", "read_secure", "VIR_DOMAIN_XML_SECURE")
+        );
+
+        let list = remote("CONNECT_LIST_ALL_DOMAINS");
+        assert_eq!(list.acl, &[perm("connect", "search_domains")]);
+        assert_eq!(list.acl_filter, Some(perm("domain", "getattr")));
+        assert_eq!(list.priority, Priority::High);
+
+        let addrs = remote("DOMAIN_INTERFACE_ADDRESSES");
+        assert_eq!(
+            addrs.acl[1].param_condition,
+            Some(("source", "VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT"))
+        );
+
+        assert_eq!(remote("DOMAIN_DESTROY").priority, Priority::High);
+        assert_eq!(remote("CONNECT_GET_CAPABILITIES").priority, Priority::Low);
+        assert!(remote("DOMAIN_EVENT_LIFECYCLE").event);
+        assert!(!remote("CONNECT_DOMAIN_EVENT_REGISTER_ANY").event);
+        assert!(!remote("DOMAIN_GET_PERF_EVENTS").event);
+    }
+
+    #[test]
+    fn api_names() {
+        let cases = [
+            ("DOMAIN_DESTROY", "virDomainDestroy"),
+            ("NODE_GET_INFO", "virNodeGetInfo"),
+            ("CONNECT_LIST_ALL_DOMAINS", "virConnectListAllDomains"),
+            ("DOMAIN_GET_XML_DESC", "virDomainGetXMLDesc"),
+            ("DOMAIN_LOOKUP_BY_UUID", "virDomainLookupByUUID"),
+            ("DOMAIN_LOOKUP_BY_ID", "virDomainLookupByID"),
+            ("CONNECT_GET_URI", "virConnectGetURI"),
+            ("DOMAIN_GET_OS_TYPE", "virDomainGetOSType"),
+            ("NODE_GET_CPU_STATS", "virNodeGetCPUStats"),
+            (
+                "DOMAIN_PM_SUSPEND_FOR_DURATION",
+                "virDomainPMSuspendForDuration",
+            ),
+            ("DOMAIN_INJECT_NMI", "virDomainInjectNMI"),
+            ("DOMAIN_FSTRIM", "virDomainFSTrim"),
+            ("DOMAIN_GET_FSINFO", "virDomainGetFSInfo"),
+            ("DOMAIN_PIN_IOTHREAD", "virDomainPinIOThread"),
+            (
+                "NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN",
+                "virNodeDeviceLookupSCSIHostByWWN",
+            ),
+            ("NETWORK_GET_DHCP_LEASES", "virNetworkGetDHCPLeases"),
+            ("NWFILTER_LOOKUP_BY_NAME", "virNWFilterLookupByName"),
+            (
+                "CONNECT_LIST_ALL_NWFILTER_BINDINGS",
+                "virConnectListAllNWFilterBindings",
+            ),
+            (
+                "INTERFACE_LOOKUP_BY_MAC_STRING",
+                "virInterfaceLookupByMACString",
+            ),
+            (
+                "DOMAIN_MIGRATE_PREPARE3_PARAMS",
+                "virDomainMigratePrepare3Params",
+            ),
+            ("DOMAIN_OPEN_GRAPHICS_FD", "virDomainOpenGraphicsFD"),
+            ("NODE_GET_SEV_INFO", "virNodeGetSEVInfo"),
+            (
+                "DOMAIN_AUTHORIZED_SSH_KEYS_GET",
+                "virDomainAuthorizedSSHKeysGet",
+            ),
+            ("DOMAIN_FD_ASSOCIATE", "virDomainFDAssociate"),
+            (
+                "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY",
+                "virConnectDomainEventRegisterAny",
+            ),
+            ("STORAGE_VOL_CREATE_XML_FROM", "virStorageVolCreateXMLFrom"),
+        ];
+        for (name, api) in cases {
+            assert_eq!(remote(name).api_name, Some(api), "{name}");
+        }
+        assert_eq!(remote("AUTH_SASL_INIT").api_name, None);
+        assert_eq!(remote("DOMAIN_EVENT_CALLBACK_LIFECYCLE").api_name, None);
+        let qemu = |n: i32| procedure(Program::Qemu, n).and_then(|p| p.api_name);
+        assert_eq!(qemu(1), Some("virDomainQemuMonitorCommand"));
+        assert_eq!(qemu(4), Some("virConnectDomainQemuMonitorEventRegister"));
+        assert_eq!(qemu(6), None);
+        assert_eq!(
+            procedure(Program::Lxc, 1).and_then(|p| p.api_name),
+            Some("virDomainLxcOpenNamespace")
+        );
+        let admin = |n: i32| procedure(Program::Admin, n).and_then(|p| p.api_name);
+        assert_eq!(admin(1), Some("virAdmConnectOpen"));
+        assert_eq!(admin(6), Some("virAdmServerGetThreadPoolParameters"));
+        assert_eq!(admin(18), Some("virAdmServerUpdateTlsFiles"));
+    }
+
+    fn ro_ok(name: &str, flags: Option<u32>) -> bool {
+        allowed_on_read_only(remote(name), flags)
+    }
+
+    #[test]
+    fn read_only_decisions() {
+        let allowed = [
+            "CONNECT_OPEN",
+            "CONNECT_CLOSE",
+            "AUTH_LIST",
+            "CONNECT_GET_TYPE",
+            "NODE_GET_INFO",
+            "CONNECT_GET_CAPABILITIES",
+            "CONNECT_LIST_ALL_DOMAINS",
+            "DOMAIN_LOOKUP_BY_NAME",
+            "DOMAIN_GET_INFO",
+            "DOMAIN_GET_STATE",
+            "CONNECT_BASELINE_CPU",
+            "CONNECT_COMPARE_CPU",
+            "NODE_GET_SECURITY_MODEL",
+            "NETWORK_GET_DHCP_LEASES",
+            "CONNECT_GET_ALL_DOMAIN_STATS",
+            "DOMAIN_GET_JOB_STATS",
+            "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY",
+            "DOMAIN_EVENT_LIFECYCLE",
+            "CONNECT_SET_IDENTITY",
+            "DOMAIN_MIGRATE_GET_MAX_DOWNTIME",
+            "CONNECT_SUPPORTS_FEATURE",
+        ];
+        for name in allowed {
+            assert!(ro_ok(name, Some(0)), "{name} should be allowed");
+            assert!(ro_ok(name, None), "{name} should be allowed");
+        }
+        let denied = [
+            "DOMAIN_DESTROY",
+            "DOMAIN_CREATE",
+            "DOMAIN_DEFINE_XML",
+            "DOMAIN_UNDEFINE_FLAGS",
+            "CONNECT_GET_DOMAIN_CAPABILITIES",
+            "DOMAIN_GET_HOSTNAME",
+            "DOMAIN_OPEN_CONSOLE",
+            "DOMAIN_SCREENSHOT",
+            "DOMAIN_BLOCK_PEEK",
+            "DOMAIN_MEMORY_PEEK",
+            "SECRET_GET_VALUE",
+            "STORAGE_VOL_DOWNLOAD",
+            "DOMAIN_SET_SCHEDULER_PARAMETERS",
+            "NODE_DEVICE_GET_AUTOSTART",
+            "DOMAIN_GET_LAUNCH_SECURITY_INFO",
+            "NETWORK_CREATE",
+        ];
+        for name in denied {
+            assert!(!ro_ok(name, Some(0)), "{name} should be denied");
+        }
+
+        // Flag-dependent ones.
+        assert!(ro_ok("DOMAIN_GET_XML_DESC", Some(0)));
+        assert!(ro_ok("DOMAIN_GET_XML_DESC", Some(2))); // INACTIVE
+        assert!(!ro_ok("DOMAIN_GET_XML_DESC", Some(1))); // SECURE
+        assert!(!ro_ok("DOMAIN_GET_XML_DESC", Some(8))); // MIGRATABLE
+        assert!(!ro_ok("DOMAIN_GET_XML_DESC", None));
+        assert!(ro_ok("DOMAIN_GET_VCPUS_FLAGS", Some(1)));
+        assert!(!ro_ok("DOMAIN_GET_VCPUS_FLAGS", Some(8)));
+        assert!(ro_ok("DOMAIN_SNAPSHOT_GET_XML_DESC", Some(0)));
+        assert!(!ro_ok("DOMAIN_SNAPSHOT_GET_XML_DESC", Some(1)));
+        assert!(!ro_ok("DOMAIN_CHECKPOINT_GET_XML_DESC", Some(1)));
+        assert!(!ro_ok("DOMAIN_MANAGED_SAVE_GET_XML_DESC", Some(1)));
+        // DOMAIN_INTERFACE_ADDRESSES depends on `source`: 0 LEASE, 1 AGENT, 2 ARP.
+        assert!(ro_ok("DOMAIN_INTERFACE_ADDRESSES", Some(0)));
+        assert!(!ro_ok("DOMAIN_INTERFACE_ADDRESSES", Some(1)));
+        assert!(ro_ok("DOMAIN_INTERFACE_ADDRESSES", Some(2)));
+        // Unconditional write perms decide regardless of flags.
+        assert!(!ro_ok("DOMAIN_ATTACH_DEVICE_FLAGS", Some(1)));
+        assert!(!ro_ok("DOMAIN_REBOOT", Some(0)));
+    }
+
+    #[test]
+    fn read_only_args() {
+        assert_eq!(
+            remote("DOMAIN_GET_XML_DESC").read_only_arg(),
+            ReadOnlyArg::Flags
+        );
+        assert_eq!(
+            remote("DOMAIN_GET_VCPUS_FLAGS").read_only_arg(),
+            ReadOnlyArg::Flags
+        );
+        assert_eq!(
+            remote("DOMAIN_INTERFACE_ADDRESSES").read_only_arg(),
+            ReadOnlyArg::Param("source")
+        );
+        assert_eq!(remote("DOMAIN_DESTROY").read_only_arg(), ReadOnlyArg::None);
+        assert_eq!(
+            remote("DOMAIN_ATTACH_DEVICE_FLAGS").read_only_arg(),
+            ReadOnlyArg::None
+        );
+        assert_eq!(remote("NODE_GET_INFO").read_only_arg(), ReadOnlyArg::None);
+        let dependent: Vec<&str> = REMOTE_PROCEDURES
+            .iter()
+            .filter(|p| p.read_only_arg() != ReadOnlyArg::None)
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(
+            dependent,
+            [
+                "DOMAIN_GET_XML_DESC",
+                "DOMAIN_SNAPSHOT_GET_XML_DESC",
+                "DOMAIN_GET_VCPUS_FLAGS",
+                "DOMAIN_INTERFACE_ADDRESSES",
+                "DOMAIN_MANAGED_SAVE_GET_XML_DESC",
+                "DOMAIN_CHECKPOINT_GET_XML_DESC",
+            ]
+        );
+        // Everything else gets the same answer whatever the flags.
+        for program in Program::ALL {
+            for info in program.procedures() {
+                if info.read_only_arg() == ReadOnlyArg::None {
+                    let base = info.allowed_on_read_only(None);
+                    for flags in [0, 1, 2, 3, 8, 64, u32::MAX] {
+                        assert_eq!(
+                            info.allowed_on_read_only(Some(flags)),
+                            base,
+                            "{}",
+                            info.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The procedures libvirt 9.0's API functions refuse on a read-only connection with
+    /// flags = 0 (an unconditional read-only check in the function the daemon calls).
+    const LIBVIRT_DENIED_REMOTE: [i32; 197] = [
+        8, 9, 10, 11, 12, 13, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 39, 40, 41, 42, 48, 49, 53,
+        54, 55, 58, 61, 62, 63, 75, 76, 77, 78, 79, 80, 81, 82, 83, 90, 93, 94, 103, 104, 108, 109,
+        118, 119, 120, 123, 124, 125, 131, 132, 133, 134, 135, 136, 142, 144, 145, 146, 148, 160,
+        161, 164, 165, 166, 174, 180, 181, 182, 184, 185, 192, 193, 196, 197, 199, 201, 204, 205,
+        207, 208, 209, 210, 211, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 225, 226, 231,
+        232, 233, 234, 235, 236, 237, 239, 240, 242, 245, 249, 250, 251, 252, 254, 256, 258, 259,
+        260, 261, 264, 266, 267, 277, 279, 288, 290, 291, 294, 295, 296, 300, 301, 302, 303, 304,
+        305, 306, 307, 308, 309, 310, 334, 335, 336, 337, 338, 342, 343, 345, 347, 349, 350, 352,
+        355, 356, 357, 358, 364, 366, 371, 372, 384, 386, 389, 390, 392, 393, 394, 395, 396, 399,
+        400, 402, 406, 408, 410, 411, 417, 418, 420, 421, 424, 425, 427, 428, 429, 430, 431, 432,
+        433, 434, 437, 439, 440, 441, 442, 443,
+    ];
+
+    #[test]
+    fn read_only_matches_libvirt_for_every_procedure() {
+        for info in REMOTE_PROCEDURES {
+            let libvirt_denies = LIBVIRT_DENIED_REMOTE.contains(&info.number);
+            assert_eq!(
+                !info.allowed_on_read_only(Some(0)),
+                libvirt_denies,
+                "{} ({})",
+                info.name,
+                info.number
+            );
+        }
+        // Every QEMU and LXC call is refused except the monitor event itself.
+        for info in QEMU_PROCEDURES.iter().chain(LXC_PROCEDURES) {
+            assert_eq!(
+                info.allowed_on_read_only(Some(0)),
+                info.event,
+                "{}",
+                info.name
+            );
+        }
+        for info in ADMIN_PROCEDURES {
+            assert_eq!(info.read_only_denial(Some(0)), None);
+        }
+    }
+
+    #[test]
+    fn denials() {
+        let d = read_only_denial(REMOTE, remote_proc::DOMAIN_DESTROY, None);
+        let Some(d) = d else {
+            panic!("DOMAIN_DESTROY allowed")
+        };
+        assert_eq!(d.api_name, "virDomainDestroy");
+        assert_eq!(d.domain, ErrorDomain::Domain);
+        assert_eq!(
+            d.message(),
+            "operation forbidden: read only access prevents virDomainDestroy"
+        );
+        assert_eq!(ReadOnlyDenial::CODE as i32, 29);
+
+        assert_eq!(
+            read_only_denied(REMOTE, remote_proc::DOMAIN_DESTROY, Some(0)),
+            Some("virDomainDestroy")
+        );
+        assert_eq!(
+            read_only_denied(REMOTE, remote_proc::NODE_GET_INFO, Some(0)),
+            None
+        );
+        assert_eq!(read_only_denied(REMOTE, 9999, Some(0)), None);
+        assert_eq!(read_only_denied(0x1234_5678, 12, Some(0)), None);
+        assert_eq!(
+            read_only_denied(ADMIN, admin_proc::CLIENT_CLOSE, Some(0)),
+            None
+        );
+
+        let secure = read_only_denial(REMOTE, remote_proc::DOMAIN_GET_XML_DESC, Some(1));
+        let Some(secure) = secure else {
+            panic!("secure XML allowed")
+        };
+        assert!(secure.secure_flag);
+        assert_eq!(secure.detail(), "virDomainGetXMLDesc with secure flag");
+        assert_eq!(
+            secure.message(),
+            "operation forbidden: virDomainGetXMLDesc with secure flag"
+        );
+        assert_eq!(
+            read_only_denial(REMOTE, remote_proc::DOMAIN_GET_XML_DESC, Some(0)),
+            None
+        );
+
+        let snap = read_only_denial(REMOTE, remote_proc::DOMAIN_SNAPSHOT_GET_XML_DESC, Some(1));
+        assert_eq!(snap.map(|d| d.domain), Some(ErrorDomain::DomainSnapshot));
+        assert_eq!(snap.map(|d| d.secure_flag), Some(true));
+        let cp = read_only_denial(REMOTE, remote_proc::DOMAIN_CHECKPOINT_GET_XML_DESC, Some(1));
+        assert_eq!(cp.map(|d| d.domain), Some(ErrorDomain::DomainCheckpoint));
+
+        let vcpus = read_only_denial(REMOTE, remote_proc::DOMAIN_GET_VCPUS_FLAGS, Some(8));
+        assert_eq!(
+            vcpus.map(|d| d.message()),
+            Some("operation forbidden: read only access prevents virDomainGetVcpusFlags".into())
+        );
+        assert_eq!(vcpus.map(|d| d.secure_flag), Some(false));
+
+        let secret = read_only_denial(REMOTE, remote_proc::SECRET_GET_VALUE, Some(0));
+        assert_eq!(secret.map(|d| d.secure_flag), Some(false));
+        assert_eq!(secret.map(|d| d.domain), Some(ErrorDomain::Secret));
+
+        let net = read_only_denial(REMOTE, remote_proc::NETWORK_DESTROY, Some(0));
+        assert_eq!(net.map(|d| d.domain), Some(ErrorDomain::Network));
+        let pool = read_only_denial(REMOTE, remote_proc::STORAGE_POOL_DESTROY, Some(0));
+        assert_eq!(pool.map(|d| d.domain), Some(ErrorDomain::Storage));
+        let find = read_only_denial(REMOTE, remote_proc::CONNECT_FIND_STORAGE_POOL_SOURCES, None);
+        assert_eq!(find.map(|d| d.domain), Some(ErrorDomain::Storage));
+        let dev = read_only_denial(REMOTE, remote_proc::NODE_DEVICE_DETACH_FLAGS, Some(0));
+        assert_eq!(dev.map(|d| d.domain), Some(ErrorDomain::Nodedev));
+        let iface = read_only_denial(REMOTE, remote_proc::INTERFACE_CHANGE_BEGIN, Some(0));
+        assert_eq!(iface.map(|d| d.domain), Some(ErrorDomain::Interface));
+        let filt = read_only_denial(REMOTE, remote_proc::NWFILTER_UNDEFINE, Some(0));
+        assert_eq!(filt.map(|d| d.domain), Some(ErrorDomain::Nwfilter));
+        let caps = read_only_denial(REMOTE, remote_proc::CONNECT_GET_DOMAIN_CAPABILITIES, None);
+        assert_eq!(caps.map(|d| d.domain), Some(ErrorDomain::Domain));
+        let host = read_only_denial(REMOTE, remote_proc::NODE_SUSPEND_FOR_DURATION, None);
+        assert_eq!(host.map(|d| d.domain), Some(ErrorDomain::Domain));
+
+        let mon = read_only_denial(QEMU, qemu_proc::DOMAIN_MONITOR_COMMAND, Some(0));
+        assert_eq!(
+            mon.map(|d| (d.domain, d.message())),
+            Some((
+                ErrorDomain::None,
+                "operation forbidden: read only access prevents virDomainQemuMonitorCommand"
+                    .to_string()
+            ))
+        );
+        let ns = read_only_denied(LXC, lxc_proc::DOMAIN_OPEN_NAMESPACE, Some(0));
+        assert_eq!(ns, Some("virDomainLxcOpenNamespace"));
+    }
+
+    #[test]
+    fn overrides_are_real_exceptions() {
+        // Each override must contradict the plain ACL rule, or it is not needed.
+        for &(program, number, allowed) in READ_ONLY_OVERRIDES {
+            let Some(info) = procedure(program, number) else {
+                panic!("override for unknown procedure {number}")
+            };
+            let by_acl = info
+                .acl
+                .iter()
+                .all(|p| p.is_read_class() || !p.applies(Some(0)));
+            assert_ne!(by_acl, allowed, "{}", info.name);
+            assert_eq!(info.allowed_on_read_only(Some(0)), allowed);
+        }
+    }
+
+    #[test]
+    fn permission_conditions() {
+        let save_current = perm_if(
+            "domain",
+            "save",
+            "!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE",
+        );
+        assert!(save_current.applies(Some(0)));
+        assert!(!save_current.applies(Some(1)));
+        assert!(!save_current.applies(Some(2)));
+        assert!(save_current.applies(Some(4)));
+        assert!(save_current.applies(None));
+        let save_config = perm_if("domain", "save", "VIR_DOMAIN_AFFECT_CONFIG");
+        assert!(save_config.applies(Some(3)));
+        assert!(!save_config.applies(Some(1)));
+        let agent = perm_param(
+            "domain",
+            "write",
+            "source",
+            "VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT",
+        );
+        assert!(agent.applies(Some(1)));
+        assert!(!agent.applies(Some(0)));
+        let not_agent = perm_param("domain", "write", "source", "!1");
+        assert!(!not_agent.applies(Some(1)));
+        assert!(not_agent.applies(Some(2)));
+        assert!(perm("domain", "read").applies(Some(0)));
+        assert!(perm("connect", "search_domains").is_read_class());
+        assert!(!perm("secret", "read_secure").is_read_class());
+        assert_eq!(acl_constant("VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE"), Some(64));
+        assert_eq!(acl_constant("VIR_NOPE"), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! The server side of libvirt's REMOTE program that is the same for every oxvirt driver daemon.
+//!
+//! [`RemoteService`] implements the connection envelope exactly as libvirt 9.0's clients expect
+//! it (AUTH_LIST, SUPPORTS_FEATURE before and after CONNECT_OPEN, CONNECT_OPEN/CLOSE, close
+//! callbacks, GET_URI, IS_SECURE/IS_ENCRYPTED, SET_IDENTITY), refuses changing calls on
+//! read-only connections, keeps domain event registrations ([`events::EventHub`]), serves the
+//! ADMIN program on admin sockets, and hands every other call to a [`Driver`].
+
+pub mod admin;
+pub mod events;
+mod service;
+
+pub use service::{CallCtx, Driver, RemoteService, Session};
+
+/// The libvirt version oxvirt's protocol and behaviour follow (9.0.0).
+pub const LIBVIRT_VERSION: u64 = 9_000_000;

@@ -1,0 +1,336 @@
+//! The connection envelope and the dispatch to a driver.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use oxvirt_proto::message::{ADMIN_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};
+use oxvirt_proto::procedures::{self, remote_proc as rp, Program, ReadOnlyArg};
+use oxvirt_proto::remote::{
+    feature, AuthListRet, ConnectOpenArgs, ConnectSetIdentityArgs, ConnectSupportsFeatureArgs,
+    ConnectSupportsFeatureRet, IntRet, StringRet, AUTH_NONE, CONNECT_RO,
+};
+use oxvirt_proto::{TypedParam, VirError};
+use oxvirt_rpc::server::{Call, Client, Reply, Service};
+use tracing::debug;
+
+use crate::admin::AdminServer;
+use crate::events::EventHub;
+
+/// What a driver daemon plugs into [`RemoteService`].
+pub trait Driver: Send + Sync + 'static {
+    /// Accept or refuse a CONNECT_OPEN name (`None` or empty: the daemon's default). Returns the
+    /// URI the connection is now open to (what CONNECT_GET_URI answers).
+    fn open(&self, name: Option<&str>, client: &Client) -> Result<String, VirError>;
+
+    /// The answer to SUPPORTS_FEATURE for features the envelope does not decide itself.
+    fn supports_feature(&self, _feature: i32) -> bool {
+        false
+    }
+
+    /// The event registrations of this driver's objects.
+    fn events(&self) -> &EventHub;
+
+    /// Handle a REMOTE or QEMU program call on an open connection. Unimplemented procedures
+    /// answer [`VirError::unknown_procedure`].
+    fn call(
+        self: Arc<Self>,
+        ctx: CallCtx,
+    ) -> impl Future<Output = Result<Vec<u8>, VirError>> + Send;
+}
+
+/// Everything a driver needs to handle one call.
+#[derive(Debug)]
+pub struct CallCtx {
+    pub client: Arc<Client>,
+    pub session: Arc<Session>,
+    pub call: Call,
+}
+
+impl CallCtx {
+    pub fn program(&self) -> u32 {
+        self.call.header.program
+    }
+
+    pub fn procedure(&self) -> i32 {
+        self.call.header.procedure
+    }
+
+    /// Decode the call's arguments (trailing bytes are ignored, as libvirtd does).
+    pub fn args<T: oxvirt_xdr::Decode>(&self) -> Result<T, VirError> {
+        decode_args(&self.call)
+    }
+}
+
+/// Decode a call's arguments (trailing bytes are ignored, as libvirtd does).
+pub fn decode_args<T: oxvirt_xdr::Decode>(call: &Call) -> Result<T, VirError> {
+    oxvirt_xdr::from_bytes(&call.body).map_err(|_| VirError::rpc("Unable to decode message payload"))
+}
+
+/// Refuse a changing call on a read-only connection, as libvirt's API layer does. For the few
+/// procedures where it depends on an argument (`flags`, or `source` of
+/// DOMAIN_INTERFACE_ADDRESSES), the argument is read from the end of the body: those
+/// procedures' args end with `..., [source,] flags`. A body too short to hold it is refused.
+fn check_read_only(call: &Call) -> Result<(), VirError> {
+    let h = &call.header;
+    let Some(info) = Program::from_number(h.program).and_then(|p| procedures::procedure(p, h.procedure)) else {
+        return Ok(());
+    };
+    let word_from_end = |n: usize| -> Option<u32> {
+        let b = &call.body;
+        let end = b.len().checked_sub(4 * n)?;
+        let w = b.get(end..end + 4)?;
+        Some(u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    };
+    let arg = match info.read_only_arg() {
+        ReadOnlyArg::None => None,
+        ReadOnlyArg::Flags => word_from_end(1),
+        ReadOnlyArg::Param(_) => word_from_end(2),
+    };
+    match procedures::read_only_denial(h.program, h.procedure, arg) {
+        Some(d) => Err(VirError::new(
+            oxvirt_proto::vir_error::code::OPERATION_DENIED,
+            d.domain as i32,
+            d.detail(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Encode a reply body.
+pub fn ret<T: oxvirt_xdr::Encode + ?Sized>(v: &T) -> Result<Vec<u8>, VirError> {
+    oxvirt_xdr::to_bytes(v).map_err(|e| VirError::internal(format!("cannot encode reply: {e}")))
+}
+
+/// Per-connection state of the REMOTE program.
+#[derive(Debug, Default)]
+pub struct Session {
+    state: Mutex<SessionState>,
+}
+
+#[derive(Debug, Default)]
+struct SessionState {
+    uri: Option<String>,
+    admin_open: bool,
+    identity: Option<Vec<TypedParam>>,
+}
+
+impl Session {
+    /// The URI the connection is open to, if CONNECT_OPEN succeeded.
+    pub fn uri(&self) -> Option<String> {
+        self.state.lock().ok().and_then(|s| s.uri.clone())
+    }
+
+    /// The identity a front daemon forwarded with CONNECT_SET_IDENTITY.
+    pub fn identity(&self) -> Option<Vec<TypedParam>> {
+        self.state.lock().ok().and_then(|s| s.identity.clone())
+    }
+}
+
+/// The REMOTE (and QEMU, ADMIN) program server around a driver.
+#[derive(Debug)]
+pub struct RemoteService<D> {
+    driver: Arc<D>,
+    admin: AdminServer,
+}
+
+impl<D: Driver> RemoteService<D> {
+    /// `server_name` is what the admin program calls this daemon's client server
+    /// (libvirt's daemons say "libvirtd", "virtqemud", ...).
+    pub fn new(driver: Arc<D>, server_name: &str) -> Arc<Self> {
+        Arc::new(RemoteService {
+            driver,
+            admin: AdminServer::new(server_name),
+        })
+    }
+
+    pub fn driver(&self) -> &Arc<D> {
+        &self.driver
+    }
+
+    fn not_open() -> VirError {
+        VirError::internal("hypervisor connection not open")
+    }
+
+    async fn remote_call(
+        self: Arc<Self>,
+        client: Arc<Client>,
+        session: Arc<Session>,
+        call: Call,
+    ) -> Result<(Vec<u8>, bool), VirError> {
+        let procedure = call.header.procedure;
+        let is_open = session.uri().is_some();
+
+        // The envelope: calls that work before CONNECT_OPEN.
+        match procedure {
+            rp::AUTH_LIST => {
+                return Ok((ret(&AuthListRet { types: vec![AUTH_NONE] })?, false));
+            }
+            rp::AUTH_POLKIT => return Ok((ret(&IntRet { value: 1 })?, false)),
+            rp::CONNECT_SUPPORTS_FEATURE => {
+                let a: ConnectSupportsFeatureArgs = decode_args(&call)?;
+                if a.feature == feature::PROGRAM_KEEPALIVE {
+                    client.enable_keepalive();
+                    return Ok((ret(&ConnectSupportsFeatureRet { supported: 1 })?, false));
+                }
+                if !is_open {
+                    return Err(Self::not_open());
+                }
+                let supported = match a.feature {
+                    feature::FD_PASSING
+                    | feature::TYPED_PARAM_STRING
+                    | feature::REMOTE_EVENT_CALLBACK
+                    | feature::REMOTE_CLOSE_CALLBACK => true,
+                    f => self.driver.supports_feature(f),
+                };
+                return Ok((
+                    ret(&ConnectSupportsFeatureRet {
+                        supported: i32::from(supported),
+                    })?,
+                    false,
+                ));
+            }
+            rp::CONNECT_OPEN => {
+                let a: ConnectOpenArgs = decode_args(&call)?;
+                if is_open {
+                    return Err(VirError::internal("connection already open"));
+                }
+                let uri = self.driver.open(a.name.as_deref(), &client)?;
+                if a.flags & CONNECT_RO != 0 {
+                    client.set_read_only();
+                }
+                debug!(client = client.id, %uri, read_only = client.is_read_only(), "connection open");
+                if let Ok(mut s) = session.state.lock() {
+                    s.uri = Some(uri);
+                }
+                return Ok((Vec::new(), false));
+            }
+            rp::CONNECT_CLOSE => return Ok((Vec::new(), true)),
+            _ => {}
+        }
+        if !is_open {
+            return Err(Self::not_open());
+        }
+        if procedures::remote_procedure(procedure).is_none() {
+            return Err(VirError::unknown_procedure(procedure));
+        }
+        if client.is_read_only() {
+            check_read_only(&call)?;
+        }
+        match procedure {
+            rp::CONNECT_REGISTER_CLOSE_CALLBACK | rp::CONNECT_UNREGISTER_CLOSE_CALLBACK => {
+                Ok((Vec::new(), false))
+            }
+            rp::CONNECT_GET_URI => Ok((
+                ret(&StringRet {
+                    value: session.uri().unwrap_or_default(),
+                })?,
+                false,
+            )),
+            // A UNIX socket is secure (isEncrypted is answered by the client library itself).
+            rp::CONNECT_IS_SECURE => Ok((ret(&IntRet { value: 1 })?, false)),
+            rp::CONNECT_SET_IDENTITY => {
+                let a: ConnectSetIdentityArgs = decode_args(&call)?;
+                if a.flags != 0 {
+                    return Err(VirError::unsupported_flags(
+                        a.flags,
+                        "virConnectSetIdentity",
+                        oxvirt_proto::vir_error::domain::RPC,
+                    ));
+                }
+                if let Ok(mut s) = session.state.lock() {
+                    s.identity = Some(a.params);
+                }
+                Ok((Vec::new(), false))
+            }
+            p if EventHub::handles(p) => {
+                let body = self.driver.events().call(&client, p, &call.body)?;
+                Ok((body, false))
+            }
+            _ => {
+                let ctx = CallCtx {
+                    client,
+                    session,
+                    call,
+                };
+                Ok((self.driver.clone().call(ctx).await?, false))
+            }
+        }
+    }
+
+    async fn qemu_call(
+        self: Arc<Self>,
+        client: Arc<Client>,
+        session: Arc<Session>,
+        call: Call,
+    ) -> Result<Vec<u8>, VirError> {
+        if session.uri().is_none() {
+            return Err(Self::not_open());
+        }
+        let procedure = call.header.procedure;
+        if procedures::procedure(Program::Qemu, procedure).is_none() {
+            return Err(VirError::unknown_procedure(procedure));
+        }
+        if client.is_read_only() {
+            check_read_only(&call)?;
+        }
+        let ctx = CallCtx {
+            client,
+            session,
+            call,
+        };
+        self.driver.clone().call(ctx).await
+    }
+}
+
+impl<D: Driver> Service for RemoteService<D> {
+    type Session = Session;
+
+    fn serves(&self, listener: &str, program: u32) -> bool {
+        if listener == "admin" {
+            program == ADMIN_PROGRAM
+        } else {
+            program == REMOTE_PROGRAM || program == QEMU_PROGRAM
+        }
+    }
+
+    fn connected(&self, client: &Arc<Client>) -> Session {
+        self.admin.client_connected(client);
+        Session::default()
+    }
+
+    async fn call(self: Arc<Self>, client: Arc<Client>, session: Arc<Session>, call: Call) -> Reply {
+        match call.header.program {
+            REMOTE_PROGRAM => match self.remote_call(client, session, call).await {
+                Ok((body, close_after)) => {
+                    let mut r = Reply::ok(body);
+                    r.close_after = close_after;
+                    r
+                }
+                Err(e) => Reply::err(e),
+            },
+            QEMU_PROGRAM => self.qemu_call(client, session, call).await.into(),
+            ADMIN_PROGRAM => {
+                let open = session.state.lock().map(|s| s.admin_open).unwrap_or(false);
+                match self.admin.call(&client, open, &call) {
+                    Ok((body, opened, close_after)) => {
+                        if opened {
+                            if let Ok(mut s) = session.state.lock() {
+                                s.admin_open = true;
+                            }
+                        }
+                        let mut r = Reply::ok(body);
+                        r.close_after = close_after;
+                        r
+                    }
+                    Err(e) => Reply::err(e),
+                }
+            }
+            p => Reply::err(VirError::rpc(format!("Cannot find program {p} version 1"))),
+        }
+    }
+
+    fn disconnected(&self, client: &Arc<Client>, _session: &Arc<Session>) {
+        self.driver.events().client_gone(client.id);
+        self.admin.client_gone(client.id);
+    }
+}
