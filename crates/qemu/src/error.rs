@@ -1,0 +1,77 @@
+//! The QEMU driver's errors, and their one mapping to libvirt's code and domain.
+
+use oxvirt_proto::vir_error::{code, domain};
+use oxvirt_proto::{ToVirError, VirError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QemuError {
+    /// A call's arguments could not be decoded.
+    #[error("Unable to decode message payload")]
+    Decode,
+    /// An error already in libvirt's terms (e.g. from the RPC layer).
+    #[error("{0}")]
+    Vir(VirError),
+    #[error("unsupported flags (0x{flags:x}) in function {func}")]
+    UnsupportedFlags { flags: u32, func: &'static str },
+    #[error("{0}")]
+    InvalidArg(String),
+    #[error("unexpected QEMU URI path '{0}', try qemu:///system")]
+    UnexpectedUriPath(String),
+    #[error("Cannot find suitable emulator for x86_64")]
+    NoEmulator,
+    #[error("no domain with matching name '{0}'")]
+    NoDomainName(String),
+    #[error("no domain with matching uuid '{0}'")]
+    NoDomainUuid(String),
+    #[error("no domain with matching id {0}")]
+    NoDomainId(i32),
+    #[error(transparent)]
+    Host(#[from] oxvirt_host::HostError),
+}
+
+impl From<oxvirt_xdr::Error> for QemuError {
+    fn from(_: oxvirt_xdr::Error) -> Self {
+        QemuError::Decode
+    }
+}
+
+impl ToVirError for QemuError {
+    fn to_vir_error(&self) -> VirError {
+        let detail = self.to_string();
+        match self {
+            QemuError::Decode => VirError::rpc(detail),
+            QemuError::Vir(e) => e.clone(),
+            QemuError::UnsupportedFlags { .. } => {
+                VirError::new(code::INVALID_ARG, domain::QEMU, detail)
+            }
+            QemuError::InvalidArg(_) => VirError::new(code::INVALID_ARG, domain::QEMU, detail),
+            QemuError::UnexpectedUriPath(_) | QemuError::NoEmulator => {
+                VirError::new(code::INTERNAL_ERROR, domain::QEMU, detail)
+            }
+            QemuError::NoDomainName(_) | QemuError::NoDomainUuid(_) | QemuError::NoDomainId(_) => {
+                VirError::new(code::NO_DOMAIN, domain::QEMU, detail)
+            }
+            QemuError::Host(h) => host_error(h),
+        }
+    }
+}
+
+/// libvirt's errors from the host queries: argument checks carry an exact message (with the
+/// reporting function and argument name in str1/str2), the rest libvirt's standard prefix.
+fn host_error(h: &oxvirt_host::HostError) -> VirError {
+    match h {
+        oxvirt_host::HostError::InvalidArg {
+            message, func, arg, ..
+        } => VirError {
+            code: h.code(),
+            domain: h.domain(),
+            message: message.clone(),
+            str1: Some((*func).to_owned()),
+            str2: Some((*arg).to_owned()),
+        },
+        _ => match h.detail() {
+            Some(d) => VirError::new(h.code(), h.domain(), d),
+            None => VirError::plain(h.code(), h.domain(), h.to_string()),
+        },
+    }
+}

@@ -1,0 +1,129 @@
+//! The QEMU driver: what `oxvirt-qemud` serves for `qemu:///system` and `qemu:///session`.
+//!
+//! So far it answers the host-level calls (version, hostname, node info and statistics,
+//! sysinfo, max vcpus, security model) and the domain lists and lookups of a registry that is
+//! still empty. Each call is a small function in [`host_calls`] or [`domain_calls`]; errors are
+//! typed ([`QemuError`]) and mapped to libvirt's codes once, in [`QemuError::to_vir_error`].
+
+pub mod domain_calls;
+pub mod error;
+pub mod host_calls;
+pub mod paths;
+pub mod version;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use oxvirt_proto::procedures::remote_proc as rp;
+use oxvirt_proto::vir_error::{code, domain};
+use oxvirt_proto::{ToVirError, VirError};
+use oxvirt_remote::events::EventHub;
+use oxvirt_remote::{CallCtx, Driver};
+use oxvirt_rpc::server::Client;
+
+pub use error::QemuError;
+pub use paths::Paths;
+
+/// The QEMU driver's state.
+#[derive(Debug)]
+pub struct QemuDriver {
+    pub paths: Paths,
+    /// Whether this driver runs privileged (system mode).
+    pub privileged: bool,
+    /// The QEMU binary used by default, if one was found.
+    pub emulator: Option<PathBuf>,
+    /// QEMU's version as libvirt encodes it (major × 1 000 000 + minor × 1 000 + micro).
+    pub qemu_version: Option<u64>,
+    events: EventHub,
+}
+
+impl QemuDriver {
+    /// Set up the driver: find QEMU and read its version once, so no call has to.
+    pub async fn new(paths: Paths, privileged: bool) -> Arc<Self> {
+        let emulator = version::find_emulator();
+        let qemu_version = match &emulator {
+            Some(e) => version::probe_version(e).await.ok(),
+            None => None,
+        };
+        Arc::new(QemuDriver {
+            paths,
+            privileged,
+            emulator,
+            qemu_version,
+            events: EventHub::new(),
+        })
+    }
+
+    fn default_uri(&self) -> &'static str {
+        if self.privileged {
+            "qemu:///system"
+        } else {
+            "qemu:///session"
+        }
+    }
+}
+
+impl Driver for QemuDriver {
+    fn open(&self, name: Option<&str>, _client: &Client) -> Result<String, VirError> {
+        let name = match name {
+            None | Some("") => return Ok(self.default_uri().to_owned()),
+            Some(n) => n,
+        };
+        let (scheme, rest) = name.split_once(':').unwrap_or((name, ""));
+        if !scheme.eq_ignore_ascii_case("qemu") {
+            return Err(VirError::new(
+                code::NO_CONNECT,
+                domain::NONE,
+                name.to_owned(),
+            ));
+        }
+        let path = rest
+            .strip_prefix("//")
+            .map(|r| r.split_once('/').map(|(_, p)| p).unwrap_or(""))
+            .unwrap_or(rest);
+        let path = path.split('?').next().unwrap_or("");
+        match path {
+            "system" | "session" => Ok(format!("qemu:///{path}")),
+            other => Err(QemuError::UnexpectedUriPath(format!("/{other}")).to_vir_error()),
+        }
+    }
+
+    fn supports_feature(&self, _feature: i32) -> bool {
+        false
+    }
+
+    fn events(&self) -> &EventHub {
+        &self.events
+    }
+
+    async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
+        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
+            return Err(VirError::unknown_procedure(ctx.procedure()));
+        }
+        let r = match ctx.procedure() {
+            rp::CONNECT_GET_TYPE
+            | rp::CONNECT_GET_VERSION
+            | rp::CONNECT_GET_LIB_VERSION
+            | rp::CONNECT_GET_HOSTNAME
+            | rp::CONNECT_GET_SYSINFO
+            | rp::CONNECT_GET_MAX_VCPUS
+            | rp::NODE_GET_INFO
+            | rp::NODE_GET_CPU_STATS
+            | rp::NODE_GET_MEMORY_STATS
+            | rp::NODE_GET_FREE_MEMORY
+            | rp::NODE_GET_CELLS_FREE_MEMORY
+            | rp::NODE_GET_CPU_MAP
+            | rp::NODE_GET_SECURITY_MODEL => host_calls::call(&self, &ctx).await,
+            rp::CONNECT_LIST_ALL_DOMAINS
+            | rp::CONNECT_NUM_OF_DOMAINS
+            | rp::CONNECT_LIST_DOMAINS
+            | rp::CONNECT_NUM_OF_DEFINED_DOMAINS
+            | rp::CONNECT_LIST_DEFINED_DOMAINS
+            | rp::DOMAIN_LOOKUP_BY_NAME
+            | rp::DOMAIN_LOOKUP_BY_UUID
+            | rp::DOMAIN_LOOKUP_BY_ID => domain_calls::call(&self, &ctx),
+            p => return Err(VirError::unknown_procedure(p)),
+        };
+        r.map_err(|e| e.to_vir_error())
+    }
+}

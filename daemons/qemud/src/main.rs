@@ -1,0 +1,129 @@
+//! `oxvirt-qemud`: the QEMU driver daemon. Arguments, sockets and wiring only; the driver is
+//! `oxvirt-qemu`, the protocol envelope `oxvirt-remote`, the RPC framework `oxvirt-rpc`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use oxvirt_qemu::{Paths, QemuDriver};
+use oxvirt_remote::RemoteService;
+use oxvirt_rpc::server::{Listener, Server, ServerConfig};
+use tracing::{error, info};
+
+#[derive(Debug, Parser)]
+#[command(name = "oxvirt-qemud", version, about = "oxvirt's QEMU driver daemon")]
+struct Args {
+    /// Put every path under DIR (DIR/etc, DIR/run, DIR/lib, DIR/log, DIR/cache) instead of
+    /// the system locations; the sockets are DIR/run/qemud-sock{,-ro} and qemud-admin-sock.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Seconds of client silence before a keepalive PING (0: never ping).
+    #[arg(long, default_value_t = 5)]
+    keepalive_interval: u64,
+    /// Unanswered PINGs before a client is dropped.
+    #[arg(long, default_value_t = 5)]
+    keepalive_count: u32,
+    /// Most clients at once.
+    #[arg(long, default_value_t = 5000)]
+    max_clients: usize,
+    /// Most calls in flight per client.
+    #[arg(long, default_value_t = 5)]
+    max_client_requests: usize,
+    /// Log filter (tracing's env-filter syntax), e.g. "debug"; OXVIRT_LOG also works.
+    #[arg(long)]
+    log: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = args
+        .log
+        .clone()
+        .or_else(|| std::env::var("OXVIRT_LOG").ok())
+        .unwrap_or_else(|| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            error!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let paths = match &args.root {
+        Some(r) => Paths::under(r),
+        None => Paths::system(),
+    };
+    paths
+        .create_all()
+        .map_err(|e| format!("cannot create the state directories: {e}"))?;
+    let privileged = args.root.is_none() || rustix_is_root();
+    let driver = QemuDriver::new(paths.clone(), privileged).await;
+    let service = RemoteService::new(driver, "virtqemud");
+    let config = ServerConfig {
+        max_clients: args.max_clients,
+        max_client_requests: args.max_client_requests,
+        keepalive_interval: Duration::from_secs(args.keepalive_interval),
+        keepalive_count: args.keepalive_count,
+        ..ServerConfig::default()
+    };
+    let bind = |p: PathBuf, mode, ro, name| {
+        Listener::bind(&p, mode, ro, name)
+            .map_err(|e| format!("cannot listen on {}: {e}", p.display()))
+    };
+    let listeners = vec![
+        bind(paths.qemud_socket(), 0o600, false, "rw")?,
+        bind(paths.qemud_socket_ro(), 0o666, true, "ro")?,
+        bind(paths.qemud_admin_socket(), 0o600, false, "admin")?,
+    ];
+    let sockets: Vec<PathBuf> = listeners.iter().map(|l| l.path.clone()).collect();
+    let server = Server::new(service, config);
+    let serving = tokio::spawn(server.clone().serve(listeners));
+    info!(socket = %paths.qemud_socket().display(), "oxvirt-qemud ready");
+    wait_for_signal().await;
+    info!("shutting down");
+    server.shutdown();
+    let _ = serving.await;
+    for s in sockets {
+        let _ = std::fs::remove_file(s);
+    }
+    Ok(())
+}
+
+fn rustix_is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handlers, run until killed.
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

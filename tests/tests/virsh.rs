@@ -1,0 +1,265 @@
+//! Debian's virsh 9.0 against oxvirt-qemud on a private socket.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use oxvirt_e2e::{virsh, Qemud};
+
+fn field<'a>(out: &'a str, key: &str) -> &'a str {
+    out.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == key).then(|| v.trim())
+        })
+        .unwrap_or_else(|| panic!("no '{key}' in:\n{out}"))
+}
+
+fn meminfo(key: &str) -> u64 {
+    let m = std::fs::read_to_string("/proc/meminfo").unwrap();
+    m.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn numa_mem_total() -> u64 {
+    let mut total = 0;
+    let mut found = false;
+    if let Ok(dir) = std::fs::read_dir("/sys/devices/system/node") {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with("node") || name[4..].parse::<u32>().is_err() {
+                continue;
+            }
+            let m = std::fs::read_to_string(e.path().join("meminfo")).unwrap();
+            let kib: u64 = m
+                .lines()
+                .find(|l| l.contains("MemTotal:"))
+                .and_then(|l| l.split_whitespace().rev().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap();
+            total += kib;
+            found = true;
+        }
+    }
+    if found {
+        total
+    } else {
+        meminfo("MemTotal:")
+    }
+}
+
+#[test]
+fn version_hostname_uri() {
+    let d = Qemud::start();
+    let out = d.virsh(&["version", "--daemon"]).ok().to_string();
+    // virsh prints its own library version, then what the daemon says
+    let qemu = std::process::Command::new("qemu-system-x86_64")
+        .arg("--version")
+        .output()
+        .unwrap();
+    let qemu = String::from_utf8_lossy(&qemu.stdout);
+    let qver = qemu
+        .split("version ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert!(out.contains("Using API: QEMU 9.0.0"), "{out}");
+    assert!(
+        out.contains(&format!("Running hypervisor: QEMU {qver}")),
+        "{out}"
+    );
+    assert!(out.contains("Running against daemon: 9.0.0"), "{out}");
+
+    let host = d.virsh(&["hostname"]).ok().trim().to_string();
+    let short = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        host == short || host.starts_with(&format!("{short}.")),
+        "hostname {host} vs {short}"
+    );
+
+    // `uri` makes no call: virsh prints the URI it was given
+    assert_eq!(d.virsh(&["uri"]).ok().trim(), d.uri());
+}
+
+#[test]
+fn nodeinfo_matches_the_host() {
+    let d = Qemud::start();
+    let out = d.virsh(&["nodeinfo"]).ok().to_string();
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap();
+    let cpus = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
+    assert_eq!(field(&out, "CPU(s)"), cpus.to_string(), "{out}");
+    let arch = rustix::system::uname()
+        .machine()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(field(&out, "CPU model"), arch);
+    // libvirt sums the NUMA nodes' MemTotal (which can differ from /proc/meminfo's)
+    assert_eq!(
+        field(&out, "Memory size"),
+        format!("{} KiB", numa_mem_total())
+    );
+    let sockets: u64 = field(&out, "CPU socket(s)").parse().unwrap();
+    let cores: u64 = field(&out, "Core(s) per socket").parse().unwrap();
+    let threads: u64 = field(&out, "Thread(s) per core").parse().unwrap();
+    let nodes: u64 = field(&out, "NUMA cell(s)").parse().unwrap();
+    assert_eq!(sockets * cores * threads * nodes, cpus as u64, "{out}");
+    assert!(field(&out, "CPU frequency").ends_with(" MHz"));
+}
+
+#[test]
+fn node_statistics() {
+    let d = Qemud::start();
+    let out = d.virsh(&["nodecpustats"]).ok().to_string();
+    for k in ["user", "system", "idle", "iowait"] {
+        let v = field(&out, k);
+        assert!(v.parse::<u64>().is_ok(), "{k}: {v}");
+    }
+    let out = d.virsh(&["nodecpustats", "--cpu", "0"]).ok().to_string();
+    assert!(out.contains("idle"), "{out}");
+    d.virsh(&["nodecpustats", "--cpu", "9999"]).err();
+
+    let out = d.virsh(&["nodememstats"]).ok().to_string();
+    assert_eq!(
+        field(&out, "total"),
+        format!("{} KiB", meminfo("MemTotal:"))
+    );
+    for k in ["free", "buffers", "cached"] {
+        assert!(field(&out, k).ends_with("KiB"), "{out}");
+    }
+    let out = d.virsh(&["freecell"]).ok().to_string();
+    assert!(out.contains("KiB"), "{out}");
+    // (`freecell --all` reads the NUMA cells from the capabilities XML: QEMU driver issue)
+    let e = d.virsh(&["freecell", "--cellno", "99"]).err().to_string();
+    assert!(e.contains("start cell 99 out of range"), "{e}");
+}
+
+/// Like libvirt, sysinfo comes from dmidecode; on a machine without SMBIOS tables libvirt
+/// reports an error, and so must we.
+#[test]
+fn sysinfo_is_smbios_xml_or_libvirts_error() {
+    let d = Qemud::start();
+    let smbios = std::process::Command::new("/usr/sbin/dmidecode")
+        .args(["-q", "-t", "0,1,2,3,4,11,17"])
+        .output()
+        .map(|o| o.status.success() && !o.stdout.is_empty())
+        .unwrap_or(false);
+    let r = d.virsh(&["sysinfo"]);
+    if !smbios {
+        let e = r.err();
+        assert!(
+            e.contains("unsupported configuration: Host SMBIOS information is not available"),
+            "{e}"
+        );
+        return;
+    }
+    let out = r.ok().to_string();
+    assert!(out.starts_with("<sysinfo type='smbios'>"), "{out}");
+    assert!(out.trim_end().ends_with("</sysinfo>"), "{out}");
+    let xmllint = std::process::Command::new("xmllint")
+        .args(["--noout", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(out.as_bytes())?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(xmllint.success(), "sysinfo is not well-formed XML:\n{out}");
+}
+
+#[test]
+fn list_all_is_empty_and_lookups_fail_like_libvirt() {
+    let d = Qemud::start();
+    assert_eq!(d.virsh(&["list", "--all"]).ok().trim(), "");
+    assert_eq!(d.virsh(&["list", "--all", "--name"]).ok().trim(), "");
+    // what libvirt's virsh prints (the detail is checked with python)
+    let e = d.virsh(&["dominfo", "nosuch"]).err().to_string();
+    assert_eq!(e.trim(), "error: failed to get domain 'nosuch'");
+}
+
+#[test]
+fn maxvcpus_falls_back_to_get_max_vcpus() {
+    let d = Qemud::start();
+    let n: u32 = d.virsh(&["maxvcpus"]).ok().trim().parse().unwrap();
+    assert!(n >= 1);
+}
+
+#[test]
+fn read_only_socket_and_flag_allow_reads_and_refuse_writes() {
+    let d = Qemud::start();
+    let xml = d.root.path().join("dom.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='qemu'><name>ro</name><memory>65536</memory><os><type>hvm</type></os></domain>",
+    )
+    .unwrap();
+    let xml = xml.to_str().unwrap();
+    for (uri, flag) in [(d.uri_ro(), None), (d.uri(), Some("-r"))] {
+        let mut args: Vec<&str> = flag.into_iter().collect();
+        args.push("nodeinfo");
+        virsh(&uri, &args).ok();
+        let mut args: Vec<&str> = flag.into_iter().collect();
+        args.extend(["list", "--all"]);
+        virsh(&uri, &args).ok();
+        let mut args: Vec<&str> = flag.into_iter().collect();
+        args.extend(["define", xml]);
+        let e = virsh(&uri, &args).err().to_string();
+        assert!(
+            e.contains("read only access prevents virDomainDefineXML"),
+            "{uri} {flag:?}: {e}"
+        );
+    }
+}
+
+#[test]
+fn unsupported_uri_is_refused() {
+    let d = Qemud::start();
+    let uri = format!("test+unix:///default?socket={}", d.socket().display());
+    let e = virsh(&uri, &["hostname"]).err().to_string();
+    assert!(
+        e.contains("no connection driver available for test:///default"),
+        "{e}"
+    );
+}
+
+/// An interactive virsh left idle for 30 s keeps its connection: both sides PING after 5 s
+/// of silence and both answer.
+#[test]
+fn interactive_virsh_survives_30s_idle() {
+    use std::io::Write;
+    let d = Qemud::start();
+    let mut child = oxvirt_e2e::command("virsh")
+        .args(["-q", "-c", &d.uri()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "hostname").unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(32));
+    writeln!(stdin, "echo still-here").unwrap();
+    writeln!(stdin, "hostname").unwrap();
+    writeln!(stdin, "quit").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("keepalive"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    let host_lines = stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.contains("still-here") && !l.starts_with("virsh #"))
+        .count();
+    assert_eq!(host_lines, 2, "{stdout}");
+}
