@@ -40,7 +40,11 @@ impl AdminServer {
     }
 
     pub fn client_connected(&self, client: &Arc<Client>) {
-        let server = if client.listener == "admin" { "admin" } else { "main" };
+        let server = if client.listener == "admin" {
+            "admin"
+        } else {
+            "main"
+        };
         if let Ok(mut c) = self.clients.lock() {
             c.insert(
                 client.id,
@@ -78,14 +82,23 @@ impl AdminServer {
 
     /// Handle an ADMIN call. Returns the body, whether the connection is now open, and whether
     /// to close it after the reply.
-    pub fn call(&self, _client: &Arc<Client>, open: bool, call: &Call) -> Result<(Vec<u8>, bool, bool), VirError> {
+    pub fn call(
+        &self,
+        _client: &Arc<Client>,
+        open: bool,
+        call: &Call,
+    ) -> Result<(Vec<u8>, bool, bool), VirError> {
         let bad = |_| VirError::rpc("Unable to decode message payload");
         let p = call.header.procedure;
         match p {
             ap::CONNECT_OPEN => {
                 let a: FlagsArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
                 if a.flags != 0 {
-                    return Err(VirError::unsupported_flags(a.flags, "virAdmConnectOpen", oxvirt_proto::vir_error::domain::ADMIN));
+                    return Err(VirError::unsupported_flags(
+                        a.flags,
+                        "virAdmConnectOpen",
+                        oxvirt_proto::vir_error::domain::ADMIN,
+                    ));
                 }
                 return Ok((Vec::new(), true, false));
             }
@@ -102,12 +115,20 @@ impl AdminServer {
             ap::CONNECT_LIST_SERVERS => {
                 let a: ListArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
                 let servers = vec![
-                    NonnullServer { name: "admin".into() },
-                    NonnullServer { name: self.name.clone() },
+                    NonnullServer {
+                        name: "admin".into(),
+                    },
+                    NonnullServer {
+                        name: self.name.clone(),
+                    },
                 ];
                 let n = servers.len() as u32;
                 ret(&ConnectListServersRet {
-                    servers: if a.need_results != 0 { servers } else { Vec::new() },
+                    servers: if a.need_results != 0 {
+                        servers
+                    } else {
+                        Vec::new()
+                    },
                     ret: n,
                 })?
             }
@@ -122,7 +143,9 @@ impl AdminServer {
             }
             ap::SERVER_LIST_CLIENTS => {
                 let a: ServerListClientsArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
-                let key = self.server_key(&a.srv.name).ok_or_else(|| Self::no_server(&a.srv.name))?;
+                let key = self
+                    .server_key(&a.srv.name)
+                    .ok_or_else(|| Self::no_server(&a.srv.name))?;
                 let clients: Vec<NonnullClient> = self
                     .clients
                     .lock()
@@ -140,7 +163,11 @@ impl AdminServer {
                     .unwrap_or_default();
                 let n = clients.len() as u32;
                 ret(&ServerListClientsRet {
-                    clients: if a.need_results != 0 { clients } else { Vec::new() },
+                    clients: if a.need_results != 0 {
+                        clients
+                    } else {
+                        Vec::new()
+                    },
                     ret: n,
                 })?
             }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use oxvirt_proto::message::REMOTE_PROGRAM;
 use oxvirt_proto::procedures::remote_proc as rp;
-use oxvirt_proto::remote::{CallbackIdArgs, CallbackIdRet, ConnectDomainEventCallbackRegisterAnyArgs, IntRet};
+use oxvirt_proto::remote::{
+    CallbackIdArgs, CallbackIdRet, ConnectDomainEventCallbackRegisterAnyArgs, IntRet,
+};
 use oxvirt_proto::{NonnullDomain, Uuid, VirError};
 use oxvirt_rpc::server::Client;
 
@@ -70,7 +72,12 @@ impl EventHub {
     }
 
     /// Answer a (de)registration call.
-    pub fn call(&self, client: &Arc<Client>, procedure: i32, body: &[u8]) -> Result<Vec<u8>, VirError> {
+    pub fn call(
+        &self,
+        client: &Arc<Client>,
+        procedure: i32,
+        body: &[u8],
+    ) -> Result<Vec<u8>, VirError> {
         let bad = |_| VirError::rpc("Unable to decode message payload");
         match procedure {
             rp::CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY => {
@@ -90,7 +97,8 @@ impl EventHub {
             }
             rp::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY => {
                 let a: CallbackIdArgs = oxvirt_xdr::from_bytes(body).map_err(bad)?;
-                let removed = self.remove(|r| r.client.id == client.id && r.callback_id == Some(a.callback_id));
+                let removed = self
+                    .remove(|r| r.client.id == client.id && r.callback_id == Some(a.callback_id));
                 if removed == 0 {
                     return Err(VirError::new(
                         oxvirt_proto::vir_error::code::INVALID_ARG,
@@ -111,7 +119,9 @@ impl EventHub {
             }
             rp::CONNECT_DOMAIN_EVENT_DEREGISTER => {
                 self.remove(|r| {
-                    r.client.id == client.id && r.callback_id.is_none() && r.event_id == DOMAIN_EVENT_ID_LIFECYCLE
+                    r.client.id == client.id
+                        && r.callback_id.is_none()
+                        && r.event_id == DOMAIN_EVENT_ID_LIFECYCLE
                 });
                 ret(&IntRet { value: 1 })
             }
@@ -129,7 +139,11 @@ impl EventHub {
                         dom: None,
                     });
                 } else {
-                    self.remove(|r| r.client.id == client.id && r.callback_id.is_none() && r.event_id == event_id);
+                    self.remove(|r| {
+                        r.client.id == client.id
+                            && r.callback_id.is_none()
+                            && r.event_id == event_id
+                    });
                 }
                 Ok(Vec::new())
             }
@@ -165,7 +179,14 @@ impl EventHub {
     /// Deliver an event about `dom` to every matching registration. `msg` is the event's
     /// message body without the callback id; `callback_proc` is the procedure of the
     /// callback form, `legacy_proc` the one without callback id (if the event has one).
-    pub fn emit(&self, event_id: i32, dom: &NonnullDomain, callback_proc: i32, legacy_proc: Option<i32>, msg: &[u8]) {
+    pub fn emit(
+        &self,
+        event_id: i32,
+        dom: &NonnullDomain,
+        callback_proc: i32,
+        legacy_proc: Option<i32>,
+        msg: &[u8],
+    ) {
         let Ok(regs) = self.regs.lock() else { return };
         for r in regs.iter() {
             if r.event_id != event_id || r.dom.is_some_and(|u| u != dom.uuid) {

@@ -63,7 +63,8 @@ impl CallCtx {
 
 /// Decode a call's arguments (trailing bytes are ignored, as libvirtd does).
 pub fn decode_args<T: oxvirt_xdr::Decode>(call: &Call) -> Result<T, VirError> {
-    oxvirt_xdr::from_bytes(&call.body).map_err(|_| VirError::rpc("Unable to decode message payload"))
+    oxvirt_xdr::from_bytes(&call.body)
+        .map_err(|_| VirError::rpc("Unable to decode message payload"))
 }
 
 /// Refuse a changing call on a read-only connection, as libvirt's API layer does. For the few
@@ -72,7 +73,9 @@ pub fn decode_args<T: oxvirt_xdr::Decode>(call: &Call) -> Result<T, VirError> {
 /// procedures' args end with `..., [source,] flags`. A body too short to hold it is refused.
 fn check_read_only(call: &Call) -> Result<(), VirError> {
     let h = &call.header;
-    let Some(info) = Program::from_number(h.program).and_then(|p| procedures::procedure(p, h.procedure)) else {
+    let Some(info) =
+        Program::from_number(h.program).and_then(|p| procedures::procedure(p, h.procedure))
+    else {
         return Ok(());
     };
     let word_from_end = |n: usize| -> Option<u32> {
@@ -163,7 +166,12 @@ impl<D: Driver> RemoteService<D> {
         // The envelope: calls that work before CONNECT_OPEN.
         match procedure {
             rp::AUTH_LIST => {
-                return Ok((ret(&AuthListRet { types: vec![AUTH_NONE] })?, false));
+                return Ok((
+                    ret(&AuthListRet {
+                        types: vec![AUTH_NONE],
+                    })?,
+                    false,
+                ));
             }
             rp::AUTH_POLKIT => return Ok((ret(&IntRet { value: 1 })?, false)),
             rp::CONNECT_SUPPORTS_FEATURE => {
@@ -298,7 +306,12 @@ impl<D: Driver> Service for RemoteService<D> {
         Session::default()
     }
 
-    async fn call(self: Arc<Self>, client: Arc<Client>, session: Arc<Session>, call: Call) -> Reply {
+    async fn call(
+        self: Arc<Self>,
+        client: Arc<Client>,
+        session: Arc<Session>,
+        call: Call,
+    ) -> Reply {
         match call.header.program {
             REMOTE_PROGRAM => match self.remote_call(client, session, call).await {
                 Ok((body, close_after)) => {
