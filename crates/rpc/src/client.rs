@@ -72,10 +72,23 @@ struct Inner {
     last_rx_ms: AtomicU64,
 }
 
-/// A connection to an oxvirt or libvirt daemon. Cheap to clone; calls may overlap.
+/// A connection to an oxvirt or libvirt daemon. Cheap to clone; calls may overlap. The
+/// connection is closed when the last clone (and the last [`ClientStream`]) is dropped.
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    _open: Arc<CloseOnDrop>,
+}
+
+/// Held by every user handle of a connection (not by its own tasks): the last one to go
+/// closes the connection.
+#[derive(Debug)]
+struct CloseOnDrop(CancellationToken);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// Events (MESSAGE packets other than keepalive) the server sent.
@@ -116,8 +129,18 @@ impl Client {
                     _ = wcancel.cancelled() => None,
                 };
                 let Some(m) = m else { break };
-                if write_message(&wstream, &m).await.is_err() {
-                    break;
+                let r = tokio::select! {
+                    r = write_message(&wstream, &m) => r,
+                    _ = wcancel.cancelled() => break,
+                };
+                match r {
+                    Ok(()) => {}
+                    // refused before anything was written (checked earlier; kept for safety)
+                    Err(TransportError::Frame(e)) => debug!("cannot send {:?}: {e}", m.header),
+                    Err(e) => {
+                        debug!("client write failed: {e}");
+                        break;
+                    }
                 }
             }
             wcancel.cancel();
@@ -151,7 +174,8 @@ impl Client {
                 s.clear();
             }
         });
-        (Client { inner }, erx)
+        let open = Arc::new(CloseOnDrop(inner.cancel.clone()));
+        (Client { inner, _open: open }, erx)
     }
 
     /// Whether the connection is gone.
@@ -177,17 +201,26 @@ impl Client {
         body: Vec<u8>,
         fds: Vec<OwnedFd>,
     ) -> Result<ReplyBody, ClientError> {
-        let (serial, rx) = self.register()?;
         let mut m = Message::new(
-            Header::new(program, procedure, MessageType::Call, serial, Status::Ok),
+            Header::new(program, procedure, MessageType::Call, 0, Status::Ok),
             body,
         );
         m.fds = fds;
+        m.check().map_err(TransportError::from)?;
+        let (serial, rx) = self.register()?;
+        // forgets the serial however this future ends (error, or dropped by the caller)
+        let _forget = Forget {
+            inner: &self.inner,
+            serial,
+            stream: false,
+        };
+        m.header.serial = serial;
         if self.inner.tx.send(m).await.is_err() {
-            self.forget(serial);
             return Err(ClientError::Closed);
         }
         let reply = tokio::select! {
+            // what already arrived comes first, even if the connection closed since
+            biased;
             r = rx => r.map_err(|_| ClientError::Closed)?,
             _ = self.inner.cancel.cancelled() => return Err(ClientError::Closed),
         };
@@ -222,45 +255,43 @@ impl Client {
         args: &A,
     ) -> Result<ClientStream, ClientError> {
         let body = oxvirt_xdr::to_bytes(args)?;
+        let mut m = Message::new(
+            Header::new(program, procedure, MessageType::Call, 0, Status::Ok),
+            body,
+        );
+        m.check().map_err(TransportError::from)?;
         let (serial, rx) = self.register()?;
+        m.header.serial = serial;
         let (stx, srx) = mpsc::channel(16);
         if let Ok(mut s) = self.inner.streams.lock() {
             s.insert(serial, stx);
         }
-        let m = Message::new(
-            Header::new(program, procedure, MessageType::Call, serial, Status::Ok),
-            body,
-        );
+        // until the stream is handed out, any way out unregisters it
+        let mut forget = Forget {
+            inner: &self.inner,
+            serial,
+            stream: true,
+        };
         let key = StreamKey {
             program,
             procedure,
             serial,
         };
-        let fail = |me: &Self| {
-            if let Ok(mut s) = me.inner.streams.lock() {
-                s.remove(&serial);
-            }
-        };
         if self.inner.tx.send(m).await.is_err() {
-            fail(self);
             return Err(ClientError::Closed);
         }
         let reply = tokio::select! {
-            r = rx => r.map_err(|_| ClientError::Closed),
-            _ = self.inner.cancel.cancelled() => Err(ClientError::Closed),
-        };
-        let reply = match reply {
-            Ok(r) => r,
-            Err(e) => {
-                fail(self);
-                return Err(e);
-            }
+            // what already arrived comes first, even if the connection closed since
+            biased;
+            r = rx => r.map_err(|_| ClientError::Closed)?,
+            _ = self.inner.cancel.cancelled() => return Err(ClientError::Closed),
         };
         if reply.header.message_status() != Some(Status::Ok) {
-            fail(self);
             let w: WireError = oxvirt_xdr::from_bytes(&reply.body)?;
             return Err(ClientError::Remote(VirError::from_wire(&w)));
         }
+        // the stream is the caller's now (the serial is done: its reply came)
+        forget.stream = false;
         Ok(ClientStream {
             client: self.clone(),
             key,
@@ -268,15 +299,26 @@ impl Client {
         })
     }
 
-    /// Answer the server's PINGs is automatic; this also PINGs the server after `interval` of
-    /// silence and closes the connection after `count` unanswered PINGs (virsh: 5 s, 6).
+    /// Answering the server's PINGs is automatic; this also PINGs the server after each
+    /// `interval` of silence and closes the connection after `count` unanswered PINGs
+    /// (virsh: 5 s, 6). A zero interval does nothing.
     pub fn start_keepalive(&self, interval: Duration, count: u32) {
+        if interval.is_zero() {
+            return;
+        }
         let inner = self.inner.clone();
         tokio::spawn(async move {
             let mut sent = 0u32;
             let mut seen = inner.last_rx_ms.load(Ordering::Relaxed);
             loop {
-                let deadline = inner.epoch + Duration::from_millis(seen) + interval * (sent + 1);
+                let deadline = interval
+                    .checked_mul(sent.saturating_add(1))
+                    .and_then(|d| d.checked_add(Duration::from_millis(seen)))
+                    .and_then(|d| inner.epoch.checked_add(d));
+                let Some(deadline) = deadline else {
+                    // an interval too long to ever elapse
+                    return;
+                };
                 tokio::select! {
                     _ = tokio::time::sleep_until(deadline.into()) => {}
                     _ = inner.cancel.cancelled() => return,
@@ -291,11 +333,9 @@ impl Client {
                     inner.cancel.cancel();
                     return;
                 }
-                if inner
-                    .tx
-                    .send(Message::keepalive(KEEPALIVE_PING))
-                    .await
-                    .is_err()
+                // Never wait for room: a server that does not read must still time out.
+                if let Err(mpsc::error::TrySendError::Closed(_)) =
+                    inner.tx.try_send(Message::keepalive(KEEPALIVE_PING))
                 {
                     return;
                 }
@@ -318,15 +358,31 @@ impl Client {
         Ok((serial, rx))
     }
 
-    fn forget(&self, serial: u32) {
-        if let Ok(mut p) = self.inner.pending.lock() {
-            p.remove(&serial);
-        }
-    }
-
-    /// Send a raw message (tests use this to send odd things).
+    /// Send a raw message (tests use this to send odd things). A message that cannot be sent
+    /// (too long, fds on a type that cannot carry them) is refused here.
     pub async fn send_message(&self, m: Message) -> Result<(), ClientError> {
+        m.check().map_err(TransportError::from)?;
         self.inner.tx.send(m).await.map_err(|_| ClientError::Closed)
+    }
+}
+
+/// Unregisters a call's serial (and its stream) when dropped.
+struct Forget<'a> {
+    inner: &'a Inner,
+    serial: u32,
+    stream: bool,
+}
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.inner.pending.lock() {
+            p.remove(&self.serial);
+        }
+        if self.stream {
+            if let Ok(mut s) = self.inner.streams.lock() {
+                s.remove(&self.serial);
+            }
+        }
     }
 }
 
@@ -335,7 +391,8 @@ impl Inner {
         let h = m.header;
         match h.message_type() {
             Some(MessageType::Message) if h.program == KEEPALIVE_PROGRAM => {
-                if h.procedure == KEEPALIVE_PING {
+                let ping = h.procedure == KEEPALIVE_PING;
+                if ping {
                     let _ = self.tx.send(Message::keepalive(KEEPALIVE_PONG)).await;
                 }
             }
@@ -358,7 +415,7 @@ impl Inner {
                     .lock()
                     .ok()
                     .and_then(|s| s.get(&h.serial).cloned());
-                if let (Some(tx), Some(item)) = (tx, StreamIn::from_message(&m)) {
+                if let (Some(tx), Some(item)) = (tx, StreamIn::from_owned(m)) {
                     let _ = tx.send(item).await;
                 }
             }
@@ -376,9 +433,16 @@ pub struct ClientStream {
 }
 
 impl ClientStream {
+    /// The call this stream belongs to (its packets carry this program, procedure and serial).
+    pub fn key(&self) -> StreamKey {
+        self.key
+    }
+
     /// The next packet from the server; `None` when the connection is gone.
     pub async fn recv(&mut self) -> Option<StreamIn> {
         tokio::select! {
+            // what already arrived comes first, even if the connection closed since
+            biased;
             i = self.rx.recv() => i,
             _ = self.client.closed() => None,
         }

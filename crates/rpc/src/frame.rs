@@ -27,6 +27,8 @@ pub enum FrameError {
     TooManyFds(u32),
     #[error("message of type WITH_FDS has no fd count")]
     MissingFdCount,
+    #[error("a message of type {0} cannot carry file descriptors")]
+    FdsNotAllowed(i32),
 }
 
 /// Check a length word: the whole message must hold a header and not exceed the maximum.
@@ -92,9 +94,44 @@ impl Message {
         Ok(Self::new(header, oxvirt_xdr::to_bytes(value)?))
     }
 
+    /// The size of the message on the wire: length word, header, fd count (if any fds), body.
+    pub fn wire_len(&self) -> usize {
+        let fd_word = if self.fds.is_empty() { 0 } else { 4 };
+        LEN_WORD + HEADER_LEN + fd_word + self.body.len()
+    }
+
+    /// Whether the message can be sent: not too long, not too many fds, and fds only on calls
+    /// and replies.
+    pub fn check(&self) -> Result<(), FrameError> {
+        if !self.fds.is_empty() {
+            if !matches!(
+                self.header.message_type(),
+                Some(
+                    MessageType::Call
+                        | MessageType::Reply
+                        | MessageType::CallWithFds
+                        | MessageType::ReplyWithFds
+                )
+            ) {
+                return Err(FrameError::FdsNotAllowed(self.header.mtype));
+            }
+            if self.fds.len() > NUM_FDS_MAX {
+                return Err(FrameError::TooManyFds(
+                    self.fds.len().min(u32::MAX as usize) as u32,
+                ));
+            }
+        }
+        let total = self.wire_len();
+        if total > LEN_WORD + MESSAGE_MAX {
+            return Err(FrameError::TooLong(total.min(u32::MAX as usize) as u32));
+        }
+        Ok(())
+    }
+
     /// The bytes on the wire (without the fds, which go out one per `sendmsg` afterwards).
     /// The message type is switched to/from its `*_WITH_FDS` form to match `fds`.
     pub fn to_wire(&self) -> Result<Vec<u8>, FrameError> {
+        self.check()?;
         let mut header = self.header;
         let with_fds = !self.fds.is_empty();
         header.mtype = match (header.message_type(), with_fds) {
@@ -104,14 +141,7 @@ impl Message {
             (Some(MessageType::ReplyWithFds), false) => MessageType::Reply as i32,
             _ => header.mtype,
         };
-        if self.fds.len() > NUM_FDS_MAX {
-            return Err(FrameError::TooManyFds(self.fds.len() as u32));
-        }
-        let fd_word = if with_fds { 4 } else { 0 };
-        let total = LEN_WORD + HEADER_LEN + fd_word + self.body.len();
-        if total > LEN_WORD + MESSAGE_MAX {
-            return Err(FrameError::TooLong(total.min(u32::MAX as usize) as u32));
-        }
+        let total = self.wire_len();
         let mut out = Vec::with_capacity(total);
         out.put_u32(total as u32);
         // A Header always encodes (fixed-size integers only).
@@ -170,6 +200,41 @@ mod tests {
         let f = parse_frame(&w[4..]).unwrap();
         assert_eq!(f.header, m.header);
         assert!(f.body.is_empty());
+    }
+
+    #[test]
+    fn sizes_and_fd_rules_are_checked_before_sending() {
+        let h = Header::new(REMOTE_PROGRAM, 1, MessageType::Reply, 0, Status::Ok);
+        let max = Message::new(h, vec![0; MESSAGE_MAX - HEADER_LEN]);
+        assert_eq!(max.wire_len(), 33_554_436);
+        assert_eq!(max.to_wire().unwrap().len(), 33_554_436);
+        let over = Message::new(h, vec![0; MESSAGE_MAX - HEADER_LEN + 1]);
+        assert_eq!(over.to_wire(), Err(FrameError::TooLong(33_554_437)));
+        // the fd count word counts too
+        let mut m = Message::new(h, vec![0; MESSAGE_MAX - HEADER_LEN - 4]);
+        m.fds.push(std::fs::File::open("/dev/null").unwrap().into());
+        assert!(m.check().is_ok());
+        m.body.push(0);
+        assert_eq!(m.check(), Err(FrameError::TooLong(33_554_437)));
+        // fds only on calls and replies; at most 32
+        let mut ev = Message::new(
+            Header::new(REMOTE_PROGRAM, 1, MessageType::Message, 0, Status::Ok),
+            Vec::new(),
+        );
+        ev.fds
+            .push(std::fs::File::open("/dev/null").unwrap().into());
+        assert_eq!(ev.to_wire(), Err(FrameError::FdsNotAllowed(2)));
+        let mut many = Message::new(h, Vec::new());
+        for _ in 0..33 {
+            many.fds
+                .push(std::fs::File::open("/dev/null").unwrap().into());
+        }
+        assert_eq!(many.to_wire(), Err(FrameError::TooManyFds(33)));
+        many.fds.pop();
+        let w = many.to_wire().unwrap();
+        assert_eq!(w.len(), 32);
+        assert_eq!(&w[16..20], &[0, 0, 0, 5]); // REPLY_WITH_FDS
+        assert_eq!(&w[28..32], &[0, 0, 0, 32]);
     }
 
     #[test]

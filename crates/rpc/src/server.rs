@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::frame::Message;
-use crate::stream::{ServerStream, StreamIn, StreamKey, StreamOut};
-use crate::transport::{write_message, MessageReader};
+use crate::stream::{ServerStream, StreamIn, StreamKey, StreamOut, StreamPacket};
+use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, PROGRAM_VERSION};
 use oxvirt_proto::{Header, MessageType, Status, VirError};
 
@@ -37,8 +37,14 @@ pub struct ServerConfig {
     pub keepalive_interval: Duration,
     /// Unanswered PINGs before the client is dropped (libvirt: 5).
     pub keepalive_count: u32,
-    /// Messages queued for one client before it is considered stuck and dropped.
+    /// Messages queued for one client before it is considered stuck: events for it are
+    /// then dropped along with the client.
     pub max_queued_messages: usize,
+    /// Bytes of replies, stream data and keepalive queued for one client, not yet written to
+    /// its socket. Producers (calls, stream senders) wait while the queue is this full; a
+    /// bigger message waits until the queue is empty. Bounds the memory a client that reads
+    /// slowly (or not at all) can make the server hold.
+    pub max_queued_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +55,7 @@ impl Default for ServerConfig {
             keepalive_interval: Duration::from_secs(5),
             keepalive_count: 5,
             max_queued_messages: 1024,
+            max_queued_bytes: 4 << 20,
         }
     }
 }
@@ -193,7 +200,9 @@ pub trait Service: Send + Sync + 'static {
 }
 
 enum Outgoing {
-    Msg(Message),
+    /// A message, and what it holds until it is written: its share of the byte budget and,
+    /// for a reply, the call's place among the calls in flight.
+    Msg(Message, Vec<OwnedSemaphorePermit>),
     Close,
 }
 
@@ -209,18 +218,23 @@ pub struct Client {
     keepalive: AtomicBool,
     config: ServerConfig,
     tx: mpsc::Sender<Outgoing>,
-    pub(crate) streams: Mutex<HashMap<StreamKey, mpsc::Sender<StreamIn>>>,
+    /// Bytes that may still be queued for writing (`max_queued_bytes`).
+    out_bytes: Arc<Semaphore>,
+    out_bytes_max: u32,
+    /// Calls in flight and stream packets not yet taken by their stream
+    /// (`max_client_requests`).
+    requests: Arc<Semaphore>,
+    pub(crate) streams: Mutex<HashMap<StreamKey, mpsc::Sender<StreamPacket>>>,
     cancel: CancellationToken,
     epoch: Instant,
     last_rx_ms: AtomicU64,
     throttled: AtomicBool,
-    event_serial: AtomicU32,
 }
 
 impl std::fmt::Debug for Outgoing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Outgoing::Msg(m) => write!(f, "Msg({:?})", m.header),
+            Outgoing::Msg(m, _) => write!(f, "Msg({:?})", m.header),
             Outgoing::Close => write!(f, "Close"),
         }
     }
@@ -250,14 +264,20 @@ impl Client {
 
     /// Queue an event (a MESSAGE). A client too slow to take its events is dropped rather than
     /// letting its queue grow without bound.
+    ///
+    /// Events do not wait for the byte budget (they are queued from synchronous code), only
+    /// for a place among `max_queued_messages`.
     pub fn send_event(&self, program: u32, procedure: i32, body: Vec<u8>) {
-        let _ = self.event_serial.fetch_add(1, Ordering::Relaxed);
         // libvirtd sends events with serial 1; clients ignore it.
         let msg = Message::new(
             Header::new(program, procedure, MessageType::Message, 1, Status::Ok),
             body,
         );
-        if let Err(e) = self.tx.try_send(Outgoing::Msg(msg)) {
+        if let Err(e) = msg.check() {
+            warn!(client = self.id, "cannot send event {procedure}: {e}");
+            return;
+        }
+        if let Err(e) = self.tx.try_send(Outgoing::Msg(msg, Vec::new())) {
             if matches!(e, mpsc::error::TrySendError::Full(_)) {
                 warn!(
                     client = self.id,
@@ -268,9 +288,47 @@ impl Client {
         }
     }
 
-    /// Queue any message, waiting for room.
+    /// Queue any message, waiting for room in the byte budget. False once the connection is
+    /// gone.
     pub(crate) async fn send(&self, msg: Message) -> bool {
-        self.tx.send(Outgoing::Msg(msg)).await.is_ok()
+        self.send_holding(msg, None).await
+    }
+
+    /// Queue a message that keeps `permit` (a call's place among the calls in flight) until it
+    /// has been written.
+    async fn send_holding(&self, msg: Message, permit: Option<OwnedSemaphorePermit>) -> bool {
+        let want = msg.wire_len().clamp(1, self.out_bytes_max as usize) as u32;
+        let budget = tokio::select! {
+            p = self.out_bytes.clone().acquire_many_owned(want) => match p {
+                Ok(p) => p,
+                Err(_) => return false,
+            },
+            _ = self.closed() => return false,
+        };
+        let mut held = vec![budget];
+        held.extend(permit);
+        tokio::select! {
+            r = self.tx.send(Outgoing::Msg(msg, held)) => r.is_ok(),
+            _ = self.closed() => false,
+        }
+    }
+
+    /// A place among the calls in flight; the connection's reader waits here (and so stops
+    /// reading the socket) while the client is at its limit. `None` once the connection is
+    /// gone.
+    async fn acquire_request(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(p) = self.requests.clone().try_acquire_owned() {
+            return Some(p);
+        }
+        // While we do not read, the client's silence is ours: keepalive must not count it.
+        self.throttled.store(true, Ordering::Relaxed);
+        let p = tokio::select! {
+            p = self.requests.clone().acquire_owned() => p.ok(),
+            _ = self.closed() => None,
+        };
+        self.throttled.store(false, Ordering::Relaxed);
+        self.touch();
+        p
     }
 
     /// Drop the connection.
@@ -305,14 +363,17 @@ pub struct Server<S: Service> {
     service: Arc<S>,
     config: ServerConfig,
     clients: Arc<Semaphore>,
+    max_clients: u32,
     next_id: AtomicU64,
     shutdown: CancellationToken,
 }
 
 impl<S: Service> Server<S> {
     pub fn new(service: Arc<S>, config: ServerConfig) -> Arc<Self> {
+        let max_clients = clamp_permits(config.max_clients);
         Arc::new(Server {
-            clients: Arc::new(Semaphore::new(config.max_clients)),
+            clients: Arc::new(Semaphore::new(max_clients as usize)),
+            max_clients,
             service,
             config,
             next_id: AtomicU64::new(1),
@@ -320,12 +381,14 @@ impl<S: Service> Server<S> {
         })
     }
 
-    /// Stop accepting and drop every connection.
+    /// Stop accepting and drop every connection. Calls still running finish on their own;
+    /// their replies go nowhere.
     pub fn shutdown(&self) {
         self.shutdown.cancel();
     }
 
-    /// Serve the listeners until [`Server::shutdown`].
+    /// Serve the listeners until [`Server::shutdown`]. Returns once the listeners are closed
+    /// and every connection is gone (its [`Service::disconnected`] has run).
     pub async fn serve(self: Arc<Self>, listeners: Vec<Listener>) {
         let mut tasks = Vec::new();
         for l in listeners {
@@ -335,6 +398,8 @@ impl<S: Service> Server<S> {
         for t in tasks {
             let _ = t.await;
         }
+        // Each connection holds one permit until it has ended.
+        let _ = self.clients.acquire_many(self.max_clients).await;
     }
 
     async fn accept_loop(self: Arc<Self>, l: Listener) {
@@ -379,8 +444,10 @@ impl<S: Service> Server<S> {
             }
         };
         let stream = Arc::new(stream);
-        let (tx, mut rx) = mpsc::channel::<Outgoing>(self.config.max_queued_messages);
+        let (tx, mut rx) = mpsc::channel::<Outgoing>(self.config.max_queued_messages.max(1));
         let cancel = self.shutdown.child_token();
+        let out_bytes_max = clamp_permits(self.config.max_queued_bytes);
+        let requests = clamp_permits(self.config.max_client_requests);
         let client = Arc::new(Client {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             peer,
@@ -393,12 +460,14 @@ impl<S: Service> Server<S> {
             keepalive: AtomicBool::new(false),
             config: self.config.clone(),
             tx,
+            out_bytes: Arc::new(Semaphore::new(out_bytes_max as usize)),
+            out_bytes_max,
+            requests: Arc::new(Semaphore::new(requests as usize)),
             streams: Mutex::new(HashMap::new()),
             cancel: cancel.clone(),
             epoch: Instant::now(),
             last_rx_ms: AtomicU64::new(0),
             throttled: AtomicBool::new(false),
-            event_serial: AtomicU32::new(0),
         });
         debug!(client = client.id, ?peer, listener, "client connected");
         let session = Arc::new(self.service.connected(&client));
@@ -413,10 +482,23 @@ impl<S: Service> Server<S> {
                     _ = wcancel.cancelled() => None,
                 };
                 match item {
-                    Some(Outgoing::Msg(m)) => {
-                        if let Err(e) = write_message(&wstream, &m).await {
-                            debug!("write failed: {e}");
-                            break;
+                    Some(Outgoing::Msg(m, held)) => {
+                        // A client that does not read must not keep us here after a close.
+                        let r = tokio::select! {
+                            r = write_message(&wstream, &m) => r,
+                            _ = wcancel.cancelled() => break,
+                        };
+                        drop(held);
+                        match r {
+                            Ok(()) => {}
+                            // Refused before anything was written: skip just this message.
+                            Err(TransportError::Frame(e)) => {
+                                warn!("cannot send {:?}: {e}", m.header);
+                            }
+                            Err(e) => {
+                                debug!("write failed: {e}");
+                                break;
+                            }
                         }
                     }
                     Some(Outgoing::Close) | None => break,
@@ -431,7 +513,6 @@ impl<S: Service> Server<S> {
         let keepalive = tokio::spawn(async move { keepalive_loop(kclient).await });
 
         // reader
-        let requests = Arc::new(Semaphore::new(self.config.max_client_requests.max(1)));
         let mut reader = MessageReader::new(stream.clone());
         loop {
             let msg = tokio::select! {
@@ -447,7 +528,7 @@ impl<S: Service> Server<S> {
                 }
             };
             client.touch();
-            if !self.dispatch(&client, &session, &requests, msg).await {
+            if !self.dispatch(&client, &session, msg).await {
                 break;
             }
         }
@@ -466,7 +547,6 @@ impl<S: Service> Server<S> {
         &self,
         client: &Arc<Client>,
         session: &Arc<S::Session>,
-        requests: &Arc<Semaphore>,
         msg: Message,
     ) -> bool {
         let h = msg.header;
@@ -496,21 +576,8 @@ impl<S: Service> Server<S> {
                     return self.reply_now(client, &h, e).await;
                 }
                 // The cap on calls in flight: stop reading until one finishes.
-                let permit = match requests.clone().try_acquire_owned() {
-                    Ok(p) => p,
-                    Err(_) => {
-                        client.throttled.store(true, Ordering::Relaxed);
-                        let p = tokio::select! {
-                            p = requests.clone().acquire_owned() => p,
-                            _ = client.closed() => return false,
-                        };
-                        client.throttled.store(false, Ordering::Relaxed);
-                        client.touch();
-                        match p {
-                            Ok(p) => p,
-                            Err(_) => return false,
-                        }
-                    }
+                let Some(permit) = client.acquire_request().await else {
+                    return false;
                 };
                 self.spawn_call(client.clone(), session.clone(), permit, msg);
                 true
@@ -530,16 +597,22 @@ impl<S: Service> Server<S> {
                     // late packets for a finished stream are dropped
                     return true;
                 };
-                let Some(item) = StreamIn::from_message(&msg) else {
+                let Some(item) = StreamIn::from_owned(msg) else {
                     return true;
                 };
-                client.throttled.store(true, Ordering::Relaxed);
+                // A packet counts as a call in flight until its stream takes it, as in
+                // libvirtd: this bounds what a client can queue, and is the flow control.
+                let Some(permit) = client.acquire_request().await else {
+                    return false;
+                };
+                let packet = StreamPacket {
+                    item,
+                    _permit: permit,
+                };
                 let r = tokio::select! {
-                    r = tx.send(item) => r.is_ok(),
+                    r = tx.send(packet) => r.is_ok(),
                     _ = client.closed() => return false,
                 };
-                client.throttled.store(false, Ordering::Relaxed);
-                client.touch();
                 if !r {
                     client.unregister_stream(&key);
                 }
@@ -572,7 +645,24 @@ impl<S: Service> Server<S> {
                 fds: msg.fds,
                 stream_gate: Some(gate_rx),
             };
-            let reply = service.call(client.clone(), session, call).await;
+            // In a task of its own so that a panic becomes an error reply instead of a call
+            // that is never answered.
+            let reply =
+                match CatchUnwind(Box::pin(service.call(client.clone(), session, call))).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        warn!(
+                            client = client.id,
+                            program = h.program,
+                            procedure = h.procedure,
+                            "call failed: {e}"
+                        );
+                        Reply::err(VirError::internal(format!(
+                            "procedure {} of program {:#x} failed unexpectedly",
+                            h.procedure, h.program
+                        )))
+                    }
+                };
             let key = StreamKey {
                 program: h.program,
                 procedure: h.procedure,
@@ -582,34 +672,82 @@ impl<S: Service> Server<S> {
                 Ok(body) => {
                     let mut m = Message::new(h.reply(Status::Ok), body);
                     m.fds = reply.fds;
-                    m
+                    match m.check() {
+                        Ok(()) => m,
+                        Err(e) => {
+                            warn!(client = client.id, "cannot send reply: {e}");
+                            error_message(&h, &VirError::rpc("Unable to encode message payload"))
+                        }
+                    }
                 }
-                Err(e) => {
-                    client.unregister_stream(&key);
-                    error_message(&h, &e)
-                }
+                Err(e) => error_message(&h, &e),
             };
-            let sent = client.send(out).await;
-            if sent {
+            let ok = out.header.message_status() == Some(Status::Ok);
+            if !ok {
+                client.unregister_stream(&key);
+            }
+            // The call stays in flight until its reply is written.
+            let sent = client.send_holding(out, Some(permit)).await;
+            if sent && ok {
+                // Stream data may follow the reply now.
                 let _ = gate_tx.send(());
             }
             if reply.close_after {
-                let _ = client.tx.send(Outgoing::Close).await;
+                tokio::select! {
+                    _ = client.tx.send(Outgoing::Close) => {}
+                    _ = client.closed() => {}
+                }
             }
-            drop(permit);
         });
+    }
+}
+
+/// Permits for a semaphore: at least 1, and what `acquire_many` can take.
+fn clamp_permits(n: usize) -> u32 {
+    n.clamp(1, (u32::MAX as usize).min(Semaphore::MAX_PERMITS)) as u32
+}
+
+/// Runs a future, turning a panic into an error (so a call that panics is still answered)
+/// without the cost of a task of its own.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(p) => {
+                let what = p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".to_owned());
+                std::task::Poll::Ready(Err(what))
+            }
+        }
     }
 }
 
 /// The REPLY with status ERROR for a call.
 pub fn error_message(h: &Header, e: &VirError) -> Message {
-    let body = oxvirt_xdr::to_bytes(&e.to_wire()).unwrap_or_default();
+    let body = oxvirt_xdr::to_bytes(&e.to_wire())
+        .or_else(|_| {
+            oxvirt_xdr::to_bytes(&VirError::rpc("Unable to encode message payload").to_wire())
+        })
+        .unwrap_or_default();
     let mut hdr = h.reply(Status::Error);
     hdr.mtype = MessageType::Reply as i32;
     Message::new(hdr, body)
 }
 
-/// PING a silent client every interval; drop it after `count` unanswered PINGs.
+/// PING a silent client after each interval of silence; drop it after `count` unanswered
+/// PINGs, about `interval * (count + 1)` after the last message received (libvirt's rule).
 async fn keepalive_loop(client: Arc<Client>) {
     let interval = client.config.keepalive_interval;
     if interval.is_zero() {
@@ -619,8 +757,14 @@ async fn keepalive_loop(client: Arc<Client>) {
     let mut sent = 0u32;
     let mut seen_rx = client.last_rx_ms.load(Ordering::Relaxed);
     loop {
-        let base = Duration::from_millis(seen_rx);
-        let deadline = client.epoch + base + interval * (sent + 1);
+        let deadline = interval
+            .checked_mul(sent.saturating_add(1))
+            .and_then(|d| d.checked_add(Duration::from_millis(seen_rx)))
+            .and_then(|d| client.epoch.checked_add(d));
+        let Some(deadline) = deadline else {
+            // an interval too long to ever elapse
+            return;
+        };
         tokio::time::sleep_until(deadline.into()).await;
         let rx = client.last_rx_ms.load(Ordering::Relaxed);
         if rx != seen_rx || client.throttled.load(Ordering::Relaxed) {
@@ -645,7 +789,10 @@ async fn keepalive_loop(client: Arc<Client>) {
             client.close();
             return;
         }
-        if !client.send(Message::keepalive(KEEPALIVE_PING)).await {
+        // Never wait for room: a client that does not read must still time out. A PING that
+        // finds the queue full counts as sent.
+        let ping = Outgoing::Msg(Message::keepalive(KEEPALIVE_PING), Vec::new());
+        if let Err(mpsc::error::TrySendError::Closed(_)) = client.tx.try_send(ping) {
             return;
         }
         sent += 1;

@@ -7,12 +7,14 @@
 //! sender of data ends it with an empty STREAM/CONTINUE (server: EOF) or STREAM/OK (client:
 //! finish); the finish is confirmed with STREAM/OK, or STREAM/ERROR with an error. A client
 //! aborts with STREAM/ERROR and an empty body. Holes are STREAM_HOLE packets `{length, flags}`.
-//! Flow control is backpressure: a stream's queue is small, and while it is full the
-//! connection's reader waits, as libvirtd stops reading a client at its request limit.
+//! Flow control is backpressure, as in libvirtd: on the server, a client's packets not yet
+//! taken by their stream count against its `max_client_requests` together with its calls in
+//! flight, and at the limit the connection's reader stops reading the socket; outgoing data
+//! waits for room in the client's queue of bytes not yet written (`max_queued_bytes`).
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 
 use crate::frame::Message;
 use crate::server::Client;
@@ -47,6 +49,25 @@ impl StreamIn {
     /// Interpret a STREAM or STREAM_HOLE message. `None` for packets that make no sense.
     pub fn from_message(m: &Message) -> Option<Self> {
         match (m.header.message_type()?, m.header.message_status()?) {
+            (MessageType::Stream, Status::Continue) if !m.body.is_empty() => {
+                Some(StreamIn::Data(m.body.clone()))
+            }
+            _ => Self::control(m),
+        }
+    }
+
+    /// [`StreamIn::from_message`], without copying the data.
+    pub fn from_owned(m: Message) -> Option<Self> {
+        match (m.header.message_type()?, m.header.message_status()?) {
+            (MessageType::Stream, Status::Continue) if !m.body.is_empty() => {
+                Some(StreamIn::Data(m.body))
+            }
+            _ => Self::control(&m),
+        }
+    }
+
+    fn control(m: &Message) -> Option<Self> {
+        match (m.header.message_type()?, m.header.message_status()?) {
             (MessageType::Stream, Status::Continue) if m.body.is_empty() => Some(StreamIn::Eof),
             (MessageType::Stream, Status::Continue) => Some(StreamIn::Data(m.body.clone())),
             (MessageType::Stream, Status::Ok) => Some(StreamIn::Finish),
@@ -62,6 +83,14 @@ impl StreamIn {
             _ => None,
         }
     }
+}
+
+/// A packet on its way from the connection's reader to the stream, holding its place among
+/// the client's requests in flight until the stream takes it.
+#[derive(Debug)]
+pub(crate) struct StreamPacket {
+    pub(crate) item: StreamIn,
+    pub(crate) _permit: OwnedSemaphorePermit,
 }
 
 /// What we send on a stream.
@@ -107,7 +136,7 @@ impl StreamOut {
 pub struct ServerStream {
     client: Arc<Client>,
     key: StreamKey,
-    rx: mpsc::Receiver<StreamIn>,
+    rx: mpsc::Receiver<StreamPacket>,
     gate: Option<oneshot::Receiver<()>>,
     open: bool,
 }
@@ -116,7 +145,7 @@ impl ServerStream {
     pub(crate) fn new(
         client: Arc<Client>,
         key: StreamKey,
-        rx: mpsc::Receiver<StreamIn>,
+        rx: mpsc::Receiver<StreamPacket>,
         gate: Option<oneshot::Receiver<()>>,
     ) -> Self {
         ServerStream {
@@ -133,9 +162,15 @@ impl ServerStream {
     }
 
     /// The next packet from the client; `None` once the connection is gone.
+    ///
+    /// The connection's reader stops reading while the client's packets not yet taken here
+    /// and its calls in flight reach `max_client_requests`: a stream that is not read stalls
+    /// its whole connection (libvirt's flow control).
     pub async fn recv(&mut self) -> Option<StreamIn> {
         tokio::select! {
-            i = self.rx.recv() => i,
+            // what already arrived comes first, even if the connection closed since
+            biased;
+            p = self.rx.recv() => p.map(|p| p.item),
             _ = self.client.closed() => None,
         }
     }

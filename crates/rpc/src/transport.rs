@@ -32,17 +32,28 @@ pub enum TransportError {
     Frame(#[from] FrameError),
     #[error("Failed to recv file descriptor")]
     MissingFd,
+    #[error("the peer sent more file descriptors than its messages announce")]
+    TooManyFds,
     #[error("connection closed in the middle of a message")]
     TruncatedEof,
 }
 
 /// The reading half: reassembles messages and the fds that follow them.
+///
+/// Reads never go past what the current message needs (a length word, the rest of the
+/// message, one fd's dummy byte), so the buffer holds at most one message. fds are handed out
+/// in the order they arrive, to the messages that announce them. A libvirt sender attaches
+/// each fd to its own dummy byte, but a forwarding proxy may deliver an fd together with
+/// earlier bytes (Linux ends a `recvmsg` at a packet that carries fds, and the proxy sends what
+/// it read in one piece), so an fd may arrive before its dummy byte. fds nobody announced would
+/// pile up: more than [`NUM_FDS_MAX`] waiting is an error that ends the connection.
 #[derive(Debug)]
 pub struct MessageReader {
     stream: Arc<UnixStream>,
     buf: Vec<u8>,
-    /// Start of unconsumed data in `buf`.
-    pos: usize,
+    /// Unconsumed data is `buf[start..end]`; `buf[end..]` is scratch space.
+    start: usize,
+    end: usize,
     fds: VecDeque<OwnedFd>,
     eof: bool,
 }
@@ -52,33 +63,45 @@ impl MessageReader {
         MessageReader {
             stream,
             buf: Vec::new(),
-            pos: 0,
+            start: 0,
+            end: 0,
             fds: VecDeque::new(),
             eof: false,
         }
     }
 
     fn available(&self) -> usize {
-        self.buf.len() - self.pos
+        self.end - self.start
     }
 
-    /// Read more bytes (and any fds) from the socket. Returns false at EOF.
+    /// Read at most `want` more bytes (and any fds) from the socket. Returns false at EOF.
+    /// Cancel-safe: nothing is committed before the read completes.
     async fn fill(&mut self, want: usize) -> Result<bool, TransportError> {
         if self.eof {
             return Ok(false);
         }
-        if self.pos > 0 && (self.pos == self.buf.len() || self.pos > READ_CHUNK) {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            // Give back the memory of a big message once it is consumed.
+            if self.buf.len() > 4 * READ_CHUNK {
+                self.buf = Vec::new();
+            }
+        } else if self.start > READ_CHUNK {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
         }
-        // Never read more than needed into the buffer beyond one chunk, so a peer cannot make
-        // us hold more than one message plus a chunk.
-        let chunk = want.clamp(1, READ_CHUNK);
-        let old = self.buf.len();
-        self.buf.resize(old + chunk, 0);
+        // Read a whole chunk even when fewer bytes are needed: the rest of this message and
+        // the next ones usually come with it, saving a system call per message.
+        let _ = want;
+        let chunk = READ_CHUNK;
+        if self.buf.len() < self.end + chunk {
+            self.buf.resize(self.end + chunk, 0);
+        }
         let stream = self.stream.clone();
         let fds = &mut self.fds;
-        let buf = &mut self.buf[old..];
+        let buf = &mut self.buf[self.end..self.end + chunk];
         let n = stream
             .async_io(Interest::READABLE, || {
                 let mut space =
@@ -99,19 +122,15 @@ impl MessageReader {
                 }
                 Ok(r.bytes)
             })
-            .await;
-        let n = match n {
-            Ok(n) => n,
-            Err(e) => {
-                self.buf.truncate(old);
-                return Err(e.into());
-            }
-        };
-        self.buf.truncate(old + n);
+            .await?;
+        if self.fds.len() > NUM_FDS_MAX {
+            return Err(TransportError::TooManyFds);
+        }
         if n == 0 {
             self.eof = true;
             return Ok(false);
         }
+        self.end += n;
         Ok(true)
     }
 
@@ -125,6 +144,9 @@ impl MessageReader {
     }
 
     /// The next message, or `None` at a clean end of stream.
+    ///
+    /// Not cancel-safe: dropping the future in the middle of a message loses it. Callers only
+    /// race it against the end of the connection.
     pub async fn read_message(&mut self) -> Result<Option<Message>, TransportError> {
         if !self.need(LEN_WORD).await? {
             return if self.available() == 0 {
@@ -133,7 +155,7 @@ impl MessageReader {
                 Err(TransportError::TruncatedEof)
             };
         }
-        let p = self.pos;
+        let p = self.start;
         let len = u32::from_be_bytes([
             self.buf[p],
             self.buf[p + 1],
@@ -145,17 +167,17 @@ impl MessageReader {
             return Err(TransportError::TruncatedEof);
         }
         let (header, nfds, body) = {
-            let f = parse_frame(&self.buf[self.pos + LEN_WORD..self.pos + len])?;
+            let f = parse_frame(&self.buf[self.start + LEN_WORD..self.start + len])?;
             (f.header, f.nfds, f.body.to_vec())
         };
-        self.pos += len;
+        self.start += len;
         let mut fds = Vec::with_capacity(nfds);
         for _ in 0..nfds {
             // each fd arrives with one dummy byte
             if !self.need(1).await? {
                 return Err(TransportError::MissingFd);
             }
-            self.pos += 1;
+            self.start += 1;
             fds.push(self.fds.pop_front().ok_or(TransportError::MissingFd)?);
         }
         Ok(Some(Message { header, body, fds }))
