@@ -555,7 +555,7 @@ async fn admin_socket() {
         .await
         .unwrap();
     let names: Vec<_> = s.servers.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["admin", "virtqemud"]);
+    assert_eq!(names, ["virtqemud", "admin"]);
     // the REMOTE program is not served on the admin socket
     let e = remote_err(
         c.call::<_, AuthListRet>(REMOTE_PROGRAM, rp::AUTH_LIST, &())
@@ -579,4 +579,42 @@ async fn admin_socket() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("virtqemud"), "{text}");
+
+    // peer identity (SO_PEERCRED) of a client of the main server, as virt-admin shows it
+    let _held = StdStream::connect(d.socket()).unwrap();
+    let admin_uri = format!("virtqemud:///system?socket={}", d.socket_admin().display());
+    let va = |args: &[&str]| {
+        let o = oxvirt_e2e::command("virt-admin")
+            .arg("-c")
+            .arg(&admin_uri)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{:?}", o);
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let list = va(&["srv-clients-list", "virtqemud"]);
+    let ids: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.parse::<u64>().is_ok())
+        .collect();
+    assert_eq!(ids.len(), 1, "{list}");
+    let info = va(&["client-info", "virtqemud", ids[0]]);
+    let get = |k: &str| {
+        info.lines()
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(a, _)| a.trim() == k)
+                    .map(|(_, b)| b.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {k} in {info}"))
+    };
+    assert_eq!(get("unix_process_id"), std::process::id().to_string());
+    assert_eq!(
+        get("unix_user_id"),
+        rustix::process::getuid().as_raw().to_string()
+    );
+    assert_eq!(get("readonly"), "no");
+    assert_eq!(get("transport"), "unix");
 }

@@ -327,6 +327,33 @@ pub mod admin {
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct ServerLookupClientArgs {
+        pub srv: NonnullServer,
+        pub id: u64,
+        pub flags: u32,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct ClientRet {
+        pub clnt: NonnullClient,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct ClientArgs {
+        pub clnt: NonnullClient,
+        pub flags: u32,
+    }
+
+    /// `ADMIN_CLIENT_INFO_PARAMETERS_MAX`.
+    pub const CLIENT_INFO_PARAMETERS_MAX: usize = 64;
+
+    #[derive(Debug, Clone, PartialEq, Encode, Decode)]
+    pub struct TypedParamsOnly {
+        #[xdr(max = CLIENT_INFO_PARAMETERS_MAX)]
+        pub params: Vec<TypedParam>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
     pub struct ServerListClientsRet {
         #[xdr(max = CLIENT_LIST_MAX)]
         pub clients: Vec<NonnullClient>,

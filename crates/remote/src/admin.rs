@@ -2,26 +2,69 @@
 //! version, the list of servers and of their clients.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use oxvirt_proto::procedures::admin_proc as ap;
 use oxvirt_proto::remote::admin::{
-    ConnectListServersRet, ConnectLookupServerArgs, ListArgs, NonnullClient, NonnullServer,
-    ServerListClientsArgs, ServerListClientsRet, ServerRet,
+    ClientArgs, ClientRet, ConnectListServersRet, ConnectLookupServerArgs, ListArgs, NonnullClient,
+    NonnullServer, ServerListClientsArgs, ServerListClientsRet, ServerLookupClientArgs, ServerRet,
+    TypedParamsOnly,
 };
 use oxvirt_proto::remote::{FlagsArgs, U64Ret};
 use oxvirt_proto::VirError;
+use oxvirt_proto::{TypedParam, TypedParamValue};
 use oxvirt_rpc::server::{Call, Client};
 
 use crate::service::ret;
 
 /// `VIR_ERR_NO_SERVER`.
 const NO_SERVER: i32 = 95;
+/// `VIR_ERR_NO_CLIENT`.
+const NO_CLIENT: i32 = 96;
+
+/// What `virt-admin client-info` shows: read-only flag and the peer's identity from
+/// SO_PEERCRED, with the same parameter names as libvirt.
+fn client_info(c: &Client) -> Vec<TypedParam> {
+    let p = |field: &str, value| TypedParam {
+        field: field.to_owned(),
+        value,
+    };
+    let mut v = vec![p(
+        "readonly",
+        TypedParamValue::Boolean(i32::from(c.is_read_only())),
+    )];
+    let uid = c.peer.uid;
+    let gid = c.peer.gid;
+    v.push(p("unix_user_id", TypedParamValue::Int(uid as i32)));
+    if let Some(n) = name_from_db("/etc/passwd", uid) {
+        v.push(p("unix_user_name", TypedParamValue::String(n)));
+    }
+    v.push(p("unix_group_id", TypedParamValue::Int(gid as i32)));
+    if let Some(n) = name_from_db("/etc/group", gid) {
+        v.push(p("unix_group_name", TypedParamValue::String(n)));
+    }
+    if let Some(pid) = c.peer.pid {
+        v.push(p("unix_process_id", TypedParamValue::Int(pid)));
+    }
+    v
+}
+
+/// The name for an id in a passwd- or group-format file (`name:x:id:...`).
+fn name_from_db(path: &str, id: u32) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _ = f.next()?;
+        (f.next()?.parse::<u32>().ok()? == id).then(|| name.to_owned())
+    })
+}
 
 #[derive(Debug, Clone)]
 struct ClientRecord {
     server: &'static str,
     connected_at: u64,
+    client: Weak<Client>,
 }
 
 /// Admin state: the daemon's servers ("admin" and the client server) and their clients.
@@ -51,6 +94,7 @@ impl AdminServer {
                 ClientRecord {
                     server,
                     connected_at: client.connected_at,
+                    client: Arc::downgrade(client),
                 },
             );
         }
@@ -70,6 +114,18 @@ impl AdminServer {
         } else {
             None
         }
+    }
+
+    fn record(&self, id: u64) -> Option<ClientRecord> {
+        self.clients.lock().ok().and_then(|c| c.get(&id).cloned())
+    }
+
+    fn no_client(id: u64) -> VirError {
+        VirError::new(
+            NO_CLIENT,
+            oxvirt_proto::vir_error::domain::ADMIN,
+            format!("no client with matching id '{id}'"),
+        )
     }
 
     fn no_server(name: &str) -> VirError {
@@ -114,12 +170,13 @@ impl AdminServer {
             })?,
             ap::CONNECT_LIST_SERVERS => {
                 let a: ListArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                // libvirtd lists its client server first
                 let servers = vec![
                     NonnullServer {
-                        name: "admin".into(),
+                        name: self.name.clone(),
                     },
                     NonnullServer {
-                        name: self.name.clone(),
+                        name: "admin".into(),
                     },
                 ];
                 let n = servers.len() as u32;
@@ -170,6 +227,43 @@ impl AdminServer {
                     },
                     ret: n,
                 })?
+            }
+            ap::SERVER_LOOKUP_CLIENT => {
+                let a: ServerLookupClientArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let key = self
+                    .server_key(&a.srv.name)
+                    .ok_or_else(|| Self::no_server(&a.srv.name))?;
+                let r = self
+                    .record(a.id)
+                    .filter(|r| r.server == key)
+                    .ok_or_else(|| Self::no_client(a.id))?;
+                ret(&ClientRet {
+                    clnt: NonnullClient {
+                        srv: a.srv,
+                        id: a.id,
+                        timestamp: r.connected_at as i64,
+                        transport: 0,
+                    },
+                })?
+            }
+            ap::CLIENT_GET_INFO => {
+                let a: ClientArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let c = self
+                    .record(a.clnt.id)
+                    .and_then(|r| r.client.upgrade())
+                    .ok_or_else(|| Self::no_client(a.clnt.id))?;
+                ret(&TypedParamsOnly {
+                    params: client_info(&c),
+                })?
+            }
+            ap::CLIENT_CLOSE => {
+                let a: ClientArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let c = self
+                    .record(a.clnt.id)
+                    .and_then(|r| r.client.upgrade())
+                    .ok_or_else(|| Self::no_client(a.clnt.id))?;
+                c.close();
+                Vec::new()
             }
             p => return Err(VirError::unknown_procedure(p)),
         };
