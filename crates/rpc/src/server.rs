@@ -251,10 +251,14 @@ impl Client {
         self.read_only.store(true, Ordering::Relaxed);
     }
 
-    /// Start PINGing this client when it is silent (after it asked for keepalive).
-    pub fn enable_keepalive(&self) {
-        if !self.config.keepalive_interval.is_zero() {
-            self.keepalive.store(true, Ordering::Relaxed);
+    /// Start PINGing this client when it is silent (after it asked for keepalive). The
+    /// keepalive task exists only for clients that asked, and ends with the connection.
+    pub fn enable_keepalive(self: &Arc<Self>) {
+        if self.config.keepalive_interval.is_zero() || self.is_closed() {
+            return;
+        }
+        if !self.keepalive.swap(true, Ordering::Relaxed) {
+            tokio::spawn(keepalive_loop(self.clone()));
         }
     }
 
@@ -509,8 +513,6 @@ impl<S: Service> Server<S> {
         });
 
         // keepalive
-        let kclient = client.clone();
-        let keepalive = tokio::spawn(async move { keepalive_loop(kclient).await });
 
         // reader
         let mut reader = MessageReader::new(stream.clone());
@@ -533,7 +535,6 @@ impl<S: Service> Server<S> {
             }
         }
         cancel.cancel();
-        keepalive.abort();
         let _ = writer.await;
         if let Ok(mut s) = client.streams.lock() {
             s.clear();
@@ -765,7 +766,10 @@ async fn keepalive_loop(client: Arc<Client>) {
             // an interval too long to ever elapse
             return;
         };
-        tokio::time::sleep_until(deadline.into()).await;
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline.into()) => {}
+            _ = client.closed() => return,
+        }
         let rx = client.last_rx_ms.load(Ordering::Relaxed);
         if rx != seen_rx || client.throttled.load(Ordering::Relaxed) {
             // heard from the client (or we are the ones not reading): start over
@@ -775,10 +779,6 @@ async fn keepalive_loop(client: Arc<Client>) {
                 client.epoch.elapsed().as_millis() as u64
             };
             sent = 0;
-            continue;
-        }
-        if !client.keepalive_enabled() {
-            seen_rx = client.epoch.elapsed().as_millis() as u64;
             continue;
         }
         if sent >= count {
