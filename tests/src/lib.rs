@@ -9,7 +9,7 @@ use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The workspace's target directory (next to the test executable's `deps` directory).
@@ -37,6 +37,35 @@ pub fn binary(name: &str) -> PathBuf {
     let p = target_dir().join(name);
     assert!(p.exists(), "{} is missing", p.display());
     p
+}
+
+static GUEST: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+
+/// The test guest's kernel and initramfs, built by `scripts/build-guest` into `target/guest`
+/// (once per test process; the script itself returns at once when nothing changed).
+pub fn guest() -> (PathBuf, PathBuf) {
+    GUEST
+        .get_or_init(|| {
+            let dir = target_dir()
+                .parent()
+                .expect("target dir has a parent")
+                .join("guest");
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/build-guest");
+            let status = Command::new(&script)
+                .arg(&dir)
+                .stdin(Stdio::null())
+                .status()
+                .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+            assert!(status.success(), "{} failed: {status}", script.display());
+            let kernel = dir.join("vmlinuz");
+            let initrd = dir.join("initramfs.cpio.gz");
+            assert!(
+                kernel.exists() && initrd.exists(),
+                "the guest build left no outputs"
+            );
+            (kernel, initrd)
+        })
+        .clone()
 }
 
 /// A private `oxvirt-qemud --root DIR`, stopped (SIGTERM) when dropped.
