@@ -7,8 +7,11 @@
 
 pub mod domain_calls;
 pub mod error;
+pub mod fsutil;
 pub mod host_calls;
 pub mod paths;
+pub mod probe;
+pub mod qmp;
 pub mod version;
 
 use std::path::PathBuf;
@@ -34,22 +37,36 @@ pub struct QemuDriver {
     pub emulator: Option<PathBuf>,
     /// QEMU's version as libvirt encodes it (major × 1 000 000 + minor × 1 000 + micro).
     pub qemu_version: Option<u64>,
+    /// What the default emulator supports (probed over QMP once per binary, then cached).
+    pub caps: Option<probe::ProbedQemu>,
     events: EventHub,
 }
 
 impl QemuDriver {
-    /// Set up the driver: find QEMU and read its version once, so no call has to.
+    /// Set up the driver: find QEMU and probe it (or read the cached probe), so no call has to.
     pub async fn new(paths: Paths, privileged: bool) -> Arc<Self> {
         let emulator = version::find_emulator();
-        let qemu_version = match &emulator {
-            Some(e) => version::probe_version(e).await.ok(),
+        let caps = match &emulator {
+            Some(e) => match probe::cached_probe(e, &paths.cache.join("qemu/capabilities")).await {
+                Ok((p, _)) => Some(p),
+                Err(err) => {
+                    tracing::warn!("{err}");
+                    None
+                }
+            },
             None => None,
+        };
+        let qemu_version = match (&caps, &emulator) {
+            (Some(c), _) => Some(c.version),
+            (None, Some(e)) => version::probe_version(e).await.ok(),
+            (None, None) => None,
         };
         Arc::new(QemuDriver {
             paths,
             privileged,
             emulator,
             qemu_version,
+            caps,
             events: EventHub::new(),
         })
     }

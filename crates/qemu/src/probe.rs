@@ -1,0 +1,392 @@
+//! Probing a QEMU binary over QMP for what the driver needs to know about it (machine types,
+//! CPU models, devices, KVM), and a per-binary cache so the probe runs once per binary, not
+//! on every start: the cache entry is keyed by the binary's path, size, mtime and ctime, so
+//! an upgraded QEMU is probed again.
+//!
+//! QEMU is started as libvirt does for probing: `-machine none`, no defaults, paused, QMP on
+//! a private socket; everything it answers is untrusted and validated.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::qmp::{QmpClient, QmpConfig, QmpError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("cannot start {binary}: {source}")]
+    Spawn {
+        binary: String,
+        source: std::io::Error,
+    },
+    #[error("{binary} did not open its QMP socket: {detail}")]
+    NoMonitor { binary: String, detail: String },
+    #[error("probing {binary} failed: {source}")]
+    Qmp { binary: String, source: QmpError },
+    #[error("{binary} answered {command} with something unexpected")]
+    BadAnswer {
+        binary: String,
+        command: &'static str,
+    },
+    #[error("cannot read {path}: {source}")]
+    Stat {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A machine type as QEMU lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    pub name: String,
+    /// e.g. `q35` for `pc-q35-7.2`.
+    pub alias: Option<String>,
+    pub is_default: bool,
+    pub cpu_max: u32,
+    pub deprecated: bool,
+}
+
+/// A CPU model as QEMU lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuModel {
+    pub name: String,
+    /// Features that keep the model from running on this host/accelerator.
+    pub unavailable_features: Vec<String>,
+    pub deprecated: bool,
+}
+
+/// What the probe learnt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbedQemu {
+    pub binary: PathBuf,
+    /// libvirt's encoding: major × 1 000 000 + minor × 1 000 + micro.
+    pub version: u64,
+    pub package: String,
+    /// QEMU's target architecture (`x86_64`).
+    pub arch: String,
+    pub machines: Vec<Machine>,
+    pub cpu_models: Vec<CpuModel>,
+    /// Device type names (`qom-list-types implements=device abstract=false`).
+    pub devices: Vec<String>,
+    pub kvm_present: bool,
+}
+
+impl ProbedQemu {
+    /// The canonical machine name for a name or alias (`q35` → `pc-q35-7.2`).
+    pub fn canonical_machine(&self, name: &str) -> Option<&Machine> {
+        self.machines
+            .iter()
+            .find(|m| m.alias.as_deref() == Some(name))
+            .or_else(|| self.machines.iter().find(|m| m.name == name))
+    }
+
+    pub fn has_device(&self, name: &str) -> bool {
+        self.devices.iter().any(|d| d == name)
+    }
+}
+
+/// Longest any single probe command may take.
+const PROBE_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Start `binary` paused with `-machine none` and ask it over QMP. `scratch` is a private
+/// directory for the monitor socket.
+pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeError> {
+    let b = binary.display().to_string();
+    let sock = scratch.join(format!("probe-{}.qmp", std::process::id()));
+    let _ = std::fs::remove_file(&sock);
+    let mut child = tokio::process::Command::new(binary)
+        .args([
+            "-S",
+            "-no-user-config",
+            "-nodefaults",
+            "-nographic",
+            "-display",
+            "none",
+        ])
+        .args(["-machine", "none,accel=kvm:tcg"])
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", sock.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| ProbeError::Spawn {
+            binary: b.clone(),
+            source,
+        })?;
+    let result = async {
+        let config = QmpConfig {
+            command_timeout: PROBE_COMMAND_TIMEOUT,
+            ..QmpConfig::default()
+        };
+        // QEMU creates the socket early; wait for it, but not for ever.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let qmp = loop {
+            match QmpClient::connect(&sock, config.clone()).await {
+                Ok(q) => break q,
+                Err(e) => {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        return Err(ProbeError::NoMonitor {
+                            binary: b.clone(),
+                            detail: format!("QEMU exited ({status})"),
+                        });
+                    }
+                    if tokio::time::Instant::now() > deadline {
+                        return Err(ProbeError::NoMonitor {
+                            binary: b.clone(),
+                            detail: e.to_string(),
+                        });
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        };
+        let r = ask(&qmp, binary).await;
+        let _ = qmp.execute("quit", None).await;
+        qmp.close();
+        r
+    }
+    .await;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let _ = std::fs::remove_file(&sock);
+    result
+}
+
+async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
+    let b = binary.display().to_string();
+    let run = |cmd: &'static str, args: Option<Value>| {
+        let b = b.clone();
+        async move {
+            qmp.execute(cmd, args)
+                .await
+                .map_err(|source| ProbeError::Qmp { binary: b, source })
+        }
+    };
+    let bad = |command| ProbeError::BadAnswer {
+        binary: b.clone(),
+        command,
+    };
+    let g = qmp.greeting();
+    // saturating: the numbers come from QEMU, which is not trusted
+    let version = g
+        .version
+        .major
+        .saturating_mul(1_000_000)
+        .saturating_add(g.version.minor.saturating_mul(1_000))
+        .saturating_add(g.version.micro);
+    let package = g.version.package.trim().to_owned();
+
+    let target = run("query-target", None).await?;
+    let arch = target
+        .get("arch")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("query-target"))?
+        .to_owned();
+
+    let machines = run("query-machines", None).await?;
+    let machines = machines
+        .as_array()
+        .ok_or_else(|| bad("query-machines"))?
+        .iter()
+        .filter_map(|m| {
+            Some(Machine {
+                name: m.get("name")?.as_str()?.to_owned(),
+                alias: m.get("alias").and_then(Value::as_str).map(str::to_owned),
+                is_default: m
+                    .get("is-default")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                cpu_max: m
+                    .get("cpu-max")
+                    .and_then(Value::as_u64)
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(1),
+                deprecated: m
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            })
+        })
+        .collect::<Vec<_>>();
+    if machines.is_empty() {
+        return Err(bad("query-machines"));
+    }
+
+    let cpus = run("query-cpu-definitions", None).await?;
+    let cpu_models = cpus
+        .as_array()
+        .ok_or_else(|| bad("query-cpu-definitions"))?
+        .iter()
+        .filter_map(|c| {
+            Some(CpuModel {
+                name: c.get("name")?.as_str()?.to_owned(),
+                unavailable_features: c
+                    .get("unavailable-features")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|f| f.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                deprecated: c
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            })
+        })
+        .collect();
+
+    let types = run(
+        "qom-list-types",
+        Some(json!({"implements": "device", "abstract": false})),
+    )
+    .await?;
+    let mut devices: Vec<String> = types
+        .as_array()
+        .ok_or_else(|| bad("qom-list-types"))?
+        .iter()
+        .filter_map(|t| t.get("name")?.as_str().map(str::to_owned))
+        .collect();
+    devices.sort();
+
+    let kvm = run("query-kvm", None).await?;
+    let kvm_present = kvm.get("present").and_then(Value::as_bool).unwrap_or(false);
+
+    Ok(ProbedQemu {
+        binary: binary.to_owned(),
+        version,
+        package,
+        arch,
+        machines,
+        cpu_models,
+        devices,
+        kvm_present,
+    })
+}
+
+/// What identifies one build of a binary: if any of it changes, probe again.
+fn binary_key(binary: &Path) -> Result<Value, ProbeError> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(binary).map_err(|source| ProbeError::Stat {
+        path: binary.display().to_string(),
+        source,
+    })?;
+    Ok(json!({
+        "path": binary.display().to_string(),
+        "size": m.size(),
+        "mtime": m.mtime(), "mtime_nsec": m.mtime_nsec(),
+        "ctime": m.ctime(), "ctime_nsec": m.ctime_nsec(),
+        "ino": m.ino(),
+    }))
+}
+
+/// The probe's result as stored in the cache.
+fn to_json(p: &ProbedQemu, key: Value) -> Value {
+    json!({
+        "format": 1,
+        "key": key,
+        "version": p.version,
+        "package": p.package,
+        "arch": p.arch,
+        "machines": p.machines.iter().map(|m| json!({
+            "name": m.name, "alias": m.alias, "default": m.is_default,
+            "cpu_max": m.cpu_max, "deprecated": m.deprecated,
+        })).collect::<Vec<_>>(),
+        "cpu_models": p.cpu_models.iter().map(|c| json!({
+            "name": c.name, "unavailable": c.unavailable_features, "deprecated": c.deprecated,
+        })).collect::<Vec<_>>(),
+        "devices": p.devices,
+        "kvm_present": p.kvm_present,
+    })
+}
+
+/// Read a cache entry back; `None` if it is for another build or not in our format.
+fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
+    if v.get("format")?.as_u64()? != 1 || v.get("key")? != key {
+        return None;
+    }
+    let strs = |a: &Value| -> Option<Vec<String>> {
+        a.as_array()?
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    Some(ProbedQemu {
+        binary: binary.to_owned(),
+        version: v.get("version")?.as_u64()?,
+        package: v.get("package")?.as_str()?.to_owned(),
+        arch: v.get("arch")?.as_str()?.to_owned(),
+        machines: v
+            .get("machines")?
+            .as_array()?
+            .iter()
+            .map(|m| {
+                Some(Machine {
+                    name: m.get("name")?.as_str()?.to_owned(),
+                    alias: m.get("alias")?.as_str().map(str::to_owned),
+                    is_default: m.get("default")?.as_bool()?,
+                    cpu_max: u32::try_from(m.get("cpu_max")?.as_u64()?).ok()?,
+                    deprecated: m.get("deprecated")?.as_bool()?,
+                })
+            })
+            .collect::<Option<_>>()?,
+        cpu_models: v
+            .get("cpu_models")?
+            .as_array()?
+            .iter()
+            .map(|c| {
+                Some(CpuModel {
+                    name: c.get("name")?.as_str()?.to_owned(),
+                    unavailable_features: strs(c.get("unavailable")?)?,
+                    deprecated: c.get("deprecated")?.as_bool()?,
+                })
+            })
+            .collect::<Option<_>>()?,
+        devices: strs(v.get("devices")?)?,
+        kvm_present: v.get("kvm_present")?.as_bool()?,
+    })
+}
+
+/// The file a binary's cache entry lives in.
+fn cache_file(dir: &Path, binary: &Path) -> PathBuf {
+    let name: String = binary
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("{name}.json"))
+}
+
+/// The probe result for `binary`: from the cache in `dir` when it is for this very build,
+/// otherwise by probing (and then written to the cache atomically).
+pub async fn cached_probe(binary: &Path, dir: &Path) -> Result<(ProbedQemu, bool), ProbeError> {
+    let key = binary_key(binary)?;
+    let file = cache_file(dir, binary);
+    if let Ok(text) = std::fs::read(&file) {
+        if let Ok(v) = serde_json::from_slice::<Value>(&text) {
+            if let Some(p) = from_json(binary, &v, &key) {
+                return Ok((p, true));
+            }
+        }
+    }
+    let _ = std::fs::create_dir_all(dir);
+    let p = probe(binary, dir).await?;
+    if let Ok(bytes) = serde_json::to_vec_pretty(&to_json(&p, key)) {
+        // A cache that cannot be written only costs a probe next time.
+        if let Err(e) = crate::fsutil::write_atomic(&file, &bytes) {
+            tracing::warn!("cannot write {}: {e}", file.display());
+        }
+    }
+    Ok((p, false))
+}
