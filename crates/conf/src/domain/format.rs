@@ -1,0 +1,545 @@
+//! libvirt's canonical form of a domain (`virDomainDefFormatInternal`).
+
+use super::*;
+use crate::xml::Writer;
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+fn on_off(b: bool) -> String {
+    if b { "on" } else { "off" }.into()
+}
+
+impl Domain {
+    /// The XML libvirt prints for this definition.
+    pub fn format(&self, _flags: FormatFlags) -> String {
+        let mut w = Writer::new();
+        w.open("domain", &[("type", self.virt_type.as_str().into())]);
+        w.text("name", &[], &self.name);
+        w.text("uuid", &[], &uuid_string(&self.uuid));
+        if let Some(g) = &self.genid {
+            w.text("genid", &[], &uuid_string(g));
+        }
+        if let Some(t) = &self.title {
+            w.text("title", &[], t);
+        }
+        if let Some(d) = &self.description {
+            w.text("description", &[], d);
+        }
+        if let Some(m) = &self.metadata {
+            self.format_metadata(&mut w, m);
+        }
+        if let Some(m) = &self.max_memory {
+            w.text(
+                "maxMemory",
+                &[("slots", m.slots.to_string()), ("unit", "KiB".into())],
+                &m.kib.to_string(),
+            );
+        }
+        w.text(
+            "memory",
+            &[("unit", "KiB".into())],
+            &self.memory_kib.to_string(),
+        );
+        let cur = self.current_memory_kib.unwrap_or(self.memory_kib);
+        w.text("currentMemory", &[("unit", "KiB".into())], &cur.to_string());
+        if !self.memtune.is_empty() {
+            w.open("memtune", &[]);
+            for (k, v) in &self.memtune {
+                w.text(k, &[("unit", "KiB".into())], &v.to_string());
+            }
+            w.close("memtune");
+        }
+        let mut va = vec![(
+            "placement",
+            match self.vcpu.placement {
+                Placement::Static => "static",
+                Placement::Auto => "auto",
+            }
+            .to_string(),
+        )];
+        if let Some(set) = &self.vcpu.cpuset {
+            va.push(("cpuset", format_cpuset(set)));
+        }
+        if let Some(c) = self.vcpu.current {
+            if c != self.vcpu.count {
+                va.push(("current", c.to_string()));
+            }
+        }
+        w.text("vcpu", &va, &self.vcpu.count.to_string());
+        if self.iothreads > 0 {
+            w.text("iothreads", &[], &self.iothreads.to_string());
+        }
+        if let Some(ct) = &self.cputune {
+            w.child("cputune", &[], |w| {
+                if let Some(v) = ct.shares {
+                    w.text("shares", &[], &v.to_string());
+                }
+                for (k, v) in &ct.values {
+                    w.text(k, &[], &v.to_string());
+                }
+                for (vcpu, set) in &ct.vcpupin {
+                    w.empty(
+                        "vcpupin",
+                        &[("vcpu", vcpu.to_string()), ("cpuset", format_cpuset(set))],
+                    );
+                }
+                if let Some(set) = &ct.emulatorpin {
+                    w.empty("emulatorpin", &[("cpuset", format_cpuset(set))]);
+                }
+                for (id, set) in &ct.iothreadpin {
+                    w.empty(
+                        "iothreadpin",
+                        &[("iothread", id.to_string()), ("cpuset", format_cpuset(set))],
+                    );
+                }
+            });
+        }
+        if self.numatune_auto {
+            w.child("numatune", &[], |w| {
+                w.empty(
+                    "memory",
+                    &[("mode", "strict".into()), ("placement", "auto".into())],
+                )
+            });
+        }
+        self.format_os(&mut w);
+        self.format_features(&mut w);
+        if let Some(cpu) = &self.cpu {
+            format_cpu(&mut w, cpu);
+        }
+        let mut ca = vec![("offset", self.clock.offset.clone())];
+        if let Some(tz) = &self.clock.timezone {
+            ca.push(("timezone", tz.clone()));
+        }
+        if let Some((adj, basis)) = &self.clock.adjustment {
+            ca.push(("adjustment", adj.to_string()));
+            ca.push(("basis", basis.clone()));
+        }
+        w.child("clock", &ca, |w| {
+            for t in &self.clock.timers {
+                let mut a = vec![("name", t.name.clone())];
+                if let Some(p) = t.present {
+                    a.push(("present", yes_no(p)));
+                }
+                if let Some(v) = &t.tickpolicy {
+                    a.push(("tickpolicy", v.clone()));
+                }
+                if let Some(v) = &t.track {
+                    a.push(("track", v.clone()));
+                }
+                if let Some(v) = t.frequency {
+                    a.push(("frequency", v.to_string()));
+                }
+                if let Some(v) = &t.mode {
+                    a.push(("mode", v.clone()));
+                }
+                w.empty("timer", &a);
+            }
+        });
+        w.text("on_poweroff", &[], self.on_poweroff.as_str());
+        w.text("on_reboot", &[], self.on_reboot.as_str());
+        w.text("on_crash", &[], self.on_crash.as_str());
+        if let Some(l) = &self.on_lockfailure {
+            w.text("on_lockfailure", &[], l);
+        }
+        if self.pm.suspend_to_mem.is_some() || self.pm.suspend_to_disk.is_some() {
+            w.child("pm", &[], |w| {
+                if let Some(v) = self.pm.suspend_to_mem {
+                    w.empty("suspend-to-mem", &[("enabled", yes_no(v))]);
+                }
+                if let Some(v) = self.pm.suspend_to_disk {
+                    w.empty("suspend-to-disk", &[("enabled", yes_no(v))]);
+                }
+            });
+        }
+        self.format_devices(&mut w);
+        w.close("domain");
+        w.finish()
+    }
+
+    fn format_metadata(&self, w: &mut Writer, items: &[Element]) {
+        if items.is_empty() {
+            w.empty("metadata", &[]);
+            return;
+        }
+        w.open("metadata", &[]);
+        let level = w.indent() / 2;
+        for e in items {
+            let mut s = String::new();
+            for _ in 0..level {
+                s.push_str("  ");
+            }
+            e.dump(&mut s, level);
+            s.push('\n');
+            w.raw(&s);
+        }
+        w.close("metadata");
+    }
+
+    fn format_os(&self, w: &mut Writer) {
+        let os = &self.os;
+        let mut oa = Vec::new();
+        if let Some(f) = &os.firmware {
+            oa.push(("firmware", f.clone()));
+        }
+        w.child("os", &oa, |w| {
+            let mut ta = Vec::new();
+            if let Some(a) = &os.arch {
+                ta.push(("arch", a.clone()));
+            }
+            if let Some(m) = &os.machine {
+                ta.push(("machine", m.clone()));
+            }
+            w.text("type", &ta, &os.os_type);
+            if let Some(l) = &os.loader {
+                let mut a = Vec::new();
+                if let Some(v) = l.readonly {
+                    a.push(("readonly", yes_no(v)));
+                }
+                if let Some(v) = l.secure {
+                    a.push(("secure", yes_no(v)));
+                }
+                if let Some(v) = &l.kind {
+                    a.push(("type", v.clone()));
+                }
+                match &l.path {
+                    Some(p) => w.text("loader", &a, p),
+                    None => w.empty("loader", &a),
+                }
+            }
+            if let Some(n) = &os.nvram {
+                let mut a = Vec::new();
+                if let Some(t) = &n.template {
+                    a.push(("template", t.clone()));
+                }
+                match &n.path {
+                    Some(p) => w.text("nvram", &a, p),
+                    None => w.empty("nvram", &a),
+                }
+            }
+            for (name, v) in [
+                ("kernel", &os.kernel),
+                ("initrd", &os.initrd),
+                ("cmdline", &os.cmdline),
+                ("dtb", &os.dtb),
+            ] {
+                if let Some(v) = v {
+                    w.text(name, &[], v);
+                }
+            }
+            for b in &os.boot {
+                w.empty("boot", &[("dev", b.as_str().into())]);
+            }
+            if let Some((enable, timeout)) = os.bootmenu {
+                let mut a = vec![("enable", yes_no(enable))];
+                if let (true, Some(t)) = (enable, timeout) {
+                    a.push(("timeout", t.to_string()));
+                }
+                w.empty("bootmenu", &a);
+            }
+            if let Some(b) = &os.bios {
+                let mut a = Vec::new();
+                if let Some(u) = b.useserial {
+                    a.push(("useserial", yes_no(u)));
+                }
+                if let Some(t) = b.reboot_timeout {
+                    a.push(("rebootTimeout", t.to_string()));
+                }
+                w.empty("bios", &a);
+            }
+            if let Some(m) = &os.smbios_mode {
+                w.empty("smbios", &[("mode", m.clone())]);
+            }
+        });
+    }
+
+    fn format_features(&self, w: &mut Writer) {
+        let f = &self.features;
+        if *f == Features::default() {
+            return;
+        }
+        w.open("features", &[]);
+        if f.acpi {
+            w.empty("acpi", &[]);
+        }
+        if let Some(eoi) = f.apic {
+            match eoi {
+                Some(e) => w.empty("apic", &[("eoi", on_off(e))]),
+                None => w.empty("apic", &[]),
+            }
+        }
+        if f.pae {
+            w.empty("pae", &[]);
+        }
+        if let Some(s) = f.hap {
+            w.empty("hap", &[("state", on_off(s))]);
+        }
+        if f.viridian {
+            w.empty("viridian", &[]);
+        }
+        if f.privnet {
+            w.empty("privnet", &[]);
+        }
+        if let Some(h) = &f.hyperv {
+            let mode = if h.passthrough {
+                "passthrough"
+            } else {
+                "custom"
+            };
+            // libvirt always opens and closes the element, even with no children
+            w.open("hyperv", &[("mode", mode.into())]);
+            for i in &h.items {
+                let mut a = vec![("state", on_off(i.state))];
+                if let (true, Some(x)) = (i.state, &i.extra) {
+                    match i.name {
+                        "spinlocks" => a.push(("retries", x.clone())),
+                        "vendor_id" => a.push(("value", x.clone())),
+                        _ => {}
+                    }
+                }
+                match (i.state, i.direct) {
+                    (true, Some(d)) => {
+                        w.child(i.name, &a, |w| w.empty("direct", &[("state", on_off(d))]))
+                    }
+                    _ => w.empty(i.name, &a),
+                }
+            }
+            w.close("hyperv");
+        }
+        if let Some(k) = &f.kvm {
+            w.child("kvm", &[], |w| {
+                for (name, state) in k {
+                    w.empty(name, &[("state", on_off(*state))]);
+                }
+            });
+        }
+        if let Some(s) = f.pvspinlock {
+            w.empty("pvspinlock", &[("state", on_off(s))]);
+        }
+        if let Some(s) = f.pmu {
+            w.empty("pmu", &[("state", on_off(s))]);
+        }
+        if let Some(s) = f.vmport {
+            w.empty("vmport", &[("state", on_off(s))]);
+        }
+        if let Some((s, tseg)) = f.smm {
+            match (s, tseg) {
+                (true, Some(mib)) => w.child("smm", &[("state", "on".into())], |w| {
+                    w.text("tseg", &[("unit", "MiB".into())], &mib.to_string())
+                }),
+                _ => w.empty("smm", &[("state", on_off(s))]),
+            }
+        }
+        if let Some(d) = &f.ioapic {
+            w.empty("ioapic", &[("driver", d.clone())]);
+        }
+        if let Some(s) = f.vmcoreinfo {
+            w.empty("vmcoreinfo", &[("state", on_off(s))]);
+        }
+        if let Some(u) = &f.msrs {
+            w.empty("msrs", &[("unknown", u.clone())]);
+        }
+        w.close("features");
+    }
+
+    fn format_devices(&self, w: &mut Writer) {
+        let d = &self.devices;
+        w.child("devices", &[], |w| {
+            if let Some(e) = &d.emulator {
+                w.text("emulator", &[], e);
+            }
+            for disk in &d.disks {
+                format_disk(w, disk);
+            }
+            for c in &d.controllers {
+                let mut a = vec![("type", c.kind.clone()), ("index", c.index.to_string())];
+                if let Some(m) = &c.model {
+                    a.push(("model", m.clone()));
+                }
+                w.child("controller", &a, |w| {
+                    if let Some(n) = &c.model_name {
+                        w.empty("model", &[("name", n.clone())]);
+                    }
+                    if let Some((chassis, port)) = c.target {
+                        w.empty(
+                            "target",
+                            &[
+                                ("chassis", chassis.to_string()),
+                                ("port", format!("0x{port:x}")),
+                            ],
+                        );
+                    }
+                    format_address(w, &c.address);
+                });
+            }
+            for n in &d.interfaces {
+                w.open("interface", &[("type", n.kind.clone())]);
+                w.empty("mac", &[("address", mac_string(&n.mac))]);
+                if let Some(src) = &n.source {
+                    let k = if n.kind == "bridge" {
+                        "bridge"
+                    } else {
+                        "network"
+                    };
+                    w.empty("source", &[(k, src.clone())]);
+                }
+                if let Some(m) = &n.model {
+                    w.empty("model", &[("type", m.clone())]);
+                }
+                if let Some(o) = n.boot_order {
+                    w.empty("boot", &[("order", o.to_string())]);
+                }
+                format_address(w, &n.address);
+                w.close("interface");
+            }
+            for i in &d.inputs {
+                let mut a = vec![("type", i.kind.clone())];
+                if let Some(b) = &i.bus {
+                    a.push(("bus", b.clone()));
+                }
+                w.empty("input", &a);
+            }
+            for au in &d.audios {
+                w.empty(
+                    "audio",
+                    &[("id", au.id.to_string()), ("type", au.kind.clone())],
+                );
+            }
+            if let Some(m) = &d.memballoon {
+                let mut a = vec![("model", m.model.clone())];
+                if let Some(v) = m.autodeflate {
+                    a.push(("autodeflate", on_off(v)));
+                }
+                w.child("memballoon", &a, |w| {
+                    if let Some(p) = m.period {
+                        w.empty("stats", &[("period", p.to_string())]);
+                    }
+                    format_address(w, &m.address);
+                });
+            }
+        });
+    }
+}
+
+fn format_disk(w: &mut Writer, d: &Disk) {
+    w.open(
+        "disk",
+        &[("type", d.kind.clone()), ("device", d.device.clone())],
+    );
+    if !d.driver.is_empty() {
+        let a: Vec<(&str, String)> = d.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+        w.empty("driver", &a);
+    }
+    if let Some(src) = &d.source {
+        let attr = if d.kind == "block" { "dev" } else { "file" };
+        w.empty("source", &[(attr, src.clone())]);
+    }
+    let mut t = vec![("dev", d.target_dev.clone())];
+    if let Some(b) = &d.target_bus {
+        t.push(("bus", b.clone()));
+    }
+    w.empty("target", &t);
+    if d.readonly {
+        w.empty("readonly", &[]);
+    }
+    if d.shareable {
+        w.empty("shareable", &[]);
+    }
+    if let Some(s) = &d.serial {
+        w.text("serial", &[], s);
+    }
+    if let Some(o) = d.boot_order {
+        w.empty("boot", &[("order", o.to_string())]);
+    }
+    format_address(w, &d.address);
+    w.close("disk");
+}
+
+fn format_address(w: &mut Writer, a: &Option<Address>) {
+    match a {
+        None => {}
+        Some(Address::Drive {
+            controller,
+            bus,
+            target,
+            unit,
+        }) => w.empty(
+            "address",
+            &[
+                ("type", "drive".into()),
+                ("controller", controller.to_string()),
+                ("bus", bus.to_string()),
+                ("target", target.to_string()),
+                ("unit", unit.to_string()),
+            ],
+        ),
+        Some(Address::Pci(p)) => {
+            let mut a = vec![
+                ("type", "pci".to_string()),
+                ("domain", format!("0x{:04x}", p.domain)),
+                ("bus", format!("0x{:02x}", p.bus)),
+                ("slot", format!("0x{:02x}", p.slot)),
+                ("function", format!("0x{:x}", p.function)),
+            ];
+            if let Some(m) = p.multifunction {
+                a.push(("multifunction", on_off(m)));
+            }
+            w.empty("address", &a);
+        }
+    }
+}
+
+fn format_cpu(w: &mut Writer, cpu: &Cpu) {
+    let mut a = Vec::new();
+    if let Some(m) = &cpu.mode {
+        a.push(("mode", m.clone()));
+    }
+    if let Some(m) = &cpu.match_ {
+        a.push(("match", m.clone()));
+    }
+    if let Some(c) = &cpu.check {
+        a.push(("check", c.clone()));
+    }
+    if let Some(m) = cpu.migratable {
+        a.push(("migratable", on_off(m)));
+    }
+    w.child("cpu", &a, |w| {
+        if let Some(m) = &cpu.model {
+            let mut a = Vec::new();
+            if let Some(f) = &m.fallback {
+                a.push(("fallback", f.clone()));
+            }
+            w.text("model", &a, &m.name);
+        }
+        if let Some(v) = &cpu.vendor {
+            w.text("vendor", &[], v);
+        }
+        if let Some(t) = &cpu.topology {
+            w.empty(
+                "topology",
+                &[
+                    ("sockets", t.sockets.to_string()),
+                    ("dies", t.dies.to_string()),
+                    ("cores", t.cores.to_string()),
+                    ("threads", t.threads.to_string()),
+                ],
+            );
+        }
+        if let Some((level, mode)) = &cpu.cache {
+            let mut a = Vec::new();
+            if let Some(l) = level {
+                a.push(("level", l.to_string()));
+            }
+            a.push(("mode", mode.clone()));
+            w.empty("cache", &a);
+        }
+        for (policy, name) in &cpu.features {
+            w.empty(
+                "feature",
+                &[("policy", policy.clone()), ("name", name.clone())],
+            );
+        }
+    });
+}

@@ -1,0 +1,507 @@
+//! The domain (`<domain>`) document: typed model, parser, QEMU defaults and formatter.
+
+mod format;
+mod parse;
+mod post_parse;
+
+pub use parse::parse;
+pub use post_parse::{post_parse, MachineType, QemuCaps};
+
+use crate::xml::Element;
+
+/// `virDomainVirtType` values the QEMU driver handles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VirtType {
+    Qemu,
+    Kvm,
+    /// Another type libvirt knows (`xen`, `lxc`, ...): parsed, refused by post-parse.
+    Other(String),
+}
+
+impl VirtType {
+    pub fn as_str(&self) -> &str {
+        match self {
+            VirtType::Qemu => "qemu",
+            VirtType::Kvm => "kvm",
+            VirtType::Other(s) => s,
+        }
+    }
+}
+
+/// A domain definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub virt_type: VirtType,
+    pub name: String,
+    pub uuid: [u8; 16],
+    pub genid: Option<[u8; 16]>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Foreign-namespace elements of `<metadata>`, kept verbatim.
+    pub metadata: Option<Vec<Element>>,
+    pub max_memory: Option<MaxMemory>,
+    /// `<memory>` in KiB.
+    pub memory_kib: u64,
+    /// `<currentMemory>` in KiB; `None` until post-parse sets it to `memory_kib`.
+    pub current_memory_kib: Option<u64>,
+    /// `<memtune>`: `(element, KiB)` in libvirt's order.
+    pub memtune: Vec<(&'static str, u64)>,
+    pub vcpu: Vcpu,
+    pub iothreads: u32,
+    pub cputune: Option<Cputune>,
+    /// `<numatune><memory mode='strict' placement='auto'/></numatune>` (the only form
+    /// modelled so far: the one libvirt adds for `<vcpu placement='auto'>`).
+    pub numatune_auto: bool,
+    pub os: Os,
+    pub features: Features,
+    pub cpu: Option<Cpu>,
+    pub clock: Clock,
+    pub on_poweroff: Lifecycle,
+    pub on_reboot: Lifecycle,
+    pub on_crash: Lifecycle,
+    /// `<on_lockfailure>`: poweroff, restart, pause or ignore.
+    pub on_lockfailure: Option<String>,
+    pub pm: Pm,
+    pub devices: Devices,
+}
+
+/// `<cputune>`: the scheduler values and the pinnings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cputune {
+    pub shares: Option<u64>,
+    /// `(element name, value)` of the period/quota values, in libvirt's order.
+    pub values: Vec<(&'static str, i64)>,
+    /// `(vcpu, cpuset)`, sorted by vCPU.
+    pub vcpupin: Vec<(u32, Vec<u32>)>,
+    pub emulatorpin: Option<Vec<u32>>,
+    /// `(iothread, cpuset)`, sorted by iothread.
+    pub iothreadpin: Vec<(u32, Vec<u32>)>,
+}
+
+/// The period/quota elements of `<cputune>` in the order libvirt prints them.
+pub const CPUTUNE_VALUES: &[&str] = &[
+    "global_period",
+    "global_quota",
+    "period",
+    "quota",
+    "emulator_period",
+    "emulator_quota",
+    "iothread_period",
+    "iothread_quota",
+];
+
+/// The elements of `<memtune>` in the order libvirt prints them.
+pub const MEMTUNE_LIMITS: &[&str] = &[
+    "hard_limit",
+    "soft_limit",
+    "min_guarantee",
+    "swap_hard_limit",
+];
+
+/// `<maxMemory slots='N' unit='KiB'>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxMemory {
+    pub kib: u64,
+    pub slots: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    Static,
+    Auto,
+}
+
+/// `<vcpu placement cpuset current>count</vcpu>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vcpu {
+    pub count: u32,
+    pub current: Option<u32>,
+    pub placement: Placement,
+    /// Host CPUs, as a sorted set.
+    pub cpuset: Option<Vec<u32>>,
+}
+
+/// `<os>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Os {
+    /// `<type>` text: `hvm` for QEMU.
+    pub os_type: String,
+    pub firmware: Option<String>,
+    pub arch: Option<String>,
+    pub machine: Option<String>,
+    pub loader: Option<Loader>,
+    pub nvram: Option<Nvram>,
+    pub kernel: Option<String>,
+    pub initrd: Option<String>,
+    pub cmdline: Option<String>,
+    pub dtb: Option<String>,
+    pub boot: Vec<BootDev>,
+    /// `<bootmenu enable= timeout=>`: (enable, timeout in ms).
+    pub bootmenu: Option<(bool, Option<u32>)>,
+    pub smbios_mode: Option<String>,
+    /// `<bios useserial= rebootTimeout=>`.
+    pub bios: Option<Bios>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Bios {
+    pub useserial: Option<bool>,
+    pub reboot_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loader {
+    pub readonly: Option<bool>,
+    pub secure: Option<bool>,
+    pub kind: Option<String>,
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Nvram {
+    pub template: Option<String>,
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootDev {
+    Fd,
+    Cdrom,
+    Hd,
+    Network,
+}
+
+impl BootDev {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BootDev::Fd => "fd",
+            BootDev::Cdrom => "cdrom",
+            BootDev::Hd => "hd",
+            BootDev::Network => "network",
+        }
+    }
+}
+
+/// `<features>`: each field `None` when absent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Features {
+    pub acpi: bool,
+    /// `<apic/>`, with `eoi` when given.
+    pub apic: Option<Option<bool>>,
+    pub pae: bool,
+    pub hap: Option<bool>,
+    pub viridian: bool,
+    pub privnet: bool,
+    pub hyperv: Option<HyperV>,
+    pub kvm: Option<Vec<(String, bool)>>,
+    pub pvspinlock: Option<bool>,
+    pub pmu: Option<bool>,
+    pub vmport: Option<bool>,
+    /// `<smm state=>` with the TSEG size in MiB.
+    pub smm: Option<(bool, Option<u64>)>,
+    pub ioapic: Option<String>,
+    pub vmcoreinfo: Option<bool>,
+    /// `<msrs unknown=>`: `ignore` or `fault`.
+    pub msrs: Option<String>,
+}
+
+/// `<hyperv mode=>` with its enlightenments in libvirt's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HyperV {
+    pub passthrough: bool,
+    pub items: Vec<HyperVItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HyperVItem {
+    pub name: &'static str,
+    pub state: bool,
+    /// `retries` of spinlocks, `value` of vendor_id.
+    pub extra: Option<String>,
+    /// `<direct state=>` inside `<stimer>`.
+    pub direct: Option<bool>,
+}
+
+/// `<cpu>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cpu {
+    pub mode: Option<String>,
+    pub match_: Option<String>,
+    pub check: Option<String>,
+    pub migratable: Option<bool>,
+    pub model: Option<CpuModel>,
+    pub vendor: Option<String>,
+    pub topology: Option<Topology>,
+    /// `<cache level= mode=>`.
+    pub cache: Option<(Option<u32>, String)>,
+    pub features: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuModel {
+    pub fallback: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Topology {
+    pub sockets: u32,
+    pub dies: u32,
+    pub cores: u32,
+    pub threads: u32,
+}
+
+/// `<clock>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    /// `utc`, `localtime`, `timezone` or `variable`.
+    pub offset: String,
+    /// `timezone=` of `offset='timezone'`.
+    pub timezone: Option<String>,
+    /// `adjustment=` and `basis=` of `offset='variable'`.
+    pub adjustment: Option<(i64, String)>,
+    pub timers: Vec<Timer>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            offset: "utc".into(),
+            timezone: None,
+            adjustment: None,
+            timers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Timer {
+    pub name: String,
+    pub present: Option<bool>,
+    pub tickpolicy: Option<String>,
+    pub track: Option<String>,
+    pub frequency: Option<u64>,
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Destroy,
+    Restart,
+    Preserve,
+    RenameRestart,
+    CoredumpDestroy,
+    CoredumpRestart,
+}
+
+impl Lifecycle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Destroy => "destroy",
+            Lifecycle::Restart => "restart",
+            Lifecycle::Preserve => "preserve",
+            Lifecycle::RenameRestart => "rename-restart",
+            Lifecycle::CoredumpDestroy => "coredump-destroy",
+            Lifecycle::CoredumpRestart => "coredump-restart",
+        }
+    }
+}
+
+/// `<pm>`: suspend-to-mem and suspend-to-disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pm {
+    pub suspend_to_mem: Option<bool>,
+    pub suspend_to_disk: Option<bool>,
+}
+
+/// `<devices>`: the kinds modelled so far.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Devices {
+    pub emulator: Option<String>,
+    pub disks: Vec<Disk>,
+    pub controllers: Vec<Controller>,
+    pub interfaces: Vec<Interface>,
+    pub inputs: Vec<Input>,
+    pub audios: Vec<Audio>,
+    pub memballoon: Option<Memballoon>,
+}
+
+/// A device address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Address {
+    Pci(PciAddress),
+    /// `<address type='drive' controller bus target unit>`
+    Drive {
+        controller: u32,
+        bus: u32,
+        target: u32,
+        unit: u32,
+    },
+}
+
+/// `<disk type= device=>` with a local source (file or block device).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disk {
+    /// `file` or `block`.
+    pub kind: String,
+    /// `disk`, `cdrom`, `floppy` or `lun`.
+    pub device: String,
+    /// `<driver>` attributes, in libvirt's order.
+    pub driver: Vec<(&'static str, String)>,
+    /// `<source file=>` or `<source dev=>`.
+    pub source: Option<String>,
+    pub target_dev: String,
+    pub target_bus: Option<String>,
+    pub readonly: bool,
+    pub shareable: bool,
+    pub serial: Option<String>,
+    pub boot_order: Option<u32>,
+    pub address: Option<Address>,
+}
+
+/// `<driver>` attributes of a disk in the order libvirt prints them.
+pub const DISK_DRIVER_ATTRS: &[&str] = &[
+    "name",
+    "type",
+    "cache",
+    "error_policy",
+    "rerror_policy",
+    "io",
+    "ioeventfd",
+    "event_idx",
+    "copy_on_read",
+    "discard",
+    "iothread",
+    "detect_zeroes",
+    "queues",
+    "queue_size",
+];
+
+/// The index libvirt derives from a disk name (`virDiskNameToIndex`): `vda` → 0, `sdc` → 2,
+/// `hdaa` → 26; `None` when the name has no known prefix or a bad suffix.
+pub fn disk_name_to_index(name: &str) -> Option<u32> {
+    let rest = ["fd", "hd", "vd", "sd", "xvd", "ubd"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))?;
+    let letters: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase())
+        .collect();
+    if letters.is_empty() {
+        return None;
+    }
+    let tail = &rest[letters.len()..];
+    if !tail.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut idx: u64 = 0;
+    for (i, c) in letters.bytes().enumerate() {
+        idx = (idx + u64::from(i > 0)) * 26 + u64::from(c - b'a');
+        if idx > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    u32::try_from(idx).ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PciAddress {
+    pub domain: u32,
+    pub bus: u32,
+    pub slot: u32,
+    pub function: u32,
+    pub multifunction: Option<bool>,
+}
+
+/// `<interface type=>` of type `network`, `bridge` or `user`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    pub kind: String,
+    pub mac: [u8; 6],
+    /// The network name (`network`) or bridge name (`bridge`).
+    pub source: Option<String>,
+    pub model: Option<String>,
+    pub boot_order: Option<u32>,
+    pub address: Option<Address>,
+}
+
+pub(crate) fn mac_string(m: &[u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// `<controller>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    pub kind: String,
+    pub index: u32,
+    pub model: Option<String>,
+    /// `<model name=>` of PCI controllers.
+    pub model_name: Option<String>,
+    /// `<target chassis= port=>` of PCI controllers.
+    pub target: Option<(u32, u32)>,
+    pub address: Option<Address>,
+}
+
+/// `<input type= bus=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub kind: String,
+    pub bus: Option<String>,
+}
+
+/// `<audio id= type=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audio {
+    pub id: u32,
+    pub kind: String,
+}
+
+/// `<memballoon model=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memballoon {
+    pub model: String,
+    pub autodeflate: Option<bool>,
+    pub period: Option<u32>,
+    pub address: Option<Address>,
+}
+
+/// Formatting flags (`VIR_DOMAIN_XML_*`); only the inactive form exists so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FormatFlags {
+    pub inactive: bool,
+}
+
+pub(crate) fn uuid_string(u: &[u8; 16]) -> String {
+    let mut s = String::with_capacity(36);
+    for (i, b) in u.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Format a CPU set as libvirt's `virBitmapFormat` does: `0-3,5,7-8`.
+pub(crate) fn format_cpuset(set: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < set.len() {
+        let start = set[i];
+        let mut end = start;
+        while i + 1 < set.len() && set[i + 1] == end + 1 {
+            i += 1;
+            end = set[i];
+        }
+        if start == end {
+            parts.push(start.to_string());
+        } else {
+            parts.push(format!("{start}-{end}"));
+        }
+        i += 1;
+    }
+    parts.join(",")
+}

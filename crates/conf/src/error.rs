@@ -1,0 +1,152 @@
+//! Errors of XML parsing and validation, in libvirt's terms.
+
+use oxvirt_proto::errors::{ErrorCode, ErrorDomain};
+use oxvirt_proto::{ToVirError, VirError};
+
+/// Which part of libvirt reports an error: the generic domain config code
+/// (`VIR_FROM_DOMAIN`) or the QEMU driver's checks (`VIR_FROM_QEMU`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `VIR_FROM_DOMAIN` (20)
+    Domain,
+    /// `VIR_FROM_QEMU` (10)
+    Qemu,
+    /// `VIR_FROM_XML` (5): libvirt's generic XML helpers
+    Xml,
+}
+
+impl Origin {
+    fn code(self) -> i32 {
+        match self {
+            Origin::Domain => ErrorDomain::Domain as i32,
+            Origin::Qemu => ErrorDomain::Qemu as i32,
+            Origin::Xml => ErrorDomain::Xml as i32,
+        }
+    }
+}
+
+/// An error found while reading a configuration document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfError {
+    /// The text is not well-formed XML (`VIR_ERR_XML_DETAIL`). libvirt's message is libxml2's;
+    /// ours names the same line but the wording comes from roxmltree.
+    #[error("(domain_definition):{line}: {message}")]
+    Malformed {
+        line: u32,
+        column: u32,
+        message: String,
+    },
+    /// A semantic problem in the document (`VIR_ERR_XML_ERROR`, "XML error: ...") found by
+    /// the domain code.
+    #[error("XML error: {0}")]
+    Xml(String),
+    /// The same, found by libvirt's generic XML helpers (attribute and number parsing), which
+    /// report it from `VIR_FROM_XML`.
+    #[error("XML error: {0}")]
+    XmlValue(String),
+    /// A configuration libvirt refuses (`VIR_ERR_CONFIG_UNSUPPORTED`).
+    #[error("unsupported configuration: {message}")]
+    Unsupported { origin: Origin, message: String },
+    /// An invalid value where libvirt reports `VIR_ERR_INTERNAL_ERROR`.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// `<name>` missing or empty (`VIR_ERR_NO_NAME`, no detail).
+    #[error("missing name information")]
+    NoName,
+    /// A bad argument such as an unknown unit (`VIR_ERR_INVALID_ARG`).
+    #[error("invalid argument: {0}")]
+    InvalidArg(String),
+    /// A disk without `<target>` (`VIR_ERR_NO_TARGET`), naming its source.
+    #[error("missing target information for device {0}")]
+    NoTarget(String),
+    /// A number too large (`VIR_ERR_OVERFLOW`).
+    #[error("numerical overflow: {0}")]
+    Overflow(String),
+    /// Something libvirt accepts that oxvirt does not handle yet. Reported as
+    /// `VIR_ERR_CONFIG_UNSUPPORTED` rather than silently dropping configuration.
+    #[error("unsupported configuration: {0} is not supported by oxvirt yet")]
+    NotImplemented(String),
+}
+
+impl ConfError {
+    pub(crate) fn unsupported(message: impl Into<String>) -> Self {
+        ConfError::Unsupported {
+            origin: Origin::Domain,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn qemu_unsupported(message: impl Into<String>) -> Self {
+        ConfError::Unsupported {
+            origin: Origin::Qemu,
+            message: message.into(),
+        }
+    }
+
+    /// libvirt's error number (`virErrorNumber`).
+    pub fn code(&self) -> i32 {
+        match self {
+            ConfError::Malformed { .. } => ErrorCode::XmlDetail as i32,
+            ConfError::Xml(_) | ConfError::XmlValue(_) => ErrorCode::XmlError as i32,
+            ConfError::Unsupported { .. } | ConfError::NotImplemented(_) => {
+                ErrorCode::ConfigUnsupported as i32
+            }
+            ConfError::Internal(_) => ErrorCode::InternalError as i32,
+            ConfError::NoName => ErrorCode::NoName as i32,
+            ConfError::NoTarget(_) => ErrorCode::NoTarget as i32,
+            ConfError::InvalidArg(_) => ErrorCode::InvalidArg as i32,
+            ConfError::Overflow(_) => ErrorCode::Overflow as i32,
+        }
+    }
+
+    /// libvirt's error domain (`virErrorDomain`).
+    pub fn domain(&self) -> i32 {
+        match self {
+            ConfError::Unsupported { origin, .. } => origin.code(),
+            ConfError::XmlValue(_) => Origin::Xml.code(),
+            // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
+            ConfError::InvalidArg(_) | ConfError::Overflow(_) => ErrorDomain::None as i32,
+            _ => ErrorDomain::Domain as i32,
+        }
+    }
+
+    /// The detail that goes behind the code's standard prefix.
+    pub fn detail(&self) -> String {
+        match self {
+            ConfError::Malformed { .. } | ConfError::NoName => self.to_string(),
+            ConfError::Xml(m)
+            | ConfError::XmlValue(m)
+            | ConfError::Internal(m)
+            | ConfError::InvalidArg(m)
+            | ConfError::NoTarget(m)
+            | ConfError::Overflow(m) => m.clone(),
+            ConfError::Unsupported { message, .. } => message.clone(),
+            ConfError::NotImplemented(what) => format!("{what} is not supported by oxvirt yet"),
+        }
+    }
+
+    /// `(code, domain, message)` as libvirt reports them.
+    pub fn libvirt(&self) -> (i32, i32, String) {
+        (self.code(), self.domain(), self.to_string())
+    }
+}
+
+impl ToVirError for ConfError {
+    fn to_vir_error(&self) -> VirError {
+        match self {
+            // libvirt reports these with the whole message as a "%s" format
+            ConfError::Malformed { .. } => {
+                VirError::plain(self.code(), self.domain(), self.to_string())
+            }
+            // no detail: the message is the code's fixed text
+            ConfError::NoName => VirError {
+                code: self.code(),
+                domain: self.domain(),
+                message: self.to_string(),
+                str1: Some(self.to_string()),
+                str2: None,
+            },
+            _ => VirError::new(self.code(), self.domain(), self.detail()),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Typed XML for libvirt's configuration documents: domains now, networks, storage pools and
+//! capabilities later.
+//!
+//! The pipeline for a domain is [`domain::parse`] (XML text → [`domain::Domain`], what libvirt's
+//! `virDomainDefParseXML` accepts), then [`domain::post_parse`] (the defaults libvirt's QEMU driver
+//! fills in on define, driven by a [`domain::QemuCaps`] value so this crate stays pure), then
+//! [`domain::Domain::format`] (libvirt's canonical XML, byte for byte).
+
+pub mod domain;
+pub mod error;
+pub mod xml;
+
+pub use error::ConfError;

@@ -1,0 +1,20 @@
+//! Domain XML: parsing never panics, post-parse defaults never panic, and whatever parses
+//! formats to a document that parses back and formats identically (a fixed point).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use oxvirt_conf::domain::{parse, post_parse, FormatFlags, QemuCaps};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(mut def) = parse(text) else { return };
+    let flags = FormatFlags { inactive: true };
+    let once = def.format(flags);
+    let again = parse(&once).expect("formatted XML parses").format(flags);
+    assert_eq!(once, again, "format(parse(x)) is a fixed point");
+    if post_parse(&mut def, &QemuCaps::debian_qemu_7_2_x86_64()).is_ok() {
+        let out = def.format(flags);
+        let back = parse(&out).expect("defined XML parses").format(flags);
+        assert_eq!(out, back);
+    }
+});
