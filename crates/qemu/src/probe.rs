@@ -45,6 +45,9 @@ pub struct Machine {
     pub is_default: bool,
     pub cpu_max: u32,
     pub deprecated: bool,
+    /// The CPU model used when a domain names none (QEMU's `default-cpu-type` without its
+    /// `-x86_64-cpu` suffix), if QEMU says.
+    pub default_cpu: Option<String>,
 }
 
 /// A CPU model as QEMU lists it.
@@ -83,6 +86,31 @@ impl ProbedQemu {
 
     pub fn has_device(&self, name: &str) -> bool {
         self.devices.iter().any(|d| d == name)
+    }
+
+    /// The facts the domain XML defaults depend on, for `oxvirt_conf::domain::post_parse`.
+    pub fn conf_caps(&self) -> oxvirt_conf::domain::QemuCaps {
+        let default_cpu = self
+            .machines
+            .iter()
+            .find(|m| m.is_default)
+            .and_then(|m| m.default_cpu.clone())
+            .unwrap_or_else(|| "qemu64".to_owned());
+        oxvirt_conf::domain::QemuCaps {
+            emulator: self.binary.display().to_string(),
+            arch: self.arch.clone(),
+            machines: self
+                .machines
+                .iter()
+                .map(|m| oxvirt_conf::domain::MachineType {
+                    name: m.name.clone(),
+                    alias: m.alias.clone(),
+                    default: m.is_default,
+                    max_cpus: m.cpu_max,
+                })
+                .collect(),
+            default_cpu_model: default_cpu,
+        }
     }
 }
 
@@ -208,6 +236,11 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
                     .get("deprecated")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                default_cpu: m.get("default-cpu-type").and_then(Value::as_str).map(|t| {
+                    t.strip_suffix(&format!("-{arch}-cpu"))
+                        .unwrap_or(t)
+                        .to_owned()
+                }),
             })
         })
         .collect::<Vec<_>>();
@@ -268,6 +301,9 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
     })
 }
 
+/// Version of the cache entries' layout; entries of another version are probed again.
+const FORMAT: u64 = 2;
+
 /// What identifies one build of a binary: if any of it changes, probe again.
 fn binary_key(binary: &Path) -> Result<Value, ProbeError> {
     use std::os::unix::fs::MetadataExt;
@@ -287,14 +323,14 @@ fn binary_key(binary: &Path) -> Result<Value, ProbeError> {
 /// The probe's result as stored in the cache.
 fn to_json(p: &ProbedQemu, key: Value) -> Value {
     json!({
-        "format": 1,
+        "format": FORMAT,
         "key": key,
         "version": p.version,
         "package": p.package,
         "arch": p.arch,
         "machines": p.machines.iter().map(|m| json!({
             "name": m.name, "alias": m.alias, "default": m.is_default,
-            "cpu_max": m.cpu_max, "deprecated": m.deprecated,
+            "cpu_max": m.cpu_max, "deprecated": m.deprecated, "default_cpu": m.default_cpu,
         })).collect::<Vec<_>>(),
         "cpu_models": p.cpu_models.iter().map(|c| json!({
             "name": c.name, "unavailable": c.unavailable_features, "deprecated": c.deprecated,
@@ -306,7 +342,7 @@ fn to_json(p: &ProbedQemu, key: Value) -> Value {
 
 /// Read a cache entry back; `None` if it is for another build or not in our format.
 fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
-    if v.get("format")?.as_u64()? != 1 || v.get("key")? != key {
+    if v.get("format")?.as_u64()? != FORMAT || v.get("key")? != key {
         return None;
     }
     let strs = |a: &Value| -> Option<Vec<String>> {
@@ -331,6 +367,7 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
                     is_default: m.get("default")?.as_bool()?,
                     cpu_max: u32::try_from(m.get("cpu_max")?.as_u64()?).ok()?,
                     deprecated: m.get("deprecated")?.as_bool()?,
+                    default_cpu: m.get("default_cpu")?.as_str().map(str::to_owned),
                 })
             })
             .collect::<Option<_>>()?,

@@ -66,3 +66,25 @@ async fn a_binary_that_is_not_qemu_fails_cleanly() {
         .unwrap_err();
     assert!(e.to_string().contains("did not open its QMP socket"), "{e}");
 }
+
+/// The QEMU facts the XML crate's tests assume (a hand-written subset) are what the real
+/// QEMU says.
+#[tokio::test]
+async fn conf_test_caps_agree_with_the_real_qemu() {
+    let bin = find_emulator().expect("qemu-system-x86_64 is installed");
+    let dir = tempfile::tempdir().unwrap();
+    let probed = probe(&bin, dir.path()).await.unwrap().conf_caps();
+    let assumed = oxvirt_conf::domain::QemuCaps::debian_qemu_7_2_x86_64();
+    assert_eq!(probed.arch, assumed.arch);
+    assert_eq!(probed.default_cpu_model, assumed.default_cpu_model);
+    if probed.emulator == assumed.emulator {
+        for m in &assumed.machines {
+            let real = probed
+                .machines
+                .iter()
+                .find(|r| r.name == m.name)
+                .unwrap_or_else(|| panic!("QEMU has no machine {}", m.name));
+            assert_eq!(real, m);
+        }
+    }
+}
