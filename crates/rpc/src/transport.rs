@@ -187,6 +187,15 @@ impl MessageReader {
 /// Write one message and then its fds, one `sendmsg` per fd.
 pub async fn write_message(stream: &UnixStream, msg: &Message) -> Result<(), TransportError> {
     let bytes = msg.to_wire()?;
+    send_all(stream, &bytes).await?;
+    for fd in &msg.fds {
+        send_with_fd(stream, &[0u8], fd.as_fd()).await?;
+    }
+    Ok(())
+}
+
+/// Write all of `bytes` to a UNIX socket (no SIGPIPE).
+pub async fn send_all(stream: &UnixStream, bytes: &[u8]) -> io::Result<()> {
     let mut off = 0;
     while off < bytes.len() {
         let n = stream
@@ -195,24 +204,45 @@ pub async fn write_message(stream: &UnixStream, msg: &Message) -> Result<(), Tra
                     .map_err(io::Error::from)
             })
             .await?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "socket took no bytes",
+            ));
+        }
         off += n;
     }
-    for fd in &msg.fds {
-        stream
-            .async_io(Interest::WRITABLE, || {
-                let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-                let mut control = SendAncillaryBuffer::new(&mut space);
-                let one = [fd.as_fd()];
-                control.push(SendAncillaryMessage::ScmRights(&one));
-                rustix::net::sendmsg(
-                    stream.as_fd(),
-                    &[IoSlice::new(&[0u8])],
-                    &mut control,
-                    SendFlags::NOSIGNAL,
-                )
-                .map_err(io::Error::from)
-            })
-            .await?;
-    }
     Ok(())
+}
+
+/// One `sendmsg` of (a prefix of) `bytes` carrying `fd` in an `SCM_RIGHTS` message. Returns
+/// how many bytes went; the caller sends the rest with [`send_all`].
+pub async fn send_with_fd(
+    stream: &UnixStream,
+    bytes: &[u8],
+    fd: std::os::fd::BorrowedFd<'_>,
+) -> io::Result<usize> {
+    if bytes.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "an fd needs at least one byte to go with",
+        ));
+    }
+    stream
+        .async_io(Interest::WRITABLE, || {
+            let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+            let mut control = SendAncillaryBuffer::new(&mut space);
+            let one = [fd];
+            if !control.push(SendAncillaryMessage::ScmRights(&one)) {
+                return Err(io::Error::other("control buffer too small"));
+            }
+            rustix::net::sendmsg(
+                stream.as_fd(),
+                &[IoSlice::new(bytes)],
+                &mut control,
+                SendFlags::NOSIGNAL,
+            )
+            .map_err(io::Error::from)
+        })
+        .await
 }

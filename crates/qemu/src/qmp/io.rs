@@ -1,12 +1,9 @@
 //! Reading size-limited lines from, and writing commands (with an optional fd) to, the QMP
 //! socket.
 
-use std::io::{self, IoSlice};
-use std::mem::MaybeUninit;
+use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 
-use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
-use tokio::io::Interest;
 use tokio::net::UnixStream;
 
 /// Bytes asked of the kernel per read, at most.
@@ -161,48 +158,11 @@ pub(crate) async fn write_all_with_fd(
     bytes: &[u8],
     fd: Option<&OwnedFd>,
 ) -> io::Result<()> {
-    let mut off = 0;
-    if let Some(fd) = fd {
-        if bytes.is_empty() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "an fd needs at least one byte to go with",
-            ));
-        }
-        off = stream
-            .async_io(Interest::WRITABLE, || {
-                let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-                let mut control = SendAncillaryBuffer::new(&mut space);
-                let one = [fd.as_fd()];
-                if !control.push(SendAncillaryMessage::ScmRights(&one)) {
-                    return Err(io::Error::other("control buffer too small"));
-                }
-                rustix::net::sendmsg(
-                    stream.as_fd(),
-                    &[IoSlice::new(bytes)],
-                    &mut control,
-                    SendFlags::NOSIGNAL,
-                )
-                .map_err(io::Error::from)
-            })
-            .await?;
-    }
-    while off < bytes.len() {
-        let n = stream
-            .async_io(Interest::WRITABLE, || {
-                rustix::net::send(stream.as_fd(), &bytes[off..], SendFlags::NOSIGNAL)
-                    .map_err(io::Error::from)
-            })
-            .await?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "socket took no bytes",
-            ));
-        }
-        off += n;
-    }
-    Ok(())
+    let off = match fd {
+        Some(fd) => oxvirt_rpc::transport::send_with_fd(stream, bytes, fd.as_fd()).await?,
+        None => 0,
+    };
+    oxvirt_rpc::transport::send_all(stream, &bytes[off..]).await
 }
 
 #[cfg(test)]
