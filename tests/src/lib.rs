@@ -71,7 +71,9 @@ pub fn guest() -> (PathBuf, PathBuf) {
 /// A private `oxvirt-qemud --root DIR`, stopped (SIGTERM) when dropped.
 #[derive(Debug)]
 pub struct Qemud {
-    pub root: tempfile::TempDir,
+    root: PathBuf,
+    /// The temporary root, removed on drop (none when the caller gave the root).
+    _tmp: Option<tempfile::TempDir>,
     child: Child,
 }
 
@@ -83,21 +85,38 @@ impl Qemud {
 
     /// Start with extra command-line arguments; waits until the socket accepts connections.
     pub fn start_with(extra: &[&str]) -> Self {
-        let root = tempfile::Builder::new()
+        let tmp = tempfile::Builder::new()
             .prefix("oxvirt-e2e-")
             .tempdir()
             .expect("tempdir");
-        let log = std::fs::File::create(root.path().join("qemud.log")).expect("log file");
+        Self::spawn(tmp.path().to_path_buf(), Some(tmp), extra)
+    }
+
+    /// Start on a root directory the caller keeps (to restart a daemon on the same state).
+    pub fn start_in(root: &Path) -> Self {
+        Self::spawn(root.to_path_buf(), None, &[])
+    }
+
+    fn spawn(root: PathBuf, tmp: Option<tempfile::TempDir>, extra: &[&str]) -> Self {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.join("qemud.log"))
+            .expect("log file");
         let child = Command::new(binary("oxvirt-qemud"))
             .arg("--root")
-            .arg(root.path())
+            .arg(&root)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("spawn oxvirt-qemud");
-        let d = Qemud { root, child };
+        let d = Qemud {
+            root,
+            _tmp: tmp,
+            child,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while UnixStream::connect(d.socket()).is_err()
             || UnixStream::connect(d.socket_ro()).is_err()
@@ -112,16 +131,21 @@ impl Qemud {
         d
     }
 
+    /// The daemon's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn socket(&self) -> PathBuf {
-        self.root.path().join("run/qemud-sock")
+        self.root.join("run/qemud-sock")
     }
 
     pub fn socket_ro(&self) -> PathBuf {
-        self.root.path().join("run/qemud-sock-ro")
+        self.root.join("run/qemud-sock-ro")
     }
 
     pub fn socket_admin(&self) -> PathBuf {
-        self.root.path().join("run/qemud-admin-sock")
+        self.root.join("run/qemud-admin-sock")
     }
 
     pub fn pid(&self) -> u32 {
@@ -140,7 +164,7 @@ impl Qemud {
 
     /// The daemon's log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.root.path().join("qemud.log")).unwrap_or_default()
+        std::fs::read_to_string(self.root.join("qemud.log")).unwrap_or_default()
     }
 
     /// Whether the daemon process is still running.

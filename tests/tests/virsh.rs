@@ -195,7 +195,7 @@ fn maxvcpus_falls_back_to_get_max_vcpus() {
 #[test]
 fn read_only_socket_and_flag_allow_reads_and_refuse_writes() {
     let d = Qemud::start();
-    let xml = d.root.path().join("dom.xml");
+    let xml = d.root().join("dom.xml");
     std::fs::write(
         &xml,
         "<domain type='qemu'><name>ro</name><memory>65536</memory><os><type>hvm</type></os></domain>",

@@ -273,6 +273,67 @@ pub struct TypedParamsRet {
     pub nparams: i32,
 }
 
+/// Any procedure whose only argument is a domain.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainArgs {
+    pub dom: NonnullDomain,
+}
+
+/// A domain and flags (GET_STATE, GET_XML_DESC, UNDEFINE_FLAGS, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainFlagsArgs {
+    pub dom: NonnullDomain,
+    pub flags: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainDefineXmlArgs {
+    #[xdr(max = STRING_MAX)]
+    pub xml: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainDefineXmlFlagsArgs {
+    #[xdr(max = STRING_MAX)]
+    pub xml: String,
+    pub flags: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetStateRet {
+    pub state: i32,
+    pub reason: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetInfoRet {
+    pub state: u8,
+    pub max_mem: u64,
+    pub memory: u64,
+    pub nr_virt_cpu: u16,
+    pub cpu_time: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetAutostartArgs {
+    pub dom: NonnullDomain,
+    pub autostart: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetMessagesRet {
+    #[xdr(max = DOMAIN_MESSAGES_MAX, item_max = STRING_MAX)]
+    pub msgs: Vec<String>,
+}
+
+/// `domain_event_lifecycle_msg` (after the callback id in the callback form).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainEventLifecycleMsg {
+    pub dom: NonnullDomain,
+    pub event: i32,
+    pub detail: i32,
+}
+
 /// ADMIN program types.
 pub mod admin {
     use super::*;

@@ -23,10 +23,25 @@ pub enum QemuError {
     NoDomainName(String),
     #[error("no domain with matching uuid '{0}'")]
     NoDomainUuid(String),
+    /// A handle whose domain is gone: libvirt names both.
+    #[error("no domain with matching uuid '{0}' ({1})")]
+    NoDomainHandle(String, String),
     #[error("no domain with matching id {0}")]
     NoDomainId(i32),
     #[error(transparent)]
     Host(#[from] oxvirt_host::HostError),
+    #[error(transparent)]
+    Conf(#[from] oxvirt_conf::ConfError),
+    /// Name/UUID clash on define.
+    #[error("{0}")]
+    DomainExists(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    ConfigUnsupported(String),
 }
 
 impl From<oxvirt_xdr::Error> for QemuError {
@@ -48,13 +63,25 @@ impl ToVirError for QemuError {
             QemuError::UnexpectedUriPath(_) | QemuError::NoEmulator => {
                 VirError::new(code::INTERNAL_ERROR, domain::QEMU, detail)
             }
-            QemuError::NoDomainName(_) | QemuError::NoDomainUuid(_) | QemuError::NoDomainId(_) => {
-                VirError::new(code::NO_DOMAIN, domain::QEMU, detail)
-            }
+            QemuError::NoDomainName(_)
+            | QemuError::NoDomainUuid(_)
+            | QemuError::NoDomainId(_)
+            | QemuError::NoDomainHandle(..) => VirError::new(code::NO_DOMAIN, domain::QEMU, detail),
             QemuError::Host(h) => host_error(h),
+            QemuError::Conf(c) => c.to_vir_error(),
+            QemuError::DomainExists(d) => {
+                VirError::new(code::OPERATION_FAILED, domain::QEMU, d.clone())
+            }
+            QemuError::Io { .. } => VirError::plain(code::SYSTEM_ERROR, domain::QEMU, detail),
+            QemuError::ConfigUnsupported(d) => {
+                VirError::new(CONFIG_UNSUPPORTED, domain::QEMU, d.clone())
+            }
         }
     }
 }
+
+/// `VIR_ERR_CONFIG_UNSUPPORTED`.
+const CONFIG_UNSUPPORTED: i32 = 67;
 
 /// libvirt's errors from the host queries: argument checks carry an exact message (with the
 /// reporting function and argument name in str1/str2), the rest libvirt's standard prefix.

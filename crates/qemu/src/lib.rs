@@ -1,9 +1,10 @@
 //! The QEMU driver: what `oxvirt-qemud` serves for `qemu:///system` and `qemu:///session`.
 //!
 //! So far it answers the host-level calls (version, hostname, node info and statistics,
-//! sysinfo, max vcpus, security model) and the domain lists and lookups of a registry that is
-//! still empty. Each call is a small function in [`host_calls`] or [`domain_calls`]; errors are
-//! typed ([`QemuError`]) and mapped to libvirt's codes once, in [`QemuError::to_vir_error`].
+//! sysinfo, max vcpus, security model) and keeps the registry of persistent domains
+//! (define, undefine, lists, lookups, XML, state and info of domains that are shut off).
+//! Each call is a small function in [`host_calls`] or [`domain_calls`]; errors are typed
+//! ([`QemuError`]) and mapped to libvirt's codes once, in [`QemuError::to_vir_error`].
 
 pub mod domain_calls;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod host_calls;
 pub mod paths;
 pub mod probe;
 pub mod qmp;
+pub mod registry;
 pub mod version;
 
 use std::path::PathBuf;
@@ -39,6 +41,8 @@ pub struct QemuDriver {
     pub qemu_version: Option<u64>,
     /// What the default emulator supports (probed over QMP once per binary, then cached).
     pub caps: Option<probe::ProbedQemu>,
+    /// Persistent domains.
+    pub registry: std::sync::RwLock<registry::Registry>,
     events: EventHub,
 }
 
@@ -61,12 +65,19 @@ impl QemuDriver {
             (None, Some(e)) => version::probe_version(e).await.ok(),
             (None, None) => None,
         };
+        let (registry, problems) = registry::Registry::load(&paths.etc.join("qemu"), |xml| {
+            Ok(oxvirt_conf::domain::parse(xml)?)
+        });
+        for p in problems {
+            tracing::warn!("cannot load a domain configuration: {p}");
+        }
         Arc::new(QemuDriver {
             paths,
             privileged,
             emulator,
             qemu_version,
             caps,
+            registry: std::sync::RwLock::new(registry),
             events: EventHub::new(),
         })
     }
@@ -138,7 +149,34 @@ impl Driver for QemuDriver {
             | rp::CONNECT_LIST_DEFINED_DOMAINS
             | rp::DOMAIN_LOOKUP_BY_NAME
             | rp::DOMAIN_LOOKUP_BY_UUID
-            | rp::DOMAIN_LOOKUP_BY_ID => domain_calls::call(&self, &ctx),
+            | rp::DOMAIN_LOOKUP_BY_ID
+            | rp::DOMAIN_DEFINE_XML
+            | rp::DOMAIN_DEFINE_XML_FLAGS
+            | rp::DOMAIN_UNDEFINE
+            | rp::DOMAIN_UNDEFINE_FLAGS
+            | rp::DOMAIN_GET_STATE
+            | rp::DOMAIN_GET_INFO
+            | rp::DOMAIN_GET_XML_DESC
+            | rp::DOMAIN_GET_OS_TYPE
+            | rp::DOMAIN_GET_MAX_MEMORY
+            | rp::DOMAIN_IS_ACTIVE
+            | rp::DOMAIN_IS_UPDATED
+            | rp::DOMAIN_IS_PERSISTENT
+            | rp::DOMAIN_GET_AUTOSTART
+            | rp::DOMAIN_SET_AUTOSTART
+            | rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE
+            | rp::DOMAIN_SNAPSHOT_NUM
+            | rp::DOMAIN_GET_MESSAGES => {
+                // file writes (define, undefine, autostart) block briefly: keep them off the
+                // async workers
+                let d = self.clone();
+                match tokio::task::spawn_blocking(move || domain_calls::call(&d, &ctx)).await {
+                    Ok(r) => r,
+                    Err(e) => Err(QemuError::Vir(VirError::internal(format!(
+                        "domain call failed: {e}"
+                    )))),
+                }
+            }
             p => return Err(VirError::unknown_procedure(p)),
         };
         r.map_err(|e| e.to_vir_error())

@@ -1,0 +1,215 @@
+//! The registry of persistent domains: names, UUIDs, their configuration files and autostart
+//! marks. Each definition is the canonical inactive XML, written atomically to
+//! `etc/qemu/NAME.xml`; the autostart mark is `etc/qemu/autostart/NAME`. Loading reads only
+//! those files, so a registry survives a SIGKILL at any moment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oxvirt_conf::domain::{Domain, FormatFlags};
+
+use crate::domain_calls::uuid_string;
+use crate::fsutil::write_atomic;
+use crate::QemuError;
+
+/// One defined domain.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub def: Arc<Domain>,
+    /// The canonical inactive XML (what `dumpxml --inactive` prints).
+    pub xml: Arc<str>,
+    pub autostart: bool,
+}
+
+/// Persistent domains by name (and UUID).
+#[derive(Debug)]
+pub struct Registry {
+    dir: PathBuf,
+    domains: BTreeMap<String, Entry>,
+}
+
+/// How a define changed the registry (the DEFINED event's detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defined {
+    Added,
+    Updated,
+}
+
+impl Registry {
+    /// Load every `*.xml` under `dir` with `parse`. The files hold the canonical XML written
+    /// at define time, defaults included, so `parse` need not add defaults again. Files that no
+    /// longer parse are reported, not fatal.
+    pub fn load(
+        dir: &Path,
+        parse: impl Fn(&str) -> Result<Domain, QemuError>,
+    ) -> (Self, Vec<String>) {
+        let mut r = Registry {
+            dir: dir.to_owned(),
+            domains: BTreeMap::new(),
+        };
+        let mut problems = Vec::new();
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return (r, problems);
+        };
+        let mut paths: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let loaded = std::fs::read_to_string(&p)
+                .map_err(|e| e.to_string())
+                .and_then(|text| parse(&text).map(|d| (d, text)).map_err(|e| e.to_string()));
+            match loaded {
+                Ok((def, text)) => {
+                    let autostart = r.autostart_path(&def.name).exists();
+                    // the file holds the canonical XML written at define time
+                    let xml: Arc<str> = text.into();
+                    if r.by_uuid(&def.uuid).is_some() || r.domains.contains_key(&def.name) {
+                        problems.push(format!("{}: duplicate name or uuid", p.display()));
+                        continue;
+                    }
+                    r.domains.insert(
+                        def.name.clone(),
+                        Entry {
+                            def: Arc::new(def),
+                            xml,
+                            autostart,
+                        },
+                    );
+                }
+                Err(e) => problems.push(format!("{}: {e}", p.display())),
+            }
+        }
+        (r, problems)
+    }
+
+    fn config_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.xml"))
+    }
+
+    fn autostart_path(&self, name: &str) -> PathBuf {
+        self.dir.join("autostart").join(name)
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Entry> {
+        self.domains.get(name)
+    }
+
+    pub fn by_uuid(&self, uuid: &[u8; 16]) -> Option<&Entry> {
+        self.domains.values().find(|e| &e.def.uuid == uuid)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Entry> {
+        self.domains.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.domains.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.domains.is_empty()
+    }
+
+    /// Add or replace a definition, as libvirt does: the same name must keep its UUID and a
+    /// UUID its name. The file is written before the registry changes.
+    pub fn define(&mut self, def: Domain) -> Result<(Entry, Defined), QemuError> {
+        if let Some(e) = self.by_name(&def.name) {
+            if e.def.uuid != def.uuid {
+                return Err(QemuError::DomainExists(format!(
+                    "domain '{}' already exists with uuid {}",
+                    def.name,
+                    uuid_string(&e.def.uuid)
+                )));
+            }
+        }
+        if let Some(e) = self.by_uuid(&def.uuid) {
+            if e.def.name != def.name {
+                return Err(QemuError::DomainExists(format!(
+                    "domain '{}' is already defined with uuid {}",
+                    e.def.name,
+                    uuid_string(&def.uuid)
+                )));
+            }
+        }
+        let xml: Arc<str> = def.format(FormatFlags { inactive: true }).into();
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.io_error(e))?;
+        write_atomic(&self.config_path(&def.name), xml.as_bytes()).map_err(|e| self.io_error(e))?;
+        let how = if self.domains.contains_key(&def.name) {
+            Defined::Updated
+        } else {
+            Defined::Added
+        };
+        let autostart = self
+            .domains
+            .get(&def.name)
+            .map(|e| e.autostart)
+            .unwrap_or(false);
+        let entry = Entry {
+            def: Arc::new(def),
+            xml,
+            autostart,
+        };
+        self.domains.insert(entry.def.name.clone(), entry.clone());
+        Ok((entry, how))
+    }
+
+    /// Remove a definition and its files.
+    pub fn undefine(&mut self, name: &str) -> Result<Entry, QemuError> {
+        let Some(e) = self.domains.get(name).cloned() else {
+            return Err(QemuError::NoDomainName(name.to_owned()));
+        };
+        for p in [self.autostart_path(name), self.config_path(name)] {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(self.io_error(err)),
+            }
+        }
+        self.domains.remove(name);
+        Ok(e)
+    }
+
+    /// Mark or unmark a domain for starting with the daemon.
+    pub fn set_autostart(&mut self, name: &str, on: bool) -> Result<(), QemuError> {
+        let path = self.autostart_path(name);
+        let Some(e) = self.domains.get_mut(name) else {
+            return Err(QemuError::NoDomainName(name.to_owned()));
+        };
+        if on {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|err| QemuError::Io {
+                    what: format!("cannot create {}", parent.display()),
+                    source: err,
+                })?;
+            }
+            write_atomic(&path, name.as_bytes()).map_err(|err| QemuError::Io {
+                what: format!("cannot write {}", path.display()),
+                source: err,
+            })?;
+        } else {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => {
+                    return Err(QemuError::Io {
+                        what: format!("cannot remove {}", path.display()),
+                        source: err,
+                    })
+                }
+            }
+        }
+        e.autostart = on;
+        Ok(())
+    }
+
+    fn io_error(&self, e: std::io::Error) -> QemuError {
+        QemuError::Io {
+            what: format!("cannot save domain configuration in {}", self.dir.display()),
+            source: e,
+        }
+    }
+}
