@@ -44,6 +44,9 @@ pub enum ConfError {
     /// report it from `VIR_FROM_XML`.
     #[error("XML error: {0}")]
     XmlValue(String),
+    /// The same, found by the QEMU driver (`VIR_FROM_QEMU`).
+    #[error("XML error: {0}")]
+    XmlQemu(String),
     /// A configuration libvirt refuses (`VIR_ERR_CONFIG_UNSUPPORTED`).
     #[error("unsupported configuration: {message}")]
     Unsupported { origin: Origin, message: String },
@@ -87,7 +90,9 @@ impl ConfError {
     pub fn code(&self) -> i32 {
         match self {
             ConfError::Malformed { .. } => ErrorCode::XmlDetail as i32,
-            ConfError::Xml(_) | ConfError::XmlValue(_) => ErrorCode::XmlError as i32,
+            ConfError::Xml(_) | ConfError::XmlValue(_) | ConfError::XmlQemu(_) => {
+                ErrorCode::XmlError as i32
+            }
             ConfError::Unsupported { .. } | ConfError::NotImplemented(_) => {
                 ErrorCode::ConfigUnsupported as i32
             }
@@ -104,6 +109,7 @@ impl ConfError {
         match self {
             ConfError::Unsupported { origin, .. } => origin.code(),
             ConfError::XmlValue(_) => Origin::Xml.code(),
+            ConfError::XmlQemu(_) => Origin::Qemu.code(),
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
             ConfError::InvalidArg(_) | ConfError::Overflow(_) => ErrorDomain::None as i32,
             _ => ErrorDomain::Domain as i32,
@@ -116,6 +122,7 @@ impl ConfError {
             ConfError::Malformed { .. } | ConfError::NoName => self.to_string(),
             ConfError::Xml(m)
             | ConfError::XmlValue(m)
+            | ConfError::XmlQemu(m)
             | ConfError::Internal(m)
             | ConfError::InvalidArg(m)
             | ConfError::NoTarget(m)

@@ -104,6 +104,33 @@ impl Domain {
                 )
             });
         }
+        if let Some(si) = &self.sysinfo {
+            w.open("sysinfo", &[("type", "smbios".into())]);
+            let block = |w: &mut Writer, name: &str, values: &[(&'static str, String)]| {
+                if values.is_empty() {
+                    return;
+                }
+                w.open(name, &[]);
+                for (k, v) in values {
+                    w.text("entry", &[("name", (*k).to_string())], v);
+                }
+                w.close(name);
+            };
+            block(&mut w, "bios", &si.bios);
+            block(&mut w, "system", &si.system);
+            for b in &si.base_boards {
+                block(&mut w, "baseBoard", b);
+            }
+            block(&mut w, "chassis", &si.chassis);
+            if !si.oem_strings.is_empty() {
+                w.open("oemStrings", &[]);
+                for s in &si.oem_strings {
+                    w.text("entry", &[], s);
+                }
+                w.close("oemStrings");
+            }
+            w.close("sysinfo");
+        }
         self.format_os(&mut w);
         self.format_features(&mut w);
         if let Some(cpu) = &self.cpu {
@@ -358,9 +385,15 @@ impl Domain {
                 if let Some(m) = &c.model {
                     a.push(("model", m.clone()));
                 }
+                if let Some(p) = c.ports {
+                    a.push(("ports", p.to_string()));
+                }
                 w.child("controller", &a, |w| {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
+                    }
+                    if let Some(sp) = c.master_startport {
+                        w.empty("master", &[("startport", sp.to_string())]);
                     }
                     if let Some((chassis, port)) = c.target {
                         w.empty(
@@ -385,8 +418,23 @@ impl Domain {
                     };
                     w.empty("source", &[(k, src.clone())]);
                 }
+                if let Some(t) = &n.target_dev {
+                    w.empty("target", &[("dev", t.clone())]);
+                }
                 if let Some(m) = &n.model {
                     w.empty("model", &[("type", m.clone())]);
+                }
+                if !n.driver.is_empty() {
+                    let a: Vec<(&str, String)> =
+                        n.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+                    w.empty("driver", &a);
+                }
+                if let Some(up) = n.link_up {
+                    let state = if up { "up" } else { "down" };
+                    w.empty("link", &[("state", state.into())]);
+                }
+                if let Some(m) = n.mtu {
+                    w.empty("mtu", &[("size", m.to_string())]);
                 }
                 if let Some(o) = n.boot_order {
                     w.empty("boot", &[("order", o.to_string())]);
@@ -394,18 +442,145 @@ impl Domain {
                 format_address(w, &n.address);
                 w.close("interface");
             }
+            for sr in &d.serials {
+                w.open("serial", &[("type", sr.source.as_str().into())]);
+                format_chr_source(w, &sr.source);
+                format_chr_log(w, &sr.log);
+                let port = sr.port.unwrap_or(0).to_string();
+                w.child(
+                    "target",
+                    &[("type", "isa-serial".into()), ("port", port)],
+                    |w| w.empty("model", &[("name", "isa-serial".into())]),
+                );
+                w.close("serial");
+            }
+            let mut consoles: Vec<(ChrSource, Option<ChrLog>, String, u32)> = Vec::new();
+            for (n, c) in d.consoles.iter().enumerate() {
+                let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
+                match d.serials.get(n).filter(|_| serial_target) {
+                    Some(sr) => consoles.push((
+                        sr.source.clone(),
+                        sr.log.clone(),
+                        "serial".into(),
+                        sr.port.unwrap_or(0),
+                    )),
+                    None => consoles.push((
+                        c.source.clone(),
+                        c.log.clone(),
+                        c.target_type.clone().unwrap_or_else(|| "serial".into()),
+                        c.port.unwrap_or(0),
+                    )),
+                }
+            }
+            if d.consoles.is_empty() {
+                if let Some(sr) = d.serials.first() {
+                    consoles.push((
+                        sr.source.clone(),
+                        sr.log.clone(),
+                        "serial".into(),
+                        sr.port.unwrap_or(0),
+                    ));
+                }
+            }
+            for (src, log, ty, port) in &consoles {
+                w.open("console", &[("type", src.as_str().into())]);
+                format_chr_source(w, src);
+                format_chr_log(w, log);
+                w.empty(
+                    "target",
+                    &[("type", ty.clone()), ("port", port.to_string())],
+                );
+                w.close("console");
+            }
+            for ch in &d.channels {
+                w.open("channel", &[("type", ch.source.as_str().into())]);
+                let mut a = vec![("type", "virtio".to_string())];
+                if let Some(n) = &ch.name {
+                    a.push(("name", n.clone()));
+                }
+                w.empty("target", &a);
+                format_address(w, &ch.address);
+                w.close("channel");
+            }
             for i in &d.inputs {
                 let mut a = vec![("type", i.kind.clone())];
                 if let Some(b) = &i.bus {
                     a.push(("bus", b.clone()));
                 }
-                w.empty("input", &a);
+                match &i.address {
+                    Some(_) => w.child("input", &a, |w| format_address(w, &i.address)),
+                    None => w.empty("input", &a),
+                }
+            }
+            for t in &d.tpms {
+                let mut a = Vec::new();
+                if let Some(m) = &t.model {
+                    a.push(("model", m.clone()));
+                }
+                w.open("tpm", &a);
+                let mut b = vec![("type", "emulator".to_string())];
+                if let Some(v) = &t.version {
+                    b.push(("version", v.clone()));
+                }
+                if let Some(p) = t.persistent_state {
+                    b.push(("persistent_state", yes_no(p)));
+                }
+                w.empty("backend", &b);
+                w.close("tpm");
+            }
+            for g in &d.graphics {
+                format_graphics(w, g);
+            }
+            for snd in &d.sounds {
+                w.open("sound", &[("model", snd.model.clone())]);
+                for c in &snd.codecs {
+                    w.empty("codec", &[("type", c.clone())]);
+                }
+                if let Some(id) = snd.audio_id {
+                    w.empty("audio", &[("id", id.to_string())]);
+                }
+                format_address(w, &snd.address);
+                w.close("sound");
             }
             for au in &d.audios {
                 w.empty(
                     "audio",
                     &[("id", au.id.to_string()), ("type", au.kind.clone())],
                 );
+            }
+            for v in &d.videos {
+                w.open("video", &[]);
+                let mut a = vec![("type", v.model.clone())];
+                for (k, x) in [
+                    ("ram", v.ram),
+                    ("vram", v.vram),
+                    ("vgamem", v.vgamem),
+                    ("heads", v.heads),
+                ] {
+                    if let Some(x) = x {
+                        a.push((k, x.to_string()));
+                    }
+                }
+                if v.primary {
+                    a.push(("primary", "yes".into()));
+                }
+                w.empty("model", &a);
+                format_address(w, &v.address);
+                w.close("video");
+            }
+            for r in &d.redirdevs {
+                let a = [("bus", "usb".to_string()), ("type", "spicevmc".into())];
+                match &r.address {
+                    Some(_) => w.child("redirdev", &a, |w| format_address(w, &r.address)),
+                    None => w.empty("redirdev", &a),
+                }
+            }
+            if let Some(wd) = &d.watchdog {
+                let a = [("model", wd.model.clone()), ("action", wd.action.clone())];
+                match &wd.address {
+                    Some(_) => w.child("watchdog", &a, |w| format_address(w, &wd.address)),
+                    None => w.empty("watchdog", &a),
+                }
             }
             if let Some(m) = &d.memballoon {
                 let mut a = vec![("model", m.model.clone())];
@@ -418,6 +593,12 @@ impl Domain {
                     }
                     format_address(w, &m.address);
                 });
+            }
+            for r in &d.rngs {
+                w.open("rng", &[("model", "virtio".into())]);
+                w.text("backend", &[("model", "random".into())], &r.backend);
+                format_address(w, &r.address);
+                w.close("rng");
             }
         });
     }
@@ -460,6 +641,27 @@ fn format_disk(w: &mut Writer, d: &Disk) {
 fn format_address(w: &mut Writer, a: &Option<Address>) {
     match a {
         None => {}
+        Some(Address::VirtioSerial {
+            controller,
+            bus,
+            port,
+        }) => w.empty(
+            "address",
+            &[
+                ("type", "virtio-serial".into()),
+                ("controller", controller.to_string()),
+                ("bus", bus.to_string()),
+                ("port", port.to_string()),
+            ],
+        ),
+        Some(Address::Usb { bus, port }) => w.empty(
+            "address",
+            &[
+                ("type", "usb".into()),
+                ("bus", bus.to_string()),
+                ("port", port.to_string()),
+            ],
+        ),
         Some(Address::Drive {
             controller,
             bus,
@@ -542,4 +744,103 @@ fn format_cpu(w: &mut Writer, cpu: &Cpu) {
             );
         }
     });
+}
+
+fn format_chr_source(w: &mut Writer, src: &ChrSource) {
+    match src {
+        ChrSource::Pty | ChrSource::UnixAuto | ChrSource::SpiceVmc => {}
+        ChrSource::Unix { mode, path } => {
+            w.empty("source", &[("mode", mode.clone()), ("path", path.clone())])
+        }
+        ChrSource::File { path, append } => {
+            let mut a = vec![("path", path.clone())];
+            if let Some(x) = append {
+                a.push(("append", on_off(*x)));
+            }
+            w.empty("source", &a);
+        }
+        ChrSource::Tcp {
+            mode,
+            host,
+            service,
+            protocol,
+        } => {
+            let mut a = vec![("mode", mode.clone())];
+            if let Some(h) = host {
+                a.push(("host", h.clone()));
+            }
+            a.push(("service", service.clone()));
+            w.empty("source", &a);
+            w.empty("protocol", &[("type", protocol.clone())]);
+        }
+    }
+}
+
+fn format_chr_log(w: &mut Writer, log: &Option<ChrLog>) {
+    if let Some(l) = log {
+        let mut a = vec![("file", l.file.clone())];
+        if let Some(x) = l.append {
+            a.push(("append", on_off(x)));
+        }
+        w.empty("log", &a);
+    }
+}
+
+fn format_graphics(w: &mut Writer, g: &Graphics) {
+    if g.kind == "egl-headless" {
+        w.empty("graphics", &[("type", g.kind.clone())]);
+        return;
+    }
+    let mut a = vec![("type", g.kind.clone())];
+    let first = g.listens.first();
+    let listen_none = matches!(first, Some(GraphicsListen::None));
+    if g.kind == "vnc" {
+        if !listen_none {
+            if g.port != 0 && !g.autoport {
+                a.push(("port", g.port.to_string()));
+            } else if g.autoport {
+                a.push(("port", "-1".into()));
+            }
+            a.push(("autoport", yes_no(g.autoport)));
+        }
+    } else if !listen_none {
+        if g.port != 0 {
+            a.push(("port", g.port.to_string()));
+        }
+        if g.tls_port != 0 {
+            a.push(("tlsPort", g.tls_port.to_string()));
+        }
+        a.push(("autoport", yes_no(g.autoport)));
+    }
+    if let Some(GraphicsListen::Address(Some(addr))) = first {
+        a.push(("listen", addr.clone()));
+    }
+    if let Some(k) = &g.keymap {
+        a.push(("keymap", k.clone()));
+    }
+    if let Some(p) = &g.share_policy {
+        a.push(("sharePolicy", p.clone()));
+    }
+    w.open("graphics", &a);
+    for l in &g.listens {
+        match l {
+            GraphicsListen::Address(None) => w.empty("listen", &[("type", "address".into())]),
+            GraphicsListen::Address(Some(x)) => w.empty(
+                "listen",
+                &[("type", "address".into()), ("address", x.clone())],
+            ),
+            GraphicsListen::Network(n) => w.empty(
+                "listen",
+                &[("type", "network".into()), ("network", n.clone())],
+            ),
+            GraphicsListen::None => w.empty("listen", &[("type", "none".into())]),
+        }
+    }
+    for (name, mode) in &g.channels {
+        w.empty("channel", &[("name", name.clone()), ("mode", mode.clone())]);
+    }
+    if let Some(c) = &g.image_compression {
+        w.empty("image", &[("compression", c.clone())]);
+    }
+    w.close("graphics");
 }

@@ -52,6 +52,7 @@ pub struct Domain {
     /// `<numatune><memory mode='strict' placement='auto'/></numatune>` (the only form
     /// modelled so far: the one libvirt adds for `<vcpu placement='auto'>`).
     pub numatune_auto: bool,
+    pub sysinfo: Option<Sysinfo>,
     pub os: Os,
     pub features: Features,
     pub cpu: Option<Cpu>,
@@ -321,9 +322,19 @@ pub struct Devices {
     pub disks: Vec<Disk>,
     pub controllers: Vec<Controller>,
     pub interfaces: Vec<Interface>,
+    pub serials: Vec<Serial>,
+    pub consoles: Vec<Console>,
+    pub channels: Vec<Channel>,
     pub inputs: Vec<Input>,
+    pub tpms: Vec<Tpm>,
+    pub graphics: Vec<Graphics>,
+    pub sounds: Vec<Sound>,
     pub audios: Vec<Audio>,
+    pub videos: Vec<Video>,
+    pub redirdevs: Vec<Redirdev>,
+    pub watchdog: Option<Watchdog>,
     pub memballoon: Option<Memballoon>,
+    pub rngs: Vec<Rng>,
 }
 
 /// A device address.
@@ -336,6 +347,17 @@ pub enum Address {
         bus: u32,
         target: u32,
         unit: u32,
+    },
+    /// `<address type='virtio-serial' controller bus port>`
+    VirtioSerial {
+        controller: u32,
+        bus: u32,
+        port: u32,
+    },
+    /// `<address type='usb' bus port>`
+    Usb {
+        bus: u32,
+        port: u32,
     },
 }
 
@@ -421,6 +443,14 @@ pub struct Interface {
     /// The network name (`network`) or bridge name (`bridge`).
     pub source: Option<String>,
     pub model: Option<String>,
+    /// `<target dev=>`.
+    pub target_dev: Option<String>,
+    /// `<driver>` attributes, in libvirt's order.
+    pub driver: Vec<(&'static str, String)>,
+    /// `<link state=>`: up (`true`) or down.
+    pub link_up: Option<bool>,
+    /// `<mtu size=>`.
+    pub mtu: Option<u32>,
     pub boot_order: Option<u32>,
     pub address: Option<Address>,
 }
@@ -442,6 +472,10 @@ pub struct Controller {
     pub model_name: Option<String>,
     /// `<target chassis= port=>` of PCI controllers.
     pub target: Option<(u32, u32)>,
+    /// `ports=` of USB controllers.
+    pub ports: Option<u32>,
+    /// `<master startport=>` of a USB companion controller.
+    pub master_startport: Option<u32>,
     pub address: Option<Address>,
 }
 
@@ -450,6 +484,7 @@ pub struct Controller {
 pub struct Input {
     pub kind: String,
     pub bus: Option<String>,
+    pub address: Option<Address>,
 }
 
 /// `<audio id= type=>`.
@@ -504,4 +539,184 @@ pub(crate) fn format_cpuset(set: &[u32]) -> String {
         i += 1;
     }
     parts.join(",")
+}
+
+/// A character device source of the types modelled so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChrSource {
+    Pty,
+    /// `unix` without a path (libvirt generates one when the domain starts).
+    UnixAuto,
+    /// `unix` with `mode` (`bind` or `connect`) and `path`.
+    Unix {
+        mode: String,
+        path: String,
+    },
+    /// `file` with `path` and `append`.
+    File {
+        path: String,
+        append: Option<bool>,
+    },
+    /// `tcp` with `mode`, `host`, `service` and `<protocol type=>`.
+    Tcp {
+        mode: String,
+        host: Option<String>,
+        service: String,
+        protocol: String,
+    },
+    SpiceVmc,
+}
+
+impl ChrSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ChrSource::Pty => "pty",
+            ChrSource::UnixAuto | ChrSource::Unix { .. } => "unix",
+            ChrSource::File { .. } => "file",
+            ChrSource::Tcp { .. } => "tcp",
+            ChrSource::SpiceVmc => "spicevmc",
+        }
+    }
+}
+
+/// `<log file= append=>` of a character device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChrLog {
+    pub file: String,
+    pub append: Option<bool>,
+}
+
+/// `<serial>`: an ISA serial port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Serial {
+    pub source: ChrSource,
+    pub log: Option<ChrLog>,
+    /// `None` until post-parse numbers it.
+    pub port: Option<u32>,
+}
+
+/// `<console>`: the target types modelled so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Console {
+    pub source: ChrSource,
+    pub log: Option<ChrLog>,
+    /// `serial` (the default on x86) or `virtio`.
+    pub target_type: Option<String>,
+    pub port: Option<u32>,
+}
+
+/// `<channel>` with a virtio target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    pub source: ChrSource,
+    pub name: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<graphics type='vnc'|'spice'>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Graphics {
+    pub kind: String,
+    pub port: u32,
+    pub tls_port: u32,
+    pub autoport: bool,
+    /// `passwd=`: kept, printed only with secure information (never in this crate yet).
+    pub passwd: Option<String>,
+    pub keymap: Option<String>,
+    pub share_policy: Option<String>,
+    pub listens: Vec<GraphicsListen>,
+    /// Spice `<channel name= mode=>`.
+    pub channels: Vec<(String, String)>,
+    /// Spice `<image compression=>`.
+    pub image_compression: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphicsListen {
+    Address(Option<String>),
+    Network(String),
+    None,
+}
+
+/// `<video><model .../></video>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Video {
+    pub model: String,
+    pub ram: Option<u32>,
+    pub vram: Option<u32>,
+    pub vgamem: Option<u32>,
+    pub heads: Option<u32>,
+    pub primary: bool,
+    pub address: Option<Address>,
+}
+
+/// `<sound model=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sound {
+    pub model: String,
+    pub codecs: Vec<String>,
+    pub audio_id: Option<u32>,
+    pub address: Option<Address>,
+}
+
+/// `<rng model='virtio'>` with the `random` backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rng {
+    pub backend: String,
+    pub address: Option<Address>,
+}
+
+/// `<redirdev bus='usb' type='spicevmc'>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirdev {
+    pub address: Option<Address>,
+}
+
+/// `<tpm model=>` with the `emulator` backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tpm {
+    /// `tpm-tis` or `tpm-crb`; `None` until post-parse.
+    pub model: Option<String>,
+    /// `1.2` or `2.0`; `None` until post-parse.
+    pub version: Option<String>,
+    pub persistent_state: Option<bool>,
+}
+
+/// `<sysinfo type='smbios'>`: each block's `(entry name, value)` in libvirt's order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sysinfo {
+    pub bios: Vec<(&'static str, String)>,
+    pub system: Vec<(&'static str, String)>,
+    pub base_boards: Vec<Vec<(&'static str, String)>>,
+    pub chassis: Vec<(&'static str, String)>,
+    pub oem_strings: Vec<String>,
+}
+
+/// The entries of each `<sysinfo>` block in the order libvirt prints them.
+pub const SYSINFO_BIOS: &[&str] = &["vendor", "version", "date", "release"];
+pub const SYSINFO_SYSTEM: &[&str] = &[
+    "manufacturer",
+    "product",
+    "version",
+    "serial",
+    "uuid",
+    "sku",
+    "family",
+];
+pub const SYSINFO_BASEBOARD: &[&str] = &[
+    "manufacturer",
+    "product",
+    "version",
+    "serial",
+    "asset",
+    "location",
+];
+pub const SYSINFO_CHASSIS: &[&str] = &["manufacturer", "version", "serial", "asset", "sku"];
+
+/// `<watchdog model= action=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watchdog {
+    pub model: String,
+    pub action: String,
+    pub address: Option<Address>,
 }

@@ -295,7 +295,7 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
         return Err(ConfError::Xml("Domain title can't contain newlines".into()));
     }
     let description = child_text(root, "description");
-    let metadata = child(root, "metadata").map(parse_metadata);
+    let metadata = child(root, "metadata").map(parse_metadata).transpose()?;
 
     let max_memory = match child(root, "maxMemory") {
         None => None,
@@ -341,7 +341,6 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
     for unsupported in [
         "blkiotune",
         "memoryBacking",
-        "sysinfo",
         "resource",
         "iothreadids",
         "vcpus",
@@ -358,6 +357,10 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
             return Err(ConfError::NotImplemented(format!("<{unsupported}>")));
         }
     }
+    let sysinfo = match child(root, "sysinfo") {
+        Some(n) => Some(parse_sysinfo(n, root)?),
+        None => None,
+    };
     let numatune_auto = match child(root, "numatune") {
         None => false,
         Some(t) => {
@@ -444,6 +447,7 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
         iothreads,
         cputune,
         numatune_auto,
+        sysinfo,
         os,
         features,
         cpu,
@@ -459,7 +463,7 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
 
 /// `<metadata>`: namespaced elements, the first one per namespace URI
 /// (`virXMLNodeSanitizeNamespaces`).
-fn parse_metadata(m: Node<'_, '_>) -> Vec<Element> {
+fn parse_metadata(m: Node<'_, '_>) -> Result<Vec<Element>> {
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for c in m.children().filter(|c| c.is_element()) {
@@ -489,9 +493,40 @@ fn parse_metadata(m: Node<'_, '_>) -> Vec<Element> {
             }
         }
         e.ns_decls = merged;
+        if !prefixes_declared(&e, &[]) {
+            // how libxml2 re-declares a prefix bound outside the copied element is not
+            // modelled
+            return Err(ConfError::NotImplemented(
+                "<metadata> elements using a namespace prefix declared outside them".into(),
+            ));
+        }
         out.push(e);
     }
-    out
+    Ok(out)
+}
+
+/// Whether every prefix the element and its descendants use is declared within them.
+fn prefixes_declared(e: &Element, outer: &[&str]) -> bool {
+    let mut scope: Vec<&str> = outer.to_vec();
+    for (p, _) in &e.ns_decls {
+        if let Some(p) = p {
+            scope.push(p);
+        }
+    }
+    let ok = |q: &str| match q.split_once(':') {
+        Some((p, _)) => p == "xml" || p == "xmlns" || scope.contains(&p),
+        None => true,
+    };
+    if e.prefix.as_deref().is_some_and(|p| !scope.contains(&p)) {
+        return false;
+    }
+    if !e.attrs.iter().all(|(k, _)| ok(k)) {
+        return false;
+    }
+    e.children.iter().all(|c| match c {
+        crate::xml::Node::Element(c) => prefixes_declared(c, &scope),
+        _ => true,
+    })
 }
 
 fn parse_vcpu(root: Node<'_, '_>) -> Result<Vcpu> {
@@ -793,6 +828,10 @@ fn parse_cpu(c: Node<'_, '_>) -> Result<Cpu> {
         migratable: on_off(c, "migratable")?,
         ..Cpu::default()
     };
+    // `match` only means something for custom CPUs; libvirt does not read it otherwise
+    if cpu.mode.as_deref().is_some_and(|m| m != "custom") {
+        cpu.match_ = None;
+    }
     if let Some(m) = &cpu.mode {
         if !matches!(
             m.as_str(),
@@ -1060,9 +1099,370 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
                 unit: get("unit")?,
             }))
         }
+        Some("usb") => {
+            let bus = uint_attr(a, "bus")?.unwrap_or(0);
+            let port = match a.attribute("port") {
+                Some(p) if !p.contains('.') => p
+                    .parse::<u32>()
+                    .map_err(|_| ConfError::NotImplemented("usb port".into()))?,
+                _ => return Err(ConfError::NotImplemented("usb address port".into())),
+            };
+            Ok(Some(Address::Usb { bus, port }))
+        }
+        Some("virtio-serial") => {
+            let get = |k: &str| -> Result<u32> { Ok(uint_attr(a, k)?.unwrap_or(0)) };
+            Ok(Some(Address::VirtioSerial {
+                controller: get("controller")?,
+                bus: get("bus")?,
+                port: get("port")?,
+            }))
+        }
         Some(t) => Err(ConfError::NotImplemented(format!("address type '{t}'"))),
         None => Ok(None),
     }
+}
+
+fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {
+    if n.attribute("type") != Some("smbios")
+        || root
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == "sysinfo")
+            .count()
+            > 1
+    {
+        return Err(ConfError::NotImplemented(
+            "<sysinfo> other than a single smbios one".into(),
+        ));
+    }
+    // the first entry of each name, empty values left out (libvirt's XPath lookups)
+    let block = |b: Node<'_, '_>, names: &[&'static str]| -> Vec<(&'static str, String)> {
+        names
+            .iter()
+            .filter_map(|name| {
+                b.children()
+                    .find(|e| {
+                        e.is_element()
+                            && e.tag_name().name() == "entry"
+                            && e.attribute("name") == Some(name)
+                    })
+                    .map(text_of)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (*name, v))
+            })
+            .collect()
+    };
+    let mut si = Sysinfo::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for b in n.children().filter(|c| c.is_element()) {
+        let name = b.tag_name().name();
+        let values = match name {
+            "bios" => block(b, SYSINFO_BIOS),
+            "system" => block(b, SYSINFO_SYSTEM),
+            "baseBoard" => block(b, SYSINFO_BASEBOARD),
+            "chassis" => block(b, SYSINFO_CHASSIS),
+            "oemStrings" => {
+                let v: Vec<String> = b
+                    .children()
+                    .filter(|e| e.is_element() && e.tag_name().name() == "entry")
+                    .map(text_of)
+                    .collect();
+                if v.is_empty() || v.iter().any(String::is_empty) {
+                    return Err(ConfError::NotImplemented("this <oemStrings>".into()));
+                }
+                Vec::new()
+            }
+            other => return Err(ConfError::NotImplemented(format!("<sysinfo><{other}>"))),
+        };
+        if name != "baseBoard" && seen.contains(&name) {
+            return Err(ConfError::NotImplemented(format!(
+                "several <sysinfo><{name}>"
+            )));
+        }
+        seen.push(name);
+        if name != "oemStrings" && values.is_empty() {
+            return Err(ConfError::NotImplemented(format!(
+                "empty <sysinfo><{name}>"
+            )));
+        }
+        match name {
+            "bios" => {
+                if let Some((_, d)) = values.iter().find(|(k, _)| *k == "date") {
+                    let parts: Vec<&str> = d.split('/').collect();
+                    let ok = matches!(parts.as_slice(), [m, dd, y]
+                        if m.len() == 2 && dd.len() == 2 && (y.len() == 2 || y.len() == 4)
+                            && d.chars().all(|c| c.is_ascii_digit() || c == '/'));
+                    if !ok {
+                        return Err(ConfError::NotImplemented(format!("BIOS date '{d}'")));
+                    }
+                }
+                si.bios = values;
+            }
+            "system" => {
+                if let Some((_, u)) = values.iter().find(|(k, _)| *k == "uuid") {
+                    let dom = child_text(root, "uuid").and_then(|t| parse_uuid(t.trim()));
+                    if dom.is_none() || dom.map(|d| uuid_string(&d)).as_deref() != Some(u.as_str())
+                    {
+                        return Err(ConfError::NotImplemented(
+                            "a <sysinfo> system uuid other than the domain's, in canonical form"
+                                .into(),
+                        ));
+                    }
+                }
+                si.system = values;
+            }
+            "baseBoard" => si.base_boards.push(values),
+            "chassis" => si.chassis = values,
+            _ => {
+                si.oem_strings = b
+                    .children()
+                    .filter(|e| e.is_element() && e.tag_name().name() == "entry")
+                    .map(text_of)
+                    .collect();
+            }
+        }
+    }
+    Ok(si)
+}
+
+/// The source of a character device: its type attribute, `<source>`, `<protocol>` and `<log>`.
+/// `allowed` names the other children the caller handles.
+fn parse_chr_source(n: Node<'_, '_>, allowed: &[&str]) -> Result<(ChrSource, Option<ChrLog>)> {
+    let ty = n.attribute("type").unwrap_or("pty");
+    if !matches!(ty, "pty" | "unix" | "file" | "tcp" | "spicevmc") {
+        return Err(ConfError::NotImplemented(format!(
+            "character device type '{ty}'"
+        )));
+    }
+    let mut log = None;
+    let mut source: Option<Node<'_, '_>> = None;
+    let mut protocol = None;
+    for c in n.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "log" => {
+                let Some(file) = attr(c, "file") else {
+                    return Err(ConfError::NotImplemented("<log> without a file".into()));
+                };
+                log = Some(ChrLog {
+                    file,
+                    append: on_off(c, "append")?,
+                });
+            }
+            "source" if source.is_none() => {
+                if c.children().any(|x| x.is_element()) {
+                    return Err(ConfError::NotImplemented("<source> children".into()));
+                }
+                source = Some(c);
+            }
+            "protocol" if ty == "tcp" => {
+                protocol = match c.attribute("type") {
+                    None => None,
+                    Some(p @ ("raw" | "telnet")) => Some(p.to_owned()),
+                    Some(p) => {
+                        return Err(ConfError::NotImplemented(format!("chardev protocol '{p}'")))
+                    }
+                }
+            }
+            name if allowed.contains(&name) => {}
+            name => {
+                return Err(ConfError::NotImplemented(format!(
+                    "<{}><{name}>",
+                    n.tag_name().name()
+                )))
+            }
+        }
+    }
+    let sattr = |k: &str| source.and_then(|s| attr(s, k));
+    let mode = || -> Result<String> {
+        match sattr("mode").as_deref() {
+            None | Some("connect") => Ok("connect".into()),
+            Some("bind") => Ok("bind".into()),
+            Some(m) => Err(ConfError::NotImplemented(format!(
+                "chardev source mode '{m}'"
+            ))),
+        }
+    };
+    let src = match ty {
+        "pty" | "spicevmc" => {
+            if source.is_some() {
+                return Err(ConfError::NotImplemented(format!(
+                    "<source> of a {ty} chardev"
+                )));
+            }
+            if ty == "pty" {
+                ChrSource::Pty
+            } else {
+                ChrSource::SpiceVmc
+            }
+        }
+        "unix" => match sattr("path") {
+            None => ChrSource::UnixAuto,
+            Some(path) => ChrSource::Unix {
+                mode: mode()?,
+                path,
+            },
+        },
+        "file" => match sattr("path") {
+            Some(path) => ChrSource::File {
+                path,
+                append: match source {
+                    Some(s) => on_off(s, "append")?,
+                    None => None,
+                },
+            },
+            None => {
+                return Err(ConfError::NotImplemented(
+                    "file chardev without a path".into(),
+                ))
+            }
+        },
+        _ => match sattr("service") {
+            Some(service) => ChrSource::Tcp {
+                mode: mode()?,
+                host: sattr("host"),
+                service,
+                protocol: protocol.unwrap_or_else(|| "raw".into()),
+            },
+            None => {
+                return Err(ConfError::NotImplemented(
+                    "tcp chardev without a service".into(),
+                ))
+            }
+        },
+    };
+    if source.is_some_and(|s| {
+        s.attributes()
+            .any(|a| !matches!(a.name(), "mode" | "path" | "append" | "host" | "service"))
+    }) {
+        return Err(ConfError::NotImplemented(
+            "chardev <source> attributes".into(),
+        ));
+    }
+    Ok((src, log))
+}
+
+fn parse_graphics(n: Node<'_, '_>) -> Result<Graphics> {
+    let kind = match n.attribute("type") {
+        Some(k @ ("vnc" | "spice")) => k.to_owned(),
+        Some("egl-headless") => {
+            if n.children().any(|c| c.is_element()) || n.attributes().count() > 1 {
+                return Err(ConfError::NotImplemented("egl-headless options".into()));
+            }
+            return Ok(Graphics {
+                kind: "egl-headless".into(),
+                port: 0,
+                tls_port: 0,
+                autoport: false,
+                passwd: None,
+                keymap: None,
+                share_policy: None,
+                listens: Vec::new(),
+                channels: Vec::new(),
+                image_compression: None,
+            });
+        }
+        Some(k @ ("sdl" | "rdp" | "desktop" | "dbus")) => {
+            return Err(ConfError::NotImplemented(format!("graphics type '{k}'")))
+        }
+        Some(k) => return Err(bad_attr(n, "type", k)),
+        None => return Err(ConfError::NotImplemented("graphics without a type".into())),
+    };
+    for a in n.attributes() {
+        let known = matches!(
+            a.name(),
+            "type" | "port" | "tlsPort" | "autoport" | "listen" | "passwd" | "keymap"
+        ) || (kind == "vnc" && a.name() == "sharePolicy");
+        if !known {
+            return Err(ConfError::NotImplemented(format!(
+                "<graphics> attribute '{}'",
+                a.name()
+            )));
+        }
+    }
+    let port_attr = |k: &str| -> Result<Option<i64>> {
+        match n.attribute(k) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|p| *p >= -1 && *p <= 65535)
+                .map(Some)
+                .ok_or_else(|| ConfError::NotImplemented(format!("graphics {k} '{v}'"))),
+        }
+    };
+    let port = port_attr("port")?;
+    let tls = if kind == "spice" {
+        port_attr("tlsPort")?
+    } else {
+        None
+    };
+    let autoport_attr = yes_no(n, "autoport")?;
+    let autoport = match kind.as_str() {
+        "vnc" => autoport_attr.unwrap_or(matches!(port, None | Some(-1))),
+        _ => autoport_attr.unwrap_or(false) || port == Some(-1) || tls == Some(-1),
+    };
+    let to_port = |p: Option<i64>| -> u32 {
+        match p {
+            Some(p) if p > 0 && !autoport => u32::try_from(p).unwrap_or(0),
+            _ => 0,
+        }
+    };
+    let mut g = Graphics {
+        port: to_port(port),
+        tls_port: to_port(tls),
+        autoport,
+        passwd: attr(n, "passwd"),
+        keymap: attr(n, "keymap"),
+        share_policy: attr(n, "sharePolicy"),
+        listens: Vec::new(),
+        channels: Vec::new(),
+        image_compression: None,
+        kind,
+    };
+    for c in n.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "listen" => {
+                let l = match c.attribute("type") {
+                    Some("address") => GraphicsListen::Address(attr(c, "address")),
+                    Some("network") => match attr(c, "network") {
+                        Some(net) if c.attribute("address").is_none() => {
+                            GraphicsListen::Network(net)
+                        }
+                        _ => {
+                            return Err(ConfError::NotImplemented(
+                                "this <listen type='network'>".into(),
+                            ))
+                        }
+                    },
+                    Some("none") => GraphicsListen::None,
+                    _ => return Err(ConfError::NotImplemented("this <listen>".into())),
+                };
+                g.listens.push(l);
+            }
+            "channel" if g.kind == "spice" => match (attr(c, "name"), attr(c, "mode")) {
+                (Some(name), Some(mode)) => g.channels.push((name, mode)),
+                _ => return Err(ConfError::NotImplemented("this spice <channel>".into())),
+            },
+            "image" if g.kind == "spice" => {
+                g.image_compression = attr(c, "compression");
+            }
+            other => return Err(ConfError::NotImplemented(format!("<graphics><{other}>"))),
+        }
+    }
+    if g.listens.len() > 1 {
+        return Err(ConfError::NotImplemented("several <listen>".into()));
+    }
+    if let Some(a) = attr(n, "listen") {
+        match g.listens.first() {
+            None => g.listens.push(GraphicsListen::Address(Some(a))),
+            Some(GraphicsListen::Address(Some(b))) if *b == a => {}
+            _ => {
+                return Err(ConfError::NotImplemented(
+                    "graphics listen attribute with another <listen>".into(),
+                ))
+            }
+        }
+    }
+    Ok(g)
 }
 
 /// `virDomainDiskInsert`: after the last disk on the same bus, before the first disk on the
@@ -1176,7 +1576,8 @@ fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
         source,
         target_dev,
         target_bus,
-        readonly: child(n, "readonly").is_some(),
+        // a CD-ROM is always read-only
+        readonly: device == "cdrom" || child(n, "readonly").is_some(),
         shareable: child(n, "shareable").is_some(),
         serial: child_text_nonempty(n, "serial"),
         boot_order,
@@ -1219,7 +1620,10 @@ fn parse_interface(n: Node<'_, '_>) -> Result<Interface> {
     };
     for c in n.children().filter(|c| c.is_element()) {
         let name = c.tag_name().name();
-        if !matches!(name, "mac" | "source" | "model" | "boot" | "address") {
+        if !matches!(
+            name,
+            "mac" | "source" | "model" | "boot" | "address" | "target" | "driver" | "mtu" | "link"
+        ) {
             return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
         }
     }
@@ -1254,11 +1658,80 @@ fn parse_interface(n: Node<'_, '_>) -> Result<Interface> {
             ConfError::Internal("incorrect boot order '', expecting positive integer".into())
         })?),
     };
+    let target_dev = match child(n, "target") {
+        None => None,
+        Some(t) => {
+            let dev = attr(t, "dev").filter(|d| !d.is_empty());
+            let generated = dev.as_deref().is_some_and(|d| {
+                ["vnet", "macvtap", "macvlan"]
+                    .iter()
+                    .any(|p| d.starts_with(p))
+            });
+            if t.attributes().count() != 1 || dev.is_none() || generated {
+                return Err(ConfError::NotImplemented("this <interface><target>".into()));
+            }
+            dev
+        }
+    };
+    let mut driver = Vec::new();
+    if let Some(d) = child(n, "driver") {
+        if d.children().any(|c| c.is_element())
+            || d.attributes().any(|a| {
+                !matches!(
+                    a.name(),
+                    "name" | "queues" | "rx_queue_size" | "tx_queue_size"
+                )
+            })
+            || model.as_deref() != Some("virtio")
+        {
+            return Err(ConfError::NotImplemented("this <interface><driver>".into()));
+        }
+        if let Some(v) = d.attribute("name") {
+            if !matches!(v, "qemu" | "vhost") {
+                return Err(ConfError::NotImplemented(format!("interface driver '{v}'")));
+            }
+            driver.push(("name", v.to_owned()));
+        }
+        for k in ["queues", "rx_queue_size", "tx_queue_size"] {
+            if let Some(v) = uint_attr(d, k)? {
+                let ok = match k {
+                    "queues" => v >= 1,
+                    "rx_queue_size" => v.is_power_of_two() && (256..=1024).contains(&v),
+                    _ => v.is_power_of_two() && (256..=1024).contains(&v),
+                };
+                if !ok {
+                    return Err(ConfError::NotImplemented(format!(
+                        "interface driver {k} '{v}'"
+                    )));
+                }
+                driver.push((k, v.to_string()));
+            }
+        }
+    }
+    let link_up = match child(n, "link") {
+        None => None,
+        Some(l) => match l.attribute("state") {
+            Some("up") => Some(true),
+            Some("down") => Some(false),
+            _ => return Err(ConfError::NotImplemented("this <link>".into())),
+        },
+    };
+    let mtu =
+        match child(n, "mtu") {
+            None => None,
+            Some(m) => Some(uint_attr(m, "size")?.filter(|s| *s > 0).ok_or_else(|| {
+                ConfError::NotImplemented("<mtu> without a positive size".into())
+            })?),
+        };
     Ok(Interface {
         kind: kind.into(),
         mac,
         source,
         model,
+        target_dev,
+        driver,
+        link_up,
+        mtu,
         boot_order,
         address: parse_address(n)?,
     })
@@ -1300,6 +1773,8 @@ const KNOWN_DEVICES: &[&str] = &[
 
 fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
     let mut out = Devices::default();
+    // index of the last USB controller that is no companion, for the companions after it
+    let mut last_usb_master: Option<u32> = None;
     for n in d.children().filter(|c| c.is_element()) {
         match n.tag_name().name() {
             "emulator" if out.emulator.is_none() => {
@@ -1323,12 +1798,89 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
             "controller" => {
                 let kind = match n.attribute("type") {
                     Some(k @ ("usb" | "sata" | "pci" | "ide")) => k.to_owned(),
+                    Some(k @ ("scsi" | "virtio-serial")) => {
+                        if n.children()
+                            .any(|c| c.is_element() && c.tag_name().name() != "address")
+                            || n.attributes()
+                                .any(|a| !matches!(a.name(), "type" | "index" | "model"))
+                            || !matches!(
+                                (k, n.attribute("model")),
+                                ("scsi", None | Some("virtio-scsi" | "lsilogic"))
+                                    | ("virtio-serial", None)
+                            )
+                        {
+                            return Err(ConfError::NotImplemented(format!(
+                                "this <controller type='{k}'>"
+                            )));
+                        }
+                        k.to_owned()
+                    }
                     None => "ide".to_owned(),
                     Some(k) => {
                         return Err(ConfError::NotImplemented(format!("controller type '{k}'")))
                     }
                 };
-                let index = uint_attr(n, "index")?;
+                if let Some(a) = n.attributes().find(|a| {
+                    !(matches!(a.name(), "type" | "index" | "model")
+                        || (kind == "usb" && a.name() == "ports"))
+                }) {
+                    return Err(ConfError::NotImplemented(format!(
+                        "<controller> attribute '{}'",
+                        a.name()
+                    )));
+                }
+                if child(n, "target").is_some_and(|t| {
+                    t.attributes()
+                        .any(|a| !matches!(a.name(), "chassis" | "port"))
+                }) {
+                    return Err(ConfError::NotImplemented(
+                        "<controller><target> attributes".into(),
+                    ));
+                }
+                if let Some(c) = n.children().find(|c| {
+                    c.is_element()
+                        && !matches!(c.tag_name().name(), "address" | "model" | "target")
+                        && !(kind == "usb" && c.tag_name().name() == "master")
+                }) {
+                    return Err(ConfError::NotImplemented(format!(
+                        "<controller><{}>",
+                        c.tag_name().name()
+                    )));
+                }
+                let master_startport = match child(n, "master") {
+                    Some(m) => {
+                        let sp = uint_attr(m, "startport")?;
+                        if sp.is_none() || m.attributes().count() != 1 {
+                            return Err(ConfError::NotImplemented("this <master>".into()));
+                        }
+                        sp
+                    }
+                    None => None,
+                };
+                let mut index = uint_attr(n, "index")?;
+                if kind == "usb" {
+                    match (master_startport, index) {
+                        (Some(_), None) => match last_usb_master {
+                            Some(i) => index = Some(i),
+                            None => {
+                                return Err(ConfError::NotImplemented(
+                                    "a USB companion controller without a master".into(),
+                                ))
+                            }
+                        },
+                        (None, _) => {
+                            last_usb_master = Some(index.unwrap_or_else(|| {
+                                out.controllers
+                                    .iter()
+                                    .filter(|c| c.kind == "usb")
+                                    .map(|c| c.index + 1)
+                                    .max()
+                                    .unwrap_or(0)
+                            }))
+                        }
+                        _ => {}
+                    }
+                }
                 let model_name = child(n, "model").and_then(|m| attr(m, "name"));
                 let target = match child(n, "target") {
                     Some(t) => match (uint_attr(t, "chassis")?, uint_attr(t, "port")?) {
@@ -1354,6 +1906,8 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     model: attr(n, "model"),
                     model_name,
                     target,
+                    ports: uint_attr(n, "ports")?,
+                    master_startport,
                     address: parse_address(n)?,
                 };
                 super::post_parse::insert_controller(&mut out.controllers, c);
@@ -1365,20 +1919,29 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     None => return Err(ConfError::Xml("missing input device type".into())),
                 };
                 let bus = attr(n, "bus");
-                if bus.as_deref() != Some("ps2") {
+                if !matches!(bus.as_deref(), Some("ps2" | "usb" | "virtio")) {
                     return Err(ConfError::NotImplemented(
-                        "input devices other than ps2".into(),
+                        "input devices other than ps2, usb or virtio".into(),
                     ));
                 }
-                out.inputs.push(Input { kind, bus });
+                if n.children()
+                    .any(|c| c.is_element() && c.tag_name().name() != "address")
+                {
+                    return Err(ConfError::NotImplemented("<input> children".into()));
+                }
+                out.inputs.push(Input {
+                    kind,
+                    bus,
+                    address: parse_address(n)?,
+                });
             }
             "audio" => {
                 let id = uint_attr(n, "id")?.unwrap_or(0);
+                if n.children().any(|c| c.is_element()) {
+                    return Err(ConfError::NotImplemented("<audio> children".into()));
+                }
                 match n.attribute("type") {
-                    Some("none") => out.audios.push(Audio {
-                        id,
-                        kind: "none".into(),
-                    }),
+                    Some(t @ ("none" | "spice")) => out.audios.push(Audio { id, kind: t.into() }),
                     Some(t) => return Err(ConfError::NotImplemented(format!("audio type '{t}'"))),
                     None => return Err(ConfError::Xml("missing audio type".into())),
                 }
@@ -1406,6 +1969,266 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     period,
                     address: parse_address(n)?,
                 });
+            }
+            "serial" => {
+                let (source, log) = parse_chr_source(n, &["target"])?;
+                let port = match child(n, "target") {
+                    Some(t) => {
+                        if !matches!(t.attribute("type"), None | Some("isa-serial"))
+                            || t.children().any(|c| {
+                                c.is_element()
+                                    && !(c.tag_name().name() == "model"
+                                        && c.attribute("name") == Some("isa-serial"))
+                            })
+                        {
+                            return Err(ConfError::NotImplemented(
+                                "serial targets other than isa-serial".into(),
+                            ));
+                        }
+                        uint_attr(t, "port")?
+                    }
+                    None => None,
+                };
+                if matches!(source, ChrSource::SpiceVmc | ChrSource::UnixAuto) {
+                    return Err(ConfError::NotImplemented(format!(
+                        "this serial type '{}'",
+                        source.as_str()
+                    )));
+                }
+                out.serials.push(Serial { source, log, port });
+            }
+            "console" => {
+                let (source, log) = parse_chr_source(n, &["target"])?;
+                let (target_type, port) = match child(n, "target") {
+                    Some(t) => (attr(t, "type"), uint_attr(t, "port")?),
+                    None => (None, None),
+                };
+                let virtio = target_type.as_deref() == Some("virtio");
+                let virtio_port_ok = !virtio || port.is_some();
+                // a serial console prints the source of its serial port, whatever its type
+                let source_ok = if virtio {
+                    source == ChrSource::Pty
+                } else {
+                    !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc)
+                };
+                if !source_ok
+                    || !matches!(
+                        target_type.as_deref(),
+                        None | Some("serial") | Some("virtio")
+                    )
+                    || !virtio_port_ok
+                {
+                    return Err(ConfError::NotImplemented("this <console>".into()));
+                }
+                out.consoles.push(Console {
+                    source,
+                    log,
+                    target_type,
+                    port,
+                });
+            }
+            "channel" => {
+                let (source, log) = parse_chr_source(n, &["target", "address"])?;
+                // the socket path libvirt 9.0 used to generate is dropped again
+                let source = match source {
+                    ChrSource::Unix { path, .. }
+                        if path.starts_with("/var/lib/libvirt/qemu/channel/target/") =>
+                    {
+                        ChrSource::UnixAuto
+                    }
+                    s => s,
+                };
+                if log.is_some() || !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc) {
+                    return Err(ConfError::NotImplemented("this <channel> source".into()));
+                }
+                let Some(t) = child(n, "target") else {
+                    return Err(ConfError::NotImplemented(
+                        "<channel> without a target".into(),
+                    ));
+                };
+                if t.attribute("type") != Some("virtio") {
+                    return Err(ConfError::NotImplemented(
+                        "channel targets other than virtio".into(),
+                    ));
+                }
+                let address = parse_address(n)?;
+                out.channels.push(Channel {
+                    source,
+                    name: attr(t, "name"),
+                    address,
+                });
+            }
+            "graphics" => out.graphics.push(parse_graphics(n)?),
+            "tpm" => {
+                let model = match n.attribute("model") {
+                    None => None,
+                    Some(m @ ("tpm-tis" | "tpm-crb")) => Some(m.to_owned()),
+                    Some(m) => return Err(ConfError::NotImplemented(format!("tpm model '{m}'"))),
+                };
+                let b = child(n, "backend");
+                let ok = b.is_some_and(|b| {
+                    b.attribute("type") == Some("emulator")
+                        && !b.children().any(|c| c.is_element())
+                        && b.attributes()
+                            .all(|a| matches!(a.name(), "type" | "version" | "persistent_state"))
+                }) && !n
+                    .children()
+                    .any(|c| c.is_element() && c.tag_name().name() != "backend");
+                let Some(b) = b.filter(|_| ok) else {
+                    return Err(ConfError::NotImplemented(
+                        "tpm other than a plain emulator backend".into(),
+                    ));
+                };
+                let version = match b.attribute("version") {
+                    None => None,
+                    Some(v @ ("1.2" | "2.0")) => Some(v.to_owned()),
+                    Some(v) => return Err(ConfError::NotImplemented(format!("tpm version '{v}'"))),
+                };
+                if !out.tpms.is_empty() {
+                    return Err(ConfError::NotImplemented("several <tpm>".into()));
+                }
+                out.tpms.push(Tpm {
+                    model,
+                    version,
+                    persistent_state: yes_no(b, "persistent_state")?,
+                });
+            }
+            "video" => {
+                let m = child(n, "model");
+                if n.children()
+                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "model" | "address"))
+                    || m.is_some_and(|m| m.children().any(|c| c.is_element()))
+                {
+                    return Err(ConfError::NotImplemented("<video> children".into()));
+                }
+                let model = match m.and_then(|m| m.attribute("type")) {
+                    Some(t @ ("vga" | "cirrus" | "qxl" | "virtio" | "bochs" | "none")) => t.into(),
+                    Some(t) => return Err(ConfError::NotImplemented(format!("video model '{t}'"))),
+                    None => return Err(ConfError::NotImplemented("video without a model".into())),
+                };
+                let get = |k: &str| -> Result<Option<u32>> {
+                    match m {
+                        Some(m) => uint_attr(m, k),
+                        None => Ok(None),
+                    }
+                };
+                if m.is_some_and(|m| {
+                    m.attribute("vram64").is_some() || m.attribute("blob").is_some()
+                }) {
+                    return Err(ConfError::NotImplemented("video vram64/blob".into()));
+                }
+                let primary = match m {
+                    Some(m) => yes_no(m, "primary")?.unwrap_or(false),
+                    None => false,
+                };
+                out.videos.push(Video {
+                    model,
+                    ram: get("ram")?,
+                    vram: get("vram")?,
+                    vgamem: get("vgamem")?,
+                    heads: get("heads")?,
+                    primary,
+                    address: parse_address(n)?,
+                });
+            }
+            "sound" => {
+                let model = match n.attribute("model") {
+                    Some(m @ ("ich9" | "ich6" | "ac97")) => m.to_owned(),
+                    Some(m) => return Err(ConfError::NotImplemented(format!("sound model '{m}'"))),
+                    None => return Err(ConfError::NotImplemented("sound without a model".into())),
+                };
+                let mut codecs = Vec::new();
+                let mut audio_id = None;
+                for c in n.children().filter(|c| c.is_element()) {
+                    match c.tag_name().name() {
+                        "codec" => match c.attribute("type") {
+                            Some(t @ ("duplex" | "micro" | "output")) => codecs.push(t.to_owned()),
+                            _ => return Err(ConfError::NotImplemented("sound codec".into())),
+                        },
+                        "audio" => audio_id = uint_attr(c, "id")?,
+                        "address" => {}
+                        other => {
+                            return Err(ConfError::NotImplemented(format!("<sound><{other}>")))
+                        }
+                    }
+                }
+                out.sounds.push(Sound {
+                    model,
+                    codecs,
+                    audio_id,
+                    address: parse_address(n)?,
+                });
+            }
+            "rng" => {
+                let b = child(n, "backend");
+                if n.attribute("model") != Some("virtio")
+                    || b.and_then(|b| b.attribute("model")) != Some("random")
+                    || n.children().any(|c| {
+                        c.is_element() && !matches!(c.tag_name().name(), "backend" | "address")
+                    })
+                {
+                    return Err(ConfError::NotImplemented(
+                        "rng other than virtio with a random backend".into(),
+                    ));
+                }
+                let backend = b.map(text_of).unwrap_or_default();
+                if backend != "/dev/urandom" {
+                    return Err(ConfError::NotImplemented(
+                        "rng backends other than /dev/urandom".into(),
+                    ));
+                }
+                out.rngs.push(Rng {
+                    backend,
+                    address: parse_address(n)?,
+                });
+            }
+            "watchdog" => {
+                let model = match n.attribute("model") {
+                    Some(m @ ("i6300esb" | "ib700" | "itco")) => m.to_owned(),
+                    Some(m) => {
+                        return Err(ConfError::NotImplemented(format!("watchdog model '{m}'")))
+                    }
+                    None => {
+                        return Err(ConfError::NotImplemented("watchdog without a model".into()))
+                    }
+                };
+                let action = match n.attribute("action") {
+                    None => "reset".to_owned(),
+                    Some(
+                        a @ ("reset" | "shutdown" | "poweroff" | "pause" | "none" | "inject-nmi"),
+                    ) => a.to_owned(),
+                    Some(a) => {
+                        return Err(ConfError::NotImplemented(format!("watchdog action '{a}'")))
+                    }
+                };
+                if n.children()
+                    .any(|c| c.is_element() && c.tag_name().name() != "address")
+                {
+                    return Err(ConfError::NotImplemented("<watchdog> children".into()));
+                }
+                if out.watchdog.is_some() {
+                    return Err(ConfError::Internal(
+                        "only a single watchdog device is supported".into(),
+                    ));
+                }
+                out.watchdog = Some(Watchdog {
+                    model,
+                    action,
+                    address: parse_address(n)?,
+                });
+            }
+            "redirdev" => {
+                if n.attribute("bus") != Some("usb")
+                    || n.attribute("type") != Some("spicevmc")
+                    || n.children()
+                        .any(|c| c.is_element() && c.tag_name().name() != "address")
+                {
+                    return Err(ConfError::NotImplemented(
+                        "redirdev other than usb spicevmc".into(),
+                    ));
+                }
+                let address = parse_address(n)?;
+                out.redirdevs.push(Redirdev { address });
             }
             other if KNOWN_DEVICES.contains(&other) => {
                 return Err(ConfError::NotImplemented(format!("device <{other}>")))

@@ -190,17 +190,57 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         ));
     }
 
+    check_address_types(&def.devices)?;
     cpu_defaults(def, caps)?;
     disk_defaults(def)?;
     for n in &mut def.devices.interfaces {
         n.model.get_or_insert_with(|| "rtl8139".into());
     }
-    device_defaults(def, kind);
+    device_defaults(def, kind)?;
+    chardev_defaults(def)?;
+    for t in &mut def.devices.tpms {
+        let model = t.model.get_or_insert_with(|| "tpm-tis".into()).clone();
+        t.version
+            .get_or_insert_with(|| if model == "tpm-crb" { "2.0" } else { "1.2" }.into());
+    }
+    graphics_video_defaults(def)?;
     implicit_disk_controllers(def, kind)?;
+    if (!def.devices.channels.is_empty()
+        || def
+            .devices
+            .consoles
+            .iter()
+            .any(|c| c.target_type.as_deref() == Some("virtio")))
+        && !def
+            .devices
+            .controllers
+            .iter()
+            .any(|c| c.kind == "virtio-serial" && c.index == 0)
+    {
+        insert_controller(
+            &mut def.devices.controllers,
+            controller("virtio-serial", 0, None),
+        );
+    }
+    if def.devices.channels.iter().any(|c| c.address.is_some())
+        || def.devices.redirdevs.iter().any(|r| r.address.is_some())
+    {
+        return Err(ConfError::NotImplemented(
+            "explicit channel or redirdev addresses".into(),
+        ));
+    }
+    for (port, ch) in (1..).zip(def.devices.channels.iter_mut()) {
+        ch.address = Some(Address::VirtioSerial {
+            controller: 0,
+            bus: 0,
+            port,
+        });
+    }
+    assign_usb_addresses(def)?;
     assign_pci_addresses(def, kind)?;
 
     // validation (qemuValidateDomainDef)
-    if def.os.bios.is_some_and(|b| b.useserial == Some(true)) {
+    if def.os.bios.is_some_and(|b| b.useserial == Some(true)) && def.devices.serials.is_empty() {
         return Err(ConfError::Xml(
             "need at least one serial port to use BIOS serial output".into(),
         ));
@@ -226,6 +266,27 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
                 )));
             }
         }
+    }
+    let spice = def.devices.graphics.iter().any(|g| g.kind == "spice");
+    if !spice
+        && def
+            .devices
+            .channels
+            .iter()
+            .any(|c| c.source == ChrSource::SpiceVmc)
+    {
+        return Err(ConfError::qemu_unsupported(
+            "chardev 'spicevmc' not supported without spice graphics",
+        ));
+    }
+    if !spice && !def.devices.redirdevs.is_empty() {
+        return Err(ConfError::NotImplemented(
+            "spicevmc redirdev without spice graphics".into(),
+        ));
+    }
+    if def.devices.graphics.iter().any(|g| g.tls_port != 0) {
+        // refused or accepted depending on spice_tls in qemu.conf
+        return Err(ConfError::NotImplemented("a spice tlsPort".into()));
     }
     let machine = def.os.machine.clone().unwrap_or_default();
     let Some(mt) = caps.machines.iter().find(|m| m.name == machine) else {
@@ -335,7 +396,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
             d.target_bus = Some(bus.into());
         }
         let bus = d.target_bus.clone().unwrap_or_default();
-        if !matches!(bus.as_str(), "virtio" | "ide" | "sata") {
+        if !matches!(bus.as_str(), "virtio" | "ide" | "sata" | "scsi") {
             return Err(ConfError::NotImplemented(format!("disk bus '{bus}'")));
         }
         if !d.driver.iter().any(|(k, _)| *k == "name") {
@@ -362,6 +423,12 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
                     target: 0,
                     unit: idx % 2,
                 },
+                "scsi" => Address::Drive {
+                    controller: idx / 7,
+                    bus: 0,
+                    target: 0,
+                    unit: idx % 7,
+                },
                 _ => Address::Drive {
                     controller: idx / 6,
                     bus: 0,
@@ -376,7 +443,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
 
 /// Controllers the drive addresses of disks refer to (`virDomainDefAddImplicitControllers`).
 fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    for bus in ["ide", "sata"] {
+    for bus in ["ide", "sata", "scsi"] {
         let mut wanted: Vec<u32> = Vec::new();
         for d in &def.devices.disks {
             if let (Some(true), Some(Address::Drive { controller, .. })) =
@@ -404,6 +471,11 @@ fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), 
             }
         }
     }
+    for c in &mut def.devices.controllers {
+        if c.kind == "scsi" {
+            c.model.get_or_insert_with(|| "lsilogic".into());
+        }
+    }
     Ok(())
 }
 
@@ -414,11 +486,13 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
         model: model.map(Into::into),
         model_name: None,
         target: None,
+        ports: None,
+        master_startport: None,
         address: None,
     }
 }
 
-fn device_defaults(def: &mut Domain, kind: MachineKind) {
+fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
     let usb_model = match kind {
         MachineKind::Q35 => "qemu-xhci",
         MachineKind::Pc => "piix3-uhci",
@@ -441,7 +515,13 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) {
     };
     match ctrls.iter_mut().find(|c| c.kind == "pci" && c.index == 0) {
         Some(c) => {
-            c.model.get_or_insert_with(|| root.into());
+            let m = c.model.get_or_insert_with(|| root.into());
+            if m != root {
+                return Err(ConfError::XmlQemu(format!(
+                    "The PCI controller with index='0' must be model='{root}' for this machine \
+                     type, but model='{m}' was found instead"
+                )));
+            }
         }
         None => insert_controller(ctrls, controller("pci", 0, Some(root))),
     }
@@ -456,13 +536,24 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) {
             def.devices.inputs.push(Input {
                 kind: k.into(),
                 bus: Some("ps2".into()),
+                address: None,
             });
         }
     }
-    if def.devices.audios.is_empty() {
+    let egl = def
+        .devices
+        .graphics
+        .first()
+        .is_some_and(|g| g.kind == "egl-headless");
+    if def.devices.audios.is_empty() && !egl {
+        let spice = def
+            .devices
+            .graphics
+            .first()
+            .is_some_and(|g| g.kind == "spice");
         def.devices.audios.push(Audio {
             id: 1,
-            kind: "none".into(),
+            kind: if spice { "spice" } else { "none" }.into(),
         });
     }
     for (i, a) in def.devices.audios.iter_mut().enumerate() {
@@ -478,6 +569,210 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) {
             address: None,
         });
     }
+    Ok(())
+}
+
+/// Refuse addresses of a type the device cannot have (libvirt's errors for these are not
+/// modelled yet).
+fn check_address_types(d: &Devices) -> Result<(), ConfError> {
+    let pci = |a: &Option<Address>| matches!(a, None | Some(Address::Pci(_)));
+    let ok = d.disks.iter().all(|x| {
+        matches!(
+            x.address,
+            None | Some(Address::Pci(_) | Address::Drive { .. })
+        )
+    }) && d.interfaces.iter().all(|x| pci(&x.address))
+        && d.controllers.iter().all(|x| pci(&x.address))
+        && d.sounds.iter().all(|x| pci(&x.address))
+        && d.videos.iter().all(|x| pci(&x.address))
+        && d.rngs.iter().all(|x| pci(&x.address))
+        && d.watchdog.iter().all(|x| pci(&x.address))
+        && d.memballoon.iter().all(|x| pci(&x.address))
+        && d.inputs.iter().all(|x| {
+            matches!(
+                (x.bus.as_deref(), &x.address),
+                (_, None)
+                    | (Some("virtio"), Some(Address::Pci(_)))
+                    | (Some("usb"), Some(Address::Usb { .. }))
+            )
+        })
+        && d.channels
+            .iter()
+            .all(|x| matches!(x.address, None | Some(Address::VirtioSerial { .. })))
+        && d.redirdevs
+            .iter()
+            .all(|x| matches!(x.address, None | Some(Address::Usb { .. })));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfError::NotImplemented(
+            "a device address of a type the device does not take".into(),
+        ))
+    }
+}
+
+/// The console/serial duplication of `virDomainDefAddConsoleCompat` and the serial port numbers.
+fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
+    let devs = &mut def.devices;
+    if let Some(c) = devs.consoles.first() {
+        let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
+        if devs.serials.is_empty() && serial_target {
+            devs.serials.push(Serial {
+                source: c.source.clone(),
+                log: c.log.clone(),
+                port: None,
+            });
+        }
+    }
+    let mut seen: Vec<u32> = Vec::new();
+    for p in devs.serials.iter().filter_map(|s| s.port) {
+        if seen.contains(&p) {
+            return Err(ConfError::NotImplemented(
+                "serial ports sharing a port".into(),
+            ));
+        }
+        seen.push(p);
+    }
+    let mut next = 0;
+    for s in &devs.serials {
+        if let Some(p) = s.port {
+            next = next.max(p.saturating_add(1));
+        }
+    }
+    for s in &mut devs.serials {
+        if s.port.is_none() {
+            s.port = Some(next);
+            next = next.saturating_add(1);
+        }
+    }
+    Ok(())
+}
+
+/// Listens, the video device libvirt adds next to graphics, and the video model defaults.
+fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
+    let devs = &mut def.devices;
+    if devs.graphics.iter().any(|g| g.kind == "egl-headless")
+        && (devs.graphics.len() > 1 || devs.videos.is_empty())
+    {
+        return Err(ConfError::NotImplemented(
+            "egl-headless graphics next to other graphics or without a video".into(),
+        ));
+    }
+    for g in devs
+        .graphics
+        .iter_mut()
+        .filter(|g| g.kind != "egl-headless")
+    {
+        // spice without any port listens nowhere, whatever address it names
+        if g.kind == "spice"
+            && g.port == 0
+            && g.tls_port == 0
+            && !g.autoport
+            && matches!(g.listens.as_slice(), [GraphicsListen::Address(_)])
+        {
+            g.listens = vec![GraphicsListen::None];
+        }
+        if g.listens.is_empty() {
+            let none = g.kind == "spice" && g.port == 0 && g.tls_port == 0 && !g.autoport;
+            g.listens.push(if none {
+                GraphicsListen::None
+            } else {
+                GraphicsListen::Address(None)
+            });
+        }
+    }
+    if !devs.graphics.is_empty() && devs.videos.is_empty() {
+        devs.videos.push(Video {
+            model: "cirrus".into(),
+            ram: None,
+            vram: None,
+            vgamem: None,
+            heads: None,
+            primary: false,
+            address: None,
+        });
+    }
+    // the primary video goes first
+    if let Some(i) = devs.videos.iter().position(|v| v.primary) {
+        let v = devs.videos.remove(i);
+        devs.videos.insert(0, v);
+    }
+    for (i, v) in devs.videos.iter_mut().enumerate() {
+        v.primary = i == 0 && v.model != "none";
+        match v.model.as_str() {
+            "none" => continue,
+            "qxl" => {
+                v.ram.get_or_insert(65536);
+                v.vram.get_or_insert(65536);
+                v.vgamem.get_or_insert(16384);
+            }
+            "virtio" => {}
+            _ => {
+                v.vram.get_or_insert(16384);
+            }
+        }
+        v.heads.get_or_insert(1);
+    }
+    Ok(())
+}
+
+/// USB ports for the devices on USB buses, in `virDomainUSBDeviceDefForeach` order.
+fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
+    let devs = &mut def.devices;
+    let wanted = devs
+        .inputs
+        .iter()
+        .filter(|i| i.bus.as_deref() == Some("usb"))
+        .count()
+        + devs.redirdevs.len();
+    if wanted == 0 {
+        return Ok(());
+    }
+    let usb: Vec<&Controller> = devs
+        .controllers
+        .iter()
+        .filter(|c| c.kind == "usb" && c.master_startport.is_none())
+        .collect();
+    let [c] = usb.as_slice() else {
+        return Err(ConfError::NotImplemented(
+            "USB address assignment with several USB controllers".into(),
+        ));
+    };
+    let ports = match (c.model.as_deref(), c.ports) {
+        (Some("qemu-xhci"), Some(p)) => p,
+        (Some("qemu-xhci"), None) => 4,
+        (Some("piix3-uhci"), None) => 2,
+        (Some("ich9-ehci1"), None) => 6,
+        _ => {
+            return Err(ConfError::NotImplemented(
+                "USB address assignment on this USB controller".into(),
+            ))
+        }
+    };
+    if u32::try_from(wanted).unwrap_or(u32::MAX) > ports
+        || devs
+            .inputs
+            .iter()
+            .any(|i| matches!(i.address, Some(Address::Usb { .. })))
+    {
+        return Err(ConfError::NotImplemented(
+            "USB address assignment needing a hub or next to explicit USB addresses".into(),
+        ));
+    }
+    let mut port = 1;
+    for i in devs
+        .inputs
+        .iter_mut()
+        .filter(|i| i.bus.as_deref() == Some("usb"))
+    {
+        i.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    for r in &mut devs.redirdevs {
+        r.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    Ok(())
 }
 
 fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
@@ -495,22 +790,85 @@ fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
 enum Slot {
     Controller(usize),
     Interface(usize),
+    Sound(usize),
     Disk(usize),
     Memballoon,
+    Rng(usize),
+    Watchdog,
+    Video(usize),
+    Input(usize),
+}
+
+fn set_address(devs: &mut Devices, s: Slot, a: Option<Address>) {
+    match s {
+        Slot::Controller(i) => {
+            if let Some(c) = devs.controllers.get_mut(i) {
+                c.address = a;
+            }
+        }
+        Slot::Interface(i) => {
+            if let Some(n) = devs.interfaces.get_mut(i) {
+                n.address = a;
+            }
+        }
+        Slot::Sound(i) => {
+            if let Some(n) = devs.sounds.get_mut(i) {
+                n.address = a;
+            }
+        }
+        Slot::Disk(i) => {
+            if let Some(d) = devs.disks.get_mut(i) {
+                d.address = a;
+            }
+        }
+        Slot::Memballoon => {
+            if let Some(m) = &mut devs.memballoon {
+                m.address = a;
+            }
+        }
+        Slot::Rng(i) => {
+            if let Some(r) = devs.rngs.get_mut(i) {
+                r.address = a;
+            }
+        }
+        Slot::Watchdog => {
+            if let Some(v) = &mut devs.watchdog {
+                v.address = a;
+            }
+        }
+        Slot::Video(i) => {
+            if let Some(v) = devs.videos.get_mut(i) {
+                v.address = a;
+            }
+        }
+        Slot::Input(i) => {
+            if let Some(v) = devs.inputs.get_mut(i) {
+                v.address = a;
+            }
+        }
+    }
+}
+
+fn all_addresses(devs: &Devices) -> Vec<Address> {
+    devs.disks
+        .iter()
+        .filter_map(|d| d.address)
+        .chain(devs.interfaces.iter().filter_map(|n| n.address))
+        .chain(devs.controllers.iter().filter_map(|c| c.address))
+        .chain(devs.memballoon.iter().filter_map(|m| m.address))
+        .chain(devs.sounds.iter().filter_map(|m| m.address))
+        .chain(devs.rngs.iter().filter_map(|m| m.address))
+        .chain(devs.watchdog.iter().filter_map(|m| m.address))
+        .chain(devs.videos.iter().filter_map(|m| m.address))
+        .chain(devs.inputs.iter().filter_map(|m| m.address))
+        .collect()
 }
 
 fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
     let devs = &mut def.devices;
     // explicit addresses are reserved first; each may be used once
     let mut explicit: Vec<PciAddress> = Vec::new();
-    let all = devs
-        .disks
-        .iter()
-        .filter_map(|d| d.address)
-        .chain(devs.interfaces.iter().filter_map(|n| n.address))
-        .chain(devs.controllers.iter().filter_map(|c| c.address))
-        .chain(devs.memballoon.iter().filter_map(|m| m.address));
-    for a in all {
+    for a in all_addresses(devs) {
         if let Address::Pci(p) = a {
             let same = |q: &PciAddress| {
                 (q.domain, q.bus, q.slot, q.function) == (p.domain, p.bus, p.slot, p.function)
@@ -524,6 +882,11 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             explicit.push(p);
         }
     }
+    let slot_free = |devs: &Devices, bus: u32, slot: u32| {
+        !all_addresses(devs)
+            .iter()
+            .any(|a| matches!(a, Address::Pci(p) if p.bus == bus && p.slot == slot))
+    };
     // fixed addresses of the chipset's built-in functions
     for c in devs.controllers.iter_mut() {
         if c.address.is_some() || c.index != 0 {
@@ -536,7 +899,33 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             _ => {}
         }
     }
+    // the primary video card and the q35 ICH9 sound card
+    let video_slot = match kind {
+        MachineKind::Pc => 2,
+        MachineKind::Q35 => 1,
+    };
+    if devs
+        .videos
+        .first()
+        .is_some_and(|v| v.address.is_none() && v.model != "none")
+        && slot_free(devs, 0, video_slot)
+    {
+        devs.videos[0].address = pci(0, video_slot, 0);
+    }
+    if kind == MachineKind::Q35 {
+        if let Some(i) = devs
+            .sounds
+            .iter()
+            .position(|s| s.model == "ich9" && s.address.is_none())
+        {
+            if slot_free(devs, 0, 0x1b) {
+                devs.sounds[i].address = pci(0, 0x1b, 0);
+            }
+        }
+    }
     let mut need = Vec::new();
+    // devices that are conventional PCI (not PCIe): behind a pcie-to-pci-bridge on q35
+    let mut conventional: Vec<usize> = Vec::new();
     for (i, n) in devs.interfaces.iter().enumerate() {
         if n.address.is_some() {
             continue;
@@ -546,6 +935,10 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             (MachineKind::Pc, _) | (MachineKind::Q35, "virtio" | "e1000e") => {
                 need.push(Slot::Interface(i))
             }
+            (MachineKind::Q35, "rtl8139" | "e1000") => {
+                conventional.push(need.len());
+                need.push(Slot::Interface(i))
+            }
             _ => {
                 return Err(ConfError::NotImplemented(format!(
                     "PCI address assignment for interface model '{model}' on q35"
@@ -553,13 +946,36 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             }
         }
     }
+    for (i, s) in devs.sounds.iter().enumerate() {
+        if s.address.is_some() {
+            continue;
+        }
+        if kind == MachineKind::Q35 {
+            conventional.push(need.len());
+        }
+        need.push(Slot::Sound(i));
+    }
     for (i, c) in devs.controllers.iter().enumerate() {
         if c.address.is_some() {
             continue;
         }
         match (c.kind.as_str(), c.model.as_deref()) {
-            ("pci", Some("pci-root" | "pcie-root")) | ("usb", Some("none")) => {}
-            ("usb", Some("qemu-xhci")) | ("sata", _) => need.push(Slot::Controller(i)),
+            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port")) | ("usb", Some("none")) => {}
+            ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
+                if c.master_startport.is_some() => {}
+            ("usb", Some("ich9-ehci1")) if kind == MachineKind::Pc => {
+                need.push(Slot::Controller(i))
+            }
+            ("usb", Some("qemu-xhci"))
+            | ("sata", _)
+            | ("virtio-serial", _)
+            | ("scsi", Some("virtio-scsi")) => need.push(Slot::Controller(i)),
+            ("scsi", Some("lsilogic")) => {
+                if kind == MachineKind::Q35 {
+                    conventional.push(need.len());
+                }
+                need.push(Slot::Controller(i))
+            }
             (k, m) => {
                 return Err(ConfError::NotImplemented(format!(
                     "PCI address assignment for controller type '{k}' model '{}'",
@@ -578,48 +994,66 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             need.push(Slot::Memballoon);
         }
     }
-    if need.is_empty() {
-        return Ok(());
+    for (i, r) in devs.rngs.iter().enumerate() {
+        if r.address.is_none() {
+            need.push(Slot::Rng(i));
+        }
     }
-    // slots on bus 0 already taken by explicit addresses
+    match &devs.watchdog {
+        Some(wd) if wd.address.is_none() => match (wd.model.as_str(), kind) {
+            ("i6300esb", _) => {
+                if kind == MachineKind::Q35 {
+                    conventional.push(need.len());
+                }
+                need.push(Slot::Watchdog)
+            }
+            ("ib700", _) => {}
+            (m, _) => {
+                return Err(ConfError::NotImplemented(format!(
+                    "watchdog model '{m}' on this machine"
+                )))
+            }
+        },
+        _ => {}
+    }
+    for (i, v) in devs.videos.iter().enumerate() {
+        if i > 0 && v.model != "qxl" {
+            return Err(ConfError::unsupported(
+                "non-primary video device must be type of 'qxl'",
+            ));
+        }
+        if v.address.is_none() && v.model != "none" {
+            if kind == MachineKind::Q35 {
+                return Err(ConfError::NotImplemented(
+                    "PCI address assignment for a secondary video on q35".into(),
+                ));
+            }
+            need.push(Slot::Video(i));
+        }
+    }
+    for (i, inp) in devs.inputs.iter().enumerate() {
+        if inp.address.is_none() && inp.bus.as_deref() == Some("virtio") {
+            need.push(Slot::Input(i));
+        }
+    }
+    // slots on bus 0 already taken by explicit or fixed addresses
     let mut used: Vec<(u32, u32)> = Vec::new();
-    let explicit = devs
-        .controllers
-        .iter()
-        .filter_map(|c| c.address)
-        .chain(devs.memballoon.iter().filter_map(|m| m.address));
-    for a in explicit
-        .chain(devs.disks.iter().filter_map(|d| d.address))
-        .chain(devs.interfaces.iter().filter_map(|n| n.address))
-    {
+    for a in all_addresses(devs) {
         if let Address::Pci(p) = a {
             used.push((p.bus, p.slot));
         }
     }
-    let set = |devs: &mut Devices, s: Slot, a: Option<Address>| match s {
-        Slot::Controller(i) => {
-            if let Some(c) = devs.controllers.get_mut(i) {
-                c.address = a;
-            }
-        }
-        Slot::Interface(i) => {
-            if let Some(n) = devs.interfaces.get_mut(i) {
-                n.address = a;
-            }
-        }
-        Slot::Disk(i) => {
-            if let Some(d) = devs.disks.get_mut(i) {
-                d.address = a;
-            }
-        }
-        Slot::Memballoon => {
-            if let Some(m) = &mut devs.memballoon {
-                m.address = a;
-            }
-        }
-    };
     match kind {
         MachineKind::Pc => {
+            if devs
+                .controllers
+                .iter()
+                .any(|c| c.kind == "pci" && c.index != 0)
+            {
+                return Err(ConfError::NotImplemented(
+                    "PCI address assignment next to explicit PCI controllers".into(),
+                ));
+            }
             let mut slot = 2;
             for s in need {
                 while used.contains(&(0, slot)) {
@@ -629,26 +1063,123 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                     return Err(ConfError::Internal("No more available PCI slots".into()));
                 }
                 used.push((0, slot));
-                set(devs, s, pci(0, slot, 0));
+                set_address(devs, s, pci(0, slot, 0));
+                // the EHCI controller takes function 7, its UHCI companions the first ones
+                if let Slot::Controller(i) = s {
+                    let Some(c) = devs.controllers.get(i) else {
+                        continue;
+                    };
+                    if c.model.as_deref() == Some("ich9-ehci1") {
+                        let index = c.index;
+                        set_address(devs, s, pci(0, slot, 7));
+                        for comp in devs.controllers.iter_mut().filter(|x| {
+                            x.kind == "usb" && x.index == index && x.master_startport.is_some()
+                        }) {
+                            let sp = comp.master_startport.unwrap_or(0);
+                            if comp.address.is_some() || sp % 2 != 0 || sp > 4 {
+                                return Err(ConfError::NotImplemented(
+                                    "these USB companion controllers".into(),
+                                ));
+                            }
+                            comp.address = Some(Address::Pci(PciAddress {
+                                domain: 0,
+                                bus: 0,
+                                slot,
+                                function: sp / 2,
+                                multifunction: (sp == 0).then_some(true),
+                            }));
+                        }
+                    }
+                }
             }
         }
         MachineKind::Q35 => {
-            if devs
+            // root ports given without addresses, numbered from 1, are used in order
+            let given: Vec<&Controller> = devs
                 .controllers
                 .iter()
-                .any(|c| c.kind == "pci" && c.index != 0)
-                || used.iter().any(|(b, s)| *b == 0 && *s != 0x1f)
+                .filter(|c| c.kind == "pci" && c.index != 0)
+                .collect();
+            let given_ok = given.iter().enumerate().all(|(n, c)| {
+                c.model.as_deref() == Some("pcie-root-port")
+                    && c.address.is_none()
+                    && c.target.is_none()
+                    && matches!(c.model_name.as_deref(), None | Some("pcie-root-port"))
+                    && usize::try_from(c.index).ok() == Some(n + 1)
+            });
+            if !given_ok
+                || used
+                    .iter()
+                    .any(|(b, s)| *b != 0 || !matches!(*s, 0x1f | 0x1b | 1))
             {
                 return Err(ConfError::NotImplemented(
                     "PCI address assignment next to explicit PCI controllers or addresses".into(),
                 ));
             }
-            // one pcie-root-port per device, plus one left free for hotplug
-            let ports = u32::try_from(need.len() + 1).unwrap_or(u32::MAX);
+            let existing = given.len();
+            if need.is_empty() && existing == 0 {
+                return Ok(());
+            }
+            if existing > 0 && !conventional.is_empty() {
+                return Err(ConfError::NotImplemented(
+                    "a pcie-to-pci-bridge next to explicit root ports".into(),
+                ));
+            }
+            // first pass (libvirt's bus count): one root port per PCIe device, and for the
+            // first conventional PCI device a root port with a pcie-to-pci-bridge on it
+            let mut next = u32::try_from(existing).unwrap_or(u32::MAX) + 1;
+            let mut ports: Vec<u32> = (1..next).collect();
+            let mut bridge: Option<u32> = None;
+            let mut pcie_devices = 0usize;
+            for n in 0..need.len() {
+                if conventional.contains(&n) {
+                    if bridge.is_none() {
+                        ports.push(next);
+                        bridge = Some(next + 1);
+                        next += 2;
+                    }
+                } else {
+                    pcie_devices += 1;
+                    if pcie_devices > existing {
+                        ports.push(next);
+                        next += 1;
+                    }
+                }
+            }
+            // when libvirt adds the root ports, it leaves one more free for hotplug
+            if existing == 0 {
+                ports.push(next);
+            }
+            // second pass: the bridge takes the first root port, the PCIe devices the others
+            // in order, the conventional ones the bridge's slots from 1
+            let mut free_ports = ports.iter().copied();
+            let bridge_port = match bridge {
+                Some(_) => free_ports.next(),
+                None => None,
+            };
+            let mut bridge_slot = 1;
+            for (n, s) in need.into_iter().enumerate() {
+                if conventional.contains(&n) {
+                    let Some(b) = bridge else { continue };
+                    if bridge_slot > 0x1f {
+                        return Err(ConfError::Internal("No more available PCI slots".into()));
+                    }
+                    set_address(devs, s, pci(b, bridge_slot, 0));
+                    bridge_slot += 1;
+                } else {
+                    let Some(bus) = free_ports.next() else {
+                        return Err(ConfError::Internal("No more available PCI slots".into()));
+                    };
+                    set_address(devs, s, pci(bus, 0, 0));
+                }
+            }
             let mut places = Vec::new();
             let mut slot = 1;
             let mut function = 0;
-            for _ in 0..ports {
+            for _ in 0..ports.len() {
+                while function == 0 && used.contains(&(0, slot)) {
+                    slot += 1;
+                }
                 if slot >= 0x1f {
                     return Err(ConfError::Internal("No more available PCI slots".into()));
                 }
@@ -659,25 +1190,42 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                     slot += 1;
                 }
             }
-            // the devices first (their indexes are still valid), then the ports
-            for (bus, s) in (1..).zip(need) {
-                set(devs, s, pci(bus, 0, 0));
-            }
-            for (n, (slot, function)) in places.iter().enumerate() {
-                let index = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            let mut added: Vec<Controller> = Vec::new();
+            for (index, (slot, function)) in ports.iter().copied().zip(places.iter()) {
                 let multi = function == &0 && places.iter().filter(|(s, _)| s == slot).count() > 1;
-                let mut c = controller("pci", index, Some("pcie-root-port"));
-                c.model_name = Some("pcie-root-port".into());
-                c.target = Some((index, (slot << 3) | function));
-                c.address = Some(Address::Pci(PciAddress {
+                let address = Some(Address::Pci(PciAddress {
                     domain: 0,
                     bus: 0,
                     slot: *slot,
                     function: *function,
                     multifunction: multi.then_some(true),
                 }));
-                insert_controller(&mut devs.controllers, c);
+                let target = Some((index, (slot << 3) | function));
+                if let Some(c) = devs
+                    .controllers
+                    .iter_mut()
+                    .find(|c| c.kind == "pci" && c.index == index)
+                {
+                    c.model_name = Some("pcie-root-port".into());
+                    c.target = target;
+                    c.address = address;
+                    continue;
+                }
+                let mut c = controller("pci", index, Some("pcie-root-port"));
+                c.model_name = Some("pcie-root-port".into());
+                c.target = target;
+                c.address = address;
+                added.push(c);
             }
+            if let (Some(b), Some(port)) = (bridge, bridge_port) {
+                let mut c = controller("pci", b, Some("pcie-to-pci-bridge"));
+                c.model_name = Some("pcie-pci-bridge".into());
+                c.address = pci(port, 0, 0);
+                added.push(c);
+            }
+            // libvirt appends the controllers it adds for addresses, in index order
+            added.sort_by_key(|c| c.index);
+            devs.controllers.extend(added);
         }
     }
     Ok(())
