@@ -144,6 +144,18 @@ fn matches_filter(e: &Entry, flags: u32) -> bool {
         && pair(16384, 32768, false) // HAS_CHECKPOINT / NO_CHECKPOINT
 }
 
+/// Whether a procedure writes configuration files (and so should not run on an async worker).
+pub fn writes_files(procedure: i32) -> bool {
+    matches!(
+        procedure,
+        rp::DOMAIN_DEFINE_XML
+            | rp::DOMAIN_DEFINE_XML_FLAGS
+            | rp::DOMAIN_UNDEFINE
+            | rp::DOMAIN_UNDEFINE_FLAGS
+            | rp::DOMAIN_SET_AUTOSTART
+    )
+}
+
 pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
     match ctx.procedure() {
         rp::CONNECT_LIST_ALL_DOMAINS => {

@@ -167,14 +167,18 @@ impl Driver for QemuDriver {
             | rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE
             | rp::DOMAIN_SNAPSHOT_NUM
             | rp::DOMAIN_GET_MESSAGES => {
-                // file writes (define, undefine, autostart) block briefly: keep them off the
-                // async workers
-                let d = self.clone();
-                match tokio::task::spawn_blocking(move || domain_calls::call(&d, &ctx)).await {
-                    Ok(r) => r,
-                    Err(e) => Err(QemuError::Vir(VirError::internal(format!(
-                        "domain call failed: {e}"
-                    )))),
+                if domain_calls::writes_files(ctx.procedure()) {
+                    // file writes (define, undefine, autostart) block briefly: keep them off
+                    // the async workers
+                    let d = self.clone();
+                    match tokio::task::spawn_blocking(move || domain_calls::call(&d, &ctx)).await {
+                        Ok(r) => r,
+                        Err(e) => Err(QemuError::Vir(VirError::internal(format!(
+                            "domain call failed: {e}"
+                        )))),
+                    }
+                } else {
+                    domain_calls::call(&self, &ctx)
                 }
             }
             p => return Err(VirError::unknown_procedure(p)),
