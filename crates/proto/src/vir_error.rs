@@ -94,11 +94,6 @@ impl VirError {
         )
     }
 
-    /// 3 "this function is not supported by the connection driver: virXxx".
-    pub fn no_support(func: &str) -> Self {
-        Self::new(code::NO_SUPPORT, domain::DOMAIN, func)
-    }
-
     pub fn to_wire(&self) -> WireError {
         WireError::new(
             self.code,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use oxvirt_conf::domain::Domain;
+use oxvirt_conf::domain::{uuid_string, Domain};
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{
     ConnectListAllDomainsArgs, ConnectListAllDomainsRet, ConnectListDefinedDomainsArgs,
@@ -42,19 +42,6 @@ fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {
 
 fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
     ctx.args().map_err(QemuError::Vir)
-}
-
-/// Format a UUID the way libvirt prints it.
-pub fn uuid_string(u: &[u8; 16]) -> String {
-    let h: Vec<String> = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        h[0..4].concat(),
-        h[4..6].concat(),
-        h[6..8].concat(),
-        h[8..10].concat(),
-        h[10..16].concat()
-    )
 }
 
 fn handle(def: &Domain) -> NonnullDomain {
@@ -350,20 +337,5 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             enc(&DomainGetMessagesRet { msgs: Vec::new() })
         }
         p => Err(QemuError::Vir(oxvirt_proto::VirError::unknown_procedure(p))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn uuid_format() {
-        let u = [
-            0x66, 0x95, 0xeb, 0x01, 0xf6, 0xa4, 0x83, 0x04, 0x79, 0xaa, 0x97, 0xf2, 0x50, 0x2e,
-            0x19, 0x3f,
-        ];
-        assert_eq!(
-            super::uuid_string(&u),
-            "6695eb01-f6a4-8304-79aa-97f2502e193f"
-        );
     }
 }

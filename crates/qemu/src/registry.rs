@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oxvirt_conf::domain::{Domain, FormatFlags};
+use oxvirt_conf::domain::{uuid_string, Domain, FormatFlags};
 
-use crate::domain_calls::uuid_string;
 use crate::fsutil::write_atomic;
 use crate::QemuError;
 

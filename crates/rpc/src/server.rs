@@ -262,10 +262,6 @@ impl Client {
         }
     }
 
-    pub fn keepalive_enabled(&self) -> bool {
-        self.keepalive.load(Ordering::Relaxed)
-    }
-
     /// Queue an event (a MESSAGE). A client too slow to take its events is dropped rather than
     /// letting its queue grow without bound.
     ///

@@ -509,7 +509,8 @@ pub struct FormatFlags {
     pub inactive: bool,
 }
 
-pub(crate) fn uuid_string(u: &[u8; 16]) -> String {
+/// A UUID as libvirt prints it (`6695eb01-f6a4-8304-79aa-97f2502e193f`).
+pub fn uuid_string(u: &[u8; 16]) -> String {
     let mut s = String::with_capacity(36);
     for (i, b) in u.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
