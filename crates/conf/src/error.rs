@@ -69,6 +69,10 @@ pub enum ConfError {
     /// `VIR_ERR_CONFIG_UNSUPPORTED` rather than silently dropping configuration.
     #[error("unsupported configuration: {0} is not supported by oxvirt yet")]
     NotImplemented(String),
+    /// A domain status file oxvirt cannot read (bad structure or an unknown format version);
+    /// reported as `VIR_ERR_INTERNAL_ERROR`.
+    #[error("internal error: invalid domain status file: {0}")]
+    Status(String),
 }
 
 impl ConfError {
@@ -96,7 +100,7 @@ impl ConfError {
             ConfError::Unsupported { .. } | ConfError::NotImplemented(_) => {
                 ErrorCode::ConfigUnsupported as i32
             }
-            ConfError::Internal(_) => ErrorCode::InternalError as i32,
+            ConfError::Internal(_) | ConfError::Status(_) => ErrorCode::InternalError as i32,
             ConfError::NoName => ErrorCode::NoName as i32,
             ConfError::NoTarget(_) => ErrorCode::NoTarget as i32,
             ConfError::InvalidArg(_) => ErrorCode::InvalidArg as i32,
@@ -129,6 +133,7 @@ impl ConfError {
             | ConfError::Overflow(m) => m.clone(),
             ConfError::Unsupported { message, .. } => message.clone(),
             ConfError::NotImplemented(what) => format!("{what} is not supported by oxvirt yet"),
+            ConfError::Status(m) => format!("invalid domain status file: {m}"),
         }
     }
 

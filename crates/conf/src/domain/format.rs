@@ -11,11 +11,51 @@ fn on_off(b: bool) -> String {
     if b { "on" } else { "off" }.into()
 }
 
+/// What a formatter prints beyond the persistent definition.
+#[derive(Clone, Copy)]
+struct Ctx {
+    /// Runtime facts: id, aliases (other than user aliases), pty paths, ...
+    live: bool,
+    secure: bool,
+    migratable: bool,
+}
+
+impl Ctx {
+    fn alias(self, w: &mut Writer, alias: &Option<String>) {
+        if let Some(a) = alias {
+            if self.live || a.starts_with("ua-") {
+                w.empty("alias", &[("name", a.clone())]);
+            }
+        }
+    }
+
+    fn shows_alias(self, alias: &Option<String>) -> bool {
+        alias
+            .as_deref()
+            .is_some_and(|a| self.live || a.starts_with("ua-"))
+    }
+}
+
 impl Domain {
-    /// The XML libvirt prints for this definition.
-    pub fn format(&self, _flags: FormatFlags) -> String {
+    /// The XML libvirt prints for this definition: the inactive form with
+    /// `flags.inactive`, else the live form.
+    pub fn format(&self, flags: FormatFlags) -> String {
+        self.format_with(flags.into())
+    }
+
+    /// [`Domain::format`] with all the formatting flags.
+    pub fn format_with(&self, o: FormatOptions) -> String {
+        let cx = Ctx {
+            live: !o.inactive && !o.migratable,
+            secure: o.secure,
+            migratable: o.migratable,
+        };
         let mut w = Writer::new();
-        w.open("domain", &[("type", self.virt_type.as_str().into())]);
+        let mut da = vec![("type", self.virt_type.as_str().to_string())];
+        if let (true, Some(id)) = (cx.live, self.id) {
+            da.push(("id", id.to_string()));
+        }
+        w.open("domain", &da);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &uuid_string(&self.uuid));
         if let Some(g) = &self.genid {
@@ -181,7 +221,7 @@ impl Domain {
                 }
             });
         }
-        self.format_devices(&mut w);
+        self.format_devices(&mut w, cx);
         w.close("domain");
         w.finish()
     }
@@ -371,14 +411,19 @@ impl Domain {
         w.close("features");
     }
 
-    fn format_devices(&self, w: &mut Writer) {
+    fn format_devices(&self, w: &mut Writer, cx: Ctx) {
         let d = &self.devices;
+        let x86 = self
+            .os
+            .arch
+            .as_deref()
+            .map_or(true, |a| a == "x86_64" || a == "i686");
         w.child("devices", &[], |w| {
             if let Some(e) = &d.emulator {
                 w.text("emulator", &[], e);
             }
             for disk in &d.disks {
-                format_disk(w, disk);
+                format_disk(w, disk, cx);
             }
             for c in &d.controllers {
                 let mut a = vec![("type", c.kind.clone()), ("index", c.index.to_string())];
@@ -392,6 +437,7 @@ impl Domain {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
                     }
+                    cx.alias(w, &c.alias);
                     if let Some(sp) = c.master_startport {
                         w.empty("master", &[("startport", sp.to_string())]);
                     }
@@ -439,12 +485,13 @@ impl Domain {
                 if let Some(o) = n.boot_order {
                     w.empty("boot", &[("order", o.to_string())]);
                 }
+                cx.alias(w, &n.alias);
                 format_address(w, &n.address);
                 w.close("interface");
             }
             for sr in &d.serials {
                 w.open("serial", &[("type", sr.source.as_str().into())]);
-                format_chr_source(w, &sr.source);
+                format_chr_source(w, &sr.source, cx);
                 format_chr_log(w, &sr.log);
                 let port = sr.port.unwrap_or(0).to_string();
                 w.child(
@@ -452,23 +499,32 @@ impl Domain {
                     &[("type", "isa-serial".into()), ("port", port)],
                     |w| w.empty("model", &[("name", "isa-serial".into())]),
                 );
+                cx.alias(w, &sr.alias);
                 w.close("serial");
             }
-            let mut consoles: Vec<(ChrSource, Option<ChrLog>, String, u32)> = Vec::new();
+            type ConsoleOut = (ChrSource, Option<ChrLog>, String, u32, Option<String>);
+            let mut consoles: Vec<ConsoleOut> = Vec::new();
             for (n, c) in d.consoles.iter().enumerate() {
                 let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
                 match d.serials.get(n).filter(|_| serial_target) {
+                    // libvirt's console 0 is a copy of serial 0, alias included
                     Some(sr) => consoles.push((
                         sr.source.clone(),
                         sr.log.clone(),
                         "serial".into(),
                         sr.port.unwrap_or(0),
+                        if n == 0 {
+                            sr.alias.clone().or_else(|| c.alias.clone())
+                        } else {
+                            c.alias.clone()
+                        },
                     )),
                     None => consoles.push((
                         c.source.clone(),
                         c.log.clone(),
                         c.target_type.clone().unwrap_or_else(|| "serial".into()),
                         c.port.unwrap_or(0),
+                        c.alias.clone(),
                     )),
                 }
             }
@@ -479,37 +535,66 @@ impl Domain {
                         sr.log.clone(),
                         "serial".into(),
                         sr.port.unwrap_or(0),
+                        sr.alias.clone(),
                     ));
                 }
             }
-            for (src, log, ty, port) in &consoles {
-                w.open("console", &[("type", src.as_str().into())]);
-                format_chr_source(w, src);
+            for (src, log, ty, port, alias) in &consoles {
+                let mut a = vec![("type", src.as_str().to_string())];
+                if let (true, ChrSource::Pty { path: Some(p) }) = (cx.live, src) {
+                    a.push(("tty", p.clone()));
+                }
+                w.open("console", &a);
+                format_chr_source(w, src, cx);
                 format_chr_log(w, log);
                 w.empty(
                     "target",
                     &[("type", ty.clone()), ("port", port.to_string())],
                 );
+                cx.alias(w, alias);
                 w.close("console");
             }
             for ch in &d.channels {
                 w.open("channel", &[("type", ch.source.as_str().into())]);
+                // the socket path libvirt generates is runtime state
+                let generated = matches!(&ch.source, ChrSource::Unix { path, .. }
+                    if path.starts_with("/var/lib/libvirt/qemu/channel/target/"));
+                if cx.live || !generated {
+                    format_chr_source(w, &ch.source, cx);
+                }
                 let mut a = vec![("type", "virtio".to_string())];
                 if let Some(n) = &ch.name {
                     a.push(("name", n.clone()));
                 }
+                if let (true, Some(st)) = (cx.live, &ch.state) {
+                    a.push(("state", st.clone()));
+                }
                 w.empty("target", &a);
+                cx.alias(w, &ch.alias);
                 format_address(w, &ch.address);
                 w.close("channel");
             }
             for i in &d.inputs {
+                // libvirt drops the implicit PS/2 keyboard from the migratable form
+                if cx.migratable
+                    && x86
+                    && i.kind == "keyboard"
+                    && i.bus.as_deref() == Some("ps2")
+                    && !cx.shows_alias(&i.alias)
+                {
+                    continue;
+                }
                 let mut a = vec![("type", i.kind.clone())];
                 if let Some(b) = &i.bus {
                     a.push(("bus", b.clone()));
                 }
-                match &i.address {
-                    Some(_) => w.child("input", &a, |w| format_address(w, &i.address)),
-                    None => w.empty("input", &a),
+                if i.address.is_some() || cx.shows_alias(&i.alias) {
+                    w.child("input", &a, |w| {
+                        cx.alias(w, &i.alias);
+                        format_address(w, &i.address)
+                    });
+                } else {
+                    w.empty("input", &a);
                 }
             }
             for t in &d.tpms {
@@ -526,10 +611,11 @@ impl Domain {
                     b.push(("persistent_state", yes_no(p)));
                 }
                 w.empty("backend", &b);
+                cx.alias(w, &t.alias);
                 w.close("tpm");
             }
             for g in &d.graphics {
-                format_graphics(w, g);
+                format_graphics(w, g, cx);
             }
             for snd in &d.sounds {
                 w.open("sound", &[("model", snd.model.clone())]);
@@ -539,10 +625,16 @@ impl Domain {
                 if let Some(id) = snd.audio_id {
                     w.empty("audio", &[("id", id.to_string())]);
                 }
+                cx.alias(w, &snd.alias);
                 format_address(w, &snd.address);
                 w.close("sound");
             }
             for au in &d.audios {
+                // libvirt drops the implicit `none` backend from the migratable form
+                if cx.migratable && au.kind == "none" && d.audios.len() == 1 && d.sounds.is_empty()
+                {
+                    continue;
+                }
                 w.empty(
                     "audio",
                     &[("id", au.id.to_string()), ("type", au.kind.clone())],
@@ -565,21 +657,30 @@ impl Domain {
                     a.push(("primary", "yes".into()));
                 }
                 w.empty("model", &a);
+                cx.alias(w, &v.alias);
                 format_address(w, &v.address);
                 w.close("video");
             }
             for r in &d.redirdevs {
                 let a = [("bus", "usb".to_string()), ("type", "spicevmc".into())];
-                match &r.address {
-                    Some(_) => w.child("redirdev", &a, |w| format_address(w, &r.address)),
-                    None => w.empty("redirdev", &a),
+                if r.address.is_some() || cx.shows_alias(&r.alias) {
+                    w.child("redirdev", &a, |w| {
+                        cx.alias(w, &r.alias);
+                        format_address(w, &r.address)
+                    });
+                } else {
+                    w.empty("redirdev", &a);
                 }
             }
             if let Some(wd) = &d.watchdog {
                 let a = [("model", wd.model.clone()), ("action", wd.action.clone())];
-                match &wd.address {
-                    Some(_) => w.child("watchdog", &a, |w| format_address(w, &wd.address)),
-                    None => w.empty("watchdog", &a),
+                if wd.address.is_some() || cx.shows_alias(&wd.alias) {
+                    w.child("watchdog", &a, |w| {
+                        cx.alias(w, &wd.alias);
+                        format_address(w, &wd.address)
+                    });
+                } else {
+                    w.empty("watchdog", &a);
                 }
             }
             if let Some(m) = &d.memballoon {
@@ -591,12 +692,14 @@ impl Domain {
                     if let Some(p) = m.period {
                         w.empty("stats", &[("period", p.to_string())]);
                     }
+                    cx.alias(w, &m.alias);
                     format_address(w, &m.address);
                 });
             }
             for r in &d.rngs {
                 w.open("rng", &[("model", "virtio".into())]);
                 w.text("backend", &[("model", "random".into())], &r.backend);
+                cx.alias(w, &r.alias);
                 format_address(w, &r.address);
                 w.close("rng");
             }
@@ -604,7 +707,7 @@ impl Domain {
     }
 }
 
-fn format_disk(w: &mut Writer, d: &Disk) {
+fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     w.open(
         "disk",
         &[("type", d.kind.clone()), ("device", d.device.clone())],
@@ -615,7 +718,15 @@ fn format_disk(w: &mut Writer, d: &Disk) {
     }
     if let Some(src) = &d.source {
         let attr = if d.kind == "block" { "dev" } else { "file" };
-        w.empty("source", &[(attr, src.clone())]);
+        let mut a = vec![(attr, src.clone())];
+        if let (true, Some(i)) = (cx.live, d.source_index) {
+            a.push(("index", i.to_string()));
+        }
+        w.empty("source", &a);
+    }
+    // libvirt prints the chain terminator in the migratable form too
+    if d.backing_store_end && (cx.live || cx.migratable) {
+        w.empty("backingStore", &[]);
     }
     let mut t = vec![("dev", d.target_dev.clone())];
     if let Some(b) = &d.target_bus {
@@ -634,6 +745,7 @@ fn format_disk(w: &mut Writer, d: &Disk) {
     if let Some(o) = d.boot_order {
         w.empty("boot", &[("order", o.to_string())]);
     }
+    cx.alias(w, &d.alias);
     format_address(w, &d.address);
     w.close("disk");
 }
@@ -746,9 +858,10 @@ fn format_cpu(w: &mut Writer, cpu: &Cpu) {
     });
 }
 
-fn format_chr_source(w: &mut Writer, src: &ChrSource) {
+fn format_chr_source(w: &mut Writer, src: &ChrSource, cx: Ctx) {
     match src {
-        ChrSource::Pty | ChrSource::UnixAuto | ChrSource::SpiceVmc => {}
+        ChrSource::Pty { path: Some(p) } if cx.live => w.empty("source", &[("path", p.clone())]),
+        ChrSource::Pty { .. } | ChrSource::UnixAuto | ChrSource::SpiceVmc => {}
         ChrSource::Unix { mode, path } => {
             w.empty("source", &[("mode", mode.clone()), ("path", path.clone())])
         }
@@ -786,7 +899,7 @@ fn format_chr_log(w: &mut Writer, log: &Option<ChrLog>) {
     }
 }
 
-fn format_graphics(w: &mut Writer, g: &Graphics) {
+fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     if g.kind == "egl-headless" {
         w.empty("graphics", &[("type", g.kind.clone())]);
         return;
@@ -796,7 +909,8 @@ fn format_graphics(w: &mut Writer, g: &Graphics) {
     let listen_none = matches!(first, Some(GraphicsListen::None));
     if g.kind == "vnc" {
         if !listen_none {
-            if g.port != 0 && !g.autoport {
+            // a running domain shows the port it got
+            if g.port != 0 && (!g.autoport || cx.live) {
                 a.push(("port", g.port.to_string()));
             } else if g.autoport {
                 a.push(("port", "-1".into()));
@@ -820,6 +934,9 @@ fn format_graphics(w: &mut Writer, g: &Graphics) {
     }
     if let Some(p) = &g.share_policy {
         a.push(("sharePolicy", p.clone()));
+    }
+    if let (true, Some(p)) = (cx.secure, &g.passwd) {
+        a.push(("passwd", p.clone()));
     }
     w.open("graphics", &a);
     for l in &g.listens {

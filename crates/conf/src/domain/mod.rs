@@ -1,11 +1,16 @@
 //! The domain (`<domain>`) document: typed model, parser, QEMU defaults and formatter.
 
+mod alias;
 mod format;
 mod parse;
 mod post_parse;
+pub mod status;
 
+pub use alias::assign_aliases;
 pub use parse::parse;
+pub use parse::parse_live;
 pub use post_parse::{post_parse, MachineType, QemuCaps};
+pub use status::{parse_status, DomainStatus, STATUS_VERSION};
 
 use crate::xml::Element;
 
@@ -32,6 +37,9 @@ impl VirtType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
     pub virt_type: VirtType,
+    /// The running domain's id: `<domain id=>`, printed only in the live form and read back
+    /// only by the live (status) parser.
+    pub id: Option<i32>,
     pub name: String,
     pub uuid: [u8; 16],
     pub genid: Option<[u8; 16]>,
@@ -337,6 +345,27 @@ pub struct Devices {
     pub rngs: Vec<Rng>,
 }
 
+impl Devices {
+    /// Record the pty a running domain's serial port `index` got; the console that is
+    /// libvirt's copy of serial 0 (console 0 on a serial target) gets it too, so that the
+    /// status file reads back equal.
+    pub fn set_serial_pty_path(&mut self, index: usize, path: &str) {
+        if let Some(s) = self.serials.get_mut(index) {
+            if let ChrSource::Pty { path: p } = &mut s.source {
+                *p = Some(path.to_owned());
+            }
+        }
+        if index == 0 {
+            if let Some(c) = self.consoles.first_mut() {
+                let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
+                if let (true, ChrSource::Pty { path: p }) = (serial_target, &mut c.source) {
+                    *p = Some(path.to_owned());
+                }
+            }
+        }
+    }
+}
+
 /// A device address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Address {
@@ -378,6 +407,13 @@ pub struct Disk {
     pub shareable: bool,
     pub serial: Option<String>,
     pub boot_order: Option<u32>,
+    /// `index=` of `<source>`: the block layer node index of a running domain (live form only).
+    pub source_index: Option<u32>,
+    /// `<backingStore/>`: the backing chain was probed and ends here (live form only).
+    pub backing_store_end: bool,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -452,6 +488,9 @@ pub struct Interface {
     /// `<mtu size=>`.
     pub mtu: Option<u32>,
     pub boot_order: Option<u32>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -476,6 +515,9 @@ pub struct Controller {
     pub ports: Option<u32>,
     /// `<master startport=>` of a USB companion controller.
     pub master_startport: Option<u32>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -484,6 +526,9 @@ pub struct Controller {
 pub struct Input {
     pub kind: String,
     pub bus: Option<String>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -500,13 +545,43 @@ pub struct Memballoon {
     pub model: String,
     pub autodeflate: Option<bool>,
     pub period: Option<u32>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
-/// Formatting flags (`VIR_DOMAIN_XML_*`); only the inactive form exists so far.
+/// Formatting flags (`VIR_DOMAIN_XML_INACTIVE`): `inactive == false` is the live form (id,
+/// aliases, pty paths and the other runtime facts). See [`FormatOptions`] for the other flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FormatFlags {
     pub inactive: bool,
+}
+
+/// All formatting flags (`VIR_DOMAIN_XML_*`), for [`Domain::format_with`].
+///
+/// Kept apart from [`FormatFlags`] so that its struct literals elsewhere keep compiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FormatOptions {
+    /// `VIR_DOMAIN_XML_INACTIVE`: the persistent form, without runtime facts.
+    pub inactive: bool,
+    /// `VIR_DOMAIN_XML_SECURE`: print secrets (the graphics `passwd=`).
+    pub secure: bool,
+    /// `VIR_DOMAIN_XML_MIGRATABLE`: the form another libvirt accepts. Implemented so far: no
+    /// runtime facts except the disk `<backingStore/>` (as libvirt), and libvirt's removal of
+    /// the implicit PS/2 keyboard and of the implicit `<audio type='none'>`. Not implemented:
+    /// the original (non-expanded) guest CPU is the caller's to pass, and libvirt's controller
+    /// reordering.
+    pub migratable: bool,
+}
+
+impl From<FormatFlags> for FormatOptions {
+    fn from(f: FormatFlags) -> Self {
+        FormatOptions {
+            inactive: f.inactive,
+            ..FormatOptions::default()
+        }
+    }
 }
 
 /// A UUID as libvirt prints it (`6695eb01-f6a4-8304-79aa-97f2502e193f`).
@@ -545,7 +620,10 @@ pub(crate) fn format_cpuset(set: &[u32]) -> String {
 /// A character device source of the types modelled so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChrSource {
-    Pty,
+    /// `pty`, with the pty path of a running domain (printed only in the live form).
+    Pty {
+        path: Option<String>,
+    },
     /// `unix` without a path (libvirt generates one when the domain starts).
     UnixAuto,
     /// `unix` with `mode` (`bind` or `connect`) and `path`.
@@ -571,7 +649,7 @@ pub enum ChrSource {
 impl ChrSource {
     pub fn as_str(&self) -> &'static str {
         match self {
-            ChrSource::Pty => "pty",
+            ChrSource::Pty { .. } => "pty",
             ChrSource::UnixAuto | ChrSource::Unix { .. } => "unix",
             ChrSource::File { .. } => "file",
             ChrSource::Tcp { .. } => "tcp",
@@ -594,6 +672,9 @@ pub struct Serial {
     pub log: Option<ChrLog>,
     /// `None` until post-parse numbers it.
     pub port: Option<u32>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
 }
 
 /// `<console>`: the target types modelled so far.
@@ -604,6 +685,9 @@ pub struct Console {
     /// `serial` (the default on x86) or `virtio`.
     pub target_type: Option<String>,
     pub port: Option<u32>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
 }
 
 /// `<channel>` with a virtio target.
@@ -611,6 +695,11 @@ pub struct Console {
 pub struct Channel {
     pub source: ChrSource,
     pub name: Option<String>,
+    /// `state=` of the target (`connected`/`disconnected`): runtime, live form only.
+    pub state: Option<String>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -648,6 +737,9 @@ pub struct Video {
     pub vgamem: Option<u32>,
     pub heads: Option<u32>,
     pub primary: bool,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -657,6 +749,9 @@ pub struct Sound {
     pub model: String,
     pub codecs: Vec<String>,
     pub audio_id: Option<u32>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -664,12 +759,18 @@ pub struct Sound {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
     pub backend: String,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
 /// `<redirdev bus='usb' type='spicevmc'>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirdev {
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 
@@ -681,6 +782,9 @@ pub struct Tpm {
     /// `1.2` or `2.0`; `None` until post-parse.
     pub version: Option<String>,
     pub persistent_state: Option<bool>,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
 }
 
 /// `<sysinfo type='smbios'>`: each block's `(entry name, value)` in libvirt's order.
@@ -719,6 +823,9 @@ pub const SYSINFO_CHASSIS: &[&str] = &["manufacturer", "version", "serial", "ass
 pub struct Watchdog {
     pub model: String,
     pub action: String,
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
     pub address: Option<Address>,
 }
 

@@ -8,7 +8,20 @@ use roxmltree::Node;
 type Result<T> = std::result::Result<T, ConfError>;
 
 /// Parse a domain definition. A missing `<uuid>` (or an empty `<genid/>`) is generated.
+///
+/// This is libvirt's define parse (`VIR_DOMAIN_DEF_PARSE_INACTIVE`): runtime facts (the id,
+/// aliases other than user aliases, pty paths, ...) are dropped.
 pub fn parse(xml: &str) -> Result<Domain> {
+    parse_root(xml, false)
+}
+
+/// Parse the live form of a domain (as printed with `inactive == false`): the id, all aliases,
+/// pty paths and the other runtime facts are kept. Used by the status file parser.
+pub fn parse_live(xml: &str) -> Result<Domain> {
+    parse_root(xml, true)
+}
+
+fn parse_root(xml: &str, live: bool) -> Result<Domain> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| {
         let pos = e.pos();
         ConfError::Malformed {
@@ -24,7 +37,30 @@ pub fn parse(xml: &str) -> Result<Domain> {
             root.tag_name().name()
         )));
     }
-    parse_domain(root)
+    parse_domain(root, live)
+}
+
+/// `<alias name=>` of a device: kept when parsing the live form, else only user aliases.
+fn parse_alias(n: Node<'_, '_>, live: bool) -> Result<Option<String>> {
+    let Some(a) = child(n, "alias") else {
+        return Ok(None);
+    };
+    let name = attr(a, "name").filter(|s| !s.is_empty());
+    match name {
+        Some(s) if live => Ok(Some(s)),
+        Some(s) if s.starts_with("ua-") => {
+            if !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            {
+                return Err(ConfError::unsupported(format!(
+                    "alias '{s}' contains disallowed characters"
+                )));
+            }
+            Ok(Some(s))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
@@ -256,7 +292,7 @@ const OTHER_VIRT_TYPES: &[&str] = &[
     "ch",
 ];
 
-fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
+fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
     let virt_type = match root.attribute("type") {
         Some("qemu") => VirtType::Qemu,
         Some("kvm") => VirtType::Kvm,
@@ -418,7 +454,7 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
         },
     };
     let devices = match child(root, "devices") {
-        Some(d) => parse_devices(d)?,
+        Some(d) => parse_devices(d, live)?,
         None => Devices::default(),
     };
     // driver-specific namespaces (<qemu:commandline> ...) are not modelled yet
@@ -431,7 +467,17 @@ fn parse_domain(root: Node<'_, '_>) -> Result<Domain> {
             "elements of namespace '{ns}'"
         )));
     }
+    let id = match root.attribute("id").filter(|_| live) {
+        None => None,
+        Some(v) => Some(
+            v.parse::<i32>()
+                .ok()
+                .filter(|i| *i >= 0)
+                .ok_or_else(|| ConfError::Internal(format!("invalid domain id '{v}'")))?,
+        ),
+    };
     Ok(Domain {
+        id,
         virt_type,
         name,
         uuid,
@@ -1226,7 +1272,11 @@ fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {
 
 /// The source of a character device: its type attribute, `<source>`, `<protocol>` and `<log>`.
 /// `allowed` names the other children the caller handles.
-fn parse_chr_source(n: Node<'_, '_>, allowed: &[&str]) -> Result<(ChrSource, Option<ChrLog>)> {
+fn parse_chr_source(
+    n: Node<'_, '_>,
+    allowed: &[&str],
+    live: bool,
+) -> Result<(ChrSource, Option<ChrLog>)> {
     let ty = n.attribute("type").unwrap_or("pty");
     if !matches!(ty, "pty" | "unix" | "file" | "tcp" | "spicevmc") {
         return Err(ConfError::NotImplemented(format!(
@@ -1262,6 +1312,7 @@ fn parse_chr_source(n: Node<'_, '_>, allowed: &[&str]) -> Result<(ChrSource, Opt
                     }
                 }
             }
+            "alias" => {}
             name if allowed.contains(&name) => {}
             name => {
                 return Err(ConfError::NotImplemented(format!(
@@ -1282,17 +1333,24 @@ fn parse_chr_source(n: Node<'_, '_>, allowed: &[&str]) -> Result<(ChrSource, Opt
         }
     };
     let src = match ty {
-        "pty" | "spicevmc" => {
+        "pty" => {
+            // libvirt reads the pty path only from live XML
+            if source.is_some_and(|s| s.attributes().any(|a| a.name() != "path")) {
+                return Err(ConfError::NotImplemented(
+                    "<source> of a pty chardev".into(),
+                ));
+            }
+            ChrSource::Pty {
+                path: sattr("path").filter(|_| live),
+            }
+        }
+        "spicevmc" => {
             if source.is_some() {
                 return Err(ConfError::NotImplemented(format!(
                     "<source> of a {ty} chardev"
                 )));
             }
-            if ty == "pty" {
-                ChrSource::Pty
-            } else {
-                ChrSource::SpiceVmc
-            }
+            ChrSource::SpiceVmc
         }
         "unix" => match sattr("path") {
             None => ChrSource::UnixAuto,
@@ -1340,7 +1398,7 @@ fn parse_chr_source(n: Node<'_, '_>, allowed: &[&str]) -> Result<(ChrSource, Opt
     Ok((src, log))
 }
 
-fn parse_graphics(n: Node<'_, '_>) -> Result<Graphics> {
+fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
     let kind = match n.attribute("type") {
         Some(k @ ("vnc" | "spice")) => k.to_owned(),
         Some("egl-headless") => {
@@ -1402,7 +1460,7 @@ fn parse_graphics(n: Node<'_, '_>) -> Result<Graphics> {
     };
     let to_port = |p: Option<i64>| -> u32 {
         match p {
-            Some(p) if p > 0 && !autoport => u32::try_from(p).unwrap_or(0),
+            Some(p) if p > 0 && (!autoport || live) => u32::try_from(p).unwrap_or(0),
             _ => 0,
         }
     };
@@ -1490,7 +1548,7 @@ const DISK_BUSES: &[&str] = &[
     "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
 ];
 
-fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
+fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
     let kind = match n.attribute("type") {
         None | Some("file") => "file",
         Some("block") => "block",
@@ -1507,7 +1565,6 @@ fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
     };
     for unsupported in [
         "auth",
-        "backingStore",
         "iotune",
         "encryption",
         "wwn",
@@ -1516,7 +1573,6 @@ fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
         "blockio",
         "geometry",
         "transient",
-        "alias",
         "mirror",
         "reservations",
         "throttlefilters",
@@ -1525,6 +1581,12 @@ fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
             return Err(ConfError::NotImplemented(format!("<disk><{unsupported}>")));
         }
     }
+    // only the chain terminator of a live domain is modelled
+    let backing_store_end = match child(n, "backingStore") {
+        None => false,
+        Some(b) if live && b.attributes().count() == 0 && !b.has_children() => true,
+        Some(_) => return Err(ConfError::NotImplemented("<disk><backingStore>".into())),
+    };
     let mut driver = Vec::new();
     if let Some(d) = child(n, "driver") {
         for k in DISK_DRIVER_ATTRS {
@@ -1581,6 +1643,12 @@ fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
         shareable: child(n, "shareable").is_some(),
         serial: child_text_nonempty(n, "serial"),
         boot_order,
+        source_index: match child(n, "source").filter(|_| live) {
+            Some(s) => uint_attr(s, "index")?,
+            None => None,
+        },
+        backing_store_end,
+        alias: parse_alias(n, live)?,
         address: parse_address(n)?,
     })
 }
@@ -1612,7 +1680,7 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
     Ok([0x52, 0x54, 0x00, r[0], r[1], r[2]])
 }
 
-fn parse_interface(n: Node<'_, '_>) -> Result<Interface> {
+fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
         Some(k @ ("network" | "bridge" | "user")) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
@@ -1622,7 +1690,16 @@ fn parse_interface(n: Node<'_, '_>) -> Result<Interface> {
         let name = c.tag_name().name();
         if !matches!(
             name,
-            "mac" | "source" | "model" | "boot" | "address" | "target" | "driver" | "mtu" | "link"
+            "mac"
+                | "source"
+                | "model"
+                | "boot"
+                | "address"
+                | "target"
+                | "driver"
+                | "mtu"
+                | "link"
+                | "alias"
         ) {
             return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
         }
@@ -1733,6 +1810,7 @@ fn parse_interface(n: Node<'_, '_>) -> Result<Interface> {
         link_up,
         mtu,
         boot_order,
+        alias: parse_alias(n, live)?,
         address: parse_address(n)?,
     })
 }
@@ -1771,7 +1849,7 @@ const KNOWN_DEVICES: &[&str] = &[
     "crypto",
 ];
 
-fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
+fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
     let mut out = Devices::default();
     // index of the last USB controller that is no companion, for the companions after it
     let mut last_usb_master: Option<u32> = None;
@@ -1783,7 +1861,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
             }
             "emulator" => {}
             "disk" => {
-                let disk = parse_disk(n)?;
+                let disk = parse_disk(n, live)?;
                 if let Some(other) = out.disks.iter().find(|d| d.target_dev == disk.target_dev) {
                     return Err(ConfError::Xml(format!(
                         "target '{}' duplicated for disk sources '{}' and '{}'",
@@ -1794,15 +1872,16 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                 }
                 insert_disk(&mut out.disks, disk);
             }
-            "interface" => out.interfaces.push(parse_interface(n)?),
+            "interface" => out.interfaces.push(parse_interface(n, live)?),
             "controller" => {
                 let kind = match n.attribute("type") {
                     Some(k @ ("usb" | "sata" | "pci" | "ide")) => k.to_owned(),
                     Some(k @ ("scsi" | "virtio-serial")) => {
-                        if n.children()
-                            .any(|c| c.is_element() && c.tag_name().name() != "address")
-                            || n.attributes()
-                                .any(|a| !matches!(a.name(), "type" | "index" | "model"))
+                        if n.children().any(|c| {
+                            c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
+                        }) || n
+                            .attributes()
+                            .any(|a| !matches!(a.name(), "type" | "index" | "model"))
                             || !matches!(
                                 (k, n.attribute("model")),
                                 ("scsi", None | Some("virtio-scsi" | "lsilogic"))
@@ -1839,7 +1918,10 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                 }
                 if let Some(c) = n.children().find(|c| {
                     c.is_element()
-                        && !matches!(c.tag_name().name(), "address" | "model" | "target")
+                        && !matches!(
+                            c.tag_name().name(),
+                            "address" | "model" | "target" | "alias"
+                        )
                         && !(kind == "usb" && c.tag_name().name() == "master")
                 }) {
                     return Err(ConfError::NotImplemented(format!(
@@ -1908,9 +1990,15 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     target,
                     ports: uint_attr(n, "ports")?,
                     master_startport,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 };
-                super::post_parse::insert_controller(&mut out.controllers, c);
+                if live {
+                    // a running domain's order is the one it was formatted with
+                    out.controllers.push(c);
+                } else {
+                    super::post_parse::insert_controller(&mut out.controllers, c);
+                }
             }
             "input" => {
                 let kind = match n.attribute("type") {
@@ -1925,13 +2013,14 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     ));
                 }
                 if n.children()
-                    .any(|c| c.is_element() && c.tag_name().name() != "address")
+                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "address" | "alias"))
                 {
                     return Err(ConfError::NotImplemented("<input> children".into()));
                 }
                 out.inputs.push(Input {
                     kind,
                     bus,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
@@ -1967,11 +2056,12 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     model,
                     autodeflate: on_off(n, "autodeflate")?,
                     period,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
             "serial" => {
-                let (source, log) = parse_chr_source(n, &["target"])?;
+                let (source, log) = parse_chr_source(n, &["target"], live)?;
                 let port = match child(n, "target") {
                     Some(t) => {
                         if !matches!(t.attribute("type"), None | Some("isa-serial"))
@@ -1995,10 +2085,15 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                         source.as_str()
                     )));
                 }
-                out.serials.push(Serial { source, log, port });
+                out.serials.push(Serial {
+                    source,
+                    log,
+                    port,
+                    alias: parse_alias(n, live)?,
+                });
             }
             "console" => {
-                let (source, log) = parse_chr_source(n, &["target"])?;
+                let (source, log) = parse_chr_source(n, &["target"], live)?;
                 let (target_type, port) = match child(n, "target") {
                     Some(t) => (attr(t, "type"), uint_attr(t, "port")?),
                     None => (None, None),
@@ -2007,7 +2102,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                 let virtio_port_ok = !virtio || port.is_some();
                 // a serial console prints the source of its serial port, whatever its type
                 let source_ok = if virtio {
-                    source == ChrSource::Pty
+                    matches!(source, ChrSource::Pty { .. })
                 } else {
                     !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc)
                 };
@@ -2025,20 +2120,28 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     log,
                     target_type,
                     port,
+                    alias: parse_alias(n, live)?,
                 });
             }
             "channel" => {
-                let (source, log) = parse_chr_source(n, &["target", "address"])?;
+                let (source, log) = parse_chr_source(n, &["target", "address"], live)?;
                 // the socket path libvirt 9.0 used to generate is dropped again
                 let source = match source {
                     ChrSource::Unix { path, .. }
-                        if path.starts_with("/var/lib/libvirt/qemu/channel/target/") =>
+                        if !live && path.starts_with("/var/lib/libvirt/qemu/channel/target/") =>
                     {
                         ChrSource::UnixAuto
                     }
                     s => s,
                 };
-                if log.is_some() || !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc) {
+                let generated =
+                    |p: &str| live && p.starts_with("/var/lib/libvirt/qemu/channel/target/");
+                let source_ok = match &source {
+                    ChrSource::UnixAuto | ChrSource::SpiceVmc => true,
+                    ChrSource::Unix { mode, path } => mode == "bind" && generated(path),
+                    _ => false,
+                };
+                if log.is_some() || !source_ok {
                     return Err(ConfError::NotImplemented("this <channel> source".into()));
                 }
                 let Some(t) = child(n, "target") else {
@@ -2052,13 +2155,22 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     ));
                 }
                 let address = parse_address(n)?;
+                let state = match t.attribute("state").filter(|_| live) {
+                    None => None,
+                    Some(s @ ("connected" | "disconnected")) => Some(s.to_owned()),
+                    Some(s) => {
+                        return Err(ConfError::NotImplemented(format!("channel state '{s}'")))
+                    }
+                };
                 out.channels.push(Channel {
                     source,
                     name: attr(t, "name"),
+                    state,
+                    alias: parse_alias(n, live)?,
                     address,
                 });
             }
-            "graphics" => out.graphics.push(parse_graphics(n)?),
+            "graphics" => out.graphics.push(parse_graphics(n, live)?),
             "tpm" => {
                 let model = match n.attribute("model") {
                     None => None,
@@ -2073,7 +2185,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                             .all(|a| matches!(a.name(), "type" | "version" | "persistent_state"))
                 }) && !n
                     .children()
-                    .any(|c| c.is_element() && c.tag_name().name() != "backend");
+                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "backend" | "alias"));
                 let Some(b) = b.filter(|_| ok) else {
                     return Err(ConfError::NotImplemented(
                         "tpm other than a plain emulator backend".into(),
@@ -2091,13 +2203,14 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     model,
                     version,
                     persistent_state: yes_no(b, "persistent_state")?,
+                    alias: parse_alias(n, live)?,
                 });
             }
             "video" => {
                 let m = child(n, "model");
-                if n.children()
-                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "model" | "address"))
-                    || m.is_some_and(|m| m.children().any(|c| c.is_element()))
+                if n.children().any(|c| {
+                    c.is_element() && !matches!(c.tag_name().name(), "model" | "address" | "alias")
+                }) || m.is_some_and(|m| m.children().any(|c| c.is_element()))
                 {
                     return Err(ConfError::NotImplemented("<video> children".into()));
                 }
@@ -2128,6 +2241,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     vgamem: get("vgamem")?,
                     heads: get("heads")?,
                     primary,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
@@ -2146,7 +2260,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                             _ => return Err(ConfError::NotImplemented("sound codec".into())),
                         },
                         "audio" => audio_id = uint_attr(c, "id")?,
-                        "address" => {}
+                        "address" | "alias" => {}
                         other => {
                             return Err(ConfError::NotImplemented(format!("<sound><{other}>")))
                         }
@@ -2156,6 +2270,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     model,
                     codecs,
                     audio_id,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
@@ -2164,7 +2279,8 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                 if n.attribute("model") != Some("virtio")
                     || b.and_then(|b| b.attribute("model")) != Some("random")
                     || n.children().any(|c| {
-                        c.is_element() && !matches!(c.tag_name().name(), "backend" | "address")
+                        c.is_element()
+                            && !matches!(c.tag_name().name(), "backend" | "address" | "alias")
                     })
                 {
                     return Err(ConfError::NotImplemented(
@@ -2179,6 +2295,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                 }
                 out.rngs.push(Rng {
                     backend,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
@@ -2202,7 +2319,7 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                     }
                 };
                 if n.children()
-                    .any(|c| c.is_element() && c.tag_name().name() != "address")
+                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "address" | "alias"))
                 {
                     return Err(ConfError::NotImplemented("<watchdog> children".into()));
                 }
@@ -2214,21 +2331,26 @@ fn parse_devices(d: Node<'_, '_>) -> Result<Devices> {
                 out.watchdog = Some(Watchdog {
                     model,
                     action,
+                    alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
             "redirdev" => {
                 if n.attribute("bus") != Some("usb")
                     || n.attribute("type") != Some("spicevmc")
-                    || n.children()
-                        .any(|c| c.is_element() && c.tag_name().name() != "address")
+                    || n.children().any(|c| {
+                        c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
+                    })
                 {
                     return Err(ConfError::NotImplemented(
                         "redirdev other than usb spicevmc".into(),
                     ));
                 }
                 let address = parse_address(n)?;
-                out.redirdevs.push(Redirdev { address });
+                out.redirdevs.push(Redirdev {
+                    alias: parse_alias(n, live)?,
+                    address,
+                });
             }
             other if KNOWN_DEVICES.contains(&other) => {
                 return Err(ConfError::NotImplemented(format!("device <{other}>")))

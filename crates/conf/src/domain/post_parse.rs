@@ -488,6 +488,7 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
         target: None,
         ports: None,
         master_startport: None,
+        alias: None,
         address: None,
     }
 }
@@ -536,6 +537,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
             def.devices.inputs.push(Input {
                 kind: k.into(),
                 bus: Some("ps2".into()),
+                alias: None,
                 address: None,
             });
         }
@@ -566,6 +568,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
             model: "virtio".into(),
             autodeflate: None,
             period: None,
+            alias: None,
             address: None,
         });
     }
@@ -621,6 +624,7 @@ fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
                 source: c.source.clone(),
                 log: c.log.clone(),
                 port: None,
+                alias: c.alias.clone(),
             });
         }
     }
@@ -689,6 +693,7 @@ fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
             vgamem: None,
             heads: None,
             primary: false,
+            alias: None,
             address: None,
         });
     }

@@ -1,0 +1,264 @@
+//! Device aliases (QEMU device ids) as libvirt's QEMU driver assigns them when a domain starts
+//! (`qemuAssignDeviceAliases`).
+
+use super::*;
+
+/// The number after `prefix` in an alias (`net3` → 3 for `net`), as libvirt's
+/// `qemuDomainDeviceAliasIndex` reads it: an optional sign and decimal digits, nothing after.
+fn alias_index(alias: &Option<String>, prefix: &str) -> Option<i64> {
+    let rest = alias.as_deref()?.strip_prefix(prefix)?;
+    let digits = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest.parse::<i32>().ok().map(i64::from)
+}
+
+/// One more than the highest `prefixN` among `aliases`, 0 when there is none.
+fn next_index<'a>(aliases: impl Iterator<Item = &'a Option<String>>, prefix: &str) -> i64 {
+    aliases
+        .filter_map(|a| alias_index(a, prefix))
+        .filter(|i| *i >= 0)
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+fn is_q35(machine: Option<&str>) -> bool {
+    machine.is_some_and(|m| m == "q35" || m.starts_with("pc-q35"))
+}
+
+/// Machines with an IDE controller built in (`qemuDomainHasBuiltinIDE`): i440FX and the other
+/// old PC machines.
+fn has_builtin_ide(machine: Option<&str>) -> bool {
+    machine.is_some_and(|m| {
+        m == "pc"
+            || m.starts_with("pc-0.")
+            || m.starts_with("pc-1.")
+            || m.starts_with("pc-i440fx-")
+            || m.starts_with("rhel")
+            || m == "isapc"
+            || m == "g3beige"
+            || m == "malta"
+            || m == "mips"
+    })
+}
+
+fn controller_alias(c: &Controller, machine: Option<&str>) -> String {
+    match c.kind.as_str() {
+        // every x86 machine QEMU 7.2 runs has several PCI buses
+        "pci" if c.model.as_deref() == Some("pcie-root") => format!("pcie.{}", c.index),
+        "pci" => format!("pci.{}", c.index),
+        "ide" if c.index == 0 && has_builtin_ide(machine) => "ide".into(),
+        // Q35's built-in AHCI controller is called "ide" by QEMU
+        "sata" if c.index == 0 && is_q35(machine) => "ide".into(),
+        "usb" if c.index == 0 => "usb".into(),
+        "scsi" if c.index == 0 && c.model.as_deref() == Some("ncr53c90") => "scsi".into(),
+        k => format!("{k}{}", c.index),
+    }
+}
+
+fn disk_alias(d: &Disk, controllers: &[Controller]) -> String {
+    let bus = d.target_bus.as_deref().unwrap_or("none");
+    match d.address {
+        Some(Address::Drive {
+            controller,
+            bus: b,
+            target,
+            unit,
+        }) => {
+            let lsilogic = bus == "scsi"
+                && controllers.iter().any(|c| {
+                    c.kind == "scsi"
+                        && c.index == controller
+                        && c.model.as_deref() == Some("lsilogic")
+                });
+            if bus != "scsi" || lsilogic {
+                format!("{bus}{controller}-{b}-{unit}")
+            } else {
+                format!("{bus}{controller}-{b}-{target}-{unit}")
+            }
+        }
+        _ => {
+            let idx = disk_name_to_index(&d.target_dev).map_or(-1, i64::from);
+            format!("{bus}-disk{idx}")
+        }
+    }
+}
+
+/// Give every device without an alias the one libvirt's QEMU driver gives it when the domain
+/// starts. Aliases already set (user aliases, or those of a running domain) are kept. Call it
+/// after [`post_parse`](super::post_parse), which assigns the addresses aliases depend on.
+pub fn assign_aliases(dom: &mut Domain) {
+    let machine = dom.os.machine.clone();
+    let machine = machine.as_deref();
+    let devs = &mut dom.devices;
+
+    for i in 0..devs.disks.len() {
+        if devs.disks[i].alias.is_none() {
+            let a = disk_alias(&devs.disks[i], &devs.controllers);
+            devs.disks[i].alias = Some(a);
+        }
+    }
+    for i in 0..devs.interfaces.len() {
+        if devs.interfaces[i].alias.is_none() {
+            let n = next_index(devs.interfaces.iter().map(|n| &n.alias), "net");
+            devs.interfaces[i].alias = Some(format!("net{n}"));
+        }
+    }
+    for (i, s) in devs.sounds.iter_mut().enumerate() {
+        s.alias.get_or_insert_with(|| format!("sound{i}"));
+    }
+    for (i, r) in devs.redirdevs.iter_mut().enumerate() {
+        r.alias.get_or_insert_with(|| format!("redir{i}"));
+    }
+    for (i, v) in devs.videos.iter_mut().enumerate() {
+        v.alias.get_or_insert_with(|| format!("video{i}"));
+    }
+    for c in &mut devs.controllers {
+        if c.alias.is_none() {
+            c.alias = Some(controller_alias(c, machine));
+        }
+    }
+    for (i, inp) in devs.inputs.iter_mut().enumerate() {
+        inp.alias.get_or_insert_with(|| format!("input{i}"));
+    }
+    for (i, s) in devs.serials.iter_mut().enumerate() {
+        s.alias.get_or_insert_with(|| format!("serial{i}"));
+    }
+    for (i, c) in devs.channels.iter_mut().enumerate() {
+        c.alias.get_or_insert_with(|| format!("channel{i}"));
+    }
+    for (i, c) in devs.consoles.iter_mut().enumerate() {
+        if c.alias.is_some() {
+            continue;
+        }
+        let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
+        // console 0 on a serial target is libvirt's copy of serial 0, alias included
+        c.alias = match devs.serials.first() {
+            Some(s) if i == 0 && serial_target => s.alias.clone(),
+            _ => Some(format!("console{i}")),
+        };
+    }
+    if let Some(w) = &mut devs.watchdog {
+        w.alias.get_or_insert_with(|| "watchdog0".into());
+    }
+    if let Some(m) = devs.memballoon.as_mut().filter(|m| m.model != "none") {
+        m.alias.get_or_insert_with(|| "balloon0".into());
+    }
+    for i in 0..devs.rngs.len() {
+        if devs.rngs[i].alias.is_none() {
+            let n = next_index(devs.rngs.iter().map(|r| &r.alias), "rng");
+            devs.rngs[i].alias = Some(format!("rng{n}"));
+        }
+    }
+    for (i, t) in devs.tpms.iter_mut().enumerate() {
+        t.alias.get_or_insert_with(|| format!("tpm{i}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{parse, post_parse, QemuCaps};
+
+    fn started(xml: &str) -> Domain {
+        let mut d = parse(xml).expect("parse");
+        post_parse(&mut d, &QemuCaps::debian_qemu_7_2_x86_64()).expect("post_parse");
+        assign_aliases(&mut d);
+        d
+    }
+
+    #[test]
+    fn indexes() {
+        assert_eq!(alias_index(&Some("net3".into()), "net"), Some(3));
+        assert_eq!(alias_index(&Some("net".into()), "net"), None);
+        assert_eq!(alias_index(&Some("ua-net".into()), "net"), None);
+        assert_eq!(alias_index(&Some("net3x".into()), "net"), None);
+        assert_eq!(alias_index(&None, "net"), None);
+        let v = [Some("net1".to_string()), None, Some("ua-x".into())];
+        assert_eq!(next_index(v.iter(), "net"), 2);
+    }
+
+    #[test]
+    fn q35_devices() {
+        let d = started(
+            "<domain type='qemu'><name>a</name><memory>65536</memory>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os><devices>\
+             <disk type='file' device='disk'><source file='/a'/><target dev='vdb' bus='virtio'/></disk>\
+             <disk type='file' device='cdrom'><target dev='sdb' bus='sata'/></disk>\
+             <interface type='user'><alias name='ua-first'/><model type='virtio'/></interface>\
+             <interface type='user'><model type='virtio'/></interface>\
+             <serial type='pty'/><console type='pty'/>\
+             <console type='pty'><target type='virtio' port='0'/></console>\
+             <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>\
+             <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+             <watchdog model='i6300esb'/>\
+             </devices></domain>",
+        );
+        let dv = &d.devices;
+        let disks: Vec<_> = dv
+            .disks
+            .iter()
+            .map(|x| x.alias.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(disks, ["virtio-disk1", "sata0-0-1"]);
+        let nets: Vec<_> = dv
+            .interfaces
+            .iter()
+            .map(|x| x.alias.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(nets, ["ua-first", "net0"]);
+        assert_eq!(dv.serials[0].alias.as_deref(), Some("serial0"));
+        assert_eq!(dv.consoles[0].alias.as_deref(), Some("serial0"));
+        assert_eq!(dv.consoles[1].alias.as_deref(), Some("console1"));
+        assert_eq!(dv.channels[0].alias.as_deref(), Some("channel0"));
+        assert_eq!(dv.rngs[0].alias.as_deref(), Some("rng0"));
+        assert_eq!(
+            dv.watchdog.as_ref().and_then(|w| w.alias.as_deref()),
+            Some("watchdog0")
+        );
+        let ctl = |k: &str, i: u32| {
+            dv.controllers
+                .iter()
+                .find(|c| c.kind == k && c.index == i)
+                .and_then(|c| c.alias.clone())
+        };
+        assert_eq!(ctl("pci", 0).as_deref(), Some("pcie.0"));
+        assert_eq!(ctl("pci", 1).as_deref(), Some("pci.1"));
+        assert_eq!(ctl("sata", 0).as_deref(), Some("ide"));
+        assert_eq!(ctl("usb", 0).as_deref(), Some("usb"));
+        assert_eq!(ctl("virtio-serial", 0).as_deref(), Some("virtio-serial0"));
+        assert_eq!(
+            dv.memballoon.as_ref().and_then(|m| m.alias.as_deref()),
+            Some("balloon0")
+        );
+    }
+
+    #[test]
+    fn pc_ide_and_scsi() {
+        let d = started(
+            "<domain type='qemu'><name>a</name><memory>65536</memory>\
+             <os><type arch='x86_64' machine='pc'>hvm</type></os><devices>\
+             <disk type='file' device='disk'><source file='/a'/><target dev='hda' bus='ide'/></disk>\
+             <disk type='file' device='disk'><source file='/b'/><target dev='sda' bus='scsi'/></disk>\
+             <controller type='scsi' index='0' model='virtio-scsi'/>\
+             <memballoon model='none'/>\
+             </devices></domain>",
+        );
+        let dv = &d.devices;
+        let disks: Vec<_> = dv
+            .disks
+            .iter()
+            .map(|x| x.alias.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(disks, ["ide0-0-0", "scsi0-0-0-0"]);
+        let ide = dv.controllers.iter().find(|c| c.kind == "ide");
+        assert_eq!(ide.and_then(|c| c.alias.as_deref()), Some("ide"));
+        let scsi = dv.controllers.iter().find(|c| c.kind == "scsi");
+        assert_eq!(scsi.and_then(|c| c.alias.as_deref()), Some("scsi0"));
+        let pci = dv.controllers.iter().find(|c| c.kind == "pci");
+        assert_eq!(pci.and_then(|c| c.alias.as_deref()), Some("pci.0"));
+        assert_eq!(dv.memballoon.as_ref().and_then(|m| m.alias.clone()), None);
+    }
+}
