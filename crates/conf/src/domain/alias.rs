@@ -86,10 +86,31 @@ fn disk_alias(d: &Disk, controllers: &[Controller]) -> String {
     }
 }
 
+/// libvirt's running definition is a copy of the persistent one made by formatting and
+/// parsing it (`virDomainDefCopy`); do the same, so that what the struct holds is what the
+/// live form prints (the console that is serial 0, graphics ports that are not printed, ...)
+/// and the live form and the status file read back equal. The definition is kept as it is
+/// in the unexpected case that its own live form does not parse.
+fn live_copy_normalise(dom: &mut Domain) {
+    let text = dom.format_with(FormatOptions {
+        inactive: false,
+        secure: true,
+        migratable: false,
+    });
+    if let Ok(copy) = super::parse::parse_live(&text) {
+        *dom = copy;
+    }
+}
+
 /// Give every device without an alias the one libvirt's QEMU driver gives it when the domain
 /// starts. Aliases already set (user aliases, or those of a running domain) are kept. Call it
 /// after [`post_parse`](super::post_parse), which assigns the addresses aliases depend on.
+///
+/// It first makes the definition the copy libvirt's running domain has (format, then parse
+/// again), so that the live form and the status file read back equal: for example a console
+/// for serial 0 when there is none, and console 0 on a serial target equal to serial 0.
 pub fn assign_aliases(dom: &mut Domain) {
+    live_copy_normalise(dom);
     let machine = dom.os.machine.clone();
     let machine = machine.as_deref();
     let devs = &mut dom.devices;

@@ -437,10 +437,6 @@ impl Domain {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
                     }
-                    cx.alias(w, &c.alias);
-                    if let Some(sp) = c.master_startport {
-                        w.empty("master", &[("startport", sp.to_string())]);
-                    }
                     if let Some((chassis, port)) = c.target {
                         w.empty(
                             "target",
@@ -449,6 +445,10 @@ impl Domain {
                                 ("port", format!("0x{port:x}")),
                             ],
                         );
+                    }
+                    cx.alias(w, &c.alias);
+                    if let Some(sp) = c.master_startport {
+                        w.empty("master", &[("startport", sp.to_string())]);
                     }
                     format_address(w, &c.address);
                 });

@@ -10,7 +10,7 @@
 //! </domstatus>
 //! ```
 //!
-//! The nested domain is the live form ([`FormatFlags`] with `inactive == false`), not
+//! The nested domain is the live form with secrets ([`FormatOptions`] `secure`), not
 //! re-indented so that its text content stays byte for byte. This is oxvirt's own format
 //! (libvirt's `<domstatus>` carries QEMU driver private data oxvirt does not have); it is
 //! versioned, and a version this code does not know is refused.
@@ -70,7 +70,12 @@ impl DomainStatus {
         for t in &self.taints {
             w.empty("taint", &[("flag", t.clone())]);
         }
-        w.raw(&self.domain.format(FormatFlags { inactive: false }));
+        // with secrets: reattaching needs all of the running configuration
+        w.raw(&self.domain.format_with(FormatOptions {
+            inactive: false,
+            secure: true,
+            migratable: false,
+        }));
         w.close("domstatus");
         w.finish()
     }
