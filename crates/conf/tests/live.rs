@@ -6,6 +6,10 @@
 //!   --migratable`. Our live form of the same domain, with the runtime facts the QEMU driver
 //!   learns set to libvirt's values, must be identical apart from what oxvirt deliberately
 //!   does not print: `<resource><partition>` (cgroups) and `<seclabel>` (no security driver).
+//!   g1 is a pty serial console only; g2 adds a qcow2 virtio disk, an empty SATA CD-ROM, a
+//!   user-mode virtio NIC, the guest agent channel, an rng, a USB tablet, VNC and video; g3
+//!   has user aliases (`ua-*`, kept on define), a non-user alias and a pty path given on
+//!   define (both dropped). The inactive forms are compared too.
 //! - every corpus domain that post-parses: the status file round-trips exactly, the live
 //!   form is a fixed point of the live parser, and validates against libvirt's schema.
 
@@ -125,7 +129,7 @@ fn libvirt_live_without_ours_skipped(theirs: &str) -> String {
 fn live_form_matches_libvirt() {
     let dir = here().join("testdata/live");
     let mut checked = 0;
-    for name in ["g1", "g2"] {
+    for name in ["g1", "g2", "g3"] {
         let input = read(&dir.join(format!("{name}.xml")));
         let theirs = read(&dir.join(format!("{name}.live.xml")));
         let d = started_like(&input, &theirs);
@@ -140,9 +144,27 @@ fn live_form_matches_libvirt() {
             parse_live(&want).expect("parse_live libvirt").format(LIVE),
             ours
         );
+        // and the inactive form is libvirt's (user aliases kept, others and pty paths dropped)
+        let mut defined = parse(&input).expect("parse");
+        post_parse(&mut defined, &QemuCaps::debian_qemu_7_2_x86_64()).expect("post_parse");
+        defined.uuid = d.uuid;
+        for (n, m) in defined
+            .devices
+            .interfaces
+            .iter_mut()
+            .zip(&d.devices.interfaces)
+        {
+            n.mac = m.mac;
+        }
+        let inactive = read(&dir.join(format!("{name}.inactive.xml")));
+        assert_eq!(
+            defined.format(FormatFlags { inactive: true }).trim_end(),
+            inactive.trim_end(),
+            "inactive form of {name}"
+        );
         checked += 1;
     }
-    assert_eq!(checked, 2);
+    assert_eq!(checked, 3);
 }
 
 #[test]
@@ -212,7 +234,7 @@ fn corpus_inputs() -> Vec<PathBuf> {
         }
     }
     out.extend(
-        ["g1", "g2"]
+        ["g1", "g2", "g3"]
             .iter()
             .map(|n| here().join(format!("testdata/live/{n}.xml"))),
     );
