@@ -7,6 +7,7 @@ pub mod errors;
 pub mod message;
 pub mod procedures;
 pub mod remote;
+pub mod shim;
 pub mod types;
 pub mod vir_error;
 

@@ -470,3 +470,62 @@ mod tests {
         );
     }
 }
+
+/// DOMAIN_CREATE_XML: a transient domain.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainCreateXmlArgs {
+    #[xdr(max = STRING_MAX)]
+    pub xml_desc: String,
+    pub flags: u32,
+}
+
+/// DOMAIN_SET_MEMORY (and the `memory` half of SET_MEMORY_FLAGS), in KiB.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetMemoryArgs {
+    pub dom: NonnullDomain,
+    pub memory: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetMemoryFlagsArgs {
+    pub dom: NonnullDomain,
+    pub memory: u64,
+    pub flags: u32,
+}
+
+/// DOMAIN_OPEN_CONSOLE: the reply opens a duplex stream.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainOpenConsoleArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub dev_name: Option<String>,
+    pub flags: u32,
+}
+
+/// QEMU program DOMAIN_MONITOR_COMMAND.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct QemuDomainMonitorCommandArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub cmd: String,
+    pub flags: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct QemuDomainMonitorCommandRet {
+    #[xdr(max = STRING_MAX)]
+    pub result: String,
+}
+
+/// `domain_event_reboot_msg`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainEventRebootMsg {
+    pub dom: NonnullDomain,
+}
+
+/// `domain_event_balloon_change_msg`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainEventBalloonChangeMsg {
+    pub dom: NonnullDomain,
+    pub actual: u64,
+}

@@ -25,6 +25,7 @@ pub mod domain {
     pub const QEMU: i32 = 10;
     pub const REMOTE: i32 = 13;
     pub const DOMAIN: i32 = 20;
+    pub const STREAMS: i32 = 38;
     pub const ADMIN: i32 = 62;
 }
 

@@ -1,10 +1,10 @@
-//! Domain calls answered by the registry: define/undefine, lists, lookups, state, info, XML,
-//! autostart. No domain runs yet (the per-VM shim comes with the QEMU driver issue), so every
-//! defined domain is shut off.
+//! Domain calls answered by the driver alone, never waiting for a shim: define/undefine,
+//! lists, lookups, state, info, XML, autostart. A running domain's state and live definition
+//! come from the driver's copy, which its shim's events keep current.
 
 use std::sync::Arc;
 
-use oxvirt_conf::domain::{uuid_string, Domain};
+use oxvirt_conf::domain::{uuid_string, Domain, FormatOptions};
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{
     ConnectListAllDomainsArgs, ConnectListAllDomainsRet, ConnectListDefinedDomainsArgs,
@@ -18,6 +18,7 @@ use oxvirt_proto::NonnullDomain;
 use oxvirt_remote::{CallCtx, Driver};
 
 use crate::registry::{Defined, Entry};
+use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
 /// Every `VIR_CONNECT_LIST_DOMAINS_*` flag libvirt 9.0 knows.
@@ -26,6 +27,9 @@ const LIST_DOMAINS_FLAGS: u32 = 0xffff;
 const DEFINE_VALIDATE: u32 = 1;
 /// `VIR_DOMAIN_XML_SECURE | INACTIVE | UPDATE_CPU | MIGRATABLE`.
 const XML_FLAGS: u32 = 0xf;
+const XML_SECURE: u32 = 1;
+const XML_INACTIVE: u32 = 2;
+const XML_MIGRATABLE: u32 = 8;
 /// `VIR_DOMAIN_UNDEFINE_*` (managed save, snapshots, nvram, keep nvram, checkpoints, tpm,
 /// keep tpm): nothing of that exists yet, so each is accepted and has nothing to do.
 const UNDEFINE_FLAGS: u32 = 0x7f;
@@ -61,11 +65,72 @@ fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuE
 
 impl QemuDriver {
     /// The entry behind a client's handle (found by UUID, as libvirt does).
-    fn entry(&self, dom: &NonnullDomain) -> Result<Entry, QemuError> {
+    pub(crate) fn entry(&self, dom: &NonnullDomain) -> Result<Entry, QemuError> {
         let reg = self.registry.read().map_err(|_| poisoned())?;
         reg.by_uuid(&dom.uuid)
             .cloned()
             .ok_or_else(|| QemuError::NoDomainHandle(uuid_string(&dom.uuid), dom.name.clone()))
+    }
+
+    /// A domain as clients see it: its persistent definition, its running VM, or both.
+    pub(crate) fn view(&self, dom: &NonnullDomain) -> Result<View, QemuError> {
+        let vm = self.running.get(&dom.uuid);
+        let entry = {
+            let reg = self.registry.read().map_err(|_| poisoned())?;
+            reg.by_uuid(&dom.uuid).cloned()
+        };
+        View::new(entry, vm)
+            .ok_or_else(|| QemuError::NoDomainHandle(uuid_string(&dom.uuid), dom.name.clone()))
+    }
+
+    fn view_by_name(&self, name: &str) -> Result<View, QemuError> {
+        let entry = {
+            let reg = self.registry.read().map_err(|_| poisoned())?;
+            reg.by_name(name).cloned()
+        };
+        let vm = match &entry {
+            Some(e) => self.running.get(&e.def.uuid),
+            None => self.running.by_name(name),
+        };
+        View::new(entry, vm).ok_or_else(|| QemuError::NoDomainName(name.to_owned()))
+    }
+
+    fn view_by_uuid(&self, uuid: &[u8; 16]) -> Result<View, QemuError> {
+        self.view(&NonnullDomain {
+            name: String::new(),
+            uuid: *uuid,
+            id: -1,
+        })
+        .map_err(|_| QemuError::NoDomainUuid(uuid_string(uuid)))
+    }
+
+    /// Every domain: the persistent ones (by name), then the transient running ones.
+    fn all_views(&self) -> Result<Vec<View>, QemuError> {
+        let any_running = !self.running.is_empty();
+        let mut out: Vec<View> = {
+            let reg = self.registry.read().map_err(|_| poisoned())?;
+            reg.all()
+                .map(|e| {
+                    let vm = if any_running {
+                        self.running.get(&e.def.uuid)
+                    } else {
+                        None
+                    };
+                    View::Defined(e.clone(), vm)
+                })
+                .collect()
+        };
+        if any_running {
+            for vm in self.running.all() {
+                if !out
+                    .iter()
+                    .any(|v| v.vm().is_some_and(|x| x.uuid == vm.uuid))
+                {
+                    out.push(View::Transient(vm));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Parse, fill in the QEMU defaults, and validate a domain XML.
@@ -76,7 +141,7 @@ impl QemuDriver {
         Ok(def)
     }
 
-    fn emit_lifecycle(&self, dom: NonnullDomain, event: i32, detail: i32) {
+    pub(crate) fn emit_lifecycle(&self, dom: NonnullDomain, event: i32, detail: i32) {
         let msg = DomainEventLifecycleMsg { dom, event, detail };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
@@ -105,28 +170,102 @@ impl QemuDriver {
     }
 }
 
+/// A domain as clients see it: persistent (perhaps running), or transient and running.
+#[derive(Debug)]
+pub(crate) enum View {
+    Defined(Entry, Option<Arc<Vm>>),
+    Transient(Arc<Vm>),
+}
+
+impl View {
+    fn new(entry: Option<Entry>, vm: Option<Arc<Vm>>) -> Option<Self> {
+        match (entry, vm) {
+            (Some(e), vm) => Some(View::Defined(e, vm)),
+            (None, Some(vm)) => Some(View::Transient(vm)),
+            (None, None) => None,
+        }
+    }
+
+    pub fn vm(&self) -> Option<&Arc<Vm>> {
+        match self {
+            View::Defined(_, vm) => vm.as_ref(),
+            View::Transient(vm) => Some(vm),
+        }
+    }
+
+    pub fn entry(&self) -> Option<&Entry> {
+        match self {
+            View::Defined(e, _) => Some(e),
+            View::Transient(_) => None,
+        }
+    }
+
+    pub fn handle(&self) -> NonnullDomain {
+        match (self.vm(), self.entry()) {
+            (Some(vm), _) => vm.handle(),
+            (None, Some(e)) => handle(&e.def),
+            (None, None) => NonnullDomain {
+                name: String::new(),
+                uuid: [0; 16],
+                id: -1,
+            },
+        }
+    }
+
+    /// The definition in effect: the live one while running, else the persistent one.
+    pub fn def(&self) -> Arc<Domain> {
+        match self {
+            View::Defined(_, Some(vm)) | View::Transient(vm) => Arc::new(vm.def()),
+            View::Defined(e, None) => e.def.clone(),
+        }
+    }
+
+    pub fn active(&self) -> bool {
+        self.vm().is_some()
+    }
+
+    pub fn persistent(&self) -> bool {
+        self.entry().is_some()
+    }
+
+    /// State and reason; `running` remembers how inactive domains last stopped.
+    pub fn state(&self, running: &crate::running::Running) -> (i32, i32) {
+        match self {
+            View::Defined(_, Some(vm)) | View::Transient(vm) => vm.state(),
+            View::Defined(e, None) => running.stopped_state(&e.def.uuid),
+        }
+    }
+}
+
 fn poisoned() -> QemuError {
     QemuError::Vir(oxvirt_proto::VirError::internal(
         "domain registry lock poisoned",
     ))
 }
 
-/// `CONNECT_LIST_ALL_DOMAINS` filters: each pair is an OR, pairs are ANDed. Every domain is
-/// persistent, inactive, shut off, without managed save, snapshots or checkpoints.
-fn matches_filter(e: &Entry, flags: u32) -> bool {
+/// `CONNECT_LIST_ALL_DOMAINS` filters: each pair is an OR, pairs are ANDed. No domain has a
+/// managed save image, snapshots or checkpoints.
+fn matches_filter(d: &QemuDriver, v: &View, flags: u32) -> bool {
     let pair = |on: u32, off: u32, is: bool| -> bool {
         let want = flags & (on | off);
         want == 0 || (is && flags & on != 0) || (!is && flags & off != 0)
     };
-    pair(1, 2, false)                 // ACTIVE / INACTIVE
-        && pair(4, 8, true)           // PERSISTENT / TRANSIENT
+    let autostart = v.entry().is_some_and(|e| e.autostart);
+    pair(1, 2, v.active())                 // ACTIVE / INACTIVE
+        && pair(4, 8, v.persistent())      // PERSISTENT / TRANSIENT
         && {
             // RUNNING 16, PAUSED 32, SHUTOFF 64, OTHER 128
             let states = flags & (16 | 32 | 64 | 128);
-            states == 0 || states & 64 != 0
+            let bit = match v.state(&d.running).0 {
+                crate::states::state::RUNNING => 16,
+                crate::states::state::PAUSED => 32,
+                STATE_SHUTOFF => 64,
+                _ => 128,
+            };
+            states == 0 || states & bit != 0
         }
         && pair(256, 512, false)      // MANAGEDSAVE / NO_MANAGEDSAVE
-        && pair(1024, 2048, e.autostart) // AUTOSTART / NO_AUTOSTART
+        && pair(1024, 2048, autostart) // AUTOSTART / NO_AUTOSTART
         && pair(4096, 8192, false)    // HAS_SNAPSHOT / NO_SNAPSHOT
         && pair(16384, 32768, false) // HAS_CHECKPOINT / NO_CHECKPOINT
 }
@@ -148,11 +287,11 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
         rp::CONNECT_LIST_ALL_DOMAINS => {
             let a: ConnectListAllDomainsArgs = args(ctx)?;
             check_flags(a.flags, LIST_DOMAINS_FLAGS, "qemuConnectListAllDomains")?;
-            let reg = d.registry.read().map_err(|_| poisoned())?;
-            let doms: Vec<NonnullDomain> = reg
-                .all()
-                .filter(|e| matches_filter(e, a.flags))
-                .map(|e| handle(&e.def))
+            let doms: Vec<NonnullDomain> = d
+                .all_views()?
+                .iter()
+                .filter(|v| matches_filter(d, v, a.flags))
+                .map(View::handle)
                 .collect();
             let n = doms.len() as u32;
             enc(&ConnectListAllDomainsRet {
@@ -164,11 +303,13 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                 ret: n,
             })
         }
-        rp::CONNECT_NUM_OF_DOMAINS => enc(&IntRet { value: 0 }),
+        rp::CONNECT_NUM_OF_DOMAINS => enc(&IntRet {
+            value: i32::try_from(d.running.len()).unwrap_or(i32::MAX),
+        }),
         rp::CONNECT_NUM_OF_DEFINED_DOMAINS => {
-            let reg = d.registry.read().map_err(|_| poisoned())?;
+            let n = d.all_views()?.iter().filter(|v| !v.active()).count();
             enc(&IntRet {
-                value: i32::try_from(reg.len()).unwrap_or(i32::MAX),
+                value: i32::try_from(n).unwrap_or(i32::MAX),
             })
         }
         rp::CONNECT_LIST_DOMAINS => {
@@ -178,7 +319,14 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                     "maxids > REMOTE_DOMAIN_LIST_MAX",
                 )));
             }
-            enc(&ConnectListDomainsRet { ids: Vec::new() })
+            let ids = d
+                .running
+                .all()
+                .iter()
+                .map(|v| v.id)
+                .take(a.maxids as usize)
+                .collect();
+            enc(&ConnectListDomainsRet { ids })
         }
         rp::CONNECT_LIST_DEFINED_DOMAINS => {
             let a: ConnectListDefinedDomainsArgs = args(ctx)?;
@@ -187,37 +335,31 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                     "maxnames > REMOTE_DOMAIN_LIST_MAX",
                 )));
             }
-            let reg = d.registry.read().map_err(|_| poisoned())?;
-            let names = reg
-                .all()
+            let names = d
+                .all_views()?
+                .iter()
+                .filter(|v| !v.active())
                 .take(a.maxnames as usize)
-                .map(|e| e.def.name.clone())
+                .map(|v| v.handle().name)
                 .collect();
             enc(&ConnectListDefinedDomainsRet { names })
         }
         rp::DOMAIN_LOOKUP_BY_NAME => {
             let a: DomainLookupByNameArgs = args(ctx)?;
-            let reg = d.registry.read().map_err(|_| poisoned())?;
-            let e = reg
-                .by_name(&a.name)
-                .ok_or(QemuError::NoDomainName(a.name))?;
             enc(&DomainRet {
-                dom: handle(&e.def),
+                dom: d.view_by_name(&a.name)?.handle(),
             })
         }
         rp::DOMAIN_LOOKUP_BY_UUID => {
             let a: DomainLookupByUuidArgs = args(ctx)?;
-            let reg = d.registry.read().map_err(|_| poisoned())?;
-            let e = reg
-                .by_uuid(&a.uuid)
-                .ok_or_else(|| QemuError::NoDomainUuid(uuid_string(&a.uuid)))?;
             enc(&DomainRet {
-                dom: handle(&e.def),
+                dom: d.view_by_uuid(&a.uuid)?.handle(),
             })
         }
         rp::DOMAIN_LOOKUP_BY_ID => {
             let a: DomainLookupByIdArgs = args(ctx)?;
-            Err(QemuError::NoDomainId(a.id))
+            let vm = d.running.by_id(a.id).ok_or(QemuError::NoDomainId(a.id))?;
+            enc(&DomainRet { dom: vm.handle() })
         }
         rp::DOMAIN_DEFINE_XML => {
             let a: DomainDefineXmlArgs = args(ctx)?;
@@ -247,95 +389,147 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                 (a.dom, a.flags)
             };
             check_flags(flags, UNDEFINE_FLAGS, "qemuDomainUndefineFlags")?;
-            let e = d.entry(&dom)?;
+            let v = d.view(&dom)?;
+            let Some(e) = v.entry() else {
+                return Err(QemuError::OperationInvalid(
+                    "cannot undefine transient domain".into(),
+                ));
+            };
             let removed = {
                 let mut reg = d.registry.write().map_err(|_| poisoned())?;
                 reg.undefine(&e.def.name)?
             };
-            d.emit_lifecycle(handle(&removed.def), EVENT_UNDEFINED, 0);
+            let mut h = handle(&removed.def);
+            if let Some(vm) = v.vm() {
+                // a running domain lives on, transient
+                vm.set_persistent(false);
+                h = vm.handle();
+            }
+            d.emit_lifecycle(h, EVENT_UNDEFINED, 0);
             Ok(Vec::new())
         }
         rp::DOMAIN_GET_STATE => {
             let a: DomainFlagsArgs = args(ctx)?;
             check_flags(a.flags, 0, "qemuDomainGetState")?;
-            d.entry(&a.dom)?;
-            // never started: shut off, reason unknown
-            enc(&DomainGetStateRet {
-                state: STATE_SHUTOFF,
-                reason: 0,
-            })
+            let (state, reason) = d.view(&a.dom)?.state(&d.running);
+            enc(&DomainGetStateRet { state, reason })
         }
         rp::DOMAIN_GET_INFO => {
             let a: DomainArgs = args(ctx)?;
-            let e = d.entry(&a.dom)?;
-            let def = &e.def;
+            let v = d.view(&a.dom)?;
+            let def = v.def();
+            let (state, _) = v.state(&d.running);
+            let cpu_time = v
+                .vm()
+                .and_then(|vm| crate::shim::process::cpu_time_ns(vm.qemu_pid()))
+                .unwrap_or(0);
             enc(&DomainGetInfoRet {
-                state: STATE_SHUTOFF as u8,
+                state: u8::try_from(state).unwrap_or(0),
                 max_mem: def.memory_kib,
                 memory: def.current_memory_kib.unwrap_or(def.memory_kib),
                 nr_virt_cpu: u16::try_from(def.vcpu.current.unwrap_or(def.vcpu.count))
                     .unwrap_or(u16::MAX),
-                cpu_time: 0,
+                cpu_time,
             })
         }
         rp::DOMAIN_GET_XML_DESC => {
             let a: DomainFlagsArgs = args(ctx)?;
             check_flags(a.flags, XML_FLAGS, "qemuDomainGetXMLDesc")?;
-            let e = d.entry(&a.dom)?;
-            enc(&StringRet {
-                value: e.xml.to_string(),
-            })
+            let v = d.view(&a.dom)?;
+            let inactive = a.flags & XML_INACTIVE != 0;
+            let xml = match (&v, inactive) {
+                (View::Defined(e, _), true) | (View::Defined(e, None), false) => e.xml.to_string(),
+                (View::Defined(_, Some(vm)), false) | (View::Transient(vm), _) => {
+                    vm.def().format_with(FormatOptions {
+                        inactive,
+                        secure: a.flags & XML_SECURE != 0,
+                        migratable: a.flags & XML_MIGRATABLE != 0,
+                    })
+                }
+            };
+            enc(&StringRet { value: xml })
         }
         rp::DOMAIN_GET_OS_TYPE => {
             let a: DomainArgs = args(ctx)?;
-            let e = d.entry(&a.dom)?;
             enc(&StringRet {
-                value: e.def.os.os_type.clone(),
+                value: d.view(&a.dom)?.def().os.os_type.clone(),
             })
         }
         rp::DOMAIN_GET_MAX_MEMORY => {
             let a: DomainArgs = args(ctx)?;
-            let e = d.entry(&a.dom)?;
             enc(&U64Ret {
-                value: e.def.memory_kib,
+                value: d.view(&a.dom)?.def().memory_kib,
             })
         }
-        rp::DOMAIN_IS_ACTIVE | rp::DOMAIN_IS_UPDATED => {
+        rp::DOMAIN_IS_ACTIVE => {
             let a: DomainArgs = args(ctx)?;
-            d.entry(&a.dom)?;
+            let v = d.view(&a.dom)?;
+            enc(&IntRet {
+                value: i32::from(v.active()),
+            })
+        }
+        rp::DOMAIN_IS_UPDATED => {
+            let a: DomainArgs = args(ctx)?;
+            d.view(&a.dom)?;
             enc(&IntRet { value: 0 })
         }
         rp::DOMAIN_IS_PERSISTENT => {
             let a: DomainArgs = args(ctx)?;
-            d.entry(&a.dom)?;
-            enc(&IntRet { value: 1 })
+            let v = d.view(&a.dom)?;
+            enc(&IntRet {
+                value: i32::from(v.persistent()),
+            })
         }
         rp::DOMAIN_GET_AUTOSTART => {
             let a: DomainArgs = args(ctx)?;
-            let e = d.entry(&a.dom)?;
+            let v = d.view(&a.dom)?;
             enc(&IntRet {
-                value: i32::from(e.autostart),
+                value: i32::from(v.entry().is_some_and(|e| e.autostart)),
             })
         }
         rp::DOMAIN_SET_AUTOSTART => {
             let a: DomainSetAutostartArgs = args(ctx)?;
-            let e = d.entry(&a.dom)?;
+            let v = d.view(&a.dom)?;
+            let Some(e) = v.entry() else {
+                return Err(QemuError::OperationInvalid(
+                    "cannot set autostart for transient domain".into(),
+                ));
+            };
             let mut reg = d.registry.write().map_err(|_| poisoned())?;
             reg.set_autostart(&e.def.name, a.autostart != 0)?;
             Ok(Vec::new())
         }
         rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE | rp::DOMAIN_SNAPSHOT_NUM => {
             let a: DomainFlagsArgs = args(ctx)?;
-            d.entry(&a.dom)?;
+            d.view(&a.dom)?;
             enc(&IntRet { value: 0 })
         }
         rp::DOMAIN_GET_MESSAGES => {
             let a: DomainFlagsArgs = args(ctx)?;
             // VIR_DOMAIN_MESSAGE_DEPRECATION | TAINTING
             check_flags(a.flags, 3, "qemuDomainGetMessages")?;
-            d.entry(&a.dom)?;
-            enc(&DomainGetMessagesRet { msgs: Vec::new() })
+            let v = d.view(&a.dom)?;
+            let mut msgs = Vec::new();
+            if a.flags == 0 || a.flags & 2 != 0 {
+                if let Some(vm) = v.vm() {
+                    for t in vm.status().taints {
+                        msgs.push(format!("tainted: {}", taint_text(&t)));
+                    }
+                }
+            }
+            enc(&DomainGetMessagesRet { msgs })
         }
         p => Err(QemuError::Vir(oxvirt_proto::VirError::unknown_procedure(p))),
+    }
+}
+
+/// libvirt's descriptions of taint flags.
+fn taint_text(t: &str) -> &str {
+    match t {
+        "custom-monitor" => "custom monitor control commands issued",
+        "high-privileges" => "running with undesirable elevated privileges",
+        "custom-argv" => "custom configuration parameters specified",
+        "host-cpu" => "host cpu properties passed through",
+        other => other,
     }
 }

@@ -42,6 +42,18 @@ pub enum QemuError {
     },
     #[error("{0}")]
     ConfigUnsupported(String),
+    /// VIR_ERR_OPERATION_INVALID: the call does not fit the domain's state.
+    #[error("{0}")]
+    OperationInvalid(String),
+    #[error("{0}")]
+    OperationFailed(String),
+    #[error("{0}")]
+    Internal(String),
+    /// The domain's shim or QEMU did not answer within the call's deadline.
+    #[error("{0}")]
+    Timeout(String),
+    #[error(transparent)]
+    Qmp(#[from] crate::qmp::QmpError),
 }
 
 impl From<oxvirt_xdr::Error> for QemuError {
@@ -76,6 +88,23 @@ impl ToVirError for QemuError {
             QemuError::ConfigUnsupported(d) => {
                 VirError::new(CONFIG_UNSUPPORTED, domain::QEMU, d.clone())
             }
+            QemuError::OperationInvalid(d) => {
+                VirError::new(code::OPERATION_INVALID, domain::QEMU, d.clone())
+            }
+            QemuError::OperationFailed(d) => {
+                VirError::new(code::OPERATION_FAILED, domain::QEMU, d.clone())
+            }
+            QemuError::Internal(d) => VirError::new(code::INTERNAL_ERROR, domain::QEMU, d.clone()),
+            QemuError::Timeout(d) => {
+                VirError::new(code::OPERATION_TIMEOUT, domain::QEMU, d.clone())
+            }
+            QemuError::Qmp(crate::qmp::QmpError::Timeout { .. }) => {
+                VirError::new(code::OPERATION_TIMEOUT, domain::QEMU, detail)
+            }
+            QemuError::Qmp(crate::qmp::QmpError::Command { desc, .. }) => {
+                VirError::new(code::INTERNAL_ERROR, domain::QEMU, desc.clone())
+            }
+            QemuError::Qmp(_) => VirError::new(code::INTERNAL_ERROR, domain::QEMU, detail),
         }
     }
 }

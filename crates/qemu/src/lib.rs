@@ -6,14 +6,20 @@
 //! Each call is a small function in [`host_calls`] or [`domain_calls`]; errors are typed
 //! ([`QemuError`]) and mapped to libvirt's codes once, in [`QemuError::to_vir_error`].
 
+pub mod command;
 pub mod domain_calls;
 pub mod error;
 pub mod fsutil;
 pub mod host_calls;
+pub mod lifecycle_calls;
 pub mod paths;
 pub mod probe;
 pub mod qmp;
 pub mod registry;
+pub mod running;
+pub mod shim;
+pub mod states;
+mod sys;
 pub mod version;
 
 use std::path::PathBuf;
@@ -43,6 +49,10 @@ pub struct QemuDriver {
     pub caps: Option<probe::ProbedQemu>,
     /// Persistent domains.
     pub registry: std::sync::RwLock<registry::Registry>,
+    /// Running domains and their shims.
+    pub running: running::Running,
+    /// How long a call on one VM may wait for its shim and QEMU.
+    pub call_timeout: std::time::Duration,
     events: EventHub,
 }
 
@@ -71,15 +81,20 @@ impl QemuDriver {
         for p in problems {
             tracing::warn!("cannot load a domain configuration: {p}");
         }
-        Arc::new(QemuDriver {
+        let d = Arc::new(QemuDriver {
             paths,
             privileged,
             emulator,
             qemu_version,
             caps,
             registry: std::sync::RwLock::new(registry),
+            running: running::Running::default(),
+            call_timeout: running::DEFAULT_CALL_TIMEOUT,
             events: EventHub::new(),
-        })
+        });
+        // the recovery path: find the VMs that run (their shims, or QEMU without a shim)
+        d.recover_all().await;
+        d
     }
 
     fn default_uri(&self) -> &'static str {
@@ -125,6 +140,11 @@ impl Driver for QemuDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
+        if ctx.program() == oxvirt_proto::message::QEMU_PROGRAM {
+            return lifecycle_calls::call(&self, ctx)
+                .await
+                .map_err(|e| e.to_vir_error());
+        }
         if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
             return Err(VirError::unknown_procedure(ctx.procedure()));
         }
@@ -181,6 +201,7 @@ impl Driver for QemuDriver {
                     domain_calls::call(&self, &ctx)
                 }
             }
+            p if lifecycle_calls::handles(p) => lifecycle_calls::call(&self, ctx).await,
             p => return Err(VirError::unknown_procedure(p)),
         };
         r.map_err(|e| e.to_vir_error())

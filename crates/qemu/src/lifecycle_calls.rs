@@ -1,0 +1,538 @@
+//! Calls that start, stop and control running domains: each is forwarded to the domain's
+//! shim ([`crate::running::Vm::call`]) with a deadline. Also the console stream and QEMU
+//! monitor passthrough.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxvirt_conf::domain::Domain;
+use oxvirt_proto::procedures::{qemu_proc as qp, remote_proc as rp};
+use oxvirt_proto::remote::{
+    DomainArgs, DomainCreateXmlArgs, DomainFlagsArgs, DomainOpenConsoleArgs, DomainRet,
+    DomainSetMemoryArgs, DomainSetMemoryFlagsArgs, QemuDomainMonitorCommandArgs,
+    QemuDomainMonitorCommandRet,
+};
+use oxvirt_proto::shim::{self as sp, proc};
+use oxvirt_proto::{NonnullDomain, VirError};
+use oxvirt_remote::CallCtx;
+use oxvirt_rpc::stream::StreamIn;
+use tokio::io::unix::AsyncFd;
+use tokio_util::sync::CancellationToken;
+
+use crate::running::Vm;
+use crate::{QemuDriver, QemuError};
+
+/// `VIR_DOMAIN_START_*`: PAUSED, AUTODESTROY, BYPASS_CACHE, FORCE_BOOT, VALIDATE, RESET_NVRAM.
+const START_FLAGS: u32 = 0x3f;
+const START_PAUSED: u32 = 1;
+/// `VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN` (and DEFAULT, 0).
+const SHUTDOWN_ACPI: u32 = 1;
+/// `VIR_DOMAIN_DESTROY_GRACEFUL`.
+const DESTROY_GRACEFUL: u32 = 1;
+/// `VIR_DOMAIN_AFFECT_LIVE | CONFIG`, `VIR_DOMAIN_MEM_MAXIMUM`.
+const AFFECT_LIVE: u32 = 1;
+const AFFECT_CONFIG: u32 = 2;
+const MEM_MAXIMUM: u32 = 4;
+/// `VIR_DOMAIN_CONSOLE_FORCE | SAFE`.
+const CONSOLE_FORCE: u32 = 1;
+const CONSOLE_SAFE: u32 = 2;
+/// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`.
+const MONITOR_HMP: u32 = 1;
+
+fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {
+    Ok(oxvirt_xdr::to_bytes(v)?)
+}
+
+fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
+    ctx.args().map_err(QemuError::Vir)
+}
+
+fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
+    if flags & !allowed != 0 {
+        return Err(QemuError::UnsupportedFlags { flags, func });
+    }
+    Ok(())
+}
+
+fn not_running() -> QemuError {
+    QemuError::OperationInvalid("domain is not running".into())
+}
+
+impl QemuDriver {
+    /// The running VM behind a handle; a known but inactive domain is "not running".
+    pub(crate) fn running_vm(&self, dom: &NonnullDomain) -> Result<Arc<Vm>, QemuError> {
+        if let Some(vm) = self.running.get(&dom.uuid) {
+            return Ok(vm);
+        }
+        self.entry(dom)?;
+        Err(not_running())
+    }
+
+    async fn start_persistent(
+        self: &Arc<Self>,
+        dom: &NonnullDomain,
+        flags: u32,
+    ) -> Result<NonnullDomain, QemuError> {
+        let e = self.entry(dom)?;
+        if self.running.get(&dom.uuid).is_some() {
+            return Err(QemuError::OperationInvalid(
+                "domain is already running".into(),
+            ));
+        }
+        let vm = self.start_vm(&e.def, true, flags).await?;
+        Ok(vm.handle())
+    }
+
+    async fn create_transient(
+        self: &Arc<Self>,
+        xml: &str,
+        flags: u32,
+    ) -> Result<NonnullDomain, QemuError> {
+        let def: Domain = self.parse_domain(xml)?;
+        let persistent = {
+            let reg = self
+                .registry
+                .read()
+                .map_err(|_| QemuError::Internal("registry lock poisoned".into()))?;
+            match (reg.by_name(&def.name), reg.by_uuid(&def.uuid)) {
+                (Some(e), _) if e.def.uuid != def.uuid => {
+                    return Err(QemuError::DomainExists(format!(
+                        "domain '{}' already exists with uuid {}",
+                        def.name,
+                        oxvirt_conf::domain::uuid_string(&e.def.uuid)
+                    )))
+                }
+                (_, Some(e)) if e.def.name != def.name => {
+                    return Err(QemuError::DomainExists(format!(
+                        "domain '{}' is already defined with uuid {}",
+                        e.def.name,
+                        oxvirt_conf::domain::uuid_string(&e.def.uuid)
+                    )))
+                }
+                (Some(_), _) => true,
+                _ => false,
+            }
+        };
+        if let Some(vm) = self.running.by_name(&def.name) {
+            return Err(QemuError::OperationInvalid(format!(
+                "domain '{}' is already active",
+                vm.name
+            )));
+        }
+        let vm = self.start_vm(&def, persistent, flags).await?;
+        Ok(vm.handle())
+    }
+
+    async fn console(self: &Arc<Self>, mut ctx: CallCtx) -> Result<Vec<u8>, QemuError> {
+        let a: DomainOpenConsoleArgs = args(&ctx)?;
+        check_flags(
+            a.flags,
+            CONSOLE_FORCE | CONSOLE_SAFE,
+            "qemuDomainOpenConsole",
+        )?;
+        let vm = self.running_vm(&a.dom)?;
+        let token = CancellationToken::new();
+        {
+            let mut c = vm
+                .console
+                .lock()
+                .map_err(|_| QemuError::Internal("console lock poisoned".into()))?;
+            if let Some(t) = c.as_ref() {
+                if !t.is_cancelled() {
+                    if a.flags & CONSOLE_FORCE == 0 {
+                        return Err(QemuError::OperationFailed(
+                            "Active console session exists for this domain".into(),
+                        ));
+                    }
+                    t.cancel();
+                }
+            }
+            *c = Some(token.clone());
+        }
+        let r = vm
+            .call_with_fds(
+                proc::OPEN_CONSOLE,
+                &sp::OpenConsoleArgs {
+                    dev_name: a.dev_name.clone(),
+                },
+                self.call_timeout,
+            )
+            .await;
+        let reply = match r {
+            Ok(r) => r,
+            Err(e) => {
+                token.cancel();
+                return Err(e);
+            }
+        };
+        let Some(fd) = reply.fds.into_iter().next() else {
+            token.cancel();
+            return Err(QemuError::Internal("the shim sent no console".into()));
+        };
+        rustix::fs::fcntl_setfl(&fd, rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::RDWR)
+            .map_err(|e| QemuError::Internal(format!("cannot set up the console: {e}")))?;
+        let afd = crate::sys::async_fd(fd).map_err(|source| QemuError::Io {
+            what: "cannot watch the console".into(),
+            source,
+        })?;
+        let stream = ctx.call.open_stream(&ctx.client);
+        tokio::spawn(pump_console(afd, stream, token));
+        Ok(Vec::new())
+    }
+}
+
+enum Ev {
+    Cancelled,
+    Read(std::io::Result<usize>),
+    In(Option<StreamIn>),
+}
+
+/// Move bytes between a console's pty and a client's stream until either side ends.
+async fn pump_console(
+    fd: AsyncFd<OwnedFd>,
+    mut stream: oxvirt_rpc::stream::ServerStream,
+    token: CancellationToken,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let ev = tokio::select! {
+            _ = token.cancelled() => Ev::Cancelled,
+            r = fd.readable() => match r {
+                Ok(mut g) => match g.try_io(|f| rustix::io::read(f.get_ref().as_fd(), &mut buf[..]).map_err(std::io::Error::from)) {
+                    Ok(r) => Ev::Read(r),
+                    Err(_would_block) => continue,
+                },
+                Err(e) => Ev::Read(Err(e)),
+            },
+            m = stream.recv() => Ev::In(m),
+        };
+        match ev {
+            Ev::Cancelled => {
+                let _ = stream
+                    .fail(VirError::new(
+                        oxvirt_proto::vir_error::code::OPERATION_FAILED,
+                        oxvirt_proto::vir_error::domain::STREAMS,
+                        "console has been forcibly closed: another client took it over or the domain stopped",
+                    ))
+                    .await;
+                return;
+            }
+            Ev::Read(Ok(0)) | Ev::Read(Err(_)) => {
+                // the pty closed (the domain stopped)
+                let _ = stream.send_eof().await;
+                // the client answers with a finish (or hangs up)
+                let deadline = tokio::time::sleep(Duration::from_secs(5));
+                tokio::pin!(deadline);
+                loop {
+                    tokio::select! {
+                        _ = &mut deadline => return,
+                        m = stream.recv() => match m {
+                            Some(StreamIn::Finish) => { let _ = stream.finish().await; return; }
+                            Some(StreamIn::Error(_)) | None => return,
+                            _ => {}
+                        },
+                    }
+                }
+            }
+            Ev::Read(Ok(n)) => {
+                if !stream.send_data(&buf[..n]).await {
+                    token.cancel();
+                    return;
+                }
+            }
+            Ev::In(Some(StreamIn::Data(d))) => {
+                if write_all(&fd, &d).await.is_err() {
+                    let _ = stream.send_eof().await;
+                }
+            }
+            Ev::In(Some(StreamIn::Finish)) => {
+                let _ = stream.finish().await;
+                token.cancel();
+                return;
+            }
+            Ev::In(Some(StreamIn::Error(_))) | Ev::In(None) => {
+                token.cancel();
+                return;
+            }
+            Ev::In(Some(_)) => {}
+        }
+    }
+}
+
+async fn write_all(fd: &AsyncFd<OwnedFd>, mut data: &[u8]) -> std::io::Result<()> {
+    while !data.is_empty() {
+        let mut g = fd.writable().await?;
+        match g
+            .try_io(|f| rustix::io::write(f.get_ref().as_fd(), data).map_err(std::io::Error::from))
+        {
+            Ok(Ok(n)) => data = &data[n..],
+            Ok(Err(e)) => return Err(e),
+            Err(_would_block) => continue,
+        }
+    }
+    Ok(())
+}
+
+/// Whether this module handles the procedure (REMOTE program).
+pub fn handles(procedure: i32) -> bool {
+    matches!(
+        procedure,
+        rp::DOMAIN_CREATE
+            | rp::DOMAIN_CREATE_WITH_FLAGS
+            | rp::DOMAIN_CREATE_XML
+            | rp::DOMAIN_SUSPEND
+            | rp::DOMAIN_RESUME
+            | rp::DOMAIN_SHUTDOWN
+            | rp::DOMAIN_SHUTDOWN_FLAGS
+            | rp::DOMAIN_REBOOT
+            | rp::DOMAIN_RESET
+            | rp::DOMAIN_DESTROY
+            | rp::DOMAIN_DESTROY_FLAGS
+            | rp::DOMAIN_SET_MEMORY
+            | rp::DOMAIN_SET_MEMORY_FLAGS
+            | rp::DOMAIN_OPEN_CONSOLE
+    )
+}
+
+pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuError> {
+    let t = d.call_timeout;
+    if ctx.program() == oxvirt_proto::message::QEMU_PROGRAM {
+        return match ctx.procedure() {
+            qp::DOMAIN_MONITOR_COMMAND => {
+                let a: QemuDomainMonitorCommandArgs = args(&ctx)?;
+                check_flags(a.flags, MONITOR_HMP, "qemuDomainQemuMonitorCommand")?;
+                let vm = d.running_vm(&a.dom)?;
+                vm.update_status(|s| {
+                    if !s.taints.iter().any(|x| x == "custom-monitor") {
+                        s.taints.push("custom-monitor".into());
+                    }
+                });
+                let r: sp::StringRet = vm
+                    .call(
+                        proc::MONITOR_COMMAND,
+                        &sp::MonitorCommandArgs {
+                            cmd: a.cmd,
+                            flags: a.flags,
+                        },
+                        t,
+                    )
+                    .await?;
+                enc(&QemuDomainMonitorCommandRet { result: r.value })
+            }
+            p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
+        };
+    }
+    match ctx.procedure() {
+        rp::DOMAIN_CREATE => {
+            let a: DomainArgs = args(&ctx)?;
+            d.start_persistent(&a.dom, 0).await?;
+            Ok(Vec::new())
+        }
+        rp::DOMAIN_CREATE_WITH_FLAGS => {
+            let a: DomainFlagsArgs = args(&ctx)?;
+            check_flags(a.flags, START_FLAGS, "qemuDomainCreateWithFlags")?;
+            let dom = d.start_persistent(&a.dom, a.flags & START_PAUSED).await?;
+            enc(&DomainRet { dom })
+        }
+        rp::DOMAIN_CREATE_XML => {
+            let a: DomainCreateXmlArgs = args(&ctx)?;
+            check_flags(a.flags, START_FLAGS, "qemuDomainCreateXML")?;
+            let dom = d
+                .create_transient(&a.xml_desc, a.flags & START_PAUSED)
+                .await?;
+            enc(&DomainRet { dom })
+        }
+        rp::DOMAIN_SUSPEND | rp::DOMAIN_RESUME => {
+            let a: DomainArgs = args(&ctx)?;
+            let vm = d.running_vm(&a.dom)?;
+            let p = if ctx.procedure() == rp::DOMAIN_SUSPEND {
+                proc::SUSPEND
+            } else {
+                proc::RESUME
+            };
+            vm.call::<_, ()>(p, &sp::FlagsArgs { flags: 0 }, t).await?;
+            Ok(Vec::new())
+        }
+        rp::DOMAIN_SHUTDOWN | rp::DOMAIN_SHUTDOWN_FLAGS | rp::DOMAIN_REBOOT => {
+            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_SHUTDOWN {
+                let a: DomainArgs = args(&ctx)?;
+                (a.dom, 0)
+            } else {
+                let a: DomainFlagsArgs = args(&ctx)?;
+                (a.dom, a.flags)
+            };
+            if flags & !SHUTDOWN_ACPI != 0 {
+                if flags & !0x1f != 0 {
+                    return Err(QemuError::UnsupportedFlags {
+                        flags,
+                        func: "qemuDomainShutdownFlags",
+                    });
+                }
+                return Err(QemuError::ConfigUnsupported(
+                    "only the ACPI power button is supported by oxvirt yet (no guest agent)".into(),
+                ));
+            }
+            let vm = d.running_vm(&dom)?;
+            let p = if ctx.procedure() == rp::DOMAIN_REBOOT {
+                proc::REBOOT
+            } else {
+                proc::SHUTDOWN
+            };
+            vm.call::<_, ()>(p, &sp::FlagsArgs { flags }, t).await?;
+            Ok(Vec::new())
+        }
+        rp::DOMAIN_RESET => {
+            let a: DomainFlagsArgs = args(&ctx)?;
+            check_flags(a.flags, 0, "qemuDomainReset")?;
+            let vm = d.running_vm(&a.dom)?;
+            vm.call::<_, ()>(proc::RESET, &sp::FlagsArgs { flags: 0 }, t)
+                .await?;
+            Ok(Vec::new())
+        }
+        rp::DOMAIN_DESTROY | rp::DOMAIN_DESTROY_FLAGS => {
+            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_DESTROY {
+                let a: DomainArgs = args(&ctx)?;
+                (a.dom, 0)
+            } else {
+                let a: DomainFlagsArgs = args(&ctx)?;
+                (a.dom, a.flags)
+            };
+            check_flags(flags, DESTROY_GRACEFUL, "qemuDomainDestroyFlags")?;
+            let vm = d.running_vm(&dom)?;
+            d.destroy(&vm, flags).await?;
+            Ok(Vec::new())
+        }
+        rp::DOMAIN_SET_MEMORY | rp::DOMAIN_SET_MEMORY_FLAGS => {
+            let (dom, kib, flags) = if ctx.procedure() == rp::DOMAIN_SET_MEMORY {
+                let a: DomainSetMemoryArgs = args(&ctx)?;
+                (a.dom, a.memory, AFFECT_LIVE)
+            } else {
+                let a: DomainSetMemoryFlagsArgs = args(&ctx)?;
+                (a.dom, a.memory, a.flags)
+            };
+            check_flags(
+                flags,
+                AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM,
+                "qemuDomainSetMemoryFlags",
+            )?;
+            d.set_memory(&dom, kib, flags).await?;
+            Ok(Vec::new())
+        }
+        rp::DOMAIN_OPEN_CONSOLE => d.console(ctx).await,
+        p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
+    }
+}
+
+impl QemuDriver {
+    /// Destroy: the shim kills QEMU; its final state event (or, if the shim is gone, our own
+    /// check) ends the VM. Never waits behind another call on the VM.
+    pub async fn destroy(self: &Arc<Self>, vm: &Arc<Vm>, flags: u32) -> Result<(), QemuError> {
+        let graceful = flags & DESTROY_GRACEFUL != 0;
+        let t = if graceful {
+            self.call_timeout.max(Duration::from_secs(15))
+        } else {
+            Duration::from_secs(15)
+        };
+        vm.call::<_, ()>(proc::DESTROY, &sp::FlagsArgs { flags }, t)
+            .await?;
+        // the STOPPED event arrives on the shim's connection; wait for it briefly so that the
+        // caller's next call sees the domain shut off
+        for _ in 0..200 {
+            if self.running.get(&vm.uuid).is_none_or(|v| v.id != vm.id) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(())
+    }
+
+    async fn set_memory(
+        self: &Arc<Self>,
+        dom: &NonnullDomain,
+        kib: u64,
+        flags: u32,
+    ) -> Result<(), QemuError> {
+        let vm = self.running.get(&dom.uuid);
+        let live = flags & AFFECT_LIVE != 0
+            || (flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 && vm.is_some());
+        let config = flags & AFFECT_CONFIG != 0
+            || (flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 && vm.is_none());
+        if flags & MEM_MAXIMUM != 0 {
+            if live {
+                return Err(QemuError::ConfigUnsupported(
+                    "cannot resize the maximum memory on an active domain".into(),
+                ));
+            }
+        }
+        if live {
+            let vm = vm.ok_or_else(not_running)?;
+            vm.call::<_, ()>(
+                proc::SET_MEMORY,
+                &sp::SetMemoryArgs { kib },
+                self.call_timeout,
+            )
+            .await?;
+        }
+        if config {
+            let e = self.entry(dom)?;
+            let mut def: Domain = (*e.def).clone();
+            if flags & MEM_MAXIMUM != 0 {
+                def.memory_kib = kib;
+                if def.current_memory_kib.is_some_and(|c| c > kib) {
+                    def.current_memory_kib = Some(kib);
+                }
+            } else {
+                if kib > def.memory_kib {
+                    return Err(QemuError::InvalidArg(
+                        "cannot set memory higher than max memory".into(),
+                    ));
+                }
+                def.current_memory_kib = Some(kib);
+            }
+            let d = self.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut reg = d
+                    .registry
+                    .write()
+                    .map_err(|_| QemuError::Internal("registry lock poisoned".into()))?;
+                reg.define(def).map(|_| ())
+            })
+            .await
+            .map_err(|e| QemuError::Internal(e.to_string()))??;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn emit_reboot(&self, dom: NonnullDomain) {
+        use oxvirt_remote::Driver;
+        let msg = oxvirt_proto::remote::DomainEventRebootMsg { dom };
+        if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
+            self.events().emit(
+                DOMAIN_EVENT_ID_REBOOT,
+                &msg.dom,
+                rp::DOMAIN_EVENT_CALLBACK_REBOOT,
+                Some(rp::DOMAIN_EVENT_REBOOT),
+                &body,
+            );
+        }
+    }
+
+    pub(crate) fn emit_balloon(&self, dom: NonnullDomain, actual: u64) {
+        use oxvirt_remote::Driver;
+        let msg = oxvirt_proto::remote::DomainEventBalloonChangeMsg { dom, actual };
+        if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
+            self.events().emit(
+                DOMAIN_EVENT_ID_BALLOON_CHANGE,
+                &msg.dom,
+                rp::DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE,
+                Some(rp::DOMAIN_EVENT_BALLOON_CHANGE),
+                &body,
+            );
+        }
+    }
+}
+
+/// `VIR_DOMAIN_EVENT_ID_REBOOT`, `..._BALLOON_CHANGE`.
+const DOMAIN_EVENT_ID_REBOOT: i32 = 1;
+const DOMAIN_EVENT_ID_BALLOON_CHANGE: i32 = 13;

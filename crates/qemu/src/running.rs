@@ -1,0 +1,650 @@
+//! Running domains as the driver sees them: one [`Vm`] per running domain, each with a
+//! connection to its shim. The driver never talks to QEMU: everything that acts on a running
+//! VM is a call to its shim, and the shim's events keep the driver's copy of the state current,
+//! so queries (state, info, XML, lists) never wait for a shim or a QEMU.
+//!
+//! Starting a domain and recovering one after a restart are the same path: a shim is reached
+//! (started fresh, found alive, or started in reattach mode), its status document read, and the
+//! [`Vm`] built from it ([`QemuDriver::attach`]).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use oxvirt_conf::domain::Domain;
+use oxvirt_conf::domain::{parse_status, DomainStatus};
+use oxvirt_proto::message::SHIM_PROGRAM;
+use oxvirt_proto::shim::{self as sp, proc};
+use oxvirt_proto::NonnullDomain;
+use oxvirt_rpc::client::{Client as RpcClient, ClientError, EventReceiver};
+use tokio::io::AsyncBufReadExt;
+use tracing::{debug, info, warn};
+
+use crate::shim::{monitor_path, read_status, socket_path, status_path};
+use crate::states::{event, shutoff, state};
+use crate::{QemuDriver, QemuError};
+
+/// How long a call on one VM may wait for its shim (and QEMU) before failing.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One running domain.
+#[derive(Debug)]
+pub struct Vm {
+    pub uuid: [u8; 16],
+    pub name: String,
+    pub id: i32,
+    pub dir: PathBuf,
+    status: Mutex<DomainStatus>,
+    link: RpcClient,
+    /// Serialises the calls that change this VM (start/stop paths, suspend, ...).
+    pub job: tokio::sync::Mutex<()>,
+    /// The console session in use, if any (cancelled when another client forces its way in).
+    pub console: Mutex<Option<tokio_util::sync::CancellationToken>>,
+}
+
+impl Vm {
+    pub fn status(&self) -> DomainStatus {
+        self.status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn state(&self) -> (i32, i32) {
+        self.status
+            .lock()
+            .map(|s| (s.state, s.reason))
+            .unwrap_or((state::NOSTATE, 0))
+    }
+
+    pub fn def(&self) -> Domain {
+        self.status().domain
+    }
+
+    pub fn handle(&self) -> NonnullDomain {
+        NonnullDomain {
+            name: self.name.clone(),
+            uuid: self.uuid,
+            id: self.id,
+        }
+    }
+
+    pub fn persistent(&self) -> bool {
+        self.status.lock().map(|s| s.persistent).unwrap_or(false)
+    }
+
+    pub fn set_persistent(&self, p: bool) {
+        if let Ok(mut s) = self.status.lock() {
+            s.persistent = p;
+        }
+    }
+
+    pub fn qemu_pid(&self) -> i32 {
+        self.status.lock().map(|s| s.qemu_pid).unwrap_or(0)
+    }
+
+    pub fn update_status(&self, f: impl FnOnce(&mut DomainStatus)) {
+        if let Ok(mut s) = self.status.lock() {
+            f(&mut s);
+        }
+    }
+
+    /// A call to the shim, bounded by `timeout`.
+    pub async fn call<A, R>(
+        &self,
+        procedure: i32,
+        args: &A,
+        timeout: Duration,
+    ) -> Result<R, QemuError>
+    where
+        A: oxvirt_xdr::Encode + ?Sized,
+        R: oxvirt_xdr::Decode,
+    {
+        match tokio::time::timeout(timeout, self.link.call(SHIM_PROGRAM, procedure, args)).await {
+            Ok(r) => r.map_err(shim_error),
+            Err(_) => Err(QemuError::Timeout(format!(
+                "domain '{}' did not answer within {} s (its QEMU may be stalled)",
+                self.name,
+                timeout.as_secs()
+            ))),
+        }
+    }
+
+    /// A call whose reply carries file descriptors.
+    pub async fn call_with_fds<A: oxvirt_xdr::Encode + ?Sized>(
+        &self,
+        procedure: i32,
+        args: &A,
+        timeout: Duration,
+    ) -> Result<oxvirt_rpc::client::ReplyBody, QemuError> {
+        let body = oxvirt_xdr::to_bytes(args)?;
+        match tokio::time::timeout(
+            timeout,
+            self.link
+                .call_raw(SHIM_PROGRAM, procedure, body, Vec::new()),
+        )
+        .await
+        {
+            Ok(r) => r.map_err(shim_error),
+            Err(_) => Err(QemuError::Timeout(format!(
+                "domain '{}' did not answer within {} s",
+                self.name,
+                timeout.as_secs()
+            ))),
+        }
+    }
+}
+
+fn shim_error(e: ClientError) -> QemuError {
+    match e {
+        ClientError::Remote(v) => QemuError::Vir(v),
+        ClientError::Closed => {
+            QemuError::OperationFailed("the domain's shim went away during the call".into())
+        }
+        other => QemuError::Internal(format!("cannot talk to the domain's shim: {other}")),
+    }
+}
+
+/// Ask a shim for its status document.
+async fn shim_status(link: &RpcClient) -> Result<sp::StatusRet, QemuError> {
+    let r = link
+        .call_raw(SHIM_PROGRAM, proc::STATUS, Vec::new(), Vec::new())
+        .await
+        .map_err(shim_error)?;
+    Ok(oxvirt_xdr::from_bytes(&r.body)?)
+}
+
+/// The running domains.
+#[derive(Debug, Default)]
+pub struct Running {
+    vms: RwLock<HashMap<[u8; 16], Arc<Vm>>>,
+    next_id: Mutex<i32>,
+    /// How each domain last stopped (state, reason), as `domstate --reason` reports it until
+    /// the domain starts again. Kept in memory only, as libvirt does.
+    last_stop: Mutex<HashMap<[u8; 16], (i32, i32)>>,
+    /// Per-domain start/stop locks, also for domains that are not running.
+    jobs: Mutex<HashMap<[u8; 16], Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Running {
+    pub fn get(&self, uuid: &[u8; 16]) -> Option<Arc<Vm>> {
+        self.vms.read().ok().and_then(|m| m.get(uuid).cloned())
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<Arc<Vm>> {
+        self.vms
+            .read()
+            .ok()
+            .and_then(|m| m.values().find(|v| v.name == name).cloned())
+    }
+
+    pub fn by_id(&self, id: i32) -> Option<Arc<Vm>> {
+        self.vms
+            .read()
+            .ok()
+            .and_then(|m| m.values().find(|v| v.id == id).cloned())
+    }
+
+    pub fn all(&self) -> Vec<Arc<Vm>> {
+        let mut v: Vec<Arc<Vm>> = self
+            .vms
+            .read()
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by_key(|x| x.id);
+        v
+    }
+
+    pub fn len(&self) -> usize {
+        self.vms.read().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn insert(&self, vm: Arc<Vm>) {
+        if let Ok(mut n) = self.next_id.lock() {
+            *n = (*n).max(vm.id);
+        }
+        if let Ok(mut m) = self.vms.write() {
+            m.insert(vm.uuid, vm);
+        }
+    }
+
+    /// The state of a domain that does not run.
+    pub fn stopped_state(&self, uuid: &[u8; 16]) -> (i32, i32) {
+        self.last_stop
+            .lock()
+            .ok()
+            .and_then(|m| m.get(uuid).copied())
+            .unwrap_or((state::SHUTOFF, shutoff::UNKNOWN))
+    }
+
+    pub fn set_stopped_state(&self, uuid: &[u8; 16], reason: Option<i32>) {
+        if let Ok(mut m) = self.last_stop.lock() {
+            match reason {
+                Some(r) => {
+                    m.insert(*uuid, (state::SHUTOFF, r));
+                }
+                None => {
+                    m.remove(uuid);
+                }
+            }
+        }
+    }
+
+    fn remove(&self, uuid: &[u8; 16], id: i32) -> Option<Arc<Vm>> {
+        let mut m = self.vms.write().ok()?;
+        if m.get(uuid).is_some_and(|v| v.id == id) {
+            m.remove(uuid)
+        } else {
+            None
+        }
+    }
+
+    pub fn allocate_id(&self) -> i32 {
+        let mut n = match self.next_id.lock() {
+            Ok(n) => n,
+            Err(p) => p.into_inner(),
+        };
+        *n += 1;
+        *n
+    }
+
+    /// The start/stop lock of a domain.
+    pub fn job(&self, uuid: &[u8; 16]) -> Arc<tokio::sync::Mutex<()>> {
+        let mut j = match self.jobs.lock() {
+            Ok(j) => j,
+            Err(p) => p.into_inner(),
+        };
+        j.entry(*uuid).or_default().clone()
+    }
+}
+
+/// Where the shim binary is: `$OXVIRT_SHIM`, else next to the running program, else on PATH.
+pub fn shim_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("OXVIRT_SHIM") {
+        return p.into();
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        // next to us; test binaries live one level deeper (target/debug/deps)
+        for dir in exe.ancestors().skip(1).take(2) {
+            let c = dir.join("oxvirt-shim");
+            if c.is_file() {
+                return c;
+            }
+        }
+    }
+    PathBuf::from("oxvirt-shim")
+}
+
+impl QemuDriver {
+    pub fn vm_dir(&self, name: &str) -> PathBuf {
+        self.paths.run.join("qemu").join(name)
+    }
+
+    pub fn vm_log(&self, name: &str) -> PathBuf {
+        self.paths.log.join("qemu").join(format!("{name}.log"))
+    }
+
+    /// Start a shim process for the VM in `dir`; returns once its socket is up.
+    async fn spawn_shim(&self, dir: &Path, log: &Path, reattach: bool) -> Result<(), QemuError> {
+        let io = |what: String| move |source| QemuError::Io { what, source };
+        if let Some(p) = log.parent() {
+            std::fs::create_dir_all(p).map_err(io(format!("cannot create {}", p.display())))?;
+        }
+        let logf = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(io(format!("cannot open {}", log.display())))?;
+        let bin = shim_binary();
+        let mut cmd = tokio::process::Command::new(&bin);
+        cmd.arg("--dir")
+            .arg(dir)
+            .arg("--log")
+            .arg(log)
+            .arg("--qmp-timeout")
+            .arg(self.call_timeout.as_secs().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(logf))
+            .kill_on_drop(false);
+        if reattach {
+            cmd.arg("--reattach");
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(io(format!("cannot execute {}", bin.display())))?;
+        let out = child.stdout.take();
+        // reap the shim whenever it ends; it outlives us if we go first
+        tokio::spawn(async move {
+            let _ = child.wait().await;
+        });
+        let Some(out) = out else {
+            return Err(QemuError::Internal("the shim has no stdout".into()));
+        };
+        let mut lines = tokio::io::BufReader::new(out).lines();
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
+        match line {
+            Ok(Ok(Some(l))) if l == "ready" => Ok(()),
+            Ok(Ok(Some(l))) => Err(QemuError::Internal(
+                l.strip_prefix("error: ").unwrap_or(&l).to_owned(),
+            )),
+            Ok(_) => Err(QemuError::Internal(format!(
+                "the shim exited before it was ready (see {})",
+                log.display()
+            ))),
+            Err(_) => Err(QemuError::Timeout(
+                "the shim did not start within 30 s".into(),
+            )),
+        }
+    }
+
+    async fn connect_shim(&self, dir: &Path) -> Result<(RpcClient, EventReceiver), QemuError> {
+        RpcClient::connect(&socket_path(dir))
+            .await
+            .map_err(|e| QemuError::Internal(format!("cannot connect to the shim: {e}")))
+    }
+
+    /// Start a domain: a fresh shim, START, and the [`Vm`].
+    pub async fn start_vm(
+        self: &Arc<Self>,
+        def: &Domain,
+        persistent: bool,
+        flags: u32,
+    ) -> Result<Arc<Vm>, QemuError> {
+        let job = self.running.job(&def.uuid);
+        let _job = match tokio::time::timeout(self.call_timeout, job.lock()).await {
+            Ok(g) => g,
+            Err(_) => {
+                return Err(QemuError::Timeout(
+                    "cannot acquire state change lock".into(),
+                ))
+            }
+        };
+        if self.running.get(&def.uuid).is_some() {
+            return Err(QemuError::OperationInvalid(
+                "domain is already running".into(),
+            ));
+        }
+        let mut live = def.clone();
+        oxvirt_conf::domain::assign_aliases(&mut live);
+        let id = self.running.allocate_id();
+        live.id = Some(id);
+        // refuse what cannot start before any process exists
+        let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        crate::command::build(
+            &live,
+            &crate::command::Inputs {
+                emulator: &emulator,
+                monitor_fd: 3,
+            },
+        )?;
+        let dir = self.vm_dir(&live.name);
+        let log = self.vm_log(&live.name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|source| QemuError::Io {
+            what: format!("cannot create {}", dir.display()),
+            source,
+        })?;
+        let status = DomainStatus {
+            version: 1,
+            state: state::SHUTOFF,
+            reason: shutoff::UNKNOWN,
+            qemu_pid: 0,
+            qemu_start_ticks: 0,
+            monitor: monitor_path(&dir).display().to_string(),
+            shim_pid: None,
+            started_at_ms: 0,
+            taints: Vec::new(),
+            persistent,
+            domain: live,
+        };
+        let r = async {
+            self.spawn_shim(&dir, &log, false).await?;
+            let (link, events) = self.connect_shim(&dir).await?;
+            let reply: sp::StatusRet = match tokio::time::timeout(
+                Duration::from_secs(120),
+                link.call(
+                    SHIM_PROGRAM,
+                    proc::START,
+                    &sp::StartArgs {
+                        status_xml: status.format(),
+                        flags: u32::from(flags & 1 != 0),
+                    },
+                ),
+            )
+            .await
+            {
+                Ok(r) => r.map_err(shim_error)?,
+                Err(_) => return Err(QemuError::Timeout("QEMU did not start within 120 s".into())),
+            };
+            let st = parse_status(&reply.status_xml)?;
+            Ok(self.attach(&dir, st, link, events))
+        }
+        .await;
+        match r {
+            Ok(vm) => {
+                self.running.set_stopped_state(&vm.uuid, None);
+                let (s, _) = vm.state();
+                if s == state::PAUSED {
+                    self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
+                    self.emit_lifecycle(vm.handle(), event::SUSPENDED, event::SUSPENDED_PAUSED);
+                } else {
+                    self.emit_lifecycle(vm.handle(), event::RESUMED, event::RESUMED_UNPAUSED);
+                    self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
+                }
+                Ok(vm)
+            }
+            Err(e) => {
+                // the shim exits by itself once we hang up without a running QEMU
+                let _ = std::fs::remove_file(status_path(&dir));
+                let _ = std::fs::remove_dir_all(&dir);
+                Err(e)
+            }
+        }
+    }
+
+    /// Make a [`Vm`] from a shim's status and connection, and follow its events.
+    fn attach(
+        self: &Arc<Self>,
+        dir: &Path,
+        st: DomainStatus,
+        link: RpcClient,
+        events: EventReceiver,
+    ) -> Arc<Vm> {
+        let vm = Arc::new(Vm {
+            uuid: st.domain.uuid,
+            name: st.domain.name.clone(),
+            id: st.domain.id.unwrap_or(0),
+            dir: dir.to_owned(),
+            status: Mutex::new(st),
+            link,
+            job: tokio::sync::Mutex::new(()),
+            console: Mutex::new(None),
+        });
+        self.running.insert(vm.clone());
+        let d = self.clone();
+        let v = vm.clone();
+        tokio::spawn(async move { d.follow(v, events).await });
+        vm
+    }
+
+    /// Apply a shim's events until it hangs up.
+    async fn follow(self: Arc<Self>, vm: Arc<Vm>, mut events: EventReceiver) {
+        while let Some(m) = events.recv().await {
+            match m.header.procedure {
+                proc::EVENT_STATE => {
+                    let Ok(ev) = oxvirt_xdr::from_bytes::<sp::StateEvent>(&m.body) else {
+                        continue;
+                    };
+                    vm.update_status(|s| {
+                        s.state = ev.state;
+                        s.reason = ev.reason;
+                    });
+                    if ev.state == state::SHUTOFF {
+                        self.vm_stopped(&vm, ev.event, ev.detail);
+                        return;
+                    }
+                    if ev.event >= 0 {
+                        self.emit_lifecycle(vm.handle(), ev.event, ev.detail);
+                    }
+                }
+                proc::EVENT_REBOOT => self.emit_reboot(vm.handle()),
+                proc::EVENT_BALLOON => {
+                    if let Ok(b) = oxvirt_xdr::from_bytes::<sp::BalloonEvent>(&m.body) {
+                        vm.update_status(|s| s.domain.current_memory_kib = Some(b.actual_kib));
+                        self.emit_balloon(vm.handle(), b.actual_kib);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The shim hung up without a final state: it died. QEMU may still run.
+        if self
+            .running
+            .get(&vm.uuid)
+            .is_some_and(|v| Arc::ptr_eq(&v, &vm))
+        {
+            warn!(domain = %vm.name, "the shim went away; reattaching");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            self.recover_dir(&vm.dir).await;
+        }
+    }
+
+    /// A VM is shut off: forget it, clean up, tell clients.
+    fn vm_stopped(&self, vm: &Arc<Vm>, ev: i32, detail: i32) {
+        if self.running.remove(&vm.uuid, vm.id).is_none() {
+            return;
+        }
+        self.running.set_stopped_state(&vm.uuid, Some(vm.state().1));
+        vm.link.abort();
+        let _ = std::fs::remove_file(status_path(&vm.dir));
+        let _ = std::fs::remove_dir_all(&vm.dir);
+        if let Ok(mut c) = vm.console.lock() {
+            if let Some(t) = c.take() {
+                t.cancel();
+            }
+        }
+        let mut h = vm.handle();
+        h.id = -1;
+        if ev >= 0 {
+            self.emit_lifecycle(h, ev, detail);
+        }
+        info!(domain = %vm.name, "domain stopped");
+    }
+
+    /// Recovery: every VM directory under `run/qemu`.
+    pub async fn recover_all(self: &Arc<Self>) {
+        let base = self.paths.run.join("qemu");
+        let Ok(rd) = std::fs::read_dir(&base) else {
+            return;
+        };
+        let dirs: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        let tasks: Vec<_> = dirs
+            .into_iter()
+            .map(|dir| {
+                let d = self.clone();
+                tokio::spawn(async move { d.recover_dir(&dir).await })
+            })
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
+    /// Recovery of one VM: the shim alive → reconnect; the shim dead but QEMU alive → a new
+    /// shim in reattach mode; QEMU dead → shut off (crashed).
+    pub async fn recover_dir(self: &Arc<Self>, dir: &Path) {
+        let st = match read_status(dir) {
+            Ok(s) => s,
+            Err(e) => {
+                debug!("{}: {e}", dir.display());
+                if !status_path(dir).exists() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                return;
+            }
+        };
+        let name = st.domain.name.clone();
+        let job = self.running.job(&st.domain.uuid);
+        let _job = job.lock().await;
+        if let Some(v) = self.running.get(&st.domain.uuid) {
+            // still followed by a live link: nothing to do
+            if !v.link.is_closed() {
+                return;
+            }
+            self.running.remove(&v.uuid, v.id);
+        }
+        if !crate::states::is_active(st.state) {
+            // QEMU ended while nobody listened; the shim recorded why
+            self.forget_dir(dir, &st, false);
+            return;
+        }
+        // 1. a live shim
+        if let Ok((link, events)) = self.connect_shim(dir).await {
+            let r = tokio::time::timeout(Duration::from_secs(5), shim_status(&link)).await;
+            if let Ok(Ok(r)) = r {
+                if let Ok(now) = parse_status(&r.status_xml) {
+                    if crate::states::is_active(now.state) {
+                        self.attach(dir, now, link, events);
+                        info!(domain = %name, "reconnected to the running shim");
+                        return;
+                    }
+                }
+            }
+        }
+        // 2. QEMU alive: a new shim takes it over
+        if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {
+            let log = self.vm_log(&name);
+            match self.spawn_shim(dir, &log, true).await {
+                Ok(()) => match self.connect_shim(dir).await {
+                    Ok((link, events)) => {
+                        let r = shim_status(&link).await;
+                        match r.and_then(|r| Ok(parse_status(&r.status_xml)?)) {
+                            Ok(now) => {
+                                self.attach(dir, now, link, events);
+                                info!(domain = %name, "a new shim took over the running QEMU");
+                                return;
+                            }
+                            Err(e) => warn!(domain = %name, "reattach failed: {e}"),
+                        }
+                    }
+                    Err(e) => warn!(domain = %name, "reattach failed: {e}"),
+                },
+                Err(e) => warn!(domain = %name, "reattach failed: {e}"),
+            }
+            if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {
+                // leave it for the next attempt rather than lose a running VM
+                return;
+            }
+        }
+        // 3. QEMU is gone
+        self.forget_dir(dir, &st, true);
+    }
+
+    fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
+        let _ = std::fs::remove_dir_all(dir);
+        let h = NonnullDomain {
+            name: st.domain.name.clone(),
+            uuid: st.domain.uuid,
+            id: -1,
+        };
+        self.running.set_stopped_state(
+            &st.domain.uuid,
+            Some(if crashed { shutoff::CRASHED } else { st.reason }),
+        );
+        if crashed {
+            warn!(domain = %st.domain.name, "QEMU is gone: the domain is shut off (crashed)");
+            self.emit_lifecycle(h, event::STOPPED, event::STOPPED_CRASHED);
+        }
+    }
+}

@@ -1,0 +1,952 @@
+//! The per-VM shim: what `oxvirt-shim` runs. One shim owns one QEMU: it launches it (or
+//! reattaches to one a previous shim launched), owns its QMP monitor, turns QMP events into
+//! state changes and lifecycle events, keeps the VM's status file, and serves the driver over
+//! the shim protocol ([`oxvirt_proto::shim`]) on `DIR/shim.sock`.
+//!
+//! Files in the VM's run directory `DIR` (`run/qemu/NAME`):
+//! - `shim.sock`: the shim's socket (mode 0600);
+//! - `qmp.sock`: QEMU's monitor, created by the shim and inherited by QEMU, so it outlives the
+//!   shim and a new shim can reattach;
+//! - `status.xml`: the status document (live definition, state, QEMU's pid and start time),
+//!   written atomically after every change. It is the only state a restarted shim or driver
+//!   needs.
+//!
+//! Launching and reattaching end in the same state: a [`Shim`] with a watched QEMU process, a
+//! QMP connection and an event task. When QEMU exits, the shim records the final state in the
+//! status file, tells its clients, and exits once the driver has hung up (or after a grace
+//! period when nobody listens): the driver removes the directory.
+
+pub mod process;
+mod service;
+
+use std::os::unix::net::UnixListener as StdUnixListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use oxvirt_conf::domain::ChrSource;
+use oxvirt_conf::domain::{parse_status, DomainStatus};
+use oxvirt_proto::shim::{self as sp, StateEvent};
+use rustix::process::Signal;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+use crate::qmp::{QmpClient, QmpConfig, QmpError};
+use crate::states::{event, paused, running, shutoff, state};
+use crate::QemuError;
+use process::Watched;
+
+pub use service::ShimService;
+
+/// How a shim is run.
+#[derive(Debug, Clone)]
+pub struct ShimOptions {
+    /// The VM's run directory (`run/qemu/NAME`).
+    pub dir: PathBuf,
+    /// QEMU's (and the shim's) log file.
+    pub log: PathBuf,
+    /// Reattach to the QEMU the status file names instead of waiting for START.
+    pub reattach: bool,
+    /// Timeouts and limits of the QMP connection.
+    pub qmp: QmpConfig,
+}
+
+/// The file names in a VM's run directory.
+pub fn socket_path(dir: &Path) -> PathBuf {
+    dir.join("shim.sock")
+}
+pub fn monitor_path(dir: &Path) -> PathBuf {
+    dir.join("qmp.sock")
+}
+pub fn status_path(dir: &Path) -> PathBuf {
+    dir.join("status.xml")
+}
+
+/// Read a VM's status file.
+pub fn read_status(dir: &Path) -> Result<DomainStatus, QemuError> {
+    let p = status_path(dir);
+    let text = std::fs::read_to_string(&p).map_err(|source| QemuError::Io {
+        what: format!("cannot read {}", p.display()),
+        source,
+    })?;
+    Ok(parse_status(&text)?)
+}
+
+/// Why QEMU is going away, when we asked it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    None,
+    Destroy,
+    /// `virsh reboot`: power button now, reset when the guest is down.
+    FakeReboot,
+}
+
+#[derive(Debug)]
+struct Runtime {
+    status: DomainStatus,
+    intent: Intent,
+}
+
+/// One VM's shim.
+#[derive(Debug)]
+pub struct Shim {
+    opts: ShimOptions,
+    rt: Mutex<Option<Runtime>>,
+    qmp: Mutex<Option<Arc<QmpClient>>>,
+    /// A second pidfd of QEMU for signals (the watcher task owns the first).
+    signaller: Mutex<Option<Arc<Watched>>>,
+    /// Serialises calls that change the VM (not destroy, not queries).
+    job: tokio::sync::Mutex<()>,
+    clients: Mutex<Vec<Arc<oxvirt_rpc::server::Client>>>,
+    /// Becomes true once QEMU is gone and the final state is recorded.
+    gone: watch::Sender<bool>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn invalid(msg: &str) -> QemuError {
+    QemuError::OperationInvalid(msg.to_owned())
+}
+
+impl Shim {
+    pub fn new(opts: ShimOptions) -> Arc<Self> {
+        Arc::new(Shim {
+            opts,
+            rt: Mutex::new(None),
+            qmp: Mutex::new(None),
+            signaller: Mutex::new(None),
+            job: tokio::sync::Mutex::new(()),
+            clients: Mutex::new(Vec::new()),
+            gone: watch::channel(false).0,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.opts.dir
+    }
+
+    /// Resolves once QEMU is gone and the final state is recorded.
+    pub async fn wait_gone(&self) {
+        let mut rx = self.gone.subscribe();
+        let _ = rx.wait_for(|g| *g).await;
+    }
+
+    pub fn client_count(&self) -> usize {
+        self.clients.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    pub(crate) fn add_client(&self, c: Arc<oxvirt_rpc::server::Client>) {
+        if let Ok(mut v) = self.clients.lock() {
+            v.push(c);
+        }
+    }
+
+    pub(crate) fn remove_client(&self, id: u64) {
+        if let Ok(mut v) = self.clients.lock() {
+            v.retain(|c| c.id != id);
+        }
+    }
+
+    fn broadcast(&self, procedure: i32, body: Vec<u8>) {
+        let clients = self.clients.lock().map(|c| c.clone()).unwrap_or_default();
+        for c in clients {
+            c.send_event(oxvirt_proto::message::SHIM_PROGRAM, procedure, body.clone());
+        }
+    }
+
+    fn qmp(&self) -> Result<Arc<QmpClient>, QemuError> {
+        self.qmp
+            .lock()
+            .ok()
+            .and_then(|q| q.clone())
+            .ok_or_else(|| invalid("domain is not running"))
+    }
+
+    /// The current status document.
+    pub fn status(&self) -> Result<DomainStatus, QemuError> {
+        let rt = self.rt.lock().map_err(|_| poisoned())?;
+        rt.as_ref()
+            .map(|r| r.status.clone())
+            .ok_or_else(|| invalid("domain is not running"))
+    }
+
+    fn state(&self) -> (i32, i32) {
+        self.rt
+            .lock()
+            .ok()
+            .and_then(|r| r.as_ref().map(|r| (r.status.state, r.status.reason)))
+            .unwrap_or((state::SHUTOFF, shutoff::UNKNOWN))
+    }
+
+    /// Change the runtime state, write the status file, and (with `event >= 0`) tell clients.
+    fn update(&self, f: impl FnOnce(&mut Runtime) -> Option<(i32, i32)>) {
+        let (doc, ev) = {
+            let Ok(mut g) = self.rt.lock() else { return };
+            let Some(rt) = g.as_mut() else { return };
+            let ev = f(rt).map(|(e, d)| StateEvent {
+                state: rt.status.state,
+                reason: rt.status.reason,
+                event: e,
+                detail: d,
+            });
+            (rt.status.format(), ev)
+        };
+        self.write_status(&doc);
+        if let Some(ev) = ev {
+            if let Ok(body) = oxvirt_xdr::to_bytes(&ev) {
+                self.broadcast(sp::proc::EVENT_STATE, body);
+            }
+        }
+    }
+
+    fn write_status(&self, doc: &str) {
+        if let Err(e) = crate::fsutil::write_atomic(&status_path(&self.opts.dir), doc.as_bytes()) {
+            warn!("cannot write the status file: {e}");
+        }
+    }
+
+    /// Launch QEMU for the status document `start` (the live definition, shut off).
+    pub async fn start(
+        self: &Arc<Self>,
+        start: DomainStatus,
+        paused_start: bool,
+    ) -> Result<DomainStatus, QemuError> {
+        let _job = self.job.lock().await;
+        if self.rt.lock().map_err(|_| poisoned())?.is_some() {
+            return Err(invalid("domain is already running"));
+        }
+        let dom = &start.domain;
+        let emulator = dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        let mon_path = monitor_path(&self.opts.dir);
+        let _ = std::fs::remove_file(&mon_path);
+        let listener = StdUnixListener::bind(&mon_path).map_err(|source| QemuError::Io {
+            what: format!("cannot create the monitor socket {}", mon_path.display()),
+            source,
+        })?;
+        let cmd = crate::command::build(
+            dom,
+            &crate::command::Inputs {
+                emulator: &emulator,
+                monitor_fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
+            },
+        )?;
+        log_line(
+            &self.opts.log,
+            &format!(
+                "starting up: {} {}",
+                cmd.program,
+                cmd.args
+                    .iter()
+                    .map(|a| shell_quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        );
+        let child =
+            process::spawn(&cmd, &listener, &self.opts.log).map_err(|source| QemuError::Io {
+                what: format!("cannot execute {}", cmd.program),
+                source,
+            })?;
+        drop(listener);
+        let pid = child.id() as i32;
+        let watched = Watched::new(pid, Some(child)).map_err(|source| QemuError::Io {
+            what: "cannot watch the QEMU process".into(),
+            source,
+        })?;
+        let mut status = start;
+        status.qemu_pid = pid;
+        status.qemu_start_ticks = process::start_ticks(pid).unwrap_or(0);
+        status.monitor = mon_path.display().to_string();
+        status.shim_pid = Some(std::process::id() as i32);
+        status.started_at_ms = now_ms();
+        status.state = state::PAUSED;
+        status.reason = paused::STARTING_UP;
+        self.write_status(&status.format());
+        let signaller = Arc::new(Watched::new(pid, None).map_err(|source| QemuError::Io {
+            what: "cannot watch the QEMU process".into(),
+            source,
+        })?);
+        *self.signaller.lock().map_err(|_| poisoned())? = Some(signaller.clone());
+
+        let r = self.connect_and_boot(&mut status, paused_start).await;
+        if let Err(e) = r {
+            // never leave a half-started VM: kill what was launched
+            let _ = signaller.signal(Signal::KILL);
+            let mut w = watched;
+            let _ = tokio::time::timeout(Duration::from_secs(5), w.exited()).await;
+            let msg = match e {
+                QemuError::Qmp(QmpError::Connect { .. })
+                | QemuError::Qmp(QmpError::Disconnected(_))
+                | QemuError::Qmp(QmpError::GreetingTimeout(_)) => QemuError::Internal(format!(
+                    "qemu unexpectedly closed the monitor: {}",
+                    log_tail(&self.opts.log)
+                )),
+                other => other,
+            };
+            let _ = std::fs::remove_file(status_path(&self.opts.dir));
+            return Err(msg);
+        }
+        *self.rt.lock().map_err(|_| poisoned())? = Some(Runtime {
+            status: status.clone(),
+            intent: Intent::None,
+        });
+        self.write_status(&status.format());
+        self.spawn_watchers(watched);
+        Ok(status)
+    }
+
+    async fn connect_and_boot(
+        &self,
+        status: &mut DomainStatus,
+        paused_start: bool,
+    ) -> Result<(), QemuError> {
+        let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
+        *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
+        fill_ptys(&qmp, status).await?;
+        if paused_start {
+            status.state = state::PAUSED;
+            status.reason = paused::USER;
+        } else {
+            qmp.execute("cont", None).await?;
+            status.state = state::RUNNING;
+            status.reason = running::BOOTED;
+        }
+        Ok(())
+    }
+
+    /// Reattach to the QEMU the status file names (a previous shim launched it).
+    pub async fn reattach(self: &Arc<Self>) -> Result<DomainStatus, QemuError> {
+        let _job = self.job.lock().await;
+        let mut status = read_status(&self.opts.dir)?;
+        if !state_is_active(status.state)
+            || !process::alive(status.qemu_pid, status.qemu_start_ticks)
+        {
+            return Err(QemuError::Internal(format!(
+                "QEMU (pid {}) of domain '{}' is not running",
+                status.qemu_pid, status.domain.name
+            )));
+        }
+        let watched = Watched::new(status.qemu_pid, None).map_err(|source| QemuError::Io {
+            what: "cannot watch the QEMU process".into(),
+            source,
+        })?;
+        let signaller =
+            Arc::new(
+                Watched::new(status.qemu_pid, None).map_err(|source| QemuError::Io {
+                    what: "cannot watch the QEMU process".into(),
+                    source,
+                })?,
+            );
+        *self.signaller.lock().map_err(|_| poisoned())? = Some(signaller);
+        let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
+        *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
+        // QEMU may have changed while nobody watched
+        let st = qmp.execute("query-status", None).await?;
+        let running_now = st.get("running").and_then(Value::as_bool).unwrap_or(false);
+        let qstatus = st.get("status").and_then(Value::as_str).unwrap_or("");
+        let mut pending_kill = false;
+        if qstatus == "shutdown" {
+            status.state = state::SHUTDOWN;
+            status.reason = crate::states::shutdown::UNKNOWN;
+            pending_kill = true;
+        } else if running_now && status.state != state::RUNNING {
+            status.state = state::RUNNING;
+            status.reason = running::UNPAUSED;
+        } else if !running_now && status.state == state::RUNNING {
+            status.state = state::PAUSED;
+            status.reason = paused::UNKNOWN;
+        }
+        status.shim_pid = Some(std::process::id() as i32);
+        *self.rt.lock().map_err(|_| poisoned())? = Some(Runtime {
+            status: status.clone(),
+            intent: Intent::None,
+        });
+        self.write_status(&status.format());
+        self.spawn_watchers(watched);
+        if pending_kill {
+            self.after_guest_poweroff();
+        }
+        info!(pid = status.qemu_pid, "reattached to QEMU");
+        Ok(status)
+    }
+
+    fn spawn_watchers(self: &Arc<Self>, mut watched: Watched) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            watched.exited().await;
+            me.qemu_exited();
+        });
+        let me = self.clone();
+        if let Some(mut events) = self.qmp().ok().and_then(|q| q.take_events()) {
+            tokio::spawn(async move {
+                while let Ok(ev) = events.recv().await {
+                    me.qmp_event(&ev.name, &ev.data);
+                }
+                debug!("QMP event stream ended");
+            });
+        }
+    }
+
+    fn qmp_event(self: &Arc<Self>, name: &str, data: &Value) {
+        debug!(event = name, "QMP event");
+        match name {
+            "STOP" => self.update(|rt| {
+                if rt.status.state == state::RUNNING {
+                    rt.status.state = state::PAUSED;
+                    rt.status.reason = paused::UNKNOWN;
+                    Some((event::SUSPENDED, event::SUSPENDED_PAUSED))
+                } else {
+                    None
+                }
+            }),
+            "RESUME" => self.update(|rt| {
+                if rt.status.state == state::PAUSED {
+                    rt.status.state = state::RUNNING;
+                    rt.status.reason = running::UNPAUSED;
+                    Some((event::RESUMED, event::RESUMED_UNPAUSED))
+                } else {
+                    None
+                }
+            }),
+            "SHUTDOWN" => {
+                let guest = data.get("guest").and_then(Value::as_bool).unwrap_or(false);
+                let mut reboot = false;
+                self.update(|rt| {
+                    if rt.status.state == state::SHUTDOWN {
+                        return None;
+                    }
+                    if rt.intent == Intent::FakeReboot && guest {
+                        // down for the reboot: QEMU's STOP and RESUME around the reset are
+                        // not the user's
+                        reboot = true;
+                        rt.status.state = state::SHUTDOWN;
+                        rt.status.reason = crate::states::shutdown::UNKNOWN;
+                        return None;
+                    }
+                    rt.status.state = state::SHUTDOWN;
+                    rt.status.reason = crate::states::shutdown::UNKNOWN;
+                    let detail = if guest {
+                        event::SHUTDOWN_GUEST
+                    } else {
+                        event::SHUTDOWN_HOST
+                    };
+                    Some((event::SHUTDOWN, detail))
+                });
+                if reboot {
+                    self.finish_fake_reboot();
+                } else if guest {
+                    self.after_guest_poweroff();
+                }
+            }
+            "RESET" => self.broadcast(sp::proc::EVENT_REBOOT, Vec::new()),
+            "BALLOON_CHANGE" => {
+                if let Some(actual) = data.get("actual").and_then(Value::as_u64) {
+                    let kib = actual / 1024;
+                    self.update(|rt| {
+                        rt.status.domain.current_memory_kib = Some(kib);
+                        None
+                    });
+                    if let Ok(b) = oxvirt_xdr::to_bytes(&sp::BalloonEvent { actual_kib: kib }) {
+                        self.broadcast(sp::proc::EVENT_BALLOON, b);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The guest powered off (QEMU waits, stopped, because of `-no-shutdown`): do what
+    /// `<on_poweroff>` says.
+    fn after_guest_poweroff(self: &Arc<Self>) {
+        let action = self
+            .rt
+            .lock()
+            .ok()
+            .and_then(|r| r.as_ref().map(|r| r.status.domain.on_poweroff));
+        match action {
+            Some(oxvirt_conf::domain::Lifecycle::Restart) => self.finish_fake_reboot(),
+            Some(oxvirt_conf::domain::Lifecycle::Preserve) => {}
+            _ => {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = me.kill(false).await {
+                        warn!("cannot stop QEMU after the guest powered off: {e}");
+                    }
+                });
+            }
+        }
+    }
+
+    fn finish_fake_reboot(self: &Arc<Self>) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let r = async {
+                let q = me.qmp()?;
+                q.execute("system_reset", None).await?;
+                q.execute("cont", None).await?;
+                Ok::<_, QemuError>(())
+            }
+            .await;
+            match r {
+                Ok(()) => me.update(|rt| {
+                    rt.intent = Intent::None;
+                    rt.status.state = state::RUNNING;
+                    rt.status.reason = running::BOOTED;
+                    None
+                }),
+                Err(e) => warn!("reboot failed: {e}"),
+            }
+        });
+    }
+
+    /// QEMU is gone: record why, tell the clients, let the shim end.
+    fn qemu_exited(&self) {
+        self.update(|rt| {
+            let (reason, detail) = if rt.intent == Intent::Destroy {
+                (shutoff::DESTROYED, event::STOPPED_DESTROYED)
+            } else if rt.status.state == state::SHUTDOWN {
+                (shutoff::SHUTDOWN, event::STOPPED_SHUTDOWN)
+            } else {
+                (shutoff::CRASHED, event::STOPPED_CRASHED)
+            };
+            rt.status.state = state::SHUTOFF;
+            rt.status.reason = reason;
+            Some((event::STOPPED, detail))
+        });
+        if let Ok(mut q) = self.qmp.lock() {
+            if let Some(q) = q.take() {
+                q.close();
+            }
+        }
+        log_line(&self.opts.log, "QEMU has exited");
+        self.gone.send_replace(true);
+    }
+
+    /// Stop QEMU: SIGTERM, then (unless graceful) SIGKILL if it is still there shortly after.
+    async fn kill(&self, graceful: bool) -> Result<(), QemuError> {
+        let sig = self
+            .signaller
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .ok_or_else(|| invalid("domain is not running"))?;
+        let mut gone = self.gone.subscribe();
+        if *gone.borrow() {
+            return Ok(());
+        }
+        let _ = sig.signal(Signal::TERM);
+        let patience = if graceful {
+            Duration::from_secs(10)
+        } else {
+            Duration::from_millis(500)
+        };
+        if tokio::time::timeout(patience, gone.wait_for(|g| *g))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if graceful {
+            return Err(QemuError::OperationFailed(format!(
+                "Failed to terminate process {} with SIGTERM: Device or resource busy",
+                sig.pid()
+            )));
+        }
+        let _ = sig.signal(Signal::KILL);
+        let killed = tokio::time::timeout(Duration::from_secs(10), gone.wait_for(|g| *g))
+            .await
+            .is_ok();
+        if killed {
+            Ok(())
+        } else {
+            Err(QemuError::OperationFailed(format!(
+                "Failed to kill process {}",
+                sig.pid()
+            )))
+        }
+    }
+
+    pub async fn destroy(&self, flags: u32) -> Result<(), QemuError> {
+        self.update(|rt| {
+            rt.intent = Intent::Destroy;
+            None
+        });
+        self.kill(flags & sp::DESTROY_GRACEFUL != 0).await
+    }
+
+    fn require_active(&self) -> Result<(i32, i32), QemuError> {
+        let s = self.state();
+        if !state_is_active(s.0) {
+            return Err(invalid("domain is not running"));
+        }
+        Ok(s)
+    }
+
+    pub async fn suspend(&self) -> Result<(), QemuError> {
+        let _job = self.job.lock().await;
+        let (st, _) = self.require_active()?;
+        if st == state::PAUSED {
+            return Ok(());
+        }
+        if st != state::RUNNING {
+            return Err(invalid("domain is not running"));
+        }
+        let q = self.qmp()?;
+        // the STOP event must find the state already changed
+        self.update(|rt| {
+            rt.status.state = state::PAUSED;
+            rt.status.reason = paused::USER;
+            Some((event::SUSPENDED, event::SUSPENDED_PAUSED))
+        });
+        if let Err(e) = q.execute("stop", None).await {
+            self.update(|rt| {
+                rt.status.state = state::RUNNING;
+                rt.status.reason = running::UNPAUSED;
+                Some((event::RESUMED, event::RESUMED_UNPAUSED))
+            });
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    pub async fn resume(&self) -> Result<(), QemuError> {
+        let _job = self.job.lock().await;
+        let (st, _) = self.require_active()?;
+        if st == state::RUNNING {
+            return Err(invalid("domain is already running"));
+        }
+        if st != state::PAUSED {
+            return Err(invalid("domain is not running"));
+        }
+        let q = self.qmp()?;
+        self.update(|rt| {
+            rt.status.state = state::RUNNING;
+            rt.status.reason = running::UNPAUSED;
+            Some((event::RESUMED, event::RESUMED_UNPAUSED))
+        });
+        if let Err(e) = q.execute("cont", None).await {
+            self.update(|rt| {
+                rt.status.state = state::PAUSED;
+                rt.status.reason = paused::USER;
+                Some((event::SUSPENDED, event::SUSPENDED_PAUSED))
+            });
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    pub async fn shutdown(&self, reboot: bool) -> Result<(), QemuError> {
+        let _job = self.job.lock().await;
+        let (st, _) = self.require_active()?;
+        if st != state::RUNNING && !reboot {
+            return Err(invalid("domain is not running"));
+        }
+        if reboot {
+            self.update(|rt| {
+                rt.intent = Intent::FakeReboot;
+                None
+            });
+        }
+        self.qmp()?.execute("system_powerdown", None).await?;
+        Ok(())
+    }
+
+    pub async fn reset(&self) -> Result<(), QemuError> {
+        let _job = self.job.lock().await;
+        self.require_active()?;
+        // QEMU's RESET events become the reboot events
+        self.qmp()?.execute("system_reset", None).await?;
+        Ok(())
+    }
+
+    pub async fn set_memory(&self, kib: u64) -> Result<(), QemuError> {
+        let _job = self.job.lock().await;
+        self.require_active()?;
+        let max = self.status()?.domain.memory_kib;
+        if kib > max {
+            return Err(QemuError::InvalidArg(
+                "cannot set memory higher than max memory".into(),
+            ));
+        }
+        let has_balloon = self
+            .status()?
+            .domain
+            .devices
+            .memballoon
+            .as_ref()
+            .is_some_and(|b| b.model != "none");
+        if !has_balloon {
+            return Err(QemuError::OperationInvalid(
+                "Unable to change memory of active domain without the balloon device and guest OS balloon driver".into(),
+            ));
+        }
+        self.qmp()?
+            .execute("balloon", Some(json!({"value": kib.saturating_mul(1024)})))
+            .await?;
+        Ok(())
+    }
+
+    /// `qemu-monitor-command`: the reply as libvirt returns it (QEMU's whole JSON reply, or
+    /// HMP's text). The domain is tainted.
+    pub async fn monitor_command(&self, cmd: &str, hmp: bool) -> Result<String, QemuError> {
+        let _job = self.job.lock().await;
+        self.require_active()?;
+        let q = self.qmp()?;
+        self.update(|rt| {
+            if !rt.status.taints.iter().any(|t| t == "custom-monitor") {
+                rt.status.taints.push("custom-monitor".into());
+            }
+            None
+        });
+        if hmp {
+            let v = q
+                .execute("human-monitor-command", Some(json!({"command-line": cmd})))
+                .await?;
+            return Ok(v.as_str().unwrap_or_default().to_owned());
+        }
+        let req: Value = serde_json::from_str(cmd).map_err(|e| {
+            QemuError::InvalidArg(format!("cannot parse QEMU monitor command '{cmd}': {e}"))
+        })?;
+        let exec = req
+            .get("execute")
+            .and_then(Value::as_str)
+            .ok_or_else(|| QemuError::InvalidArg("the monitor command has no 'execute'".into()))?;
+        let args = req.get("arguments").cloned();
+        let id = "oxvirt-monitor";
+        match q.execute(exec, args).await {
+            Ok(v) => Ok(json!({"return": v, "id": id}).to_string()),
+            Err(QmpError::Command { class, desc }) => {
+                Ok(json!({"id": id, "error": {"class": class, "desc": desc}}).to_string())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A console's pty, opened for a client, and the device's alias.
+    pub fn open_console(
+        &self,
+        dev: Option<&str>,
+    ) -> Result<(std::os::fd::OwnedFd, String), QemuError> {
+        let st = self.status()?;
+        let d = &st.domain.devices;
+        let mut found: Option<(String, Option<String>)> = None;
+        for (i, c) in d.consoles.iter().enumerate() {
+            let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
+            let path = match &c.source {
+                ChrSource::Pty { path } => path.clone(),
+                _ => None,
+            };
+            let path = path.or_else(|| {
+                // console 0 that is serial 0 shares its pty
+                if crate::command::console_is_serial(c, i) {
+                    d.serials.first().and_then(|s| match &s.source {
+                        ChrSource::Pty { path } => path.clone(),
+                        _ => None,
+                    })
+                } else {
+                    None
+                }
+            });
+            if dev.is_none() || dev == Some(alias.as_str()) {
+                found = Some((alias, path));
+                break;
+            }
+        }
+        if found.is_none() {
+            for (i, s) in d.serials.iter().enumerate() {
+                let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
+                if dev.is_none() || dev == Some(alias.as_str()) {
+                    let path = match &s.source {
+                        ChrSource::Pty { path } => path.clone(),
+                        _ => None,
+                    };
+                    found = Some((alias, path));
+                    break;
+                }
+            }
+        }
+        let Some((alias, path)) = found else {
+            return Err(QemuError::OperationFailed(match dev {
+                Some(n) => format!("cannot find character device {n}"),
+                None => "cannot find default console device".into(),
+            }));
+        };
+        let Some(path) = path else {
+            return Err(QemuError::OperationFailed(format!(
+                "character device {alias} is not using a PTY"
+            )));
+        };
+        let fd = process::open_pty(&path).map_err(|source| QemuError::Io {
+            what: format!("cannot open console {path}"),
+            source,
+        })?;
+        Ok((fd, alias))
+    }
+
+    pub fn stats(&self) -> Result<sp::StatsRet, QemuError> {
+        let st = self.status()?;
+        Ok(sp::StatsRet {
+            state: st.state,
+            reason: st.reason,
+            balloon_kib: st.domain.current_memory_kib.unwrap_or(st.domain.memory_kib),
+            cpu_time_ns: process::cpu_time_ns(st.qemu_pid).unwrap_or(0),
+        })
+    }
+}
+
+fn state_is_active(s: i32) -> bool {
+    crate::states::is_active(s)
+}
+
+fn poisoned() -> QemuError {
+    QemuError::Internal("shim state lock poisoned".into())
+}
+
+/// Ask QEMU which pty each pty chardev got, and record it in the live definition.
+async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), QemuError> {
+    let v = qmp.execute("query-chardev", None).await?;
+    let mut ptys = std::collections::HashMap::new();
+    if let Some(list) = v.as_array() {
+        for c in list {
+            let (Some(label), Some(file)) = (
+                c.get("label").and_then(Value::as_str),
+                c.get("filename").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if let Some(p) = file.strip_prefix("pty:") {
+                ptys.insert(label.to_owned(), p.to_owned());
+            }
+        }
+    }
+    let d = &mut status.domain.devices;
+    for (i, s) in d.serials.iter_mut().enumerate() {
+        let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
+        if let ChrSource::Pty { path } = &mut s.source {
+            *path = ptys.get(&format!("char{alias}")).cloned();
+        }
+    }
+    let serial0 = d.serials.first().and_then(|s| match &s.source {
+        ChrSource::Pty { path } => path.clone(),
+        _ => None,
+    });
+    for (i, c) in d.consoles.iter_mut().enumerate() {
+        let dup = crate::command::console_is_serial(c, i);
+        let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
+        if let ChrSource::Pty { path } = &mut c.source {
+            *path = if dup {
+                serial0.clone()
+            } else {
+                ptys.get(&format!("char{alias}")).cloned()
+            };
+        }
+    }
+    Ok(())
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_=,./:@+".contains(&b))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Append a timestamped line to the VM's log.
+pub fn log_line(log: &Path, msg: &str) {
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        let _ = writeln!(f, "{} oxvirt-shim[{}]: {msg}", now_ms(), std::process::id());
+    }
+}
+
+/// The last lines QEMU wrote (its error, when it failed to start).
+fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text
+        .lines()
+        .rev()
+        .filter(|l| !l.contains("oxvirt-shim["))
+        .take(3)
+        .collect();
+    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// Run a shim: serve `DIR/shim.sock`; in reattach mode take over the running QEMU first.
+/// `ready` is called once the socket accepts connections (or with the error that ended the
+/// shim before). Returns when QEMU is gone and the driver has been told (or nobody listened).
+pub async fn run(
+    opts: ShimOptions,
+    ready: impl FnOnce(Result<(), String>),
+) -> Result<(), QemuError> {
+    let shim = Shim::new(opts.clone());
+    if opts.reattach {
+        if let Err(e) = shim.reattach().await {
+            ready(Err(e.to_string()));
+            return Err(e);
+        }
+    }
+    let sock = socket_path(&opts.dir);
+    let listener = match oxvirt_rpc::server::Listener::bind(&sock, 0o600, false, "shim") {
+        Ok(l) => l,
+        Err(source) => {
+            let e = QemuError::Io {
+                what: format!("cannot listen on {}", sock.display()),
+                source,
+            };
+            ready(Err(e.to_string()));
+            return Err(e);
+        }
+    };
+    let server = oxvirt_rpc::server::Server::new(
+        ShimService::new(shim.clone()),
+        oxvirt_rpc::server::ServerConfig {
+            max_clients: 16,
+            max_client_requests: 32,
+            keepalive_interval: Duration::ZERO,
+            ..Default::default()
+        },
+    );
+    let serving = tokio::spawn(server.clone().serve(vec![listener]));
+    ready(Ok(()));
+    // Until QEMU runs, a shim without a client for long is an orphan: give up.
+    let idle_start = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = shim.wait_gone() => break,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
+                if !started && shim.client_count() == 0 && idle_start.elapsed() > Duration::from_secs(30) {
+                    warn!("nobody asked to start QEMU: exiting");
+                    server.shutdown();
+                    let _ = serving.await;
+                    let _ = std::fs::remove_file(&sock);
+                    return Ok(());
+                }
+            }
+        }
+    }
+    // QEMU is gone: wait for the driver to hang up (it saw the final state), at most a while.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while shim.client_count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.shutdown();
+    let _ = serving.await;
+    let _ = std::fs::remove_file(&sock);
+    let _ = std::fs::remove_file(monitor_path(&opts.dir));
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! QEMU as a process: launching it with an inherited monitor socket, watching it through a
+//! pidfd (whether or not we are its parent), signalling it, and the facts `/proc` gives.
+
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use rustix::io::FdFlags;
+use rustix::process::{Pid, PidfdFlags, Signal};
+use tokio::io::unix::AsyncFd;
+
+use crate::command::Command;
+
+/// Launch QEMU with `monitor` (a listening socket) inherited at the fd number the command line
+/// names, and stdout/stderr appended to `log`.
+pub fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Result<Child> {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let err = out.try_clone()?;
+    // Inherit the monitor socket: clear close-on-exec for this spawn only. The shim starts
+    // exactly one QEMU, so no other spawn can race for the descriptor.
+    rustix::io::fcntl_setfd(monitor, FdFlags::empty())?;
+    let r = std::process::Command::new(&cmd.program)
+        .args(&cmd.args)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn();
+    rustix::io::fcntl_setfd(monitor, FdFlags::CLOEXEC)?;
+    r
+}
+
+/// A process watched through a pidfd: works for our own child and for a QEMU we reattach to.
+#[derive(Debug)]
+pub struct Watched {
+    pid: i32,
+    fd: AsyncFd<OwnedFd>,
+    /// Our child, if we launched it (reaped once it exits).
+    child: Option<Child>,
+}
+
+impl Watched {
+    pub fn new(pid: i32, child: Option<Child>) -> std::io::Result<Self> {
+        let p = Pid::from_raw(pid).ok_or_else(|| std::io::Error::other("invalid pid"))?;
+        let fd = rustix::process::pidfd_open(p, PidfdFlags::NONBLOCK)?;
+        Ok(Watched {
+            pid,
+            fd: crate::sys::async_fd(fd)?,
+            child,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Wait until the process has exited (and reap it if it is our child).
+    pub async fn exited(&mut self) {
+        // a pidfd polls readable once the process has terminated
+        if let Ok(mut g) = self.fd.readable().await {
+            g.retain_ready();
+        }
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.wait();
+        }
+    }
+
+    /// Whether the process has exited (without waiting).
+    pub fn has_exited(&self) -> bool {
+        let mut fds = [rustix::event::PollFd::new(
+            self.fd.get_ref(),
+            rustix::event::PollFlags::IN,
+        )];
+        let now = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        matches!(rustix::event::poll(&mut fds, Some(&now)), Ok(n) if n > 0)
+            && fds[0].revents().contains(rustix::event::PollFlags::IN)
+    }
+
+    /// Send a signal (to this very process, never to a reused pid).
+    pub fn signal(&self, sig: Signal) -> std::io::Result<()> {
+        rustix::process::pidfd_send_signal(self.fd.get_ref().as_fd(), sig)?;
+        Ok(())
+    }
+
+    pub fn raw_fd(&self) -> i32 {
+        self.fd.get_ref().as_raw_fd()
+    }
+}
+
+/// Field 22 of `/proc/PID/stat`: when the process started (clock ticks since boot). Together
+/// with the pid it names one process, even after the pid is reused.
+pub fn start_ticks(pid: i32) -> Option<u64> {
+    stat_fields(pid).and_then(|f| f.get(19).and_then(|s| s.parse().ok()))
+}
+
+/// The process's CPU time (user + system) in nanoseconds.
+pub fn cpu_time_ns(pid: i32) -> Option<u64> {
+    let f = stat_fields(pid)?;
+    let utime: u64 = f.get(11)?.parse().ok()?;
+    let stime: u64 = f.get(12)?.parse().ok()?;
+    let hz = rustix::param::clock_ticks_per_second().max(1);
+    Some((utime + stime).saturating_mul(1_000_000_000 / hz))
+}
+
+/// Whether a process with this pid and start time is alive (not a zombie).
+pub fn alive(pid: i32, ticks: u64) -> bool {
+    match stat_fields(pid) {
+        Some(f) => {
+            f.first().is_some_and(|s| s != "Z")
+                && f.get(19).and_then(|s| s.parse().ok()) == Some(ticks)
+        }
+        None => false,
+    }
+}
+
+/// The fields of `/proc/PID/stat` after the command name: index 0 is the state (field 3).
+fn stat_fields(pid: i32) -> Option<Vec<String>> {
+    if pid <= 0 {
+        return None;
+    }
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Open a console's pty for a client: read-write, no controlling terminal, non-blocking.
+pub fn open_pty(path: &str) -> std::io::Result<OwnedFd> {
+    if !path.starts_with("/dev/pts/") {
+        return Err(std::io::Error::other(format!("'{path}' is not a pty")));
+    }
+    let f = File::options()
+        .read(true)
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
+        .open(path)?;
+    Ok(OwnedFd::from(f))
+}
+
+use std::os::unix::fs::OpenOptionsExt;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_start_time() {
+        let me = std::process::id() as i32;
+        let t = start_ticks(me).expect("ticks");
+        assert!(alive(me, t));
+        assert!(!alive(me, t + 1));
+        assert!(cpu_time_ns(me).is_some());
+        assert!(start_ticks(-1).is_none());
+    }
+
+    #[tokio::test]
+    async fn watches_a_child_exit() {
+        let child = std::process::Command::new("sleep")
+            .arg("0.1")
+            .spawn()
+            .expect("spawn");
+        let mut w = Watched::new(child.id() as i32, Some(child)).expect("pidfd");
+        assert!(!w.has_exited());
+        w.exited().await;
+        assert!(w.has_exited());
+    }
+}
