@@ -367,6 +367,8 @@ pub(crate) mod tests {
             commands: vec!["query-spice".into(), "query-vnc".into()],
             tpm_models: vec!["tpm-tis".into(), "tpm-crb".into()],
             tpm_types: vec!["passthrough".into(), "emulator".into()],
+            kvm_host_props: vec!["fpu".into(), "lahf-lm".into(), "vme".into()],
+            tcg_max_props: Vec::new(),
         }
     }
 

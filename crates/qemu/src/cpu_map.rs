@@ -285,6 +285,17 @@ const FEATURES: &[(&str, &str)] = &[
     ("avic", "avic"),
     ("v_vmsave_vmload", "v-vmsave-vmload"),
     ("vgif", "vgif"),
+    ("svme_addr_chk", "svme-addr-chk"),
+    // IA32_ARCH_CAPABILITIES MSR bits (no /proc/cpuinfo flags; QEMU reports them)
+    ("-", "rdctl-no"),
+    ("-", "ibrs-all"),
+    ("-", "rsba"),
+    ("-", "skip-l1dfl-vmentry"),
+    ("-", "ssb-no"),
+    ("-", "mds-no"),
+    ("-", "pschange-mc-no"),
+    ("-", "tsx-ctrl"),
+    ("-", "taa-no"),
 ];
 
 /// The features of libvirt's `kvm64` model.
@@ -307,6 +318,53 @@ pub fn host_extra_features(flags: &[String]) -> Vec<&'static str> {
         }
     }
     out
+}
+
+/// QEMU's property name for a libvirt feature name.
+pub fn qemu_feature_name(name: &str) -> &str {
+    match name {
+        "cmp_legacy" => "cmp-legacy",
+        "ds_cpl" => "ds-cpl",
+        "fxsr_opt" => "fxsr-opt",
+        "lahf_lm" => "lahf-lm",
+        "nodeid_msr" => "nodeid-msr",
+        "pclmuldq" => "pclmulqdq",
+        "perfctr_core" => "perfctr-core",
+        "perfctr_nb" => "perfctr-nb",
+        "tsc_adjust" => "tsc-adjust",
+        other => other,
+    }
+}
+
+/// The domain capabilities' host-model CPU from the properties QEMU says are on in its
+/// host (KVM) or max (TCG) CPU: the features beyond [`HOST_BASE_MODEL`] to require and the
+/// base model's features to disable, in libvirt's order. `invtsc`, which QEMU leaves out of
+/// migratable CPUs, is required when the host has it. `None` without properties.
+pub fn host_model_features(
+    props: &[String],
+    host_flags: &[String],
+) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
+    if props.is_empty() {
+        return None;
+    }
+    let on = |name: &str| {
+        let q = qemu_feature_name(name);
+        props.binary_search_by(|p| p.as_str().cmp(q)).is_ok()
+            || (name == "invtsc" && host_flags.iter().any(|f| f == "nonstop_tsc"))
+    };
+    let mut require: Vec<&'static str> = Vec::new();
+    let mut disable: Vec<&'static str> = Vec::new();
+    for &(_, name) in FEATURES {
+        if require.contains(&name) || disable.contains(&name) {
+            continue;
+        }
+        match (KVM64.contains(&name), on(name)) {
+            (false, true) => require.push(name),
+            (true, false) => disable.push(name),
+            _ => {}
+        }
+    }
+    Some((require, disable))
 }
 
 #[cfg(test)]
@@ -334,5 +392,16 @@ mod tests {
         assert_eq!(model_vendor("486"), Some("unknown"));
         assert_eq!(model_vendor("EPYC"), Some("AMD"));
         assert_eq!(model_vendor("KnightsMill"), None);
+        let mut props: Vec<String> = KVM64
+            .iter()
+            .filter(|f| **f != "pni")
+            .map(|f| f.to_string())
+            .chain(["vme", "lahf-lm", "mds-no", "x2apic"].map(str::to_owned))
+            .collect();
+        props.sort();
+        let (req, dis) = host_model_features(&props, &flags).unwrap();
+        assert_eq!(req, ["vme", "x2apic", "lahf_lm", "invtsc", "mds-no"]);
+        assert_eq!(dis, ["pni"]);
+        assert!(host_model_features(&[], &flags).is_none());
     }
 }

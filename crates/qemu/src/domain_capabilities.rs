@@ -239,8 +239,18 @@ fn cpu(out: &mut String, p: &ProbedQemu, virt: VirtType, input: &DomcapsInput<'_
                 cpu_map::HOST_BASE_MODEL
             );
             let _ = writeln!(out, "      <vendor>{vendor}</vendor>");
-            for f in cpu_map::host_extra_features(&c.flags) {
+            // (TCG has no invariant TSC, whatever the host has)
+            let (props, flags): (&[String], &[String]) = match virt {
+                VirtType::Kvm => (&p.kvm_host_props, &c.flags),
+                VirtType::Qemu => (&p.tcg_max_props, &[]),
+            };
+            let (require, disable) = cpu_map::host_model_features(props, flags)
+                .unwrap_or_else(|| (cpu_map::host_extra_features(&c.flags), Vec::new()));
+            for f in require {
                 let _ = writeln!(out, "      <feature policy='require' name='{f}'/>");
+            }
+            for f in disable {
+                let _ = writeln!(out, "      <feature policy='disable' name='{f}'/>");
             }
             out.push_str("    </mode>\n");
         }
@@ -588,6 +598,7 @@ mod tests {
         assert!(xml.contains("    <loader supported='yes'>\n      <value>/o/CODE.fd</value>\n"));
         assert!(xml.contains("<enum name='secure'>\n        <value>no</value>\n      </enum>"));
         assert!(xml.contains("    <mode name='host-passthrough' supported='no'/>\n"));
+        // TCG without expansion data: the host's features
         assert!(xml.contains("<feature policy='require' name='vme'/>"));
         // custom models: TCG's, known to libvirt, descending
         assert!(xml.contains(
@@ -604,6 +615,12 @@ mod tests {
         assert!(!xml.contains("<value>ide</value>"));
         assert!(xml.contains("<model usable='no' vendor='unknown'>qemu64</model>"));
         assert!(xml.contains("hostPassthroughMigratable"));
+        // KVM: what QEMU's host CPU has beyond kvm64, and kvm64's features it lacks
+        assert!(xml.contains(
+            "      <vendor>AMD</vendor>\n      <feature policy='require' name='vme'/>\n      \
+             <feature policy='require' name='lahf_lm'/>\n      \
+             <feature policy='disable' name='de'/>\n"
+        ));
         assert!(xml.ends_with("  </features>\n</domainCapabilities>\n"));
     }
 }

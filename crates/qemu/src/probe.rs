@@ -81,6 +81,11 @@ pub struct ProbedQemu {
     pub tpm_models: Vec<String>,
     /// TPM back-end types (`query-tpm-types`), e.g. `emulator`.
     pub tpm_types: Vec<String>,
+    /// CPU properties (QEMU's feature names) that are on in KVM's `host` CPU
+    /// (`query-cpu-model-expansion` full); empty without KVM.
+    pub kvm_host_props: Vec<String>,
+    /// CPU properties that are on in TCG's `max` CPU.
+    pub tcg_max_props: Vec<String>,
 }
 
 impl ProbedQemu {
@@ -142,22 +147,23 @@ const PROBE_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeError> {
     let mut p = match session(binary, scratch, "kvm:tcg", false).await? {
         Answer::Full(p) => *p,
-        Answer::Cpus(_) => return Err(bad_answer(binary, "query-cpu-definitions")),
+        Answer::Cpus(..) => return Err(bad_answer(binary, "query-cpu-definitions")),
     };
     if p.kvm_present {
         // a second QEMU with TCG tells which CPU models TCG can run
         // (a QEMU that cannot run TCG, e.g. without its accelerator module, keeps KVM's
         // answer: the TCG view is only used for domain capabilities of type 'qemu')
-        p.tcg_cpu_models = match session(binary, scratch, "tcg", true).await {
-            Ok(Answer::Cpus(c)) => c,
+        (p.tcg_cpu_models, p.tcg_max_props) = match session(binary, scratch, "tcg", true).await {
+            Ok(Answer::Cpus(c, props)) => (c, props),
             Ok(Answer::Full(_)) => return Err(bad_answer(binary, "query-cpu-definitions")),
             Err(e) => {
                 tracing::warn!("{e}");
-                p.cpu_models.clone()
+                (p.cpu_models.clone(), Vec::new())
             }
         };
     } else {
         p.tcg_cpu_models = p.cpu_models.clone();
+        p.tcg_max_props = std::mem::take(&mut p.kvm_host_props);
     }
     Ok(p)
 }
@@ -171,7 +177,8 @@ fn bad_answer(binary: &Path, command: &'static str) -> ProbeError {
 
 enum Answer {
     Full(Box<ProbedQemu>),
-    Cpus(Vec<CpuModel>),
+    /// CPU models and the properties on in the `max` CPU.
+    Cpus(Vec<CpuModel>, Vec<String>),
 }
 
 /// One QEMU process: everything (`cpus_only` false) or just its CPU models.
@@ -241,7 +248,10 @@ async fn session(
             }
         };
         let r = if cpus_only {
-            cpu_definitions(&qmp, binary).await.map(Answer::Cpus)
+            match cpu_definitions(&qmp, binary).await {
+                Ok(c) => Ok(Answer::Cpus(c, expanded_props(&qmp, "max").await)),
+                Err(e) => Err(e),
+            }
         } else {
             ask(&qmp, binary).await.map(|p| Answer::Full(Box::new(p)))
         };
@@ -370,6 +380,9 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
         Ok(v) => strs(v),
         Err(_) => Vec::new(),
     };
+    // KVM's host CPU; without KVM this QEMU runs TCG and `max` is its richest CPU (moved to
+    // tcg_max_props by the caller)
+    let kvm_host_props = expanded_props(qmp, if kvm_present { "host" } else { "max" }).await;
 
     Ok(ProbedQemu {
         binary: binary.to_owned(),
@@ -384,7 +397,36 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
         commands,
         tpm_models,
         tpm_types,
+        kvm_host_props,
+        tcg_max_props: Vec::new(),
     })
+}
+
+/// The boolean properties that are on in `query-cpu-model-expansion` (full) of `model`,
+/// sorted; empty when QEMU cannot expand it.
+async fn expanded_props(qmp: &QmpClient, model: &str) -> Vec<String> {
+    let r = qmp
+        .execute(
+            "query-cpu-model-expansion",
+            Some(json!({"type": "full", "model": {"name": model}})),
+        )
+        .await;
+    let mut v: Vec<String> = match r {
+        Ok(v) => v
+            .get("model")
+            .and_then(|m| m.get("props"))
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, v)| v.as_bool() == Some(true))
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
 }
 
 async fn cpu_definitions(qmp: &QmpClient, binary: &Path) -> Result<Vec<CpuModel>, ProbeError> {
@@ -421,7 +463,7 @@ async fn cpu_definitions(qmp: &QmpClient, binary: &Path) -> Result<Vec<CpuModel>
 }
 
 /// Version of the cache entries' layout; entries of another version are probed again.
-const FORMAT: u64 = 3;
+const FORMAT: u64 = 4;
 
 /// What identifies one build of a binary: if any of it changes, probe again.
 fn binary_key(binary: &Path) -> Result<Value, ProbeError> {
@@ -462,6 +504,8 @@ fn to_json(p: &ProbedQemu, key: Value) -> Value {
         "commands": p.commands,
         "tpm_models": p.tpm_models,
         "tpm_types": p.tpm_types,
+        "kvm_host_props": p.kvm_host_props,
+        "tcg_max_props": p.tcg_max_props,
     })
 }
 
@@ -515,6 +559,8 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
         commands: strs(v.get("commands")?)?,
         tpm_models: strs(v.get("tpm_models")?)?,
         tpm_types: strs(v.get("tpm_types")?)?,
+        kvm_host_props: strs(v.get("kvm_host_props")?)?,
+        tcg_max_props: strs(v.get("tcg_max_props")?)?,
     })
 }
 
