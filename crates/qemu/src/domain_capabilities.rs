@@ -50,6 +50,16 @@ const VIRT_TYPES: &[&str] = &[
     "hvf",
 ];
 
+/// What [`select`] chose.
+#[derive(Debug, Clone)]
+pub struct Selected<'a> {
+    pub emulator: &'a ProbedQemu,
+    pub machine: &'a Machine,
+    pub virt: VirtType,
+    /// libvirt's name of the guest architecture (an x86_64 emulator also serves i686).
+    pub arch: String,
+}
+
 /// The emulator, machine and virtualization type the arguments ask for, with libvirt's
 /// errors (`virQEMUCapsCacheLookupDefault` and `qemuConnectGetDomainCapabilities`).
 pub fn select<'a>(
@@ -59,7 +69,7 @@ pub fn select<'a>(
     arch: Option<&str>,
     machine: Option<&str>,
     virttype: Option<&str>,
-) -> Result<(&'a ProbedQemu, &'a Machine, VirtType), QemuError> {
+) -> Result<Selected<'a>, QemuError> {
     let virt = match virttype {
         None => None,
         Some(v) if VIRT_TYPES.contains(&v) => Some(v),
@@ -84,7 +94,8 @@ pub fn select<'a>(
                 })?;
             let own = libvirt_arch(&p.arch);
             if let Some(a) = arch {
-                if a != own {
+                // an x86_64 QEMU also runs i686 guests
+                if a != own && !(own == "x86_64" && a == "i686") {
                     return Err(QemuError::InvalidArg(format!(
                         "Emulator '{bin}' does not support arch '{a}'"
                     )));
@@ -132,7 +143,12 @@ pub fn select<'a>(
             p.binary.display()
         ))
     })?;
-    Ok((p, m, virt))
+    Ok(Selected {
+        emulator: p,
+        machine: m,
+        virt,
+        arch: arch.unwrap_or_else(|| libvirt_arch(&p.arch)).to_owned(),
+    })
 }
 
 /// Inputs besides the emulator.
@@ -163,11 +179,13 @@ fn enum_values(out: &mut String, indent: usize, name: &str, values: &[&str]) {
     let _ = writeln!(out, "{pad}</enum>");
 }
 
-fn os(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'_>) {
+fn os(out: &mut String, p: &ProbedQemu, arch: &str, m: &Machine, input: &DomcapsInput<'_>) {
+    // descriptors name QEMU's targets
+    let target = if arch == "i686" { "i386" } else { arch };
     let fws: Vec<&Firmware> = input
         .firmware
         .iter()
-        .filter(|f| f.serves(&p.arch, &m.name))
+        .filter(|f| f.serves(target, &m.name))
         .collect();
     let mut loaders: Vec<&str> = fws.iter().map(|f| f.executable.as_str()).collect();
     let efi = fws.iter().any(|f| f.uefi);
@@ -469,6 +487,7 @@ fn features(out: &mut String, p: &ProbedQemu) {
 /// The domain capabilities XML.
 pub fn domain_capabilities_xml(
     p: &ProbedQemu,
+    arch: &str,
     m: &Machine,
     virt: VirtType,
     input: &DomcapsInput<'_>,
@@ -482,14 +501,14 @@ pub fn domain_capabilities_xml(
     );
     let _ = writeln!(out, "  <domain>{}</domain>", virt.name());
     let _ = writeln!(out, "  <machine>{}</machine>", escape(&m.name));
-    let _ = writeln!(out, "  <arch>{}</arch>", escape(libvirt_arch(&p.arch)));
+    let _ = writeln!(out, "  <arch>{}</arch>", escape(arch));
     let max = match (virt, input.kvm_max_vcpus) {
         (VirtType::Kvm, Some(k)) => m.cpu_max.min(k),
         _ => m.cpu_max,
     };
     let _ = writeln!(out, "  <vcpu max='{max}'/>");
     out.push_str("  <iothreads supported='yes'/>\n");
-    os(&mut out, p, m, input);
+    os(&mut out, p, arch, m, input);
     cpu(&mut out, p, virt, input);
     out.push_str("  <memoryBacking supported='yes'>\n");
     enum_values(&mut out, 4, "sourceType", &["file", "anonymous", "memfd"]);
@@ -525,15 +544,27 @@ mod tests {
             probed("x86_64", "/usr/bin/qemu-system-x86_64"),
             probed("i386", "/usr/bin/qemu-system-i386"),
         ];
-        let (p, m, v) = select(&e, "x86_64", None, None, None, None).unwrap();
+        let s = select(&e, "x86_64", None, None, None, None).unwrap();
         assert_eq!(
-            (p.arch.as_str(), m.name.as_str(), v),
+            (s.emulator.arch.as_str(), s.machine.name.as_str(), s.virt),
             ("x86_64", "pc-i440fx-7.2", VirtType::Kvm)
         );
-        let (_, m, v) = select(&e, "x86_64", None, None, Some("q35"), Some("qemu")).unwrap();
-        assert_eq!((m.name.as_str(), v), ("pc-q35-7.2", VirtType::Qemu));
-        let (p, _, _) = select(&e, "x86_64", None, Some("i686"), None, None).unwrap();
-        assert_eq!(p.arch, "i386");
+        let s = select(&e, "x86_64", None, None, Some("q35"), Some("qemu")).unwrap();
+        assert_eq!(
+            (s.machine.name.as_str(), s.virt),
+            ("pc-q35-7.2", VirtType::Qemu)
+        );
+        let s = select(&e, "x86_64", None, Some("i686"), None, None).unwrap();
+        assert_eq!(
+            (s.emulator.arch.as_str(), s.arch.as_str()),
+            ("i386", "i686")
+        );
+        let bin = Some("/usr/bin/qemu-system-x86_64");
+        let s = select(&e, "x86_64", bin, Some("i686"), None, None).unwrap();
+        assert_eq!(
+            (s.emulator.arch.as_str(), s.arch.as_str()),
+            ("x86_64", "i686")
+        );
         let err = |r: Result<_, QemuError>| r.err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
             err(select(&e, "x86_64", None, None, None, Some("foo"))),
@@ -589,7 +620,7 @@ mod tests {
             vfio: false,
         };
         let pc = p.canonical_machine("pc").unwrap();
-        let xml = domain_capabilities_xml(&p, pc, VirtType::Qemu, &input);
+        let xml = domain_capabilities_xml(&p, "x86_64", pc, VirtType::Qemu, &input);
         assert!(xml.starts_with(
             "<domainCapabilities>\n  <path>/usr/bin/qemu-system-x86_64</path>\n  \
              <domain>qemu</domain>\n  <machine>pc-i440fx-7.2</machine>\n  <arch>x86_64</arch>\n  \
@@ -608,7 +639,7 @@ mod tests {
         ));
         assert!(xml.contains("<value>ide</value>"));
         let q35 = p.canonical_machine("q35").unwrap();
-        let xml = domain_capabilities_xml(&p, q35, VirtType::Kvm, &input);
+        let xml = domain_capabilities_xml(&p, "x86_64", q35, VirtType::Kvm, &input);
         assert!(xml.contains("<vcpu max='288'/>"));
         assert!(xml.contains("<value>/o/CODE.ms.fd</value>\n      <value>/o/CODE.fd</value>"));
         assert!(xml.contains("<value>yes</value>\n        <value>no</value>"));

@@ -234,7 +234,7 @@ async fn domain_capabilities(
         });
     }
     use crate::domain_capabilities as dc;
-    let (p, m, virt) = dc::select(
+    let sel = dc::select(
         &d.emulators,
         oxvirt_host::host_arch(),
         a.emulatorbin.as_deref(),
@@ -242,7 +242,7 @@ async fn domain_capabilities(
         a.machine.as_deref(),
         a.virttype.as_deref(),
     )?;
-    let kvm = virt == dc::VirtType::Kvm;
+    let kvm = sel.virt == dc::VirtType::Kvm;
     let (host, kvm_max) = blocking(move || {
         let max = if kvm {
             oxvirt_host::kvm_max_vcpus().ok()
@@ -258,7 +258,13 @@ async fn domain_capabilities(
         kvm_max_vcpus: kvm_max,
         vfio: host.iommu,
     };
-    Ok(dc::domain_capabilities_xml(p, m, virt, &input))
+    Ok(dc::domain_capabilities_xml(
+        sel.emulator,
+        &sel.arch,
+        sel.machine,
+        sel.virt,
+        &input,
+    ))
 }
 
 /// `CONNECT_GET_CPU_MODEL_NAMES`: the CPU models libvirt knows for an architecture (none,
