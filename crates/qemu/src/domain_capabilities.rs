@@ -132,10 +132,12 @@ pub fn select<'a>(
             )))
         }
     };
+    // libvirt does not list QEMU's `none` machine
     let m = match machine {
         None => p.default_machine(),
         Some(name) => p.canonical_machine(name),
-    };
+    }
+    .filter(|m| m.name != "none");
     let m = m.ok_or_else(|| {
         QemuError::InvalidArg(format!(
             "the machine '{}' is not supported by emulator '{}'",
@@ -162,8 +164,14 @@ pub struct DomcapsInput<'a> {
     pub vfio: bool,
 }
 
-fn is_q35(m: &str) -> bool {
-    m == "q35" || m.starts_with("pc-q35")
+/// Machines with a built-in IDE controller (libvirt: i440FX, malta, sun4u, g3beige).
+fn has_builtin_ide(m: &str) -> bool {
+    m == "pc"
+        || m.starts_with("pc-0.")
+        || m.starts_with("pc-1.")
+        || m.starts_with("pc-i440fx-")
+        || m.starts_with("rhel")
+        || matches!(m, "malta" | "sun4u" | "g3beige")
 }
 
 fn enum_values(out: &mut String, indent: usize, name: &str, values: &[&str]) {
@@ -312,7 +320,7 @@ fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'
     dev.push("lun");
     enum_values(out, 6, "diskDevice", &dev);
     let mut bus = Vec::new();
-    if !is_q35(&m.name) && (has("piix3-ide") || has("piix4-ide") || has("ide-hd")) {
+    if has_builtin_ide(&m.name) {
         bus.push("ide");
     }
     if has("isa-fdc") {
@@ -583,6 +591,10 @@ mod tests {
             "the machine 'nosuch' is not supported by emulator '/usr/bin/qemu-system-x86_64'"
         );
         assert_eq!(
+            err(select(&e, "x86_64", None, None, Some("none"), None)),
+            "the machine 'none' is not supported by emulator '/usr/bin/qemu-system-x86_64'"
+        );
+        assert_eq!(
             err(select(
                 &e,
                 "x86_64",
@@ -653,5 +665,9 @@ mod tests {
              <feature policy='disable' name='de'/>\n"
         ));
         assert!(xml.ends_with("  </features>\n</domainCapabilities>\n"));
+        // only i440FX machines have a built-in IDE bus
+        let isapc = p.canonical_machine("isapc").unwrap();
+        let xml = domain_capabilities_xml(&p, "x86_64", isapc, VirtType::Qemu, &input);
+        assert!(!xml.contains("<value>ide</value>"));
     }
 }

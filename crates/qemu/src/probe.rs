@@ -110,7 +110,7 @@ impl ProbedQemu {
         self.machines
             .iter()
             .find(|m| m.is_default)
-            .or_else(|| self.machines.first())
+            .or_else(|| self.machines.iter().find(|m| m.name != "none"))
     }
 
     /// The facts the domain XML defaults depend on, for `oxvirt_conf::domain::post_parse`.
