@@ -1,5 +1,6 @@
 //! Host-level calls: hypervisor type and version, hostname, node info and statistics,
-//! sysinfo, max vcpus, the (empty) security model, the CPU map.
+//! sysinfo, max vcpus, the (empty) security model, the CPU map, the capabilities and
+//! domain capabilities XML, the CPU model names.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

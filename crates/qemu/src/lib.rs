@@ -1,7 +1,9 @@
 //! The QEMU driver: what `oxvirt-qemud` serves for `qemu:///system` and `qemu:///session`.
 //!
 //! So far it answers the host-level calls (version, hostname, node info and statistics,
-//! sysinfo, max vcpus, security model) and keeps the registry of persistent domains
+//! sysinfo, max vcpus, security model, capabilities and domain capabilities
+//! ([`capabilities`], [`domain_capabilities`]), CPU model names) and keeps the registry of
+//! persistent domains
 //! (define, undefine, lists, lookups, XML, state and info of domains that are shut off).
 //! Each call is a small function in [`host_calls`] or [`domain_calls`]; errors are typed
 //! ([`QemuError`]) and mapped to libvirt's codes once, in [`QemuError::to_vir_error`].
