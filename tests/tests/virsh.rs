@@ -263,3 +263,114 @@ fn interactive_virsh_survives_30s_idle() {
         .count();
     assert_eq!(host_lines, 2, "{stdout}");
 }
+
+/// Validate `xml` against a Debian libvirt schema with xmllint; `false` (and a note) when the
+/// schema or xmllint is missing.
+fn validates(xml: &str, schema: &str) -> bool {
+    let rng = format!("/usr/share/libvirt/schemas/{schema}");
+    if !std::path::Path::new(&rng).exists() {
+        eprintln!("note: {rng} is missing (package libvirt0); not validating");
+        return false;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.xml");
+    std::fs::write(&file, xml).unwrap();
+    let out = match std::process::Command::new("xmllint")
+        .args(["--noout", "--relaxng", &rng])
+        .arg(&file)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("note: cannot run xmllint ({e}); not validating");
+            return false;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{schema} rejects:\n{}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}
+
+#[test]
+fn capabilities_and_domain_capabilities() {
+    let d = Qemud::start();
+    let caps = d.virsh(&["capabilities"]).ok().to_owned();
+    // libvirt 9.0's own schema rejects CPU feature names with a dot (sse4.1), which libvirt
+    // itself prints: validate without those lines
+    let checked: String = caps
+        .lines()
+        .filter(|l| !(l.contains("<feature name='") && l.contains('.')))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    validates(&checked, "capability.rng");
+    assert!(
+        caps.contains("<emulator>/usr/bin/qemu-system-x86_64</emulator>"),
+        "{caps}"
+    );
+    assert!(caps.contains("<domain type='qemu'/>"), "{caps}");
+    assert!(caps.contains("<arch name='x86_64'>"), "{caps}");
+    assert!(
+        caps.lines()
+            .any(|l| l.contains("canonical='pc-q35-") && l.ends_with(">q35</machine>")),
+        "{caps}"
+    );
+    assert!(
+        caps.contains("<secmodel>\n      <model>none</model>"),
+        "{caps}"
+    );
+    assert!(caps.contains("<cells num='"), "{caps}");
+
+    let dc = d
+        .virsh(&["domcapabilities", "--virttype", "qemu"])
+        .ok()
+        .to_owned();
+    validates(&dc, "domaincaps.rng");
+    assert!(
+        dc.contains("<path>/usr/bin/qemu-system-x86_64</path>"),
+        "{dc}"
+    );
+    assert!(dc.contains("<domain>qemu</domain>"), "{dc}");
+    assert!(dc.contains("<machine>pc-i440fx-"), "{dc}");
+    assert!(dc.contains("<value>virtio</value>"), "{dc}");
+    let q35 = d
+        .virsh(&["domcapabilities", "--machine", "q35"])
+        .ok()
+        .to_owned();
+    validates(&q35, "domaincaps.rng");
+    assert!(q35.contains("<machine>pc-q35-"), "{q35}");
+    assert!(
+        !q35.contains("<value>ide</value>"),
+        "q35 has no IDE bus:\n{q35}"
+    );
+    let e = d
+        .virsh(&["domcapabilities", "--machine", "nosuch"])
+        .err()
+        .to_owned();
+    assert!(
+        e.contains("the machine 'nosuch' is not supported by emulator"),
+        "{e}"
+    );
+
+    // virsh maxvcpus prints the domain capabilities' vcpu max
+    let n = d
+        .virsh(&["maxvcpus", "--type", "qemu"])
+        .ok()
+        .trim()
+        .to_owned();
+    assert!(dc.contains(&format!("<vcpu max='{n}'/>")), "{n} vs\n{dc}");
+    let models = d.virsh(&["cpu-models", "x86_64"]).ok().to_owned();
+    assert!(models.lines().any(|l| l == "qemu64"), "{models}");
+    // one line per NUMA cell of the capabilities (virsh -q leaves out the total)
+    let free = d.virsh(&["freecell", "--all"]).ok().to_owned();
+    let cells = caps.matches("<cell id='").count();
+    assert_eq!(
+        free.lines()
+            .filter(|l| l.trim_end().ends_with(" KiB"))
+            .count(),
+        cells,
+        "{free}"
+    );
+}

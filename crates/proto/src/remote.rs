@@ -17,6 +17,8 @@ pub const SECURITY_DOI_MAX: usize = 257;
 pub const SECURITY_LABEL_MAX: usize = 4097;
 pub const DOMAIN_MESSAGES_MAX: usize = 2048;
 pub const CONNECT_IDENTITY_PARAMS_MAX: usize = 20;
+/// `REMOTE_CONNECT_CPU_MODELS_MAX`.
+pub const CONNECT_CPU_MODELS_MAX: usize = 8192;
 
 /// Auth types in AUTH_LIST.
 pub const AUTH_NONE: i32 = 0;
@@ -212,6 +214,37 @@ pub struct ConnectListDefinedDomainsArgs {
 pub struct ConnectListDefinedDomainsRet {
     #[xdr(max = DOMAIN_LIST_MAX, item_max = STRING_MAX)]
     pub names: Vec<String>,
+}
+
+/// `remote_connect_get_domain_capabilities_args`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ConnectGetDomainCapabilitiesArgs {
+    #[xdr(max = STRING_MAX)]
+    pub emulatorbin: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub arch: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub machine: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub virttype: Option<String>,
+    pub flags: u32,
+}
+
+/// `remote_connect_get_cpu_model_names_args`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ConnectGetCpuModelNamesArgs {
+    #[xdr(max = STRING_MAX)]
+    pub arch: String,
+    pub need_results: i32,
+    pub flags: u32,
+}
+
+/// `remote_connect_get_cpu_model_names_ret`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ConnectGetCpuModelNamesRet {
+    #[xdr(max = CONNECT_CPU_MODELS_MAX, item_max = STRING_MAX)]
+    pub models: Vec<String>,
+    pub ret: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]

@@ -68,9 +68,15 @@ impl ToVirError for QemuError {
         match self {
             QemuError::Decode => VirError::rpc(detail),
             QemuError::Vir(e) => e.clone(),
-            QemuError::UnsupportedFlags { .. } => {
-                VirError::new(code::INVALID_ARG, domain::QEMU, detail)
-            }
+            // the driver's virCheckFlags: no "invalid argument: " prefix, str1 the function,
+            // str2 "flags" (as libvirt 9.0 answers)
+            QemuError::UnsupportedFlags { func, .. } => VirError {
+                code: code::INVALID_ARG,
+                domain: domain::QEMU,
+                message: detail,
+                str1: Some((*func).to_owned()),
+                str2: Some("flags".to_owned()),
+            },
             QemuError::InvalidArg(_) => VirError::new(code::INVALID_ARG, domain::QEMU, detail),
             QemuError::UnexpectedUriPath(_) | QemuError::NoEmulator => {
                 VirError::new(code::INTERNAL_ERROR, domain::QEMU, detail)

@@ -1,11 +1,13 @@
 //! Host-level calls: hypervisor type and version, hostname, node info and statistics,
-//! sysinfo, max vcpus, the (empty) security model, the CPU map.
+//! sysinfo, max vcpus, the (empty) security model, the CPU map, the capabilities and
+//! domain capabilities XML, the CPU model names.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{
+    ConnectGetCpuModelNamesArgs, ConnectGetCpuModelNamesRet, ConnectGetDomainCapabilitiesArgs,
     ConnectGetMaxVcpusArgs, FlagsArgs, IntRet, NodeGetCellsFreeMemoryArgs,
     NodeGetCellsFreeMemoryRet, NodeGetCpuMapArgs, NodeGetCpuMapRet, NodeGetCpuStatsArgs,
     NodeGetCpuStatsRet, NodeGetInfoRet, NodeGetMemoryStatsArgs, NodeGetMemoryStatsRet,
@@ -108,6 +110,28 @@ pub async fn call(d: &QemuDriver, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                 value: i32::try_from(n).unwrap_or(i32::MAX),
             })
         }
+        rp::CONNECT_GET_CAPABILITIES => enc(&StringRet {
+            value: capabilities(d).await?,
+        }),
+        rp::CONNECT_GET_DOMAIN_CAPABILITIES => {
+            let a: ConnectGetDomainCapabilitiesArgs = args(ctx)?;
+            enc(&StringRet {
+                value: domain_capabilities(d, a).await?,
+            })
+        }
+        rp::CONNECT_GET_CPU_MODEL_NAMES => {
+            let a: ConnectGetCpuModelNamesArgs = args(ctx)?;
+            let models = cpu_model_names(&a.arch, a.flags)?;
+            let ret = i32::try_from(models.len()).unwrap_or(i32::MAX);
+            enc(&ConnectGetCpuModelNamesRet {
+                models: if a.need_results != 0 {
+                    models
+                } else {
+                    Vec::new()
+                },
+                ret,
+            })
+        }
         rp::NODE_GET_INFO => enc(&node_info()?),
         rp::NODE_GET_CPU_STATS => {
             let a: NodeGetCpuStatsArgs = args(ctx)?;
@@ -177,4 +201,92 @@ pub async fn call(d: &QemuDriver, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
         }),
         p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
     }
+}
+
+/// The group QEMU processes run as for the DAC model, as libvirt's Debian build configures
+/// it (`libvirt-qemu`), or root.
+fn dac_ids() -> (u32, u32) {
+    oxvirt_host::user_ids("libvirt-qemu").unwrap_or((0, 0))
+}
+
+async fn capabilities(d: &QemuDriver) -> Result<String, QemuError> {
+    let (host, info) =
+        blocking(|| Ok((oxvirt_host::host_caps(), oxvirt_host::node_info()?))).await?;
+    let extra = crate::capabilities::HostExtra {
+        uuid: &d.host_uuid,
+        arch: oxvirt_host::host_arch(),
+        topology: (info.sockets, 1, info.cores, info.threads),
+        dac: dac_ids(),
+    };
+    let guests: Vec<&crate::probe::ProbedQemu> = d.emulators.iter().collect();
+    Ok(crate::capabilities::capabilities_xml(
+        &host, &extra, &guests,
+    ))
+}
+
+async fn domain_capabilities(
+    d: &QemuDriver,
+    a: ConnectGetDomainCapabilitiesArgs,
+) -> Result<String, QemuError> {
+    if a.flags != 0 {
+        return Err(QemuError::UnsupportedFlags {
+            flags: a.flags,
+            func: "qemuConnectGetDomainCapabilities",
+        });
+    }
+    use crate::domain_capabilities as dc;
+    let sel = dc::select(
+        &d.emulators,
+        oxvirt_host::host_arch(),
+        a.emulatorbin.as_deref(),
+        a.arch.as_deref(),
+        a.machine.as_deref(),
+        a.virttype.as_deref(),
+    )?;
+    let kvm = sel.virt == dc::VirtType::Kvm;
+    let (host, kvm_max) = blocking(move || {
+        let max = if kvm {
+            oxvirt_host::kvm_max_vcpus().ok()
+        } else {
+            None
+        };
+        Ok((oxvirt_host::host_caps(), max))
+    })
+    .await?;
+    let input = dc::DomcapsInput {
+        firmware: &d.firmware,
+        host_cpu: &host.cpu,
+        kvm_max_vcpus: kvm_max,
+        vfio: host.iommu,
+    };
+    Ok(dc::domain_capabilities_xml(
+        sel.emulator,
+        &sel.arch,
+        sel.machine,
+        sel.virt,
+        &input,
+    ))
+}
+
+/// `CONNECT_GET_CPU_MODEL_NAMES`: the CPU models libvirt knows for an architecture (none,
+/// meaning "all accepted", for architectures without a CPU map).
+fn cpu_model_names(arch: &str, flags: u32) -> Result<Vec<String>, QemuError> {
+    if flags != 0 {
+        return Err(QemuError::UnsupportedFlags {
+            flags,
+            func: "qemuConnectGetCPUModelNames",
+        });
+    }
+    if !crate::capabilities::is_arch_name(arch) {
+        return Err(QemuError::InvalidArg(format!(
+            "cannot find architecture {arch}"
+        )));
+    }
+    Ok(match arch {
+        "i686" | "x86_64" => crate::cpu_map::X86_MODELS
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .collect(),
+        _ => Vec::new(),
+    })
 }

@@ -1,14 +1,26 @@
-//! The QEMU driver: what `oxvirt-qemud` serves for `qemu:///system` and `qemu:///session`.
+//! The QEMU driver: what `oxvirt-qemud` serves for `qemu:///system` and `qemu:///session`
+//! (and what embedded mode runs in-process).
 //!
-//! So far it answers the host-level calls (version, hostname, node info and statistics,
-//! sysinfo, max vcpus, security model) and keeps the registry of persistent domains
-//! (define, undefine, lists, lookups, XML, state and info of domains that are shut off).
-//! Each call is a small function in [`host_calls`] or [`domain_calls`]; errors are typed
-//! ([`QemuError`]) and mapped to libvirt's codes once, in [`QemuError::to_vir_error`].
+//! - Host-level calls ([`host_calls`]): version, hostname, node info and statistics, sysinfo,
+//!   security model, capabilities and domain capabilities ([`capabilities`],
+//!   [`domain_capabilities`]), CPU model names, from a QMP probe of QEMU ([`probe`]).
+//! - The registry of persistent domains ([`registry`], [`domain_calls`]): define, undefine,
+//!   lists, lookups, XML, state and info; queries never wait for a VM.
+//! - Running domains ([`running`], [`lifecycle_calls`]): each has its own `oxvirt-shim`
+//!   process ([`shim`]) that launches QEMU ([`command`]) and owns its QMP monitor ([`qmp`]);
+//!   the driver forwards calls to it and follows its events. Start and recovery after a
+//!   restart are the same path.
+//!
+//! Errors are typed ([`QemuError`]) and mapped to libvirt's codes once, in
+//! [`QemuError::to_vir_error`].
 
+pub mod capabilities;
 pub mod command;
+pub mod cpu_map;
 pub mod domain_calls;
+pub mod domain_capabilities;
 pub mod error;
+pub mod firmware;
 pub mod fsutil;
 pub mod host_calls;
 pub mod lifecycle_calls;
@@ -47,6 +59,13 @@ pub struct QemuDriver {
     pub qemu_version: Option<u64>,
     /// What the default emulator supports (probed over QMP once per binary, then cached).
     pub caps: Option<probe::ProbedQemu>,
+    /// Every probed emulator, one per architecture (the default one first), for the
+    /// capabilities' guests and the domain capabilities.
+    pub emulators: Vec<probe::ProbedQemu>,
+    /// QEMU firmware descriptors, read at start.
+    pub firmware: Vec<firmware::Firmware>,
+    /// The host UUID of the capabilities (SMBIOS's, else random per daemon, as libvirt).
+    pub host_uuid: String,
     /// Persistent domains.
     pub registry: std::sync::RwLock<registry::Registry>,
     /// Running domains and their shims.
@@ -70,6 +89,26 @@ impl QemuDriver {
             },
             None => None,
         };
+        let mut emulators: Vec<probe::ProbedQemu> = caps.iter().cloned().collect();
+        if let Some(dir) = emulator.as_deref().and_then(std::path::Path::parent) {
+            // the other x86 target, probed (or read from the cache) once like the default
+            for name in ["qemu-system-i386", "qemu-system-x86_64"] {
+                let bin = dir.join(name);
+                if !bin.is_file() || emulators.iter().any(|e| e.binary == bin) {
+                    continue;
+                }
+                match probe::cached_probe(&bin, &paths.cache.join("qemu/capabilities")).await {
+                    Ok((p, _)) => {
+                        if !emulators.iter().any(|e| e.arch == p.arch) {
+                            emulators.push(p);
+                        }
+                    }
+                    Err(err) => tracing::warn!("{err}"),
+                }
+            }
+        }
+        let firmware = firmware::load_system();
+        let host_uuid = oxvirt_host::host_uuid();
         let qemu_version = match (&caps, &emulator) {
             (Some(c), _) => Some(c.version),
             (None, Some(e)) => version::probe_version(e).await.ok(),
@@ -87,6 +126,9 @@ impl QemuDriver {
             emulator,
             qemu_version,
             caps,
+            emulators,
+            firmware,
+            host_uuid,
             registry: std::sync::RwLock::new(registry),
             running: running::Running::default(),
             call_timeout: running::DEFAULT_CALL_TIMEOUT,
@@ -155,6 +197,9 @@ impl Driver for QemuDriver {
             | rp::CONNECT_GET_HOSTNAME
             | rp::CONNECT_GET_SYSINFO
             | rp::CONNECT_GET_MAX_VCPUS
+            | rp::CONNECT_GET_CAPABILITIES
+            | rp::CONNECT_GET_DOMAIN_CAPABILITIES
+            | rp::CONNECT_GET_CPU_MODEL_NAMES
             | rp::NODE_GET_INFO
             | rp::NODE_GET_CPU_STATS
             | rp::NODE_GET_MEMORY_STATS

@@ -73,6 +73,19 @@ pub struct ProbedQemu {
     /// Device type names (`qom-list-types implements=device abstract=false`).
     pub devices: Vec<String>,
     pub kvm_present: bool,
+    /// CPU models as TCG runs them (the same as `cpu_models` when KVM is not present).
+    pub tcg_cpu_models: Vec<CpuModel>,
+    /// QMP commands (`query-commands`), sorted.
+    pub commands: Vec<String>,
+    /// TPM front-end models (`query-tpm-models`), e.g. `tpm-tis`.
+    pub tpm_models: Vec<String>,
+    /// TPM back-end types (`query-tpm-types`), e.g. `emulator`.
+    pub tpm_types: Vec<String>,
+    /// CPU properties (QEMU's feature names) that are on in KVM's `host` CPU
+    /// (`query-cpu-model-expansion` full); empty without KVM.
+    pub kvm_host_props: Vec<String>,
+    /// CPU properties that are on in TCG's `max` CPU.
+    pub tcg_max_props: Vec<String>,
 }
 
 impl ProbedQemu {
@@ -86,6 +99,18 @@ impl ProbedQemu {
 
     pub fn has_device(&self, name: &str) -> bool {
         self.devices.iter().any(|d| d == name)
+    }
+
+    pub fn has_command(&self, name: &str) -> bool {
+        self.commands.iter().any(|c| c == name)
+    }
+
+    /// The default machine type (QEMU's `is-default`), else the first one.
+    pub fn default_machine(&self) -> Option<&Machine> {
+        self.machines
+            .iter()
+            .find(|m| m.is_default)
+            .or_else(|| self.machines.iter().find(|m| m.name != "none"))
     }
 
     /// The facts the domain XML defaults depend on, for `oxvirt_conf::domain::post_parse`.
@@ -120,6 +145,49 @@ const PROBE_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Start `binary` paused with `-machine none` and ask it over QMP. `scratch` is a private
 /// directory for the monitor socket.
 pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeError> {
+    let mut p = match session(binary, scratch, "kvm:tcg", false).await? {
+        Answer::Full(p) => *p,
+        Answer::Cpus(..) => return Err(bad_answer(binary, "query-cpu-definitions")),
+    };
+    if p.kvm_present {
+        // a second QEMU with TCG tells which CPU models TCG can run
+        // (a QEMU that cannot run TCG, e.g. without its accelerator module, keeps KVM's
+        // answer: the TCG view is only used for domain capabilities of type 'qemu')
+        (p.tcg_cpu_models, p.tcg_max_props) = match session(binary, scratch, "tcg", true).await {
+            Ok(Answer::Cpus(c, props)) => (c, props),
+            Ok(Answer::Full(_)) => return Err(bad_answer(binary, "query-cpu-definitions")),
+            Err(e) => {
+                tracing::warn!("{e}");
+                (p.cpu_models.clone(), Vec::new())
+            }
+        };
+    } else {
+        p.tcg_cpu_models = p.cpu_models.clone();
+        p.tcg_max_props = std::mem::take(&mut p.kvm_host_props);
+    }
+    Ok(p)
+}
+
+fn bad_answer(binary: &Path, command: &'static str) -> ProbeError {
+    ProbeError::BadAnswer {
+        binary: binary.display().to_string(),
+        command,
+    }
+}
+
+enum Answer {
+    Full(Box<ProbedQemu>),
+    /// CPU models and the properties on in the `max` CPU.
+    Cpus(Vec<CpuModel>, Vec<String>),
+}
+
+/// One QEMU process: everything (`cpus_only` false) or just its CPU models.
+async fn session(
+    binary: &Path,
+    scratch: &Path,
+    accel: &str,
+    cpus_only: bool,
+) -> Result<Answer, ProbeError> {
     let b = binary.display().to_string();
     let sock = scratch.join(format!("probe-{}.qmp", std::process::id()));
     let _ = std::fs::remove_file(&sock);
@@ -132,7 +200,8 @@ pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeErr
             "-display",
             "none",
         ])
-        .args(["-machine", "none,accel=kvm:tcg"])
+        .arg("-machine")
+        .arg(format!("none,accel={accel}"))
         .arg("-qmp")
         .arg(format!("unix:{},server=on,wait=off", sock.display()))
         .stdin(std::process::Stdio::null())
@@ -156,9 +225,16 @@ pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeErr
                 Ok(q) => break q,
                 Err(e) => {
                     if let Ok(Some(status)) = child.try_wait() {
+                        let mut err = String::new();
+                        if let Some(mut e) = child.stderr.take() {
+                            use tokio::io::AsyncReadExt;
+                            let mut buf = Vec::new();
+                            let _ = (&mut e).take(4096).read_to_end(&mut buf).await;
+                            err = String::from_utf8_lossy(&buf).trim().to_owned();
+                        }
                         return Err(ProbeError::NoMonitor {
                             binary: b.clone(),
-                            detail: format!("QEMU exited ({status})"),
+                            detail: format!("QEMU exited ({status}): {err}"),
                         });
                     }
                     if tokio::time::Instant::now() > deadline {
@@ -171,7 +247,14 @@ pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeErr
                 }
             }
         };
-        let r = ask(&qmp, binary).await;
+        let r = if cpus_only {
+            match cpu_definitions(&qmp, binary).await {
+                Ok(c) => Ok(Answer::Cpus(c, expanded_props(&qmp, "max").await)),
+                Err(e) => Err(e),
+            }
+        } else {
+            ask(&qmp, binary).await.map(|p| Answer::Full(Box::new(p)))
+        };
         let _ = qmp.execute("quit", None).await;
         qmp.close();
         r
@@ -248,10 +331,115 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
         return Err(bad("query-machines"));
     }
 
-    let cpus = run("query-cpu-definitions", None).await?;
-    let cpu_models = cpus
+    let cpu_models = cpu_definitions(qmp, binary).await?;
+
+    let types = run(
+        "qom-list-types",
+        Some(json!({"implements": "device", "abstract": false})),
+    )
+    .await?;
+    let mut devices: Vec<String> = types
         .as_array()
-        .ok_or_else(|| bad("query-cpu-definitions"))?
+        .ok_or_else(|| bad("qom-list-types"))?
+        .iter()
+        .filter_map(|t| t.get("name")?.as_str().map(str::to_owned))
+        .collect();
+    devices.sort();
+
+    let kvm = run("query-kvm", None).await?;
+    let kvm_present = kvm.get("present").and_then(Value::as_bool).unwrap_or(false);
+
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.get("name")?.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        n.sort();
+        n
+    };
+    let commands = names(&run("query-commands", None).await?);
+    let strs = |v: Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // QEMU built without TPM lacks the commands: no TPM then
+    let tpm_models = match run("query-tpm-models", None).await {
+        Ok(v) => strs(v),
+        Err(_) => Vec::new(),
+    };
+    let tpm_types = match run("query-tpm-types", None).await {
+        Ok(v) => strs(v),
+        Err(_) => Vec::new(),
+    };
+    // KVM's host CPU; without KVM this QEMU runs TCG and `max` is its richest CPU (moved to
+    // tcg_max_props by the caller)
+    let kvm_host_props = expanded_props(qmp, if kvm_present { "host" } else { "max" }).await;
+
+    Ok(ProbedQemu {
+        binary: binary.to_owned(),
+        version,
+        package,
+        arch,
+        machines,
+        cpu_models,
+        devices,
+        kvm_present,
+        tcg_cpu_models: Vec::new(),
+        commands,
+        tpm_models,
+        tpm_types,
+        kvm_host_props,
+        tcg_max_props: Vec::new(),
+    })
+}
+
+/// The boolean properties that are on in `query-cpu-model-expansion` (full) of `model`,
+/// sorted; empty when QEMU cannot expand it.
+async fn expanded_props(qmp: &QmpClient, model: &str) -> Vec<String> {
+    let r = qmp
+        .execute(
+            "query-cpu-model-expansion",
+            Some(json!({"type": "full", "model": {"name": model}})),
+        )
+        .await;
+    let mut v: Vec<String> = match r {
+        Ok(v) => v
+            .get("model")
+            .and_then(|m| m.get("props"))
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, v)| v.as_bool() == Some(true))
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+async fn cpu_definitions(qmp: &QmpClient, binary: &Path) -> Result<Vec<CpuModel>, ProbeError> {
+    let cpus = qmp
+        .execute("query-cpu-definitions", None)
+        .await
+        .map_err(|source| ProbeError::Qmp {
+            binary: binary.display().to_string(),
+            source,
+        })?;
+    Ok(cpus
+        .as_array()
+        .ok_or_else(|| bad_answer(binary, "query-cpu-definitions"))?
         .iter()
         .filter_map(|c| {
             Some(CpuModel {
@@ -271,38 +459,11 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
                     .unwrap_or(false),
             })
         })
-        .collect();
-
-    let types = run(
-        "qom-list-types",
-        Some(json!({"implements": "device", "abstract": false})),
-    )
-    .await?;
-    let mut devices: Vec<String> = types
-        .as_array()
-        .ok_or_else(|| bad("qom-list-types"))?
-        .iter()
-        .filter_map(|t| t.get("name")?.as_str().map(str::to_owned))
-        .collect();
-    devices.sort();
-
-    let kvm = run("query-kvm", None).await?;
-    let kvm_present = kvm.get("present").and_then(Value::as_bool).unwrap_or(false);
-
-    Ok(ProbedQemu {
-        binary: binary.to_owned(),
-        version,
-        package,
-        arch,
-        machines,
-        cpu_models,
-        devices,
-        kvm_present,
-    })
+        .collect())
 }
 
 /// Version of the cache entries' layout; entries of another version are probed again.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 4;
 
 /// What identifies one build of a binary: if any of it changes, probe again.
 fn binary_key(binary: &Path) -> Result<Value, ProbeError> {
@@ -337,6 +498,14 @@ fn to_json(p: &ProbedQemu, key: Value) -> Value {
         })).collect::<Vec<_>>(),
         "devices": p.devices,
         "kvm_present": p.kvm_present,
+        "tcg_cpu_models": p.tcg_cpu_models.iter().map(|c| json!({
+            "name": c.name, "unavailable": c.unavailable_features, "deprecated": c.deprecated,
+        })).collect::<Vec<_>>(),
+        "commands": p.commands,
+        "tpm_models": p.tpm_models,
+        "tpm_types": p.tpm_types,
+        "kvm_host_props": p.kvm_host_props,
+        "tcg_max_props": p.tcg_max_props,
     })
 }
 
@@ -349,6 +518,18 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
         a.as_array()?
             .iter()
             .map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    let cpu_list = |a: &Value| -> Option<Vec<CpuModel>> {
+        a.as_array()?
+            .iter()
+            .map(|c| {
+                Some(CpuModel {
+                    name: c.get("name")?.as_str()?.to_owned(),
+                    unavailable_features: strs(c.get("unavailable")?)?,
+                    deprecated: c.get("deprecated")?.as_bool()?,
+                })
+            })
             .collect()
     };
     Some(ProbedQemu {
@@ -371,20 +552,15 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
                 })
             })
             .collect::<Option<_>>()?,
-        cpu_models: v
-            .get("cpu_models")?
-            .as_array()?
-            .iter()
-            .map(|c| {
-                Some(CpuModel {
-                    name: c.get("name")?.as_str()?.to_owned(),
-                    unavailable_features: strs(c.get("unavailable")?)?,
-                    deprecated: c.get("deprecated")?.as_bool()?,
-                })
-            })
-            .collect::<Option<_>>()?,
+        cpu_models: cpu_list(v.get("cpu_models")?)?,
         devices: strs(v.get("devices")?)?,
         kvm_present: v.get("kvm_present")?.as_bool()?,
+        tcg_cpu_models: cpu_list(v.get("tcg_cpu_models")?)?,
+        commands: strs(v.get("commands")?)?,
+        tpm_models: strs(v.get("tpm_models")?)?,
+        tpm_types: strs(v.get("tpm_types")?)?,
+        kvm_host_props: strs(v.get("kvm_host_props")?)?,
+        tcg_max_props: strs(v.get("tcg_max_props")?)?,
     })
 }
 
