@@ -322,7 +322,7 @@ fn odd_messages_from_protocol_md() {
     .unwrap();
     assert_eq!(wire_err(&body).message, "Unable to decode message payload");
     let mut big = (STRING_MAX_PLUS_ONE as u32).to_be_bytes().to_vec();
-    big.extend(std::iter::repeat(b'a').take(64));
+    big.extend(std::iter::repeat_n(b'a', 64));
     let (_, body) =
         raw_roundtrip(&mut s, call_header(rp::DOMAIN_LOOKUP_BY_NAME, 20), &big).unwrap();
     assert_eq!(wire_err(&body).message, "Unable to decode message payload");

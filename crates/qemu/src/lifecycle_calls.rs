@@ -458,12 +458,10 @@ impl QemuDriver {
             || (flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 && vm.is_some());
         let config = flags & AFFECT_CONFIG != 0
             || (flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 && vm.is_none());
-        if flags & MEM_MAXIMUM != 0 {
-            if live {
-                return Err(QemuError::ConfigUnsupported(
-                    "cannot resize the maximum memory on an active domain".into(),
-                ));
-            }
+        if flags & MEM_MAXIMUM != 0 && live {
+            return Err(QemuError::ConfigUnsupported(
+                "cannot resize the maximum memory on an active domain".into(),
+            ));
         }
         if live {
             let vm = vm.ok_or_else(not_running)?;

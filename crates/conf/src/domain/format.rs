@@ -417,7 +417,7 @@ impl Domain {
             .os
             .arch
             .as_deref()
-            .map_or(true, |a| a == "x86_64" || a == "i686");
+            .is_none_or(|a| a == "x86_64" || a == "i686");
         w.child("devices", &[], |w| {
             if let Some(e) = &d.emulator {
                 w.text("emulator", &[], e);
