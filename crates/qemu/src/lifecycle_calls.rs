@@ -434,8 +434,15 @@ impl QemuDriver {
         } else {
             Duration::from_secs(15)
         };
-        vm.call::<_, ()>(proc::DESTROY, &sp::FlagsArgs { flags }, t)
-            .await?;
+        match vm
+            .call::<_, ()>(proc::DESTROY, &sp::FlagsArgs { flags }, t)
+            .await
+        {
+            Ok(()) => {}
+            // the shim may exit right after QEMU did, before our reply is read
+            Err(_) if self.running.get(&vm.uuid).is_none_or(|v| v.id != vm.id) => {}
+            Err(e) => return Err(e),
+        }
         // the STOPPED event arrives on the shim's connection; wait for it briefly so that the
         // caller's next call sees the domain shut off
         for _ in 0..200 {

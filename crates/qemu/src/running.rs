@@ -522,7 +522,8 @@ impl QemuDriver {
             return;
         }
         self.running.set_stopped_state(&vm.uuid, Some(vm.state().1));
-        vm.link.abort();
+        // the link closes when the last user of `vm` is done (a destroy call still waits for
+        // its reply on it); the shim exits once we have hung up
         let _ = std::fs::remove_file(status_path(&vm.dir));
         let _ = std::fs::remove_dir_all(&vm.dir);
         if let Ok(mut c) = vm.console.lock() {
@@ -536,6 +537,35 @@ impl QemuDriver {
             self.emit_lifecycle(h, ev, detail);
         }
         info!(domain = %vm.name, "domain stopped");
+    }
+
+    /// Start every persistent domain marked autostart that is not running (what libvirt does
+    /// when its daemon starts). Failures are logged; they do not stop the others.
+    pub async fn autostart_all(self: &Arc<Self>) {
+        let marked: Vec<Domain> = match self.registry.read() {
+            Ok(r) => r
+                .all()
+                .filter(|e| e.autostart)
+                .map(|e| (*e.def).clone())
+                .collect(),
+            Err(_) => return,
+        };
+        let tasks: Vec<_> = marked
+            .into_iter()
+            .filter(|def| self.running.get(&def.uuid).is_none())
+            .map(|def| {
+                let d = self.clone();
+                tokio::spawn(async move {
+                    match d.start_vm(&def, true, 0).await {
+                        Ok(_) => info!(domain = %def.name, "autostarted"),
+                        Err(e) => warn!(domain = %def.name, "autostart failed: {e}"),
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
     }
 
     /// Recovery: every VM directory under `run/qemu`.

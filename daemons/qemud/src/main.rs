@@ -75,7 +75,7 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot create the state directories: {e}"))?;
     let privileged = args.root.is_none() || rustix_is_root();
     let driver = QemuDriver::new(paths.clone(), privileged).await;
-    let service = RemoteService::new(driver, "virtqemud");
+    let service = RemoteService::new(driver.clone(), "virtqemud");
     let config = ServerConfig {
         max_clients: args.max_clients,
         max_client_requests: args.max_client_requests,
@@ -96,8 +96,11 @@ async fn run(args: Args) -> Result<(), String> {
     let server = Server::new(service, config);
     let serving = tokio::spawn(server.clone().serve(listeners));
     info!(socket = %paths.qemud_socket().display(), "oxvirt-qemud ready");
+    // domains marked autostart, once the sockets answer (their events reach early clients)
+    let autostart = tokio::spawn(async move { driver.autostart_all().await });
     wait_for_signal().await;
     info!("shutting down");
+    autostart.abort();
     server.shutdown();
     let _ = serving.await;
     for s in sockets {
