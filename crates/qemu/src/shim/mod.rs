@@ -99,6 +99,8 @@ pub struct Shim {
     /// Serialises calls that change the VM (not destroy, not queries).
     job: tokio::sync::Mutex<()>,
     clients: Mutex<Vec<Arc<oxvirt_rpc::server::Client>>>,
+    /// Whether a client ever connected (a start that failed leaves nothing to wait for).
+    ever_connected: std::sync::atomic::AtomicBool,
     /// Becomes true once QEMU is gone and the final state is recorded.
     gone: watch::Sender<bool>,
 }
@@ -123,6 +125,7 @@ impl Shim {
             signaller: Mutex::new(None),
             job: tokio::sync::Mutex::new(()),
             clients: Mutex::new(Vec::new()),
+            ever_connected: std::sync::atomic::AtomicBool::new(false),
             gone: watch::channel(false).0,
         })
     }
@@ -142,6 +145,8 @@ impl Shim {
     }
 
     pub(crate) fn add_client(&self, c: Arc<oxvirt_rpc::server::Client>) {
+        self.ever_connected
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut v) = self.clients.lock() {
             v.push(c);
         }
@@ -929,11 +934,14 @@ pub async fn run(
             _ = shim.wait_gone() => break,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
                 let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
-                if !started && shim.client_count() == 0 && idle_start.elapsed() > Duration::from_secs(30) {
-                    warn!("nobody asked to start QEMU: exiting");
+                let abandoned = shim.ever_connected.load(std::sync::atomic::Ordering::Relaxed);
+                if !started
+                    && shim.client_count() == 0
+                    && (abandoned || idle_start.elapsed() > Duration::from_secs(30))
+                {
+                    warn!("no QEMU to run and nobody connected: exiting");
                     server.shutdown();
                     let _ = serving.await;
-                    let _ = std::fs::remove_file(&sock);
                     return Ok(());
                 }
             }
@@ -946,7 +954,7 @@ pub async fn run(
     }
     server.shutdown();
     let _ = serving.await;
-    let _ = std::fs::remove_file(&sock);
-    let _ = std::fs::remove_file(monitor_path(&opts.dir));
+    // The sockets stay: a new shim for the next start may already have bound these paths; the
+    // driver removes the directory once it has read the final state.
     Ok(())
 }
