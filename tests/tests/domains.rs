@@ -136,6 +136,13 @@ fn definitions_survive_a_daemon_restart() {
         .virsh(&["dominfo", name])
         .ok()
         .contains("Autostart:      enable"));
+    // marked autostart: the restarted daemon started it
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !d.virsh(&["domstate", name]).ok().contains("running") {
+        assert!(std::time::Instant::now() < deadline, "not autostarted");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    d.virsh(&["destroy", name]).ok();
     d.virsh(&["undefine", name]).ok();
     assert_eq!(d.virsh(&["list", "--all", "--name"]).ok().trim(), "");
     drop(d);

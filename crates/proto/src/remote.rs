@@ -562,3 +562,12 @@ pub struct DomainEventBalloonChangeMsg {
     pub dom: NonnullDomain,
     pub actual: u64,
 }
+
+/// DOMAIN_GET_SECURITY_LABEL's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetSecurityLabelRet {
+    /// NUL-terminated chars (the NUL counts).
+    #[xdr(max = SECURITY_LABEL_MAX)]
+    pub label: Vec<i8>,
+    pub enforcing: i32,
+}

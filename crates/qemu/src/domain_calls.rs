@@ -499,6 +499,15 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             reg.set_autostart(&e.def.name, a.autostart != 0)?;
             Ok(Vec::new())
         }
+        rp::DOMAIN_GET_SECURITY_LABEL => {
+            let a: DomainArgs = args(ctx)?;
+            d.view(&a.dom)?;
+            // the "none" model: no label
+            enc(&oxvirt_proto::remote::DomainGetSecurityLabelRet {
+                label: vec![0],
+                enforcing: 0,
+            })
+        }
         rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE | rp::DOMAIN_SNAPSHOT_NUM => {
             let a: DomainFlagsArgs = args(ctx)?;
             d.view(&a.dom)?;

@@ -195,9 +195,10 @@ pub async fn call(d: &QemuDriver, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             })
         }
         // No security driver yet: an empty model (one NUL char) makes virsh skip the lines.
+        // no security driver confines QEMU: libvirt's "none" model (what `capabilities` says)
         rp::NODE_GET_SECURITY_MODEL => enc(&NodeGetSecurityModelRet {
-            model: vec![0],
-            doi: vec![0],
+            model: c_chars("none"),
+            doi: c_chars("0"),
         }),
         p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
     }
@@ -289,4 +290,12 @@ fn cpu_model_names(arch: &str, flags: u32) -> Result<Vec<String>, QemuError> {
             .collect(),
         _ => Vec::new(),
     })
+}
+
+/// A NUL-terminated C string as XDR chars.
+pub(crate) fn c_chars(s: &str) -> Vec<i8> {
+    s.bytes()
+        .map(|b| b as i8)
+        .chain(std::iter::once(0))
+        .collect()
 }

@@ -231,7 +231,8 @@ impl Driver for QemuDriver {
             | rp::DOMAIN_SET_AUTOSTART
             | rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE
             | rp::DOMAIN_SNAPSHOT_NUM
-            | rp::DOMAIN_GET_MESSAGES => {
+            | rp::DOMAIN_GET_MESSAGES
+            | rp::DOMAIN_GET_SECURITY_LABEL => {
                 if domain_calls::writes_files(ctx.procedure()) {
                     // file writes (define, undefine, autostart) block briefly: keep them off
                     // the async workers
