@@ -571,3 +571,28 @@ pub struct DomainGetSecurityLabelRet {
     pub label: Vec<i8>,
     pub enforcing: i32,
 }
+
+/// Most typed parameters in all records of CONNECT_GET_ALL_DOMAIN_STATS.
+pub const CONNECT_GET_ALL_DOMAIN_STATS_MAX: usize = 262_144;
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ConnectGetAllDomainStatsArgs {
+    #[xdr(max = DOMAIN_LIST_MAX)]
+    pub doms: Vec<NonnullDomain>,
+    pub stats: u32,
+    pub flags: u32,
+}
+
+/// `remote_domain_stats_record`.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainStatsRecord {
+    pub dom: NonnullDomain,
+    #[xdr(max = CONNECT_GET_ALL_DOMAIN_STATS_MAX)]
+    pub params: Vec<TypedParam>,
+}
+
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct ConnectGetAllDomainStatsRet {
+    #[xdr(max = DOMAIN_LIST_MAX)]
+    pub ret_stats: Vec<DomainStatsRecord>,
+}

@@ -37,7 +37,7 @@ pub mod proc {
     /// [`OpenConsoleArgs`](super::OpenConsoleArgs) → an fd of the console's pty (in the
     /// reply's fds) and [`StringRet`](super::StringRet) with the device's alias.
     pub const OPEN_CONSOLE: i32 = 11;
-    /// → [`StatsRet`](super::StatsRet): cheap statistics.
+    /// [`StatsArgs`](super::StatsArgs) → [`StatsRet`](super::StatsRet): `domstats` groups.
     pub const STATS: i32 = 12;
 
     /// Event: [`StateEvent`](super::StateEvent).
@@ -116,12 +116,15 @@ pub struct BalloonEvent {
     pub actual_kib: u64,
 }
 
+/// Statistics groups (libvirt's `VIR_DOMAIN_STATS_*` bits) the driver asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct StatsArgs {
+    pub groups: u32,
+}
+
+/// The records' typed parameters in libvirt's names (`cpu.time`, `block.0.rd.bytes`, ...).
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct StatsRet {
-    pub state: i32,
-    pub reason: i32,
-    /// Guest memory the balloon leaves (KiB).
-    pub balloon_kib: u64,
-    /// QEMU's CPU time (ns).
-    pub cpu_time_ns: u64,
+    #[xdr(max = crate::types::TYPED_PARAMS_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
 }

@@ -16,6 +16,7 @@ pub mod code {
     pub const NO_DOMAIN: i32 = 42;
     pub const OPERATION_INVALID: i32 = 55;
     pub const OPERATION_TIMEOUT: i32 = 68;
+    pub const OPERATION_UNSUPPORTED: i32 = 84;
 }
 
 /// libvirt's error domains used directly by the RPC layers.

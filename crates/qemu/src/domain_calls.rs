@@ -105,7 +105,7 @@ impl QemuDriver {
     }
 
     /// Every domain: the persistent ones (by name), then the transient running ones.
-    fn all_views(&self) -> Result<Vec<View>, QemuError> {
+    pub(crate) fn all_views(&self) -> Result<Vec<View>, QemuError> {
         let any_running = !self.running.is_empty();
         let mut out: Vec<View> = {
             let reg = self.registry.read().map_err(|_| poisoned())?;
@@ -245,7 +245,7 @@ fn poisoned() -> QemuError {
 
 /// `CONNECT_LIST_ALL_DOMAINS` filters: each pair is an OR, pairs are ANDed. No domain has a
 /// managed save image, snapshots or checkpoints.
-fn matches_filter(d: &QemuDriver, v: &View, flags: u32) -> bool {
+pub(crate) fn matches_filter(d: &QemuDriver, v: &View, flags: u32) -> bool {
     let pair = |on: u32, off: u32, is: bool| -> bool {
         let want = flags & (on | off);
         want == 0 || (is && flags & on != 0) || (!is && flags & off != 0)

@@ -52,6 +52,9 @@ pub enum QemuError {
     /// The domain's shim or QEMU did not answer within the call's deadline.
     #[error("{0}")]
     Timeout(String),
+    /// Another call holds the domain's job and QEMU is not answering it.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Qmp(#[from] crate::qmp::QmpError),
 }
@@ -104,6 +107,8 @@ impl ToVirError for QemuError {
             QemuError::Timeout(d) => {
                 VirError::new(code::OPERATION_TIMEOUT, domain::QEMU, d.clone())
             }
+            // libvirt's busy-domain error: code 68, domain 0
+            QemuError::Busy(d) => VirError::new(code::OPERATION_TIMEOUT, domain::NONE, d.clone()),
             QemuError::Qmp(crate::qmp::QmpError::Timeout { .. }) => {
                 VirError::new(code::OPERATION_TIMEOUT, domain::QEMU, detail)
             }

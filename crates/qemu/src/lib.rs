@@ -31,6 +31,7 @@ pub mod registry;
 pub mod running;
 pub mod shim;
 pub mod states;
+pub mod stats_calls;
 mod sys;
 pub mod version;
 
@@ -248,6 +249,7 @@ impl Driver for QemuDriver {
                 }
             }
             p if lifecycle_calls::handles(p) => lifecycle_calls::call(&self, ctx).await,
+            rp::CONNECT_GET_ALL_DOMAIN_STATS => stats_calls::call(&self, &ctx).await,
             p => return Err(VirError::unknown_procedure(p)),
         };
         r.map_err(|e| e.to_vir_error())

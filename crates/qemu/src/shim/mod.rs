@@ -18,6 +18,7 @@
 
 pub mod process;
 mod service;
+pub mod stats;
 
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::{Path, PathBuf};
@@ -97,7 +98,9 @@ pub struct Shim {
     /// A second pidfd of QEMU for signals (the watcher task owns the first).
     signaller: Mutex<Option<Arc<Watched>>>,
     /// Serialises calls that change the VM (not destroy, not queries).
-    job: tokio::sync::Mutex<()>,
+    job: Arc<tokio::sync::Mutex<()>>,
+    /// What holds the job, since when.
+    busy: Arc<Mutex<Option<(std::time::Instant, &'static str)>>>,
     clients: Mutex<Vec<Arc<oxvirt_rpc::server::Client>>>,
     /// Whether a client ever connected (a start that failed leaves nothing to wait for).
     ever_connected: std::sync::atomic::AtomicBool,
@@ -123,7 +126,8 @@ impl Shim {
             rt: Mutex::new(None),
             qmp: Mutex::new(None),
             signaller: Mutex::new(None),
-            job: tokio::sync::Mutex::new(()),
+            job: Arc::new(tokio::sync::Mutex::new(())),
+            busy: Arc::new(Mutex::new(None)),
             clients: Mutex::new(Vec::new()),
             ever_connected: std::sync::atomic::AtomicBool::new(false),
             gone: watch::channel(false).0,
@@ -132,6 +136,47 @@ impl Shim {
 
     pub fn dir(&self) -> &Path {
         &self.opts.dir
+    }
+
+    /// Take the VM's job for a call that changes it. A call never queues for long behind
+    /// one that QEMU does not answer: when the job is busy, it waits at most [`JOB_WAIT`],
+    /// and not at all if the holder has been at it that long already; then it fails with
+    /// libvirt's busy-domain error (OPERATION_TIMEOUT).
+    async fn begin_job(&self, what: &'static str) -> Result<Job, QemuError> {
+        let held = |busy: &Mutex<Option<(std::time::Instant, &'static str)>>| {
+            busy.lock()
+                .ok()
+                .and_then(|b| *b)
+                .map(|(at, w)| (at.elapsed(), w))
+        };
+        let guard = match self.job.clone().try_lock_owned() {
+            Ok(g) => g,
+            Err(_) => {
+                let waited = match held(&self.busy) {
+                    Some((age, _)) if age >= JOB_WAIT => None,
+                    _ => tokio::time::timeout(JOB_WAIT, self.job.clone().lock_owned())
+                        .await
+                        .ok(),
+                };
+                match waited {
+                    Some(g) => g,
+                    None => {
+                        let (age, holder) = held(&self.busy).unwrap_or((JOB_WAIT, "another call"));
+                        return Err(QemuError::Busy(format!(
+                            "cannot acquire state change lock (held by {holder} for {:.1} s: QEMU is not answering)",
+                            age.as_secs_f64()
+                        )));
+                    }
+                }
+            }
+        };
+        if let Ok(mut b) = self.busy.lock() {
+            *b = Some((std::time::Instant::now(), what));
+        }
+        Ok(Job {
+            _guard: guard,
+            busy: self.busy.clone(),
+        })
     }
 
     /// Resolves once QEMU is gone and the final state is recorded.
@@ -222,7 +267,7 @@ impl Shim {
         start: DomainStatus,
         paused_start: bool,
     ) -> Result<DomainStatus, QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("start").await?;
         if self.rt.lock().map_err(|_| poisoned())?.is_some() {
             return Err(invalid("domain is already running"));
         }
@@ -327,7 +372,7 @@ impl Shim {
 
     /// Reattach to the QEMU the status file names (a previous shim launched it).
     pub async fn reattach(self: &Arc<Self>) -> Result<DomainStatus, QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("reattach").await?;
         let mut status = read_status(&self.opts.dir)?;
         if !state_is_active(status.state)
             || !process::alive(status.qemu_pid, status.qemu_start_ticks)
@@ -594,7 +639,7 @@ impl Shim {
     }
 
     pub async fn suspend(&self) -> Result<(), QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("suspend").await?;
         let (st, _) = self.require_active()?;
         if st == state::PAUSED {
             return Ok(());
@@ -621,7 +666,7 @@ impl Shim {
     }
 
     pub async fn resume(&self) -> Result<(), QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("resume").await?;
         let (st, _) = self.require_active()?;
         if st == state::RUNNING {
             return Err(invalid("domain is already running"));
@@ -647,7 +692,7 @@ impl Shim {
     }
 
     pub async fn shutdown(&self, reboot: bool) -> Result<(), QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("shutdown").await?;
         let (st, _) = self.require_active()?;
         if st != state::RUNNING && !reboot {
             return Err(invalid("domain is not running"));
@@ -663,7 +708,7 @@ impl Shim {
     }
 
     pub async fn reset(&self) -> Result<(), QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("reset").await?;
         self.require_active()?;
         // QEMU's RESET events become the reboot events
         self.qmp()?.execute("system_reset", None).await?;
@@ -671,7 +716,7 @@ impl Shim {
     }
 
     pub async fn set_memory(&self, kib: u64) -> Result<(), QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("setmem").await?;
         self.require_active()?;
         let max = self.status()?.domain.memory_kib;
         if kib > max {
@@ -700,7 +745,7 @@ impl Shim {
     /// `qemu-monitor-command`: the reply as libvirt returns it (QEMU's whole JSON reply, or
     /// HMP's text). The domain is tainted.
     pub async fn monitor_command(&self, cmd: &str, hmp: bool) -> Result<String, QemuError> {
-        let _job = self.job.lock().await;
+        let _job = self.begin_job("monitor command").await?;
         self.require_active()?;
         let q = self.qmp()?;
         self.update(|rt| {
@@ -794,14 +839,31 @@ impl Shim {
         Ok((fd, alias))
     }
 
-    pub fn stats(&self) -> Result<sp::StatsRet, QemuError> {
+    /// `domstats` groups (never waits for the job; QEMU gets a short deadline).
+    pub async fn stats(&self, groups: u32) -> Result<sp::StatsRet, QemuError> {
         let st = self.status()?;
+        let qmp = self.qmp().ok();
         Ok(sp::StatsRet {
-            state: st.state,
-            reason: st.reason,
-            balloon_kib: st.domain.current_memory_kib.unwrap_or(st.domain.memory_kib),
-            cpu_time_ns: process::cpu_time_ns(st.qemu_pid).unwrap_or(0),
+            params: stats::gather(&st, qmp.as_deref(), groups).await,
         })
+    }
+}
+
+/// The longest a call waits for a VM's job.
+pub const JOB_WAIT: Duration = Duration::from_secs(1);
+
+/// A held job; released (and its holder forgotten) when dropped.
+#[derive(Debug)]
+struct Job {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+    busy: Arc<Mutex<Option<(std::time::Instant, &'static str)>>>,
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Ok(mut b) = self.busy.lock() {
+            *b = None;
+        }
     }
 }
 

@@ -103,11 +103,30 @@ pub fn start_ticks(pid: i32) -> Option<u64> {
 
 /// The process's CPU time (user + system) in nanoseconds.
 pub fn cpu_time_ns(pid: i32) -> Option<u64> {
-    let f = stat_fields(pid)?;
+    cpu_times_ns(pid).map(|(u, s)| u + s)
+}
+
+/// The process's user and system CPU time in nanoseconds.
+pub fn cpu_times_ns(pid: i32) -> Option<(u64, u64)> {
+    times_of(&stat_fields(pid)?)
+}
+
+/// One thread's user and system CPU time in nanoseconds.
+pub fn thread_cpu_times_ns(pid: i32, tid: i32) -> Option<(u64, u64)> {
+    if pid <= 0 || tid <= 0 {
+        return None;
+    }
+    let s = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 1..];
+    let f: Vec<String> = rest.split_whitespace().map(str::to_owned).collect();
+    times_of(&f)
+}
+
+fn times_of(f: &[String]) -> Option<(u64, u64)> {
     let utime: u64 = f.get(11)?.parse().ok()?;
     let stime: u64 = f.get(12)?.parse().ok()?;
-    let hz = rustix::param::clock_ticks_per_second().max(1);
-    Some((utime + stime).saturating_mul(1_000_000_000 / hz))
+    let ns = 1_000_000_000 / rustix::param::clock_ticks_per_second().max(1);
+    Some((utime.saturating_mul(ns), stime.saturating_mul(ns)))
 }
 
 /// Whether a process with this pid and start time is alive (not a zombie).

@@ -85,7 +85,10 @@ impl ShimService {
                 r.fds.push(fd);
                 return Ok(r);
             }
-            proc::STATS => enc(&s.stats()?)?,
+            proc::STATS => {
+                let a: sp::StatsArgs = args(call)?;
+                enc(&s.stats(a.groups).await?)?
+            }
             p => return Ok(Reply::err(VirError::unknown_procedure(p))),
         };
         Ok(Reply::ok(body))
