@@ -48,6 +48,21 @@ use oxvirt_rpc::server::Client;
 pub use error::QemuError;
 pub use paths::Paths;
 
+/// Settings of a driver.
+#[derive(Debug, Clone)]
+pub struct DriverOptions {
+    /// How long a call on one VM may wait for its shim and QEMU (libvirt's job wait is 30 s).
+    pub call_timeout: std::time::Duration,
+}
+
+impl Default for DriverOptions {
+    fn default() -> Self {
+        DriverOptions {
+            call_timeout: running::DEFAULT_CALL_TIMEOUT,
+        }
+    }
+}
+
 /// The QEMU driver's state.
 #[derive(Debug)]
 pub struct QemuDriver {
@@ -79,6 +94,11 @@ pub struct QemuDriver {
 impl QemuDriver {
     /// Set up the driver: find QEMU and probe it (or read the cached probe), so no call has to.
     pub async fn new(paths: Paths, privileged: bool) -> Arc<Self> {
+        Self::with_options(paths, privileged, DriverOptions::default()).await
+    }
+
+    /// [`QemuDriver::new`] with non-default settings.
+    pub async fn with_options(paths: Paths, privileged: bool, opts: DriverOptions) -> Arc<Self> {
         let emulator = version::find_emulator();
         let caps = match &emulator {
             Some(e) => match probe::cached_probe(e, &paths.cache.join("qemu/capabilities")).await {
@@ -132,7 +152,7 @@ impl QemuDriver {
             host_uuid,
             registry: std::sync::RwLock::new(registry),
             running: running::Running::default(),
-            call_timeout: running::DEFAULT_CALL_TIMEOUT,
+            call_timeout: opts.call_timeout,
             events: EventHub::new(),
         });
         // the recovery path: find the VMs that run (their shims, or QEMU without a shim)

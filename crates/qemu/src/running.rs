@@ -102,7 +102,9 @@ impl Vm {
         A: oxvirt_xdr::Encode + ?Sized,
         R: oxvirt_xdr::Decode,
     {
-        match tokio::time::timeout(timeout, self.link.call(SHIM_PROGRAM, procedure, args)).await {
+        // a little longer than the shim's own QMP deadline, whose error says more
+        let grace = timeout + Duration::from_secs(1);
+        match tokio::time::timeout(grace, self.link.call(SHIM_PROGRAM, procedure, args)).await {
             Ok(r) => r.map_err(shim_error),
             Err(_) => Err(QemuError::Timeout(format!(
                 "domain '{}' did not answer within {} s (its QEMU may be stalled)",

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use oxvirt_qemu::{Paths, QemuDriver};
+use oxvirt_qemu::{DriverOptions, Paths, QemuDriver};
 use oxvirt_remote::RemoteService;
 use oxvirt_rpc::server::{Listener, Server, ServerConfig};
 use tracing::{error, info};
@@ -30,6 +30,9 @@ struct Args {
     /// Most calls in flight per client.
     #[arg(long, default_value_t = 5)]
     max_client_requests: usize,
+    /// Seconds a call on one VM may wait for its QEMU before it fails with a timeout.
+    #[arg(long, default_value_t = 30)]
+    vm_call_timeout: u64,
     /// Log filter (tracing's env-filter syntax), e.g. "debug"; OXVIRT_LOG also works.
     #[arg(long)]
     log: Option<String>,
@@ -74,7 +77,14 @@ async fn run(args: Args) -> Result<(), String> {
         .create_all()
         .map_err(|e| format!("cannot create the state directories: {e}"))?;
     let privileged = args.root.is_none() || rustix_is_root();
-    let driver = QemuDriver::new(paths.clone(), privileged).await;
+    let driver = QemuDriver::with_options(
+        paths.clone(),
+        privileged,
+        DriverOptions {
+            call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
+        },
+    )
+    .await;
     let service = RemoteService::new(driver.clone(), "virtqemud");
     let config = ServerConfig {
         max_clients: args.max_clients,

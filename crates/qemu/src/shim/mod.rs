@@ -591,7 +591,11 @@ impl Shim {
             return Ok(());
         }
         let _ = sig.signal(Signal::TERM);
-        let patience = if graceful {
+        // a stopped (SIGSTOP) QEMU cannot act on SIGTERM: no point in waiting for it
+        let frozen = process::is_stopped(sig.pid());
+        let patience = if frozen && !graceful {
+            Duration::ZERO
+        } else if graceful {
             Duration::from_secs(10)
         } else {
             Duration::from_millis(500)
@@ -850,7 +854,7 @@ impl Shim {
 }
 
 /// The longest a call waits for a VM's job.
-pub const JOB_WAIT: Duration = Duration::from_secs(1);
+pub const JOB_WAIT: Duration = Duration::from_millis(300);
 
 /// A held job; released (and its holder forgotten) when dropped.
 #[derive(Debug)]

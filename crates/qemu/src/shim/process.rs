@@ -129,6 +129,11 @@ fn times_of(f: &[String]) -> Option<(u64, u64)> {
     Some((utime.saturating_mul(ns), stime.saturating_mul(ns)))
 }
 
+/// Whether the process is stopped by a signal (state `T`).
+pub fn is_stopped(pid: i32) -> bool {
+    stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s == "T"))
+}
+
 /// Whether a process with this pid and start time is alive (not a zombie).
 pub fn alive(pid: i32, ticks: u64) -> bool {
     match stat_fields(pid) {
