@@ -102,6 +102,8 @@ pub struct Shim {
     /// What holds the job, since when.
     busy: Arc<Mutex<Option<(std::time::Instant, &'static str)>>>,
     clients: Mutex<Vec<Arc<oxvirt_rpc::server::Client>>>,
+    /// How often the QMP connection broke.
+    qmp_losses: std::sync::atomic::AtomicU32,
     /// Whether a client ever connected (a start that failed leaves nothing to wait for).
     ever_connected: std::sync::atomic::AtomicBool,
     /// Becomes true once QEMU is gone and the final state is recorded.
@@ -130,6 +132,7 @@ impl Shim {
             busy: Arc::new(Mutex::new(None)),
             clients: Mutex::new(Vec::new()),
             ever_connected: std::sync::atomic::AtomicBool::new(false),
+            qmp_losses: std::sync::atomic::AtomicU32::new(0),
             gone: watch::channel(false).0,
         })
     }
@@ -432,15 +435,73 @@ impl Shim {
             watched.exited().await;
             me.qemu_exited();
         });
+        self.spawn_event_task();
+    }
+
+    /// Follow QMP events; when the monitor connection breaks while QEMU lives on (QEMU sent
+    /// something we refuse: garbage, an oversized line, invalid UTF-8), reconnect a few times
+    /// with a growing pause, then give up: the VM runs on, and calls that need QMP fail with
+    /// the reason.
+    fn spawn_event_task(self: &Arc<Self>) {
         let me = self.clone();
-        if let Some(mut events) = self.qmp().ok().and_then(|q| q.take_events()) {
-            tokio::spawn(async move {
-                while let Ok(ev) = events.recv().await {
-                    me.qmp_event(&ev.name, &ev.data);
+        let Some(mut events) = self.qmp().ok().and_then(|q| q.take_events()) else {
+            return;
+        };
+        tokio::spawn(async move {
+            while let Ok(ev) = events.recv().await {
+                me.qmp_event(&ev.name, &ev.data);
+            }
+            let reason = me
+                .qmp()
+                .ok()
+                .and_then(|q| q.disconnect_reason())
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "closed".into());
+            if *me.gone.borrow() {
+                return;
+            }
+            warn!("QMP connection lost: {reason}");
+            log_line(&me.opts.log, &format!("QMP connection lost: {reason}"));
+            let losses = me
+                .qmp_losses
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if losses >= MAX_QMP_LOSSES {
+                log_line(
+                    &me.opts.log,
+                    "giving up on QMP after repeated failures: the VM runs on, calls that need QEMU's monitor fail",
+                );
+                return;
+            }
+            me.reconnect_qmp().await;
+        });
+    }
+
+    async fn reconnect_qmp(self: &Arc<Self>) {
+        let monitor = match self.status() {
+            Ok(s) => s.monitor,
+            Err(_) => return,
+        };
+        for pause_ms in [50u64, 500, 2000] {
+            tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+            if *self.gone.borrow() {
+                return;
+            }
+            match QmpClient::connect(&monitor, self.opts.qmp.clone()).await {
+                Ok(q) => {
+                    if let Ok(mut g) = self.qmp.lock() {
+                        *g = Some(Arc::new(q));
+                    }
+                    log_line(&self.opts.log, "QMP connection restored");
+                    self.spawn_event_task();
+                    return;
                 }
-                debug!("QMP event stream ended");
-            });
+                Err(e) => warn!("QMP reconnect failed: {e}"),
+            }
         }
+        log_line(
+            &self.opts.log,
+            "giving up on QMP: the VM runs on, calls that need QEMU's monitor fail",
+        );
     }
 
     fn qmp_event(self: &Arc<Self>, name: &str, data: &Value) {
@@ -852,6 +913,9 @@ impl Shim {
         })
     }
 }
+
+/// How many times the shim reconnects to a QEMU whose monitor misbehaves.
+const MAX_QMP_LOSSES: u32 = 5;
 
 /// The longest a call waits for a VM's job.
 pub const JOB_WAIT: Duration = Duration::from_millis(300);
