@@ -29,7 +29,7 @@ pub fn binary(name: &str) -> PathBuf {
     BUILD.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "oxvirt-qemud"])
+            .args(["build", "--quiet", "-p", "oxvirt-qemud", "-p", "oxvirt-shim"])
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build of the daemons failed");
@@ -95,6 +95,11 @@ impl Qemud {
     /// Start on a root directory the caller keeps (to restart a daemon on the same state).
     pub fn start_in(root: &Path) -> Self {
         Self::spawn(root.to_path_buf(), None, &[])
+    }
+
+    /// [`Qemud::start_in`] with extra command-line arguments.
+    pub fn start_in_with(root: &Path, extra: &[&str]) -> Self {
+        Self::spawn(root.to_path_buf(), None, extra)
     }
 
     fn spawn(root: PathBuf, tmp: Option<tempfile::TempDir>, extra: &[&str]) -> Self {
