@@ -228,8 +228,9 @@ async fn pump_console(
                     tokio::select! {
                         _ = &mut deadline => return,
                         m = stream.recv() => match m {
-                            Some(StreamIn::Finish) => { let _ = stream.finish().await; return; }
-                            Some(StreamIn::Error(_)) | None => return,
+                            // a finish or an abort both wait for our confirmation
+                            Some(StreamIn::Finish | StreamIn::Error(_)) => { let _ = stream.finish().await; return; }
+                            None => return,
                             _ => {}
                         },
                     }
@@ -246,12 +247,14 @@ async fn pump_console(
                     let _ = stream.send_eof().await;
                 }
             }
-            Ev::In(Some(StreamIn::Finish)) => {
+            // the client's virStreamFinish and virStreamAbort both wait for a confirmation (a
+            // zero-length OK packet, as libvirt's daemonStreamHandleFinish/Abort send)
+            Ev::In(Some(StreamIn::Finish | StreamIn::Error(_))) => {
                 let _ = stream.finish().await;
                 token.cancel();
                 return;
             }
-            Ev::In(Some(StreamIn::Error(_))) | Ev::In(None) => {
+            Ev::In(None) => {
                 token.cancel();
                 return;
             }
