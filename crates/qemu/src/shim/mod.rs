@@ -418,7 +418,9 @@ impl Shim {
                 let guest = data.get("guest").and_then(Value::as_bool).unwrap_or(false);
                 let mut reboot = false;
                 self.update(|rt| {
-                    if rt.status.state == state::SHUTDOWN {
+                    // QEMU's SHUTDOWN on the SIGTERM of a destroy is no event: libvirt's
+                    // destroy holds the domain until QEMU is gone, then ignores it
+                    if rt.status.state == state::SHUTDOWN || rt.intent == Intent::Destroy {
                         return None;
                     }
                     if rt.intent == Intent::FakeReboot && guest {
