@@ -922,6 +922,11 @@ pub async fn run(
             ..Default::default()
         },
     );
+    // The driver removes the directory of a stopped VM and may create it again for the next
+    // start, with a new shim, while this one is still on its way out: clean up only while our
+    // socket is still there (the same file, not the next shim's).
+    let sock_id = file_id(&sock);
+    let ours = || sock_id.is_some() && file_id(&sock) == sock_id;
     let serving = tokio::spawn(server.clone().serve(vec![listener]));
     ready(Ok(()));
     // Until QEMU runs, a shim without a client for long is an orphan: give up.
@@ -935,7 +940,9 @@ pub async fn run(
                     warn!("nobody asked to start QEMU: exiting");
                     server.shutdown();
                     let _ = serving.await;
-                    let _ = std::fs::remove_file(&sock);
+                    if ours() {
+                        let _ = std::fs::remove_file(&sock);
+                    }
                     return Ok(());
                 }
             }
@@ -948,7 +955,17 @@ pub async fn run(
     }
     server.shutdown();
     let _ = serving.await;
-    let _ = std::fs::remove_file(&sock);
-    let _ = std::fs::remove_file(monitor_path(&opts.dir));
+    if ours() {
+        let _ = std::fs::remove_file(&sock);
+        let _ = std::fs::remove_file(monitor_path(&opts.dir));
+    }
     Ok(())
+}
+
+/// A file's identity: device, inode and (because an inode number is soon reused) change time.
+fn file_id(p: &Path) -> Option<(u64, u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
 }
