@@ -101,6 +101,8 @@ pub struct Shim {
     clients: Mutex<Vec<Arc<oxvirt_rpc::server::Client>>>,
     /// Becomes true once QEMU is gone and the final state is recorded.
     gone: watch::Sender<bool>,
+    /// A START came (it may have failed: then the shim has nothing left to do).
+    start_tried: std::sync::atomic::AtomicBool,
 }
 
 fn now_ms() -> u64 {
@@ -124,6 +126,7 @@ impl Shim {
             job: tokio::sync::Mutex::new(()),
             clients: Mutex::new(Vec::new()),
             gone: watch::channel(false).0,
+            start_tried: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -221,6 +224,8 @@ impl Shim {
         if self.rt.lock().map_err(|_| poisoned())?.is_some() {
             return Err(invalid("domain is already running"));
         }
+        self.start_tried
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let dom = &start.domain;
         let emulator = dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
         let mon_path = monitor_path(&self.opts.dir);
@@ -929,14 +934,16 @@ pub async fn run(
     let ours = || sock_id.is_some() && file_id(&sock) == sock_id;
     let serving = tokio::spawn(server.clone().serve(vec![listener]));
     ready(Ok(()));
-    // Until QEMU runs, a shim without a client for long is an orphan: give up.
+    // Until QEMU runs, a shim without a client for long is an orphan, and one whose START
+    // failed has nothing left to do once the driver hung up: give up.
     let idle_start = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = shim.wait_gone() => break,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
                 let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
-                if !started && shim.client_count() == 0 && idle_start.elapsed() > Duration::from_secs(30) {
+                let tried = shim.start_tried.load(std::sync::atomic::Ordering::Relaxed);
+                if !started && shim.client_count() == 0 && (tried || idle_start.elapsed() > Duration::from_secs(30)) {
                     warn!("nobody asked to start QEMU: exiting");
                     server.shutdown();
                     let _ = serving.await;
