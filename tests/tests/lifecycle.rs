@@ -285,6 +285,27 @@ fn lifecycle_errors() {
     assert_eq!(q.domstate("er2"), "shut off (unknown)");
     assert!(q.qemus().is_empty(), "a QEMU is left: {:?}", q.qemus());
     assert!(q.shims().is_empty(), "a shim is left: {:?}", q.shims());
+
+    // QEMU itself fails: its error reaches the client, and its shim ends (it does not wait
+    // for the 30 s an orphan shim waits for a START)
+    let bad = guest_xml("er3", &q.root().join("er3.serial"))
+        .replace("/vmlinuz</kernel>", "/no-such-vmlinuz</kernel>");
+    let file = q.root().join("er3.xml");
+    std::fs::write(&file, bad).expect("write xml");
+    q.virsh(&["define", &file.display().to_string()]).ok();
+    let e = q.virsh(&["start", "er3"]).err().to_string();
+    assert!(e.contains("could not open kernel file"), "{e}");
+    assert_eq!(q.domstate("er3"), "shut off (unknown)");
+    assert!(q.qemus().is_empty(), "a QEMU is left: {:?}", q.qemus());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !q.shims().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the failed start's shim stays: {:?}",
+            q.shims()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Three VMs at once, each with its own shim and QEMU; destroying one leaves the others alone.
