@@ -29,7 +29,15 @@ pub fn binary(name: &str) -> PathBuf {
     BUILD.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "oxvirt-qemud", "-p", "oxvirt-shim"])
+            // the daemon runs each VM's shim from next to its own executable
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "oxvirt-qemud",
+                "-p",
+                "oxvirt-shim",
+            ])
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build of the daemons failed");
@@ -181,25 +189,231 @@ impl Qemud {
     pub fn virsh(&self, args: &[&str]) -> Run {
         virsh(&self.uri(), args)
     }
+
+    /// Run a python3-libvirt script with the read-write URI as `sys.argv[1]` (then `args`).
+    pub fn python(&self, script: &str, args: &[&str]) -> Run {
+        let uri = self.uri();
+        let mut all = vec![uri.as_str()];
+        all.extend_from_slice(args);
+        python(script, &all)
+    }
+
+    /// `virsh domstate --reason NAME`, trimmed.
+    pub fn domstate(&self, name: &str) -> String {
+        self.virsh(&["domstate", "--reason", name])
+            .ok()
+            .trim()
+            .to_owned()
+    }
+
+    /// Wait until `virsh domstate --reason NAME` says `want`; panics with the daemon log if it
+    /// does not within `GUARD`.
+    pub fn wait_state(&self, name: &str, want: &str) {
+        let deadline = Instant::now() + GUARD;
+        loop {
+            let r = self.virsh(&["domstate", "--reason", name]);
+            if r.status == 0 && r.stdout.trim() == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "domain {name} did not become {want:?} within {GUARD:?}; last: {r:?}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The shim processes of this daemon (their command lines name the root directory).
+    pub fn shims(&self) -> Vec<Proc> {
+        let needle = format!("{}/", self.root.display());
+        processes()
+            .into_iter()
+            .filter(|p| p.cmdline.contains("oxvirt-shim") && p.cmdline.contains(&needle))
+            .collect()
+    }
+
+    /// The QEMU processes of this daemon (children of its shims).
+    pub fn qemus(&self) -> Vec<Proc> {
+        let shims: Vec<u32> = self.shims().iter().map(|p| p.pid).collect();
+        processes()
+            .into_iter()
+            .filter(|p| shims.contains(&p.ppid) && p.cmdline.contains("qemu-system"))
+            .collect()
+    }
+
+    /// The shim and QEMU log of domain `name`.
+    pub fn vm_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.root.join("log/qemu").join(format!("{name}.log")))
+            .unwrap_or_default()
+    }
+}
+
+/// Hang guard for waiting on guests and daemons; never a timing assertion (TCG on a busy host
+/// is slow).
+pub const GUARD: Duration = Duration::from_secs(60);
+
+/// The test guest's domain XML: `name`, 256 MiB, one vCPU, q35 under TCG, direct kernel boot,
+/// its serial console on a pty logged to `serial_log`.
+pub fn guest_xml(name: &str, serial_log: &Path) -> String {
+    let (kernel, initrd) = guest();
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
+<features><acpi/></features><on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
+<devices><serial type='pty'><log file='{}' append='off'/><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console></devices></domain>
+",
+        kernel.display(),
+        initrd.display(),
+        serial_log.display()
+    )
+}
+
+/// How often `text` occurs in the file at `path` (0 when it does not exist yet).
+pub fn count_in_file(path: &Path, text: &str) -> usize {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).matches(text).count())
+        .unwrap_or(0)
+}
+
+/// Wait until `text` occurs at least `n` times in the file at `path` (a serial log).
+pub fn wait_in_file(path: &Path, text: &str, n: usize) {
+    let deadline = Instant::now() + GUARD;
+    while count_in_file(path, text) < n {
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} did not appear {n} times in {} within {GUARD:?}:\n{}",
+            path.display(),
+            std::fs::read(path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 impl Drop for Qemud {
+    /// Stop the daemon and every process it left: the shims (whose command lines name the root
+    /// directory) and their QEMUs, so a test never leaks a VM whatever happened.
     fn drop(&mut self) {
+        let leftovers = descendants_or_naming(self.child.id(), &self.root);
         if let Ok(pid) = i32::try_from(self.child.id()) {
             if let Some(pid) = rustix::process::Pid::from_raw(pid) {
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
             }
         }
+        for pid in &leftovers {
+            signal(*pid, rustix::process::Signal::KILL);
+        }
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // the shims and QEMUs were not our children: wait until they are gone (or zombies of
+        // someone else) so the temporary root can be removed
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && leftovers.iter().any(|p| process_alive(*p)) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
+}
+
+fn signal(pid: u32, sig: rustix::process::Signal) {
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process(pid, sig);
+    }
+}
+
+/// One process as `/proc` shows it.
+#[derive(Debug, Clone)]
+pub struct Proc {
+    pub pid: u32,
+    pub ppid: u32,
+    /// The command line, arguments joined with spaces.
+    pub cmdline: String,
+}
+
+/// All processes (a snapshot of `/proc`).
+pub fn processes() -> Vec<Proc> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ..."; comm may contain anything, so parse after the last ')'
+        let Some(ppid) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .unwrap_or("");
+        if state == "Z" {
+            continue;
+        }
+        let cmdline = std::fs::read(e.path().join("cmdline"))
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .split('\0')
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        out.push(Proc { pid, ppid, cmdline });
+    }
+    out
+}
+
+/// Whether `pid` is a live (not zombie) process.
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|s| s != "Z")
+}
+
+/// The processes below `root_pid`, plus those whose command line names `dir` (shims that
+/// outlived an earlier daemon) and everything below them; `root_pid` itself is not included.
+fn descendants_or_naming(root_pid: u32, dir: &Path) -> Vec<u32> {
+    let all = processes();
+    let needle = format!("{}/", dir.display());
+    let mut set: Vec<u32> = all
+        .iter()
+        .filter(|p| p.pid != root_pid && p.cmdline.contains(&needle))
+        .map(|p| p.pid)
+        .collect();
+    let mut parents = set.clone();
+    parents.push(root_pid);
+    while let Some(parent) = parents.pop() {
+        for p in all.iter().filter(|p| p.ppid == parent) {
+            if p.pid != root_pid && !set.contains(&p.pid) {
+                set.push(p.pid);
+                parents.push(p.pid);
+            }
+        }
+    }
+    set
 }
 
 /// A finished command.
@@ -287,5 +501,103 @@ pub fn read_until_eof(s: &mut UnixStream, timeout: Duration) -> (Vec<u8>, bool) 
             }
             Err(_) => return (out, true),
         }
+    }
+}
+
+/// `virsh event --all --loop` on its own connection, its output collected as it comes (line
+/// buffered through `stdbuf`); killed when dropped.
+#[derive(Debug)]
+pub struct EventWatch {
+    child: Child,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl EventWatch {
+    /// Start watching; returns once the watcher provably receives events (a probe domain is
+    /// defined and undefined until its events show up, so nothing later is missed).
+    pub fn start(q: &Qemud) -> Self {
+        let mut child = command("stdbuf")
+            .args(["-oL", "virsh", "-q", "-c"])
+            .arg(q.uri())
+            .args(["event", "--all", "--loop"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn virsh event");
+        let mut stdout = child.stdout.take().expect("virsh event stdout");
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let o = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    return;
+                }
+                o.lock()
+                    .expect("event output")
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let w = EventWatch { child, out };
+        let probe = "<domain type='qemu'><name>event-probe</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+        let file = q.root().join("event-probe.xml");
+        std::fs::write(&file, probe).expect("write probe xml");
+        let path = file.display().to_string();
+        let deadline = Instant::now() + GUARD;
+        while !w.output().contains("'event-probe': Undefined Removed") {
+            assert!(
+                Instant::now() < deadline,
+                "virsh event saw no events: {:?}",
+                w.output()
+            );
+            q.virsh(&["define", &path]).ok();
+            q.virsh(&["undefine", "event-probe"]).ok();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        w
+    }
+
+    /// The watcher's output so far.
+    pub fn output(&self) -> String {
+        self.out.lock().expect("event output").clone()
+    }
+
+    /// The event lines for domain `name` so far, with the `event '...' for domain 'NAME': `
+    /// prefix kept.
+    pub fn lines_for(&self, name: &str) -> Vec<String> {
+        let tag = format!(" for domain '{name}'");
+        self.output()
+            .lines()
+            .filter(|l| l.contains(&tag))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Wait until a line for domain `name` contains `text`, `n` times in all.
+    pub fn wait_for(&self, name: &str, text: &str, n: usize) {
+        let deadline = Instant::now() + GUARD;
+        loop {
+            let seen = self
+                .lines_for(name)
+                .iter()
+                .filter(|l| l.contains(text))
+                .count();
+            if seen >= n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "event {text:?} for {name} seen {seen} times, wanted {n}; events:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for EventWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -105,11 +105,15 @@ impl Drop for Cleanup {
 }
 
 fn wait_marker(log: &Path, marker: &str, count: usize) {
-    wait_until(&format!("{marker} x{count} in {}", log.display()), Duration::from_secs(60), || {
-        std::fs::read_to_string(log)
-            .map(|s| s.matches(marker).count() >= count)
-            .unwrap_or(false)
-    });
+    wait_until(
+        &format!("{marker} x{count} in {}", log.display()),
+        Duration::from_secs(60),
+        || {
+            std::fs::read_to_string(log)
+                .map(|s| s.matches(marker).count() >= count)
+                .unwrap_or(false)
+        },
+    );
 }
 
 /// The console answers: write a command, read its output (python3-libvirt, blocking stream).
@@ -215,7 +219,10 @@ fn a_sigkilled_shim_is_replaced_and_the_vm_never_stops() {
     assert_eq!(qemu_pid("ck-shim"), qemu, "QEMU kept running");
     assert!(d.virsh(&["domstate", "ck-shim"]).ok().contains("running"));
     d.virsh(&["suspend", "ck-shim"]).ok();
-    assert!(d.virsh(&["domstate", "--reason", "ck-shim"]).ok().contains("paused (user)"));
+    assert!(d
+        .virsh(&["domstate", "--reason", "ck-shim"])
+        .ok()
+        .contains("paused (user)"));
     d.virsh(&["resume", "ck-shim"]).ok();
     wait_marker(&log, "OXVIRT-GUEST-READY", 1);
     console_echo(&d.uri(), "ck-shim");
@@ -280,7 +287,10 @@ fn a_stalled_qemu_delays_only_calls_on_its_own_vm() {
     );
     // the pending call fails with a timeout instead of hanging
     let first = pending.join().unwrap();
-    assert!(first.err().contains("Timed out during operation"), "{first:?}");
+    assert!(
+        first.err().contains("Timed out during operation"),
+        "{first:?}"
+    );
     kill(a, rustix::process::Signal::CONT);
     wait_until("A answers again", Duration::from_secs(30), || {
         let s = d.virsh(&["domstate", "ck-stall-a"]).stdout;
@@ -300,7 +310,9 @@ fn a_stalled_qemu_delays_only_calls_on_its_own_vm() {
 }
 
 fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -383,7 +395,10 @@ fn qemud_restart_reattaches_to_many_running_vms() {
     let after = d.virsh(&["list"]).ok().to_string();
     let took = t0.elapsed();
     assert_eq!(before, after);
-    println!("recovery of {n} running VMs: {} ms until `virsh list` showed them all", took.as_millis());
+    println!(
+        "recovery of {n} running VMs: {} ms until `virsh list` showed them all",
+        took.as_millis()
+    );
     for name in &names {
         d.virsh(&["destroy", name]).ok();
     }

@@ -178,17 +178,17 @@ async fn unknown_procedures_programs_versions() {
         (e.code, e.domain, e.message.as_str()),
         (39, 7, "unknown procedure: 9999")
     );
-    // a real procedure not implemented yet (DOMAIN_CREATE): clients turn this into
-    // NO_SUPPORT and fall back
+    // a real procedure not implemented (DOMAIN_MIGRATE_PREPARE, the first migration
+    // protocol): clients turn this into NO_SUPPORT and fall back
     let e = remote_err(
         raw_call(
             &c,
-            Header::new(REMOTE_PROGRAM, 9, MessageType::Call, 0, Status::Ok),
+            Header::new(REMOTE_PROGRAM, 61, MessageType::Call, 0, Status::Ok),
             vec![],
         )
         .await,
     );
-    assert_eq!(e.message, "unknown procedure: 9");
+    assert_eq!(e.message, "unknown procedure: 61");
     let e = remote_err(
         raw_call(
             &c,

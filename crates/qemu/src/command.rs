@@ -434,7 +434,16 @@ fn controller_device(
             } else {
                 format!("usb{}", c.index)
             };
-            let mut o = obj(json!({"driver": driver, "id": id}));
+            // a companion (<master startport=>) shares its master's index and alias: it joins
+            // the master's bus and has no id of its own (two devices cannot both be "usb")
+            let mut o = match c.master_startport {
+                Some(first) => obj(json!({
+                    "driver": driver,
+                    "masterbus": format!("{id}.0"),
+                    "firstport": first,
+                })),
+                None => obj(json!({"driver": driver, "id": id})),
+            };
             if let Some(p) = c.ports {
                 o.insert("p2".into(), json!(p));
                 o.insert("p3".into(), json!(p));
@@ -960,6 +969,37 @@ mod tests {
         )
         .expect_err("network interface");
         assert!(e.to_string().contains("interface type='network'"), "{e}");
+    }
+
+    /// virt-install's USB for a pc machine: EHCI with three UHCI companions, all index 0.
+    #[test]
+    fn usb_companion_controllers() {
+        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
+            "<devices>",
+            "<devices><controller type='usb' model='ich9-ehci1'/>\
+<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>\
+<controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>\
+<controller type='usb' model='ich9-uhci3'><master startport='4'/></controller>",
+        );
+        let c = build(
+            &dom(&x),
+            &Inputs {
+                emulator: "q",
+                monitor_fd: 3,
+            },
+        )
+        .expect("build");
+        let s = c.args.join(" ");
+        assert_eq!(s.matches(r#""id":"usb""#).count(), 1, "{s}");
+        assert!(s.contains(r#""driver":"ich9-usb-ehci1""#), "{s}");
+        for (n, port) in [(1, 0), (2, 2), (3, 4)] {
+            assert!(
+                s.contains(&format!(
+                    r#""driver":"ich9-usb-uhci{n}","firstport":{port},"masterbus":"usb.0""#
+                )),
+                "{s}"
+            );
+        }
     }
 
     #[test]

@@ -228,8 +228,9 @@ async fn pump_console(
                     tokio::select! {
                         _ = &mut deadline => return,
                         m = stream.recv() => match m {
-                            Some(StreamIn::Finish) => { let _ = stream.finish().await; return; }
-                            Some(StreamIn::Error(_)) | None => return,
+                            // a finish or an abort both wait for our confirmation
+                            Some(StreamIn::Finish | StreamIn::Error(_)) => { let _ = stream.finish().await; return; }
+                            None => return,
                             _ => {}
                         },
                     }
@@ -246,12 +247,14 @@ async fn pump_console(
                     let _ = stream.send_eof().await;
                 }
             }
-            Ev::In(Some(StreamIn::Finish)) => {
+            // the client's virStreamFinish and virStreamAbort both wait for a confirmation (a
+            // zero-length OK packet, as libvirt's daemonStreamHandleFinish/Abort send)
+            Ev::In(Some(StreamIn::Finish | StreamIn::Error(_))) => {
                 let _ = stream.finish().await;
                 token.cancel();
                 return;
             }
-            Ev::In(Some(StreamIn::Error(_))) | Ev::In(None) => {
+            Ev::In(None) => {
                 token.cancel();
                 return;
             }
@@ -434,24 +437,24 @@ impl QemuDriver {
         } else {
             Duration::from_secs(15)
         };
-        match vm
+        let r = vm
             .call::<_, ()>(proc::DESTROY, &sp::FlagsArgs { flags }, t)
-            .await
-        {
-            Ok(()) => {}
-            // the shim may exit right after QEMU did, before our reply is read
-            Err(_) if self.running.get(&vm.uuid).is_none_or(|v| v.id != vm.id) => {}
-            Err(e) => return Err(e),
-        }
+            .await;
         // the STOPPED event arrives on the shim's connection; wait for it briefly so that the
         // caller's next call sees the domain shut off
         for _ in 0..200 {
             if self.running.get(&vm.uuid).is_none_or(|v| v.id != vm.id) {
+                // The shim reports the stop before its reply, and the driver hangs up on a
+                // stopped VM's shim at once, which can fail the call in flight: the VM is
+                // shut off, so the destroy did its job.
                 return Ok(());
+            }
+            if r.is_err() {
+                break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        Ok(())
+        r
     }
 
     async fn set_memory(

@@ -108,6 +108,8 @@ pub struct Shim {
     ever_connected: std::sync::atomic::AtomicBool,
     /// Becomes true once QEMU is gone and the final state is recorded.
     gone: watch::Sender<bool>,
+    /// A START came (it may have failed: then the shim has nothing left to do).
+    start_tried: std::sync::atomic::AtomicBool,
 }
 
 fn now_ms() -> u64 {
@@ -134,6 +136,7 @@ impl Shim {
             ever_connected: std::sync::atomic::AtomicBool::new(false),
             qmp_losses: std::sync::atomic::AtomicU32::new(0),
             gone: watch::channel(false).0,
+            start_tried: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -274,6 +277,8 @@ impl Shim {
         if self.rt.lock().map_err(|_| poisoned())?.is_some() {
             return Err(invalid("domain is already running"));
         }
+        self.start_tried
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let dom = &start.domain;
         let emulator = dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
         let mon_path = monitor_path(&self.opts.dir);
@@ -529,7 +534,9 @@ impl Shim {
                 let guest = data.get("guest").and_then(Value::as_bool).unwrap_or(false);
                 let mut reboot = false;
                 self.update(|rt| {
-                    if rt.status.state == state::SHUTDOWN {
+                    // QEMU's SHUTDOWN on the SIGTERM of a destroy is no event: libvirt's
+                    // destroy holds the domain until QEMU is gone, then ignores it
+                    if rt.status.state == state::SHUTDOWN || rt.intent == Intent::Destroy {
                         return None;
                     }
                     if rt.intent == Intent::FakeReboot && guest {
@@ -1055,23 +1062,33 @@ pub async fn run(
             ..Default::default()
         },
     );
+    // The driver removes the directory of a stopped VM and may create it again for the next
+    // start, with a new shim, while this one is still on its way out: clean up only while our
+    // socket is still there (the same file, not the next shim's).
+    let sock_id = file_id(&sock);
+    let ours = || sock_id.is_some() && file_id(&sock) == sock_id;
     let serving = tokio::spawn(server.clone().serve(vec![listener]));
     ready(Ok(()));
-    // Until QEMU runs, a shim without a client for long is an orphan: give up.
+    // Until QEMU runs, a shim without a client for long is an orphan, and one whose START
+    // failed has nothing left to do once the driver hung up: give up.
     let idle_start = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = shim.wait_gone() => break,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
                 let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
-                let abandoned = shim.ever_connected.load(std::sync::atomic::Ordering::Relaxed);
+                let tried = shim.start_tried.load(std::sync::atomic::Ordering::Relaxed)
+                    || shim.ever_connected.load(std::sync::atomic::Ordering::Relaxed);
                 if !started
                     && shim.client_count() == 0
-                    && (abandoned || idle_start.elapsed() > Duration::from_secs(30))
+                    && (tried || idle_start.elapsed() > Duration::from_secs(30))
                 {
                     warn!("no QEMU to run and nobody connected: exiting");
                     server.shutdown();
                     let _ = serving.await;
+                    if ours() {
+                        let _ = std::fs::remove_file(&sock);
+                    }
                     return Ok(());
                 }
             }
@@ -1084,7 +1101,17 @@ pub async fn run(
     }
     server.shutdown();
     let _ = serving.await;
-    // The sockets stay: a new shim for the next start may already have bound these paths; the
-    // driver removes the directory once it has read the final state.
+    if ours() {
+        let _ = std::fs::remove_file(&sock);
+        let _ = std::fs::remove_file(monitor_path(&opts.dir));
+    }
     Ok(())
+}
+
+/// A file's identity: device, inode and (because an inode number is soon reused) change time.
+fn file_id(p: &Path) -> Option<(u64, u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
 }
