@@ -83,9 +83,19 @@ pub struct Qemud {
     /// The temporary root, removed on drop (none when the caller gave the root).
     _tmp: Option<tempfile::TempDir>,
     child: Child,
+    /// Leave the VMs running on drop (after [`Qemud::sigkill`]).
+    keep_vms: bool,
 }
 
 impl Qemud {
+    /// SIGKILL the daemon alone, as a crash would: its shims and VMs run on (for a restart
+    /// on the same root to find them).
+    pub fn sigkill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.keep_vms = true;
+    }
+
     /// Start with default settings.
     pub fn start() -> Self {
         Self::start_with(&[])
@@ -129,6 +139,7 @@ impl Qemud {
             root,
             _tmp: tmp,
             child,
+            keep_vms: false,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while UnixStream::connect(d.socket()).is_err()
@@ -296,6 +307,9 @@ impl Drop for Qemud {
     /// Stop the daemon and every process it left: the shims (whose command lines name the root
     /// directory) and their QEMUs, so a test never leaks a VM whatever happened.
     fn drop(&mut self) {
+        if self.keep_vms {
+            return;
+        }
         let leftovers = descendants_or_naming(self.child.id(), &self.root);
         if let Ok(pid) = i32::try_from(self.child.id()) {
             if let Some(pid) = rustix::process::Pid::from_raw(pid) {

@@ -175,8 +175,7 @@ fn qemud_sigkilled_with_three_vms_loses_nothing() {
     d.virsh(&["suspend", "ck-b"]).ok();
     let before = d.virsh(&["list", "--all"]).ok().to_string();
     let qemus: Vec<i32> = names.iter().map(|n| qemu_pid(n)).collect();
-    kill(d.pid() as i32, rustix::process::Signal::KILL);
-    drop(d);
+    d.sigkill();
     let d = Qemud::start_in(r);
     let after = d.virsh(&["list", "--all"]).ok().to_string();
     assert_eq!(before, after, "same ids and states after the restart");
@@ -388,8 +387,7 @@ fn qemud_restart_reattaches_to_many_running_vms() {
         d.virsh(&["start", "--paused", name]).ok();
     }
     let before = d.virsh(&["list"]).ok().to_string();
-    kill(d.pid() as i32, rustix::process::Signal::KILL);
-    drop(d);
+    d.sigkill();
     let t0 = Instant::now();
     let d = Qemud::start_in(r);
     let after = d.virsh(&["list"]).ok().to_string();
