@@ -406,6 +406,14 @@ impl QemuDriver {
             persistent,
             domain: live,
         };
+        // the status file marks the start in progress before any process exists: a driver
+        // that dies from here on finds the directory, asks the shim, or cleans up
+        crate::fsutil::write_atomic(&status_path(&dir), status.format().as_bytes()).map_err(
+            |source| QemuError::Io {
+                what: format!("cannot write {}", status_path(&dir).display()),
+                source,
+            },
+        )?;
         let r = async {
             self.spawn_shim(&dir, &log, false).await?;
             let (link, events) = self.connect_shim(&dir).await?;
@@ -616,14 +624,10 @@ impl QemuDriver {
             }
             self.running.remove(&v.uuid, v.id);
         }
-        if !crate::states::is_active(st.state) {
-            // QEMU ended while nobody listened; the shim recorded why
-            self.forget_dir(dir, &st, false);
-            return;
-        }
         // 1. a live shim
         if let Ok((link, events)) = self.connect_shim(dir).await {
-            let r = tokio::time::timeout(Duration::from_secs(5), shim_status(&link)).await;
+            // a shim in the middle of a start answers once QEMU is up (or failed)
+            let r = tokio::time::timeout(Duration::from_secs(150), shim_status(&link)).await;
             if let Ok(Ok(r)) = r {
                 if let Ok(now) = parse_status(&r.status_xml) {
                     if crate::states::is_active(now.state) {
@@ -633,6 +637,13 @@ impl QemuDriver {
                     }
                 }
             }
+        }
+        // what the shim wrote meanwhile counts
+        let st = read_status(dir).unwrap_or(st);
+        if !crate::states::is_active(st.state) {
+            // QEMU ended while nobody listened (the shim recorded why), or it never started
+            self.forget_dir(dir, &st, false);
+            return;
         }
         // 2. QEMU alive: a new shim takes it over
         if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {

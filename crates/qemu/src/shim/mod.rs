@@ -81,6 +81,8 @@ enum Intent {
     Destroy,
     /// `virsh reboot`: power button now, reset when the guest is down.
     FakeReboot,
+    /// The guest went down for a `virsh reboot`; the reset is under way.
+    Rebooting,
 }
 
 #[derive(Debug)]
@@ -222,6 +224,16 @@ impl Shim {
             .ok()
             .and_then(|q| q.clone())
             .ok_or_else(|| invalid("domain is not running"))
+    }
+
+    /// The status document once a start in progress has ended (a driver recovering after a
+    /// crash may ask while QEMU is still being launched).
+    pub async fn settled_status(&self) -> Result<DomainStatus, QemuError> {
+        let started = self.rt.lock().map(|r| r.is_some()).unwrap_or(false);
+        if !started && self.start_tried.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = tokio::time::timeout(Duration::from_secs(120), self.job.lock()).await;
+        }
+        self.status()
     }
 
     /// The current status document.
@@ -513,7 +525,7 @@ impl Shim {
         debug!(event = name, "QMP event");
         match name {
             "STOP" => self.update(|rt| {
-                if rt.status.state == state::RUNNING {
+                if rt.status.state == state::RUNNING && rt.intent != Intent::Rebooting {
                     rt.status.state = state::PAUSED;
                     rt.status.reason = paused::UNKNOWN;
                     Some((event::SUSPENDED, event::SUSPENDED_PAUSED))
@@ -522,7 +534,7 @@ impl Shim {
                 }
             }),
             "RESUME" => self.update(|rt| {
-                if rt.status.state == state::PAUSED {
+                if rt.status.state == state::PAUSED && rt.intent != Intent::Rebooting {
                     rt.status.state = state::RUNNING;
                     rt.status.reason = running::UNPAUSED;
                     Some((event::RESUMED, event::RESUMED_UNPAUSED))
@@ -540,11 +552,10 @@ impl Shim {
                         return None;
                     }
                     if rt.intent == Intent::FakeReboot && guest {
-                        // down for the reboot: QEMU's STOP and RESUME around the reset are
-                        // not the user's
+                        // down for the reboot: the domain stays "running" (as in libvirt), and
+                        // QEMU's STOP and RESUME around the reset are not the user's
                         reboot = true;
-                        rt.status.state = state::SHUTDOWN;
-                        rt.status.reason = crate::states::shutdown::UNKNOWN;
+                        rt.intent = Intent::Rebooting;
                         return None;
                     }
                     rt.status.state = state::SHUTDOWN;

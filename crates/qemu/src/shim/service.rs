@@ -36,7 +36,7 @@ impl ShimService {
         let s = &self.shim;
         let body = match call.header.procedure {
             proc::STATUS => enc(&sp::StatusRet {
-                status_xml: s.status()?.format(),
+                status_xml: s.settled_status().await?.format(),
             })?,
             proc::START => {
                 let a: sp::StartArgs = args(call)?;
