@@ -149,6 +149,14 @@ fn sigkill_at_random_points_breaks_no_invariant() {
         std::thread::sleep(Duration::from_millis(150));
         if let Err(p) = check(&d, r) {
             violations += 1;
+            if violations == 1 && std::env::var_os("OXVIRT_CHAOS_DEBUG").is_some() {
+                let keep = root.keep();
+                panic!(
+                    "after kill {kills} ({}), victim qemud={victim_is_qemud}: {p}\nroot kept: {}",
+                    args.join(" "),
+                    keep.display()
+                );
+            }
             problems.push(format!("after kill {kills} ({}): {p}", args.join(" ")));
         }
     }

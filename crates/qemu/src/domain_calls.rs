@@ -156,11 +156,35 @@ impl QemuDriver {
 
     fn define(&self, xml: &str) -> Result<NonnullDomain, QemuError> {
         let def = self.parse_domain(xml)?;
+        // a running domain (transient ones too) owns its name and UUID
+        if let Some(vm) = self.running.by_name(&def.name) {
+            if vm.uuid != def.uuid {
+                return Err(QemuError::DomainExists(format!(
+                    "domain '{}' already exists with uuid {}",
+                    def.name,
+                    uuid_string(&vm.uuid)
+                )));
+            }
+        }
+        if let Some(vm) = self.running.get(&def.uuid) {
+            if vm.name != def.name {
+                return Err(QemuError::DomainExists(format!(
+                    "domain '{}' is already defined with uuid {}",
+                    vm.name,
+                    uuid_string(&vm.uuid)
+                )));
+            }
+        }
         let (entry, how) = {
             let mut reg = self.registry.write().map_err(|_| poisoned())?;
             reg.define(def)?
         };
-        let h = handle(&entry.def);
+        let mut h = handle(&entry.def);
+        if let Some(vm) = self.running.get(&entry.def.uuid) {
+            // defining a running transient domain makes it persistent
+            vm.set_persistent(true);
+            h = vm.handle();
+        }
         let detail = match how {
             Defined::Added => 0,
             Defined::Updated => 1,

@@ -373,6 +373,13 @@ impl QemuDriver {
                 "domain is already running".into(),
             ));
         }
+        if let Some(other) = self.running.by_name(&def.name) {
+            return Err(QemuError::OperationInvalid(format!(
+                "domain '{}' is already active with uuid {}",
+                other.name,
+                oxvirt_conf::domain::uuid_string(&other.uuid)
+            )));
+        }
         let mut live = def.clone();
         oxvirt_conf::domain::assign_aliases(&mut live);
         let id = self.running.allocate_id();
@@ -451,7 +458,17 @@ impl QemuDriver {
                 Ok(vm)
             }
             Err(e) => {
-                // the shim exits by itself once we hang up without a running QEMU
+                // Never leave a half-started VM: if the shim got as far as launching QEMU
+                // (and then died, or failed), that QEMU goes too. The shim exits by itself
+                // once we hang up.
+                if let Ok(st) = read_status(&dir) {
+                    if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {
+                        warn!(domain = %def.name, pid = st.qemu_pid, "killing the QEMU of a failed start");
+                        if let Ok(w) = crate::shim::process::Watched::new(st.qemu_pid, None) {
+                            let _ = w.signal(rustix::process::Signal::KILL);
+                        }
+                    }
+                }
                 let _ = std::fs::remove_file(status_path(&dir));
                 let _ = std::fs::remove_dir_all(&dir);
                 Err(e)
