@@ -457,12 +457,16 @@ impl Domain {
                 w.open("interface", &[("type", n.kind.clone())]);
                 w.empty("mac", &[("address", mac_string(&n.mac))]);
                 if let Some(src) = &n.source {
-                    let k = if n.kind == "bridge" {
-                        "bridge"
-                    } else {
-                        "network"
+                    let k = match n.kind.as_str() {
+                        "bridge" => "bridge",
+                        "direct" => "dev",
+                        _ => "network",
                     };
-                    w.empty("source", &[(k, src.clone())]);
+                    let mut a = vec![(k, src.clone())];
+                    if let Some(m) = &n.source_mode {
+                        a.push(("mode", m.clone()));
+                    }
+                    w.empty("source", &a);
                 }
                 if let Some(t) = &n.target_dev {
                     w.empty("target", &[("dev", t.clone())]);

@@ -476,8 +476,10 @@ pub struct PciAddress {
 pub struct Interface {
     pub kind: String,
     pub mac: [u8; 6],
-    /// The network name (`network`) or bridge name (`bridge`).
+    /// The network name (`network`), bridge name (`bridge`) or host device (`direct`).
     pub source: Option<String>,
+    /// `mode=` of a `direct` source (macvtap: vepa, private, bridge, passthrough).
+    pub source_mode: Option<String>,
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,

@@ -1673,7 +1673,7 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
 
 fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
-        Some(k @ ("network" | "bridge" | "user")) => k,
+        Some(k @ ("network" | "bridge" | "user" | "direct")) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
         None => return Err(ConfError::NotImplemented("interface without a type".into())),
     };
@@ -1699,17 +1699,26 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         Some(a) => parse_mac(a)?,
         None => random_mac()?,
     };
+    let source_attr = if kind == "direct" { "dev" } else { kind };
     let source = match kind {
         "user" => None,
         k => Some(
             child(n, "source")
-                .and_then(|s| s.attribute(k))
+                .and_then(|s| s.attribute(source_attr))
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
                 .ok_or_else(|| {
                     ConfError::NotImplemented(format!("<interface type='{k}'> without a source"))
                 })?,
         ),
+    };
+    let source_mode = match (kind, child(n, "source").and_then(|s| s.attribute("mode"))) {
+        ("direct", None) => Some("vepa".to_owned()),
+        ("direct", Some(m @ ("vepa" | "private" | "bridge" | "passthrough"))) => Some(m.to_owned()),
+        ("direct", Some(m)) => {
+            return Err(ConfError::Internal(format!("Unknown mode '{m}' in interface <source> element")))
+        }
+        _ => None,
     };
     let model = child(n, "model").and_then(|m| attr(m, "type"));
     if let Some(m) = &model {
@@ -1795,6 +1804,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         kind: kind.into(),
         mac,
         source,
+        source_mode,
         model,
         target_dev,
         driver,
