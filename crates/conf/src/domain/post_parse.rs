@@ -1125,11 +1125,6 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             if need.is_empty() && existing == 0 {
                 return Ok(());
             }
-            if existing > 0 && !conventional.is_empty() {
-                return Err(ConfError::NotImplemented(
-                    "a pcie-to-pci-bridge next to explicit root ports".into(),
-                ));
-            }
             // first pass (libvirt's bus count): one root port per PCIe device, and for the
             // first conventional PCI device a root port with a pcie-to-pci-bridge on it
             let mut next = u32::try_from(existing).unwrap_or(u32::MAX) + 1;
