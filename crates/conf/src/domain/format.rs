@@ -469,7 +469,11 @@ impl Domain {
                     w.empty("source", &a);
                 }
                 if let Some(t) = &n.target_dev {
-                    w.empty("target", &[("dev", t.clone())]);
+                    let mut a = vec![("dev", t.clone())];
+                    if n.target_unmanaged {
+                        a.push(("managed", "no".into()));
+                    }
+                    w.empty("target", &a);
                 }
                 if let Some(m) = &n.model {
                     w.empty("model", &[("type", m.clone())]);
@@ -720,8 +724,49 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
         let a: Vec<(&str, String)> = d.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
         w.empty("driver", &a);
     }
+    if let Some(a) = &d.auth {
+        format_disk_auth(w, a);
+    }
+    if let Some(v) = &d.volume {
+        let mut a = vec![("pool", v.pool.clone()), ("volume", v.volume.clone())];
+        if let Some(m) = &v.mode {
+            a.push(("mode", m.clone()));
+        }
+        w.empty("source", &a);
+    }
+    if let Some(net) = &d.network {
+        let mut a = vec![("protocol", net.protocol.clone())];
+        if let Some(n) = &net.name {
+            a.push(("name", n.clone()));
+        }
+        w.child("source", &a, |w| {
+            for h in &net.hosts {
+                let mut a = Vec::new();
+                if let Some(t) = &h.transport {
+                    a.push(("transport", t.clone()));
+                }
+                if let Some(n) = &h.name {
+                    a.push(("name", n.clone()));
+                }
+                if let Some(p) = h.port {
+                    a.push(("port", p.to_string()));
+                }
+                if let Some(s) = &h.socket {
+                    a.push(("socket", s.clone()));
+                }
+                w.empty("host", &a);
+            }
+            if let Some(a) = &net.auth {
+                format_disk_auth(w, a);
+            }
+        });
+    }
     if let Some(src) = &d.source {
-        let attr = if d.kind == "block" { "dev" } else { "file" };
+        let attr = match d.kind.as_str() {
+            "block" => "dev",
+            "dir" => "dir",
+            _ => "file",
+        };
         let mut a = vec![(attr, src.clone())];
         if let (true, Some(i)) = (cx.live, d.source_index) {
             a.push(("index", i.to_string()));
@@ -752,6 +797,21 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     cx.alias(w, &d.alias);
     format_address(w, &d.address);
     w.close("disk");
+}
+
+fn format_disk_auth(w: &mut Writer, a: &DiskAuth) {
+    w.child("auth", &[("username", a.username.clone())], |w| {
+        let mut s = Vec::new();
+        if let Some(t) = &a.secret_type {
+            s.push(("type", t.clone()));
+        }
+        match &a.secret {
+            Some((true, u)) => s.push(("uuid", u.clone())),
+            Some((false, u)) => s.push(("usage", u.clone())),
+            None => {}
+        }
+        w.empty("secret", &s);
+    });
 }
 
 fn format_address(w: &mut Writer, a: &Option<Address>) {

@@ -399,8 +399,14 @@ pub struct Disk {
     pub device: String,
     /// `<driver>` attributes, in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
-    /// `<source file=>` or `<source dev=>`.
+    /// `<source file=>`, `<source dev=>` or `<source dir=>` (types file, block, dir).
     pub source: Option<String>,
+    /// `<source pool= volume= mode=>` of a `volume` disk.
+    pub volume: Option<DiskVolume>,
+    /// The `<source protocol=>` of a `network` disk.
+    pub network: Option<DiskNetwork>,
+    /// `<auth>` given directly under `<disk>` (libvirt prints it back there).
+    pub auth: Option<DiskAuth>,
     pub target_dev: String,
     pub target_bus: Option<String>,
     pub readonly: bool,
@@ -415,6 +421,44 @@ pub struct Disk {
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
     pub address: Option<Address>,
+}
+
+/// `<source pool= volume= mode=>` of a `volume` disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskVolume {
+    pub pool: String,
+    pub volume: String,
+    /// `host` or `direct` (iSCSI pools).
+    pub mode: Option<String>,
+}
+
+/// `<source protocol= name=>` of a `network` disk with its hosts and `<auth>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskNetwork {
+    pub protocol: String,
+    pub name: Option<String>,
+    pub hosts: Vec<DiskHost>,
+    /// `<auth>` given inside `<source>`.
+    pub auth: Option<DiskAuth>,
+}
+
+/// `<host transport= name= port= socket=>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DiskHost {
+    /// `None` for the default, tcp.
+    pub transport: Option<String>,
+    pub name: Option<String>,
+    pub port: Option<u32>,
+    pub socket: Option<String>,
+}
+
+/// `<auth username=><secret type= uuid=|usage=/></auth>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskAuth {
+    pub username: String,
+    pub secret_type: Option<String>,
+    /// `uuid` (`true`) or `usage` (`false`) with its value.
+    pub secret: Option<(bool, String)>,
 }
 
 /// `<driver>` attributes of a disk in the order libvirt prints them.
@@ -483,6 +527,8 @@ pub struct Interface {
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,
+    /// `<target managed='no'>` (an `ethernet` tap device made by someone else).
+    pub target_unmanaged: bool,
     /// `<driver>` attributes, in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
     /// `<link state=>`: up (`true`) or down.

@@ -1543,7 +1543,10 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
     let kind = match n.attribute("type") {
         None | Some("file") => "file",
         Some("block") => "block",
-        Some(t @ ("dir" | "network" | "volume" | "nvme" | "vhostuser")) => {
+        Some("dir") => "dir",
+        Some("volume") => "volume",
+        Some("network") => "network",
+        Some(t @ ("nvme" | "vhostuser")) => {
             return Err(ConfError::NotImplemented(format!("disk type '{t}'")))
         }
         Some(t) => return Err(bad_attr(n, "type", t)),
@@ -1555,7 +1558,6 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
     for unsupported in [
-        "auth",
         "iotune",
         "encryption",
         "wwn",
@@ -1590,18 +1592,56 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         }
     }
     let source = child(n, "source").and_then(|s| {
-        let attr = if kind == "block" { "dev" } else { "file" };
+        let attr = match kind {
+            "block" => "dev",
+            "dir" => "dir",
+            _ => "file",
+        };
         s.attribute(attr)
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     });
     if let Some(s) = child(n, "source") {
-        if s.children().any(|c| c.is_element()) {
+        if kind != "network" && s.children().any(|c| c.is_element()) {
             return Err(ConfError::NotImplemented("<disk><source> children".into()));
         }
     }
+    let volume = match (kind, child(n, "source")) {
+        ("volume", Some(s)) => match (attr(s, "pool"), attr(s, "volume")) {
+            (Some(pool), Some(volume)) => Some(DiskVolume {
+                pool,
+                volume,
+                mode: match s.attribute("mode") {
+                    None => None,
+                    Some(m @ ("host" | "direct")) => Some(m.to_owned()),
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!("unknown source mode '{m}' for volume type disk")))
+                    }
+                },
+            }),
+            _ => {
+                return Err(ConfError::Xml(
+                    "'pool' and 'volume' must be specified together for 'pool' type source".into(),
+                ))
+            }
+        },
+        _ => None,
+    };
+    let network = match (kind, child(n, "source")) {
+        ("network", Some(s)) => Some(parse_disk_network(s)?),
+        ("network", None) => {
+            return Err(ConfError::NotImplemented("a network disk without <source>".into()))
+        }
+        _ => None,
+    };
+    let auth = child(n, "auth").map(parse_disk_auth).transpose()?;
     let Some(target_dev) = child(n, "target").and_then(|t| attr(t, "dev")) else {
-        return Err(ConfError::NoTarget(source.clone().unwrap_or_default()));
+        let what = match (&network, &volume) {
+            (Some(net), _) => net.name.clone().unwrap_or_default(),
+            (_, Some(v)) => format!("{}/{}", v.pool, v.volume),
+            _ => source.clone().unwrap_or_default(),
+        };
+        return Err(ConfError::NoTarget(what));
     };
     let target_bus = match child(n, "target").and_then(|t| t.attribute("bus").map(|b| (t, b))) {
         None => None,
@@ -1627,6 +1667,9 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         device: device.into(),
         driver,
         source,
+        volume,
+        network,
+        auth,
         target_dev,
         target_bus,
         // a CD-ROM is always read-only
@@ -1641,6 +1684,82 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         backing_store_end,
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
+    })
+}
+
+const DISK_PROTOCOLS: &[&str] = &[
+    "nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https", "ftp", "ftps", "tftp", "ssh",
+    "vxhs", "nfs",
+];
+
+fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
+    let protocol = match s.attribute("protocol") {
+        None => return Err(ConfError::Xml("missing network source protocol type".into())),
+        Some(p) if DISK_PROTOCOLS.contains(&p) => p.to_owned(),
+        Some(p) => {
+            return Err(ConfError::Xml(format!("unknown protocol type '{p}'")));
+        }
+    };
+    let mut hosts = Vec::new();
+    for c in s.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "host" => {
+                let transport = match c.attribute("transport") {
+                    None | Some("tcp") => None,
+                    Some(t @ ("unix" | "rdma")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::Xml(format!("unknown protocol transport type '{t}'")))
+                    }
+                };
+                for a in c.attributes() {
+                    if !matches!(a.name(), "transport" | "name" | "port" | "socket") {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<host> attribute '{}'",
+                            a.name()
+                        )));
+                    }
+                }
+                hosts.push(DiskHost {
+                    transport,
+                    name: attr(c, "name"),
+                    port: uint_attr(c, "port")?.filter(|p| *p > 0),
+                    socket: attr(c, "socket"),
+                });
+            }
+            "auth" => {}
+            other => {
+                return Err(ConfError::NotImplemented(format!("<disk><source><{other}>")));
+            }
+        }
+    }
+    Ok(DiskNetwork {
+        protocol,
+        name: attr(s, "name"),
+        hosts,
+        auth: child(s, "auth").map(parse_disk_auth).transpose()?,
+    })
+}
+
+fn parse_disk_auth(a: Node<'_, '_>) -> Result<DiskAuth> {
+    let username = attr(a, "username")
+        .ok_or_else(|| ConfError::Xml("missing username for auth".into()))?;
+    let sec = child(a, "secret");
+    let secret = match sec {
+        None => None,
+        Some(s) => match (attr(s, "uuid"), attr(s, "usage")) {
+            (Some(u), None) => Some((true, u)),
+            (None, Some(u)) => Some((false, u)),
+            _ => {
+                return Err(ConfError::NotImplemented(
+                    "<secret> without exactly one of uuid and usage".into(),
+                ))
+            }
+        },
+    };
+    Ok(DiskAuth {
+        username,
+        secret_type: sec.and_then(|s| attr(s, "type")),
+        secret,
     })
 }
 
@@ -1673,7 +1792,7 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
 
 fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
-        Some(k @ ("network" | "bridge" | "user" | "direct")) => k,
+        Some(k @ ("network" | "bridge" | "user" | "direct" | "ethernet")) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
         None => return Err(ConfError::NotImplemented("interface without a type".into())),
     };
@@ -1701,7 +1820,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     };
     let source_attr = if kind == "direct" { "dev" } else { kind };
     let source = match kind {
-        "user" => None,
+        "user" | "ethernet" => None,
         k => Some(
             child(n, "source")
                 .and_then(|s| s.attribute(source_attr))
@@ -1735,6 +1854,14 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
             ConfError::Internal("incorrect boot order '', expecting positive integer".into())
         })?),
     };
+    let target_unmanaged = match child(n, "target").map(|t| (t, t.attribute("managed"))) {
+        None | Some((_, None)) => false,
+        Some((t, Some(m))) => match m {
+            "yes" => false,
+            "no" => true,
+            v => return Err(bad_attr(t, "managed", v)),
+        },
+    };
     let target_dev = match child(n, "target") {
         None => None,
         Some(t) => {
@@ -1744,7 +1871,8 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                     .iter()
                     .any(|p| d.starts_with(p))
             });
-            if t.attributes().count() != 1 || dev.is_none() || generated {
+            let extra = usize::from(t.attribute("managed").is_some() && kind == "ethernet");
+            if t.attributes().count() != 1 + extra || dev.is_none() || generated {
                 return Err(ConfError::NotImplemented("this <interface><target>".into()));
             }
             dev
@@ -1807,6 +1935,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         source_mode,
         model,
         target_dev,
+        target_unmanaged,
         driver,
         link_up,
         mtu,

@@ -396,7 +396,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
             d.target_bus = Some(bus.into());
         }
         let bus = d.target_bus.clone().unwrap_or_default();
-        if !matches!(bus.as_str(), "virtio" | "ide" | "sata" | "scsi") {
+        if !matches!(bus.as_str(), "virtio" | "ide" | "sata" | "scsi" | "fdc") {
             return Err(ConfError::NotImplemented(format!("disk bus '{bus}'")));
         }
         if !d.driver.iter().any(|(k, _)| *k == "name") {
@@ -423,6 +423,12 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
                     target: 0,
                     unit: idx % 2,
                 },
+                "fdc" => Address::Drive {
+                    controller: idx / 2,
+                    bus: 0,
+                    target: 0,
+                    unit: idx % 2,
+                },
                 "scsi" => Address::Drive {
                     controller: idx / 7,
                     bus: 0,
@@ -443,7 +449,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
 
 /// Controllers the drive addresses of disks refer to (`virDomainDefAddImplicitControllers`).
 fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    for bus in ["ide", "sata", "scsi"] {
+    for bus in ["fdc", "ide", "sata", "scsi"] {
         let mut wanted: Vec<u32> = Vec::new();
         for d in &def.devices.disks {
             if let (Some(true), Some(Address::Drive { controller, .. })) =
@@ -965,7 +971,9 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             continue;
         }
         match (c.kind.as_str(), c.model.as_deref()) {
-            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port")) | ("usb", Some("none")) => {}
+            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port"))
+            | ("usb", Some("none"))
+            | ("fdc", _) => {}
             ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
                 if c.master_startport.is_some() => {}
             ("usb", Some("ich9-ehci1")) if kind == MachineKind::Pc => {
