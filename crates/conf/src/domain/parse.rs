@@ -2005,7 +2005,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             "interface" => out.interfaces.push(parse_interface(n, live)?),
             "controller" => {
                 let kind = match n.attribute("type") {
-                    Some(k @ ("usb" | "sata" | "pci" | "ide")) => k.to_owned(),
+                    Some(k @ ("usb" | "sata" | "pci" | "ide" | "fdc")) => k.to_owned(),
                     Some(k @ ("scsi" | "virtio-serial")) => {
                         if n.children().any(|c| {
                             c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
