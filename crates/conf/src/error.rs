@@ -28,8 +28,8 @@ impl Origin {
 /// An error found while reading a configuration document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfError {
-    /// The text is not well-formed XML (`VIR_ERR_XML_DETAIL`). libvirt's message is libxml2's;
-    /// ours names the same line but the wording comes from roxmltree.
+    /// The text is not well-formed XML (`VIR_ERR_XML_DETAIL`): libxml2's message (for the
+    /// common errors; others keep roxmltree's), the line, and libvirt's context lines.
     #[error("(domain_definition):{line}: {message}")]
     Malformed {
         line: u32,

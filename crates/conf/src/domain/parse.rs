@@ -22,14 +22,8 @@ pub fn parse_live(xml: &str) -> Result<Domain> {
 }
 
 fn parse_root(xml: &str, live: bool) -> Result<Domain> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| {
-        let pos = e.pos();
-        ConfError::Malformed {
-            line: pos.row,
-            column: pos.col,
-            message: e.to_string(),
-        }
-    })?;
+    let doc =
+        roxmltree::Document::parse(xml).map_err(|e| crate::libxml::malformed(xml, &e))?;
     let root = doc.root_element();
     if root.tag_name().name() != "domain" || root.tag_name().namespace().is_some() {
         return Err(ConfError::XmlValue(format!(
