@@ -69,6 +69,10 @@ pub enum ConfError {
     /// `VIR_ERR_CONFIG_UNSUPPORTED` rather than silently dropping configuration.
     #[error("unsupported configuration: {0} is not supported by oxvirt yet")]
     NotImplemented(String),
+    /// The document fails schema validation (`VIR_ERR_XML_INVALID_SCHEMA`, from `VIR_FROM_XML`):
+    /// the lines are libxml2's RelaxNG messages.
+    #[error("XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{0}")]
+    SchemaInvalid(String),
     /// A domain status file oxvirt cannot read (bad structure or an unknown format version);
     /// reported as `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: invalid domain status file: {0}")]
@@ -105,6 +109,7 @@ impl ConfError {
             ConfError::NoTarget(_) => ErrorCode::NoTarget as i32,
             ConfError::InvalidArg(_) => ErrorCode::InvalidArg as i32,
             ConfError::Overflow(_) => ErrorCode::Overflow as i32,
+            ConfError::SchemaInvalid(_) => ErrorCode::XmlInvalidSchema as i32,
         }
     }
 
@@ -112,7 +117,7 @@ impl ConfError {
     pub fn domain(&self) -> i32 {
         match self {
             ConfError::Unsupported { origin, .. } => origin.code(),
-            ConfError::XmlValue(_) => Origin::Xml.code(),
+            ConfError::XmlValue(_) | ConfError::SchemaInvalid(_) => Origin::Xml.code(),
             ConfError::XmlQemu(_) => Origin::Qemu.code(),
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
             ConfError::InvalidArg(_) | ConfError::Overflow(_) => ErrorDomain::None as i32,
@@ -124,6 +129,9 @@ impl ConfError {
     pub fn detail(&self) -> String {
         match self {
             ConfError::Malformed { .. } | ConfError::NoName => self.to_string(),
+            ConfError::SchemaInvalid(m) => {
+                format!("Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{m}")
+            }
             ConfError::Xml(m)
             | ConfError::XmlValue(m)
             | ConfError::XmlQemu(m)

@@ -13,10 +13,7 @@ pub(crate) fn malformed(xml: &str, e: &Error) -> ConfError {
     let at = offset_of(xml, e.pos());
     let (message, cursor) = match e {
         Error::UnexpectedCloseTag(expected, actual, _) => {
-            let line = open_elements(xml, at)
-                .last()
-                .map(|(_, l)| *l)
-                .unwrap_or(1);
+            let line = open_elements(xml, at).last().map(|(_, l)| *l).unwrap_or(1);
             (
                 format!("Opening and ending tag mismatch: {expected} line {line} and {actual}"),
                 after(b, at, b'>'),
@@ -69,10 +66,9 @@ pub(crate) fn malformed(xml: &str, e: &Error) -> ConfError {
                 None => ("Premature end of data".to_owned(), b.len()),
             }
         }
-        Error::UnknownToken(_) if root_closed_before(xml, at) => (
-            "Extra content at the end of the document".to_owned(),
-            at,
-        ),
+        Error::UnknownToken(_) if root_closed_before(xml, at) => {
+            ("Extra content at the end of the document".to_owned(), at)
+        }
         Error::InvalidString("-->", _) => ("Comment not terminated".to_owned(), b.len()),
         Error::NoRootNode => ("Start tag expected, '<' not found".to_owned(), b.len()),
         other => (other.to_string(), at),
@@ -95,11 +91,7 @@ fn offset_of(xml: &str, pos: TextPos) -> usize {
     for (i, line) in xml.split_inclusive('\n').enumerate() {
         if i + 1 == pos.row as usize {
             let col = (pos.col as usize).saturating_sub(1);
-            return off
-                + line
-                    .char_indices()
-                    .nth(col)
-                    .map_or(line.len(), |(i, _)| i);
+            return off + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
         }
         off += line.len();
     }

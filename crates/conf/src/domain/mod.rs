@@ -5,12 +5,14 @@ mod format;
 mod parse;
 mod post_parse;
 pub mod status;
+mod validate;
 
 pub use alias::assign_aliases;
 pub use parse::parse;
 pub use parse::parse_live;
 pub use post_parse::{post_parse, MachineType, QemuCaps};
 pub use status::{parse_status, DomainStatus, STATUS_VERSION};
+pub use validate::validate;
 
 use crate::xml::Element;
 

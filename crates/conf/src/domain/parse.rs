@@ -22,8 +22,7 @@ pub fn parse_live(xml: &str) -> Result<Domain> {
 }
 
 fn parse_root(xml: &str, live: bool) -> Result<Domain> {
-    let doc =
-        roxmltree::Document::parse(xml).map_err(|e| crate::libxml::malformed(xml, &e))?;
+    let doc = roxmltree::Document::parse(xml).map_err(|e| crate::libxml::malformed(xml, &e))?;
     let root = doc.root_element();
     if root.tag_name().name() != "domain" || root.tag_name().namespace().is_some() {
         return Err(ConfError::XmlValue(format!(
@@ -1609,7 +1608,9 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
                     None => None,
                     Some(m @ ("host" | "direct")) => Some(m.to_owned()),
                     Some(m) => {
-                        return Err(ConfError::Xml(format!("unknown source mode '{m}' for volume type disk")))
+                        return Err(ConfError::Xml(format!(
+                            "unknown source mode '{m}' for volume type disk"
+                        )))
                     }
                 },
             }),
@@ -1624,7 +1625,9 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
     let network = match (kind, child(n, "source")) {
         ("network", Some(s)) => Some(parse_disk_network(s)?),
         ("network", None) => {
-            return Err(ConfError::NotImplemented("a network disk without <source>".into()))
+            return Err(ConfError::NotImplemented(
+                "a network disk without <source>".into(),
+            ))
         }
         _ => None,
     };
@@ -1688,7 +1691,11 @@ const DISK_PROTOCOLS: &[&str] = &[
 
 fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
     let protocol = match s.attribute("protocol") {
-        None => return Err(ConfError::Xml("missing network source protocol type".into())),
+        None => {
+            return Err(ConfError::Xml(
+                "missing network source protocol type".into(),
+            ))
+        }
         Some(p) if DISK_PROTOCOLS.contains(&p) => p.to_owned(),
         Some(p) => {
             return Err(ConfError::Xml(format!("unknown protocol type '{p}'")));
@@ -1702,7 +1709,9 @@ fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
                     None | Some("tcp") => None,
                     Some(t @ ("unix" | "rdma")) => Some(t.to_owned()),
                     Some(t) => {
-                        return Err(ConfError::Xml(format!("unknown protocol transport type '{t}'")))
+                        return Err(ConfError::Xml(format!(
+                            "unknown protocol transport type '{t}'"
+                        )))
                     }
                 };
                 for a in c.attributes() {
@@ -1722,7 +1731,9 @@ fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
             }
             "auth" => {}
             other => {
-                return Err(ConfError::NotImplemented(format!("<disk><source><{other}>")));
+                return Err(ConfError::NotImplemented(format!(
+                    "<disk><source><{other}>"
+                )));
             }
         }
     }
@@ -1735,8 +1746,8 @@ fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
 }
 
 fn parse_disk_auth(a: Node<'_, '_>) -> Result<DiskAuth> {
-    let username = attr(a, "username")
-        .ok_or_else(|| ConfError::Xml("missing username for auth".into()))?;
+    let username =
+        attr(a, "username").ok_or_else(|| ConfError::Xml("missing username for auth".into()))?;
     let sec = child(a, "secret");
     let secret = match sec {
         None => None,
@@ -1829,7 +1840,9 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         ("direct", None) => Some("vepa".to_owned()),
         ("direct", Some(m @ ("vepa" | "private" | "bridge" | "passthrough"))) => Some(m.to_owned()),
         ("direct", Some(m)) => {
-            return Err(ConfError::Internal(format!("Unknown mode '{m}' in interface <source> element")))
+            return Err(ConfError::Internal(format!(
+                "Unknown mode '{m}' in interface <source> element"
+            )))
         }
         _ => None,
     };
