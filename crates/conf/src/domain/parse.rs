@@ -747,6 +747,36 @@ fn state(n: Node<'_, '_>) -> Result<bool> {
     Ok(on_off(n, "state")?.unwrap_or(true))
 }
 
+/// The `<features>` libvirt 9.0 knows (`virDomainFeature`).
+const LIBVIRT_FEATURES: &[&str] = &[
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
+];
+
 fn parse_features(f: Node<'_, '_>) -> Result<Features> {
     let mut out = Features::default();
     for n in f.children().filter(|c| c.is_element()) {
@@ -841,6 +871,11 @@ fn parse_features(f: Node<'_, '_>) -> Result<Features> {
                     }
                 }
                 out.kvm = Some(items);
+            }
+            other if !LIBVIRT_FEATURES.contains(&other) => {
+                return Err(ConfError::unsupported(format!(
+                    "unexpected feature '{other}'"
+                )));
             }
             other => {
                 return Err(ConfError::NotImplemented(format!("feature <{other}>")));
