@@ -711,6 +711,18 @@ impl Domain {
                 format_address(w, &r.address);
                 w.close("rng");
             }
+            for m in &d.memories {
+                w.open("memory", &[("model", m.model.clone())]);
+                w.open("target", &[]);
+                w.text("size", &[("unit", "KiB".into())], &m.size_kib.to_string());
+                if let Some(node) = m.node {
+                    w.text("node", &[], &node.to_string());
+                }
+                w.close("target");
+                cx.alias(w, &m.alias);
+                format_address(w, &m.address);
+                w.close("memory");
+            }
         });
     }
 }
@@ -830,6 +842,13 @@ fn format_address(w: &mut Writer, a: &Option<Address>) {
                 ("port", port.to_string()),
             ],
         ),
+        Some(Address::Dimm { slot, base }) => {
+            let mut a = vec![("type", "dimm".to_owned()), ("slot", slot.to_string())];
+            if let Some(b) = base {
+                a.push(("base", format!("0x{b:x}")));
+            }
+            w.empty("address", &a)
+        }
         Some(Address::Usb { bus, port }) => w.empty(
             "address",
             &[
@@ -918,6 +937,25 @@ fn format_cpu(w: &mut Writer, cpu: &Cpu) {
                 "feature",
                 &[("policy", policy.clone()), ("name", name.clone())],
             );
+        }
+        if !cpu.numa.is_empty() {
+            w.open("numa", &[]);
+            for c in &cpu.numa {
+                let mut a = vec![("id", c.id.to_string())];
+                if let Some(cpus) = &c.cpus {
+                    a.push(("cpus", format_cpuset(cpus)));
+                }
+                a.push(("memory", c.memory_kib.to_string()));
+                a.push(("unit", "KiB".into()));
+                if let Some(m) = &c.mem_access {
+                    a.push(("memAccess", m.clone()));
+                }
+                if let Some(d) = c.discard {
+                    a.push(("discard", yes_no(d)));
+                }
+                w.empty("cell", &a);
+            }
+            w.close("numa");
         }
     });
 }

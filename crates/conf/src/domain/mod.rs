@@ -246,6 +246,19 @@ pub struct Cpu {
     /// `<cache level= mode=>`.
     pub cache: Option<(Option<u32>, String)>,
     pub features: Vec<(String, String)>,
+    /// `<numa><cell>`s: the guest NUMA nodes.
+    pub numa: Vec<NumaCell>,
+}
+
+/// `<cell id= cpus= memory= unit='KiB' memAccess= discard=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumaCell {
+    pub id: u32,
+    pub cpus: Option<Vec<u32>>,
+    pub memory_kib: u64,
+    /// `shared` or `private`.
+    pub mem_access: Option<String>,
+    pub discard: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,6 +358,19 @@ pub struct Devices {
     pub watchdog: Option<Watchdog>,
     pub memballoon: Option<Memballoon>,
     pub rngs: Vec<Rng>,
+    /// `<memory model='dimm'>` devices (memory hotplug).
+    pub memories: Vec<MemoryDevice>,
+}
+
+/// `<memory model='dimm'><target><size/><node/></target></memory>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryDevice {
+    pub model: String,
+    pub size_kib: u64,
+    pub node: Option<u32>,
+    /// `<alias name=>`: kept as for the other devices.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
 }
 
 impl Devices {
@@ -389,6 +415,11 @@ pub enum Address {
     Usb {
         bus: u32,
         port: u32,
+    },
+    /// `<address type='dimm' slot base>`
+    Dimm {
+        slot: u32,
+        base: Option<u64>,
     },
 }
 

@@ -970,7 +970,59 @@ fn parse_cpu(c: Node<'_, '_>) -> Result<Cpu> {
         };
         cpu.cache = Some((uint_attr(c, "level")?, mode));
     }
-    for unsupported in ["numa", "maxphysaddr"] {
+    if let Some(numa) = child(c, "numa") {
+        for (i, cell) in numa.children().filter(|e| e.is_element()).enumerate() {
+            if cell.tag_name().name() != "cell" {
+                return Err(ConfError::NotImplemented(format!(
+                    "<numa><{}>",
+                    cell.tag_name().name()
+                )));
+            }
+            if cell.children().any(|e| e.is_element()) {
+                return Err(ConfError::NotImplemented("<numa><cell> children".into()));
+            }
+            let id = uint_attr(cell, "id")?.unwrap_or(u32::try_from(i).unwrap_or(u32::MAX));
+            if usize::try_from(id).ok() != Some(i) {
+                return Err(ConfError::Xml(
+                    "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed".into(),
+                ));
+            }
+            let cpus = match cell.attribute("cpus") {
+                None | Some("") => None,
+                Some(s) => Some(parse_cpuset(s)?),
+            };
+            let mem_access = match cell.attribute("memAccess") {
+                None => None,
+                Some(m @ ("shared" | "private")) => Some(m.to_owned()),
+                Some(m) => {
+                    return Err(ConfError::Xml(format!(
+                        "Invalid 'memAccess' attribute value '{m}'"
+                    )))
+                }
+            };
+            let memory = cell.attribute("memory").unwrap_or("");
+            let value = parse_u64(memory).ok_or_else(|| {
+                ConfError::XmlValue(format!(
+                    "Invalid value '{memory}' for element or attribute './@memory'"
+                ))
+            })?;
+            let unit = cell.attribute("unit").unwrap_or("KiB");
+            let scale = unit_scale(unit)
+                .ok_or_else(|| ConfError::InvalidArg(format!("unknown suffix '{unit}'")))?;
+            let bytes = value
+                .checked_mul(scale)
+                .filter(|b| *b <= i64::MAX as u64)
+                .ok_or_else(|| ConfError::Overflow(format!("value too large: {memory}{unit}")))?;
+            cpu.numa.push(NumaCell {
+                id,
+                cpus,
+                memory_kib: bytes.div_ceil(1024),
+                mem_access,
+                discard: yes_no(cell, "discard")?,
+            });
+        }
+    }
+    for unsupported in ["maxphysaddr"] {
         if child(c, unsupported).is_some() {
             return Err(ConfError::NotImplemented(format!("<cpu><{unsupported}>")));
         }
@@ -1173,6 +1225,23 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
                 _ => return Err(ConfError::NotImplemented("usb address port".into())),
             };
             Ok(Some(Address::Usb { bus, port }))
+        }
+        Some("dimm") => {
+            let base = match a.attribute("base") {
+                None => None,
+                Some(b) => Some(
+                    b.strip_prefix("0x")
+                        .map_or_else(
+                            || b.parse::<u64>().ok(),
+                            |h| u64::from_str_radix(h, 16).ok(),
+                        )
+                        .ok_or_else(|| bad_attr(a, "base", b))?,
+                ),
+            };
+            Ok(Some(Address::Dimm {
+                slot: uint_attr(a, "slot")?.unwrap_or(0),
+                base,
+            }))
         }
         Some("virtio-serial") => {
             let get = |k: &str| -> Result<u32> { Ok(uint_attr(a, k)?.unwrap_or(0)) };
@@ -1803,6 +1872,55 @@ fn parse_disk_auth(a: Node<'_, '_>) -> Result<DiskAuth> {
     })
 }
 
+fn parse_memory_device(n: Node<'_, '_>, live: bool) -> Result<MemoryDevice> {
+    let model = match n.attribute("model") {
+        Some("dimm") => "dimm".to_owned(),
+        Some(m) => return Err(ConfError::NotImplemented(format!("memory model '{m}'"))),
+        None => return Err(ConfError::Xml("missing memory model".into())),
+    };
+    if n.attributes().count() > 1 {
+        return Err(ConfError::NotImplemented(
+            "<memory> attributes other than model".into(),
+        ));
+    }
+    for c in n.children().filter(|c| c.is_element()) {
+        if !matches!(c.tag_name().name(), "target" | "address" | "alias") {
+            return Err(ConfError::NotImplemented(format!(
+                "<memory><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let target =
+        child(n, "target").ok_or_else(|| ConfError::Xml("missing memory target".into()))?;
+    for c in target.children().filter(|c| c.is_element()) {
+        if !matches!(c.tag_name().name(), "size" | "node") {
+            return Err(ConfError::NotImplemented(format!(
+                "<memory><target><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let size_kib = match child(target, "size") {
+        Some(s) => scaled_kib(s, "size", "KiB")?,
+        None => return Err(ConfError::Xml("missing memory size".into())),
+    };
+    let node =
+        match child_text_nonempty(target, "node") {
+            None => None,
+            Some(t) => Some(t.trim().parse::<u32>().map_err(|_| {
+                ConfError::Xml(format!("invalid value of memory device node '{t}'"))
+            })?),
+        };
+    Ok(MemoryDevice {
+        model,
+        size_kib,
+        node,
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
 fn parse_mac(s: &str) -> Result<[u8; 6]> {
     let err = || ConfError::Xml(format!("unable to parse mac address '{s}'"));
     let parts: Vec<&str> = s.split(':').collect();
@@ -2207,6 +2325,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     None => return Err(ConfError::Xml("missing audio type".into())),
                 }
             }
+            "memory" => out.memories.push(parse_memory_device(n, live)?),
             "memballoon" => {
                 if out.memballoon.is_some() {
                     continue;
