@@ -110,6 +110,13 @@ impl Domain {
         w.text("vcpu", &va, &self.vcpu.count.to_string());
         if self.iothreads > 0 {
             w.text("iothreads", &[], &self.iothreads.to_string());
+            if self.iothreadids {
+                w.open("iothreadids", &[]);
+                for id in 1..=self.iothreads {
+                    w.empty("iothread", &[("id", id.to_string())]);
+                }
+                w.close("iothreadids");
+            }
         }
         if let Some(ct) = &self.cputune {
             w.child("cputune", &[], |w| {
@@ -436,6 +443,11 @@ impl Domain {
                 w.child("controller", &a, |w| {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
+                    }
+                    if !c.driver.is_empty() {
+                        let a: Vec<(&str, String)> =
+                            c.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+                        w.empty("driver", &a);
                     }
                     if let Some((chassis, port)) = c.target {
                         w.empty(

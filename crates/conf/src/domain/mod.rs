@@ -58,6 +58,8 @@ pub struct Domain {
     pub memtune: Vec<(&'static str, u64)>,
     pub vcpu: Vcpu,
     pub iothreads: u32,
+    /// `<iothreadids>` was given (its ids are 1..=`iothreads`, the only form modelled).
+    pub iothreadids: bool,
     pub cputune: Option<Cputune>,
     /// `<numatune><memory mode='strict' placement='auto'/></numatune>` (the only form
     /// modelled so far: the one libvirt adds for `<vcpu placement='auto'>`).
@@ -596,6 +598,8 @@ pub struct Controller {
     pub ports: Option<u32>,
     /// `<master startport=>` of a USB companion controller.
     pub master_startport: Option<u32>,
+    /// `<driver>` attributes (virtio-scsi, virtio-serial), in libvirt's order.
+    pub driver: Vec<(&'static str, String)>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,

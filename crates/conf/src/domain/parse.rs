@@ -354,6 +354,40 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             .and_then(|v| u32::try_from(v).ok())
             .ok_or_else(|| ConfError::Xml("invalid iothreads count ''".into()))?,
     };
+    let (iothreads, iothreadids) = match child(root, "iothreadids") {
+        None => (iothreads, false),
+        Some(ids) => {
+            let mut list = Vec::new();
+            for t in ids.children().filter(|c| c.is_element()) {
+                if t.tag_name().name() != "iothread" {
+                    continue;
+                }
+                if t.attributes().any(|a| a.name() != "id") || t.has_children() {
+                    return Err(ConfError::NotImplemented("this <iothread>".into()));
+                }
+                let id = uint_attr(t, "id")?.ok_or_else(|| {
+                    ConfError::Xml("Missing 'id' attribute in <iothread> element".into())
+                })?;
+                if id == 0 {
+                    return Err(ConfError::Xml("invalid iothread 'id' value '0'".into()));
+                }
+                if list.contains(&id) {
+                    return Err(ConfError::Xml(format!(
+                        "duplicate iothread id '{id}' found"
+                    )));
+                }
+                list.push(id);
+            }
+            let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
+            list.sort_unstable();
+            if list.iter().zip(1..).any(|(a, b)| *a != b) || (iothreads > n && n > 0) {
+                return Err(ConfError::NotImplemented(
+                    "<iothreadids> other than 1..=<iothreads>".into(),
+                ));
+            }
+            (iothreads.max(n), n > 0)
+        }
+    };
     let cputune = match child(root, "cputune") {
         Some(c) => Some(parse_cputune(c)?),
         None => None,
@@ -362,7 +396,6 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         "blkiotune",
         "memoryBacking",
         "resource",
-        "iothreadids",
         "vcpus",
         "seclabel",
         "keywrap",
@@ -475,6 +508,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         memtune,
         vcpu,
         iothreads,
+        iothreadids,
         cputune,
         numatune_auto,
         sysinfo,
@@ -1872,6 +1906,38 @@ fn parse_disk_auth(a: Node<'_, '_>) -> Result<DiskAuth> {
     })
 }
 
+/// `<driver>` of a controller: the attributes in libvirt's order.
+fn parse_controller_driver(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)>> {
+    let Some(d) = child(n, "driver") else {
+        return Ok(Vec::new());
+    };
+    const ATTRS: &[&str] = &[
+        "queues",
+        "cmd_per_lun",
+        "max_sectors",
+        "ioeventfd",
+        "iothread",
+    ];
+    if d.has_children() || d.attributes().any(|a| !ATTRS.contains(&a.name())) {
+        return Err(ConfError::NotImplemented("this controller <driver>".into()));
+    }
+    let mut out = Vec::new();
+    for k in ATTRS {
+        if let Some(v) = d.attribute(*k) {
+            if *k == "ioeventfd" {
+                if !matches!(v, "on" | "off") {
+                    return Err(bad_attr(d, k, v));
+                }
+                out.push((*k, v.to_owned()));
+            } else {
+                let n = uint_attr(d, k)?.unwrap_or(0);
+                out.push((*k, n.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn parse_memory_device(n: Node<'_, '_>, live: bool) -> Result<MemoryDevice> {
     let model = match n.attribute("model") {
         Some("dimm") => "dimm".to_owned(),
@@ -2168,7 +2234,8 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     Some(k @ ("usb" | "sata" | "pci" | "ide" | "fdc")) => k.to_owned(),
                     Some(k @ ("scsi" | "virtio-serial")) => {
                         if n.children().any(|c| {
-                            c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
+                            c.is_element()
+                                && !matches!(c.tag_name().name(), "address" | "alias" | "driver")
                         }) || n
                             .attributes()
                             .any(|a| !matches!(a.name(), "type" | "index" | "model"))
@@ -2213,6 +2280,8 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                             "address" | "model" | "target" | "alias"
                         )
                         && !(kind == "usb" && c.tag_name().name() == "master")
+                        && !(matches!(kind.as_str(), "scsi" | "virtio-serial")
+                            && c.tag_name().name() == "driver")
                 }) {
                     return Err(ConfError::NotImplemented(format!(
                         "<controller><{}>",
@@ -2280,6 +2349,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     target,
                     ports: uint_attr(n, "ports")?,
                     master_startport,
+                    driver: parse_controller_driver(n)?,
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 };

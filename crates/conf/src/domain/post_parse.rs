@@ -524,6 +524,7 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
         target: None,
         ports: None,
         master_startport: None,
+        driver: Vec::new(),
         alias: None,
         address: None,
     }
