@@ -91,6 +91,9 @@ impl Domain {
             }
             w.close("memtune");
         }
+        if let Some(mb) = &self.memory_backing {
+            format_memory_backing(&mut w, mb);
+        }
         let mut va = vec![(
             "placement",
             match self.vcpu.placement {
@@ -465,6 +468,9 @@ impl Domain {
                     format_address(w, &c.address);
                 });
             }
+            for f in &d.filesystems {
+                format_filesystem(w, f, cx);
+            }
             for n in &d.interfaces {
                 w.open("interface", &[("type", n.kind.clone())]);
                 w.empty("mac", &[("address", mac_string(&n.mac))]);
@@ -821,6 +827,103 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     cx.alias(w, &d.alias);
     format_address(w, &d.address);
     w.close("disk");
+}
+
+fn format_memory_backing(w: &mut Writer, mb: &MemoryBacking) {
+    w.child("memoryBacking", &[], |w| {
+        match &mb.hugepages {
+            None => {}
+            Some(pages) => w.child("hugepages", &[], |w| {
+                for (size, nodeset) in pages {
+                    let mut a = vec![("size", size.to_string()), ("unit", "KiB".into())];
+                    if let Some(n) = nodeset {
+                        a.push(("nodeset", format_cpuset(n)));
+                    }
+                    w.empty("page", &a);
+                }
+            }),
+        }
+        if mb.nosharepages {
+            w.empty("nosharepages", &[]);
+        }
+        if mb.locked {
+            w.empty("locked", &[]);
+        }
+        if let Some(s) = &mb.source {
+            w.empty("source", &[("type", s.clone())]);
+        }
+        if let Some(a) = &mb.access {
+            w.empty("access", &[("mode", a.clone())]);
+        }
+        if let Some((mode, threads)) = &mb.allocation {
+            let mut a = Vec::new();
+            if let Some(m) = mode {
+                a.push(("mode", m.clone()));
+            }
+            if let Some(t) = threads {
+                a.push(("threads", t.to_string()));
+            }
+            w.empty("allocation", &a);
+        }
+        if mb.discard {
+            w.empty("discard", &[]);
+        }
+    });
+}
+
+fn format_filesystem(w: &mut Writer, f: &Filesystem, cx: Ctx) {
+    w.open(
+        "filesystem",
+        &[
+            ("type", "mount".into()),
+            (
+                "accessmode",
+                f.accessmode.clone().unwrap_or_else(|| "passthrough".into()),
+            ),
+        ],
+    );
+    if !f.driver.is_empty() {
+        let a: Vec<(&str, String)> = f.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+        w.empty("driver", &a);
+    }
+    if let Some(b) = &f.binary {
+        let mut a = Vec::new();
+        if let Some(p) = &b.path {
+            a.push(("path", p.clone()));
+        }
+        if let Some(x) = b.xattr {
+            a.push(("xattr", on_off(x)));
+        }
+        w.child("binary", &a, |w| {
+            if let Some(m) = &b.cache_mode {
+                w.empty("cache", &[("mode", m.clone())]);
+            }
+            if let Some(m) = &b.sandbox_mode {
+                w.empty("sandbox", &[("mode", m.clone())]);
+            }
+            let mut l = Vec::new();
+            if let Some(p) = b.lock_posix {
+                l.push(("posix", on_off(p)));
+            }
+            if let Some(p) = b.lock_flock {
+                l.push(("flock", on_off(p)));
+            }
+            if !l.is_empty() {
+                w.empty("lock", &l);
+            }
+            if let Some(t) = b.thread_pool {
+                w.empty("thread_pool", &[("size", t.to_string())]);
+            }
+        });
+    }
+    w.empty("source", &[("dir", f.source_dir.clone())]);
+    w.empty("target", &[("dir", f.target_dir.clone())]);
+    if f.readonly {
+        w.empty("readonly", &[]);
+    }
+    cx.alias(w, &f.alias);
+    format_address(w, &f.address);
+    w.close("filesystem");
 }
 
 fn format_disk_auth(w: &mut Writer, a: &DiskAuth) {

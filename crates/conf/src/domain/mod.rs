@@ -56,6 +56,7 @@ pub struct Domain {
     pub current_memory_kib: Option<u64>,
     /// `<memtune>`: `(element, KiB)` in libvirt's order.
     pub memtune: Vec<(&'static str, u64)>,
+    pub memory_backing: Option<MemoryBacking>,
     pub vcpu: Vcpu,
     pub iothreads: u32,
     /// `<iothreadids>` was given (its ids are 1..=`iothreads`, the only form modelled).
@@ -110,6 +111,22 @@ pub const MEMTUNE_LIMITS: &[&str] = &[
     "min_guarantee",
     "swap_hard_limit",
 ];
+
+/// `<memoryBacking>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryBacking {
+    /// `<hugepages>`: `(page size in KiB, nodeset)`; an empty list for `<hugepages/>`.
+    pub hugepages: Option<Vec<(u64, Option<Vec<u32>>)>>,
+    pub nosharepages: bool,
+    pub locked: bool,
+    /// `<source type=>`: file, anonymous or memfd.
+    pub source: Option<String>,
+    /// `<access mode=>`: shared or private.
+    pub access: Option<String>,
+    /// `<allocation mode= threads=>`.
+    pub allocation: Option<(Option<String>, Option<u32>)>,
+    pub discard: bool,
+}
 
 /// `<maxMemory slots='N' unit='KiB'>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,6 +363,7 @@ pub struct Devices {
     pub emulator: Option<String>,
     pub disks: Vec<Disk>,
     pub controllers: Vec<Controller>,
+    pub filesystems: Vec<Filesystem>,
     pub interfaces: Vec<Interface>,
     pub serials: Vec<Serial>,
     pub consoles: Vec<Console>,
@@ -362,6 +380,35 @@ pub struct Devices {
     pub rngs: Vec<Rng>,
     /// `<memory model='dimm'>` devices (memory hotplug).
     pub memories: Vec<MemoryDevice>,
+}
+
+/// `<filesystem type='mount'>`: a host directory shared with virtio-9p or virtiofs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filesystem {
+    /// `passthrough`, `mapped` or `squash`; `None` until post-parse (passthrough).
+    pub accessmode: Option<String>,
+    /// `<driver>` attributes in libvirt's order (type, format, wrpolicy, queue).
+    pub driver: Vec<(&'static str, String)>,
+    pub binary: Option<FsBinary>,
+    pub source_dir: String,
+    pub target_dir: String,
+    pub readonly: bool,
+    /// `<alias name=>`: kept as for the other devices.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<binary>` of a virtiofs filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FsBinary {
+    pub path: Option<String>,
+    pub xattr: Option<bool>,
+    pub cache_mode: Option<String>,
+    pub sandbox_mode: Option<String>,
+    /// `<lock posix= flock=>`.
+    pub lock_posix: Option<bool>,
+    pub lock_flock: Option<bool>,
+    pub thread_pool: Option<u32>,
 }
 
 /// `<memory model='dimm'><target><size/><node/></target></memory>`.

@@ -347,6 +347,9 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             }
         }
     }
+    let memory_backing = child(root, "memoryBacking")
+        .map(parse_memory_backing)
+        .transpose()?;
     let vcpu = parse_vcpu(root)?;
     let iothreads = match child(root, "iothreads") {
         None => 0,
@@ -394,7 +397,6 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
     };
     for unsupported in [
         "blkiotune",
-        "memoryBacking",
         "resource",
         "vcpus",
         "seclabel",
@@ -506,6 +508,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         memory_kib,
         current_memory_kib,
         memtune,
+        memory_backing,
         vcpu,
         iothreads,
         iothreadids,
@@ -1938,6 +1941,207 @@ fn parse_controller_driver(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)
     Ok(out)
 }
 
+fn parse_memory_backing(m: Node<'_, '_>) -> Result<MemoryBacking> {
+    let mut mb = MemoryBacking::default();
+    for c in m.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "hugepages" => {
+                let mut pages = Vec::new();
+                for p in c.children().filter(|p| p.is_element()) {
+                    if p.tag_name().name() != "page" {
+                        continue;
+                    }
+                    let size = p.attribute("size").unwrap_or("");
+                    let value = parse_u64(size).ok_or_else(|| {
+                        ConfError::Xml(format!("unable to parse size attribute '{size}'"))
+                    })?;
+                    let unit = p.attribute("unit").unwrap_or("KiB");
+                    let scale = unit_scale(unit)
+                        .ok_or_else(|| ConfError::InvalidArg(format!("unknown suffix '{unit}'")))?;
+                    let kib = value
+                        .checked_mul(scale)
+                        .ok_or_else(|| {
+                            ConfError::Overflow(format!("value too large: {size}{unit}"))
+                        })?
+                        .div_ceil(1024);
+                    let nodeset = match p.attribute("nodeset") {
+                        None => None,
+                        Some(n) => Some(parse_cpuset(n)?),
+                    };
+                    pages.push((kib, nodeset));
+                }
+                mb.hugepages = Some(pages);
+            }
+            "nosharepages" => mb.nosharepages = true,
+            "locked" => mb.locked = true,
+            "discard" => mb.discard = true,
+            "source" => {
+                mb.source = match c.attribute("type") {
+                    Some(t @ ("file" | "anonymous" | "memfd")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!("unknown source type '{t}'")))
+                    }
+                    None => None,
+                }
+            }
+            "access" => {
+                mb.access = match c.attribute("mode") {
+                    Some(t @ ("shared" | "private")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!(
+                            "unknown memoryBacking/access/mode '{t}'"
+                        )))
+                    }
+                    None => None,
+                }
+            }
+            "allocation" => {
+                let mode = match c.attribute("mode") {
+                    Some(t @ ("immediate" | "ondemand")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!(
+                            "unknown memoryBacking/allocation/mode '{t}'"
+                        )))
+                    }
+                    None => None,
+                };
+                mb.allocation = Some((mode, uint_attr(c, "threads")?));
+            }
+            other => {
+                return Err(ConfError::NotImplemented(format!(
+                    "<memoryBacking><{other}>"
+                )));
+            }
+        }
+    }
+    Ok(mb)
+}
+
+fn parse_filesystem(n: Node<'_, '_>, live: bool) -> Result<Filesystem> {
+    match n.attribute("type") {
+        None | Some("mount") => {}
+        Some(t @ ("block" | "file" | "template" | "ram" | "bind" | "volume")) => {
+            return Err(ConfError::NotImplemented(format!("filesystem type '{t}'")))
+        }
+        Some(t) => {
+            return Err(ConfError::unsupported(format!(
+                "unknown filesystem type '{t}'"
+            )))
+        }
+    }
+    for a in n.attributes() {
+        if !matches!(a.name(), "type" | "accessmode") {
+            return Err(ConfError::NotImplemented(format!(
+                "<filesystem> attribute '{}'",
+                a.name()
+            )));
+        }
+    }
+    let accessmode = match n.attribute("accessmode") {
+        None => None,
+        Some(m @ ("passthrough" | "mapped" | "squash")) => Some(m.to_owned()),
+        Some(m) => {
+            return Err(ConfError::unsupported(format!("unknown accessmode '{m}'")));
+        }
+    };
+    for c in n.children().filter(|c| c.is_element()) {
+        if !matches!(
+            c.tag_name().name(),
+            "driver" | "binary" | "source" | "target" | "readonly" | "alias" | "address"
+        ) {
+            return Err(ConfError::NotImplemented(format!(
+                "<filesystem><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let mut driver = Vec::new();
+    let mut virtiofs = false;
+    if let Some(d) = child(n, "driver") {
+        const ATTRS: &[&str] = &["type", "format", "wrpolicy", "queue"];
+        if d.has_children() || d.attributes().any(|a| !ATTRS.contains(&a.name())) {
+            return Err(ConfError::NotImplemented("this filesystem <driver>".into()));
+        }
+        match d.attribute("type") {
+            None => {}
+            Some(t @ ("path" | "handle" | "loop" | "nbd" | "ploop" | "virtiofs")) => {
+                virtiofs = t == "virtiofs";
+                driver.push(("type", t.to_owned()));
+            }
+            Some(t) => {
+                return Err(ConfError::unsupported(format!(
+                    "unknown fs driver type '{t}'"
+                )))
+            }
+        }
+        if let Some(f) = d.attribute("format") {
+            driver.push(("format", f.to_owned()));
+        }
+        match d.attribute("wrpolicy") {
+            None | Some("default") => {}
+            Some("immediate") => driver.push(("wrpolicy", "immediate".into())),
+            Some(w) => {
+                return Err(ConfError::unsupported(format!(
+                    "unknown filesystem write policy '{w}'"
+                )))
+            }
+        }
+        if let Some(q) = uint_attr(d, "queue")? {
+            driver.push(("queue", q.to_string()));
+        }
+    }
+    let binary = match child(n, "binary") {
+        None => None,
+        Some(b) if virtiofs => {
+            let mut fb = FsBinary {
+                path: attr(b, "path"),
+                xattr: on_off(b, "xattr")?,
+                ..FsBinary::default()
+            };
+            for c in b.children().filter(|c| c.is_element()) {
+                match c.tag_name().name() {
+                    "cache" => fb.cache_mode = attr(c, "mode"),
+                    "sandbox" => fb.sandbox_mode = attr(c, "mode"),
+                    "lock" => {
+                        fb.lock_posix = on_off(c, "posix")?;
+                        fb.lock_flock = on_off(c, "flock")?;
+                    }
+                    "thread_pool" => fb.thread_pool = uint_attr(c, "size")?,
+                    other => {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<filesystem><binary><{other}>"
+                        )))
+                    }
+                }
+            }
+            Some(fb)
+        }
+        Some(_) => None,
+    };
+    let source_dir = child(n, "source")
+        .and_then(|s| attr(s, "dir"))
+        .unwrap_or_default();
+    if source_dir.is_empty() {
+        return Err(ConfError::Xml(
+            "missing source information for filesystem".into(),
+        ));
+    }
+    let target_dir = child(n, "target")
+        .and_then(|t| attr(t, "dir"))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ConfError::Xml("missing target information for filesystem".into()))?;
+    Ok(Filesystem {
+        accessmode,
+        driver,
+        binary,
+        source_dir,
+        target_dir,
+        readonly: child(n, "readonly").is_some(),
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
 fn parse_memory_device(n: Node<'_, '_>, live: bool) -> Result<MemoryDevice> {
     let model = match n.attribute("model") {
         Some("dimm") => "dimm".to_owned(),
@@ -2396,6 +2600,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 }
             }
             "memory" => out.memories.push(parse_memory_device(n, live)?),
+            "filesystem" => out.filesystems.push(parse_filesystem(n, live)?),
             "memballoon" => {
                 if out.memballoon.is_some() {
                     continue;

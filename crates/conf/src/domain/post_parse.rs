@@ -830,6 +830,7 @@ fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
 /// Which devices need a PCI address, in libvirt's assignment order.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
+    Filesystem(usize),
     Controller(usize),
     Interface(usize),
     Sound(usize),
@@ -843,6 +844,11 @@ enum Slot {
 
 fn set_address(devs: &mut Devices, s: Slot, a: Option<Address>) {
     match s {
+        Slot::Filesystem(i) => {
+            if let Some(f) = devs.filesystems.get_mut(i) {
+                f.address = a;
+            }
+        }
         Slot::Controller(i) => {
             if let Some(c) = devs.controllers.get_mut(i) {
                 c.address = a;
@@ -896,6 +902,7 @@ fn all_addresses(devs: &Devices) -> Vec<Address> {
         .iter()
         .filter_map(|d| d.address)
         .chain(devs.interfaces.iter().filter_map(|n| n.address))
+        .chain(devs.filesystems.iter().filter_map(|f| f.address))
         .chain(devs.controllers.iter().filter_map(|c| c.address))
         .chain(devs.memballoon.iter().filter_map(|m| m.address))
         .chain(devs.sounds.iter().filter_map(|m| m.address))
@@ -968,6 +975,11 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
     let mut need = Vec::new();
     // devices that are conventional PCI (not PCIe): behind a pcie-to-pci-bridge on q35
     let mut conventional: Vec<usize> = Vec::new();
+    for (i, f) in devs.filesystems.iter().enumerate() {
+        if f.address.is_none() {
+            need.push(Slot::Filesystem(i));
+        }
+    }
     for (i, n) in devs.interfaces.iter().enumerate() {
         if n.address.is_some() {
             continue;
