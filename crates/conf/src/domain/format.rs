@@ -154,6 +154,26 @@ impl Domain {
                 )
             });
         }
+        if let Some(nt) = self.numatune.as_ref().filter(|_| !self.numatune_auto) {
+            w.child("numatune", &[], |w| {
+                if let Some((mode, set)) = &nt.memory {
+                    w.empty(
+                        "memory",
+                        &[("mode", mode.clone()), ("nodeset", format_cpuset(set))],
+                    );
+                }
+                for (cell, mode, set) in &nt.memnodes {
+                    w.empty(
+                        "memnode",
+                        &[
+                            ("cellid", cell.to_string()),
+                            ("mode", mode.clone()),
+                            ("nodeset", format_cpuset(set)),
+                        ],
+                    );
+                }
+            });
+        }
         if let Some(si) = &self.sysinfo {
             w.open("sysinfo", &[("type", "smbios".into())]);
             let block = |w: &mut Writer, name: &str, values: &[(&'static str, String)]| {

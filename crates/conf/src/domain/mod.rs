@@ -65,6 +65,8 @@ pub struct Domain {
     /// `<numatune><memory mode='strict' placement='auto'/></numatune>` (the only form
     /// modelled so far: the one libvirt adds for `<vcpu placement='auto'>`).
     pub numatune_auto: bool,
+    /// `<numatune>` with static placement (a nodeset), when not `numatune_auto`.
+    pub numatune: Option<Numatune>,
     pub sysinfo: Option<Sysinfo>,
     pub os: Os,
     pub features: Features,
@@ -111,6 +113,16 @@ pub const MEMTUNE_LIMITS: &[&str] = &[
     "min_guarantee",
     "swap_hard_limit",
 ];
+
+/// `<numatune>` with static placement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Numatune {
+    /// `<memory mode= nodeset=>`: the mode (strict, preferred, interleave, restrictive) and
+    /// host nodes.
+    pub memory: Option<(String, Vec<u32>)>,
+    /// `<memnode cellid= mode= nodeset=>`, sorted by cell.
+    pub memnodes: Vec<(u32, String, Vec<u32>)>,
+}
 
 /// `<memoryBacking>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -416,8 +416,8 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         Some(n) => Some(parse_sysinfo(n, root)?),
         None => None,
     };
-    let numatune_auto = match child(root, "numatune") {
-        None => false,
+    let (numatune_auto, numatune) = match child(root, "numatune") {
+        None => (false, None),
         Some(t) => {
             let elems: Vec<_> = t.children().filter(|c| c.is_element()).collect();
             match elems.as_slice() {
@@ -426,9 +426,9 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
                     && matches!(m.attribute("mode"), None | Some("strict"))
                     && m.attributes().count() == 1 + usize::from(m.attribute("mode").is_some()) =>
                 {
-                    true
+                    (true, None)
                 }
-                _ => return Err(ConfError::NotImplemented("<numatune>".into())),
+                _ => (false, Some(parse_numatune(t)?)),
             }
         }
     };
@@ -514,6 +514,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         iothreadids,
         cputune,
         numatune_auto,
+        numatune,
         sysinfo,
         os,
         features,
@@ -1939,6 +1940,54 @@ fn parse_controller_driver(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)
         }
     }
     Ok(out)
+}
+
+fn numa_mode(n: Node<'_, '_>) -> Result<String> {
+    match n.attribute("mode") {
+        None => Ok("strict".into()),
+        Some(m @ ("strict" | "preferred" | "interleave" | "restrictive")) => Ok(m.to_owned()),
+        Some(m) => Err(ConfError::Xml(format!(
+            "Unsupported NUMA memory tuning mode '{m}'"
+        ))),
+    }
+}
+
+fn parse_numatune(t: Node<'_, '_>) -> Result<Numatune> {
+    let mut nt = Numatune::default();
+    for e in t.children().filter(|c| c.is_element()) {
+        match e.tag_name().name() {
+            "memory" => {
+                if matches!(e.attribute("placement"), Some(p) if p != "static")
+                    || e.attributes()
+                        .any(|a| !matches!(a.name(), "mode" | "nodeset" | "placement"))
+                {
+                    return Err(ConfError::NotImplemented("this <numatune><memory>".into()));
+                }
+                let nodeset = e.attribute("nodeset").ok_or_else(|| {
+                    ConfError::NotImplemented("<numatune><memory> without a nodeset".into())
+                })?;
+                nt.memory = Some((numa_mode(e)?, parse_cpuset(nodeset)?));
+            }
+            "memnode" => {
+                let cell = uint_attr(e, "cellid")?.ok_or_else(|| {
+                    ConfError::Xml("Invalid cellid attribute in memnode element".into())
+                })?;
+                let nodeset = e.attribute("nodeset").ok_or_else(|| {
+                    ConfError::Xml("Missing required nodeset attribute in memnode element".into())
+                })?;
+                if nt.memnodes.iter().any(|(c, _, _)| *c == cell) {
+                    return Err(ConfError::Xml(format!(
+                        "Multiple memnode elements with cellid {cell}"
+                    )));
+                }
+                nt.memnodes
+                    .push((cell, numa_mode(e)?, parse_cpuset(nodeset)?));
+            }
+            other => return Err(ConfError::NotImplemented(format!("<numatune><{other}>"))),
+        }
+    }
+    nt.memnodes.sort_by_key(|(c, _, _)| *c);
+    Ok(nt)
 }
 
 fn parse_memory_backing(m: Node<'_, '_>) -> Result<MemoryBacking> {
