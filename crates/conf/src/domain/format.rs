@@ -492,8 +492,26 @@ impl Domain {
                 format_filesystem(w, f, cx);
             }
             for n in &d.interfaces {
-                w.open("interface", &[("type", n.kind.clone())]);
+                let mut ia = vec![("type", n.kind.clone())];
+                if let Some((_, true)) = n.hostdev {
+                    ia.push(("managed", "yes".into()));
+                }
+                w.open("interface", &ia);
                 w.empty("mac", &[("address", mac_string(&n.mac))]);
+                if let Some((p, _)) = &n.hostdev {
+                    w.open("source", &[]);
+                    w.empty(
+                        "address",
+                        &[
+                            ("type", "pci".into()),
+                            ("domain", format!("0x{:04x}", p.domain)),
+                            ("bus", format!("0x{:02x}", p.bus)),
+                            ("slot", format!("0x{:02x}", p.slot)),
+                            ("function", format!("0x{:x}", p.function)),
+                        ],
+                    );
+                    w.close("source");
+                }
                 if let Some(src) = &n.source {
                     let k = match n.kind.as_str() {
                         "bridge" => "bridge",
@@ -505,6 +523,22 @@ impl Domain {
                         a.push(("mode", m.clone()));
                     }
                     w.empty("source", &a);
+                }
+                if let Some(v) = &n.vlan {
+                    let a = if v.trunk {
+                        vec![("trunk", "yes".to_string())]
+                    } else {
+                        Vec::new()
+                    };
+                    w.open("vlan", &a);
+                    for (id, native) in &v.tags {
+                        let mut t = vec![("id", id.to_string())];
+                        if let Some(m) = native {
+                            t.push(("nativeMode", m.clone()));
+                        }
+                        w.empty("tag", &t);
+                    }
+                    w.close("vlan");
                 }
                 if let Some(t) = &n.target_dev {
                     let mut a = vec![("dev", t.clone())];
@@ -707,6 +741,9 @@ impl Domain {
                 format_address(w, &v.address);
                 w.close("video");
             }
+            for h in &d.hostdevs {
+                format_hostdev(w, h, cx);
+            }
             for r in &d.redirdevs {
                 let a = [("bus", "usb".to_string()), ("type", "spicevmc".into())];
                 if r.address.is_some() || cx.shows_alias(&r.alias) {
@@ -847,6 +884,68 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     cx.alias(w, &d.alias);
     format_address(w, &d.address);
     w.close("disk");
+}
+
+fn format_hostdev(w: &mut Writer, h: &Hostdev, cx: Ctx) {
+    let kind = match h.source {
+        HostdevSource::Pci(_) => "pci",
+        HostdevSource::Usb { .. } => "usb",
+    };
+    w.open(
+        "hostdev",
+        &[
+            ("mode", "subsystem".into()),
+            ("type", kind.into()),
+            ("managed", yes_no(h.managed)),
+        ],
+    );
+    if let Some(d) = &h.driver {
+        w.empty("driver", &[("name", d.clone())]);
+    }
+    let mut sa = Vec::new();
+    if let Some(p) = &h.startup_policy {
+        sa.push(("startupPolicy", p.clone()));
+    }
+    w.open("source", &sa);
+    match &h.source {
+        HostdevSource::Pci(p) => w.empty(
+            "address",
+            &[
+                ("domain", format!("0x{:04x}", p.domain)),
+                ("bus", format!("0x{:02x}", p.bus)),
+                ("slot", format!("0x{:02x}", p.slot)),
+                ("function", format!("0x{:x}", p.function)),
+            ],
+        ),
+        HostdevSource::Usb {
+            vendor,
+            product,
+            bus_device,
+        } => {
+            if let Some(v) = vendor {
+                w.empty("vendor", &[("id", format!("0x{v:04x}"))]);
+            }
+            if let Some(p) = product {
+                w.empty("product", &[("id", format!("0x{p:04x}"))]);
+            }
+            if let Some((b, d)) = bus_device {
+                w.empty(
+                    "address",
+                    &[("bus", b.to_string()), ("device", d.to_string())],
+                );
+            }
+        }
+    }
+    w.close("source");
+    if let Some(o) = h.boot_order {
+        w.empty("boot", &[("order", o.to_string())]);
+    }
+    if let Some(b) = h.rom_bar {
+        w.empty("rom", &[("bar", on_off(b))]);
+    }
+    cx.alias(w, &h.alias);
+    format_address(w, &h.address);
+    w.close("hostdev");
 }
 
 fn format_memory_backing(w: &mut Writer, mb: &MemoryBacking) {

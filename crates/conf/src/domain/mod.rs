@@ -386,12 +386,42 @@ pub struct Devices {
     pub sounds: Vec<Sound>,
     pub audios: Vec<Audio>,
     pub videos: Vec<Video>,
+    pub hostdevs: Vec<Hostdev>,
     pub redirdevs: Vec<Redirdev>,
     pub watchdog: Option<Watchdog>,
     pub memballoon: Option<Memballoon>,
     pub rngs: Vec<Rng>,
     /// `<memory model='dimm'>` devices (memory hotplug).
     pub memories: Vec<MemoryDevice>,
+}
+
+/// `<hostdev mode='subsystem' type='pci'|'usb'>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hostdev {
+    pub managed: bool,
+    /// `<driver name=>` of a PCI device (`vfio`).
+    pub driver: Option<String>,
+    pub source: HostdevSource,
+    /// `startupPolicy=` of a USB source.
+    pub startup_policy: Option<String>,
+    pub boot_order: Option<u32>,
+    /// `<rom bar=>`.
+    pub rom_bar: Option<bool>,
+    /// `<alias name=>`: kept as for the other devices.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// The host device of a `<hostdev>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostdevSource {
+    Pci(PciAddress),
+    /// `<vendor id=>`, `<product id=>` and `<address bus= device=>`.
+    Usb {
+        vendor: Option<u32>,
+        product: Option<u32>,
+        bus_device: Option<(u32, u32)>,
+    },
 }
 
 /// `<filesystem type='mount'>`: a host directory shared with virtio-9p or virtiofs.
@@ -618,6 +648,10 @@ pub struct Interface {
     pub source: Option<String>,
     /// `mode=` of a `direct` source (macvtap: vepa, private, bridge, passthrough).
     pub source_mode: Option<String>,
+    /// The host PCI device of a `hostdev` interface, and its `managed=`.
+    pub hostdev: Option<(PciAddress, bool)>,
+    /// `<vlan trunk=><tag id= nativeMode=>`.
+    pub vlan: Option<Vlan>,
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,
@@ -634,6 +668,14 @@ pub struct Interface {
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
     pub address: Option<Address>,
+}
+
+/// `<vlan>` of an interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vlan {
+    pub trunk: bool,
+    /// `(id, nativeMode)`.
+    pub tags: Vec<(u32, Option<String>)>,
 }
 
 pub(crate) fn mac_string(m: &[u8; 6]) -> String {

@@ -1990,6 +1990,137 @@ fn parse_numatune(t: Node<'_, '_>) -> Result<Numatune> {
     Ok(nt)
 }
 
+/// A host PCI address (`<source><address domain= bus= slot= function=>`).
+fn parse_host_pci_address(a: Node<'_, '_>) -> Result<PciAddress> {
+    let get = |k: &str| -> Result<u32> {
+        match a.attribute(k) {
+            None => Ok(0),
+            Some(v) => v
+                .strip_prefix("0x")
+                .map_or_else(
+                    || v.parse::<u32>().ok(),
+                    |h| u32::from_str_radix(h, 16).ok(),
+                )
+                .ok_or_else(|| ConfError::Xml(format!("Cannot parse <address> '{k}' attribute"))),
+        }
+    };
+    let p = PciAddress {
+        domain: get("domain")?,
+        bus: get("bus")?,
+        slot: get("slot")?,
+        function: get("function")?,
+        multifunction: None,
+    };
+    if p.domain > 0xffff || p.bus > 0xff || p.slot > 0x1f || p.function > 7 {
+        return Err(ConfError::Xml("Invalid PCI address".into()));
+    }
+    Ok(p)
+}
+
+fn hex_id(n: Node<'_, '_>) -> Result<u32> {
+    let v = n.attribute("id").unwrap_or("");
+    v.strip_prefix("0x")
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .or_else(|| v.parse::<u32>().ok())
+        .filter(|x| *x <= 0xffff)
+        .ok_or_else(|| ConfError::Xml(format!("cannot parse {} id '{v}'", n.tag_name().name())))
+}
+
+fn parse_hostdev(n: Node<'_, '_>, live: bool) -> Result<Hostdev> {
+    if n.attribute("mode").is_some_and(|m| m != "subsystem") {
+        return Err(ConfError::NotImplemented(
+            "hostdev mode other than subsystem".into(),
+        ));
+    }
+    let managed = match n.attribute("managed") {
+        None | Some("no") => false,
+        Some("yes") => true,
+        Some(v) => return Err(bad_attr(n, "managed", v)),
+    };
+    for c in n.children().filter(|c| c.is_element()) {
+        if !matches!(
+            c.tag_name().name(),
+            "driver" | "source" | "boot" | "rom" | "alias" | "address"
+        ) {
+            return Err(ConfError::NotImplemented(format!(
+                "<hostdev><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let src = child(n, "source")
+        .ok_or_else(|| ConfError::Xml("Missing <source> element in hostdev device".into()))?;
+    let (source, startup_policy) = match n.attribute("type") {
+        Some("pci") => {
+            let a = child(src, "address").ok_or_else(|| {
+                ConfError::Xml("PCI host devices must use 'pci' address type".into())
+            })?;
+            (HostdevSource::Pci(parse_host_pci_address(a)?), None)
+        }
+        Some("usb") => {
+            let vendor = child(src, "vendor").map(hex_id).transpose()?;
+            let product = child(src, "product").map(hex_id).transpose()?;
+            let bus_device = match child(src, "address") {
+                None => None,
+                Some(a) => Some((
+                    uint_attr(a, "bus")?.unwrap_or(0),
+                    uint_attr(a, "device")?.unwrap_or(0),
+                )),
+            };
+            if vendor.is_some() != product.is_some() {
+                return Err(ConfError::Xml("missing vendor or product".into()));
+            }
+            let policy = match src.attribute("startupPolicy") {
+                None => None,
+                Some(p @ ("mandatory" | "requisite" | "optional")) => Some(p.to_owned()),
+                Some(p) => {
+                    return Err(ConfError::Xml(format!("Unknown startup policy '{p}'")));
+                }
+            };
+            (
+                HostdevSource::Usb {
+                    vendor,
+                    product,
+                    bus_device,
+                },
+                policy,
+            )
+        }
+        Some(t) => return Err(ConfError::NotImplemented(format!("hostdev type '{t}'"))),
+        None => return Err(ConfError::Xml("missing source address type".into())),
+    };
+    let driver = match child(n, "driver").and_then(|d| d.attribute("name")) {
+        None => None,
+        Some("vfio") => Some("vfio".to_owned()),
+        Some(d) => return Err(ConfError::NotImplemented(format!("hostdev driver '{d}'"))),
+    };
+    let rom_bar = match child(n, "rom") {
+        None => None,
+        Some(r) => {
+            if r.attributes().any(|a| a.name() != "bar") {
+                return Err(ConfError::NotImplemented("this <rom>".into()));
+            }
+            on_off(r, "bar")?
+        }
+    };
+    let boot_order = match child(n, "boot") {
+        None => None,
+        Some(b) => Some(uint_attr(b, "order")?.filter(|o| *o > 0).ok_or_else(|| {
+            ConfError::Internal("incorrect boot order '', expecting positive integer".into())
+        })?),
+    };
+    Ok(Hostdev {
+        managed,
+        driver,
+        source,
+        startup_policy,
+        boot_order,
+        rom_bar,
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
 fn parse_memory_backing(m: Node<'_, '_>) -> Result<MemoryBacking> {
     let mut mb = MemoryBacking::default();
     for c in m.children().filter(|c| c.is_element()) {
@@ -2269,7 +2400,7 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
 
 fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
-        Some(k @ ("network" | "bridge" | "user" | "direct" | "ethernet")) => k,
+        Some(k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev")) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
         None => return Err(ConfError::NotImplemented("interface without a type".into())),
     };
@@ -2287,6 +2418,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                 | "mtu"
                 | "link"
                 | "alias"
+                | "vlan"
         ) {
             return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
         }
@@ -2296,8 +2428,79 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         None => random_mac()?,
     };
     let source_attr = if kind == "direct" { "dev" } else { kind };
+    let hostdev = match kind {
+        "hostdev" => {
+            let a = child(n, "source")
+                .and_then(|s| child(s, "address"))
+                .ok_or_else(|| {
+                    ConfError::Xml("Missing <source> element in hostdev device".into())
+                })?;
+            if a.attribute("type").is_some_and(|t| t != "pci") {
+                return Err(ConfError::NotImplemented(
+                    "a hostdev interface other than PCI".into(),
+                ));
+            }
+            let managed = match n.attribute("managed") {
+                None | Some("no") => false,
+                Some("yes") => true,
+                Some(v) => return Err(bad_attr(n, "managed", v)),
+            };
+            Some((parse_host_pci_address(a)?, managed))
+        }
+        _ => None,
+    };
+    let vlan = match child(n, "vlan") {
+        None => None,
+        Some(v) => {
+            let mut tags = Vec::new();
+            for t in children(v, "tag") {
+                let id = uint_attr(t, "id")?
+                    .ok_or_else(|| ConfError::Xml("missing id for VLAN tag".into()))?;
+                if id > 4095 {
+                    return Err(ConfError::Xml(format!(
+                        "vlan tag id {id} too large (maximum 4095)"
+                    )));
+                }
+                let native = match t.attribute("nativeMode") {
+                    None => None,
+                    Some(m @ ("tagged" | "untagged")) => Some(m.to_owned()),
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!(
+                            "Invalid \"nativeMode='{m}'\" in vlan <tag> element"
+                        )))
+                    }
+                };
+                tags.push((id, native));
+            }
+            if tags.is_empty() {
+                return Err(ConfError::Xml(
+                    "missing tag id - each <vlan> must have at least one <tag id='N'/> subelement"
+                        .into(),
+                ));
+            }
+            let trunk = match v.attribute("trunk") {
+                None => tags.len() > 1,
+                Some("yes") => true,
+                Some("no") => {
+                    if tags.len() > 1 {
+                        return Err(ConfError::Xml("invalid \"trunk='no'\" in <vlan> - trunk='no' is allowed only with a single vlan tag".into()));
+                    }
+                    false
+                }
+                Some(t) => {
+                    return Err(ConfError::Xml(format!(
+                        "invalid \"trunk='{t}'\" in <vlan> - must be yes or no"
+                    )))
+                }
+            };
+            Some(Vlan {
+                trunk: trunk && v.attribute("trunk").is_some(),
+                tags,
+            })
+        }
+    };
     let source = match kind {
-        "user" | "ethernet" => None,
+        "user" | "ethernet" | "hostdev" => None,
         k => Some(
             child(n, "source")
                 .and_then(|s| s.attribute(source_attr))
@@ -2412,6 +2615,8 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         mac,
         source,
         source_mode,
+        hostdev,
+        vlan,
         model,
         target_dev,
         target_unmanaged,
@@ -2650,6 +2855,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             }
             "memory" => out.memories.push(parse_memory_device(n, live)?),
             "filesystem" => out.filesystems.push(parse_filesystem(n, live)?),
+            "hostdev" => out.hostdevs.push(parse_hostdev(n, live)?),
             "memballoon" => {
                 if out.memballoon.is_some() {
                     continue;

@@ -130,7 +130,8 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             .devices
             .interfaces
             .iter()
-            .any(|n| n.boot_order.is_some());
+            .any(|n| n.boot_order.is_some())
+        || def.devices.hostdevs.iter().any(|h| h.boot_order.is_some());
     if def.os.boot.is_empty() && !per_device_boot {
         def.os.boot.push(BootDev::Hd);
     }
@@ -223,7 +224,12 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     check_address_types(&def.devices)?;
     cpu_defaults(def, caps)?;
     disk_defaults(def)?;
-    for n in &mut def.devices.interfaces {
+    for n in def
+        .devices
+        .interfaces
+        .iter_mut()
+        .filter(|n| n.hostdev.is_none())
+    {
         n.model.get_or_insert_with(|| "rtl8139".into());
     }
     device_defaults(def, kind)?;
@@ -766,7 +772,12 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .iter()
         .filter(|i| i.bus.as_deref() == Some("usb"))
         .count()
-        + devs.redirdevs.len();
+        + devs.redirdevs.len()
+        + devs
+            .hostdevs
+            .iter()
+            .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
+            .count();
     if wanted == 0 {
         return Ok(());
     }
@@ -801,7 +812,24 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
             "USB address assignment needing a hub or next to explicit USB addresses".into(),
         ));
     }
+    if devs
+        .hostdevs
+        .iter()
+        .any(|h| matches!(h.address, Some(Address::Usb { .. })))
+    {
+        return Err(ConfError::NotImplemented(
+            "USB address assignment next to explicit USB addresses".into(),
+        ));
+    }
     let mut port = 1;
+    for h in devs
+        .hostdevs
+        .iter_mut()
+        .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
+    {
+        h.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
     for i in devs
         .inputs
         .iter_mut()
@@ -831,6 +859,7 @@ fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
 #[derive(Debug, Clone, Copy)]
 enum Slot {
     Filesystem(usize),
+    Hostdev(usize),
     Controller(usize),
     Interface(usize),
     Sound(usize),
@@ -844,6 +873,11 @@ enum Slot {
 
 fn set_address(devs: &mut Devices, s: Slot, a: Option<Address>) {
     match s {
+        Slot::Hostdev(i) => {
+            if let Some(h) = devs.hostdevs.get_mut(i) {
+                h.address = a;
+            }
+        }
         Slot::Filesystem(i) => {
             if let Some(f) = devs.filesystems.get_mut(i) {
                 f.address = a;
@@ -903,6 +937,7 @@ fn all_addresses(devs: &Devices) -> Vec<Address> {
         .filter_map(|d| d.address)
         .chain(devs.interfaces.iter().filter_map(|n| n.address))
         .chain(devs.filesystems.iter().filter_map(|f| f.address))
+        .chain(devs.hostdevs.iter().filter_map(|h| h.address))
         .chain(devs.controllers.iter().filter_map(|c| c.address))
         .chain(devs.memballoon.iter().filter_map(|m| m.address))
         .chain(devs.sounds.iter().filter_map(|m| m.address))
@@ -981,7 +1016,8 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
         }
     }
     for (i, n) in devs.interfaces.iter().enumerate() {
-        if n.address.is_some() {
+        // a hostdev interface is addressed with the host devices
+        if n.address.is_some() || n.hostdev.is_some() {
             continue;
         }
         let model = n.model.as_deref().unwrap_or("");
@@ -1043,6 +1079,16 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
     for (i, d) in devs.disks.iter().enumerate() {
         if d.address.is_none() && d.target_bus.as_deref() == Some("virtio") {
             need.push(Slot::Disk(i));
+        }
+    }
+    for (i, n) in devs.interfaces.iter().enumerate() {
+        if n.address.is_none() && n.hostdev.is_some() {
+            need.push(Slot::Interface(i));
+        }
+    }
+    for (i, h) in devs.hostdevs.iter().enumerate() {
+        if h.address.is_none() && matches!(h.source, HostdevSource::Pci(_)) {
+            need.push(Slot::Hostdev(i));
         }
     }
     if let Some(m) = &devs.memballoon {
