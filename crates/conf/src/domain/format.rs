@@ -84,6 +84,21 @@ impl Domain {
         );
         let cur = self.current_memory_kib.unwrap_or(self.memory_kib);
         w.text("currentMemory", &[("unit", "KiB".into())], &cur.to_string());
+        if let Some(bt) = &self.blkiotune {
+            w.child("blkiotune", &[], |w| {
+                if let Some(v) = bt.weight {
+                    w.text("weight", &[], &v.to_string());
+                }
+                for (path, vals) in &bt.devices {
+                    w.open("device", &[]);
+                    w.text("path", &[], path);
+                    for (k, v) in vals {
+                        w.text(k, &[], &v.to_string());
+                    }
+                    w.close("device");
+                }
+            });
+        }
         if !self.memtune.is_empty() {
             w.open("memtune", &[]);
             for (k, v) in &self.memtune {
@@ -539,6 +554,19 @@ impl Domain {
                         w.empty("tag", &t);
                     }
                     w.close("vlan");
+                }
+                if let Some((kind, params)) = &n.virtualport {
+                    let a = match kind {
+                        Some(k) => vec![("type", k.clone())],
+                        None => Vec::new(),
+                    };
+                    w.child("virtualport", &a, |w| {
+                        if !params.is_empty() {
+                            let p: Vec<(&str, String)> =
+                                params.iter().map(|(k, v)| (*k, v.clone())).collect();
+                            w.empty("parameters", &p);
+                        }
+                    });
                 }
                 if let Some(t) = &n.target_dev {
                     let mut a = vec![("dev", t.clone())];

@@ -56,6 +56,7 @@ pub struct Domain {
     pub current_memory_kib: Option<u64>,
     /// `<memtune>`: `(element, KiB)` in libvirt's order.
     pub memtune: Vec<(&'static str, u64)>,
+    pub blkiotune: Option<Blkiotune>,
     pub memory_backing: Option<MemoryBacking>,
     pub vcpu: Vcpu,
     pub iothreads: u32,
@@ -112,6 +113,23 @@ pub const MEMTUNE_LIMITS: &[&str] = &[
     "soft_limit",
     "min_guarantee",
     "swap_hard_limit",
+];
+
+/// `<blkiotune>`: the weight and per-device limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Blkiotune {
+    pub weight: Option<u32>,
+    /// `(path, [(element, value)])` with the elements in libvirt's order.
+    pub devices: Vec<(String, Vec<(&'static str, u64)>)>,
+}
+
+/// The elements of a `<blkiotune><device>` after `<path>`, in libvirt's order.
+pub const BLKIOTUNE_DEVICE: &[&str] = &[
+    "weight",
+    "read_iops_sec",
+    "write_iops_sec",
+    "read_bytes_sec",
+    "write_bytes_sec",
 ];
 
 /// `<numatune>` with static placement.
@@ -652,6 +670,8 @@ pub struct Interface {
     pub hostdev: Option<(PciAddress, bool)>,
     /// `<vlan trunk=><tag id= nativeMode=>`.
     pub vlan: Option<Vlan>,
+    /// `<virtualport type=>` with its `<parameters>` in libvirt's order.
+    pub virtualport: Option<(Option<String>, Vec<(&'static str, String)>)>,
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,

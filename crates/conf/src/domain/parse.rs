@@ -347,6 +347,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             }
         }
     }
+    let blkiotune = child(root, "blkiotune").map(parse_blkiotune).transpose()?;
     let memory_backing = child(root, "memoryBacking")
         .map(parse_memory_backing)
         .transpose()?;
@@ -396,7 +397,6 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         None => None,
     };
     for unsupported in [
-        "blkiotune",
         "resource",
         "vcpus",
         "seclabel",
@@ -508,6 +508,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         memory_kib,
         current_memory_kib,
         memtune,
+        blkiotune,
         memory_backing,
         vcpu,
         iothreads,
@@ -1942,6 +1943,37 @@ fn parse_controller_driver(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)
     Ok(out)
 }
 
+fn parse_blkiotune(b: Node<'_, '_>) -> Result<Blkiotune> {
+    let num = |n: Node<'_, '_>, what: &str| -> Result<u64> {
+        parse_u64(text_of(n).trim())
+            .ok_or_else(|| ConfError::Xml(format!("could not parse {what} value")))
+    };
+    let mut bt = Blkiotune::default();
+    for c in b.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "weight" => {
+                bt.weight = Some(
+                    u32::try_from(num(c, "blkio weight")?)
+                        .map_err(|_| ConfError::Xml("could not parse blkio weight value".into()))?,
+                )
+            }
+            "device" => {
+                let path = child_text_nonempty(c, "path")
+                    .ok_or_else(|| ConfError::Internal("missing disk device path".into()))?;
+                let mut vals = Vec::new();
+                for k in BLKIOTUNE_DEVICE {
+                    if let Some(e) = child(c, k) {
+                        vals.push((*k, num(e, &format!("device {k}"))?));
+                    }
+                }
+                bt.devices.push((path, vals));
+            }
+            other => return Err(ConfError::NotImplemented(format!("<blkiotune><{other}>"))),
+        }
+    }
+    Ok(bt)
+}
+
 fn numa_mode(n: Node<'_, '_>) -> Result<String> {
     match n.attribute("mode") {
         None => Ok("strict".into()),
@@ -2419,6 +2451,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                 | "link"
                 | "alias"
                 | "vlan"
+                | "virtualport"
         ) {
             return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
         }
@@ -2497,6 +2530,44 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                 trunk: trunk && v.attribute("trunk").is_some(),
                 tags,
             })
+        }
+    };
+    let virtualport = match child(n, "virtualport") {
+        None => None,
+        Some(v) => {
+            let kind = match v.attribute("type") {
+                None => None,
+                Some(t @ ("openvswitch" | "802.1Qbg" | "802.1Qbh" | "midonet")) => {
+                    Some(t.to_owned())
+                }
+                Some(t) => return Err(ConfError::Xml(format!("unknown virtualport type {t}"))),
+            };
+            const PARAMS: &[&str] = &[
+                "managerid",
+                "typeid",
+                "typeidversion",
+                "instanceid",
+                "interfaceid",
+                "profileid",
+            ];
+            let mut params = Vec::new();
+            if let Some(p) = child(v, "parameters") {
+                for k in PARAMS {
+                    if let Some(x) = p.attribute(*k) {
+                        params.push((*k, x.to_owned()));
+                    }
+                }
+            }
+            if kind.as_deref() == Some("openvswitch")
+                && !params.iter().any(|(k, _)| *k == "interfaceid")
+            {
+                let at = params
+                    .iter()
+                    .position(|(k, _)| *k == "profileid")
+                    .unwrap_or(params.len());
+                params.insert(at, ("interfaceid", uuid_string(&random_uuid()?)));
+            }
+            Some((kind, params))
         }
     };
     let source = match kind {
@@ -2617,6 +2688,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         source_mode,
         hostdev,
         vlan,
+        virtualport,
         model,
         target_dev,
         target_unmanaged,
