@@ -3031,7 +3031,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     |p: &str| live && p.starts_with("/var/lib/libvirt/qemu/channel/target/");
                 let source_ok = match &source {
                     ChrSource::UnixAuto | ChrSource::SpiceVmc => true,
-                    ChrSource::Unix { mode, path } => mode == "bind" && generated(path),
+                    ChrSource::Unix { mode, path } => {
+                        (mode == "bind" && generated(path))
+                            || !path.starts_with("/var/lib/libvirt/qemu/channel/target/")
+                    }
                     _ => false,
                 };
                 if log.is_some() || !source_ok {

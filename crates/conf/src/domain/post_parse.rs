@@ -125,6 +125,14 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     if def.devices.emulator.is_none() {
         def.devices.emulator = Some(caps.emulator.clone());
     }
+    // a read-only pflash loader gets its per-domain NVRAM file (qemuDomainNVRAMPathGenerate)
+    let pflash_ro = def.os.loader.as_ref().is_some_and(|l| {
+        l.kind.as_deref() == Some("pflash") && l.readonly == Some(true)
+    });
+    if pflash_ro && def.os.nvram.as_ref().is_none_or(|n| n.path.is_none()) {
+        let path = format!("/var/lib/libvirt/qemu/nvram/{}_VARS.fd", def.name);
+        def.os.nvram.get_or_insert_with(Nvram::default).path = Some(path);
+    }
     let per_device_boot = def.devices.disks.iter().any(|d| d.boot_order.is_some())
         || def
             .devices
@@ -545,9 +553,11 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
     if !ctrls.iter().any(|c| c.kind == "usb" && c.index == 0) {
         insert_controller(ctrls, controller("usb", 0, Some(usb_model)));
     }
+    // a USB controller given without a model is libvirt's default model, piix3-uhci, on
+    // every machine (the one libvirt adds itself has the machine's model)
     for c in ctrls.iter_mut() {
         if c.kind == "usb" && c.model.is_none() {
-            c.model = Some(usb_model.into());
+            c.model = Some("piix3-uhci".into());
         }
     }
     if kind == MachineKind::Q35 && !ctrls.iter().any(|c| c.kind == "sata" && c.index == 0) {
@@ -1062,6 +1072,10 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             | ("sata", _)
             | ("virtio-serial", _)
             | ("scsi", Some("virtio-scsi")) => need.push(Slot::Controller(i)),
+            ("usb", Some("piix3-uhci")) if kind == MachineKind::Q35 => {
+                conventional.push(need.len());
+                need.push(Slot::Controller(i))
+            }
             ("scsi", Some("lsilogic")) => {
                 if kind == MachineKind::Q35 {
                     conventional.push(need.len());
