@@ -216,6 +216,20 @@ impl Domain {
             }
             w.close("sysinfo");
         }
+        if let Some(entries) = &self.fwcfg {
+            w.child("sysinfo", &[("type", "fwcfg".into())], |w| {
+                for (name, file, value) in entries {
+                    let mut a = vec![("name", name.clone())];
+                    match file {
+                        Some(f) => {
+                            a.push(("file", f.clone()));
+                            w.empty("entry", &a);
+                        }
+                        None => w.text("entry", &a, value),
+                    }
+                }
+            });
+        }
         self.format_os(&mut w);
         self.format_features(&mut w);
         if let Some(cpu) = &self.cpu {

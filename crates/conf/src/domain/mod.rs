@@ -69,6 +69,8 @@ pub struct Domain {
     /// `<numatune>` with static placement (a nodeset), when not `numatune_auto`.
     pub numatune: Option<Numatune>,
     pub sysinfo: Option<Sysinfo>,
+    /// `<sysinfo type='fwcfg'>` entries: `(name, file, value)`.
+    pub fwcfg: Option<Vec<(String, Option<String>, String)>>,
     pub os: Os,
     pub features: Features,
     pub cpu: Option<Cpu>,

@@ -412,9 +412,49 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             return Err(ConfError::NotImplemented(format!("<{unsupported}>")));
         }
     }
-    let sysinfo = match child(root, "sysinfo") {
+    let sysinfo = match root.children().find(|c| {
+        c.is_element() && c.tag_name().name() == "sysinfo" && c.attribute("type") != Some("fwcfg")
+    }) {
         Some(n) => Some(parse_sysinfo(n, root)?),
         None => None,
+    };
+    let fwcfg = match root.children().find(|c| {
+        c.is_element() && c.tag_name().name() == "sysinfo" && c.attribute("type") == Some("fwcfg")
+    }) {
+        None => None,
+        Some(f) => {
+            let mut entries: Vec<(String, Option<String>, String)> = Vec::new();
+            for e in f.children().filter(|c| c.is_element()) {
+                if e.tag_name().name() != "entry" {
+                    return Err(ConfError::NotImplemented(format!(
+                        "<sysinfo type='fwcfg'><{}>",
+                        e.tag_name().name()
+                    )));
+                }
+                let name = attr(e, "name").ok_or_else(|| {
+                    ConfError::Xml("Firmware entry is missing 'name' attribute".into())
+                })?;
+                if !name.starts_with("opt/") {
+                    return Err(ConfError::Xml(format!(
+                        "Invalid firmware name '{name}': it must start with 'opt/'"
+                    )));
+                }
+                let file = attr(e, "file");
+                let value = text_of(e);
+                if file.is_none() && value.is_empty() {
+                    return Err(ConfError::Xml(
+                        "Firmware entry must have either value or 'file' attribute".into(),
+                    ));
+                }
+                if file.is_some() && !value.is_empty() {
+                    return Err(ConfError::Xml(
+                        "Firmware entry can't have both value and 'file' attribute".into(),
+                    ));
+                }
+                entries.push((name, file, value));
+            }
+            Some(entries)
+        }
     };
     let (numatune_auto, numatune) = match child(root, "numatune") {
         None => (false, None),
@@ -517,6 +557,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         numatune_auto,
         numatune,
         sysinfo,
+        fwcfg,
         os,
         features,
         cpu,
@@ -1299,7 +1340,20 @@ fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {
     if n.attribute("type") != Some("smbios")
         || root
             .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "sysinfo")
+            .filter(|c| {
+                c.is_element()
+                    && c.tag_name().name() == "sysinfo"
+                    && c.attribute("type") != Some("fwcfg")
+            })
+            .count()
+            > 1
+        || root
+            .children()
+            .filter(|c| {
+                c.is_element()
+                    && c.tag_name().name() == "sysinfo"
+                    && c.attribute("type") == Some("fwcfg")
+            })
             .count()
             > 1
     {

@@ -126,9 +126,11 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         def.devices.emulator = Some(caps.emulator.clone());
     }
     // a read-only pflash loader gets its per-domain NVRAM file (qemuDomainNVRAMPathGenerate)
-    let pflash_ro = def.os.loader.as_ref().is_some_and(|l| {
-        l.kind.as_deref() == Some("pflash") && l.readonly == Some(true)
-    });
+    let pflash_ro = def
+        .os
+        .loader
+        .as_ref()
+        .is_some_and(|l| l.kind.as_deref() == Some("pflash") && l.readonly == Some(true));
     if pflash_ro && def.os.nvram.as_ref().is_none_or(|n| n.path.is_none()) {
         let path = format!("/var/lib/libvirt/qemu/nvram/{}_VARS.fd", def.name);
         def.os.nvram.get_or_insert_with(Nvram::default).path = Some(path);
