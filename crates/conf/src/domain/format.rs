@@ -319,6 +319,16 @@ impl Domain {
                 ta.push(("machine", m.clone()));
             }
             w.text("type", &ta, &os.os_type);
+            if !os.firmware_features.is_empty() {
+                w.open("firmware", &[]);
+                for (name, enabled) in &os.firmware_features {
+                    w.empty(
+                        "feature",
+                        &[("enabled", yes_no(*enabled)), ("name", (*name).to_string())],
+                    );
+                }
+                w.close("firmware");
+            }
             if let Some(l) = &os.loader {
                 let mut a = Vec::new();
                 if let Some(v) = l.readonly {
@@ -906,6 +916,9 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     if d.backing_store_end && (cx.live || cx.migratable) {
         w.empty("backingStore", &[]);
     }
+    if let Some(b) = &d.backing_store {
+        format_backing_store(w, b);
+    }
     let mut t = vec![("dev", d.target_dev.clone())];
     if let Some(b) = &d.target_bus {
         t.push(("bus", b.clone()));
@@ -1085,6 +1098,29 @@ fn format_filesystem(w: &mut Writer, f: &Filesystem, cx: Ctx) {
     cx.alias(w, &f.alias);
     format_address(w, &f.address);
     w.close("filesystem");
+}
+
+fn format_backing_store(w: &mut Writer, b: &BackingStore) {
+    match b {
+        BackingStore::End => w.empty("backingStore", &[]),
+        BackingStore::Image {
+            kind,
+            format,
+            source,
+            next,
+        } => {
+            w.open("backingStore", &[("type", kind.clone())]);
+            if let Some(f) = format {
+                w.empty("format", &[("type", f.clone())]);
+            }
+            let attr = if kind == "block" { "dev" } else { "file" };
+            w.empty("source", &[(attr, source.clone())]);
+            if let Some(n) = next {
+                format_backing_store(w, n);
+            }
+            w.close("backingStore");
+        }
+    }
 }
 
 fn format_disk_auth(w: &mut Writer, a: &DiskAuth) {

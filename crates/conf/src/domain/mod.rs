@@ -189,6 +189,9 @@ pub struct Os {
     /// `<type>` text: `hvm` for QEMU.
     pub os_type: String,
     pub firmware: Option<String>,
+    /// `<firmware><feature enabled= name=>`: (name, enabled), in libvirt's order
+    /// (enrolled-keys, secure-boot).
+    pub firmware_features: Vec<(&'static str, bool)>,
     pub arch: Option<String>,
     pub machine: Option<String>,
     pub loader: Option<Loader>,
@@ -561,10 +564,25 @@ pub struct Disk {
     pub source_index: Option<u32>,
     /// `<backingStore/>`: the backing chain was probed and ends here (live form only).
     pub backing_store_end: bool,
+    /// A backing chain given in the definition (printed in every form).
+    pub backing_store: Option<BackingStore>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
     pub address: Option<Address>,
+}
+
+/// A `<backingStore>` given by the user: the chain's end (`<backingStore/>`) or an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackingStore {
+    End,
+    Image {
+        /// `file` or `block`.
+        kind: String,
+        format: Option<String>,
+        source: String,
+        next: Option<Box<BackingStore>>,
+    },
 }
 
 /// `<source pool= volume= mode=>` of a `volume` disk.

@@ -795,7 +795,40 @@ fn parse_os(root: Node<'_, '_>) -> Result<Os> {
         });
     }
     // <init> and friends belong to container OS types; for hvm libvirt ignores them
-    for unsupported in ["acpi", "firmware", "bootloader"] {
+    if let Some(fw) = child(o, "firmware") {
+        for f in fw.children().filter(|c| c.is_element()) {
+            if f.tag_name().name() != "feature" {
+                return Err(ConfError::NotImplemented(format!(
+                    "<os><firmware><{}>",
+                    f.tag_name().name()
+                )));
+            }
+            let name = match f.attribute("name") {
+                Some("enrolled-keys") => "enrolled-keys",
+                Some("secure-boot") => "secure-boot",
+                Some(n) => return Err(bad_attr(f, "name", n)),
+                None => {
+                    return Err(ConfError::XmlValue(
+                        "Missing required attribute 'name' in element 'feature'".into(),
+                    ))
+                }
+            };
+            let enabled = yes_no(f, "enabled")?.ok_or_else(|| {
+                ConfError::XmlValue(
+                    "Missing required attribute 'enabled' in element 'feature'".into(),
+                )
+            })?;
+            if os.firmware_features.iter().any(|(n, _)| *n == name) {
+                return Err(ConfError::Xml(format!(
+                    "duplicate firmware feature '{name}'"
+                )));
+            }
+            os.firmware_features.push((name, enabled));
+        }
+        os.firmware_features
+            .sort_by_key(|(n, _)| usize::from(*n == "secure-boot"));
+    }
+    for unsupported in ["acpi", "bootloader"] {
         if child(o, unsupported).is_some() {
             return Err(ConfError::NotImplemented(format!("<os><{unsupported}>")));
         }
@@ -1764,11 +1797,11 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             return Err(ConfError::NotImplemented(format!("<disk><{unsupported}>")));
         }
     }
-    // only the chain terminator of a live domain is modelled
-    let backing_store_end = match child(n, "backingStore") {
-        None => false,
-        Some(b) if live && b.attributes().count() == 0 && !b.has_children() => true,
-        Some(_) => return Err(ConfError::NotImplemented("<disk><backingStore>".into())),
+    // the chain terminator of a live domain was probed; any other chain is the user's
+    let (backing_store_end, backing_store) = match child(n, "backingStore") {
+        None => (false, None),
+        Some(b) if live && b.attributes().count() == 0 && !b.has_children() => (true, None),
+        Some(b) => (false, Some(parse_backing_store(b, 0)?)),
     };
     let mut driver = Vec::new();
     if let Some(d) = child(n, "driver") {
@@ -1876,8 +1909,48 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             None => None,
         },
         backing_store_end,
+        backing_store,
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
+    })
+}
+
+fn parse_backing_store(b: Node<'_, '_>, depth: usize) -> Result<BackingStore> {
+    if depth > 64 {
+        return Err(ConfError::NotImplemented(
+            "a backing chain this long".into(),
+        ));
+    }
+    let Some(kind) = b.attribute("type") else {
+        return Ok(BackingStore::End);
+    };
+    if !matches!(kind, "file" | "block") {
+        return Err(ConfError::NotImplemented(format!(
+            "<backingStore type='{kind}'>"
+        )));
+    }
+    for c in b.children().filter(|c| c.is_element()) {
+        if !matches!(c.tag_name().name(), "format" | "source" | "backingStore") {
+            return Err(ConfError::NotImplemented(format!(
+                "<backingStore><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let format = child(b, "format").and_then(|f| attr(f, "type"));
+    let attr_name = if kind == "block" { "dev" } else { "file" };
+    let source = child(b, "source")
+        .and_then(|s| attr(s, attr_name))
+        .ok_or_else(|| ConfError::Internal("missing disk backing store source".into()))?;
+    let next = match child(b, "backingStore") {
+        None => None,
+        Some(n) => Some(Box::new(parse_backing_store(n, depth + 1)?)),
+    };
+    Ok(BackingStore::Image {
+        kind: kind.to_owned(),
+        format,
+        source,
+        next,
     })
 }
 
