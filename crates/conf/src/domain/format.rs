@@ -838,6 +838,32 @@ impl Domain {
                 format_address(w, &r.address);
                 w.close("rng");
             }
+            for p in &d.panics {
+                let a = match &p.model {
+                    Some(m) => vec![("model", m.clone())],
+                    None => Vec::new(),
+                };
+                if p.address.is_some() || cx.shows_alias(&p.alias) {
+                    w.open("panic", &a);
+                    cx.alias(w, &p.alias);
+                    format_address(w, &p.address);
+                    w.close("panic");
+                } else {
+                    w.empty("panic", &a);
+                }
+            }
+            for s in &d.shmems {
+                w.open("shmem", &[("name", s.name.clone())]);
+                if let Some(m) = &s.model {
+                    w.empty("model", &[("type", m.clone())]);
+                }
+                if let Some(sz) = s.size {
+                    w.text("size", &[("unit", "M".into())], &(sz >> 20).to_string());
+                }
+                cx.alias(w, &s.alias);
+                format_address(w, &s.address);
+                w.close("shmem");
+            }
             for m in &d.memories {
                 w.open("memory", &[("model", m.model.clone())]);
                 w.open("target", &[]);
@@ -849,6 +875,35 @@ impl Domain {
                 cx.alias(w, &m.alias);
                 format_address(w, &m.address);
                 w.close("memory");
+            }
+            if let Some(io) = &d.iommu {
+                w.child("iommu", &[("model", io.model.clone())], |w| {
+                    if !io.driver.is_empty() {
+                        let a: Vec<(&str, String)> =
+                            io.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+                        w.empty("driver", &a);
+                    }
+                });
+            }
+            if let Some(v) = &d.vsock {
+                let a = match &v.model {
+                    Some(m) => vec![("model", m.clone())],
+                    None => Vec::new(),
+                };
+                w.child("vsock", &a, |w| {
+                    let mut c = Vec::new();
+                    if let Some(auto) = v.cid_auto {
+                        c.push(("auto", yes_no(auto)));
+                    }
+                    if let Some(x) = v.cid {
+                        c.push(("address", x.to_string()));
+                    }
+                    if !c.is_empty() {
+                        w.empty("cid", &c);
+                    }
+                    cx.alias(w, &v.alias);
+                    format_address(w, &v.address);
+                });
             }
         });
     }
@@ -1154,6 +1209,16 @@ fn format_address(w: &mut Writer, a: &Option<Address>) {
                 ("port", port.to_string()),
             ],
         ),
+        Some(Address::Isa { iobase, irq }) => {
+            let mut a = vec![("type", "isa".to_owned())];
+            if let Some(b) = iobase {
+                a.push(("iobase", format!("0x{b:x}")));
+            }
+            if let Some(i) = irq {
+                a.push(("irq", format!("0x{i:x}")));
+            }
+            w.empty("address", &a)
+        }
         Some(Address::Dimm { slot, base }) => {
             let mut a = vec![("type", "dimm".to_owned()), ("slot", slot.to_string())];
             if let Some(b) = base {

@@ -416,6 +416,47 @@ pub struct Devices {
     pub rngs: Vec<Rng>,
     /// `<memory model='dimm'>` devices (memory hotplug).
     pub memories: Vec<MemoryDevice>,
+    pub panics: Vec<Panic>,
+    pub shmems: Vec<Shmem>,
+    pub iommu: Option<Iommu>,
+    pub vsock: Option<Vsock>,
+}
+
+/// `<panic model=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panic {
+    pub model: Option<String>,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<shmem name=>`: an ivshmem device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shmem {
+    pub name: String,
+    /// `ivshmem`, `ivshmem-plain` or `ivshmem-doorbell`.
+    pub model: Option<String>,
+    /// `<size>` in bytes.
+    pub size: Option<u64>,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<iommu model=>` with its `<driver>` attributes in libvirt's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iommu {
+    pub model: String,
+    pub driver: Vec<(&'static str, String)>,
+}
+
+/// `<vsock model=><cid auto= address=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vsock {
+    pub model: Option<String>,
+    pub cid_auto: Option<bool>,
+    pub cid: Option<u32>,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
 }
 
 /// `<hostdev mode='subsystem' type='pci'|'usb'>`.
@@ -529,6 +570,11 @@ pub enum Address {
     Usb {
         bus: u32,
         port: u32,
+    },
+    /// `<address type='isa' iobase irq>`
+    Isa {
+        iobase: Option<u32>,
+        irq: Option<u32>,
     },
     /// `<address type='dimm' slot base>`
     Dimm {

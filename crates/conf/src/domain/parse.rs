@@ -1339,6 +1339,25 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
             };
             Ok(Some(Address::Usb { bus, port }))
         }
+        Some("isa") => {
+            let hex = |k: &str| -> Result<Option<u32>> {
+                match a.attribute(k) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .strip_prefix("0x")
+                        .map_or_else(
+                            || v.parse::<u32>().ok(),
+                            |h| u32::from_str_radix(h, 16).ok(),
+                        )
+                        .map(Some)
+                        .ok_or_else(|| bad_attr(a, k, v)),
+                }
+            };
+            Ok(Some(Address::Isa {
+                iobase: hex("iobase")?,
+                irq: hex("irq")?,
+            }))
+        }
         Some("dimm") => {
             let base = match a.attribute("base") {
                 None => None,
@@ -3055,6 +3074,120 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             "memory" => out.memories.push(parse_memory_device(n, live)?),
             "filesystem" => out.filesystems.push(parse_filesystem(n, live)?),
             "hostdev" => out.hostdevs.push(parse_hostdev(n, live)?),
+            "panic" => {
+                let model = match n.attribute("model") {
+                    None => None,
+                    Some(m @ ("isa" | "pvpanic" | "hyperv")) => Some(m.to_owned()),
+                    Some(m @ ("pseries" | "s390")) => {
+                        return Err(ConfError::NotImplemented(format!("panic model '{m}'")))
+                    }
+                    Some(m) => return Err(ConfError::Xml(format!("unknown panic model '{m}'"))),
+                };
+                out.panics.push(Panic {
+                    model,
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
+            "shmem" => {
+                let name = attr(n, "name").ok_or_else(|| {
+                    ConfError::Xml("shmem element must contain 'name' attribute".into())
+                })?;
+                for c in n.children().filter(|c| c.is_element()) {
+                    if !matches!(c.tag_name().name(), "model" | "size" | "alias" | "address") {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<shmem><{}>",
+                            c.tag_name().name()
+                        )));
+                    }
+                }
+                let model = match child(n, "model").and_then(|m| m.attribute("type")) {
+                    None => None,
+                    Some(m @ ("ivshmem" | "ivshmem-plain" | "ivshmem-doorbell")) => {
+                        Some(m.to_owned())
+                    }
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!("Unknown shmem model type '{m}'")))
+                    }
+                };
+                let size = match child(n, "size") {
+                    None => None,
+                    Some(sz) => {
+                        let t = text_of(sz);
+                        let unit = sz.attribute("unit").unwrap_or("M");
+                        let v = parse_u64(&t).ok_or_else(|| {
+                            ConfError::XmlValue(format!(
+                                "Invalid value '{t}' for element or attribute './size[1]'"
+                            ))
+                        })?;
+                        let scale = unit_scale(unit).ok_or_else(|| {
+                            ConfError::InvalidArg(format!("unknown suffix '{unit}'"))
+                        })?;
+                        Some(v.checked_mul(scale).ok_or_else(|| {
+                            ConfError::Overflow(format!("value too large: {t}{unit}"))
+                        })?)
+                    }
+                };
+                if size.is_some_and(|s| !s.is_power_of_two() || s < 1 << 20) {
+                    return Err(ConfError::NotImplemented("this shmem size".into()));
+                }
+                out.shmems.push(Shmem {
+                    name,
+                    model,
+                    size,
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
+            "iommu" => {
+                let model = match n.attribute("model") {
+                    Some(m @ ("intel" | "smmuv3" | "virtio")) => m.to_owned(),
+                    Some(m) => return Err(ConfError::Xml(format!("unknown IOMMU model '{m}'"))),
+                    None => return Err(ConfError::Xml("missing IOMMU model".into())),
+                };
+                const ATTRS: &[&str] = &["intremap", "caching_mode", "eim", "iotlb", "aw_bits"];
+                let mut driver = Vec::new();
+                if let Some(d) = child(n, "driver") {
+                    if d.attributes().any(|a| !ATTRS.contains(&a.name())) {
+                        return Err(ConfError::NotImplemented("this iommu <driver>".into()));
+                    }
+                    for k in ATTRS {
+                        if let Some(v) = d.attribute(*k) {
+                            if *k == "aw_bits" {
+                                driver.push((*k, uint_attr(d, k)?.unwrap_or(0).to_string()));
+                            } else {
+                                match v {
+                                    "on" | "off" => driver.push((*k, v.to_owned())),
+                                    _ => return Err(bad_attr(d, k, v)),
+                                }
+                            }
+                        }
+                    }
+                }
+                if n.children()
+                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "driver" | "alias"))
+                {
+                    return Err(ConfError::NotImplemented("<iommu> children".into()));
+                }
+                out.iommu = Some(Iommu { model, driver });
+            }
+            "vsock" => {
+                let model = match n.attribute("model") {
+                    None => None,
+                    Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional")) => {
+                        Some(m.to_owned())
+                    }
+                    Some(m) => return Err(ConfError::Xml(format!("unknown vsock model: {m}"))),
+                };
+                let cid = child(n, "cid");
+                out.vsock = Some(Vsock {
+                    model,
+                    cid_auto: cid.map(|c| yes_no(c, "auto")).transpose()?.flatten(),
+                    cid: cid.map(|c| uint_attr(c, "address")).transpose()?.flatten(),
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
             "memballoon" => {
                 if out.memballoon.is_some() {
                     continue;

@@ -547,6 +547,17 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
 }
 
 fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
+    for p in &mut def.devices.panics {
+        p.model.get_or_insert_with(|| "isa".into());
+    }
+    for s in &mut def.devices.shmems {
+        if matches!(s.model.as_deref(), None | Some("ivshmem")) {
+            return Err(ConfError::qemu_unsupported(
+                "ivshmem device is not supported with this QEMU binary",
+            ));
+        }
+        s.size.get_or_insert(4 << 20);
+    }
     let usb_model = match kind {
         MachineKind::Q35 => "qemu-xhci",
         MachineKind::Pc => "piix3-uhci",
@@ -870,6 +881,8 @@ fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
 /// Which devices need a PCI address, in libvirt's assignment order.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
+    Shmem(usize),
+    Vsock,
     Filesystem(usize),
     Hostdev(usize),
     Controller(usize),
@@ -888,6 +901,16 @@ fn set_address(devs: &mut Devices, s: Slot, a: Option<Address>) {
         Slot::Hostdev(i) => {
             if let Some(h) = devs.hostdevs.get_mut(i) {
                 h.address = a;
+            }
+        }
+        Slot::Shmem(i) => {
+            if let Some(x) = devs.shmems.get_mut(i) {
+                x.address = a;
+            }
+        }
+        Slot::Vsock => {
+            if let Some(v) = &mut devs.vsock {
+                v.address = a;
             }
         }
         Slot::Filesystem(i) => {
@@ -950,6 +973,8 @@ fn all_addresses(devs: &Devices) -> Vec<Address> {
         .chain(devs.interfaces.iter().filter_map(|n| n.address))
         .chain(devs.filesystems.iter().filter_map(|f| f.address))
         .chain(devs.hostdevs.iter().filter_map(|h| h.address))
+        .chain(devs.shmems.iter().filter_map(|x| x.address))
+        .chain(devs.vsock.iter().filter_map(|x| x.address))
         .chain(devs.controllers.iter().filter_map(|c| c.address))
         .chain(devs.memballoon.iter().filter_map(|m| m.address))
         .chain(devs.sounds.iter().filter_map(|m| m.address))
@@ -1149,10 +1174,21 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             need.push(Slot::Video(i));
         }
     }
+    for (i, s) in devs.shmems.iter().enumerate() {
+        if s.address.is_none() {
+            if kind == MachineKind::Q35 {
+                conventional.push(need.len());
+            }
+            need.push(Slot::Shmem(i));
+        }
+    }
     for (i, inp) in devs.inputs.iter().enumerate() {
         if inp.address.is_none() && inp.bus.as_deref() == Some("virtio") {
             need.push(Slot::Input(i));
         }
+    }
+    if devs.vsock.as_ref().is_some_and(|v| v.address.is_none()) {
+        need.push(Slot::Vsock);
     }
     // slots on bus 0 already taken by explicit or fixed addresses
     let mut used: Vec<(u32, u32)> = Vec::new();
