@@ -974,11 +974,22 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     if let Some(b) = &d.backing_store {
         format_backing_store(w, b);
     }
+    if !d.blockio.is_empty() {
+        let a: Vec<(&str, String)> = d.blockio.iter().map(|(k, v)| (*k, v.clone())).collect();
+        w.empty("blockio", &a);
+    }
     let mut t = vec![("dev", d.target_dev.clone())];
     if let Some(b) = &d.target_bus {
         t.push(("bus", b.clone()));
     }
     w.empty("target", &t);
+    if !d.iotune.is_empty() {
+        w.open("iotune", &[]);
+        for (k, v) in &d.iotune {
+            w.text(k, &[], v);
+        }
+        w.close("iotune");
+    }
     if d.readonly {
         w.empty("readonly", &[]);
     }
@@ -987,6 +998,15 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     }
     if let Some(s) = &d.serial {
         w.text("serial", &[], s);
+    }
+    if let Some(x) = &d.wwn {
+        w.text("wwn", &[], x);
+    }
+    if let Some(x) = &d.vendor {
+        w.text("vendor", &[], x);
+    }
+    if let Some(x) = &d.product {
+        w.text("product", &[], x);
     }
     if let Some(o) = d.boot_order {
         w.empty("boot", &[("order", o.to_string())]);

@@ -605,6 +605,13 @@ pub struct Disk {
     pub readonly: bool,
     pub shareable: bool,
     pub serial: Option<String>,
+    /// `<blockio>` attributes in libvirt's order.
+    pub blockio: Vec<(&'static str, String)>,
+    /// `<iotune>` elements in libvirt's order.
+    pub iotune: Vec<(&'static str, String)>,
+    pub wwn: Option<String>,
+    pub vendor: Option<String>,
+    pub product: Option<String>,
     pub boot_order: Option<u32>,
     /// `index=` of `<source>`: the block layer node index of a running domain (live form only).
     pub source_index: Option<u32>,
@@ -668,6 +675,30 @@ pub struct DiskAuth {
     /// `uuid` (`true`) or `usage` (`false`) with its value.
     pub secret: Option<(bool, String)>,
 }
+
+/// The elements of a disk's `<iotune>` in the order libvirt prints them.
+pub const DISK_IOTUNE: &[&str] = &[
+    "total_bytes_sec",
+    "read_bytes_sec",
+    "write_bytes_sec",
+    "total_iops_sec",
+    "read_iops_sec",
+    "write_iops_sec",
+    "total_bytes_sec_max",
+    "read_bytes_sec_max",
+    "write_bytes_sec_max",
+    "total_iops_sec_max",
+    "read_iops_sec_max",
+    "write_iops_sec_max",
+    "size_iops_sec",
+    "group_name",
+    "total_bytes_sec_max_length",
+    "read_bytes_sec_max_length",
+    "write_bytes_sec_max_length",
+    "total_iops_sec_max_length",
+    "read_iops_sec_max_length",
+    "write_iops_sec_max_length",
+];
 
 /// `<driver>` attributes of a disk in the order libvirt prints them.
 pub const DISK_DRIVER_ATTRS: &[&str] = &[

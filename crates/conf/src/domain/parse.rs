@@ -1800,12 +1800,7 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
     for unsupported in [
-        "iotune",
         "encryption",
-        "wwn",
-        "vendor",
-        "product",
-        "blockio",
         "geometry",
         "transient",
         "mirror",
@@ -1908,6 +1903,48 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             ConfError::Internal("incorrect boot order '', expecting positive integer".into())
         })?),
     };
+    let mut blockio = Vec::new();
+    if let Some(b) = child(n, "blockio") {
+        for k in ["logical_block_size", "physical_block_size"] {
+            if let Some(v) = uint_attr(b, k)? {
+                blockio.push((k, v.to_string()));
+            }
+        }
+    }
+    let mut iotune = Vec::new();
+    if let Some(t) = child(n, "iotune") {
+        for c in t.children().filter(|c| c.is_element()) {
+            if !DISK_IOTUNE.contains(&c.tag_name().name()) {
+                return Err(ConfError::NotImplemented(format!(
+                    "<iotune><{}>",
+                    c.tag_name().name()
+                )));
+            }
+        }
+        for k in DISK_IOTUNE {
+            if let Some(e) = child(t, k) {
+                let v = text_of(e);
+                if *k == "group_name" {
+                    iotune.push((*k, v));
+                } else {
+                    let x = parse_u64(v.trim()).ok_or_else(|| {
+                        ConfError::Xml(format!("disk iotune field '{k}' must be an integer"))
+                    })?;
+                    // zero is the default: libvirt does not print it
+                    if x > 0 {
+                        iotune.push((*k, x.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let wwn = child_text_nonempty(n, "wwn");
+    if let Some(w) = &wwn {
+        let hex = w.strip_prefix("0x").unwrap_or(w);
+        if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ConfError::Xml(format!("Malformed wwn: {w}")));
+        }
+    }
     Ok(Disk {
         kind: kind.into(),
         device: device.into(),
@@ -1922,6 +1959,11 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         readonly: device == "cdrom" || child(n, "readonly").is_some(),
         shareable: child(n, "shareable").is_some(),
         serial: child_text_nonempty(n, "serial"),
+        blockio,
+        iotune,
+        wwn,
+        vendor: child_text_nonempty(n, "vendor"),
+        product: child_text_nonempty(n, "product"),
         boot_order,
         source_index: match child(n, "source").filter(|_| live) {
             Some(s) => uint_attr(s, "index")?,
