@@ -910,10 +910,14 @@ impl Domain {
 }
 
 fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
-    w.open(
-        "disk",
-        &[("type", d.kind.clone()), ("device", d.device.clone())],
-    );
+    let mut da = vec![("type", d.kind.clone()), ("device", d.device.clone())];
+    if let Some(r) = d.rawio {
+        da.push(("rawio", yes_no(r)));
+    }
+    if let Some(s) = &d.sgio {
+        da.push(("sgio", s.clone()));
+    }
+    w.open("disk", &da);
     if !d.driver.is_empty() {
         let a: Vec<(&str, String)> = d.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
         w.empty("driver", &a);

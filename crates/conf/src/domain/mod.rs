@@ -590,6 +590,9 @@ pub struct Disk {
     pub kind: String,
     /// `disk`, `cdrom`, `floppy` or `lun`.
     pub device: String,
+    /// `rawio=` and `sgio=` of a `lun`.
+    pub rawio: Option<bool>,
+    pub sgio: Option<String>,
     /// `<driver>` attributes, in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
     /// `<source file=>`, `<source dev=>` or `<source dir=>` (types file, block, dir).

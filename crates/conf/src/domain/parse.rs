@@ -1795,8 +1795,7 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
     };
     let device = match n.attribute("device") {
         None | Some("disk") => "disk",
-        Some(d @ ("cdrom" | "floppy")) => d,
-        Some("lun") => return Err(ConfError::NotImplemented("disk device 'lun'".into())),
+        Some(d @ ("cdrom" | "floppy" | "lun")) => d,
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
     for unsupported in [
@@ -1945,9 +1944,32 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             return Err(ConfError::Xml(format!("Malformed wwn: {w}")));
         }
     }
+    let rawio = match n.attribute("rawio") {
+        None => None,
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        Some(v) => return Err(bad_attr(n, "rawio", v)),
+    };
+    let sgio = match n.attribute("sgio") {
+        None => None,
+        Some("filtered") => Some("filtered".to_owned()),
+        Some("unfiltered") => {
+            return Err(ConfError::unsupported(
+                "unfiltered sgio is no longer supported",
+            ))
+        }
+        Some(v) => return Err(bad_attr(n, "sgio", v)),
+    };
+    if (rawio.is_some() || sgio.is_some()) && device != "lun" {
+        return Err(ConfError::Xml(
+            "rawio or sgio can be used only with device='lun'".into(),
+        ));
+    }
     Ok(Disk {
         kind: kind.into(),
         device: device.into(),
+        rawio,
+        sgio,
         driver,
         source,
         volume,

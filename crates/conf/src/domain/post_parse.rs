@@ -442,7 +442,10 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
             d.target_bus = Some(bus.into());
         }
         let bus = d.target_bus.clone().unwrap_or_default();
-        if !matches!(bus.as_str(), "virtio" | "ide" | "sata" | "scsi" | "fdc") {
+        if !matches!(
+            bus.as_str(),
+            "virtio" | "ide" | "sata" | "scsi" | "fdc" | "usb"
+        ) {
             return Err(ConfError::NotImplemented(format!("disk bus '{bus}'")));
         }
         if !d.driver.iter().any(|(k, _)| *k == "name") {
@@ -458,7 +461,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
                 )));
             }
         }
-        if d.address.is_none() && bus != "virtio" {
+        if d.address.is_none() && bus != "virtio" && bus != "usb" {
             let idx = disk_name_to_index(&d.target_dev).ok_or_else(|| {
                 ConfError::NotImplemented(format!("disk target '{}'", d.target_dev))
             })?;
@@ -797,6 +800,11 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .count()
         + devs.redirdevs.len()
         + devs
+            .disks
+            .iter()
+            .filter(|d| d.target_bus.as_deref() == Some("usb"))
+            .count()
+        + devs
             .hostdevs
             .iter()
             .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
@@ -844,7 +852,24 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
             "USB address assignment next to explicit USB addresses".into(),
         ));
     }
+    if devs
+        .disks
+        .iter()
+        .any(|d| matches!(d.address, Some(Address::Usb { .. })))
+    {
+        return Err(ConfError::NotImplemented(
+            "USB address assignment next to explicit USB addresses".into(),
+        ));
+    }
     let mut port = 1;
+    for d in devs
+        .disks
+        .iter_mut()
+        .filter(|d| d.target_bus.as_deref() == Some("usb"))
+    {
+        d.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
     for h in devs
         .hostdevs
         .iter_mut()
