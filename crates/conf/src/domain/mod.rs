@@ -771,7 +771,7 @@ pub struct Interface {
     /// `<vlan trunk=><tag id= nativeMode=>`.
     pub vlan: Option<Vlan>,
     /// `<virtualport type=>` with its `<parameters>` in libvirt's order.
-    pub virtualport: Option<(Option<String>, Vec<(&'static str, String)>)>,
+    pub virtualport: Option<Virtualport>,
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,
@@ -789,6 +789,9 @@ pub struct Interface {
     pub alias: Option<String>,
     pub address: Option<Address>,
 }
+
+/// `<virtualport type=>` (if given) with its `<parameters>` in libvirt's order.
+pub type Virtualport = (Option<String>, Vec<(&'static str, String)>);
 
 /// `<vlan>` of an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3013,16 +3013,13 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         "<controller><target> attributes".into(),
                     ));
                 }
-                if let Some(c) = n.children().find(|c| {
-                    c.is_element()
-                        && !matches!(
-                            c.tag_name().name(),
-                            "address" | "model" | "target" | "alias"
-                        )
-                        && !(kind == "usb" && c.tag_name().name() == "master")
-                        && !(matches!(kind.as_str(), "scsi" | "virtio-serial")
-                            && c.tag_name().name() == "driver")
-                }) {
+                let known = |c: &Node<'_, '_>| {
+                    let name = c.tag_name().name();
+                    matches!(name, "address" | "model" | "target" | "alias")
+                        || (kind == "usb" && name == "master")
+                        || (matches!(kind.as_str(), "scsi" | "virtio-serial") && name == "driver")
+                };
+                if let Some(c) = n.children().find(|c| c.is_element() && !known(c)) {
                     return Err(ConfError::NotImplemented(format!(
                         "<controller><{}>",
                         c.tag_name().name()
