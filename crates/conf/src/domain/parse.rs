@@ -2101,22 +2101,20 @@ fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
 fn parse_disk_auth(a: Node<'_, '_>) -> Result<DiskAuth> {
     let username =
         attr(a, "username").ok_or_else(|| ConfError::Xml("missing username for auth".into()))?;
-    let sec = child(a, "secret");
-    let secret = match sec {
-        None => None,
-        Some(s) => match (attr(s, "uuid"), attr(s, "usage")) {
-            (Some(u), None) => Some((true, u)),
-            (None, Some(u)) => Some((false, u)),
-            _ => {
-                return Err(ConfError::NotImplemented(
-                    "<secret> without exactly one of uuid and usage".into(),
-                ))
-            }
-        },
+    let sec = child(a, "secret")
+        .ok_or_else(|| ConfError::Xml("Missing <secret> element in auth".into()))?;
+    let secret = match (attr(sec, "uuid"), attr(sec, "usage")) {
+        (Some(u), None) => Some((true, u)),
+        (None, Some(u)) => Some((false, u)),
+        _ => {
+            return Err(ConfError::Xml(
+                "either secret uuid or usage expected".into(),
+            ))
+        }
     };
     Ok(DiskAuth {
         username,
-        secret_type: sec.and_then(|s| attr(s, "type")),
+        secret_type: attr(sec, "type"),
         secret,
     })
 }
