@@ -69,6 +69,10 @@ pub enum ConfError {
     /// `VIR_ERR_CONFIG_UNSUPPORTED` rather than silently dropping configuration.
     #[error("unsupported configuration: {0} is not supported by oxvirt yet")]
     NotImplemented(String),
+    /// An operating system error found by the QEMU driver (`VIR_ERR_SYSTEM_ERROR` from
+    /// `VIR_FROM_QEMU`): the message ends with the `strerror` text.
+    #[error("{0}")]
+    SystemQemu(String),
     /// The document fails schema validation (`VIR_ERR_XML_INVALID_SCHEMA`, from `VIR_FROM_XML`):
     /// the lines are libxml2's RelaxNG messages.
     #[error("XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{0}")]
@@ -110,6 +114,7 @@ impl ConfError {
             ConfError::InvalidArg(_) => ErrorCode::InvalidArg as i32,
             ConfError::Overflow(_) => ErrorCode::Overflow as i32,
             ConfError::SchemaInvalid(_) => ErrorCode::XmlInvalidSchema as i32,
+            ConfError::SystemQemu(_) => ErrorCode::SystemError as i32,
         }
     }
 
@@ -118,7 +123,7 @@ impl ConfError {
         match self {
             ConfError::Unsupported { origin, .. } => origin.code(),
             ConfError::XmlValue(_) | ConfError::SchemaInvalid(_) => Origin::Xml.code(),
-            ConfError::XmlQemu(_) => Origin::Qemu.code(),
+            ConfError::XmlQemu(_) | ConfError::SystemQemu(_) => Origin::Qemu.code(),
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
             ConfError::InvalidArg(_) | ConfError::Overflow(_) => ErrorDomain::None as i32,
             _ => ErrorDomain::Domain as i32,
@@ -138,7 +143,8 @@ impl ConfError {
             | ConfError::Internal(m)
             | ConfError::InvalidArg(m)
             | ConfError::NoTarget(m)
-            | ConfError::Overflow(m) => m.clone(),
+            | ConfError::Overflow(m)
+            | ConfError::SystemQemu(m) => m.clone(),
             ConfError::Unsupported { message, .. } => message.clone(),
             ConfError::NotImplemented(what) => format!("{what} is not supported by oxvirt yet"),
             ConfError::Status(m) => format!("invalid domain status file: {m}"),

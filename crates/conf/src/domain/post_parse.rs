@@ -81,6 +81,11 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         .unwrap_or_else(|| caps.emulator.clone());
     // the caller gives the facts of the domain's own binary; a domain naming another binary
     // needs that binary's capabilities (or libvirt's "Cannot check QEMU binary" error)
+    if emulator != caps.emulator && !std::path::Path::new(&emulator).exists() {
+        return Err(ConfError::SystemQemu(format!(
+            "Cannot check QEMU binary {emulator}: No such file or directory"
+        )));
+    }
     if emulator != caps.emulator {
         return Err(ConfError::NotImplemented(format!(
             "emulator '{emulator}' with the capabilities of '{}'",
