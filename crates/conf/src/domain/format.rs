@@ -1409,7 +1409,10 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     }
     let mut a = vec![("type", g.kind.clone())];
     let first = g.listens.first();
-    let listen_none = matches!(first, Some(GraphicsListen::None));
+    let listen_none = matches!(
+        first,
+        Some(GraphicsListen::None | GraphicsListen::Socket(_))
+    );
     if g.kind == "vnc" {
         if !listen_none {
             // a running domain shows the port it got
@@ -1432,8 +1435,14 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     if let Some(GraphicsListen::Address(Some(addr))) = first {
         a.push(("listen", addr.clone()));
     }
+    if let (true, Some(GraphicsListen::Socket(Some(p)))) = (g.kind == "vnc", first) {
+        a.push(("socket", p.clone()));
+    }
     if let Some(k) = &g.keymap {
         a.push(("keymap", k.clone()));
+    }
+    if let Some(m) = &g.default_mode {
+        a.push(("defaultMode", m.clone()));
     }
     if let Some(p) = &g.share_policy {
         a.push(("sharePolicy", p.clone()));
@@ -1454,6 +1463,11 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
                 &[("type", "network".into()), ("network", n.clone())],
             ),
             GraphicsListen::None => w.empty("listen", &[("type", "none".into())]),
+            GraphicsListen::Socket(None) => w.empty("listen", &[("type", "socket".into())]),
+            GraphicsListen::Socket(Some(p)) => w.empty(
+                "listen",
+                &[("type", "socket".into()), ("socket", p.clone())],
+            ),
         }
     }
     for (name, mode) in &g.channels {
@@ -1461,6 +1475,9 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     }
     if let Some(c) = &g.image_compression {
         w.empty("image", &[("compression", c.clone())]);
+    }
+    for (e, k, v) in &g.spice_options {
+        w.empty(e, &[(k, v.clone())]);
     }
     w.close("graphics");
 }

@@ -1028,6 +1028,11 @@ pub struct Graphics {
     pub channels: Vec<(String, String)>,
     /// Spice `<image compression=>`.
     pub image_compression: Option<String>,
+    /// Spice `defaultMode=` other than `any`.
+    pub default_mode: Option<String>,
+    /// Spice `(element, attribute, value)` after `<image>`, in libvirt's order (jpeg, zlib,
+    /// playback, streaming, mouse, clipboard, filetransfer, gl).
+    pub spice_options: Vec<(&'static str, &'static str, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1035,6 +1040,8 @@ pub enum GraphicsListen {
     Address(Option<String>),
     Network(String),
     None,
+    /// `<listen type='socket' socket=>`: a UNIX socket, its path given or generated.
+    Socket(Option<String>),
 }
 
 /// `<video><model .../></video>`.

@@ -1649,6 +1649,8 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
                 listens: Vec::new(),
                 channels: Vec::new(),
                 image_compression: None,
+                default_mode: None,
+                spice_options: Vec::new(),
             });
         }
         Some(k @ ("sdl" | "rdp" | "desktop" | "dbus")) => {
@@ -1661,7 +1663,8 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
         let known = matches!(
             a.name(),
             "type" | "port" | "tlsPort" | "autoport" | "listen" | "passwd" | "keymap"
-        ) || (kind == "vnc" && a.name() == "sharePolicy");
+        ) || (kind == "vnc" && matches!(a.name(), "sharePolicy" | "socket"))
+            || (kind == "spice" && a.name() == "defaultMode");
         if !known {
             return Err(ConfError::NotImplemented(format!(
                 "<graphics> attribute '{}'",
@@ -1707,8 +1710,24 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
         listens: Vec::new(),
         channels: Vec::new(),
         image_compression: None,
+        default_mode: match n.attribute("defaultMode") {
+            None | Some("any") => None,
+            Some(m @ ("secure" | "insecure")) => Some(m.to_owned()),
+            Some(m) => return Err(bad_attr(n, "defaultMode", m)),
+        },
+        spice_options: Vec::new(),
         kind,
     };
+    const SPICE_OPTIONS: &[(&str, &str)] = &[
+        ("jpeg", "compression"),
+        ("zlib", "compression"),
+        ("playback", "compression"),
+        ("streaming", "mode"),
+        ("mouse", "mode"),
+        ("clipboard", "copypaste"),
+        ("filetransfer", "enable"),
+        ("gl", "enable"),
+    ];
     for c in n.children().filter(|c| c.is_element()) {
         match c.tag_name().name() {
             "listen" => {
@@ -1725,6 +1744,19 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
                         }
                     },
                     Some("none") => GraphicsListen::None,
+                    Some("socket") => {
+                        let path = attr(c, "socket");
+                        // libvirt's own socket paths are not kept in the definition
+                        if g.kind == "vnc"
+                            && !live
+                            && path
+                                .as_deref()
+                                .is_some_and(|p| p.starts_with("/var/lib/libvirt/qemu/"))
+                        {
+                            continue;
+                        }
+                        GraphicsListen::Socket(path)
+                    }
                     _ => return Err(ConfError::NotImplemented("this <listen>".into())),
                 };
                 g.listens.push(l);
@@ -1736,11 +1768,37 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
             "image" if g.kind == "spice" => {
                 g.image_compression = attr(c, "compression");
             }
+            name if g.kind == "spice" && SPICE_OPTIONS.iter().any(|(e, _)| *e == name) => {}
             other => return Err(ConfError::NotImplemented(format!("<graphics><{other}>"))),
         }
     }
     if g.listens.len() > 1 {
         return Err(ConfError::NotImplemented("several <listen>".into()));
+    }
+    if g.kind == "spice" {
+        for (e, k) in SPICE_OPTIONS {
+            if let Some(c) = child(n, e) {
+                let extra = c.attributes().any(|a| a.name() != *k);
+                match attr(c, k) {
+                    Some(v) if !extra => g.spice_options.push((e, k, v)),
+                    _ => return Err(ConfError::NotImplemented(format!("this spice <{e}>"))),
+                }
+            }
+        }
+    }
+    if let Some(sock) = attr(n, "socket").filter(|_| g.kind == "vnc") {
+        match g.listens.first() {
+            None if !sock.starts_with("/var/lib/libvirt/qemu/") || live => {
+                g.listens.push(GraphicsListen::Socket(Some(sock)))
+            }
+            None => {}
+            Some(GraphicsListen::Socket(Some(p))) if *p == sock => {}
+            _ => {
+                return Err(ConfError::NotImplemented(
+                    "graphics socket attribute with another <listen>".into(),
+                ))
+            }
+        }
     }
     if let Some(a) = attr(n, "listen") {
         match g.listens.first() {

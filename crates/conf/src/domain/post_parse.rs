@@ -622,11 +622,8 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
         .first()
         .is_some_and(|g| g.kind == "egl-headless");
     if def.devices.audios.is_empty() && !egl {
-        let spice = def
-            .devices
-            .graphics
-            .first()
-            .is_some_and(|g| g.kind == "spice");
+        // spice audio as soon as any graphics is spice (a VNC display first notwithstanding)
+        let spice = def.devices.graphics.iter().any(|g| g.kind == "spice");
         def.devices.audios.push(Audio {
             id: 1,
             kind: if spice { "spice" } else { "none" }.into(),
