@@ -823,6 +823,9 @@ impl Domain {
                 if let Some(v) = m.autodeflate {
                     a.push(("autodeflate", on_off(v)));
                 }
+                if let Some(v) = m.free_page_reporting {
+                    a.push(("freePageReporting", on_off(v)));
+                }
                 w.child("memballoon", &a, |w| {
                     if let Some(p) = m.period {
                         w.empty("stats", &[("period", p.to_string())]);
@@ -832,8 +835,22 @@ impl Domain {
                 });
             }
             for r in &d.rngs {
-                w.open("rng", &[("model", "virtio".into())]);
-                w.text("backend", &[("model", "random".into())], &r.backend);
+                w.open("rng", &[("model", r.model.clone())]);
+                if let Some((bytes, period)) = r.rate {
+                    let mut a = vec![("bytes", bytes.to_string())];
+                    if let Some(p) = period {
+                        a.push(("period", p.to_string()));
+                    }
+                    w.empty("rate", &a);
+                }
+                match &r.egd {
+                    Some(src) => w.child(
+                        "backend",
+                        &[("model", "egd".into()), ("type", src.as_str().into())],
+                        |w| format_chr_source(w, src, cx),
+                    ),
+                    None => w.text("backend", &[("model", "random".into())], &r.backend),
+                }
                 cx.alias(w, &r.alias);
                 format_address(w, &r.address);
                 w.close("rng");

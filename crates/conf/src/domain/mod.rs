@@ -853,6 +853,7 @@ pub struct Audio {
 pub struct Memballoon {
     pub model: String,
     pub autodeflate: Option<bool>,
+    pub free_page_reporting: Option<bool>,
     pub period: Option<u32>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
@@ -1071,10 +1072,17 @@ pub struct Sound {
     pub address: Option<Address>,
 }
 
-/// `<rng model='virtio'>` with the `random` backend.
+/// `<rng model=>` with a `random` backend (a host device) or an `egd` one (a character device).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
+    /// `virtio`, `virtio-transitional` or `virtio-non-transitional`.
+    pub model: String,
+    /// `<rate bytes= period=>`.
+    pub rate: Option<(u32, Option<u32>)>,
+    /// The device of the `random` backend (empty for `egd`).
     pub backend: String,
+    /// The character device of the `egd` backend.
+    pub egd: Option<ChrSource>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,

@@ -3325,6 +3325,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 out.memballoon = Some(Memballoon {
                     model,
                     autodeflate: on_off(n, "autodeflate")?,
+                    free_page_reporting: on_off(n, "freePageReporting")?,
                     period,
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
@@ -3548,26 +3549,63 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 });
             }
             "rng" => {
-                let b = child(n, "backend");
-                if n.attribute("model") != Some("virtio")
-                    || b.and_then(|b| b.attribute("model")) != Some("random")
-                    || n.children().any(|c| {
-                        c.is_element()
-                            && !matches!(c.tag_name().name(), "backend" | "address" | "alias")
-                    })
-                {
-                    return Err(ConfError::NotImplemented(
-                        "rng other than virtio with a random backend".into(),
-                    ));
+                let model = match n.attribute("model") {
+                    Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional")) => {
+                        m.to_owned()
+                    }
+                    Some(m) => return Err(ConfError::Xml(format!("Unknown RNG model '{m}'"))),
+                    None => return Err(ConfError::Xml("missing RNG device model".into())),
+                };
+                if n.children().any(|c| {
+                    c.is_element()
+                        && !matches!(
+                            c.tag_name().name(),
+                            "backend" | "rate" | "address" | "alias"
+                        )
+                }) {
+                    return Err(ConfError::NotImplemented("<rng> children".into()));
                 }
-                let backend = b.map(text_of).unwrap_or_default();
-                if backend != "/dev/urandom" {
-                    return Err(ConfError::NotImplemented(
-                        "rng backends other than /dev/urandom".into(),
-                    ));
-                }
+                let b = child(n, "backend")
+                    .ok_or_else(|| ConfError::Xml("missing RNG device backend".into()))?;
+                let (backend, egd) = match b.attribute("model") {
+                    Some("random") => {
+                        let path = text_of(b);
+                        let path = if path.is_empty() {
+                            "/dev/urandom".to_owned()
+                        } else {
+                            path
+                        };
+                        if !matches!(path.as_str(), "/dev/urandom" | "/dev/random" | "/dev/hwrng") {
+                            return Err(ConfError::NotImplemented(
+                                "rng backends other than /dev/urandom, /dev/random and /dev/hwrng"
+                                    .into(),
+                            ));
+                        }
+                        (path, None)
+                    }
+                    Some("egd") => {
+                        if b.attribute("type").is_none() {
+                            return Err(ConfError::Xml("missing EGD backend type".into()));
+                        }
+                        let (src, _) = parse_chr_source(b, &[], live)?;
+                        (String::new(), Some(src))
+                    }
+                    Some(m) => return Err(ConfError::NotImplemented(format!("rng backend '{m}'"))),
+                    None => return Err(ConfError::Xml("missing RNG device backend model".into())),
+                };
+                let rate = match child(n, "rate") {
+                    None => None,
+                    Some(r) => Some((
+                        uint_attr(r, "bytes")?
+                            .ok_or_else(|| ConfError::Xml("missing RNG rate bytes".into()))?,
+                        uint_attr(r, "period")?,
+                    )),
+                };
                 out.rngs.push(Rng {
+                    model,
+                    rate,
                     backend,
+                    egd,
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });

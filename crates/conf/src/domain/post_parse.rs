@@ -638,6 +638,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
         def.devices.memballoon = Some(Memballoon {
             model: "virtio".into(),
             autodeflate: None,
+            free_page_reporting: None,
             period: None,
             alias: None,
             address: None,
