@@ -788,7 +788,18 @@ impl Domain {
                 if v.primary {
                     a.push(("primary", "yes".into()));
                 }
-                w.empty("model", &a);
+                let mut acc = Vec::new();
+                if let Some(x) = v.accel3d {
+                    acc.push(("accel3d", yes_no(x)));
+                }
+                if let Some(x) = v.accel2d {
+                    acc.push(("accel2d", yes_no(x)));
+                }
+                w.child("model", &a, |w| {
+                    if !acc.is_empty() {
+                        w.empty("acceleration", &acc);
+                    }
+                });
                 cx.alias(w, &v.alias);
                 format_address(w, &v.address);
                 w.close("video");

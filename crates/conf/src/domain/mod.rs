@@ -1054,6 +1054,9 @@ pub struct Video {
     pub vgamem: Option<u32>,
     pub heads: Option<u32>,
     pub primary: bool,
+    /// `<acceleration accel3d= accel2d=>`.
+    pub accel3d: Option<bool>,
+    pub accel2d: Option<bool>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,

@@ -3484,9 +3484,20 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 let m = child(n, "model");
                 if n.children().any(|c| {
                     c.is_element() && !matches!(c.tag_name().name(), "model" | "address" | "alias")
-                }) || m.is_some_and(|m| m.children().any(|c| c.is_element()))
-                {
+                }) || m.is_some_and(|m| {
+                    m.children()
+                        .any(|c| c.is_element() && c.tag_name().name() != "acceleration")
+                }) {
                     return Err(ConfError::NotImplemented("<video> children".into()));
+                }
+                let accel = m.and_then(|m| child(m, "acceleration"));
+                if accel.is_some_and(|a| {
+                    a.attributes()
+                        .any(|x| !matches!(x.name(), "accel3d" | "accel2d"))
+                }) {
+                    return Err(ConfError::NotImplemented(
+                        "this video <acceleration>".into(),
+                    ));
                 }
                 let model = match m.and_then(|m| m.attribute("type")) {
                     Some(t @ ("vga" | "cirrus" | "qxl" | "virtio" | "bochs" | "none")) => t.into(),
@@ -3515,13 +3526,15 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     vgamem: get("vgamem")?,
                     heads: get("heads")?,
                     primary,
+                    accel3d: accel.map(|a| yes_no(a, "accel3d")).transpose()?.flatten(),
+                    accel2d: accel.map(|a| yes_no(a, "accel2d")).transpose()?.flatten(),
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
             "sound" => {
                 let model = match n.attribute("model") {
-                    Some(m @ ("ich9" | "ich6" | "ac97")) => m.to_owned(),
+                    Some(m @ ("ich9" | "ich6" | "ac97" | "usb")) => m.to_owned(),
                     Some(m) => return Err(ConfError::NotImplemented(format!("sound model '{m}'"))),
                     None => return Err(ConfError::NotImplemented("sound without a model".into())),
                 };

@@ -764,6 +764,8 @@ fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
             vram: None,
             vgamem: None,
             heads: None,
+            accel3d: None,
+            accel2d: None,
             primary: false,
             alias: None,
             address: None,
@@ -802,6 +804,7 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .filter(|i| i.bus.as_deref() == Some("usb"))
         .count()
         + devs.redirdevs.len()
+        + devs.sounds.iter().filter(|s| s.model == "usb").count()
         + devs
             .disks
             .iter()
@@ -871,6 +874,15 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .filter(|d| d.target_bus.as_deref() == Some("usb"))
     {
         d.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    for s in devs.sounds.iter_mut().filter(|s| s.model == "usb") {
+        if s.address.is_some() {
+            return Err(ConfError::NotImplemented(
+                "USB address assignment next to explicit USB addresses".into(),
+            ));
+        }
+        s.address = Some(Address::Usb { bus: 0, port });
         port += 1;
     }
     for h in devs
@@ -1102,7 +1114,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
         }
     }
     for (i, s) in devs.sounds.iter().enumerate() {
-        if s.address.is_some() {
+        if s.address.is_some() || s.model == "usb" {
             continue;
         }
         if kind == MachineKind::Q35 {
@@ -1194,10 +1206,9 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             ));
         }
         if v.address.is_none() && v.model != "none" {
+            // a secondary (qxl) card is conventional PCI
             if kind == MachineKind::Q35 {
-                return Err(ConfError::NotImplemented(
-                    "PCI address assignment for a secondary video on q35".into(),
-                ));
+                conventional.push(need.len());
             }
             need.push(Slot::Video(i));
         }
