@@ -621,6 +621,20 @@ impl Domain {
                 format_address(w, &n.address);
                 w.close("interface");
             }
+            for sc in &d.smartcards {
+                w.child(
+                    "smartcard",
+                    &[
+                        ("mode", "passthrough".into()),
+                        ("type", sc.source.as_str().into()),
+                    ],
+                    |w| {
+                        format_chr_source(w, &sc.source, cx);
+                        cx.alias(w, &sc.alias);
+                        format_address(w, &sc.address);
+                    },
+                );
+            }
             for sr in &d.serials {
                 w.open("serial", &[("type", sr.source.as_str().into())]);
                 format_chr_source(w, &sr.source, cx);
@@ -808,15 +822,36 @@ impl Domain {
                 format_hostdev(w, h, cx);
             }
             for r in &d.redirdevs {
-                let a = [("bus", "usb".to_string()), ("type", "spicevmc".into())];
-                if r.address.is_some() || cx.shows_alias(&r.alias) {
-                    w.child("redirdev", &a, |w| {
-                        cx.alias(w, &r.alias);
-                        format_address(w, &r.address)
-                    });
-                } else {
-                    w.empty("redirdev", &a);
-                }
+                let a = [
+                    ("bus", "usb".to_string()),
+                    ("type", r.source.as_str().into()),
+                ];
+                w.child("redirdev", &a, |w| {
+                    format_chr_source(w, &r.source, cx);
+                    cx.alias(w, &r.alias);
+                    format_address(w, &r.address)
+                });
+            }
+            if let Some(rules) = &d.redirfilter {
+                w.child("redirfilter", &[], |w| {
+                    for u in rules {
+                        let mut a = Vec::new();
+                        if let Some(c) = u.class {
+                            a.push(("class", format!("0x{c:02x}")));
+                        }
+                        if let Some(v) = u.vendor {
+                            a.push(("vendor", format!("0x{v:04X}")));
+                        }
+                        if let Some(p) = u.product {
+                            a.push(("product", format!("0x{p:04X}")));
+                        }
+                        if let Some((ma, mi)) = u.version {
+                            a.push(("version", format!("{ma}.{mi:02}")));
+                        }
+                        a.push(("allow", yes_no(u.allow)));
+                        w.empty("usbdev", &a);
+                    }
+                });
             }
             if let Some(wd) = &d.watchdog {
                 let a = [("model", wd.model.clone()), ("action", wd.action.clone())];
@@ -1259,6 +1294,14 @@ fn format_address(w: &mut Writer, a: &Option<Address>) {
                 ("controller", controller.to_string()),
                 ("bus", bus.to_string()),
                 ("port", port.to_string()),
+            ],
+        ),
+        Some(Address::Ccid { controller, slot }) => w.empty(
+            "address",
+            &[
+                ("type", "ccid".into()),
+                ("controller", controller.to_string()),
+                ("slot", slot.to_string()),
             ],
         ),
         Some(Address::Isa { iobase, irq }) => {

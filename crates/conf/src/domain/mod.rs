@@ -410,7 +410,10 @@ pub struct Devices {
     pub audios: Vec<Audio>,
     pub videos: Vec<Video>,
     pub hostdevs: Vec<Hostdev>,
+    pub smartcards: Vec<Smartcard>,
     pub redirdevs: Vec<Redirdev>,
+    /// `<redirfilter>` rules.
+    pub redirfilter: Option<Vec<UsbdevRule>>,
     pub watchdog: Option<Watchdog>,
     pub memballoon: Option<Memballoon>,
     pub rngs: Vec<Rng>,
@@ -420,6 +423,25 @@ pub struct Devices {
     pub shmems: Vec<Shmem>,
     pub iommu: Option<Iommu>,
     pub vsock: Option<Vsock>,
+}
+
+/// `<smartcard mode='passthrough'>` with its character device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smartcard {
+    pub source: ChrSource,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<usbdev class= vendor= product= version= allow=>` of a `<redirfilter>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsbdevRule {
+    pub class: Option<u32>,
+    pub vendor: Option<u32>,
+    pub product: Option<u32>,
+    /// `(major, minor)` of `version=`.
+    pub version: Option<(u32, u32)>,
+    pub allow: bool,
 }
 
 /// `<panic model=>`.
@@ -570,6 +592,11 @@ pub enum Address {
     Usb {
         bus: u32,
         port: u32,
+    },
+    /// `<address type='ccid' controller slot>`
+    Ccid {
+        controller: u32,
+        slot: u32,
     },
     /// `<address type='isa' iobase irq>`
     Isa {
@@ -1095,6 +1122,8 @@ pub struct Rng {
 /// `<redirdev bus='usb' type='spicevmc'>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirdev {
+    /// `spicevmc`, or the character device (`tcp`, ...) of a USB redirection server.
+    pub source: ChrSource,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,

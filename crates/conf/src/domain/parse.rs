@@ -1339,6 +1339,10 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
             };
             Ok(Some(Address::Usb { bus, port }))
         }
+        Some("ccid") => Ok(Some(Address::Ccid {
+            controller: uint_attr(a, "controller")?.unwrap_or(0),
+            slot: uint_attr(a, "slot")?.unwrap_or(0),
+        })),
         Some("isa") => {
             let hex = |k: &str| -> Result<Option<u32>> {
                 match a.attribute(k) {
@@ -3027,7 +3031,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             "interface" => out.interfaces.push(parse_interface(n, live)?),
             "controller" => {
                 let kind = match n.attribute("type") {
-                    Some(k @ ("usb" | "sata" | "pci" | "ide" | "fdc")) => k.to_owned(),
+                    Some(k @ ("usb" | "sata" | "pci" | "ide" | "fdc" | "ccid")) => k.to_owned(),
                     Some(k @ ("scsi" | "virtio-serial")) => {
                         if n.children().any(|c| {
                             c.is_element()
@@ -3660,21 +3664,94 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 });
             }
             "redirdev" => {
-                if n.attribute("bus") != Some("usb")
-                    || n.attribute("type") != Some("spicevmc")
-                    || n.children().any(|c| {
-                        c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
-                    })
-                {
+                if n.attribute("bus").is_some_and(|b| b != "usb") {
+                    return Err(ConfError::NotImplemented("redirdev other than usb".into()));
+                }
+                if !matches!(n.attribute("type"), Some("spicevmc" | "tcp")) {
                     return Err(ConfError::NotImplemented(
-                        "redirdev other than usb spicevmc".into(),
+                        "redirdev other than spicevmc and tcp".into(),
                     ));
+                }
+                let (source, log) = parse_chr_source(n, &["boot"], live)?;
+                if log.is_some() || child(n, "boot").is_some() {
+                    return Err(ConfError::NotImplemented("this <redirdev>".into()));
                 }
                 let address = parse_address(n)?;
                 out.redirdevs.push(Redirdev {
+                    source,
                     alias: parse_alias(n, live)?,
                     address,
                 });
+            }
+            "smartcard" => {
+                if n.attribute("mode") != Some("passthrough") {
+                    return Err(ConfError::NotImplemented(
+                        "smartcard other than passthrough".into(),
+                    ));
+                }
+                let (source, log) = parse_chr_source(n, &[], live)?;
+                if log.is_some() {
+                    return Err(ConfError::NotImplemented("<smartcard><log>".into()));
+                }
+                out.smartcards.push(Smartcard {
+                    source,
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
+            "redirfilter" => {
+                let mut rules = Vec::new();
+                for u in children(n, "usbdev") {
+                    let hex = |k: &str, max: u32| -> Result<Option<u32>> {
+                        match u.attribute(k) {
+                            None | Some("-1") => Ok(None),
+                            Some(v) => v
+                                .strip_prefix("0x")
+                                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                .or_else(|| v.parse::<u32>().ok())
+                                .filter(|x| *x <= max)
+                                .map(Some)
+                                .ok_or_else(|| {
+                                    ConfError::Internal(format!(
+                                        "Cannot parse USB device {k} '{v}'"
+                                    ))
+                                }),
+                        }
+                    };
+                    let version = match u.attribute("version") {
+                        None | Some("-1") => None,
+                        Some(v) => {
+                            let bad = || {
+                                ConfError::Internal(format!(
+                                    "Cannot parse USB device version '{v}'"
+                                ))
+                            };
+                            let (a, b) = v.split_once('.').ok_or_else(bad)?;
+                            Some((
+                                a.parse::<u32>().map_err(|_| bad())?,
+                                b.parse::<u32>().ok().filter(|x| *x < 100).ok_or_else(bad)?,
+                            ))
+                        }
+                    };
+                    let allow = match u.attribute("allow") {
+                        Some("yes") => true,
+                        Some("no") => false,
+                        Some(v) => return Err(bad_attr(u, "allow", v)),
+                        None => {
+                            return Err(ConfError::Internal(
+                                "USB redirfilter rule is missing allow attribute".into(),
+                            ))
+                        }
+                    };
+                    rules.push(UsbdevRule {
+                        class: hex("class", 0xff)?,
+                        vendor: hex("vendor", 0xffff)?,
+                        product: hex("product", 0xffff)?,
+                        version,
+                        allow,
+                    });
+                }
+                out.redirfilter = Some(rules);
             }
             other if KNOWN_DEVICES.contains(&other) => {
                 return Err(ConfError::NotImplemented(format!("device <{other}>")))

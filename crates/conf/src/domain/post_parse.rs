@@ -555,6 +555,15 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
 }
 
 fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
+    // smartcards sit in slots of CCID controller 0, which libvirt adds
+    for (slot, sc) in (0..).zip(def.devices.smartcards.iter_mut()) {
+        if sc.address.is_none() {
+            sc.address = Some(Address::Ccid {
+                controller: 0,
+                slot,
+            });
+        }
+    }
     for p in &mut def.devices.panics {
         p.model.get_or_insert_with(|| "isa".into());
     }
@@ -584,6 +593,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
     if kind == MachineKind::Q35 && !ctrls.iter().any(|c| c.kind == "sata" && c.index == 0) {
         insert_controller(ctrls, controller("sata", 0, None));
     }
+
     let root = match kind {
         MachineKind::Q35 => "pcie-root",
         MachineKind::Pc => "pci-root",
@@ -599,6 +609,15 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
             }
         }
         None => insert_controller(ctrls, controller("pci", 0, Some(root))),
+    }
+    if !def.devices.smartcards.is_empty()
+        && !def
+            .devices
+            .controllers
+            .iter()
+            .any(|c| c.kind == "ccid" && c.index == 0)
+    {
+        insert_controller(&mut def.devices.controllers, controller("ccid", 0, None));
     }
 
     for k in ["mouse", "keyboard"] {
@@ -805,6 +824,7 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .count()
         + devs.redirdevs.len()
         + devs.sounds.iter().filter(|s| s.model == "usb").count()
+        + devs.controllers.iter().filter(|c| c.kind == "ccid").count()
         + devs
             .disks
             .iter()
@@ -891,6 +911,15 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
     {
         h.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    for c in devs.controllers.iter_mut().filter(|c| c.kind == "ccid") {
+        if c.address.is_some() {
+            return Err(ConfError::NotImplemented(
+                "USB address assignment next to explicit USB addresses".into(),
+            ));
+        }
+        c.address = Some(Address::Usb { bus: 0, port });
         port += 1;
     }
     for i in devs
@@ -1129,7 +1158,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
         match (c.kind.as_str(), c.model.as_deref()) {
             ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port"))
             | ("usb", Some("none"))
-            | ("fdc", _) => {}
+            | ("fdc" | "ccid", _) => {}
             ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
                 if c.master_startport.is_some() => {}
             ("usb", Some("ich9-ehci1")) if kind == MachineKind::Pc => {
