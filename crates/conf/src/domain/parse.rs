@@ -3672,7 +3672,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         "redirdev other than spicevmc and tcp".into(),
                     ));
                 }
-                let (source, log) = parse_chr_source(n, &["boot"], live)?;
+                let (source, log) = parse_chr_source(n, &["boot", "address"], live)?;
                 if log.is_some() || child(n, "boot").is_some() {
                     return Err(ConfError::NotImplemented("this <redirdev>".into()));
                 }
@@ -3689,7 +3689,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         "smartcard other than passthrough".into(),
                     ));
                 }
-                let (source, log) = parse_chr_source(n, &[], live)?;
+                let (source, log) = parse_chr_source(n, &["address"], live)?;
                 if log.is_some() {
                     return Err(ConfError::NotImplemented("<smartcard><log>".into()));
                 }
