@@ -55,6 +55,9 @@ impl Domain {
         if let (true, Some(id)) = (cx.live, self.id) {
             da.push(("id", id.to_string()));
         }
+        if self.qemu_commandline.is_some() {
+            da.push(("xmlns:qemu", QEMU_NAMESPACE.to_string()));
+        }
         w.open("domain", &da);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &uuid_string(&self.uuid));
@@ -281,6 +284,20 @@ impl Domain {
             });
         }
         self.format_devices(&mut w, cx);
+        if let Some(cl) = &self.qemu_commandline {
+            w.child("qemu:commandline", &[], |w| {
+                for a in &cl.args {
+                    w.empty("qemu:arg", &[("value", a.clone())]);
+                }
+                for (n, v) in &cl.env {
+                    let mut a = vec![("name", n.clone())];
+                    if let Some(v) = v {
+                        a.push(("value", v.clone()));
+                    }
+                    w.empty("qemu:env", &a);
+                }
+            });
+        }
         w.close("domain");
         w.finish()
     }

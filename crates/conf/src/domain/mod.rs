@@ -82,6 +82,18 @@ pub struct Domain {
     pub on_lockfailure: Option<String>,
     pub pm: Pm,
     pub devices: Devices,
+    /// `<qemu:commandline>` of the QEMU namespace: extra arguments and environment.
+    pub qemu_commandline: Option<QemuCommandline>,
+}
+
+/// The namespace of libvirt's QEMU-specific elements.
+pub const QEMU_NAMESPACE: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
+
+/// `<qemu:commandline>`: `<qemu:arg value=>`s and `<qemu:env name= value=>`s.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QemuCommandline {
+    pub args: Vec<String>,
+    pub env: Vec<(String, Option<String>)>,
 }
 
 /// `<cputune>`: the scheduler values and the pinnings.

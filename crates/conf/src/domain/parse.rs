@@ -516,15 +516,55 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         Some(d) => parse_devices(d, live)?,
         None => Devices::default(),
     };
-    // driver-specific namespaces (<qemu:commandline> ...) are not modelled yet
-    if let Some(ns) = root
-        .children()
-        .filter(|c| c.is_element())
-        .find_map(|c| c.tag_name().namespace())
-    {
-        return Err(ConfError::NotImplemented(format!(
-            "elements of namespace '{ns}'"
-        )));
+    // driver-specific namespaces: <qemu:commandline> of the QEMU one
+    let mut qemu_commandline: Option<QemuCommandline> = None;
+    for c in root.children().filter(|c| c.is_element()) {
+        let Some(ns) = c.tag_name().namespace() else {
+            continue;
+        };
+        if ns != QEMU_NAMESPACE {
+            // libvirt's parser ignores namespaces it does not know
+            continue;
+        }
+        if c.tag_name().name() != "commandline" {
+            return Err(ConfError::NotImplemented(format!(
+                "<qemu:{}>",
+                c.tag_name().name()
+            )));
+        }
+        let cl = qemu_commandline.get_or_insert_with(QemuCommandline::default);
+        for e in c.children().filter(|e| e.is_element()) {
+            match (e.tag_name().namespace(), e.tag_name().name()) {
+                (Some(QEMU_NAMESPACE), "arg") => {
+                    let v = e.attribute("value").ok_or_else(|| {
+                        ConfError::Internal("No qemu command-line argument specified".into())
+                    })?;
+                    cl.args.push(v.to_owned());
+                }
+                (Some(QEMU_NAMESPACE), "env") => {
+                    let name = e
+                        .attribute("name")
+                        .filter(|n| !n.is_empty())
+                        .ok_or_else(|| {
+                            ConfError::Internal("No qemu environment name specified".into())
+                        })?;
+                    if !name
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(ConfError::Internal(
+                            "Invalid environment name, it must begin with a letter or underscore"
+                                .into(),
+                        ));
+                    }
+                    cl.env
+                        .push((name.to_owned(), e.attribute("value").map(str::to_owned)));
+                }
+                _ => {}
+            }
+        }
     }
     let id = match root.attribute("id").filter(|_| live) {
         None => None,
@@ -568,6 +608,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         on_lockfailure,
         pm,
         devices,
+        qemu_commandline,
     })
 }
 
