@@ -578,7 +578,25 @@ impl Domain {
                     if let Some(m) = &n.source_mode {
                         a.push(("mode", m.clone()));
                     }
+                    if let Some(p) = &n.portgroup {
+                        a.push(("portgroup", p.clone()));
+                    }
                     w.empty("source", &a);
+                }
+                if let Some(sk) = &n.socket {
+                    let mut a = Vec::new();
+                    if let Some(x) = &sk.address {
+                        a.push(("address", x.clone()));
+                    }
+                    a.push(("port", sk.port.to_string()));
+                    w.child("source", &a, |w| {
+                        if let Some((la, lp)) = &sk.local {
+                            w.empty(
+                                "local",
+                                &[("address", la.clone()), ("port", lp.to_string())],
+                            );
+                        }
+                    });
                 }
                 if let Some(v) = &n.vlan {
                     let a = if v.trunk {

@@ -805,6 +805,10 @@ pub struct Interface {
     pub source: Option<String>,
     /// `mode=` of a `direct` source (macvtap: vepa, private, bridge, passthrough).
     pub source_mode: Option<String>,
+    /// `portgroup=` of a `network` source.
+    pub portgroup: Option<String>,
+    /// The socket of a `mcast`, `udp`, `server` or `client` interface.
+    pub socket: Option<NetSocket>,
     /// The host PCI device of a `hostdev` interface, and its `managed=`.
     pub hostdev: Option<(PciAddress, bool)>,
     /// `<vlan trunk=><tag id= nativeMode=>`.
@@ -831,6 +835,14 @@ pub struct Interface {
 
 /// `<virtualport type=>` (if given) with its `<parameters>` in libvirt's order.
 pub type Virtualport = (Option<String>, Vec<(&'static str, String)>);
+
+/// `<source address= port=>` (and `<local address= port=>` for `udp`) of a socket interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetSocket {
+    pub address: Option<String>,
+    pub port: u32,
+    pub local: Option<(String, u32)>,
+}
 
 /// `<vlan>` of an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]

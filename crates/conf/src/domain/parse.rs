@@ -2743,7 +2743,10 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
 
 fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
-        Some(k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev")) => k,
+        Some(
+            k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev" | "mcast"
+            | "udp" | "server" | "client"),
+        ) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
         None => return Err(ConfError::NotImplemented("interface without a type".into())),
     };
@@ -2881,8 +2884,52 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
             Some((kind, params))
         }
     };
+    let socket = match kind {
+        "mcast" | "udp" | "server" | "client" => {
+            let src = child(n, "source");
+            let address = src.and_then(|s| attr(s, "address"));
+            let port = src.map(|s| uint_attr(s, "port")).transpose()?.flatten();
+            let Some(port) = port else {
+                return Err(ConfError::Xml(
+                    "No <source> 'port' attribute specified with socket interface".into(),
+                ));
+            };
+            if address.is_none() && matches!(kind, "mcast" | "udp") {
+                return Err(ConfError::Xml(
+                    "No <source> 'address' attribute specified with socket interface".into(),
+                ));
+            }
+            let local = match (kind, src.and_then(|s| child(s, "local"))) {
+                ("udp", Some(l)) => match (attr(l, "address"), uint_attr(l, "port")?) {
+                    (Some(a), Some(p)) => Some((a, p)),
+                    _ => {
+                        return Err(ConfError::Xml(
+                            "Missing <local> 'address' or 'port' attribute in socket interface"
+                                .into(),
+                        ))
+                    }
+                },
+                ("udp", None) => {
+                    return Err(ConfError::Xml(
+                        "Missing <local> element in socket interface".into(),
+                    ))
+                }
+                _ => None,
+            };
+            Some(NetSocket {
+                address,
+                port,
+                local,
+            })
+        }
+        _ => None,
+    };
+    let portgroup = match kind {
+        "network" => child(n, "source").and_then(|s| attr(s, "portgroup")),
+        _ => None,
+    };
     let source = match kind {
-        "user" | "ethernet" | "hostdev" => None,
+        "user" | "ethernet" | "hostdev" | "mcast" | "udp" | "server" | "client" => None,
         k => Some(
             child(n, "source")
                 .and_then(|s| s.attribute(source_attr))
@@ -2936,10 +2983,15 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                     .any(|p| d.starts_with(p))
             });
             let extra = usize::from(t.attribute("managed").is_some() && kind == "ethernet");
-            if t.attributes().count() != 1 + extra || dev.is_none() || generated {
+            if t.attributes().count() != 1 + extra || dev.is_none() {
                 return Err(ConfError::NotImplemented("this <interface><target>".into()));
             }
-            dev
+            // names libvirt generates (vnet*, macvtap*, macvlan*) are not kept in a definition
+            if generated && !live && !(kind == "ethernet" && t.attribute("managed") == Some("no")) {
+                None
+            } else {
+                dev
+            }
         }
     };
     let mut driver = Vec::new();
@@ -2997,6 +3049,8 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         mac,
         source,
         source_mode,
+        portgroup,
+        socket,
         hostdev,
         vlan,
         virtualport,
