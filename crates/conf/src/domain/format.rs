@@ -572,9 +572,15 @@ impl Domain {
                     let k = match n.kind.as_str() {
                         "bridge" => "bridge",
                         "direct" => "dev",
+                        "vhostuser" => "path",
                         _ => "network",
                     };
-                    let mut a = vec![(k, src.clone())];
+                    let mut a = if n.kind == "vhostuser" {
+                        vec![("type", "unix".to_string())]
+                    } else {
+                        Vec::new()
+                    };
+                    a.push((k, src.clone()));
                     if let Some(m) = &n.source_mode {
                         a.push(("mode", m.clone()));
                     }

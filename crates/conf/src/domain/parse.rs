@@ -2745,7 +2745,7 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
         Some(
             k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev" | "mcast"
-            | "udp" | "server" | "client"),
+            | "udp" | "server" | "client" | "vhostuser"),
         ) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
         None => return Err(ConfError::NotImplemented("interface without a type".into())),
@@ -2774,7 +2774,16 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         Some(a) => parse_mac(a)?,
         None => random_mac()?,
     };
-    let source_attr = if kind == "direct" { "dev" } else { kind };
+    let source_attr = match kind {
+        "direct" => "dev",
+        "vhostuser" => "path",
+        k => k,
+    };
+    if kind == "vhostuser" && child(n, "source").and_then(|s| s.attribute("type")) != Some("unix") {
+        return Err(ConfError::NotImplemented(
+            "a vhostuser interface other than unix".into(),
+        ));
+    }
     let hostdev = match kind {
         "hostdev" => {
             let a = child(n, "source")
@@ -2947,6 +2956,13 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
             return Err(ConfError::Internal(format!(
                 "Unknown mode '{m}' in interface <source> element"
             )))
+        }
+        ("vhostuser", Some(m @ ("server" | "client"))) => Some(m.to_owned()),
+        ("vhostuser", _) => {
+            return Err(ConfError::Xml(
+                "Missing or invalid 'mode' attribute in vhostuser interface's <source> element"
+                    .into(),
+            ))
         }
         _ => None,
     };
