@@ -447,6 +447,14 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
             d.target_bus = Some(bus.into());
         }
         let bus = d.target_bus.clone().unwrap_or_default();
+        // the disk order depends on the index of the name (and libvirt's parser refuses names
+        // it cannot index in several places); a name without one is not modelled
+        if disk_name_to_index(&d.target_dev).is_none() {
+            return Err(ConfError::NotImplemented(format!(
+                "disk target '{}'",
+                d.target_dev
+            )));
+        }
         if !matches!(
             bus.as_str(),
             "virtio" | "ide" | "sata" | "scsi" | "fdc" | "usb"
