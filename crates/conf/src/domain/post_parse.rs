@@ -1164,7 +1164,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             continue;
         }
         match (c.kind.as_str(), c.model.as_deref()) {
-            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port"))
+            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port" | "pcie-to-pci-bridge"))
             | ("usb", Some("none"))
             | ("fdc" | "ccid", _) => {}
             ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
@@ -1324,19 +1324,38 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             }
         }
         MachineKind::Q35 => {
-            // root ports given without addresses, numbered from 1, are used in order
+            // root ports (and a pcie-to-pci-bridge) given without addresses, numbered from 1,
+            // are used in order
             let given: Vec<&Controller> = devs
                 .controllers
                 .iter()
                 .filter(|c| c.kind == "pci" && c.index != 0)
                 .collect();
-            let given_ok = given.iter().enumerate().all(|(n, c)| {
-                c.model.as_deref() == Some("pcie-root-port")
-                    && c.address.is_none()
-                    && c.target.is_none()
-                    && matches!(c.model_name.as_deref(), None | Some("pcie-root-port"))
-                    && usize::try_from(c.index).ok() == Some(n + 1)
-            });
+            let mut sorted: Vec<u32> = given.iter().map(|c| c.index).collect();
+            sorted.sort_unstable();
+            let contiguous = sorted.iter().zip(1..).all(|(a, b)| *a == b);
+            let given_ok = contiguous
+                && given.iter().all(|c| {
+                    c.address.is_none()
+                        && match c.model.as_deref() {
+                            Some("pcie-root-port") => {
+                                matches!(c.model_name.as_deref(), None | Some("pcie-root-port"))
+                            }
+                            Some("pcie-to-pci-bridge") => {
+                                c.target.is_none()
+                                    && matches!(
+                                        c.model_name.as_deref(),
+                                        None | Some("pcie-pci-bridge")
+                                    )
+                            }
+                            _ => false,
+                        }
+                })
+                && given
+                    .iter()
+                    .filter(|c| c.model.as_deref() == Some("pcie-to-pci-bridge"))
+                    .count()
+                    <= 1;
             if !given_ok
                 || used
                     .iter()
@@ -1346,16 +1365,30 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                     "PCI address assignment next to explicit PCI controllers or addresses".into(),
                 ));
             }
-            let existing = given.len();
-            if need.is_empty() && existing == 0 {
+            let given_bridge = given
+                .iter()
+                .find(|c| c.model.as_deref() == Some("pcie-to-pci-bridge"))
+                .map(|c| c.index);
+            let mut ports: Vec<u32> = given
+                .iter()
+                .filter(|c| c.model.as_deref() == Some("pcie-root-port"))
+                .map(|c| c.index)
+                .collect();
+            ports.sort_unstable();
+            let existing = ports.len();
+            if need.is_empty() && given.is_empty() {
                 return Ok(());
             }
-            // first pass (libvirt's bus count): one root port per PCIe device, and for the
-            // first conventional PCI device a root port with a pcie-to-pci-bridge on it
-            let mut next = u32::try_from(existing).unwrap_or(u32::MAX) + 1;
-            let mut ports: Vec<u32> = (1..next).collect();
-            let mut bridge: Option<u32> = None;
-            let mut pcie_devices = 0usize;
+            // first pass (libvirt's bus count): one root port per PCIe device (a given
+            // pcie-to-pci-bridge first), and for the first conventional PCI device a root port
+            // with a pcie-to-pci-bridge on it
+            let mut next = u32::try_from(given.len()).unwrap_or(u32::MAX) + 1;
+            let mut bridge: Option<u32> = given_bridge;
+            let mut pcie_devices = usize::from(given_bridge.is_some());
+            if pcie_devices > existing {
+                ports.push(next);
+                next += 1;
+            }
             for n in 0..need.len() {
                 if conventional.contains(&n) {
                     if bridge.is_none() {
@@ -1372,7 +1405,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                 }
             }
             // when libvirt adds the root ports, it leaves one more free for hotplug
-            if existing == 0 {
+            if given.is_empty() {
                 ports.push(next);
             }
             // second pass: the bridge takes the first root port, the PCIe devices the others
@@ -1432,7 +1465,8 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                     .find(|c| c.kind == "pci" && c.index == index)
                 {
                     c.model_name = Some("pcie-root-port".into());
-                    c.target = target;
+                    // a target given keeps its chassis and port
+                    c.target = c.target.or(target);
                     c.address = address;
                     continue;
                 }
@@ -1443,10 +1477,22 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                 added.push(c);
             }
             if let (Some(b), Some(port)) = (bridge, bridge_port) {
-                let mut c = controller("pci", b, Some("pcie-to-pci-bridge"));
-                c.model_name = Some("pcie-pci-bridge".into());
-                c.address = pci(port, 0, 0);
-                added.push(c);
+                match devs
+                    .controllers
+                    .iter_mut()
+                    .find(|c| c.kind == "pci" && c.index == b)
+                {
+                    Some(c) => {
+                        c.model_name = Some("pcie-pci-bridge".into());
+                        c.address = pci(port, 0, 0);
+                    }
+                    None => {
+                        let mut c = controller("pci", b, Some("pcie-to-pci-bridge"));
+                        c.model_name = Some("pcie-pci-bridge".into());
+                        c.address = pci(port, 0, 0);
+                        added.push(c);
+                    }
+                }
             }
             // libvirt appends the controllers it adds for addresses, in index order
             added.sort_by_key(|c| c.index);
