@@ -1,4 +1,4 @@
-//! Domain XML: parsing never panics, post-parse defaults never panic, and whatever parses
+//! Domain XML: parsing and validation never panic, post-parse defaults never panic, and whatever parses
 //! formats to a document that parses back and formats identically (a fixed point).
 #![no_main]
 
@@ -7,6 +7,8 @@ use oxvirt_conf::domain::{parse, post_parse, FormatFlags, QemuCaps};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // schema validation (VIR_DOMAIN_DEFINE_VALIDATE) never panics either
+    let _ = oxvirt_conf::domain::validate(text);
     let Ok(mut def) = parse(text) else { return };
     let flags = FormatFlags { inactive: true };
     let once = def.format(flags);

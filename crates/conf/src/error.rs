@@ -28,8 +28,8 @@ impl Origin {
 /// An error found while reading a configuration document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfError {
-    /// The text is not well-formed XML (`VIR_ERR_XML_DETAIL`). libvirt's message is libxml2's;
-    /// ours names the same line but the wording comes from roxmltree.
+    /// The text is not well-formed XML (`VIR_ERR_XML_DETAIL`): libxml2's message (for the
+    /// common errors; others keep roxmltree's), the line, and libvirt's context lines.
     #[error("(domain_definition):{line}: {message}")]
     Malformed {
         line: u32,
@@ -69,6 +69,14 @@ pub enum ConfError {
     /// `VIR_ERR_CONFIG_UNSUPPORTED` rather than silently dropping configuration.
     #[error("unsupported configuration: {0} is not supported by oxvirt yet")]
     NotImplemented(String),
+    /// An operating system error found by the QEMU driver (`VIR_ERR_SYSTEM_ERROR` from
+    /// `VIR_FROM_QEMU`): the message ends with the `strerror` text.
+    #[error("{0}")]
+    SystemQemu(String),
+    /// The document fails schema validation (`VIR_ERR_XML_INVALID_SCHEMA`, from `VIR_FROM_XML`):
+    /// the lines are libxml2's RelaxNG messages.
+    #[error("XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{0}")]
+    SchemaInvalid(String),
     /// A domain status file oxvirt cannot read (bad structure or an unknown format version);
     /// reported as `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: invalid domain status file: {0}")]
@@ -105,6 +113,8 @@ impl ConfError {
             ConfError::NoTarget(_) => ErrorCode::NoTarget as i32,
             ConfError::InvalidArg(_) => ErrorCode::InvalidArg as i32,
             ConfError::Overflow(_) => ErrorCode::Overflow as i32,
+            ConfError::SchemaInvalid(_) => ErrorCode::XmlInvalidSchema as i32,
+            ConfError::SystemQemu(_) => ErrorCode::SystemError as i32,
         }
     }
 
@@ -112,8 +122,8 @@ impl ConfError {
     pub fn domain(&self) -> i32 {
         match self {
             ConfError::Unsupported { origin, .. } => origin.code(),
-            ConfError::XmlValue(_) => Origin::Xml.code(),
-            ConfError::XmlQemu(_) => Origin::Qemu.code(),
+            ConfError::XmlValue(_) | ConfError::SchemaInvalid(_) => Origin::Xml.code(),
+            ConfError::XmlQemu(_) | ConfError::SystemQemu(_) => Origin::Qemu.code(),
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
             ConfError::InvalidArg(_) | ConfError::Overflow(_) => ErrorDomain::None as i32,
             _ => ErrorDomain::Domain as i32,
@@ -124,13 +134,17 @@ impl ConfError {
     pub fn detail(&self) -> String {
         match self {
             ConfError::Malformed { .. } | ConfError::NoName => self.to_string(),
+            ConfError::SchemaInvalid(m) => {
+                format!("Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{m}")
+            }
             ConfError::Xml(m)
             | ConfError::XmlValue(m)
             | ConfError::XmlQemu(m)
             | ConfError::Internal(m)
             | ConfError::InvalidArg(m)
             | ConfError::NoTarget(m)
-            | ConfError::Overflow(m) => m.clone(),
+            | ConfError::Overflow(m)
+            | ConfError::SystemQemu(m) => m.clone(),
             ConfError::Unsupported { message, .. } => message.clone(),
             ConfError::NotImplemented(what) => format!("{what} is not supported by oxvirt yet"),
             ConfError::Status(m) => format!("invalid domain status file: {m}"),

@@ -8,6 +8,7 @@
 
 pub mod domain;
 pub mod error;
+mod libxml;
 pub mod xml;
 
 pub use error::ConfError;

@@ -55,6 +55,9 @@ impl Domain {
         if let (true, Some(id)) = (cx.live, self.id) {
             da.push(("id", id.to_string()));
         }
+        if self.qemu_commandline.is_some() {
+            da.push(("xmlns:qemu", QEMU_NAMESPACE.to_string()));
+        }
         w.open("domain", &da);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &uuid_string(&self.uuid));
@@ -84,12 +87,30 @@ impl Domain {
         );
         let cur = self.current_memory_kib.unwrap_or(self.memory_kib);
         w.text("currentMemory", &[("unit", "KiB".into())], &cur.to_string());
+        if let Some(bt) = &self.blkiotune {
+            w.child("blkiotune", &[], |w| {
+                if let Some(v) = bt.weight {
+                    w.text("weight", &[], &v.to_string());
+                }
+                for (path, vals) in &bt.devices {
+                    w.open("device", &[]);
+                    w.text("path", &[], path);
+                    for (k, v) in vals {
+                        w.text(k, &[], &v.to_string());
+                    }
+                    w.close("device");
+                }
+            });
+        }
         if !self.memtune.is_empty() {
             w.open("memtune", &[]);
             for (k, v) in &self.memtune {
                 w.text(k, &[("unit", "KiB".into())], &v.to_string());
             }
             w.close("memtune");
+        }
+        if let Some(mb) = &self.memory_backing {
+            format_memory_backing(&mut w, mb);
         }
         let mut va = vec![(
             "placement",
@@ -110,6 +131,13 @@ impl Domain {
         w.text("vcpu", &va, &self.vcpu.count.to_string());
         if self.iothreads > 0 {
             w.text("iothreads", &[], &self.iothreads.to_string());
+            if self.iothreadids {
+                w.open("iothreadids", &[]);
+                for id in 1..=self.iothreads {
+                    w.empty("iothread", &[("id", id.to_string())]);
+                }
+                w.close("iothreadids");
+            }
         }
         if let Some(ct) = &self.cputune {
             w.child("cputune", &[], |w| {
@@ -144,6 +172,26 @@ impl Domain {
                 )
             });
         }
+        if let Some(nt) = self.numatune.as_ref().filter(|_| !self.numatune_auto) {
+            w.child("numatune", &[], |w| {
+                if let Some((mode, set)) = &nt.memory {
+                    w.empty(
+                        "memory",
+                        &[("mode", mode.clone()), ("nodeset", format_cpuset(set))],
+                    );
+                }
+                for (cell, mode, set) in &nt.memnodes {
+                    w.empty(
+                        "memnode",
+                        &[
+                            ("cellid", cell.to_string()),
+                            ("mode", mode.clone()),
+                            ("nodeset", format_cpuset(set)),
+                        ],
+                    );
+                }
+            });
+        }
         if let Some(si) = &self.sysinfo {
             w.open("sysinfo", &[("type", "smbios".into())]);
             let block = |w: &mut Writer, name: &str, values: &[(&'static str, String)]| {
@@ -170,6 +218,20 @@ impl Domain {
                 w.close("oemStrings");
             }
             w.close("sysinfo");
+        }
+        if let Some(entries) = &self.fwcfg {
+            w.child("sysinfo", &[("type", "fwcfg".into())], |w| {
+                for (name, file, value) in entries {
+                    let mut a = vec![("name", name.clone())];
+                    match file {
+                        Some(f) => {
+                            a.push(("file", f.clone()));
+                            w.empty("entry", &a);
+                        }
+                        None => w.text("entry", &a, value),
+                    }
+                }
+            });
         }
         self.format_os(&mut w);
         self.format_features(&mut w);
@@ -222,6 +284,20 @@ impl Domain {
             });
         }
         self.format_devices(&mut w, cx);
+        if let Some(cl) = &self.qemu_commandline {
+            w.child("qemu:commandline", &[], |w| {
+                for a in &cl.args {
+                    w.empty("qemu:arg", &[("value", a.clone())]);
+                }
+                for (n, v) in &cl.env {
+                    let mut a = vec![("name", n.clone())];
+                    if let Some(v) = v {
+                        a.push(("value", v.clone()));
+                    }
+                    w.empty("qemu:env", &a);
+                }
+            });
+        }
         w.close("domain");
         w.finish()
     }
@@ -260,6 +336,16 @@ impl Domain {
                 ta.push(("machine", m.clone()));
             }
             w.text("type", &ta, &os.os_type);
+            if !os.firmware_features.is_empty() {
+                w.open("firmware", &[]);
+                for (name, enabled) in &os.firmware_features {
+                    w.empty(
+                        "feature",
+                        &[("enabled", yes_no(*enabled)), ("name", (*name).to_string())],
+                    );
+                }
+                w.close("firmware");
+            }
             if let Some(l) = &os.loader {
                 let mut a = Vec::new();
                 if let Some(v) = l.readonly {
@@ -437,6 +523,11 @@ impl Domain {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
                     }
+                    if !c.driver.is_empty() {
+                        let a: Vec<(&str, String)> =
+                            c.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+                        w.empty("driver", &a);
+                    }
                     if let Some((chassis, port)) = c.target {
                         w.empty(
                             "target",
@@ -453,19 +544,101 @@ impl Domain {
                     format_address(w, &c.address);
                 });
             }
+            for f in &d.filesystems {
+                format_filesystem(w, f, cx);
+            }
             for n in &d.interfaces {
-                w.open("interface", &[("type", n.kind.clone())]);
+                let mut ia = vec![("type", n.kind.clone())];
+                if let Some((_, true)) = n.hostdev {
+                    ia.push(("managed", "yes".into()));
+                }
+                w.open("interface", &ia);
                 w.empty("mac", &[("address", mac_string(&n.mac))]);
+                if let Some((p, _)) = &n.hostdev {
+                    w.open("source", &[]);
+                    w.empty(
+                        "address",
+                        &[
+                            ("type", "pci".into()),
+                            ("domain", format!("0x{:04x}", p.domain)),
+                            ("bus", format!("0x{:02x}", p.bus)),
+                            ("slot", format!("0x{:02x}", p.slot)),
+                            ("function", format!("0x{:x}", p.function)),
+                        ],
+                    );
+                    w.close("source");
+                }
                 if let Some(src) = &n.source {
-                    let k = if n.kind == "bridge" {
-                        "bridge"
-                    } else {
-                        "network"
+                    let k = match n.kind.as_str() {
+                        "bridge" => "bridge",
+                        "direct" => "dev",
+                        "vhostuser" => "path",
+                        _ => "network",
                     };
-                    w.empty("source", &[(k, src.clone())]);
+                    let mut a = if n.kind == "vhostuser" {
+                        vec![("type", "unix".to_string())]
+                    } else {
+                        Vec::new()
+                    };
+                    a.push((k, src.clone()));
+                    if let Some(m) = &n.source_mode {
+                        a.push(("mode", m.clone()));
+                    }
+                    if let Some(p) = &n.portgroup {
+                        a.push(("portgroup", p.clone()));
+                    }
+                    w.empty("source", &a);
+                }
+                if let Some(sk) = &n.socket {
+                    let mut a = Vec::new();
+                    if let Some(x) = &sk.address {
+                        a.push(("address", x.clone()));
+                    }
+                    a.push(("port", sk.port.to_string()));
+                    w.child("source", &a, |w| {
+                        if let Some((la, lp)) = &sk.local {
+                            w.empty(
+                                "local",
+                                &[("address", la.clone()), ("port", lp.to_string())],
+                            );
+                        }
+                    });
+                }
+                if let Some(v) = &n.vlan {
+                    let a = if v.trunk {
+                        vec![("trunk", "yes".to_string())]
+                    } else {
+                        Vec::new()
+                    };
+                    w.open("vlan", &a);
+                    for (id, native) in &v.tags {
+                        let mut t = vec![("id", id.to_string())];
+                        if let Some(m) = native {
+                            t.push(("nativeMode", m.clone()));
+                        }
+                        w.empty("tag", &t);
+                    }
+                    w.close("vlan");
+                }
+                if let Some((kind, params)) = &n.virtualport {
+                    let a = match kind {
+                        Some(k) => vec![("type", k.clone())],
+                        None => Vec::new(),
+                    };
+                    w.child("virtualport", &a, |w| {
+                        if !params.is_empty() {
+                            let p: Vec<(&str, String)> =
+                                params.iter().map(|(k, v)| (*k, v.clone())).collect();
+                            w.empty("parameters", &p);
+                        }
+                    });
                 }
                 if let Some(t) = &n.target_dev {
-                    w.empty("target", &[("dev", t.clone())]);
+                    let mut a = vec![("dev", t.clone())];
+                    if n.target_unmanaged {
+                        a.push(("managed", "no".into()));
+                    }
+                    w.empty("target", &a);
                 }
                 if let Some(m) = &n.model {
                     w.empty("model", &[("type", m.clone())]);
@@ -488,6 +661,20 @@ impl Domain {
                 cx.alias(w, &n.alias);
                 format_address(w, &n.address);
                 w.close("interface");
+            }
+            for sc in &d.smartcards {
+                w.child(
+                    "smartcard",
+                    &[
+                        ("mode", "passthrough".into()),
+                        ("type", sc.source.as_str().into()),
+                    ],
+                    |w| {
+                        format_chr_source(w, &sc.source, cx);
+                        cx.alias(w, &sc.alias);
+                        format_address(w, &sc.address);
+                    },
+                );
             }
             for sr in &d.serials {
                 w.open("serial", &[("type", sr.source.as_str().into())]);
@@ -656,21 +843,56 @@ impl Domain {
                 if v.primary {
                     a.push(("primary", "yes".into()));
                 }
-                w.empty("model", &a);
+                let mut acc = Vec::new();
+                if let Some(x) = v.accel3d {
+                    acc.push(("accel3d", yes_no(x)));
+                }
+                if let Some(x) = v.accel2d {
+                    acc.push(("accel2d", yes_no(x)));
+                }
+                w.child("model", &a, |w| {
+                    if !acc.is_empty() {
+                        w.empty("acceleration", &acc);
+                    }
+                });
                 cx.alias(w, &v.alias);
                 format_address(w, &v.address);
                 w.close("video");
             }
+            for h in &d.hostdevs {
+                format_hostdev(w, h, cx);
+            }
             for r in &d.redirdevs {
-                let a = [("bus", "usb".to_string()), ("type", "spicevmc".into())];
-                if r.address.is_some() || cx.shows_alias(&r.alias) {
-                    w.child("redirdev", &a, |w| {
-                        cx.alias(w, &r.alias);
-                        format_address(w, &r.address)
-                    });
-                } else {
-                    w.empty("redirdev", &a);
-                }
+                let a = [
+                    ("bus", "usb".to_string()),
+                    ("type", r.source.as_str().into()),
+                ];
+                w.child("redirdev", &a, |w| {
+                    format_chr_source(w, &r.source, cx);
+                    cx.alias(w, &r.alias);
+                    format_address(w, &r.address)
+                });
+            }
+            if let Some(rules) = &d.redirfilter {
+                w.child("redirfilter", &[], |w| {
+                    for u in rules {
+                        let mut a = Vec::new();
+                        if let Some(c) = u.class {
+                            a.push(("class", format!("0x{c:02x}")));
+                        }
+                        if let Some(v) = u.vendor {
+                            a.push(("vendor", format!("0x{v:04X}")));
+                        }
+                        if let Some(p) = u.product {
+                            a.push(("product", format!("0x{p:04X}")));
+                        }
+                        if let Some((ma, mi)) = u.version {
+                            a.push(("version", format!("{ma}.{mi:02}")));
+                        }
+                        a.push(("allow", yes_no(u.allow)));
+                        w.empty("usbdev", &a);
+                    }
+                });
             }
             if let Some(wd) = &d.watchdog {
                 let a = [("model", wd.model.clone()), ("action", wd.action.clone())];
@@ -688,6 +910,9 @@ impl Domain {
                 if let Some(v) = m.autodeflate {
                     a.push(("autodeflate", on_off(v)));
                 }
+                if let Some(v) = m.free_page_reporting {
+                    a.push(("freePageReporting", on_off(v)));
+                }
                 w.child("memballoon", &a, |w| {
                     if let Some(p) = m.period {
                         w.empty("stats", &[("period", p.to_string())]);
@@ -697,27 +922,153 @@ impl Domain {
                 });
             }
             for r in &d.rngs {
-                w.open("rng", &[("model", "virtio".into())]);
-                w.text("backend", &[("model", "random".into())], &r.backend);
+                w.open("rng", &[("model", r.model.clone())]);
+                if let Some((bytes, period)) = r.rate {
+                    let mut a = vec![("bytes", bytes.to_string())];
+                    if let Some(p) = period {
+                        a.push(("period", p.to_string()));
+                    }
+                    w.empty("rate", &a);
+                }
+                match &r.egd {
+                    Some(src) => w.child(
+                        "backend",
+                        &[("model", "egd".into()), ("type", src.as_str().into())],
+                        |w| format_chr_source(w, src, cx),
+                    ),
+                    None => w.text("backend", &[("model", "random".into())], &r.backend),
+                }
                 cx.alias(w, &r.alias);
                 format_address(w, &r.address);
                 w.close("rng");
+            }
+            for p in &d.panics {
+                let a = match &p.model {
+                    Some(m) => vec![("model", m.clone())],
+                    None => Vec::new(),
+                };
+                if p.address.is_some() || cx.shows_alias(&p.alias) {
+                    w.open("panic", &a);
+                    cx.alias(w, &p.alias);
+                    format_address(w, &p.address);
+                    w.close("panic");
+                } else {
+                    w.empty("panic", &a);
+                }
+            }
+            for s in &d.shmems {
+                w.open("shmem", &[("name", s.name.clone())]);
+                if let Some(m) = &s.model {
+                    w.empty("model", &[("type", m.clone())]);
+                }
+                if let Some(sz) = s.size {
+                    w.text("size", &[("unit", "M".into())], &(sz >> 20).to_string());
+                }
+                cx.alias(w, &s.alias);
+                format_address(w, &s.address);
+                w.close("shmem");
+            }
+            for m in &d.memories {
+                w.open("memory", &[("model", m.model.clone())]);
+                w.open("target", &[]);
+                w.text("size", &[("unit", "KiB".into())], &m.size_kib.to_string());
+                if let Some(node) = m.node {
+                    w.text("node", &[], &node.to_string());
+                }
+                w.close("target");
+                cx.alias(w, &m.alias);
+                format_address(w, &m.address);
+                w.close("memory");
+            }
+            if let Some(io) = &d.iommu {
+                w.child("iommu", &[("model", io.model.clone())], |w| {
+                    if !io.driver.is_empty() {
+                        let a: Vec<(&str, String)> =
+                            io.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+                        w.empty("driver", &a);
+                    }
+                });
+            }
+            if let Some(v) = &d.vsock {
+                let a = match &v.model {
+                    Some(m) => vec![("model", m.clone())],
+                    None => Vec::new(),
+                };
+                w.child("vsock", &a, |w| {
+                    let mut c = Vec::new();
+                    if let Some(auto) = v.cid_auto {
+                        c.push(("auto", yes_no(auto)));
+                    }
+                    if let Some(x) = v.cid {
+                        c.push(("address", x.to_string()));
+                    }
+                    if !c.is_empty() {
+                        w.empty("cid", &c);
+                    }
+                    cx.alias(w, &v.alias);
+                    format_address(w, &v.address);
+                });
             }
         });
     }
 }
 
 fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
-    w.open(
-        "disk",
-        &[("type", d.kind.clone()), ("device", d.device.clone())],
-    );
+    let mut da = vec![("type", d.kind.clone()), ("device", d.device.clone())];
+    if let Some(r) = d.rawio {
+        da.push(("rawio", yes_no(r)));
+    }
+    if let Some(s) = &d.sgio {
+        da.push(("sgio", s.clone()));
+    }
+    w.open("disk", &da);
     if !d.driver.is_empty() {
         let a: Vec<(&str, String)> = d.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
         w.empty("driver", &a);
     }
+    if let Some(a) = &d.auth {
+        format_disk_auth(w, a);
+    }
+    if let Some(v) = &d.volume {
+        let mut a = vec![("pool", v.pool.clone()), ("volume", v.volume.clone())];
+        if let Some(m) = &v.mode {
+            a.push(("mode", m.clone()));
+        }
+        w.empty("source", &a);
+    }
+    if let Some(net) = &d.network {
+        let mut a = vec![("protocol", net.protocol.clone())];
+        if let Some(n) = &net.name {
+            a.push(("name", n.clone()));
+        }
+        w.child("source", &a, |w| {
+            for h in &net.hosts {
+                let mut a = Vec::new();
+                if let Some(t) = &h.transport {
+                    a.push(("transport", t.clone()));
+                }
+                if let Some(n) = &h.name {
+                    a.push(("name", n.clone()));
+                }
+                if let Some(p) = h.port {
+                    a.push(("port", p.to_string()));
+                }
+                if let Some(s) = &h.socket {
+                    a.push(("socket", s.clone()));
+                }
+                w.empty("host", &a);
+            }
+            if let Some(a) = &net.auth {
+                format_disk_auth(w, a);
+            }
+        });
+    }
     if let Some(src) = &d.source {
-        let attr = if d.kind == "block" { "dev" } else { "file" };
+        let attr = match d.kind.as_str() {
+            "block" => "dev",
+            "dir" => "dir",
+            _ => "file",
+        };
         let mut a = vec![(attr, src.clone())];
         if let (true, Some(i)) = (cx.live, d.source_index) {
             a.push(("index", i.to_string()));
@@ -728,11 +1079,25 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     if d.backing_store_end && (cx.live || cx.migratable) {
         w.empty("backingStore", &[]);
     }
+    if let Some(b) = &d.backing_store {
+        format_backing_store(w, b);
+    }
+    if !d.blockio.is_empty() {
+        let a: Vec<(&str, String)> = d.blockio.iter().map(|(k, v)| (*k, v.clone())).collect();
+        w.empty("blockio", &a);
+    }
     let mut t = vec![("dev", d.target_dev.clone())];
     if let Some(b) = &d.target_bus {
         t.push(("bus", b.clone()));
     }
     w.empty("target", &t);
+    if !d.iotune.is_empty() {
+        w.open("iotune", &[]);
+        for (k, v) in &d.iotune {
+            w.text(k, &[], v);
+        }
+        w.close("iotune");
+    }
     if d.readonly {
         w.empty("readonly", &[]);
     }
@@ -742,12 +1107,218 @@ fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     if let Some(s) = &d.serial {
         w.text("serial", &[], s);
     }
+    if let Some(x) = &d.wwn {
+        w.text("wwn", &[], x);
+    }
+    if let Some(x) = &d.vendor {
+        w.text("vendor", &[], x);
+    }
+    if let Some(x) = &d.product {
+        w.text("product", &[], x);
+    }
     if let Some(o) = d.boot_order {
         w.empty("boot", &[("order", o.to_string())]);
     }
     cx.alias(w, &d.alias);
     format_address(w, &d.address);
     w.close("disk");
+}
+
+fn format_hostdev(w: &mut Writer, h: &Hostdev, cx: Ctx) {
+    let kind = match h.source {
+        HostdevSource::Pci(_) => "pci",
+        HostdevSource::Usb { .. } => "usb",
+    };
+    w.open(
+        "hostdev",
+        &[
+            ("mode", "subsystem".into()),
+            ("type", kind.into()),
+            ("managed", yes_no(h.managed)),
+        ],
+    );
+    if let Some(d) = &h.driver {
+        w.empty("driver", &[("name", d.clone())]);
+    }
+    let mut sa = Vec::new();
+    if let Some(p) = &h.startup_policy {
+        sa.push(("startupPolicy", p.clone()));
+    }
+    w.open("source", &sa);
+    match &h.source {
+        HostdevSource::Pci(p) => w.empty(
+            "address",
+            &[
+                ("domain", format!("0x{:04x}", p.domain)),
+                ("bus", format!("0x{:02x}", p.bus)),
+                ("slot", format!("0x{:02x}", p.slot)),
+                ("function", format!("0x{:x}", p.function)),
+            ],
+        ),
+        HostdevSource::Usb {
+            vendor,
+            product,
+            bus_device,
+        } => {
+            if let Some(v) = vendor {
+                w.empty("vendor", &[("id", format!("0x{v:04x}"))]);
+            }
+            if let Some(p) = product {
+                w.empty("product", &[("id", format!("0x{p:04x}"))]);
+            }
+            if let Some((b, d)) = bus_device {
+                w.empty(
+                    "address",
+                    &[("bus", b.to_string()), ("device", d.to_string())],
+                );
+            }
+        }
+    }
+    w.close("source");
+    if let Some(o) = h.boot_order {
+        w.empty("boot", &[("order", o.to_string())]);
+    }
+    if let Some(b) = h.rom_bar {
+        w.empty("rom", &[("bar", on_off(b))]);
+    }
+    cx.alias(w, &h.alias);
+    format_address(w, &h.address);
+    w.close("hostdev");
+}
+
+fn format_memory_backing(w: &mut Writer, mb: &MemoryBacking) {
+    w.child("memoryBacking", &[], |w| {
+        match &mb.hugepages {
+            None => {}
+            Some(pages) => w.child("hugepages", &[], |w| {
+                for (size, nodeset) in pages {
+                    let mut a = vec![("size", size.to_string()), ("unit", "KiB".into())];
+                    if let Some(n) = nodeset {
+                        a.push(("nodeset", format_cpuset(n)));
+                    }
+                    w.empty("page", &a);
+                }
+            }),
+        }
+        if mb.nosharepages {
+            w.empty("nosharepages", &[]);
+        }
+        if mb.locked {
+            w.empty("locked", &[]);
+        }
+        if let Some(s) = &mb.source {
+            w.empty("source", &[("type", s.clone())]);
+        }
+        if let Some(a) = &mb.access {
+            w.empty("access", &[("mode", a.clone())]);
+        }
+        if let Some((mode, threads)) = &mb.allocation {
+            let mut a = Vec::new();
+            if let Some(m) = mode {
+                a.push(("mode", m.clone()));
+            }
+            if let Some(t) = threads {
+                a.push(("threads", t.to_string()));
+            }
+            w.empty("allocation", &a);
+        }
+        if mb.discard {
+            w.empty("discard", &[]);
+        }
+    });
+}
+
+fn format_filesystem(w: &mut Writer, f: &Filesystem, cx: Ctx) {
+    w.open(
+        "filesystem",
+        &[
+            ("type", "mount".into()),
+            (
+                "accessmode",
+                f.accessmode.clone().unwrap_or_else(|| "passthrough".into()),
+            ),
+        ],
+    );
+    if !f.driver.is_empty() {
+        let a: Vec<(&str, String)> = f.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+        w.empty("driver", &a);
+    }
+    if let Some(b) = &f.binary {
+        let mut a = Vec::new();
+        if let Some(p) = &b.path {
+            a.push(("path", p.clone()));
+        }
+        if let Some(x) = b.xattr {
+            a.push(("xattr", on_off(x)));
+        }
+        w.child("binary", &a, |w| {
+            if let Some(m) = &b.cache_mode {
+                w.empty("cache", &[("mode", m.clone())]);
+            }
+            if let Some(m) = &b.sandbox_mode {
+                w.empty("sandbox", &[("mode", m.clone())]);
+            }
+            let mut l = Vec::new();
+            if let Some(p) = b.lock_posix {
+                l.push(("posix", on_off(p)));
+            }
+            if let Some(p) = b.lock_flock {
+                l.push(("flock", on_off(p)));
+            }
+            if !l.is_empty() {
+                w.empty("lock", &l);
+            }
+            if let Some(t) = b.thread_pool {
+                w.empty("thread_pool", &[("size", t.to_string())]);
+            }
+        });
+    }
+    w.empty("source", &[("dir", f.source_dir.clone())]);
+    w.empty("target", &[("dir", f.target_dir.clone())]);
+    if f.readonly {
+        w.empty("readonly", &[]);
+    }
+    cx.alias(w, &f.alias);
+    format_address(w, &f.address);
+    w.close("filesystem");
+}
+
+fn format_backing_store(w: &mut Writer, b: &BackingStore) {
+    match b {
+        BackingStore::End => w.empty("backingStore", &[]),
+        BackingStore::Image {
+            kind,
+            format,
+            source,
+            next,
+        } => {
+            w.open("backingStore", &[("type", kind.clone())]);
+            if let Some(f) = format {
+                w.empty("format", &[("type", f.clone())]);
+            }
+            let attr = if kind == "block" { "dev" } else { "file" };
+            w.empty("source", &[(attr, source.clone())]);
+            if let Some(n) = next {
+                format_backing_store(w, n);
+            }
+            w.close("backingStore");
+        }
+    }
+}
+
+fn format_disk_auth(w: &mut Writer, a: &DiskAuth) {
+    w.child("auth", &[("username", a.username.clone())], |w| {
+        let mut s = Vec::new();
+        if let Some(t) = &a.secret_type {
+            s.push(("type", t.clone()));
+        }
+        match &a.secret {
+            Some((true, u)) => s.push(("uuid", u.clone())),
+            Some((false, u)) => s.push(("usage", u.clone())),
+            None => {}
+        }
+        w.empty("secret", &s);
+    });
 }
 
 fn format_address(w: &mut Writer, a: &Option<Address>) {
@@ -766,6 +1337,31 @@ fn format_address(w: &mut Writer, a: &Option<Address>) {
                 ("port", port.to_string()),
             ],
         ),
+        Some(Address::Ccid { controller, slot }) => w.empty(
+            "address",
+            &[
+                ("type", "ccid".into()),
+                ("controller", controller.to_string()),
+                ("slot", slot.to_string()),
+            ],
+        ),
+        Some(Address::Isa { iobase, irq }) => {
+            let mut a = vec![("type", "isa".to_owned())];
+            if let Some(b) = iobase {
+                a.push(("iobase", format!("0x{b:x}")));
+            }
+            if let Some(i) = irq {
+                a.push(("irq", format!("0x{i:x}")));
+            }
+            w.empty("address", &a)
+        }
+        Some(Address::Dimm { slot, base }) => {
+            let mut a = vec![("type", "dimm".to_owned()), ("slot", slot.to_string())];
+            if let Some(b) = base {
+                a.push(("base", format!("0x{b:x}")));
+            }
+            w.empty("address", &a)
+        }
         Some(Address::Usb { bus, port }) => w.empty(
             "address",
             &[
@@ -855,6 +1451,25 @@ fn format_cpu(w: &mut Writer, cpu: &Cpu) {
                 &[("policy", policy.clone()), ("name", name.clone())],
             );
         }
+        if !cpu.numa.is_empty() {
+            w.open("numa", &[]);
+            for c in &cpu.numa {
+                let mut a = vec![("id", c.id.to_string())];
+                if let Some(cpus) = &c.cpus {
+                    a.push(("cpus", format_cpuset(cpus)));
+                }
+                a.push(("memory", c.memory_kib.to_string()));
+                a.push(("unit", "KiB".into()));
+                if let Some(m) = &c.mem_access {
+                    a.push(("memAccess", m.clone()));
+                }
+                if let Some(d) = c.discard {
+                    a.push(("discard", yes_no(d)));
+                }
+                w.empty("cell", &a);
+            }
+            w.close("numa");
+        }
     });
 }
 
@@ -906,7 +1521,10 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     }
     let mut a = vec![("type", g.kind.clone())];
     let first = g.listens.first();
-    let listen_none = matches!(first, Some(GraphicsListen::None));
+    let listen_none = matches!(
+        first,
+        Some(GraphicsListen::None | GraphicsListen::Socket(_))
+    );
     if g.kind == "vnc" {
         if !listen_none {
             // a running domain shows the port it got
@@ -929,8 +1547,14 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     if let Some(GraphicsListen::Address(Some(addr))) = first {
         a.push(("listen", addr.clone()));
     }
+    if let (true, Some(GraphicsListen::Socket(Some(p)))) = (g.kind == "vnc", first) {
+        a.push(("socket", p.clone()));
+    }
     if let Some(k) = &g.keymap {
         a.push(("keymap", k.clone()));
+    }
+    if let Some(m) = &g.default_mode {
+        a.push(("defaultMode", m.clone()));
     }
     if let Some(p) = &g.share_policy {
         a.push(("sharePolicy", p.clone()));
@@ -951,6 +1575,11 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
                 &[("type", "network".into()), ("network", n.clone())],
             ),
             GraphicsListen::None => w.empty("listen", &[("type", "none".into())]),
+            GraphicsListen::Socket(None) => w.empty("listen", &[("type", "socket".into())]),
+            GraphicsListen::Socket(Some(p)) => w.empty(
+                "listen",
+                &[("type", "socket".into()), ("socket", p.clone())],
+            ),
         }
     }
     for (name, mode) in &g.channels {
@@ -958,6 +1587,9 @@ fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     }
     if let Some(c) = &g.image_compression {
         w.empty("image", &[("compression", c.clone())]);
+    }
+    for (e, k, v) in &g.spice_options {
+        w.empty(e, &[(k, v.clone())]);
     }
     w.close("graphics");
 }

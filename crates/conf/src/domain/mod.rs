@@ -5,12 +5,14 @@ mod format;
 mod parse;
 mod post_parse;
 pub mod status;
+mod validate;
 
 pub use alias::assign_aliases;
 pub use parse::parse;
 pub use parse::parse_live;
 pub use post_parse::{post_parse, MachineType, QemuCaps};
 pub use status::{parse_status, DomainStatus, STATUS_VERSION};
+pub use validate::validate;
 
 use crate::xml::Element;
 
@@ -54,13 +56,21 @@ pub struct Domain {
     pub current_memory_kib: Option<u64>,
     /// `<memtune>`: `(element, KiB)` in libvirt's order.
     pub memtune: Vec<(&'static str, u64)>,
+    pub blkiotune: Option<Blkiotune>,
+    pub memory_backing: Option<MemoryBacking>,
     pub vcpu: Vcpu,
     pub iothreads: u32,
+    /// `<iothreadids>` was given (its ids are 1..=`iothreads`, the only form modelled).
+    pub iothreadids: bool,
     pub cputune: Option<Cputune>,
     /// `<numatune><memory mode='strict' placement='auto'/></numatune>` (the only form
     /// modelled so far: the one libvirt adds for `<vcpu placement='auto'>`).
     pub numatune_auto: bool,
+    /// `<numatune>` with static placement (a nodeset), when not `numatune_auto`.
+    pub numatune: Option<Numatune>,
     pub sysinfo: Option<Sysinfo>,
+    /// `<sysinfo type='fwcfg'>` entries: `(name, file, value)`.
+    pub fwcfg: Option<Vec<(String, Option<String>, String)>>,
     pub os: Os,
     pub features: Features,
     pub cpu: Option<Cpu>,
@@ -72,6 +82,18 @@ pub struct Domain {
     pub on_lockfailure: Option<String>,
     pub pm: Pm,
     pub devices: Devices,
+    /// `<qemu:commandline>` of the QEMU namespace: extra arguments and environment.
+    pub qemu_commandline: Option<QemuCommandline>,
+}
+
+/// The namespace of libvirt's QEMU-specific elements.
+pub const QEMU_NAMESPACE: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
+
+/// `<qemu:commandline>`: `<qemu:arg value=>`s and `<qemu:env name= value=>`s.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QemuCommandline {
+    pub args: Vec<String>,
+    pub env: Vec<(String, Option<String>)>,
 }
 
 /// `<cputune>`: the scheduler values and the pinnings.
@@ -107,6 +129,49 @@ pub const MEMTUNE_LIMITS: &[&str] = &[
     "swap_hard_limit",
 ];
 
+/// `<blkiotune>`: the weight and per-device limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Blkiotune {
+    pub weight: Option<u32>,
+    /// `(path, [(element, value)])` with the elements in libvirt's order.
+    pub devices: Vec<(String, Vec<(&'static str, u64)>)>,
+}
+
+/// The elements of a `<blkiotune><device>` after `<path>`, in libvirt's order.
+pub const BLKIOTUNE_DEVICE: &[&str] = &[
+    "weight",
+    "read_iops_sec",
+    "write_iops_sec",
+    "read_bytes_sec",
+    "write_bytes_sec",
+];
+
+/// `<numatune>` with static placement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Numatune {
+    /// `<memory mode= nodeset=>`: the mode (strict, preferred, interleave, restrictive) and
+    /// host nodes.
+    pub memory: Option<(String, Vec<u32>)>,
+    /// `<memnode cellid= mode= nodeset=>`, sorted by cell.
+    pub memnodes: Vec<(u32, String, Vec<u32>)>,
+}
+
+/// `<memoryBacking>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryBacking {
+    /// `<hugepages>`: `(page size in KiB, nodeset)`; an empty list for `<hugepages/>`.
+    pub hugepages: Option<Vec<(u64, Option<Vec<u32>>)>>,
+    pub nosharepages: bool,
+    pub locked: bool,
+    /// `<source type=>`: file, anonymous or memfd.
+    pub source: Option<String>,
+    /// `<access mode=>`: shared or private.
+    pub access: Option<String>,
+    /// `<allocation mode= threads=>`.
+    pub allocation: Option<(Option<String>, Option<u32>)>,
+    pub discard: bool,
+}
+
 /// `<maxMemory slots='N' unit='KiB'>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxMemory {
@@ -136,6 +201,9 @@ pub struct Os {
     /// `<type>` text: `hvm` for QEMU.
     pub os_type: String,
     pub firmware: Option<String>,
+    /// `<firmware><feature enabled= name=>`: (name, enabled), in libvirt's order
+    /// (enrolled-keys, secure-boot).
+    pub firmware_features: Vec<(&'static str, bool)>,
     pub arch: Option<String>,
     pub machine: Option<String>,
     pub loader: Option<Loader>,
@@ -244,6 +312,19 @@ pub struct Cpu {
     /// `<cache level= mode=>`.
     pub cache: Option<(Option<u32>, String)>,
     pub features: Vec<(String, String)>,
+    /// `<numa><cell>`s: the guest NUMA nodes.
+    pub numa: Vec<NumaCell>,
+}
+
+/// `<cell id= cpus= memory= unit='KiB' memAccess= discard=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumaCell {
+    pub id: u32,
+    pub cpus: Option<Vec<u32>>,
+    pub memory_kib: u64,
+    /// `shared` or `private`.
+    pub mem_access: Option<String>,
+    pub discard: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,6 +410,7 @@ pub struct Devices {
     pub emulator: Option<String>,
     pub disks: Vec<Disk>,
     pub controllers: Vec<Controller>,
+    pub filesystems: Vec<Filesystem>,
     pub interfaces: Vec<Interface>,
     pub serials: Vec<Serial>,
     pub consoles: Vec<Console>,
@@ -339,10 +421,145 @@ pub struct Devices {
     pub sounds: Vec<Sound>,
     pub audios: Vec<Audio>,
     pub videos: Vec<Video>,
+    pub hostdevs: Vec<Hostdev>,
+    pub smartcards: Vec<Smartcard>,
     pub redirdevs: Vec<Redirdev>,
+    /// `<redirfilter>` rules.
+    pub redirfilter: Option<Vec<UsbdevRule>>,
     pub watchdog: Option<Watchdog>,
     pub memballoon: Option<Memballoon>,
     pub rngs: Vec<Rng>,
+    /// `<memory model='dimm'>` devices (memory hotplug).
+    pub memories: Vec<MemoryDevice>,
+    pub panics: Vec<Panic>,
+    pub shmems: Vec<Shmem>,
+    pub iommu: Option<Iommu>,
+    pub vsock: Option<Vsock>,
+}
+
+/// `<smartcard mode='passthrough'>` with its character device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smartcard {
+    pub source: ChrSource,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<usbdev class= vendor= product= version= allow=>` of a `<redirfilter>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsbdevRule {
+    pub class: Option<u32>,
+    pub vendor: Option<u32>,
+    pub product: Option<u32>,
+    /// `(major, minor)` of `version=`.
+    pub version: Option<(u32, u32)>,
+    pub allow: bool,
+}
+
+/// `<panic model=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panic {
+    pub model: Option<String>,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<shmem name=>`: an ivshmem device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shmem {
+    pub name: String,
+    /// `ivshmem`, `ivshmem-plain` or `ivshmem-doorbell`.
+    pub model: Option<String>,
+    /// `<size>` in bytes.
+    pub size: Option<u64>,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<iommu model=>` with its `<driver>` attributes in libvirt's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iommu {
+    pub model: String,
+    pub driver: Vec<(&'static str, String)>,
+}
+
+/// `<vsock model=><cid auto= address=>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vsock {
+    pub model: Option<String>,
+    pub cid_auto: Option<bool>,
+    pub cid: Option<u32>,
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<hostdev mode='subsystem' type='pci'|'usb'>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hostdev {
+    pub managed: bool,
+    /// `<driver name=>` of a PCI device (`vfio`).
+    pub driver: Option<String>,
+    pub source: HostdevSource,
+    /// `startupPolicy=` of a USB source.
+    pub startup_policy: Option<String>,
+    pub boot_order: Option<u32>,
+    /// `<rom bar=>`.
+    pub rom_bar: Option<bool>,
+    /// `<alias name=>`: kept as for the other devices.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// The host device of a `<hostdev>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostdevSource {
+    Pci(PciAddress),
+    /// `<vendor id=>`, `<product id=>` and `<address bus= device=>`.
+    Usb {
+        vendor: Option<u32>,
+        product: Option<u32>,
+        bus_device: Option<(u32, u32)>,
+    },
+}
+
+/// `<filesystem type='mount'>`: a host directory shared with virtio-9p or virtiofs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filesystem {
+    /// `passthrough`, `mapped` or `squash`; `None` until post-parse (passthrough).
+    pub accessmode: Option<String>,
+    /// `<driver>` attributes in libvirt's order (type, format, wrpolicy, queue).
+    pub driver: Vec<(&'static str, String)>,
+    pub binary: Option<FsBinary>,
+    pub source_dir: String,
+    pub target_dir: String,
+    pub readonly: bool,
+    /// `<alias name=>`: kept as for the other devices.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
+/// `<binary>` of a virtiofs filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FsBinary {
+    pub path: Option<String>,
+    pub xattr: Option<bool>,
+    pub cache_mode: Option<String>,
+    pub sandbox_mode: Option<String>,
+    /// `<lock posix= flock=>`.
+    pub lock_posix: Option<bool>,
+    pub lock_flock: Option<bool>,
+    pub thread_pool: Option<u32>,
+}
+
+/// `<memory model='dimm'><target><size/><node/></target></memory>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryDevice {
+    pub model: String,
+    pub size_kib: u64,
+    pub node: Option<u32>,
+    /// `<alias name=>`: kept as for the other devices.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
 }
 
 impl Devices {
@@ -388,6 +605,21 @@ pub enum Address {
         bus: u32,
         port: u32,
     },
+    /// `<address type='ccid' controller slot>`
+    Ccid {
+        controller: u32,
+        slot: u32,
+    },
+    /// `<address type='isa' iobase irq>`
+    Isa {
+        iobase: Option<u32>,
+        irq: Option<u32>,
+    },
+    /// `<address type='dimm' slot base>`
+    Dimm {
+        slot: u32,
+        base: Option<u64>,
+    },
 }
 
 /// `<disk type= device=>` with a local source (file or block device).
@@ -397,25 +629,118 @@ pub struct Disk {
     pub kind: String,
     /// `disk`, `cdrom`, `floppy` or `lun`.
     pub device: String,
+    /// `rawio=` and `sgio=` of a `lun`.
+    pub rawio: Option<bool>,
+    pub sgio: Option<String>,
     /// `<driver>` attributes, in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
-    /// `<source file=>` or `<source dev=>`.
+    /// `<source file=>`, `<source dev=>` or `<source dir=>` (types file, block, dir).
     pub source: Option<String>,
+    /// `<source pool= volume= mode=>` of a `volume` disk.
+    pub volume: Option<DiskVolume>,
+    /// The `<source protocol=>` of a `network` disk.
+    pub network: Option<DiskNetwork>,
+    /// `<auth>` given directly under `<disk>` (libvirt prints it back there).
+    pub auth: Option<DiskAuth>,
     pub target_dev: String,
     pub target_bus: Option<String>,
     pub readonly: bool,
     pub shareable: bool,
     pub serial: Option<String>,
+    /// `<blockio>` attributes in libvirt's order.
+    pub blockio: Vec<(&'static str, String)>,
+    /// `<iotune>` elements in libvirt's order.
+    pub iotune: Vec<(&'static str, String)>,
+    pub wwn: Option<String>,
+    pub vendor: Option<String>,
+    pub product: Option<String>,
     pub boot_order: Option<u32>,
     /// `index=` of `<source>`: the block layer node index of a running domain (live form only).
     pub source_index: Option<u32>,
     /// `<backingStore/>`: the backing chain was probed and ends here (live form only).
     pub backing_store_end: bool,
+    /// A backing chain given in the definition (printed in every form).
+    pub backing_store: Option<BackingStore>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
     pub address: Option<Address>,
 }
+
+/// A `<backingStore>` given by the user: the chain's end (`<backingStore/>`) or an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackingStore {
+    End,
+    Image {
+        /// `file` or `block`.
+        kind: String,
+        format: Option<String>,
+        source: String,
+        next: Option<Box<BackingStore>>,
+    },
+}
+
+/// `<source pool= volume= mode=>` of a `volume` disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskVolume {
+    pub pool: String,
+    pub volume: String,
+    /// `host` or `direct` (iSCSI pools).
+    pub mode: Option<String>,
+}
+
+/// `<source protocol= name=>` of a `network` disk with its hosts and `<auth>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskNetwork {
+    pub protocol: String,
+    pub name: Option<String>,
+    pub hosts: Vec<DiskHost>,
+    /// `<auth>` given inside `<source>`.
+    pub auth: Option<DiskAuth>,
+}
+
+/// `<host transport= name= port= socket=>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DiskHost {
+    /// `None` for the default, tcp.
+    pub transport: Option<String>,
+    pub name: Option<String>,
+    pub port: Option<u32>,
+    pub socket: Option<String>,
+}
+
+/// `<auth username=><secret type= uuid=|usage=/></auth>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskAuth {
+    pub username: String,
+    pub secret_type: Option<String>,
+    /// `uuid` (`true`) or `usage` (`false`) with its value.
+    pub secret: Option<(bool, String)>,
+}
+
+/// The elements of a disk's `<iotune>` in the order libvirt prints them.
+pub const DISK_IOTUNE: &[&str] = &[
+    "total_bytes_sec",
+    "read_bytes_sec",
+    "write_bytes_sec",
+    "total_iops_sec",
+    "read_iops_sec",
+    "write_iops_sec",
+    "total_bytes_sec_max",
+    "read_bytes_sec_max",
+    "write_bytes_sec_max",
+    "total_iops_sec_max",
+    "read_iops_sec_max",
+    "write_iops_sec_max",
+    "size_iops_sec",
+    "group_name",
+    "total_bytes_sec_max_length",
+    "read_bytes_sec_max_length",
+    "write_bytes_sec_max_length",
+    "total_iops_sec_max_length",
+    "read_iops_sec_max_length",
+    "write_iops_sec_max_length",
+];
 
 /// `<driver>` attributes of a disk in the order libvirt prints them.
 pub const DISK_DRIVER_ATTRS: &[&str] = &[
@@ -476,11 +801,25 @@ pub struct PciAddress {
 pub struct Interface {
     pub kind: String,
     pub mac: [u8; 6],
-    /// The network name (`network`) or bridge name (`bridge`).
+    /// The network name (`network`), bridge name (`bridge`) or host device (`direct`).
     pub source: Option<String>,
+    /// `mode=` of a `direct` source (macvtap: vepa, private, bridge, passthrough).
+    pub source_mode: Option<String>,
+    /// `portgroup=` of a `network` source.
+    pub portgroup: Option<String>,
+    /// The socket of a `mcast`, `udp`, `server` or `client` interface.
+    pub socket: Option<NetSocket>,
+    /// The host PCI device of a `hostdev` interface, and its `managed=`.
+    pub hostdev: Option<(PciAddress, bool)>,
+    /// `<vlan trunk=><tag id= nativeMode=>`.
+    pub vlan: Option<Vlan>,
+    /// `<virtualport type=>` with its `<parameters>` in libvirt's order.
+    pub virtualport: Option<Virtualport>,
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,
+    /// `<target managed='no'>` (an `ethernet` tap device made by someone else).
+    pub target_unmanaged: bool,
     /// `<driver>` attributes, in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
     /// `<link state=>`: up (`true`) or down.
@@ -492,6 +831,25 @@ pub struct Interface {
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
     pub address: Option<Address>,
+}
+
+/// `<virtualport type=>` (if given) with its `<parameters>` in libvirt's order.
+pub type Virtualport = (Option<String>, Vec<(&'static str, String)>);
+
+/// `<source address= port=>` (and `<local address= port=>` for `udp`) of a socket interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetSocket {
+    pub address: Option<String>,
+    pub port: u32,
+    pub local: Option<(String, u32)>,
+}
+
+/// `<vlan>` of an interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vlan {
+    pub trunk: bool,
+    /// `(id, nativeMode)`.
+    pub tags: Vec<(u32, Option<String>)>,
 }
 
 pub(crate) fn mac_string(m: &[u8; 6]) -> String {
@@ -515,6 +873,8 @@ pub struct Controller {
     pub ports: Option<u32>,
     /// `<master startport=>` of a USB companion controller.
     pub master_startport: Option<u32>,
+    /// `<driver>` attributes (virtio-scsi, virtio-serial), in libvirt's order.
+    pub driver: Vec<(&'static str, String)>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
@@ -544,6 +904,7 @@ pub struct Audio {
 pub struct Memballoon {
     pub model: String,
     pub autodeflate: Option<bool>,
+    pub free_page_reporting: Option<bool>,
     pub period: Option<u32>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
@@ -719,6 +1080,11 @@ pub struct Graphics {
     pub channels: Vec<(String, String)>,
     /// Spice `<image compression=>`.
     pub image_compression: Option<String>,
+    /// Spice `defaultMode=` other than `any`.
+    pub default_mode: Option<String>,
+    /// Spice `(element, attribute, value)` after `<image>`, in libvirt's order (jpeg, zlib,
+    /// playback, streaming, mouse, clipboard, filetransfer, gl).
+    pub spice_options: Vec<(&'static str, &'static str, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -726,6 +1092,8 @@ pub enum GraphicsListen {
     Address(Option<String>),
     Network(String),
     None,
+    /// `<listen type='socket' socket=>`: a UNIX socket, its path given or generated.
+    Socket(Option<String>),
 }
 
 /// `<video><model .../></video>`.
@@ -737,6 +1105,9 @@ pub struct Video {
     pub vgamem: Option<u32>,
     pub heads: Option<u32>,
     pub primary: bool,
+    /// `<acceleration accel3d= accel2d=>`.
+    pub accel3d: Option<bool>,
+    pub accel2d: Option<bool>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
@@ -755,10 +1126,17 @@ pub struct Sound {
     pub address: Option<Address>,
 }
 
-/// `<rng model='virtio'>` with the `random` backend.
+/// `<rng model=>` with a `random` backend (a host device) or an `egd` one (a character device).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rng {
+    /// `virtio`, `virtio-transitional` or `virtio-non-transitional`.
+    pub model: String,
+    /// `<rate bytes= period=>`.
+    pub rate: Option<(u32, Option<u32>)>,
+    /// The device of the `random` backend (empty for `egd`).
     pub backend: String,
+    /// The character device of the `egd` backend.
+    pub egd: Option<ChrSource>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
@@ -768,6 +1146,8 @@ pub struct Rng {
 /// `<redirdev bus='usb' type='spicevmc'>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirdev {
+    /// `spicevmc`, or the character device (`tcp`, ...) of a USB redirection server.
+    pub source: ChrSource,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,

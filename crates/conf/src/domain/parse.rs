@@ -22,14 +22,7 @@ pub fn parse_live(xml: &str) -> Result<Domain> {
 }
 
 fn parse_root(xml: &str, live: bool) -> Result<Domain> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| {
-        let pos = e.pos();
-        ConfError::Malformed {
-            line: pos.row,
-            column: pos.col,
-            message: e.to_string(),
-        }
-    })?;
+    let doc = roxmltree::Document::parse(xml).map_err(|e| crate::libxml::malformed(xml, &e))?;
     let root = doc.root_element();
     if root.tag_name().name() != "domain" || root.tag_name().namespace().is_some() {
         return Err(ConfError::XmlValue(format!(
@@ -354,6 +347,10 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             }
         }
     }
+    let blkiotune = child(root, "blkiotune").map(parse_blkiotune).transpose()?;
+    let memory_backing = child(root, "memoryBacking")
+        .map(parse_memory_backing)
+        .transpose()?;
     let vcpu = parse_vcpu(root)?;
     let iothreads = match child(root, "iothreads") {
         None => 0,
@@ -361,15 +358,46 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             .and_then(|v| u32::try_from(v).ok())
             .ok_or_else(|| ConfError::Xml("invalid iothreads count ''".into()))?,
     };
+    let (iothreads, iothreadids) = match child(root, "iothreadids") {
+        None => (iothreads, false),
+        Some(ids) => {
+            let mut list = Vec::new();
+            for t in ids.children().filter(|c| c.is_element()) {
+                if t.tag_name().name() != "iothread" {
+                    continue;
+                }
+                if t.attributes().any(|a| a.name() != "id") || t.has_children() {
+                    return Err(ConfError::NotImplemented("this <iothread>".into()));
+                }
+                let id = uint_attr(t, "id")?.ok_or_else(|| {
+                    ConfError::Xml("Missing 'id' attribute in <iothread> element".into())
+                })?;
+                if id == 0 {
+                    return Err(ConfError::Xml("invalid iothread 'id' value '0'".into()));
+                }
+                if list.contains(&id) {
+                    return Err(ConfError::Xml(format!(
+                        "duplicate iothread id '{id}' found"
+                    )));
+                }
+                list.push(id);
+            }
+            let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
+            list.sort_unstable();
+            if list.iter().zip(1..).any(|(a, b)| *a != b) || (iothreads > n && n > 0) {
+                return Err(ConfError::NotImplemented(
+                    "<iothreadids> other than 1..=<iothreads>".into(),
+                ));
+            }
+            (iothreads.max(n), n > 0)
+        }
+    };
     let cputune = match child(root, "cputune") {
         Some(c) => Some(parse_cputune(c)?),
         None => None,
     };
     for unsupported in [
-        "blkiotune",
-        "memoryBacking",
         "resource",
-        "iothreadids",
         "vcpus",
         "seclabel",
         "keywrap",
@@ -384,12 +412,52 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             return Err(ConfError::NotImplemented(format!("<{unsupported}>")));
         }
     }
-    let sysinfo = match child(root, "sysinfo") {
+    let sysinfo = match root.children().find(|c| {
+        c.is_element() && c.tag_name().name() == "sysinfo" && c.attribute("type") != Some("fwcfg")
+    }) {
         Some(n) => Some(parse_sysinfo(n, root)?),
         None => None,
     };
-    let numatune_auto = match child(root, "numatune") {
-        None => false,
+    let fwcfg = match root.children().find(|c| {
+        c.is_element() && c.tag_name().name() == "sysinfo" && c.attribute("type") == Some("fwcfg")
+    }) {
+        None => None,
+        Some(f) => {
+            let mut entries: Vec<(String, Option<String>, String)> = Vec::new();
+            for e in f.children().filter(|c| c.is_element()) {
+                if e.tag_name().name() != "entry" {
+                    return Err(ConfError::NotImplemented(format!(
+                        "<sysinfo type='fwcfg'><{}>",
+                        e.tag_name().name()
+                    )));
+                }
+                let name = attr(e, "name").ok_or_else(|| {
+                    ConfError::Xml("Firmware entry is missing 'name' attribute".into())
+                })?;
+                if !name.starts_with("opt/") {
+                    return Err(ConfError::Xml(format!(
+                        "Invalid firmware name '{name}': it must start with 'opt/'"
+                    )));
+                }
+                let file = attr(e, "file");
+                let value = text_of(e);
+                if file.is_none() && value.is_empty() {
+                    return Err(ConfError::Xml(
+                        "Firmware entry must have either value or 'file' attribute".into(),
+                    ));
+                }
+                if file.is_some() && !value.is_empty() {
+                    return Err(ConfError::Xml(
+                        "Firmware entry can't have both value and 'file' attribute".into(),
+                    ));
+                }
+                entries.push((name, file, value));
+            }
+            Some(entries)
+        }
+    };
+    let (numatune_auto, numatune) = match child(root, "numatune") {
+        None => (false, None),
         Some(t) => {
             let elems: Vec<_> = t.children().filter(|c| c.is_element()).collect();
             match elems.as_slice() {
@@ -398,9 +466,9 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
                     && matches!(m.attribute("mode"), None | Some("strict"))
                     && m.attributes().count() == 1 + usize::from(m.attribute("mode").is_some()) =>
                 {
-                    true
+                    (true, None)
                 }
-                _ => return Err(ConfError::NotImplemented("<numatune>".into())),
+                _ => (false, Some(parse_numatune(t)?)),
             }
         }
     };
@@ -448,15 +516,55 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         Some(d) => parse_devices(d, live)?,
         None => Devices::default(),
     };
-    // driver-specific namespaces (<qemu:commandline> ...) are not modelled yet
-    if let Some(ns) = root
-        .children()
-        .filter(|c| c.is_element())
-        .find_map(|c| c.tag_name().namespace())
-    {
-        return Err(ConfError::NotImplemented(format!(
-            "elements of namespace '{ns}'"
-        )));
+    // driver-specific namespaces: <qemu:commandline> of the QEMU one
+    let mut qemu_commandline: Option<QemuCommandline> = None;
+    for c in root.children().filter(|c| c.is_element()) {
+        let Some(ns) = c.tag_name().namespace() else {
+            continue;
+        };
+        if ns != QEMU_NAMESPACE {
+            // libvirt's parser ignores namespaces it does not know
+            continue;
+        }
+        if c.tag_name().name() != "commandline" {
+            return Err(ConfError::NotImplemented(format!(
+                "<qemu:{}>",
+                c.tag_name().name()
+            )));
+        }
+        let cl = qemu_commandline.get_or_insert_with(QemuCommandline::default);
+        for e in c.children().filter(|e| e.is_element()) {
+            match (e.tag_name().namespace(), e.tag_name().name()) {
+                (Some(QEMU_NAMESPACE), "arg") => {
+                    let v = e.attribute("value").ok_or_else(|| {
+                        ConfError::Internal("No qemu command-line argument specified".into())
+                    })?;
+                    cl.args.push(v.to_owned());
+                }
+                (Some(QEMU_NAMESPACE), "env") => {
+                    let name = e
+                        .attribute("name")
+                        .filter(|n| !n.is_empty())
+                        .ok_or_else(|| {
+                            ConfError::Internal("No qemu environment name specified".into())
+                        })?;
+                    if !name
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(ConfError::Internal(
+                            "Invalid environment name, it must begin with a letter or underscore"
+                                .into(),
+                        ));
+                    }
+                    cl.env
+                        .push((name.to_owned(), e.attribute("value").map(str::to_owned)));
+                }
+                _ => {}
+            }
+        }
     }
     let id = match root.attribute("id").filter(|_| live) {
         None => None,
@@ -480,11 +588,16 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         memory_kib,
         current_memory_kib,
         memtune,
+        blkiotune,
+        memory_backing,
         vcpu,
         iothreads,
+        iothreadids,
         cputune,
         numatune_auto,
+        numatune,
         sysinfo,
+        fwcfg,
         os,
         features,
         cpu,
@@ -495,6 +608,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         on_lockfailure,
         pm,
         devices,
+        qemu_commandline,
     })
 }
 
@@ -722,7 +836,40 @@ fn parse_os(root: Node<'_, '_>) -> Result<Os> {
         });
     }
     // <init> and friends belong to container OS types; for hvm libvirt ignores them
-    for unsupported in ["acpi", "firmware", "bootloader"] {
+    if let Some(fw) = child(o, "firmware") {
+        for f in fw.children().filter(|c| c.is_element()) {
+            if f.tag_name().name() != "feature" {
+                return Err(ConfError::NotImplemented(format!(
+                    "<os><firmware><{}>",
+                    f.tag_name().name()
+                )));
+            }
+            let name = match f.attribute("name") {
+                Some("enrolled-keys") => "enrolled-keys",
+                Some("secure-boot") => "secure-boot",
+                Some(n) => return Err(bad_attr(f, "name", n)),
+                None => {
+                    return Err(ConfError::XmlValue(
+                        "Missing required attribute 'name' in element 'feature'".into(),
+                    ))
+                }
+            };
+            let enabled = yes_no(f, "enabled")?.ok_or_else(|| {
+                ConfError::XmlValue(
+                    "Missing required attribute 'enabled' in element 'feature'".into(),
+                )
+            })?;
+            if os.firmware_features.iter().any(|(n, _)| *n == name) {
+                return Err(ConfError::Xml(format!(
+                    "duplicate firmware feature '{name}'"
+                )));
+            }
+            os.firmware_features.push((name, enabled));
+        }
+        os.firmware_features
+            .sort_by_key(|(n, _)| usize::from(*n == "secure-boot"));
+    }
+    for unsupported in ["acpi", "bootloader"] {
         if child(o, unsupported).is_some() {
             return Err(ConfError::NotImplemented(format!("<os><{unsupported}>")));
         }
@@ -753,6 +900,36 @@ const KVM: &[&str] = &["hidden", "hint-dedicated", "poll-control", "pv-ipi"];
 fn state(n: Node<'_, '_>) -> Result<bool> {
     Ok(on_off(n, "state")?.unwrap_or(true))
 }
+
+/// The `<features>` libvirt 9.0 knows (`virDomainFeature`).
+const LIBVIRT_FEATURES: &[&str] = &[
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
+];
 
 fn parse_features(f: Node<'_, '_>) -> Result<Features> {
     let mut out = Features::default();
@@ -849,6 +1026,11 @@ fn parse_features(f: Node<'_, '_>) -> Result<Features> {
                 }
                 out.kvm = Some(items);
             }
+            other if !LIBVIRT_FEATURES.contains(&other) => {
+                return Err(ConfError::unsupported(format!(
+                    "unexpected feature '{other}'"
+                )));
+            }
             other => {
                 return Err(ConfError::NotImplemented(format!("feature <{other}>")));
             }
@@ -942,7 +1124,59 @@ fn parse_cpu(c: Node<'_, '_>) -> Result<Cpu> {
         };
         cpu.cache = Some((uint_attr(c, "level")?, mode));
     }
-    for unsupported in ["numa", "maxphysaddr"] {
+    if let Some(numa) = child(c, "numa") {
+        for (i, cell) in numa.children().filter(|e| e.is_element()).enumerate() {
+            if cell.tag_name().name() != "cell" {
+                return Err(ConfError::NotImplemented(format!(
+                    "<numa><{}>",
+                    cell.tag_name().name()
+                )));
+            }
+            if cell.children().any(|e| e.is_element()) {
+                return Err(ConfError::NotImplemented("<numa><cell> children".into()));
+            }
+            let id = uint_attr(cell, "id")?.unwrap_or(u32::try_from(i).unwrap_or(u32::MAX));
+            if usize::try_from(id).ok() != Some(i) {
+                return Err(ConfError::Xml(
+                    "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed".into(),
+                ));
+            }
+            let cpus = match cell.attribute("cpus") {
+                None | Some("") => None,
+                Some(s) => Some(parse_cpuset(s)?),
+            };
+            let mem_access = match cell.attribute("memAccess") {
+                None => None,
+                Some(m @ ("shared" | "private")) => Some(m.to_owned()),
+                Some(m) => {
+                    return Err(ConfError::Xml(format!(
+                        "Invalid 'memAccess' attribute value '{m}'"
+                    )))
+                }
+            };
+            let memory = cell.attribute("memory").unwrap_or("");
+            let value = parse_u64(memory).ok_or_else(|| {
+                ConfError::XmlValue(format!(
+                    "Invalid value '{memory}' for element or attribute './@memory'"
+                ))
+            })?;
+            let unit = cell.attribute("unit").unwrap_or("KiB");
+            let scale = unit_scale(unit)
+                .ok_or_else(|| ConfError::InvalidArg(format!("unknown suffix '{unit}'")))?;
+            let bytes = value
+                .checked_mul(scale)
+                .filter(|b| *b <= i64::MAX as u64)
+                .ok_or_else(|| ConfError::Overflow(format!("value too large: {memory}{unit}")))?;
+            cpu.numa.push(NumaCell {
+                id,
+                cpus,
+                memory_kib: bytes.div_ceil(1024),
+                mem_access,
+                discard: yes_no(cell, "discard")?,
+            });
+        }
+    }
+    for unsupported in ["maxphysaddr"] {
         if child(c, unsupported).is_some() {
             return Err(ConfError::NotImplemented(format!("<cpu><{unsupported}>")));
         }
@@ -1146,6 +1380,46 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
             };
             Ok(Some(Address::Usb { bus, port }))
         }
+        Some("ccid") => Ok(Some(Address::Ccid {
+            controller: uint_attr(a, "controller")?.unwrap_or(0),
+            slot: uint_attr(a, "slot")?.unwrap_or(0),
+        })),
+        Some("isa") => {
+            let hex = |k: &str| -> Result<Option<u32>> {
+                match a.attribute(k) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .strip_prefix("0x")
+                        .map_or_else(
+                            || v.parse::<u32>().ok(),
+                            |h| u32::from_str_radix(h, 16).ok(),
+                        )
+                        .map(Some)
+                        .ok_or_else(|| bad_attr(a, k, v)),
+                }
+            };
+            Ok(Some(Address::Isa {
+                iobase: hex("iobase")?,
+                irq: hex("irq")?,
+            }))
+        }
+        Some("dimm") => {
+            let base = match a.attribute("base") {
+                None => None,
+                Some(b) => Some(
+                    b.strip_prefix("0x")
+                        .map_or_else(
+                            || b.parse::<u64>().ok(),
+                            |h| u64::from_str_radix(h, 16).ok(),
+                        )
+                        .ok_or_else(|| bad_attr(a, "base", b))?,
+                ),
+            };
+            Ok(Some(Address::Dimm {
+                slot: uint_attr(a, "slot")?.unwrap_or(0),
+                base,
+            }))
+        }
         Some("virtio-serial") => {
             let get = |k: &str| -> Result<u32> { Ok(uint_attr(a, k)?.unwrap_or(0)) };
             Ok(Some(Address::VirtioSerial {
@@ -1163,7 +1437,20 @@ fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {
     if n.attribute("type") != Some("smbios")
         || root
             .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "sysinfo")
+            .filter(|c| {
+                c.is_element()
+                    && c.tag_name().name() == "sysinfo"
+                    && c.attribute("type") != Some("fwcfg")
+            })
+            .count()
+            > 1
+        || root
+            .children()
+            .filter(|c| {
+                c.is_element()
+                    && c.tag_name().name() == "sysinfo"
+                    && c.attribute("type") == Some("fwcfg")
+            })
             .count()
             > 1
     {
@@ -1407,6 +1694,8 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
                 listens: Vec::new(),
                 channels: Vec::new(),
                 image_compression: None,
+                default_mode: None,
+                spice_options: Vec::new(),
             });
         }
         Some(k @ ("sdl" | "rdp" | "desktop" | "dbus")) => {
@@ -1419,7 +1708,8 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
         let known = matches!(
             a.name(),
             "type" | "port" | "tlsPort" | "autoport" | "listen" | "passwd" | "keymap"
-        ) || (kind == "vnc" && a.name() == "sharePolicy");
+        ) || (kind == "vnc" && matches!(a.name(), "sharePolicy" | "socket"))
+            || (kind == "spice" && a.name() == "defaultMode");
         if !known {
             return Err(ConfError::NotImplemented(format!(
                 "<graphics> attribute '{}'",
@@ -1465,8 +1755,24 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
         listens: Vec::new(),
         channels: Vec::new(),
         image_compression: None,
+        default_mode: match n.attribute("defaultMode") {
+            None | Some("any") => None,
+            Some(m @ ("secure" | "insecure")) => Some(m.to_owned()),
+            Some(m) => return Err(bad_attr(n, "defaultMode", m)),
+        },
+        spice_options: Vec::new(),
         kind,
     };
+    const SPICE_OPTIONS: &[(&str, &str)] = &[
+        ("jpeg", "compression"),
+        ("zlib", "compression"),
+        ("playback", "compression"),
+        ("streaming", "mode"),
+        ("mouse", "mode"),
+        ("clipboard", "copypaste"),
+        ("filetransfer", "enable"),
+        ("gl", "enable"),
+    ];
     for c in n.children().filter(|c| c.is_element()) {
         match c.tag_name().name() {
             "listen" => {
@@ -1483,6 +1789,19 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
                         }
                     },
                     Some("none") => GraphicsListen::None,
+                    Some("socket") => {
+                        let path = attr(c, "socket");
+                        // libvirt's own socket paths are not kept in the definition
+                        if g.kind == "vnc"
+                            && !live
+                            && path
+                                .as_deref()
+                                .is_some_and(|p| p.starts_with("/var/lib/libvirt/qemu/"))
+                        {
+                            continue;
+                        }
+                        GraphicsListen::Socket(path)
+                    }
                     _ => return Err(ConfError::NotImplemented("this <listen>".into())),
                 };
                 g.listens.push(l);
@@ -1494,11 +1813,37 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
             "image" if g.kind == "spice" => {
                 g.image_compression = attr(c, "compression");
             }
+            name if g.kind == "spice" && SPICE_OPTIONS.iter().any(|(e, _)| *e == name) => {}
             other => return Err(ConfError::NotImplemented(format!("<graphics><{other}>"))),
         }
     }
     if g.listens.len() > 1 {
         return Err(ConfError::NotImplemented("several <listen>".into()));
+    }
+    if g.kind == "spice" {
+        for (e, k) in SPICE_OPTIONS {
+            if let Some(c) = child(n, e) {
+                let extra = c.attributes().any(|a| a.name() != *k);
+                match attr(c, k) {
+                    Some(v) if !extra => g.spice_options.push((e, k, v)),
+                    _ => return Err(ConfError::NotImplemented(format!("this spice <{e}>"))),
+                }
+            }
+        }
+    }
+    if let Some(sock) = attr(n, "socket").filter(|_| g.kind == "vnc") {
+        match g.listens.first() {
+            None if !sock.starts_with("/var/lib/libvirt/qemu/") || live => {
+                g.listens.push(GraphicsListen::Socket(Some(sock)))
+            }
+            None => {}
+            Some(GraphicsListen::Socket(Some(p))) if *p == sock => {}
+            _ => {
+                return Err(ConfError::NotImplemented(
+                    "graphics socket attribute with another <listen>".into(),
+                ))
+            }
+        }
     }
     if let Some(a) = attr(n, "listen") {
         match g.listens.first() {
@@ -1543,25 +1888,21 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
     let kind = match n.attribute("type") {
         None | Some("file") => "file",
         Some("block") => "block",
-        Some(t @ ("dir" | "network" | "volume" | "nvme" | "vhostuser")) => {
+        Some("dir") => "dir",
+        Some("volume") => "volume",
+        Some("network") => "network",
+        Some(t @ ("nvme" | "vhostuser")) => {
             return Err(ConfError::NotImplemented(format!("disk type '{t}'")))
         }
         Some(t) => return Err(bad_attr(n, "type", t)),
     };
     let device = match n.attribute("device") {
         None | Some("disk") => "disk",
-        Some(d @ ("cdrom" | "floppy")) => d,
-        Some("lun") => return Err(ConfError::NotImplemented("disk device 'lun'".into())),
+        Some(d @ ("cdrom" | "floppy" | "lun")) => d,
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
     for unsupported in [
-        "auth",
-        "iotune",
         "encryption",
-        "wwn",
-        "vendor",
-        "product",
-        "blockio",
         "geometry",
         "transient",
         "mirror",
@@ -1572,11 +1913,11 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             return Err(ConfError::NotImplemented(format!("<disk><{unsupported}>")));
         }
     }
-    // only the chain terminator of a live domain is modelled
-    let backing_store_end = match child(n, "backingStore") {
-        None => false,
-        Some(b) if live && b.attributes().count() == 0 && !b.has_children() => true,
-        Some(_) => return Err(ConfError::NotImplemented("<disk><backingStore>".into())),
+    // the chain terminator of a live domain was probed; any other chain is the user's
+    let (backing_store_end, backing_store) = match child(n, "backingStore") {
+        None => (false, None),
+        Some(b) if live && b.attributes().count() == 0 && !b.has_children() => (true, None),
+        Some(b) => (false, Some(parse_backing_store(b, 0)?)),
     };
     let mut driver = Vec::new();
     if let Some(d) = child(n, "driver") {
@@ -1590,18 +1931,60 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         }
     }
     let source = child(n, "source").and_then(|s| {
-        let attr = if kind == "block" { "dev" } else { "file" };
+        let attr = match kind {
+            "block" => "dev",
+            "dir" => "dir",
+            _ => "file",
+        };
         s.attribute(attr)
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     });
     if let Some(s) = child(n, "source") {
-        if s.children().any(|c| c.is_element()) {
+        if kind != "network" && s.children().any(|c| c.is_element()) {
             return Err(ConfError::NotImplemented("<disk><source> children".into()));
         }
     }
+    let volume = match (kind, child(n, "source")) {
+        ("volume", Some(s)) => match (attr(s, "pool"), attr(s, "volume")) {
+            (Some(pool), Some(volume)) => Some(DiskVolume {
+                pool,
+                volume,
+                mode: match s.attribute("mode") {
+                    None => None,
+                    Some(m @ ("host" | "direct")) => Some(m.to_owned()),
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!(
+                            "unknown source mode '{m}' for volume type disk"
+                        )))
+                    }
+                },
+            }),
+            _ => {
+                return Err(ConfError::Xml(
+                    "'pool' and 'volume' must be specified together for 'pool' type source".into(),
+                ))
+            }
+        },
+        _ => None,
+    };
+    let network = match (kind, child(n, "source")) {
+        ("network", Some(s)) => Some(parse_disk_network(s)?),
+        ("network", None) => {
+            return Err(ConfError::NotImplemented(
+                "a network disk without <source>".into(),
+            ))
+        }
+        _ => None,
+    };
+    let auth = child(n, "auth").map(parse_disk_auth).transpose()?;
     let Some(target_dev) = child(n, "target").and_then(|t| attr(t, "dev")) else {
-        return Err(ConfError::NoTarget(source.clone().unwrap_or_default()));
+        let what = match (&network, &volume) {
+            (Some(net), _) => net.name.clone().unwrap_or_default(),
+            (_, Some(v)) => format!("{}/{}", v.pool, v.volume),
+            _ => source.clone().unwrap_or_default(),
+        };
+        return Err(ConfError::NoTarget(what));
     };
     let target_bus = match child(n, "target").and_then(|t| t.attribute("bus").map(|b| (t, b))) {
         None => None,
@@ -1622,23 +2005,710 @@ fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             ConfError::Internal("incorrect boot order '', expecting positive integer".into())
         })?),
     };
+    let mut blockio = Vec::new();
+    if let Some(b) = child(n, "blockio") {
+        for k in ["logical_block_size", "physical_block_size"] {
+            if let Some(v) = uint_attr(b, k)? {
+                blockio.push((k, v.to_string()));
+            }
+        }
+    }
+    let mut iotune = Vec::new();
+    if let Some(t) = child(n, "iotune") {
+        for c in t.children().filter(|c| c.is_element()) {
+            if !DISK_IOTUNE.contains(&c.tag_name().name()) {
+                return Err(ConfError::NotImplemented(format!(
+                    "<iotune><{}>",
+                    c.tag_name().name()
+                )));
+            }
+        }
+        for k in DISK_IOTUNE {
+            if let Some(e) = child(t, k) {
+                let v = text_of(e);
+                if *k == "group_name" {
+                    iotune.push((*k, v));
+                } else {
+                    let x = parse_u64(v.trim()).ok_or_else(|| {
+                        ConfError::Xml(format!("disk iotune field '{k}' must be an integer"))
+                    })?;
+                    // zero is the default: libvirt does not print it
+                    if x > 0 {
+                        iotune.push((*k, x.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let wwn = child_text_nonempty(n, "wwn");
+    if let Some(w) = &wwn {
+        let hex = w.strip_prefix("0x").unwrap_or(w);
+        if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ConfError::Xml(format!("Malformed wwn: {w}")));
+        }
+    }
+    let rawio = match n.attribute("rawio") {
+        None => None,
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        Some(v) => return Err(bad_attr(n, "rawio", v)),
+    };
+    let sgio = match n.attribute("sgio") {
+        None => None,
+        Some("filtered") => Some("filtered".to_owned()),
+        Some("unfiltered") => {
+            return Err(ConfError::unsupported(
+                "unfiltered sgio is no longer supported",
+            ))
+        }
+        Some(v) => return Err(bad_attr(n, "sgio", v)),
+    };
+    if (rawio.is_some() || sgio.is_some()) && device != "lun" {
+        return Err(ConfError::Xml(
+            "rawio or sgio can be used only with device='lun'".into(),
+        ));
+    }
     Ok(Disk {
         kind: kind.into(),
         device: device.into(),
+        rawio,
+        sgio,
         driver,
         source,
+        volume,
+        network,
+        auth,
         target_dev,
         target_bus,
         // a CD-ROM is always read-only
         readonly: device == "cdrom" || child(n, "readonly").is_some(),
         shareable: child(n, "shareable").is_some(),
         serial: child_text_nonempty(n, "serial"),
+        blockio,
+        iotune,
+        wwn,
+        vendor: child_text_nonempty(n, "vendor"),
+        product: child_text_nonempty(n, "product"),
         boot_order,
         source_index: match child(n, "source").filter(|_| live) {
             Some(s) => uint_attr(s, "index")?,
             None => None,
         },
         backing_store_end,
+        backing_store,
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
+fn parse_backing_store(b: Node<'_, '_>, depth: usize) -> Result<BackingStore> {
+    if depth > 64 {
+        return Err(ConfError::NotImplemented(
+            "a backing chain this long".into(),
+        ));
+    }
+    let Some(kind) = b.attribute("type") else {
+        return Ok(BackingStore::End);
+    };
+    if !matches!(kind, "file" | "block") {
+        return Err(ConfError::NotImplemented(format!(
+            "<backingStore type='{kind}'>"
+        )));
+    }
+    for c in b.children().filter(|c| c.is_element()) {
+        if !matches!(c.tag_name().name(), "format" | "source" | "backingStore") {
+            return Err(ConfError::NotImplemented(format!(
+                "<backingStore><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let format = child(b, "format").and_then(|f| attr(f, "type"));
+    let attr_name = if kind == "block" { "dev" } else { "file" };
+    let source = child(b, "source")
+        .and_then(|s| attr(s, attr_name))
+        .ok_or_else(|| ConfError::Internal("missing disk backing store source".into()))?;
+    let next = match child(b, "backingStore") {
+        None => None,
+        Some(n) => Some(Box::new(parse_backing_store(n, depth + 1)?)),
+    };
+    Ok(BackingStore::Image {
+        kind: kind.to_owned(),
+        format,
+        source,
+        next,
+    })
+}
+
+const DISK_PROTOCOLS: &[&str] = &[
+    "nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https", "ftp", "ftps", "tftp", "ssh",
+    "vxhs", "nfs",
+];
+
+fn parse_disk_network(s: Node<'_, '_>) -> Result<DiskNetwork> {
+    let protocol = match s.attribute("protocol") {
+        None => {
+            return Err(ConfError::Xml(
+                "missing network source protocol type".into(),
+            ))
+        }
+        Some(p) if DISK_PROTOCOLS.contains(&p) => p.to_owned(),
+        Some(p) => {
+            return Err(ConfError::Xml(format!("unknown protocol type '{p}'")));
+        }
+    };
+    let mut hosts = Vec::new();
+    for c in s.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "host" => {
+                let transport = match c.attribute("transport") {
+                    None | Some("tcp") => None,
+                    Some(t @ ("unix" | "rdma")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::Xml(format!(
+                            "unknown protocol transport type '{t}'"
+                        )))
+                    }
+                };
+                for a in c.attributes() {
+                    if !matches!(a.name(), "transport" | "name" | "port" | "socket") {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<host> attribute '{}'",
+                            a.name()
+                        )));
+                    }
+                }
+                hosts.push(DiskHost {
+                    transport,
+                    name: attr(c, "name"),
+                    port: uint_attr(c, "port")?.filter(|p| *p > 0),
+                    socket: attr(c, "socket"),
+                });
+            }
+            "auth" => {}
+            other => {
+                return Err(ConfError::NotImplemented(format!(
+                    "<disk><source><{other}>"
+                )));
+            }
+        }
+    }
+    Ok(DiskNetwork {
+        protocol,
+        name: attr(s, "name"),
+        hosts,
+        auth: child(s, "auth").map(parse_disk_auth).transpose()?,
+    })
+}
+
+fn parse_disk_auth(a: Node<'_, '_>) -> Result<DiskAuth> {
+    let username =
+        attr(a, "username").ok_or_else(|| ConfError::Xml("missing username for auth".into()))?;
+    let sec = child(a, "secret")
+        .ok_or_else(|| ConfError::Xml("Missing <secret> element in auth".into()))?;
+    let secret = match (attr(sec, "uuid"), attr(sec, "usage")) {
+        (Some(u), None) => Some((true, u)),
+        (None, Some(u)) => Some((false, u)),
+        _ => {
+            return Err(ConfError::Xml(
+                "either secret uuid or usage expected".into(),
+            ))
+        }
+    };
+    Ok(DiskAuth {
+        username,
+        secret_type: attr(sec, "type"),
+        secret,
+    })
+}
+
+/// `<driver>` of a controller: the attributes in libvirt's order.
+fn parse_controller_driver(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)>> {
+    let Some(d) = child(n, "driver") else {
+        return Ok(Vec::new());
+    };
+    const ATTRS: &[&str] = &[
+        "queues",
+        "cmd_per_lun",
+        "max_sectors",
+        "ioeventfd",
+        "iothread",
+    ];
+    if d.has_children() || d.attributes().any(|a| !ATTRS.contains(&a.name())) {
+        return Err(ConfError::NotImplemented("this controller <driver>".into()));
+    }
+    let mut out = Vec::new();
+    for k in ATTRS {
+        if let Some(v) = d.attribute(*k) {
+            if *k == "ioeventfd" {
+                if !matches!(v, "on" | "off") {
+                    return Err(bad_attr(d, k, v));
+                }
+                out.push((*k, v.to_owned()));
+            } else {
+                let n = uint_attr(d, k)?.unwrap_or(0);
+                out.push((*k, n.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_blkiotune(b: Node<'_, '_>) -> Result<Blkiotune> {
+    let num = |n: Node<'_, '_>, what: &str| -> Result<u64> {
+        parse_u64(text_of(n).trim())
+            .ok_or_else(|| ConfError::Xml(format!("could not parse {what} value")))
+    };
+    let mut bt = Blkiotune::default();
+    for c in b.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "weight" => {
+                bt.weight = Some(
+                    u32::try_from(num(c, "blkio weight")?)
+                        .map_err(|_| ConfError::Xml("could not parse blkio weight value".into()))?,
+                )
+            }
+            "device" => {
+                let path = child_text_nonempty(c, "path")
+                    .ok_or_else(|| ConfError::Internal("missing disk device path".into()))?;
+                let mut vals = Vec::new();
+                for k in BLKIOTUNE_DEVICE {
+                    if let Some(e) = child(c, k) {
+                        vals.push((*k, num(e, &format!("device {k}"))?));
+                    }
+                }
+                bt.devices.push((path, vals));
+            }
+            other => return Err(ConfError::NotImplemented(format!("<blkiotune><{other}>"))),
+        }
+    }
+    Ok(bt)
+}
+
+fn numa_mode(n: Node<'_, '_>) -> Result<String> {
+    match n.attribute("mode") {
+        None => Ok("strict".into()),
+        Some(m @ ("strict" | "preferred" | "interleave" | "restrictive")) => Ok(m.to_owned()),
+        Some(m) => Err(ConfError::Xml(format!(
+            "Unsupported NUMA memory tuning mode '{m}'"
+        ))),
+    }
+}
+
+fn parse_numatune(t: Node<'_, '_>) -> Result<Numatune> {
+    let mut nt = Numatune::default();
+    for e in t.children().filter(|c| c.is_element()) {
+        match e.tag_name().name() {
+            "memory" => {
+                if matches!(e.attribute("placement"), Some(p) if p != "static")
+                    || e.attributes()
+                        .any(|a| !matches!(a.name(), "mode" | "nodeset" | "placement"))
+                {
+                    return Err(ConfError::NotImplemented("this <numatune><memory>".into()));
+                }
+                let nodeset = e.attribute("nodeset").ok_or_else(|| {
+                    ConfError::NotImplemented("<numatune><memory> without a nodeset".into())
+                })?;
+                nt.memory = Some((numa_mode(e)?, parse_cpuset(nodeset)?));
+            }
+            "memnode" => {
+                let cell = uint_attr(e, "cellid")?.ok_or_else(|| {
+                    ConfError::Xml("Invalid cellid attribute in memnode element".into())
+                })?;
+                let nodeset = e.attribute("nodeset").ok_or_else(|| {
+                    ConfError::Xml("Missing required nodeset attribute in memnode element".into())
+                })?;
+                if nt.memnodes.iter().any(|(c, _, _)| *c == cell) {
+                    return Err(ConfError::Xml(format!(
+                        "Multiple memnode elements with cellid {cell}"
+                    )));
+                }
+                nt.memnodes
+                    .push((cell, numa_mode(e)?, parse_cpuset(nodeset)?));
+            }
+            other => return Err(ConfError::NotImplemented(format!("<numatune><{other}>"))),
+        }
+    }
+    nt.memnodes.sort_by_key(|(c, _, _)| *c);
+    Ok(nt)
+}
+
+/// A host PCI address (`<source><address domain= bus= slot= function=>`).
+fn parse_host_pci_address(a: Node<'_, '_>) -> Result<PciAddress> {
+    let get = |k: &str| -> Result<u32> {
+        match a.attribute(k) {
+            None => Ok(0),
+            Some(v) => v
+                .strip_prefix("0x")
+                .map_or_else(
+                    || v.parse::<u32>().ok(),
+                    |h| u32::from_str_radix(h, 16).ok(),
+                )
+                .ok_or_else(|| ConfError::Xml(format!("Cannot parse <address> '{k}' attribute"))),
+        }
+    };
+    let p = PciAddress {
+        domain: get("domain")?,
+        bus: get("bus")?,
+        slot: get("slot")?,
+        function: get("function")?,
+        multifunction: None,
+    };
+    if p.domain > 0xffff || p.bus > 0xff || p.slot > 0x1f || p.function > 7 {
+        return Err(ConfError::Xml("Invalid PCI address".into()));
+    }
+    Ok(p)
+}
+
+fn hex_id(n: Node<'_, '_>) -> Result<u32> {
+    let v = n.attribute("id").unwrap_or("");
+    v.strip_prefix("0x")
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .or_else(|| v.parse::<u32>().ok())
+        .filter(|x| *x <= 0xffff)
+        .ok_or_else(|| ConfError::Xml(format!("cannot parse {} id '{v}'", n.tag_name().name())))
+}
+
+fn parse_hostdev(n: Node<'_, '_>, live: bool) -> Result<Hostdev> {
+    if n.attribute("mode").is_some_and(|m| m != "subsystem") {
+        return Err(ConfError::NotImplemented(
+            "hostdev mode other than subsystem".into(),
+        ));
+    }
+    let managed = match n.attribute("managed") {
+        None | Some("no") => false,
+        Some("yes") => true,
+        Some(v) => return Err(bad_attr(n, "managed", v)),
+    };
+    for c in n.children().filter(|c| c.is_element()) {
+        if !matches!(
+            c.tag_name().name(),
+            "driver" | "source" | "boot" | "rom" | "alias" | "address"
+        ) {
+            return Err(ConfError::NotImplemented(format!(
+                "<hostdev><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let src = child(n, "source")
+        .ok_or_else(|| ConfError::Xml("Missing <source> element in hostdev device".into()))?;
+    let (source, startup_policy) = match n.attribute("type") {
+        Some("pci") => {
+            let a = child(src, "address").ok_or_else(|| {
+                ConfError::Xml("PCI host devices must use 'pci' address type".into())
+            })?;
+            (HostdevSource::Pci(parse_host_pci_address(a)?), None)
+        }
+        Some("usb") => {
+            let vendor = child(src, "vendor").map(hex_id).transpose()?;
+            let product = child(src, "product").map(hex_id).transpose()?;
+            let bus_device = match child(src, "address") {
+                None => None,
+                Some(a) => Some((
+                    uint_attr(a, "bus")?.unwrap_or(0),
+                    uint_attr(a, "device")?.unwrap_or(0),
+                )),
+            };
+            if vendor.is_some() != product.is_some() {
+                return Err(ConfError::Xml("missing vendor or product".into()));
+            }
+            let policy = match src.attribute("startupPolicy") {
+                None => None,
+                Some(p @ ("mandatory" | "requisite" | "optional")) => Some(p.to_owned()),
+                Some(p) => {
+                    return Err(ConfError::Xml(format!("Unknown startup policy '{p}'")));
+                }
+            };
+            (
+                HostdevSource::Usb {
+                    vendor,
+                    product,
+                    bus_device,
+                },
+                policy,
+            )
+        }
+        Some(t) => return Err(ConfError::NotImplemented(format!("hostdev type '{t}'"))),
+        None => return Err(ConfError::Xml("missing source address type".into())),
+    };
+    let driver = match child(n, "driver").and_then(|d| d.attribute("name")) {
+        None => None,
+        Some("vfio") => Some("vfio".to_owned()),
+        Some(d) => return Err(ConfError::NotImplemented(format!("hostdev driver '{d}'"))),
+    };
+    let rom_bar = match child(n, "rom") {
+        None => None,
+        Some(r) => {
+            if r.attributes().any(|a| a.name() != "bar") {
+                return Err(ConfError::NotImplemented("this <rom>".into()));
+            }
+            on_off(r, "bar")?
+        }
+    };
+    let boot_order = match child(n, "boot") {
+        None => None,
+        Some(b) => Some(uint_attr(b, "order")?.filter(|o| *o > 0).ok_or_else(|| {
+            ConfError::Internal("incorrect boot order '', expecting positive integer".into())
+        })?),
+    };
+    Ok(Hostdev {
+        managed,
+        driver,
+        source,
+        startup_policy,
+        boot_order,
+        rom_bar,
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
+fn parse_memory_backing(m: Node<'_, '_>) -> Result<MemoryBacking> {
+    let mut mb = MemoryBacking::default();
+    for c in m.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "hugepages" => {
+                let mut pages = Vec::new();
+                for p in c.children().filter(|p| p.is_element()) {
+                    if p.tag_name().name() != "page" {
+                        continue;
+                    }
+                    let size = p.attribute("size").unwrap_or("");
+                    let value = parse_u64(size).ok_or_else(|| {
+                        ConfError::Xml(format!("unable to parse size attribute '{size}'"))
+                    })?;
+                    let unit = p.attribute("unit").unwrap_or("KiB");
+                    let scale = unit_scale(unit)
+                        .ok_or_else(|| ConfError::InvalidArg(format!("unknown suffix '{unit}'")))?;
+                    let kib = value
+                        .checked_mul(scale)
+                        .ok_or_else(|| {
+                            ConfError::Overflow(format!("value too large: {size}{unit}"))
+                        })?
+                        .div_ceil(1024);
+                    let nodeset = match p.attribute("nodeset") {
+                        None => None,
+                        Some(n) => Some(parse_cpuset(n)?),
+                    };
+                    pages.push((kib, nodeset));
+                }
+                mb.hugepages = Some(pages);
+            }
+            "nosharepages" => mb.nosharepages = true,
+            "locked" => mb.locked = true,
+            "discard" => mb.discard = true,
+            "source" => {
+                mb.source = match c.attribute("type") {
+                    Some(t @ ("file" | "anonymous" | "memfd")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!("unknown source type '{t}'")))
+                    }
+                    None => None,
+                }
+            }
+            "access" => {
+                mb.access = match c.attribute("mode") {
+                    Some(t @ ("shared" | "private")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!(
+                            "unknown memoryBacking/access/mode '{t}'"
+                        )))
+                    }
+                    None => None,
+                }
+            }
+            "allocation" => {
+                let mode = match c.attribute("mode") {
+                    Some(t @ ("immediate" | "ondemand")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!(
+                            "unknown memoryBacking/allocation/mode '{t}'"
+                        )))
+                    }
+                    None => None,
+                };
+                mb.allocation = Some((mode, uint_attr(c, "threads")?));
+            }
+            other => {
+                return Err(ConfError::NotImplemented(format!(
+                    "<memoryBacking><{other}>"
+                )));
+            }
+        }
+    }
+    Ok(mb)
+}
+
+fn parse_filesystem(n: Node<'_, '_>, live: bool) -> Result<Filesystem> {
+    match n.attribute("type") {
+        None | Some("mount") => {}
+        Some(t @ ("block" | "file" | "template" | "ram" | "bind" | "volume")) => {
+            return Err(ConfError::NotImplemented(format!("filesystem type '{t}'")))
+        }
+        Some(t) => {
+            return Err(ConfError::unsupported(format!(
+                "unknown filesystem type '{t}'"
+            )))
+        }
+    }
+    for a in n.attributes() {
+        if !matches!(a.name(), "type" | "accessmode") {
+            return Err(ConfError::NotImplemented(format!(
+                "<filesystem> attribute '{}'",
+                a.name()
+            )));
+        }
+    }
+    let accessmode = match n.attribute("accessmode") {
+        None => None,
+        Some(m @ ("passthrough" | "mapped" | "squash")) => Some(m.to_owned()),
+        Some(m) => {
+            return Err(ConfError::unsupported(format!("unknown accessmode '{m}'")));
+        }
+    };
+    for c in n.children().filter(|c| c.is_element()) {
+        if !matches!(
+            c.tag_name().name(),
+            "driver" | "binary" | "source" | "target" | "readonly" | "alias" | "address"
+        ) {
+            return Err(ConfError::NotImplemented(format!(
+                "<filesystem><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let mut driver = Vec::new();
+    let mut virtiofs = false;
+    if let Some(d) = child(n, "driver") {
+        const ATTRS: &[&str] = &["type", "format", "wrpolicy", "queue"];
+        if d.has_children() || d.attributes().any(|a| !ATTRS.contains(&a.name())) {
+            return Err(ConfError::NotImplemented("this filesystem <driver>".into()));
+        }
+        match d.attribute("type") {
+            None => {}
+            Some(t @ ("path" | "handle" | "loop" | "nbd" | "ploop" | "virtiofs")) => {
+                virtiofs = t == "virtiofs";
+                driver.push(("type", t.to_owned()));
+            }
+            Some(t) => {
+                return Err(ConfError::unsupported(format!(
+                    "unknown fs driver type '{t}'"
+                )))
+            }
+        }
+        if let Some(f) = d.attribute("format") {
+            driver.push(("format", f.to_owned()));
+        }
+        match d.attribute("wrpolicy") {
+            None | Some("default") => {}
+            Some("immediate") => driver.push(("wrpolicy", "immediate".into())),
+            Some(w) => {
+                return Err(ConfError::unsupported(format!(
+                    "unknown filesystem write policy '{w}'"
+                )))
+            }
+        }
+        if let Some(q) = uint_attr(d, "queue")? {
+            driver.push(("queue", q.to_string()));
+        }
+    }
+    let binary = match child(n, "binary") {
+        None => None,
+        Some(b) if virtiofs => {
+            let mut fb = FsBinary {
+                path: attr(b, "path"),
+                xattr: on_off(b, "xattr")?,
+                ..FsBinary::default()
+            };
+            for c in b.children().filter(|c| c.is_element()) {
+                match c.tag_name().name() {
+                    "cache" => fb.cache_mode = attr(c, "mode"),
+                    "sandbox" => fb.sandbox_mode = attr(c, "mode"),
+                    "lock" => {
+                        fb.lock_posix = on_off(c, "posix")?;
+                        fb.lock_flock = on_off(c, "flock")?;
+                    }
+                    "thread_pool" => fb.thread_pool = uint_attr(c, "size")?,
+                    other => {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<filesystem><binary><{other}>"
+                        )))
+                    }
+                }
+            }
+            Some(fb)
+        }
+        Some(_) => None,
+    };
+    let source_dir = child(n, "source")
+        .and_then(|s| attr(s, "dir"))
+        .unwrap_or_default();
+    if source_dir.is_empty() {
+        return Err(ConfError::Xml(
+            "missing source information for filesystem".into(),
+        ));
+    }
+    let target_dir = child(n, "target")
+        .and_then(|t| attr(t, "dir"))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ConfError::Xml("missing target information for filesystem".into()))?;
+    Ok(Filesystem {
+        accessmode,
+        driver,
+        binary,
+        source_dir,
+        target_dir,
+        readonly: child(n, "readonly").is_some(),
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
+fn parse_memory_device(n: Node<'_, '_>, live: bool) -> Result<MemoryDevice> {
+    let model = match n.attribute("model") {
+        Some("dimm") => "dimm".to_owned(),
+        Some(m) => return Err(ConfError::NotImplemented(format!("memory model '{m}'"))),
+        None => return Err(ConfError::Xml("missing memory model".into())),
+    };
+    if n.attributes().count() > 1 {
+        return Err(ConfError::NotImplemented(
+            "<memory> attributes other than model".into(),
+        ));
+    }
+    for c in n.children().filter(|c| c.is_element()) {
+        if !matches!(c.tag_name().name(), "target" | "address" | "alias") {
+            return Err(ConfError::NotImplemented(format!(
+                "<memory><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let target =
+        child(n, "target").ok_or_else(|| ConfError::Xml("missing memory target".into()))?;
+    for c in target.children().filter(|c| c.is_element()) {
+        if !matches!(c.tag_name().name(), "size" | "node") {
+            return Err(ConfError::NotImplemented(format!(
+                "<memory><target><{}>",
+                c.tag_name().name()
+            )));
+        }
+    }
+    let size_kib = match child(target, "size") {
+        Some(s) => scaled_kib(s, "size", "KiB")?,
+        None => return Err(ConfError::Xml("missing memory size".into())),
+    };
+    let node =
+        match child_text_nonempty(target, "node") {
+            None => None,
+            Some(t) => Some(t.trim().parse::<u32>().map_err(|_| {
+                ConfError::Xml(format!("invalid value of memory device node '{t}'"))
+            })?),
+        };
+    Ok(MemoryDevice {
+        model,
+        size_kib,
+        node,
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
     })
@@ -1673,7 +2743,10 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
 
 fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
     let kind = match n.attribute("type") {
-        Some(k @ ("network" | "bridge" | "user")) => k,
+        Some(
+            k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev" | "mcast"
+            | "udp" | "server" | "client" | "vhostuser"),
+        ) => k,
         Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
         None => return Err(ConfError::NotImplemented("interface without a type".into())),
     };
@@ -1691,6 +2764,8 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                 | "mtu"
                 | "link"
                 | "alias"
+                | "vlan"
+                | "virtualport"
         ) {
             return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
         }
@@ -1699,17 +2774,197 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         Some(a) => parse_mac(a)?,
         None => random_mac()?,
     };
+    let source_attr = match kind {
+        "direct" => "dev",
+        "vhostuser" => "path",
+        k => k,
+    };
+    if kind == "vhostuser" && child(n, "source").and_then(|s| s.attribute("type")) != Some("unix") {
+        return Err(ConfError::NotImplemented(
+            "a vhostuser interface other than unix".into(),
+        ));
+    }
+    let hostdev = match kind {
+        "hostdev" => {
+            let a = child(n, "source")
+                .and_then(|s| child(s, "address"))
+                .ok_or_else(|| {
+                    ConfError::Xml("Missing <source> element in hostdev device".into())
+                })?;
+            if a.attribute("type").is_some_and(|t| t != "pci") {
+                return Err(ConfError::NotImplemented(
+                    "a hostdev interface other than PCI".into(),
+                ));
+            }
+            let managed = match n.attribute("managed") {
+                None | Some("no") => false,
+                Some("yes") => true,
+                Some(v) => return Err(bad_attr(n, "managed", v)),
+            };
+            Some((parse_host_pci_address(a)?, managed))
+        }
+        _ => None,
+    };
+    let vlan = match child(n, "vlan") {
+        None => None,
+        Some(v) => {
+            let mut tags = Vec::new();
+            for t in children(v, "tag") {
+                let id = uint_attr(t, "id")?
+                    .ok_or_else(|| ConfError::Xml("missing id for VLAN tag".into()))?;
+                if id > 4095 {
+                    return Err(ConfError::Xml(format!(
+                        "vlan tag id {id} too large (maximum 4095)"
+                    )));
+                }
+                let native = match t.attribute("nativeMode") {
+                    None => None,
+                    Some(m @ ("tagged" | "untagged")) => Some(m.to_owned()),
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!(
+                            "Invalid \"nativeMode='{m}'\" in vlan <tag> element"
+                        )))
+                    }
+                };
+                tags.push((id, native));
+            }
+            if tags.is_empty() {
+                return Err(ConfError::Xml(
+                    "missing tag id - each <vlan> must have at least one <tag id='N'/> subelement"
+                        .into(),
+                ));
+            }
+            let trunk = match v.attribute("trunk") {
+                None => tags.len() > 1,
+                Some("yes") => true,
+                Some("no") => {
+                    if tags.len() > 1 {
+                        return Err(ConfError::Xml("invalid \"trunk='no'\" in <vlan> - trunk='no' is allowed only with a single vlan tag".into()));
+                    }
+                    false
+                }
+                Some(t) => {
+                    return Err(ConfError::Xml(format!(
+                        "invalid \"trunk='{t}'\" in <vlan> - must be yes or no"
+                    )))
+                }
+            };
+            Some(Vlan {
+                trunk: trunk && v.attribute("trunk").is_some(),
+                tags,
+            })
+        }
+    };
+    let virtualport = match child(n, "virtualport") {
+        None => None,
+        Some(v) => {
+            let kind = match v.attribute("type") {
+                None => None,
+                Some(t @ ("openvswitch" | "802.1Qbg" | "802.1Qbh" | "midonet")) => {
+                    Some(t.to_owned())
+                }
+                Some(t) => return Err(ConfError::Xml(format!("unknown virtualport type {t}"))),
+            };
+            const PARAMS: &[&str] = &[
+                "managerid",
+                "typeid",
+                "typeidversion",
+                "instanceid",
+                "interfaceid",
+                "profileid",
+            ];
+            let mut params = Vec::new();
+            if let Some(p) = child(v, "parameters") {
+                for k in PARAMS {
+                    if let Some(x) = p.attribute(*k) {
+                        params.push((*k, x.to_owned()));
+                    }
+                }
+            }
+            if kind.as_deref() == Some("openvswitch")
+                && !params.iter().any(|(k, _)| *k == "interfaceid")
+            {
+                let at = params
+                    .iter()
+                    .position(|(k, _)| *k == "profileid")
+                    .unwrap_or(params.len());
+                params.insert(at, ("interfaceid", uuid_string(&random_uuid()?)));
+            }
+            Some((kind, params))
+        }
+    };
+    let socket = match kind {
+        "mcast" | "udp" | "server" | "client" => {
+            let src = child(n, "source");
+            let address = src.and_then(|s| attr(s, "address"));
+            let port = src.map(|s| uint_attr(s, "port")).transpose()?.flatten();
+            let Some(port) = port else {
+                return Err(ConfError::Xml(
+                    "No <source> 'port' attribute specified with socket interface".into(),
+                ));
+            };
+            if address.is_none() && matches!(kind, "mcast" | "udp") {
+                return Err(ConfError::Xml(
+                    "No <source> 'address' attribute specified with socket interface".into(),
+                ));
+            }
+            let local = match (kind, src.and_then(|s| child(s, "local"))) {
+                ("udp", Some(l)) => match (attr(l, "address"), uint_attr(l, "port")?) {
+                    (Some(a), Some(p)) => Some((a, p)),
+                    _ => {
+                        return Err(ConfError::Xml(
+                            "Missing <local> 'address' or 'port' attribute in socket interface"
+                                .into(),
+                        ))
+                    }
+                },
+                ("udp", None) => {
+                    return Err(ConfError::Xml(
+                        "Missing <local> element in socket interface".into(),
+                    ))
+                }
+                _ => None,
+            };
+            Some(NetSocket {
+                address,
+                port,
+                local,
+            })
+        }
+        _ => None,
+    };
+    let portgroup = match kind {
+        "network" => child(n, "source").and_then(|s| attr(s, "portgroup")),
+        _ => None,
+    };
     let source = match kind {
-        "user" => None,
+        "user" | "ethernet" | "hostdev" | "mcast" | "udp" | "server" | "client" => None,
         k => Some(
             child(n, "source")
-                .and_then(|s| s.attribute(k))
+                .and_then(|s| s.attribute(source_attr))
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
                 .ok_or_else(|| {
                     ConfError::NotImplemented(format!("<interface type='{k}'> without a source"))
                 })?,
         ),
+    };
+    let source_mode = match (kind, child(n, "source").and_then(|s| s.attribute("mode"))) {
+        ("direct", None) => Some("vepa".to_owned()),
+        ("direct", Some(m @ ("vepa" | "private" | "bridge" | "passthrough"))) => Some(m.to_owned()),
+        ("direct", Some(m)) => {
+            return Err(ConfError::Internal(format!(
+                "Unknown mode '{m}' in interface <source> element"
+            )))
+        }
+        ("vhostuser", Some(m @ ("server" | "client"))) => Some(m.to_owned()),
+        ("vhostuser", _) => {
+            return Err(ConfError::Xml(
+                "Missing or invalid 'mode' attribute in vhostuser interface's <source> element"
+                    .into(),
+            ))
+        }
+        _ => None,
     };
     let model = child(n, "model").and_then(|m| attr(m, "type"));
     if let Some(m) = &model {
@@ -1726,6 +2981,14 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
             ConfError::Internal("incorrect boot order '', expecting positive integer".into())
         })?),
     };
+    let target_unmanaged = match child(n, "target").map(|t| (t, t.attribute("managed"))) {
+        None | Some((_, None)) => false,
+        Some((t, Some(m))) => match m {
+            "yes" => false,
+            "no" => true,
+            v => return Err(bad_attr(t, "managed", v)),
+        },
+    };
     let target_dev = match child(n, "target") {
         None => None,
         Some(t) => {
@@ -1735,10 +2998,16 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
                     .iter()
                     .any(|p| d.starts_with(p))
             });
-            if t.attributes().count() != 1 || dev.is_none() || generated {
+            let extra = usize::from(t.attribute("managed").is_some() && kind == "ethernet");
+            if t.attributes().count() != 1 + extra || dev.is_none() {
                 return Err(ConfError::NotImplemented("this <interface><target>".into()));
             }
-            dev
+            // names libvirt generates (vnet*, macvtap*, macvlan*) are not kept in a definition
+            if generated && !live && !(kind == "ethernet" && t.attribute("managed") == Some("no")) {
+                None
+            } else {
+                dev
+            }
         }
     };
     let mut driver = Vec::new();
@@ -1795,8 +3064,15 @@ fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
         kind: kind.into(),
         mac,
         source,
+        source_mode,
+        portgroup,
+        socket,
+        hostdev,
+        vlan,
+        virtualport,
         model,
         target_dev,
+        target_unmanaged,
         driver,
         link_up,
         mtu,
@@ -1866,10 +3142,11 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             "interface" => out.interfaces.push(parse_interface(n, live)?),
             "controller" => {
                 let kind = match n.attribute("type") {
-                    Some(k @ ("usb" | "sata" | "pci" | "ide")) => k.to_owned(),
+                    Some(k @ ("usb" | "sata" | "pci" | "ide" | "fdc" | "ccid")) => k.to_owned(),
                     Some(k @ ("scsi" | "virtio-serial")) => {
                         if n.children().any(|c| {
-                            c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
+                            c.is_element()
+                                && !matches!(c.tag_name().name(), "address" | "alias" | "driver")
                         }) || n
                             .attributes()
                             .any(|a| !matches!(a.name(), "type" | "index" | "model"))
@@ -1907,14 +3184,13 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         "<controller><target> attributes".into(),
                     ));
                 }
-                if let Some(c) = n.children().find(|c| {
-                    c.is_element()
-                        && !matches!(
-                            c.tag_name().name(),
-                            "address" | "model" | "target" | "alias"
-                        )
-                        && !(kind == "usb" && c.tag_name().name() == "master")
-                }) {
+                let known = |c: &Node<'_, '_>| {
+                    let name = c.tag_name().name();
+                    matches!(name, "address" | "model" | "target" | "alias")
+                        || (kind == "usb" && name == "master")
+                        || (matches!(kind.as_str(), "scsi" | "virtio-serial") && name == "driver")
+                };
+                if let Some(c) = n.children().find(|c| c.is_element() && !known(c)) {
                     return Err(ConfError::NotImplemented(format!(
                         "<controller><{}>",
                         c.tag_name().name()
@@ -1981,6 +3257,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     target,
                     ports: uint_attr(n, "ports")?,
                     master_startport,
+                    driver: parse_controller_driver(n)?,
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 };
@@ -2026,6 +3303,123 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     None => return Err(ConfError::Xml("missing audio type".into())),
                 }
             }
+            "memory" => out.memories.push(parse_memory_device(n, live)?),
+            "filesystem" => out.filesystems.push(parse_filesystem(n, live)?),
+            "hostdev" => out.hostdevs.push(parse_hostdev(n, live)?),
+            "panic" => {
+                let model = match n.attribute("model") {
+                    None => None,
+                    Some(m @ ("isa" | "pvpanic" | "hyperv")) => Some(m.to_owned()),
+                    Some(m @ ("pseries" | "s390")) => {
+                        return Err(ConfError::NotImplemented(format!("panic model '{m}'")))
+                    }
+                    Some(m) => return Err(ConfError::Xml(format!("unknown panic model '{m}'"))),
+                };
+                out.panics.push(Panic {
+                    model,
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
+            "shmem" => {
+                let name = attr(n, "name").ok_or_else(|| {
+                    ConfError::Xml("shmem element must contain 'name' attribute".into())
+                })?;
+                for c in n.children().filter(|c| c.is_element()) {
+                    if !matches!(c.tag_name().name(), "model" | "size" | "alias" | "address") {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<shmem><{}>",
+                            c.tag_name().name()
+                        )));
+                    }
+                }
+                let model = match child(n, "model").and_then(|m| m.attribute("type")) {
+                    None => None,
+                    Some(m @ ("ivshmem" | "ivshmem-plain" | "ivshmem-doorbell")) => {
+                        Some(m.to_owned())
+                    }
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!("Unknown shmem model type '{m}'")))
+                    }
+                };
+                let size = match child(n, "size") {
+                    None => None,
+                    Some(sz) => {
+                        let t = text_of(sz);
+                        let unit = sz.attribute("unit").unwrap_or("M");
+                        let v = parse_u64(&t).ok_or_else(|| {
+                            ConfError::XmlValue(format!(
+                                "Invalid value '{t}' for element or attribute './size[1]'"
+                            ))
+                        })?;
+                        let scale = unit_scale(unit).ok_or_else(|| {
+                            ConfError::InvalidArg(format!("unknown suffix '{unit}'"))
+                        })?;
+                        Some(v.checked_mul(scale).ok_or_else(|| {
+                            ConfError::Overflow(format!("value too large: {t}{unit}"))
+                        })?)
+                    }
+                };
+                if size.is_some_and(|s| !s.is_power_of_two() || s < 1 << 20) {
+                    return Err(ConfError::NotImplemented("this shmem size".into()));
+                }
+                out.shmems.push(Shmem {
+                    name,
+                    model,
+                    size,
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
+            "iommu" => {
+                let model = match n.attribute("model") {
+                    Some(m @ ("intel" | "smmuv3" | "virtio")) => m.to_owned(),
+                    Some(m) => return Err(ConfError::Xml(format!("unknown IOMMU model '{m}'"))),
+                    None => return Err(ConfError::Xml("missing IOMMU model".into())),
+                };
+                const ATTRS: &[&str] = &["intremap", "caching_mode", "eim", "iotlb", "aw_bits"];
+                let mut driver = Vec::new();
+                if let Some(d) = child(n, "driver") {
+                    if d.attributes().any(|a| !ATTRS.contains(&a.name())) {
+                        return Err(ConfError::NotImplemented("this iommu <driver>".into()));
+                    }
+                    for k in ATTRS {
+                        if let Some(v) = d.attribute(*k) {
+                            if *k == "aw_bits" {
+                                driver.push((*k, uint_attr(d, k)?.unwrap_or(0).to_string()));
+                            } else {
+                                match v {
+                                    "on" | "off" => driver.push((*k, v.to_owned())),
+                                    _ => return Err(bad_attr(d, k, v)),
+                                }
+                            }
+                        }
+                    }
+                }
+                if n.children()
+                    .any(|c| c.is_element() && !matches!(c.tag_name().name(), "driver" | "alias"))
+                {
+                    return Err(ConfError::NotImplemented("<iommu> children".into()));
+                }
+                out.iommu = Some(Iommu { model, driver });
+            }
+            "vsock" => {
+                let model = match n.attribute("model") {
+                    None => None,
+                    Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional")) => {
+                        Some(m.to_owned())
+                    }
+                    Some(m) => return Err(ConfError::Xml(format!("unknown vsock model: {m}"))),
+                };
+                let cid = child(n, "cid");
+                out.vsock = Some(Vsock {
+                    model,
+                    cid_auto: cid.map(|c| yes_no(c, "auto")).transpose()?.flatten(),
+                    cid: cid.map(|c| uint_attr(c, "address")).transpose()?.flatten(),
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
             "memballoon" => {
                 if out.memballoon.is_some() {
                     continue;
@@ -2046,6 +3440,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 out.memballoon = Some(Memballoon {
                     model,
                     autodeflate: on_off(n, "autodeflate")?,
+                    free_page_reporting: on_off(n, "freePageReporting")?,
                     period,
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
@@ -2129,7 +3524,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     |p: &str| live && p.starts_with("/var/lib/libvirt/qemu/channel/target/");
                 let source_ok = match &source {
                     ChrSource::UnixAuto | ChrSource::SpiceVmc => true,
-                    ChrSource::Unix { mode, path } => mode == "bind" && generated(path),
+                    ChrSource::Unix { mode, path } => {
+                        (mode == "bind" && generated(path))
+                            || !path.starts_with("/var/lib/libvirt/qemu/channel/target/")
+                    }
                     _ => false,
                 };
                 if log.is_some() || !source_ok {
@@ -2201,9 +3599,20 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 let m = child(n, "model");
                 if n.children().any(|c| {
                     c.is_element() && !matches!(c.tag_name().name(), "model" | "address" | "alias")
-                }) || m.is_some_and(|m| m.children().any(|c| c.is_element()))
-                {
+                }) || m.is_some_and(|m| {
+                    m.children()
+                        .any(|c| c.is_element() && c.tag_name().name() != "acceleration")
+                }) {
                     return Err(ConfError::NotImplemented("<video> children".into()));
+                }
+                let accel = m.and_then(|m| child(m, "acceleration"));
+                if accel.is_some_and(|a| {
+                    a.attributes()
+                        .any(|x| !matches!(x.name(), "accel3d" | "accel2d"))
+                }) {
+                    return Err(ConfError::NotImplemented(
+                        "this video <acceleration>".into(),
+                    ));
                 }
                 let model = match m.and_then(|m| m.attribute("type")) {
                     Some(t @ ("vga" | "cirrus" | "qxl" | "virtio" | "bochs" | "none")) => t.into(),
@@ -2232,13 +3641,15 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     vgamem: get("vgamem")?,
                     heads: get("heads")?,
                     primary,
+                    accel3d: accel.map(|a| yes_no(a, "accel3d")).transpose()?.flatten(),
+                    accel2d: accel.map(|a| yes_no(a, "accel2d")).transpose()?.flatten(),
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
             }
             "sound" => {
                 let model = match n.attribute("model") {
-                    Some(m @ ("ich9" | "ich6" | "ac97")) => m.to_owned(),
+                    Some(m @ ("ich9" | "ich6" | "ac97" | "usb")) => m.to_owned(),
                     Some(m) => return Err(ConfError::NotImplemented(format!("sound model '{m}'"))),
                     None => return Err(ConfError::NotImplemented("sound without a model".into())),
                 };
@@ -2266,26 +3677,63 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 });
             }
             "rng" => {
-                let b = child(n, "backend");
-                if n.attribute("model") != Some("virtio")
-                    || b.and_then(|b| b.attribute("model")) != Some("random")
-                    || n.children().any(|c| {
-                        c.is_element()
-                            && !matches!(c.tag_name().name(), "backend" | "address" | "alias")
-                    })
-                {
-                    return Err(ConfError::NotImplemented(
-                        "rng other than virtio with a random backend".into(),
-                    ));
+                let model = match n.attribute("model") {
+                    Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional")) => {
+                        m.to_owned()
+                    }
+                    Some(m) => return Err(ConfError::Xml(format!("Unknown RNG model '{m}'"))),
+                    None => return Err(ConfError::Xml("missing RNG device model".into())),
+                };
+                if n.children().any(|c| {
+                    c.is_element()
+                        && !matches!(
+                            c.tag_name().name(),
+                            "backend" | "rate" | "address" | "alias"
+                        )
+                }) {
+                    return Err(ConfError::NotImplemented("<rng> children".into()));
                 }
-                let backend = b.map(text_of).unwrap_or_default();
-                if backend != "/dev/urandom" {
-                    return Err(ConfError::NotImplemented(
-                        "rng backends other than /dev/urandom".into(),
-                    ));
-                }
+                let b = child(n, "backend")
+                    .ok_or_else(|| ConfError::Xml("missing RNG device backend".into()))?;
+                let (backend, egd) = match b.attribute("model") {
+                    Some("random") => {
+                        let path = text_of(b);
+                        let path = if path.is_empty() {
+                            "/dev/urandom".to_owned()
+                        } else {
+                            path
+                        };
+                        if !matches!(path.as_str(), "/dev/urandom" | "/dev/random" | "/dev/hwrng") {
+                            return Err(ConfError::NotImplemented(
+                                "rng backends other than /dev/urandom, /dev/random and /dev/hwrng"
+                                    .into(),
+                            ));
+                        }
+                        (path, None)
+                    }
+                    Some("egd") => {
+                        if b.attribute("type").is_none() {
+                            return Err(ConfError::Xml("missing EGD backend type".into()));
+                        }
+                        let (src, _) = parse_chr_source(b, &[], live)?;
+                        (String::new(), Some(src))
+                    }
+                    Some(m) => return Err(ConfError::NotImplemented(format!("rng backend '{m}'"))),
+                    None => return Err(ConfError::Xml("missing RNG device backend model".into())),
+                };
+                let rate = match child(n, "rate") {
+                    None => None,
+                    Some(r) => Some((
+                        uint_attr(r, "bytes")?
+                            .ok_or_else(|| ConfError::Xml("missing RNG rate bytes".into()))?,
+                        uint_attr(r, "period")?,
+                    )),
+                };
                 out.rngs.push(Rng {
+                    model,
+                    rate,
                     backend,
+                    egd,
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 });
@@ -2327,21 +3775,94 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 });
             }
             "redirdev" => {
-                if n.attribute("bus") != Some("usb")
-                    || n.attribute("type") != Some("spicevmc")
-                    || n.children().any(|c| {
-                        c.is_element() && !matches!(c.tag_name().name(), "address" | "alias")
-                    })
-                {
+                if n.attribute("bus").is_some_and(|b| b != "usb") {
+                    return Err(ConfError::NotImplemented("redirdev other than usb".into()));
+                }
+                if !matches!(n.attribute("type"), Some("spicevmc" | "tcp")) {
                     return Err(ConfError::NotImplemented(
-                        "redirdev other than usb spicevmc".into(),
+                        "redirdev other than spicevmc and tcp".into(),
                     ));
+                }
+                let (source, log) = parse_chr_source(n, &["boot", "address"], live)?;
+                if log.is_some() || child(n, "boot").is_some() {
+                    return Err(ConfError::NotImplemented("this <redirdev>".into()));
                 }
                 let address = parse_address(n)?;
                 out.redirdevs.push(Redirdev {
+                    source,
                     alias: parse_alias(n, live)?,
                     address,
                 });
+            }
+            "smartcard" => {
+                if n.attribute("mode") != Some("passthrough") {
+                    return Err(ConfError::NotImplemented(
+                        "smartcard other than passthrough".into(),
+                    ));
+                }
+                let (source, log) = parse_chr_source(n, &["address"], live)?;
+                if log.is_some() {
+                    return Err(ConfError::NotImplemented("<smartcard><log>".into()));
+                }
+                out.smartcards.push(Smartcard {
+                    source,
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
+            }
+            "redirfilter" => {
+                let mut rules = Vec::new();
+                for u in children(n, "usbdev") {
+                    let hex = |k: &str, max: u32| -> Result<Option<u32>> {
+                        match u.attribute(k) {
+                            None | Some("-1") => Ok(None),
+                            Some(v) => v
+                                .strip_prefix("0x")
+                                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                .or_else(|| v.parse::<u32>().ok())
+                                .filter(|x| *x <= max)
+                                .map(Some)
+                                .ok_or_else(|| {
+                                    ConfError::Internal(format!(
+                                        "Cannot parse USB device {k} '{v}'"
+                                    ))
+                                }),
+                        }
+                    };
+                    let version = match u.attribute("version") {
+                        None | Some("-1") => None,
+                        Some(v) => {
+                            let bad = || {
+                                ConfError::Internal(format!(
+                                    "Cannot parse USB device version '{v}'"
+                                ))
+                            };
+                            let (a, b) = v.split_once('.').ok_or_else(bad)?;
+                            Some((
+                                a.parse::<u32>().map_err(|_| bad())?,
+                                b.parse::<u32>().ok().filter(|x| *x < 100).ok_or_else(bad)?,
+                            ))
+                        }
+                    };
+                    let allow = match u.attribute("allow") {
+                        Some("yes") => true,
+                        Some("no") => false,
+                        Some(v) => return Err(bad_attr(u, "allow", v)),
+                        None => {
+                            return Err(ConfError::Internal(
+                                "USB redirfilter rule is missing allow attribute".into(),
+                            ))
+                        }
+                    };
+                    rules.push(UsbdevRule {
+                        class: hex("class", 0xff)?,
+                        vendor: hex("vendor", 0xffff)?,
+                        product: hex("product", 0xffff)?,
+                        version,
+                        allow,
+                    });
+                }
+                out.redirfilter = Some(rules);
             }
             other if KNOWN_DEVICES.contains(&other) => {
                 return Err(ConfError::NotImplemented(format!("device <{other}>")))

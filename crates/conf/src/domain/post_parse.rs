@@ -81,6 +81,11 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         .unwrap_or_else(|| caps.emulator.clone());
     // the caller gives the facts of the domain's own binary; a domain naming another binary
     // needs that binary's capabilities (or libvirt's "Cannot check QEMU binary" error)
+    if emulator != caps.emulator && !std::path::Path::new(&emulator).exists() {
+        return Err(ConfError::SystemQemu(format!(
+            "Cannot check QEMU binary {emulator}: No such file or directory"
+        )));
+    }
     if emulator != caps.emulator {
         return Err(ConfError::NotImplemented(format!(
             "emulator '{emulator}' with the capabilities of '{}'",
@@ -125,12 +130,23 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     if def.devices.emulator.is_none() {
         def.devices.emulator = Some(caps.emulator.clone());
     }
+    // a read-only pflash loader gets its per-domain NVRAM file (qemuDomainNVRAMPathGenerate)
+    let pflash_ro = def
+        .os
+        .loader
+        .as_ref()
+        .is_some_and(|l| l.kind.as_deref() == Some("pflash") && l.readonly == Some(true));
+    if pflash_ro && def.os.nvram.as_ref().is_none_or(|n| n.path.is_none()) {
+        let path = format!("/var/lib/libvirt/qemu/nvram/{}_VARS.fd", def.name);
+        def.os.nvram.get_or_insert_with(Nvram::default).path = Some(path);
+    }
     let per_device_boot = def.devices.disks.iter().any(|d| d.boot_order.is_some())
         || def
             .devices
             .interfaces
             .iter()
-            .any(|n| n.boot_order.is_some());
+            .any(|n| n.boot_order.is_some())
+        || def.devices.hostdevs.iter().any(|h| h.boot_order.is_some());
     if def.os.boot.is_empty() && !per_device_boot {
         def.os.boot.push(BootDev::Hd);
     }
@@ -147,7 +163,15 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         }
     }
 
-    // memory
+    // memory: with NUMA cells, the total is theirs
+    let numa_total: u64 = def
+        .cpu
+        .as_ref()
+        .map_or(0, |c| c.numa.iter().map(|n| n.memory_kib).sum());
+    if numa_total > 0 {
+        let dimms: u64 = def.devices.memories.iter().map(|m| m.size_kib).sum();
+        def.memory_kib = numa_total.saturating_add(dimms);
+    }
     if def.memory_kib == 0 {
         return Err(ConfError::Xml(
             "Memory size must be specified via <memory> or in the <numa> configuration".into(),
@@ -157,10 +181,32 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         Some(c) if c != 0 && c <= def.memory_kib => {}
         _ => def.current_memory_kib = Some(def.memory_kib),
     }
-    if def.max_memory.is_some() {
+    if def.max_memory.is_some() && numa_total == 0 {
         return Err(ConfError::qemu_unsupported(
             "At least one numa node has to be configured when enabling memory hotplug",
         ));
+    }
+    if !def.devices.memories.is_empty() && def.max_memory.is_none() {
+        return Err(ConfError::unsupported(
+            "cannot use/hotplug a memory device when domain 'maxMemory' is not defined",
+        ));
+    }
+    // DIMM slots: the first free one for each device without an address
+    let mut used: Vec<u32> = def
+        .devices
+        .memories
+        .iter()
+        .filter_map(|m| match m.address {
+            Some(Address::Dimm { slot, .. }) => Some(slot),
+            _ => None,
+        })
+        .collect();
+    for m in &mut def.devices.memories {
+        if m.address.is_none() {
+            let slot = (0..).find(|s| !used.contains(s)).unwrap_or(0);
+            used.push(slot);
+            m.address = Some(Address::Dimm { slot, base: None });
+        }
     }
 
     // vcpus
@@ -193,7 +239,12 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     check_address_types(&def.devices)?;
     cpu_defaults(def, caps)?;
     disk_defaults(def)?;
-    for n in &mut def.devices.interfaces {
+    for n in def
+        .devices
+        .interfaces
+        .iter_mut()
+        .filter(|n| n.hostdev.is_none())
+    {
         n.model.get_or_insert_with(|| "rtl8139".into());
     }
     device_defaults(def, kind)?;
@@ -396,7 +447,18 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
             d.target_bus = Some(bus.into());
         }
         let bus = d.target_bus.clone().unwrap_or_default();
-        if !matches!(bus.as_str(), "virtio" | "ide" | "sata" | "scsi") {
+        // the disk order depends on the index of the name (and libvirt's parser refuses names
+        // it cannot index in several places); a name without one is not modelled
+        if disk_name_to_index(&d.target_dev).is_none() {
+            return Err(ConfError::NotImplemented(format!(
+                "disk target '{}'",
+                d.target_dev
+            )));
+        }
+        if !matches!(
+            bus.as_str(),
+            "virtio" | "ide" | "sata" | "scsi" | "fdc" | "usb"
+        ) {
             return Err(ConfError::NotImplemented(format!("disk bus '{bus}'")));
         }
         if !d.driver.iter().any(|(k, _)| *k == "name") {
@@ -412,7 +474,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
                 )));
             }
         }
-        if d.address.is_none() && bus != "virtio" {
+        if d.address.is_none() && bus != "virtio" && bus != "usb" {
             let idx = disk_name_to_index(&d.target_dev).ok_or_else(|| {
                 ConfError::NotImplemented(format!("disk target '{}'", d.target_dev))
             })?;
@@ -420,6 +482,12 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
                 "ide" => Address::Drive {
                     controller: idx / 4,
                     bus: (idx % 4) / 2,
+                    target: 0,
+                    unit: idx % 2,
+                },
+                "fdc" => Address::Drive {
+                    controller: idx / 2,
+                    bus: 0,
                     target: 0,
                     unit: idx % 2,
                 },
@@ -443,7 +511,7 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
 
 /// Controllers the drive addresses of disks refer to (`virDomainDefAddImplicitControllers`).
 fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    for bus in ["ide", "sata", "scsi"] {
+    for bus in ["fdc", "ide", "sata", "scsi"] {
         let mut wanted: Vec<u32> = Vec::new();
         for d in &def.devices.disks {
             if let (Some(true), Some(Address::Drive { controller, .. })) =
@@ -488,12 +556,33 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
         target: None,
         ports: None,
         master_startport: None,
+        driver: Vec::new(),
         alias: None,
         address: None,
     }
 }
 
 fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
+    // smartcards sit in slots of CCID controller 0, which libvirt adds
+    for (slot, sc) in (0..).zip(def.devices.smartcards.iter_mut()) {
+        if sc.address.is_none() {
+            sc.address = Some(Address::Ccid {
+                controller: 0,
+                slot,
+            });
+        }
+    }
+    for p in &mut def.devices.panics {
+        p.model.get_or_insert_with(|| "isa".into());
+    }
+    for s in &mut def.devices.shmems {
+        if matches!(s.model.as_deref(), None | Some("ivshmem")) {
+            return Err(ConfError::qemu_unsupported(
+                "ivshmem device is not supported with this QEMU binary",
+            ));
+        }
+        s.size.get_or_insert(4 << 20);
+    }
     let usb_model = match kind {
         MachineKind::Q35 => "qemu-xhci",
         MachineKind::Pc => "piix3-uhci",
@@ -502,14 +591,17 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
     if !ctrls.iter().any(|c| c.kind == "usb" && c.index == 0) {
         insert_controller(ctrls, controller("usb", 0, Some(usb_model)));
     }
+    // a USB controller given without a model is libvirt's default model, piix3-uhci, on
+    // every machine (the one libvirt adds itself has the machine's model)
     for c in ctrls.iter_mut() {
         if c.kind == "usb" && c.model.is_none() {
-            c.model = Some(usb_model.into());
+            c.model = Some("piix3-uhci".into());
         }
     }
     if kind == MachineKind::Q35 && !ctrls.iter().any(|c| c.kind == "sata" && c.index == 0) {
         insert_controller(ctrls, controller("sata", 0, None));
     }
+
     let root = match kind {
         MachineKind::Q35 => "pcie-root",
         MachineKind::Pc => "pci-root",
@@ -525,6 +617,15 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
             }
         }
         None => insert_controller(ctrls, controller("pci", 0, Some(root))),
+    }
+    if !def.devices.smartcards.is_empty()
+        && !def
+            .devices
+            .controllers
+            .iter()
+            .any(|c| c.kind == "ccid" && c.index == 0)
+    {
+        insert_controller(&mut def.devices.controllers, controller("ccid", 0, None));
     }
 
     for k in ["mouse", "keyboard"] {
@@ -548,11 +649,8 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
         .first()
         .is_some_and(|g| g.kind == "egl-headless");
     if def.devices.audios.is_empty() && !egl {
-        let spice = def
-            .devices
-            .graphics
-            .first()
-            .is_some_and(|g| g.kind == "spice");
+        // spice audio as soon as any graphics is spice (a VNC display first notwithstanding)
+        let spice = def.devices.graphics.iter().any(|g| g.kind == "spice");
         def.devices.audios.push(Audio {
             id: 1,
             kind: if spice { "spice" } else { "none" }.into(),
@@ -567,6 +665,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
         def.devices.memballoon = Some(Memballoon {
             model: "virtio".into(),
             autodeflate: None,
+            free_page_reporting: None,
             period: None,
             alias: None,
             address: None,
@@ -692,6 +791,8 @@ fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
             vram: None,
             vgamem: None,
             heads: None,
+            accel3d: None,
+            accel2d: None,
             primary: false,
             alias: None,
             address: None,
@@ -729,7 +830,19 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
         .iter()
         .filter(|i| i.bus.as_deref() == Some("usb"))
         .count()
-        + devs.redirdevs.len();
+        + devs.redirdevs.len()
+        + devs.sounds.iter().filter(|s| s.model == "usb").count()
+        + devs.controllers.iter().filter(|c| c.kind == "ccid").count()
+        + devs
+            .disks
+            .iter()
+            .filter(|d| d.target_bus.as_deref() == Some("usb"))
+            .count()
+        + devs
+            .hostdevs
+            .iter()
+            .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
+            .count();
     if wanted == 0 {
         return Ok(());
     }
@@ -764,7 +877,59 @@ fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
             "USB address assignment needing a hub or next to explicit USB addresses".into(),
         ));
     }
+    if devs
+        .hostdevs
+        .iter()
+        .any(|h| matches!(h.address, Some(Address::Usb { .. })))
+    {
+        return Err(ConfError::NotImplemented(
+            "USB address assignment next to explicit USB addresses".into(),
+        ));
+    }
+    if devs
+        .disks
+        .iter()
+        .any(|d| matches!(d.address, Some(Address::Usb { .. })))
+    {
+        return Err(ConfError::NotImplemented(
+            "USB address assignment next to explicit USB addresses".into(),
+        ));
+    }
     let mut port = 1;
+    for d in devs
+        .disks
+        .iter_mut()
+        .filter(|d| d.target_bus.as_deref() == Some("usb"))
+    {
+        d.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    for s in devs.sounds.iter_mut().filter(|s| s.model == "usb") {
+        if s.address.is_some() {
+            return Err(ConfError::NotImplemented(
+                "USB address assignment next to explicit USB addresses".into(),
+            ));
+        }
+        s.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    for h in devs
+        .hostdevs
+        .iter_mut()
+        .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
+    {
+        h.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
+    for c in devs.controllers.iter_mut().filter(|c| c.kind == "ccid") {
+        if c.address.is_some() {
+            return Err(ConfError::NotImplemented(
+                "USB address assignment next to explicit USB addresses".into(),
+            ));
+        }
+        c.address = Some(Address::Usb { bus: 0, port });
+        port += 1;
+    }
     for i in devs
         .inputs
         .iter_mut()
@@ -793,6 +958,10 @@ fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
 /// Which devices need a PCI address, in libvirt's assignment order.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
+    Shmem(usize),
+    Vsock,
+    Filesystem(usize),
+    Hostdev(usize),
     Controller(usize),
     Interface(usize),
     Sound(usize),
@@ -806,6 +975,26 @@ enum Slot {
 
 fn set_address(devs: &mut Devices, s: Slot, a: Option<Address>) {
     match s {
+        Slot::Hostdev(i) => {
+            if let Some(h) = devs.hostdevs.get_mut(i) {
+                h.address = a;
+            }
+        }
+        Slot::Shmem(i) => {
+            if let Some(x) = devs.shmems.get_mut(i) {
+                x.address = a;
+            }
+        }
+        Slot::Vsock => {
+            if let Some(v) = &mut devs.vsock {
+                v.address = a;
+            }
+        }
+        Slot::Filesystem(i) => {
+            if let Some(f) = devs.filesystems.get_mut(i) {
+                f.address = a;
+            }
+        }
         Slot::Controller(i) => {
             if let Some(c) = devs.controllers.get_mut(i) {
                 c.address = a;
@@ -859,6 +1048,10 @@ fn all_addresses(devs: &Devices) -> Vec<Address> {
         .iter()
         .filter_map(|d| d.address)
         .chain(devs.interfaces.iter().filter_map(|n| n.address))
+        .chain(devs.filesystems.iter().filter_map(|f| f.address))
+        .chain(devs.hostdevs.iter().filter_map(|h| h.address))
+        .chain(devs.shmems.iter().filter_map(|x| x.address))
+        .chain(devs.vsock.iter().filter_map(|x| x.address))
         .chain(devs.controllers.iter().filter_map(|c| c.address))
         .chain(devs.memballoon.iter().filter_map(|m| m.address))
         .chain(devs.sounds.iter().filter_map(|m| m.address))
@@ -931,8 +1124,14 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
     let mut need = Vec::new();
     // devices that are conventional PCI (not PCIe): behind a pcie-to-pci-bridge on q35
     let mut conventional: Vec<usize> = Vec::new();
+    for (i, f) in devs.filesystems.iter().enumerate() {
+        if f.address.is_none() {
+            need.push(Slot::Filesystem(i));
+        }
+    }
     for (i, n) in devs.interfaces.iter().enumerate() {
-        if n.address.is_some() {
+        // a hostdev interface is addressed with the host devices
+        if n.address.is_some() || n.hostdev.is_some() {
             continue;
         }
         let model = n.model.as_deref().unwrap_or("");
@@ -952,7 +1151,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
         }
     }
     for (i, s) in devs.sounds.iter().enumerate() {
-        if s.address.is_some() {
+        if s.address.is_some() || s.model == "usb" {
             continue;
         }
         if kind == MachineKind::Q35 {
@@ -965,7 +1164,9 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             continue;
         }
         match (c.kind.as_str(), c.model.as_deref()) {
-            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port")) | ("usb", Some("none")) => {}
+            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port" | "pcie-to-pci-bridge"))
+            | ("usb", Some("none"))
+            | ("fdc" | "ccid", _) => {}
             ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
                 if c.master_startport.is_some() => {}
             ("usb", Some("ich9-ehci1")) if kind == MachineKind::Pc => {
@@ -975,6 +1176,10 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             | ("sata", _)
             | ("virtio-serial", _)
             | ("scsi", Some("virtio-scsi")) => need.push(Slot::Controller(i)),
+            ("usb", Some("piix3-uhci")) if kind == MachineKind::Q35 => {
+                conventional.push(need.len());
+                need.push(Slot::Controller(i))
+            }
             ("scsi", Some("lsilogic")) => {
                 if kind == MachineKind::Q35 {
                     conventional.push(need.len());
@@ -992,6 +1197,16 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
     for (i, d) in devs.disks.iter().enumerate() {
         if d.address.is_none() && d.target_bus.as_deref() == Some("virtio") {
             need.push(Slot::Disk(i));
+        }
+    }
+    for (i, n) in devs.interfaces.iter().enumerate() {
+        if n.address.is_none() && n.hostdev.is_some() {
+            need.push(Slot::Interface(i));
+        }
+    }
+    for (i, h) in devs.hostdevs.iter().enumerate() {
+        if h.address.is_none() && matches!(h.source, HostdevSource::Pci(_)) {
+            need.push(Slot::Hostdev(i));
         }
     }
     if let Some(m) = &devs.memballoon {
@@ -1028,18 +1243,28 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             ));
         }
         if v.address.is_none() && v.model != "none" {
+            // a secondary (qxl) card is conventional PCI
             if kind == MachineKind::Q35 {
-                return Err(ConfError::NotImplemented(
-                    "PCI address assignment for a secondary video on q35".into(),
-                ));
+                conventional.push(need.len());
             }
             need.push(Slot::Video(i));
+        }
+    }
+    for (i, s) in devs.shmems.iter().enumerate() {
+        if s.address.is_none() {
+            if kind == MachineKind::Q35 {
+                conventional.push(need.len());
+            }
+            need.push(Slot::Shmem(i));
         }
     }
     for (i, inp) in devs.inputs.iter().enumerate() {
         if inp.address.is_none() && inp.bus.as_deref() == Some("virtio") {
             need.push(Slot::Input(i));
         }
+    }
+    if devs.vsock.as_ref().is_some_and(|v| v.address.is_none()) {
+        need.push(Slot::Vsock);
     }
     // slots on bus 0 already taken by explicit or fixed addresses
     let mut used: Vec<(u32, u32)> = Vec::new();
@@ -1099,19 +1324,38 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             }
         }
         MachineKind::Q35 => {
-            // root ports given without addresses, numbered from 1, are used in order
+            // root ports (and a pcie-to-pci-bridge) given without addresses, numbered from 1,
+            // are used in order
             let given: Vec<&Controller> = devs
                 .controllers
                 .iter()
                 .filter(|c| c.kind == "pci" && c.index != 0)
                 .collect();
-            let given_ok = given.iter().enumerate().all(|(n, c)| {
-                c.model.as_deref() == Some("pcie-root-port")
-                    && c.address.is_none()
-                    && c.target.is_none()
-                    && matches!(c.model_name.as_deref(), None | Some("pcie-root-port"))
-                    && usize::try_from(c.index).ok() == Some(n + 1)
-            });
+            let mut sorted: Vec<u32> = given.iter().map(|c| c.index).collect();
+            sorted.sort_unstable();
+            let contiguous = sorted.iter().zip(1..).all(|(a, b)| *a == b);
+            let given_ok = contiguous
+                && given.iter().all(|c| {
+                    c.address.is_none()
+                        && match c.model.as_deref() {
+                            Some("pcie-root-port") => {
+                                matches!(c.model_name.as_deref(), None | Some("pcie-root-port"))
+                            }
+                            Some("pcie-to-pci-bridge") => {
+                                c.target.is_none()
+                                    && matches!(
+                                        c.model_name.as_deref(),
+                                        None | Some("pcie-pci-bridge")
+                                    )
+                            }
+                            _ => false,
+                        }
+                })
+                && given
+                    .iter()
+                    .filter(|c| c.model.as_deref() == Some("pcie-to-pci-bridge"))
+                    .count()
+                    <= 1;
             if !given_ok
                 || used
                     .iter()
@@ -1121,21 +1365,30 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                     "PCI address assignment next to explicit PCI controllers or addresses".into(),
                 ));
             }
-            let existing = given.len();
-            if need.is_empty() && existing == 0 {
+            let given_bridge = given
+                .iter()
+                .find(|c| c.model.as_deref() == Some("pcie-to-pci-bridge"))
+                .map(|c| c.index);
+            let mut ports: Vec<u32> = given
+                .iter()
+                .filter(|c| c.model.as_deref() == Some("pcie-root-port"))
+                .map(|c| c.index)
+                .collect();
+            ports.sort_unstable();
+            let existing = ports.len();
+            if need.is_empty() && given.is_empty() {
                 return Ok(());
             }
-            if existing > 0 && !conventional.is_empty() {
-                return Err(ConfError::NotImplemented(
-                    "a pcie-to-pci-bridge next to explicit root ports".into(),
-                ));
+            // first pass (libvirt's bus count): one root port per PCIe device (a given
+            // pcie-to-pci-bridge first), and for the first conventional PCI device a root port
+            // with a pcie-to-pci-bridge on it
+            let mut next = u32::try_from(given.len()).unwrap_or(u32::MAX) + 1;
+            let mut bridge: Option<u32> = given_bridge;
+            let mut pcie_devices = usize::from(given_bridge.is_some());
+            if pcie_devices > existing {
+                ports.push(next);
+                next += 1;
             }
-            // first pass (libvirt's bus count): one root port per PCIe device, and for the
-            // first conventional PCI device a root port with a pcie-to-pci-bridge on it
-            let mut next = u32::try_from(existing).unwrap_or(u32::MAX) + 1;
-            let mut ports: Vec<u32> = (1..next).collect();
-            let mut bridge: Option<u32> = None;
-            let mut pcie_devices = 0usize;
             for n in 0..need.len() {
                 if conventional.contains(&n) {
                     if bridge.is_none() {
@@ -1152,7 +1405,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                 }
             }
             // when libvirt adds the root ports, it leaves one more free for hotplug
-            if existing == 0 {
+            if given.is_empty() {
                 ports.push(next);
             }
             // second pass: the bridge takes the first root port, the PCIe devices the others
@@ -1212,7 +1465,8 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                     .find(|c| c.kind == "pci" && c.index == index)
                 {
                     c.model_name = Some("pcie-root-port".into());
-                    c.target = target;
+                    // a target given keeps its chassis and port
+                    c.target = c.target.or(target);
                     c.address = address;
                     continue;
                 }
@@ -1223,10 +1477,22 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
                 added.push(c);
             }
             if let (Some(b), Some(port)) = (bridge, bridge_port) {
-                let mut c = controller("pci", b, Some("pcie-to-pci-bridge"));
-                c.model_name = Some("pcie-pci-bridge".into());
-                c.address = pci(port, 0, 0);
-                added.push(c);
+                match devs
+                    .controllers
+                    .iter_mut()
+                    .find(|c| c.kind == "pci" && c.index == b)
+                {
+                    Some(c) => {
+                        c.model_name = Some("pcie-pci-bridge".into());
+                        c.address = pci(port, 0, 0);
+                    }
+                    None => {
+                        let mut c = controller("pci", b, Some("pcie-to-pci-bridge"));
+                        c.model_name = Some("pcie-pci-bridge".into());
+                        c.address = pci(port, 0, 0);
+                        added.push(c);
+                    }
+                }
             }
             // libvirt appends the controllers it adds for addresses, in index order
             added.sort_by_key(|c| c.index);
