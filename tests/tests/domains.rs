@@ -221,3 +221,42 @@ print(seen)
     assert!(out.contains(", 0, 1), ("), "{out}");
     assert!(out.trim_end().ends_with(", 1, 0)]"), "{out}");
 }
+
+/// `virsh define --validate` (VIR_DOMAIN_DEFINE_VALIDATE) through the daemon: each
+/// `*.validate.xml` corpus input is refused with libvirt's schema error (code 92), or defined
+/// when libvirt's schema accepts it.
+#[test]
+fn define_validate_gives_libvirts_schema_errors() {
+    let d = Qemud::start();
+    let mut checked = 0;
+    for e in std::fs::read_dir(corpus()).unwrap().flatten() {
+        let p = e.path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let Some(stem) = name.strip_suffix(".validate.xml") else {
+            continue;
+        };
+        let err_file = corpus().join(format!("{stem}.validate.expected-validate-error"));
+        let r = d.virsh(&["define", "--validate", p.to_str().unwrap()]);
+        match std::fs::read_to_string(&err_file) {
+            Ok(expected) => {
+                assert_ne!(r.status, 0, "{name} should be refused");
+                let msg = expected
+                    .lines()
+                    .skip_while(|l| !l.starts_with("message: "))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let msg = msg.trim_start_matches("message: ").trim();
+                assert!(
+                    r.stderr.contains(msg.lines().next().unwrap_or("")),
+                    "{name}: {}\nexpected: {msg}",
+                    r.stderr
+                );
+            }
+            Err(_) => {
+                assert_eq!(r.status, 0, "{name}: {}", r.stderr);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} validate cases");
+}

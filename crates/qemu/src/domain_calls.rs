@@ -395,10 +395,7 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             let a: DomainDefineXmlFlagsArgs = args(ctx)?;
             check_flags(a.flags, DEFINE_VALIDATE, "qemuDomainDefineXMLFlags")?;
             if a.flags & DEFINE_VALIDATE != 0 {
-                return Err(QemuError::ConfigUnsupported(
-                    "validating domain XML against the schema is not supported by oxvirt yet"
-                        .into(),
-                ));
+                oxvirt_conf::domain::validate(&a.xml)?;
             }
             enc(&DomainRet {
                 dom: d.define(&a.xml)?,
