@@ -17,7 +17,7 @@ use oxvirt_proto::remote::{
 use oxvirt_proto::NonnullDomain;
 use oxvirt_remote::{CallCtx, Driver};
 
-use crate::registry::{Defined, Entry};
+use crate::registry::{Defined, Entry, Summary};
 use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
@@ -48,7 +48,7 @@ fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
     ctx.args().map_err(QemuError::Vir)
 }
 
-fn handle(def: &Domain) -> NonnullDomain {
+fn handle(def: &Summary) -> NonnullDomain {
     NonnullDomain {
         name: def.name.clone(),
         uuid: def.uuid,
@@ -236,10 +236,11 @@ impl View {
         }
     }
 
-    /// The definition in effect: the live one while running, else the persistent one.
-    pub fn def(&self) -> Arc<Domain> {
+    /// The facts of the definition in effect: the live one while running, else the
+    /// persistent one.
+    pub fn def(&self) -> Arc<Summary> {
         match self {
-            View::Defined(_, Some(vm)) | View::Transient(vm) => Arc::new(vm.def()),
+            View::Defined(_, Some(vm)) | View::Transient(vm) => Arc::new(Summary::of(&vm.def())),
             View::Defined(e, None) => e.def.clone(),
         }
     }
@@ -448,7 +449,7 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                 state: u8::try_from(state).unwrap_or(0),
                 max_mem: def.memory_kib,
                 memory: def.current_memory_kib.unwrap_or(def.memory_kib),
-                nr_virt_cpu: u16::try_from(def.vcpu.current.unwrap_or(def.vcpu.count))
+                nr_virt_cpu: u16::try_from(def.vcpus_current.unwrap_or(def.vcpus))
                     .unwrap_or(u16::MAX),
                 cpu_time,
             })
@@ -473,7 +474,7 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
         rp::DOMAIN_GET_OS_TYPE => {
             let a: DomainArgs = args(ctx)?;
             enc(&StringRet {
-                value: d.view(&a.dom)?.def().os.os_type.clone(),
+                value: d.view(&a.dom)?.def().os_type.clone(),
             })
         }
         rp::DOMAIN_GET_MAX_MEMORY => {

@@ -80,7 +80,8 @@ impl QemuDriver {
                 "domain is already running".into(),
             ));
         }
-        let vm = self.start_vm(&e.def, true, flags).await?;
+        let def = e.domain()?;
+        let vm = self.start_vm(&def, true, flags).await?;
         Ok(vm.handle())
     }
 
@@ -484,7 +485,7 @@ impl QemuDriver {
         }
         if config {
             let e = self.entry(dom)?;
-            let mut def: Domain = (*e.def).clone();
+            let mut def: Domain = e.domain()?;
             if flags & MEM_MAXIMUM != 0 {
                 def.memory_kib = kib;
                 if def.current_memory_kib.is_some_and(|c| c > kib) {

@@ -15,10 +15,45 @@ use crate::QemuError;
 /// One defined domain.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub def: Arc<Domain>,
+    /// What queries of an inactive domain need; the full definition is parsed from `xml`
+    /// when a call needs it ([`Entry::domain`]), so 500 definitions cost little memory.
+    pub def: Arc<Summary>,
     /// The canonical inactive XML (what `dumpxml --inactive` prints).
     pub xml: Arc<str>,
     pub autostart: bool,
+}
+
+/// The facts of a definition that lists, lookups and info calls read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub name: String,
+    pub uuid: [u8; 16],
+    pub memory_kib: u64,
+    pub current_memory_kib: Option<u64>,
+    pub vcpus: u32,
+    pub vcpus_current: Option<u32>,
+    pub os_type: String,
+}
+
+impl Summary {
+    pub fn of(d: &Domain) -> Self {
+        Summary {
+            name: d.name.clone(),
+            uuid: d.uuid,
+            memory_kib: d.memory_kib,
+            current_memory_kib: d.current_memory_kib,
+            vcpus: d.vcpu.count,
+            vcpus_current: d.vcpu.current,
+            os_type: d.os.os_type.clone(),
+        }
+    }
+}
+
+impl Entry {
+    /// The full definition (parsed from the canonical XML, which holds every default).
+    pub fn domain(&self) -> Result<Domain, QemuError> {
+        Ok(oxvirt_conf::domain::parse(&self.xml)?)
+    }
 }
 
 /// Persistent domains by name (and UUID).
@@ -26,6 +61,7 @@ pub struct Entry {
 pub struct Registry {
     dir: PathBuf,
     domains: BTreeMap<String, Entry>,
+    names_by_uuid: std::collections::HashMap<[u8; 16], String>,
 }
 
 /// How a define changed the registry (the DEFINED event's detail).
@@ -46,6 +82,7 @@ impl Registry {
         let mut r = Registry {
             dir: dir.to_owned(),
             domains: BTreeMap::new(),
+            names_by_uuid: std::collections::HashMap::new(),
         };
         let mut problems = Vec::new();
         let Ok(rd) = std::fs::read_dir(dir) else {
@@ -70,10 +107,11 @@ impl Registry {
                         problems.push(format!("{}: duplicate name or uuid", p.display()));
                         continue;
                     }
+                    r.names_by_uuid.insert(def.uuid, def.name.clone());
                     r.domains.insert(
                         def.name.clone(),
                         Entry {
-                            def: Arc::new(def),
+                            def: Arc::new(Summary::of(&def)),
                             xml,
                             autostart,
                         },
@@ -98,7 +136,9 @@ impl Registry {
     }
 
     pub fn by_uuid(&self, uuid: &[u8; 16]) -> Option<&Entry> {
-        self.domains.values().find(|e| &e.def.uuid == uuid)
+        self.names_by_uuid
+            .get(uuid)
+            .and_then(|n| self.domains.get(n))
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Entry> {
@@ -148,10 +188,12 @@ impl Registry {
             .map(|e| e.autostart)
             .unwrap_or(false);
         let entry = Entry {
-            def: Arc::new(def),
+            def: Arc::new(Summary::of(&def)),
             xml,
             autostart,
         };
+        self.names_by_uuid
+            .insert(entry.def.uuid, entry.def.name.clone());
         self.domains.insert(entry.def.name.clone(), entry.clone());
         Ok((entry, how))
     }
@@ -169,6 +211,7 @@ impl Registry {
             }
         }
         self.domains.remove(name);
+        self.names_by_uuid.remove(&e.def.uuid);
         Ok(e)
     }
 

@@ -573,7 +573,13 @@ impl QemuDriver {
             Ok(r) => r
                 .all()
                 .filter(|e| e.autostart)
-                .map(|e| (*e.def).clone())
+                .filter_map(|e| match e.domain() {
+                    Ok(d) => Some(d),
+                    Err(err) => {
+                        warn!(domain = %e.def.name, "cannot autostart: {err}");
+                        None
+                    }
+                })
                 .collect(),
             Err(_) => return,
         };

@@ -40,6 +40,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // one task per call on a few threads: per-thread malloc arenas only hold memory
+    oxvirt_host::limit_malloc_arenas(2);
     let filter = args
         .log
         .clone()
@@ -108,9 +110,17 @@ async fn run(args: Args) -> Result<(), String> {
     info!(socket = %paths.qemud_socket().display(), "oxvirt-qemud ready");
     // domains marked autostart, once the sockets answer (their events reach early clients)
     let autostart = tokio::spawn(async move { driver.autostart_all().await });
+    // hand memory freed after bursts of calls back to the system
+    let trim = tokio::spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            oxvirt_host::release_free_memory();
+        }
+    });
     wait_for_signal().await;
     info!("shutting down");
     autostart.abort();
+    trim.abort();
     server.shutdown();
     let _ = serving.await;
     for s in sockets {
