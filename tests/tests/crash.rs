@@ -401,3 +401,76 @@ fn qemud_restart_reattaches_to_many_running_vms() {
         d.virsh(&["destroy", name]).ok();
     }
 }
+
+/// `virsh domstats`: one call for every domain, gathered from every shim at once; a stalled
+/// QEMU only loses the groups that need it, its record still comes back.
+#[test]
+fn domstats_for_all_domains_and_a_stalled_one() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let _c = Cleanup(r.to_owned(), vec!["ck-st-a".into(), "ck-st-b".into()]);
+    let d = Qemud::start_in(r);
+    let disk = r.join("b.qcow2");
+    let out = Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2", disk.to_str().unwrap(), "64M"])
+        .output()
+        .expect("qemu-img");
+    assert!(out.status.success(), "{out:?}");
+    for n in ["ck-st-a", "ck-st-b"] {
+        let (xml, _) = guest_xml(r, n);
+        if n == "ck-st-b" {
+            let x = std::fs::read_to_string(&xml).unwrap().replace(
+                "<devices>",
+                &format!(
+                    "<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+<source file='{}'/><target dev='vda' bus='virtio'/></disk>",
+                    disk.display()
+                ),
+            );
+            std::fs::write(&xml, x).unwrap();
+        }
+        d.virsh(&["define", xml.to_str().unwrap()]).ok();
+        d.virsh(&["start", n]).ok();
+    }
+    d.virsh(&["define", guest_xml(r, "ck-st-off").0.to_str().unwrap()])
+        .ok();
+    let all = d.virsh(&["domstats"]).ok().to_string();
+    for want in [
+        "Domain: 'ck-st-a'",
+        "Domain: 'ck-st-b'",
+        "Domain: 'ck-st-off'",
+        "state.state=1",
+        "state.state=5",
+        "cpu.time=",
+        "balloon.current=131072",
+        "vcpu.0.time=",
+        "block.count=1",
+        "block.0.name=vda",
+        "block.0.capacity=67108864",
+    ] {
+        assert!(all.contains(want), "missing {want} in\n{all}");
+    }
+    let a = qemu_pid("ck-st-a");
+    kill(a, rustix::process::Signal::STOP);
+    let stalled = d.virsh(&["domstats", "--vcpu", "--state"]).ok().to_string();
+    kill(a, rustix::process::Signal::CONT);
+    let rec_a = stalled
+        .split("Domain: ")
+        .find(|s| s.starts_with("'ck-st-a'"))
+        .unwrap_or_default()
+        .to_string();
+    let rec_b = stalled
+        .split("Domain: ")
+        .find(|s| s.starts_with("'ck-st-b'"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(rec_a.contains("state.state=1"), "{stalled}");
+    assert!(
+        !rec_a.contains("vcpu.0.time"),
+        "the stalled VM's QMP stats: {stalled}"
+    );
+    assert!(rec_b.contains("vcpu.0.time="), "{stalled}");
+    for n in ["ck-st-a", "ck-st-b"] {
+        d.virsh(&["destroy", n]).ok();
+    }
+}
