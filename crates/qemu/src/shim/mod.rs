@@ -257,15 +257,28 @@ impl Shim {
         let (doc, ev) = {
             let Ok(mut g) = self.rt.lock() else { return };
             let Some(rt) = g.as_mut() else { return };
+            let key = |rt: &Runtime| {
+                (
+                    rt.status.state,
+                    rt.status.reason,
+                    rt.status.domain.current_memory_kib,
+                    rt.status.taints.len(),
+                )
+            };
+            let before = key(rt);
             let ev = f(rt).map(|(e, d)| StateEvent {
                 state: rt.status.state,
                 reason: rt.status.reason,
                 event: e,
                 detail: d,
             });
-            (rt.status.format(), ev)
+            // a flood of events that change nothing writes nothing
+            let doc = (key(rt) != before || ev.is_some()).then(|| rt.status.format());
+            (doc, ev)
         };
-        self.write_status(&doc);
+        if let Some(doc) = doc {
+            self.write_status(&doc);
+        }
         if let Some(ev) = ev {
             if let Ok(body) = oxvirt_xdr::to_bytes(&ev) {
                 self.broadcast(sp::proc::EVENT_STATE, body);
@@ -292,7 +305,12 @@ impl Shim {
         self.start_tried
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let dom = &start.domain;
-        let emulator = dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        // OXVIRT_SHIM_EMULATOR runs another program in QEMU's place (the tests play a
+        // misbehaving QEMU with it)
+        let emulator = match std::env::var("OXVIRT_SHIM_EMULATOR") {
+            Ok(e) if !e.is_empty() => e,
+            _ => dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?,
+        };
         let mon_path = monitor_path(&self.opts.dir);
         let _ = std::fs::remove_file(&mon_path);
         let listener = StdUnixListener::bind(&mon_path).map_err(|source| QemuError::Io {
@@ -352,10 +370,18 @@ impl Shim {
             let _ = tokio::time::timeout(Duration::from_secs(5), w.exited()).await;
             let msg = match e {
                 QemuError::Qmp(QmpError::Connect { .. })
-                | QemuError::Qmp(QmpError::Disconnected(_))
-                | QemuError::Qmp(QmpError::GreetingTimeout(_)) => QemuError::Internal(format!(
+                | QemuError::Qmp(QmpError::Disconnected(
+                    crate::qmp::Disconnect::Eof | crate::qmp::Disconnect::TruncatedEof,
+                )) => QemuError::Internal(format!(
                     "qemu unexpectedly closed the monitor: {}",
                     log_tail(&self.opts.log)
+                )),
+                QemuError::Qmp(QmpError::Disconnected(reason)) => QemuError::Internal(format!(
+                    "QEMU's monitor misbehaved, QEMU was stopped: {reason}"
+                )),
+                QemuError::Qmp(QmpError::GreetingTimeout(t)) => QemuError::Internal(format!(
+                    "QEMU sent no monitor greeting within {} s, QEMU was stopped",
+                    t.as_secs()
                 )),
                 other => other,
             };
