@@ -545,14 +545,18 @@ impl QemuDriver {
 
     /// A VM is shut off: forget it, clean up, tell clients.
     fn vm_stopped(&self, vm: &Arc<Vm>, ev: i32, detail: i32) {
-        if self.running.remove(&vm.uuid, vm.id).is_none() {
+        if self.running.get(&vm.uuid).is_none_or(|v| v.id != vm.id) {
             return;
         }
         self.running.set_stopped_state(&vm.uuid, Some(vm.state().1));
-        // the link closes when the last user of `vm` is done (a destroy call still waits for
-        // its reply on it); the shim exits once we have hung up
+        // The files go before the VM leaves the table: once it has, a new start may create
+        // the directory again. The link closes when the last user of `vm` is done (a destroy
+        // call still waits for its reply on it); the shim exits once we have hung up.
         let _ = std::fs::remove_file(status_path(&vm.dir));
         let _ = std::fs::remove_dir_all(&vm.dir);
+        if self.running.remove(&vm.uuid, vm.id).is_none() {
+            return;
+        }
         if let Ok(mut c) = vm.console.lock() {
             if let Some(t) = c.take() {
                 t.cancel();
