@@ -27,7 +27,7 @@ mod error;
 mod fs;
 mod mem;
 mod sys;
-pub use sys::{limit_malloc_arenas, release_free_memory};
+pub use sys::release_free_memory;
 mod sysinfo;
 
 pub use arch::{arch_from_machine, host_arch};

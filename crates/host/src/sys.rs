@@ -138,18 +138,6 @@ pub(crate) fn phys_and_avphys_bytes() -> (u64, u64) {
     )
 }
 
-/// Keep glibc's malloc to at most `n` arenas. A daemon whose many short tasks run on a few
-/// threads gains nothing from an arena per thread, and each arena keeps freed memory.
-pub fn limit_malloc_arenas(n: i32) {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; M_ARENA_MAX takes any positive int.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, n.max(1));
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = n;
-}
-
 /// Give memory that malloc holds free back to the system (after a burst of work).
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -271,17 +271,27 @@ fn poisoned() -> QemuError {
 /// `CONNECT_LIST_ALL_DOMAINS` filters: each pair is an OR, pairs are ANDed. No domain has a
 /// managed save image, snapshots or checkpoints.
 pub(crate) fn matches_filter(d: &QemuDriver, v: &View, flags: u32) -> bool {
+    let autostart = v.entry().is_some_and(|e| e.autostart);
+    filter_bits(
+        flags,
+        v.active(),
+        v.persistent(),
+        v.state(&d.running).0,
+        autostart,
+    )
+}
+
+fn filter_bits(flags: u32, active: bool, persistent: bool, state: i32, autostart: bool) -> bool {
     let pair = |on: u32, off: u32, is: bool| -> bool {
         let want = flags & (on | off);
         want == 0 || (is && flags & on != 0) || (!is && flags & off != 0)
     };
-    let autostart = v.entry().is_some_and(|e| e.autostart);
-    pair(1, 2, v.active())                 // ACTIVE / INACTIVE
-        && pair(4, 8, v.persistent())      // PERSISTENT / TRANSIENT
+    pair(1, 2, active)                 // ACTIVE / INACTIVE
+        && pair(4, 8, persistent)      // PERSISTENT / TRANSIENT
         && {
             // RUNNING 16, PAUSED 32, SHUTOFF 64, OTHER 128
             let states = flags & (16 | 32 | 64 | 128);
-            let bit = match v.state(&d.running).0 {
+            let bit = match state {
                 crate::states::state::RUNNING => 16,
                 crate::states::state::PAUSED => 32,
                 STATE_SHUTOFF => 64,
@@ -312,12 +322,28 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
         rp::CONNECT_LIST_ALL_DOMAINS => {
             let a: ConnectListAllDomainsArgs = args(ctx)?;
             check_flags(a.flags, LIST_DOMAINS_FLAGS, "qemuConnectListAllDomains")?;
-            let doms: Vec<NonnullDomain> = d
-                .all_views()?
-                .iter()
-                .filter(|v| matches_filter(d, v, a.flags))
-                .map(View::handle)
-                .collect();
+            let doms: Vec<NonnullDomain> = if d.running.is_empty() {
+                // the common case of a big registry: no views to build
+                let reg = d.registry.read().map_err(|_| poisoned())?;
+                reg.all()
+                    .filter(|e| {
+                        filter_bits(
+                            a.flags,
+                            false,
+                            true,
+                            d.running.stopped_state(&e.def.uuid).0,
+                            e.autostart,
+                        )
+                    })
+                    .map(|e| handle(&e.def))
+                    .collect()
+            } else {
+                d.all_views()?
+                    .iter()
+                    .filter(|v| matches_filter(d, v, a.flags))
+                    .map(View::handle)
+                    .collect()
+            };
             let n = doms.len() as u32;
             enc(&ConnectListAllDomainsRet {
                 domains: if a.need_results != 0 {

@@ -40,8 +40,6 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    // one task per call on a few threads: per-thread malloc arenas only hold memory
-    oxvirt_host::limit_malloc_arenas(2);
     let filter = args
         .log
         .clone()
