@@ -1,6 +1,7 @@
 //! The few system interfaces with no safe wrapper in `rustix`: `getaddrinfo(3)` for the
 //! canonical host name, `get_mempolicy(2)` (libnuma's availability probe) and the
-//! `KVM_CHECK_EXTENSION` ioctl. Each `unsafe` block states why it is sound.
+//! `KVM_CHECK_EXTENSION` ioctl and `malloc_trim(3)`. Each `unsafe` block states why it is
+//! sound.
 #![allow(unsafe_code)]
 
 use std::ffi::{c_void, CStr, CString};
