@@ -1,7 +1,7 @@
 //! The host architecture as libvirt names it (`virArchFromHost`, `virArchToString`).
 
-/// libvirt 9.0's architecture names (`virArch`), "none" first.
-const ARCH_NAMES: &[&str] = &[
+/// libvirt 9.0's architecture names in its `virArch` order, "none" first.
+pub const ARCH_NAMES: &[&str] = &[
     "none",
     "alpha",
     "armv6l",
@@ -12,6 +12,7 @@ const ARCH_NAMES: &[&str] = &[
     "i686",
     "ia64",
     "lm32",
+    "loongarch64",
     "m68k",
     "microblaze",
     "microblazeel",

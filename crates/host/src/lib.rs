@@ -30,7 +30,7 @@ mod sys;
 pub use sys::release_free_memory;
 mod sysinfo;
 
-pub use arch::{arch_from_machine, host_arch};
+pub use arch::{arch_from_machine, host_arch, ARCH_NAMES};
 pub use bitmap::Bitmap;
 pub use caps::{
     host_caps, host_caps_at, host_uuid, parse_cpu_list, parse_cpuinfo_x86, user_ids, CacheBank,

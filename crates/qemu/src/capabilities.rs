@@ -32,57 +32,21 @@ pub fn libvirt_arch(qemu_arch: &str) -> &str {
 }
 
 /// libvirt's architecture names in its `virArch` order (guests are listed in it).
-pub const ARCHES: &[&str] = &[
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "loongarch64",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
+pub fn arches() -> &'static [&'static str] {
+    oxvirt_host::ARCH_NAMES.get(1..).unwrap_or_default()
+}
 
 /// Whether libvirt knows an architecture of this name.
 pub fn is_arch_name(arch: &str) -> bool {
-    ARCHES.contains(&arch)
+    arches().contains(&arch)
 }
 
 /// Position of an architecture in libvirt's order.
 pub fn arch_rank(arch: &str) -> usize {
-    ARCHES
+    arches()
         .iter()
         .position(|a| *a == arch)
-        .unwrap_or(ARCHES.len())
+        .unwrap_or(arches().len())
 }
 
 fn word_size(arch: &str) -> u32 {

@@ -756,12 +756,7 @@ fn interface(
         "rtl8139" => "rtl8139",
         m => return Err(unsupported(format!("NIC model '{m}'"))),
     };
-    let mac = n
-        .mac
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":");
+    let mac = oxvirt_conf::domain::mac_string(&n.mac);
     let mut o = obj(json!({
         "driver": driver,
         "netdev": netdev,
@@ -962,6 +957,20 @@ mod tests {
         d
     }
 
+    /// The command line of a domain, as one string.
+    fn args_of(xml: &str) -> String {
+        build(
+            &dom(xml),
+            &Inputs {
+                emulator: "q",
+                monitor_fd: 3,
+            },
+        )
+        .expect("build")
+        .args
+        .join(" ")
+    }
+
     const GUEST: &str = "<domain type='qemu'><name>g1</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>\
 <os><type arch='x86_64' machine='q35'>hvm</type><kernel>/k</kernel><initrd>/i</initrd><cmdline>console=ttyS0 quiet</cmdline></os>\
 <features><acpi/></features><on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>\
@@ -1022,15 +1031,7 @@ mod tests {
 <controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>\
 <controller type='usb' model='ich9-uhci3'><master startport='4'/></controller>",
         );
-        let c = build(
-            &dom(&x),
-            &Inputs {
-                emulator: "q",
-                monitor_fd: 3,
-            },
-        )
-        .expect("build");
-        let s = c.args.join(" ");
+        let s = args_of(&x);
         assert_eq!(s.matches(r#""id":"usb""#).count(), 1, "{s}");
         assert!(s.contains(r#""driver":"ich9-usb-ehci1""#), "{s}");
         for (n, port) in [(1, 0), (2, 2), (3, 4)] {
@@ -1051,15 +1052,7 @@ mod tests {
 <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>\
 <interface type='user'><mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>",
         );
-        let c = build(
-            &dom(&x),
-            &Inputs {
-                emulator: "q",
-                monitor_fd: 3,
-            },
-        )
-        .expect("build");
-        let s = c.args.join(" ");
+        let s = args_of(&x);
         assert!(
             s.contains(r#""driver":"qcow2","file":"libvirt-1-storage""#),
             "{s}"

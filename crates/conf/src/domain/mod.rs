@@ -852,7 +852,8 @@ pub struct Vlan {
     pub tags: Vec<(u32, Option<String>)>,
 }
 
-pub(crate) fn mac_string(m: &[u8; 6]) -> String {
+/// A MAC address as libvirt prints it (`52:54:00:12:34:56`).
+pub fn mac_string(m: &[u8; 6]) -> String {
     m.iter()
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()

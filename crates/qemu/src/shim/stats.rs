@@ -86,12 +86,7 @@ pub async fn gather(st: &DomainStatus, qmp: Option<&QmpClient>, groups: u32) -> 
             TypedParamValue::UInt(dom.devices.interfaces.len() as u32),
         ));
         for (i, n) in dom.devices.interfaces.iter().enumerate() {
-            let mac = n
-                .mac
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(":");
+            let mac = oxvirt_conf::domain::mac_string(&n.mac);
             out.push(p(
                 format!("net.{i}.name"),
                 TypedParamValue::String(n.target_dev.clone().unwrap_or(mac)),
