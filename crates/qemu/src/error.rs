@@ -57,6 +57,12 @@ pub enum QemuError {
     Busy(String),
     #[error(transparent)]
     Qmp(#[from] crate::qmp::QmpError),
+    /// Another process owns the state root (its lock, its VMs, its sockets).
+    #[error("root {} is in use by {}", root.display(), match pid { Some(p) => format!("pid {p}"), None => "another process".to_owned() })]
+    RootInUse {
+        root: std::path::PathBuf,
+        pid: Option<u32>,
+    },
 }
 
 impl From<oxvirt_xdr::Error> for QemuError {
@@ -104,6 +110,9 @@ impl ToVirError for QemuError {
                 VirError::new(code::OPERATION_FAILED, domain::QEMU, d.clone())
             }
             QemuError::Internal(d) => VirError::new(code::INTERNAL_ERROR, domain::QEMU, d.clone()),
+            QemuError::RootInUse { .. } => {
+                VirError::new(code::OPERATION_FAILED, domain::QEMU, detail)
+            }
             QemuError::Timeout(d) => {
                 VirError::new(code::OPERATION_TIMEOUT, domain::QEMU, d.clone())
             }

@@ -17,6 +17,7 @@
 pub mod capabilities;
 pub mod command;
 pub mod cpu_map;
+pub mod daemon;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
@@ -53,12 +54,16 @@ pub use paths::Paths;
 pub struct DriverOptions {
     /// How long a call on one VM may wait for its shim and QEMU (libvirt's job wait is 30 s).
     pub call_timeout: std::time::Duration,
+    /// The directory everything is under (`--root DIR`, embedded mode), if any: the driver
+    /// then also accepts `qemu:///embed?root=DIR` for it.
+    pub root: Option<PathBuf>,
 }
 
 impl Default for DriverOptions {
     fn default() -> Self {
         DriverOptions {
             call_timeout: running::DEFAULT_CALL_TIMEOUT,
+            root: None,
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct QemuDriver {
     pub running: running::Running,
     /// How long a call on one VM may wait for its shim and QEMU.
     pub call_timeout: std::time::Duration,
+    /// The state root, when everything is under one directory.
+    pub root: Option<PathBuf>,
     events: EventHub,
 }
 
@@ -153,11 +160,38 @@ impl QemuDriver {
             registry: std::sync::RwLock::new(registry),
             running: running::Running::default(),
             call_timeout: opts.call_timeout,
+            root: opts.root,
             events: EventHub::new(),
         });
         // the recovery path: find the VMs that run (their shims, or QEMU without a shim)
         d.recover_all().await;
         d
+    }
+
+    /// `qemu:///embed?root=DIR`: accepted for the root this driver serves.
+    fn open_embed(&self, query: &str) -> Result<String, VirError> {
+        let asked = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("root="))
+            .map(PathBuf::from);
+        let Some(asked) = asked else {
+            return Err(
+                QemuError::InvalidArg("URI must be qemu:///embed?root=...".into()).to_vir_error(),
+            );
+        };
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+        };
+        match &self.root {
+            Some(root) if same(root, &asked) => {
+                Ok(format!("qemu:///embed?root={}", asked.display()))
+            }
+            _ => Err(QemuError::OperationInvalid(format!(
+                "this driver does not serve the root {}",
+                asked.display()
+            ))
+            .to_vir_error()),
+        }
     }
 
     fn default_uri(&self) -> &'static str {
@@ -187,9 +221,10 @@ impl Driver for QemuDriver {
             .strip_prefix("//")
             .map(|r| r.split_once('/').map(|(_, p)| p).unwrap_or(""))
             .unwrap_or(rest);
-        let path = path.split('?').next().unwrap_or("");
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         match path {
             "system" | "session" => Ok(format!("qemu:///{path}")),
+            "embed" => self.open_embed(query),
             other => Err(QemuError::UnexpectedUriPath(format!("/{other}")).to_vir_error()),
         }
     }

@@ -266,10 +266,14 @@ impl Running {
     }
 }
 
-/// Where the shim binary is: `$OXVIRT_SHIM`, else next to the running program, else on PATH.
+/// Where the shim binary is: `$OXVIRT_SHIM` if that file exists, else next to the running
+/// program, else on PATH.
 pub fn shim_binary() -> PathBuf {
     if let Some(p) = std::env::var_os("OXVIRT_SHIM") {
-        return p.into();
+        let p = PathBuf::from(p);
+        if p.is_file() {
+            return p;
+        }
     }
     if let Ok(exe) = std::env::current_exe() {
         // next to us; test binaries live one level deeper (target/debug/deps)

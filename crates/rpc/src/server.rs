@@ -402,6 +402,18 @@ impl<S: Service> Server<S> {
         let _ = self.clients.acquire_many(self.max_clients).await;
     }
 
+    /// Serve one already connected socket (e.g. one end of a `socketpair`, for a client in the
+    /// same process) as if it came from a listener named `name`. Returns when the connection
+    /// has ended. Counts against `max_clients` like an accepted connection.
+    pub async fn serve_stream(self: Arc<Self>, stream: UnixStream, name: &'static str, ro: bool) {
+        let permit = tokio::select! {
+            p = self.clients.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            _ = self.shutdown.cancelled() => return,
+        };
+        self.run_connection(stream, name, ro).await;
+        drop(permit);
+    }
+
     async fn accept_loop(self: Arc<Self>, l: Listener) {
         info!(path = %l.path.display(), "listening");
         loop {

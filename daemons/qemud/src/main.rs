@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use oxvirt_qemu::{DriverOptions, Paths, QemuDriver};
-use oxvirt_remote::RemoteService;
-use oxvirt_rpc::server::{Listener, Server, ServerConfig};
+use oxvirt_qemu::daemon::{ServeOptions, ServedDriver};
+use oxvirt_qemu::{DriverOptions, Paths};
+use oxvirt_rpc::server::ServerConfig;
 use tracing::{error, info};
 
 #[derive(Debug, Parser)]
@@ -73,40 +73,29 @@ async fn run(args: Args) -> Result<(), String> {
         Some(r) => Paths::under(r),
         None => Paths::system(),
     };
-    paths
-        .create_all()
-        .map_err(|e| format!("cannot create the state directories: {e}"))?;
     let privileged = args.root.is_none() || rustix_is_root();
-    let driver = QemuDriver::with_options(
-        paths.clone(),
+    let served = ServedDriver::start(ServeOptions {
+        paths: paths.clone(),
+        root: args.root.clone(),
         privileged,
-        DriverOptions {
+        driver: DriverOptions {
             call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
+            root: args.root.clone(),
         },
-    )
-    .await;
-    let service = RemoteService::new(driver.clone(), "virtqemud");
-    let config = ServerConfig {
-        max_clients: args.max_clients,
-        max_client_requests: args.max_client_requests,
-        keepalive_interval: Duration::from_secs(args.keepalive_interval),
-        keepalive_count: args.keepalive_count,
-        ..ServerConfig::default()
-    };
-    let bind = |p: PathBuf, mode, ro, name| {
-        Listener::bind(&p, mode, ro, name)
-            .map_err(|e| format!("cannot listen on {}: {e}", p.display()))
-    };
-    let listeners = vec![
-        bind(paths.qemud_socket(), 0o600, false, "rw")?,
-        bind(paths.qemud_socket_ro(), 0o666, true, "ro")?,
-        bind(paths.qemud_admin_socket(), 0o600, false, "admin")?,
-    ];
-    let sockets: Vec<PathBuf> = listeners.iter().map(|l| l.path.clone()).collect();
-    let server = Server::new(service, config);
-    let serving = tokio::spawn(server.clone().serve(listeners));
+        server: ServerConfig {
+            max_clients: args.max_clients,
+            max_client_requests: args.max_client_requests,
+            keepalive_interval: Duration::from_secs(args.keepalive_interval),
+            keepalive_count: args.keepalive_count,
+            ..ServerConfig::default()
+        },
+        server_name: "virtqemud",
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     info!(socket = %paths.qemud_socket().display(), "oxvirt-qemud ready");
     // domains marked autostart, once the sockets answer (their events reach early clients)
+    let driver = served.driver.clone();
     let autostart = tokio::spawn(async move { driver.autostart_all().await });
     // hand memory freed after bursts of calls back to the system
     let trim = tokio::spawn(async {
@@ -119,11 +108,7 @@ async fn run(args: Args) -> Result<(), String> {
     info!("shutting down");
     autostart.abort();
     trim.abort();
-    server.shutdown();
-    let _ = serving.await;
-    for s in sockets {
-        let _ = std::fs::remove_file(s);
-    }
+    served.stop().await;
     Ok(())
 }
 
