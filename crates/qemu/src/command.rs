@@ -9,7 +9,8 @@
 //! without the comma-escaping pitfalls of the `key=value` syntax.
 
 use oxvirt_conf::domain::{
-    Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, VirtType,
+    Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, UsbPort,
+    VirtType,
 };
 use serde_json::{json, Map, Value};
 
@@ -236,6 +237,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
 
     refuse_unsupported(dom)?;
     controllers(dom, &mut a)?;
+    hubs(dom, &mut a)?;
     let boots = boot_indexes(dom);
     disks(dom, &boots.disks, &mut a)?;
     interfaces(dom, &boots.nets, &mut a)?;
@@ -914,11 +916,37 @@ fn inputs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
         let mut o =
             obj(json!({"driver": driver, "id": dev_id(inp.alias.as_deref(), format!("input{i}"))}));
         match inp.address {
-            Some(Address::Usb { bus, port }) => {
-                o.insert("bus".into(), json!(format!("usb.{bus}")));
-                o.insert("port".into(), json!(port.to_string()));
-            }
+            Some(Address::Usb { bus, port }) => usb_props(bus, port, &mut o),
             ref other => pci_props(dom, other.as_ref(), &mut o),
+        }
+        a.extend(device(o));
+    }
+    Ok(())
+}
+
+/// The bus (`usb.0` for controller 0, `usbN.0` for the others, after their aliases) and the
+/// port path (`1.2`) of a device on a USB port; an unset port leaves the choice to QEMU.
+fn usb_props(bus: u32, port: UsbPort, o: &mut Map<String, Value>) {
+    let controller = if bus == 0 {
+        "usb".to_owned()
+    } else {
+        format!("usb{bus}")
+    };
+    o.insert("bus".into(), json!(format!("{controller}.0")));
+    if port.is_set() {
+        o.insert("port".into(), json!(port.to_string()));
+    }
+}
+
+/// `<hub type='usb'>`s, before the devices plugged into them.
+fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+    for (i, h) in dom.devices.hubs.iter().enumerate() {
+        let mut o =
+            obj(json!({"driver": "usb-hub", "id": dev_id(h.alias.as_deref(), format!("hub{i}"))}));
+        match h.address {
+            Some(Address::Usb { bus, port }) => usb_props(bus, port, &mut o),
+            None => {}
+            Some(_) => return Err(unsupported("a <hub> with an address other than usb")),
         }
         a.extend(device(o));
     }
@@ -1042,6 +1070,33 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    /// Three USB inputs on the pc machine's two UHCI ports: libvirt's hub on port 1 comes
+    /// first, the devices behind it take dotted port paths.
+    #[test]
+    fn usb_hub_and_port_paths() {
+        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
+            "<devices>",
+            "<devices><input type='tablet' bus='usb'/><input type='keyboard' bus='usb'/>\
+<input type='mouse' bus='usb'/>",
+        );
+        let s = args_of(&x);
+        let hub = s
+            .find(r#"{"bus":"usb.0","driver":"usb-hub","id":"hub0","port":"1"}"#)
+            .expect(&s);
+        let kbd = s
+            .find(r#"{"bus":"usb.0","driver":"usb-kbd","id":"input1","port":"1.1"}"#)
+            .expect(&s);
+        assert!(hub < kbd, "{s}");
+        assert!(
+            s.contains(r#""driver":"usb-tablet","id":"input0","port":"2""#),
+            "{s}"
+        );
+        assert!(
+            s.contains(r#""driver":"usb-mouse","id":"input2","port":"1.2""#),
+            "{s}"
+        );
     }
 
     #[test]

@@ -894,6 +894,12 @@ impl Domain {
                     }
                 });
             }
+            for h in &d.hubs {
+                w.child("hub", &[("type", "usb".to_owned())], |w| {
+                    cx.alias(w, &h.alias);
+                    format_address(w, &h.address)
+                });
+            }
             if let Some(wd) = &d.watchdog {
                 let a = [("model", wd.model.clone()), ("action", wd.action.clone())];
                 if wd.address.is_some() || cx.shows_alias(&wd.alias) {
@@ -1362,14 +1368,13 @@ fn format_address(w: &mut Writer, a: &Option<Address>) {
             }
             w.empty("address", &a)
         }
-        Some(Address::Usb { bus, port }) => w.empty(
-            "address",
-            &[
-                ("type", "usb".into()),
-                ("bus", bus.to_string()),
-                ("port", port.to_string()),
-            ],
-        ),
+        Some(Address::Usb { bus, port }) => {
+            let mut a = vec![("type", "usb".to_owned()), ("bus", bus.to_string())];
+            if port.is_set() {
+                a.push(("port", port.to_string()));
+            }
+            w.empty("address", &a)
+        }
         Some(Address::Drive {
             controller,
             bus,

@@ -1372,11 +1372,12 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
         }
         Some("usb") => {
             let bus = uint_attr(a, "bus")?.unwrap_or(0);
+            // no port asks for one on the bus
             let port = match a.attribute("port") {
-                Some(p) if !p.contains('.') => p
-                    .parse::<u32>()
-                    .map_err(|_| ConfError::NotImplemented("usb port".into()))?,
-                _ => return Err(ConfError::NotImplemented("usb address port".into())),
+                None => UsbPort::default(),
+                Some(p) => UsbPort::parse(p).ok_or_else(|| {
+                    ConfError::Xml("Cannot parse <address> 'port' attribute".into())
+                })?,
             };
             Ok(Some(Address::Usb { bus, port }))
         }
@@ -3863,6 +3864,21 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     });
                 }
                 out.redirfilter = Some(rules);
+            }
+            "hub" => {
+                match n.attribute("type") {
+                    Some("usb") => {}
+                    Some(t) => {
+                        return Err(ConfError::Internal(format!(
+                            "unknown hub device type '{t}'"
+                        )))
+                    }
+                    None => return Err(ConfError::Internal("missing hub device type".into())),
+                }
+                out.hubs.push(Hub {
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
             }
             other if KNOWN_DEVICES.contains(&other) => {
                 return Err(ConfError::NotImplemented(format!("device <{other}>")))

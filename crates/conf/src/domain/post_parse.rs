@@ -287,7 +287,7 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             port,
         });
     }
-    assign_usb_addresses(def)?;
+    super::usb::assign_usb_addresses(&mut def.devices)?;
     assign_pci_addresses(def, kind)?;
 
     // validation (qemuValidateDomainDef)
@@ -703,6 +703,9 @@ fn check_address_types(d: &Devices) -> Result<(), ConfError> {
             .all(|x| matches!(x.address, None | Some(Address::VirtioSerial { .. })))
         && d.redirdevs
             .iter()
+            .all(|x| matches!(x.address, None | Some(Address::Usb { .. })))
+        && d.hubs
+            .iter()
             .all(|x| matches!(x.address, None | Some(Address::Usb { .. })));
     if ok {
         Ok(())
@@ -818,129 +821,6 @@ fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
             }
         }
         v.heads.get_or_insert(1);
-    }
-    Ok(())
-}
-
-/// USB ports for the devices on USB buses, in `virDomainUSBDeviceDefForeach` order.
-fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
-    let devs = &mut def.devices;
-    let wanted = devs
-        .inputs
-        .iter()
-        .filter(|i| i.bus.as_deref() == Some("usb"))
-        .count()
-        + devs.redirdevs.len()
-        + devs.sounds.iter().filter(|s| s.model == "usb").count()
-        + devs.controllers.iter().filter(|c| c.kind == "ccid").count()
-        + devs
-            .disks
-            .iter()
-            .filter(|d| d.target_bus.as_deref() == Some("usb"))
-            .count()
-        + devs
-            .hostdevs
-            .iter()
-            .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
-            .count();
-    if wanted == 0 {
-        return Ok(());
-    }
-    let usb: Vec<&Controller> = devs
-        .controllers
-        .iter()
-        .filter(|c| c.kind == "usb" && c.master_startport.is_none())
-        .collect();
-    let [c] = usb.as_slice() else {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment with several USB controllers".into(),
-        ));
-    };
-    let ports = match (c.model.as_deref(), c.ports) {
-        (Some("qemu-xhci"), Some(p)) => p,
-        (Some("qemu-xhci"), None) => 4,
-        (Some("piix3-uhci"), None) => 2,
-        (Some("ich9-ehci1"), None) => 6,
-        _ => {
-            return Err(ConfError::NotImplemented(
-                "USB address assignment on this USB controller".into(),
-            ))
-        }
-    };
-    if u32::try_from(wanted).unwrap_or(u32::MAX) > ports
-        || devs
-            .inputs
-            .iter()
-            .any(|i| matches!(i.address, Some(Address::Usb { .. })))
-    {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment needing a hub or next to explicit USB addresses".into(),
-        ));
-    }
-    if devs
-        .hostdevs
-        .iter()
-        .any(|h| matches!(h.address, Some(Address::Usb { .. })))
-    {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment next to explicit USB addresses".into(),
-        ));
-    }
-    if devs
-        .disks
-        .iter()
-        .any(|d| matches!(d.address, Some(Address::Usb { .. })))
-    {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment next to explicit USB addresses".into(),
-        ));
-    }
-    let mut port = 1;
-    for d in devs
-        .disks
-        .iter_mut()
-        .filter(|d| d.target_bus.as_deref() == Some("usb"))
-    {
-        d.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for s in devs.sounds.iter_mut().filter(|s| s.model == "usb") {
-        if s.address.is_some() {
-            return Err(ConfError::NotImplemented(
-                "USB address assignment next to explicit USB addresses".into(),
-            ));
-        }
-        s.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for h in devs
-        .hostdevs
-        .iter_mut()
-        .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
-    {
-        h.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for c in devs.controllers.iter_mut().filter(|c| c.kind == "ccid") {
-        if c.address.is_some() {
-            return Err(ConfError::NotImplemented(
-                "USB address assignment next to explicit USB addresses".into(),
-            ));
-        }
-        c.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for i in devs
-        .inputs
-        .iter_mut()
-        .filter(|i| i.bus.as_deref() == Some("usb"))
-    {
-        i.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for r in &mut devs.redirdevs {
-        r.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
     }
     Ok(())
 }
