@@ -519,6 +519,9 @@ impl Domain {
                 if let Some(p) = c.ports {
                     a.push(("ports", p.to_string()));
                 }
+                if let Some(v) = c.vectors {
+                    a.push(("vectors", v.to_string()));
+                }
                 w.child("controller", &a, |w| {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
@@ -528,14 +531,16 @@ impl Domain {
                             c.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
                         w.empty("driver", &a);
                     }
+                    let mut t = Vec::new();
+                    if let Some(n) = c.chassis_nr {
+                        t.push(("chassisNr", n.to_string()));
+                    }
                     if let Some((chassis, port)) = c.target {
-                        w.empty(
-                            "target",
-                            &[
-                                ("chassis", chassis.to_string()),
-                                ("port", format!("0x{port:x}")),
-                            ],
-                        );
+                        t.push(("chassis", chassis.to_string()));
+                        t.push(("port", format!("0x{port:x}")));
+                    }
+                    if !t.is_empty() {
+                        w.empty("target", &t);
                     }
                     cx.alias(w, &c.alias);
                     if let Some(sp) = c.master_startport {

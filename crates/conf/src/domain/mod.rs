@@ -954,8 +954,12 @@ pub struct Controller {
     pub model_name: Option<String>,
     /// `<target chassis= port=>` of PCI controllers.
     pub target: Option<(u32, u32)>,
-    /// `ports=` of USB controllers.
+    /// `<target chassisNr=>` of a pci-bridge.
+    pub chassis_nr: Option<u32>,
+    /// `ports=` of USB and virtio-serial controllers.
     pub ports: Option<u32>,
+    /// `vectors=` of virtio-serial controllers.
+    pub vectors: Option<u32>,
     /// `<master startport=>` of a USB companion controller.
     pub master_startport: Option<u32>,
     /// `<driver>` attributes (virtio-scsi, virtio-serial), in libvirt's order.
