@@ -448,7 +448,7 @@ fn controller_device(
         }
         ("pci", Some("pci-bridge")) => obj(json!({
             "driver": "pci-bridge",
-            "chassis_nr": c.target.map(|t| t.0).unwrap_or(c.index),
+            "chassis_nr": c.chassis_nr.unwrap_or(c.index),
             "id": format!("pci.{}", c.index),
         })),
         ("pci", Some("dmi-to-pci-bridge")) => obj(json!({
@@ -506,10 +506,19 @@ fn controller_device(
             }
             return Err(unsupported("an IDE controller other than the pc machine's"));
         }
-        ("virtio-serial", _) => obj(json!({
-            "driver": "virtio-serial-pci",
-            "id": format!("virtio-serial{}", c.index),
-        })),
+        ("virtio-serial", _) => {
+            let mut o = obj(json!({
+                "driver": "virtio-serial-pci",
+                "id": format!("virtio-serial{}", c.index),
+            }));
+            if let Some(p) = c.ports {
+                o.insert("max_ports".into(), json!(p));
+            }
+            if let Some(v) = c.vectors {
+                o.insert("vectors".into(), json!(v));
+            }
+            o
+        }
         ("scsi", None | Some("virtio-scsi")) => obj(json!({
             "driver": "virtio-scsi-pci",
             "id": format!("scsi{}", c.index),
@@ -1070,6 +1079,30 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    /// A pci-bridge with the chassis number libvirt gives it, and a virtio-serial controller
+    /// with its ports and vectors.
+    #[test]
+    fn pci_bridge_and_virtio_serial_options() {
+        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
+            "<devices>",
+            "<devices><controller type='virtio-serial' ports='16' vectors='4'/>\
+<controller type='pci' index='1' model='pci-bridge'/>",
+        );
+        let s = args_of(&x);
+        assert!(
+            s.contains(
+                r#"{"addr":"0x2","bus":"pci.0","chassis_nr":1,"driver":"pci-bridge","id":"pci.1"}"#
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                r#""driver":"virtio-serial-pci","id":"virtio-serial0","max_ports":16,"vectors":4"#
+            ),
+            "{s}"
+        );
     }
 
     /// Three USB inputs on the pc machine's two UHCI ports: libvirt's hub on port 1 comes
