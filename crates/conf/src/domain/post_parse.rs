@@ -958,6 +958,18 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
 /// What libvirt sets on each pci-bridge once addresses are assigned: the QEMU device name, the
 /// chassis number (its index), and the check that it sits on a lower bus than its own.
 fn pci_bridge_defaults(devs: &mut Devices) -> Result<(), ConfError> {
+    // libvirt's checks of these (range, model) are not modelled: refuse rather than guess
+    for c in devs.controllers.iter().filter(|c| c.kind == "pci") {
+        let bridge = c.model.as_deref() == Some("pci-bridge");
+        if c.chassis_nr
+            .is_some_and(|n| !bridge || !(1..=255).contains(&n))
+            || (bridge && c.model_name.as_deref().is_some_and(|n| n != "pci-bridge"))
+        {
+            return Err(ConfError::NotImplemented(
+                "this PCI controller <target chassisNr=> or <model name=>".into(),
+            ));
+        }
+    }
     for c in devs
         .controllers
         .iter_mut()
@@ -1553,6 +1565,27 @@ mod tests {
                  than bus"
             )
         );
+    }
+
+    #[test]
+    fn unchecked_chassis_numbers_are_not_modelled() {
+        for c in [
+            "<controller type='pci' index='1' model='pci-bridge'><target chassisNr='0'/></controller>",
+            "<controller type='pci' index='1' model='pci-bridge'><model name='x'/></controller>",
+        ] {
+            let e = define(c).expect_err(c);
+            assert!(matches!(e, ConfError::NotImplemented(_)), "{e:?}");
+        }
+        let d = define(
+            "<controller type='pci' index='1' model='pci-bridge'><target chassisNr='7'/></controller>",
+        )
+        .expect("given chassisNr");
+        let bridge = d
+            .devices
+            .controllers
+            .iter()
+            .find(|c| c.index == 1 && c.kind == "pci");
+        assert_eq!(bridge.and_then(|c| c.chassis_nr), Some(7));
     }
 
     #[test]
