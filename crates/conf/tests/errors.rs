@@ -135,11 +135,11 @@ fn semantic_errors() {
 #[test]
 fn not_implemented_is_config_unsupported() {
     let xml = format!(
-        "<domain type='kvm'><name>a</name><memory>1</memory>{OS}<devices><hub type='usb'/></devices></domain>"
+        "<domain type='kvm'><name>a</name><memory>1</memory>{OS}<devices><parallel type='pty'/></devices></domain>"
     );
     let (code, domain, msg) = err(&xml);
     assert_eq!((code, domain), (67, 20));
-    assert!(msg.contains("<hub>"), "{msg}");
+    assert!(msg.contains("<parallel>"), "{msg}");
 }
 
 #[test]

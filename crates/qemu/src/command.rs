@@ -9,7 +9,8 @@
 //! without the comma-escaping pitfalls of the `key=value` syntax.
 
 use oxvirt_conf::domain::{
-    Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, VirtType,
+    Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, UsbPort,
+    VirtType,
 };
 use serde_json::{json, Map, Value};
 
@@ -236,6 +237,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
 
     refuse_unsupported(dom)?;
     controllers(dom, &mut a)?;
+    hubs(dom, &mut a)?;
     let boots = boot_indexes(dom);
     disks(dom, &boots.disks, &mut a)?;
     interfaces(dom, &boots.nets, &mut a)?;
@@ -446,7 +448,7 @@ fn controller_device(
         }
         ("pci", Some("pci-bridge")) => obj(json!({
             "driver": "pci-bridge",
-            "chassis_nr": c.target.map(|t| t.0).unwrap_or(c.index),
+            "chassis_nr": c.chassis_nr.unwrap_or(c.index),
             "id": format!("pci.{}", c.index),
         })),
         ("pci", Some("dmi-to-pci-bridge")) => obj(json!({
@@ -504,10 +506,19 @@ fn controller_device(
             }
             return Err(unsupported("an IDE controller other than the pc machine's"));
         }
-        ("virtio-serial", _) => obj(json!({
-            "driver": "virtio-serial-pci",
-            "id": format!("virtio-serial{}", c.index),
-        })),
+        ("virtio-serial", _) => {
+            let mut o = obj(json!({
+                "driver": "virtio-serial-pci",
+                "id": format!("virtio-serial{}", c.index),
+            }));
+            if let Some(p) = c.ports {
+                o.insert("max_ports".into(), json!(p));
+            }
+            if let Some(v) = c.vectors {
+                o.insert("vectors".into(), json!(v));
+            }
+            o
+        }
         ("scsi", None | Some("virtio-scsi")) => obj(json!({
             "driver": "virtio-scsi-pci",
             "id": format!("scsi{}", c.index),
@@ -914,11 +925,37 @@ fn inputs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
         let mut o =
             obj(json!({"driver": driver, "id": dev_id(inp.alias.as_deref(), format!("input{i}"))}));
         match inp.address {
-            Some(Address::Usb { bus, port }) => {
-                o.insert("bus".into(), json!(format!("usb.{bus}")));
-                o.insert("port".into(), json!(port.to_string()));
-            }
+            Some(Address::Usb { bus, port }) => usb_props(bus, port, &mut o),
             ref other => pci_props(dom, other.as_ref(), &mut o),
+        }
+        a.extend(device(o));
+    }
+    Ok(())
+}
+
+/// The bus (`usb.0` for controller 0, `usbN.0` for the others, after their aliases) and the
+/// port path (`1.2`) of a device on a USB port; an unset port leaves the choice to QEMU.
+fn usb_props(bus: u32, port: UsbPort, o: &mut Map<String, Value>) {
+    let controller = if bus == 0 {
+        "usb".to_owned()
+    } else {
+        format!("usb{bus}")
+    };
+    o.insert("bus".into(), json!(format!("{controller}.0")));
+    if port.is_set() {
+        o.insert("port".into(), json!(port.to_string()));
+    }
+}
+
+/// `<hub type='usb'>`s, before the devices plugged into them.
+fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+    for (i, h) in dom.devices.hubs.iter().enumerate() {
+        let mut o =
+            obj(json!({"driver": "usb-hub", "id": dev_id(h.alias.as_deref(), format!("hub{i}"))}));
+        match h.address {
+            Some(Address::Usb { bus, port }) => usb_props(bus, port, &mut o),
+            None => {}
+            Some(_) => return Err(unsupported("a <hub> with an address other than usb")),
         }
         a.extend(device(o));
     }
@@ -1042,6 +1079,57 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    /// A pci-bridge with the chassis number libvirt gives it, and a virtio-serial controller
+    /// with its ports and vectors.
+    #[test]
+    fn pci_bridge_and_virtio_serial_options() {
+        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
+            "<devices>",
+            "<devices><controller type='virtio-serial' ports='16' vectors='4'/>\
+<controller type='pci' index='1' model='pci-bridge'/>",
+        );
+        let s = args_of(&x);
+        assert!(
+            s.contains(
+                r#"{"addr":"0x2","bus":"pci.0","chassis_nr":1,"driver":"pci-bridge","id":"pci.1"}"#
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                r#""driver":"virtio-serial-pci","id":"virtio-serial0","max_ports":16,"vectors":4"#
+            ),
+            "{s}"
+        );
+    }
+
+    /// Three USB inputs on the pc machine's two UHCI ports: libvirt's hub on port 1 comes
+    /// first, the devices behind it take dotted port paths.
+    #[test]
+    fn usb_hub_and_port_paths() {
+        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
+            "<devices>",
+            "<devices><input type='tablet' bus='usb'/><input type='keyboard' bus='usb'/>\
+<input type='mouse' bus='usb'/>",
+        );
+        let s = args_of(&x);
+        let hub = s
+            .find(r#"{"bus":"usb.0","driver":"usb-hub","id":"hub0","port":"1"}"#)
+            .expect(&s);
+        let kbd = s
+            .find(r#"{"bus":"usb.0","driver":"usb-kbd","id":"input1","port":"1.1"}"#)
+            .expect(&s);
+        assert!(hub < kbd, "{s}");
+        assert!(
+            s.contains(r#""driver":"usb-tablet","id":"input0","port":"2""#),
+            "{s}"
+        );
+        assert!(
+            s.contains(r#""driver":"usb-mouse","id":"input2","port":"1.2""#),
+            "{s}"
+        );
     }
 
     #[test]

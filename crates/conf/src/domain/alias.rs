@@ -133,6 +133,9 @@ pub fn assign_aliases(dom: &mut Domain) {
     for (i, r) in devs.redirdevs.iter_mut().enumerate() {
         r.alias.get_or_insert_with(|| format!("redir{i}"));
     }
+    for (i, h) in devs.hubs.iter_mut().enumerate() {
+        h.alias.get_or_insert_with(|| format!("hub{i}"));
+    }
     for (i, v) in devs.videos.iter_mut().enumerate() {
         v.alias.get_or_insert_with(|| format!("video{i}"));
     }

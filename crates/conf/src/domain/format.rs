@@ -519,6 +519,9 @@ impl Domain {
                 if let Some(p) = c.ports {
                     a.push(("ports", p.to_string()));
                 }
+                if let Some(v) = c.vectors {
+                    a.push(("vectors", v.to_string()));
+                }
                 w.child("controller", &a, |w| {
                     if let Some(n) = &c.model_name {
                         w.empty("model", &[("name", n.clone())]);
@@ -528,14 +531,16 @@ impl Domain {
                             c.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
                         w.empty("driver", &a);
                     }
+                    let mut t = Vec::new();
+                    if let Some(n) = c.chassis_nr {
+                        t.push(("chassisNr", n.to_string()));
+                    }
                     if let Some((chassis, port)) = c.target {
-                        w.empty(
-                            "target",
-                            &[
-                                ("chassis", chassis.to_string()),
-                                ("port", format!("0x{port:x}")),
-                            ],
-                        );
+                        t.push(("chassis", chassis.to_string()));
+                        t.push(("port", format!("0x{port:x}")));
+                    }
+                    if !t.is_empty() {
+                        w.empty("target", &t);
                     }
                     cx.alias(w, &c.alias);
                     if let Some(sp) = c.master_startport {
@@ -892,6 +897,12 @@ impl Domain {
                         a.push(("allow", yes_no(u.allow)));
                         w.empty("usbdev", &a);
                     }
+                });
+            }
+            for h in &d.hubs {
+                w.child("hub", &[("type", "usb".to_owned())], |w| {
+                    cx.alias(w, &h.alias);
+                    format_address(w, &h.address)
                 });
             }
             if let Some(wd) = &d.watchdog {
@@ -1362,14 +1373,13 @@ fn format_address(w: &mut Writer, a: &Option<Address>) {
             }
             w.empty("address", &a)
         }
-        Some(Address::Usb { bus, port }) => w.empty(
-            "address",
-            &[
-                ("type", "usb".into()),
-                ("bus", bus.to_string()),
-                ("port", port.to_string()),
-            ],
-        ),
+        Some(Address::Usb { bus, port }) => {
+            let mut a = vec![("type", "usb".to_owned()), ("bus", bus.to_string())];
+            if port.is_set() {
+                a.push(("port", port.to_string()));
+            }
+            w.empty("address", &a)
+        }
         Some(Address::Drive {
             controller,
             bus,

@@ -5,6 +5,7 @@ mod format;
 mod parse;
 mod post_parse;
 pub mod status;
+mod usb;
 mod validate;
 
 pub use alias::assign_aliases;
@@ -426,6 +427,9 @@ pub struct Devices {
     pub redirdevs: Vec<Redirdev>,
     /// `<redirfilter>` rules.
     pub redirfilter: Option<Vec<UsbdevRule>>,
+    /// `<hub type='usb'>`s, the ones libvirt adds when the USB controllers' ports do not
+    /// suffice included.
+    pub hubs: Vec<Hub>,
     pub watchdog: Option<Watchdog>,
     pub memballoon: Option<Memballoon>,
     pub rngs: Vec<Rng>,
@@ -583,6 +587,85 @@ impl Devices {
     }
 }
 
+/// How deep USB port paths go: the root hub and up to three hubs below it
+/// (`VIR_DOMAIN_DEVICE_USB_MAX_PORT_DEPTH`).
+pub const USB_MAX_PORT_DEPTH: usize = 4;
+
+/// Ports of a USB hub libvirt adds or the XML gives (`VIR_DOMAIN_USB_HUB_PORTS`).
+pub const USB_HUB_PORTS: u32 = 8;
+
+/// A USB port path: `port='1.2'` is port 2 of the hub on port 1 of the controller's root hub.
+/// Ports count from 1; the levels after the last one used are 0, and a path whose first level
+/// is 0 is unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct UsbPort(pub [u32; USB_MAX_PORT_DEPTH]);
+
+impl UsbPort {
+    /// A path of one level: a port of the root hub.
+    pub fn root(port: u32) -> Self {
+        let mut p = [0; USB_MAX_PORT_DEPTH];
+        p[0] = port;
+        UsbPort(p)
+    }
+
+    /// Whether a port is given (`virDomainUSBAddressPortIsValid`).
+    pub fn is_set(&self) -> bool {
+        self.0[0] != 0
+    }
+
+    /// The levels in use, from the root hub down.
+    pub fn levels(&self) -> &[u32] {
+        let n = self
+            .0
+            .iter()
+            .position(|p| *p == 0)
+            .unwrap_or(USB_MAX_PORT_DEPTH);
+        &self.0[..n]
+    }
+
+    /// Parse libvirt's dotted form: up to [`USB_MAX_PORT_DEPTH`] decimal numbers separated by
+    /// dots. `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut p = [0; USB_MAX_PORT_DEPTH];
+        let mut parts = s.split('.');
+        for slot in p.iter_mut() {
+            let Some(part) = parts.next() else {
+                return Some(UsbPort(p));
+            };
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            *slot = part.parse().ok()?;
+        }
+        match parts.next() {
+            None => Some(UsbPort(p)),
+            Some(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for UsbPort {
+    /// The dotted form (`1.2`), as libvirt prints it and QEMU's USB `port` property takes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.levels().iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `<hub type='usb'>`: a USB hub with [`USB_HUB_PORTS`] ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hub {
+    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
+    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
+    pub alias: Option<String>,
+    pub address: Option<Address>,
+}
+
 /// A device address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Address {
@@ -600,10 +683,11 @@ pub enum Address {
         bus: u32,
         port: u32,
     },
-    /// `<address type='usb' bus port>`
+    /// `<address type='usb' bus port>`; the port may be unset (`port[0] == 0`), which asks
+    /// for one on that bus.
     Usb {
         bus: u32,
-        port: u32,
+        port: UsbPort,
     },
     /// `<address type='ccid' controller slot>`
     Ccid {
@@ -870,8 +954,12 @@ pub struct Controller {
     pub model_name: Option<String>,
     /// `<target chassis= port=>` of PCI controllers.
     pub target: Option<(u32, u32)>,
-    /// `ports=` of USB controllers.
+    /// `<target chassisNr=>` of a pci-bridge.
+    pub chassis_nr: Option<u32>,
+    /// `ports=` of USB and virtio-serial controllers.
     pub ports: Option<u32>,
+    /// `vectors=` of virtio-serial controllers.
+    pub vectors: Option<u32>,
     /// `<master startport=>` of a USB companion controller.
     pub master_startport: Option<u32>,
     /// `<driver>` attributes (virtio-scsi, virtio-serial), in libvirt's order.

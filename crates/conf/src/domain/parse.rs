@@ -1372,11 +1372,12 @@ fn parse_address(n: Node<'_, '_>) -> Result<Option<Address>> {
         }
         Some("usb") => {
             let bus = uint_attr(a, "bus")?.unwrap_or(0);
+            // no port asks for one on the bus
             let port = match a.attribute("port") {
-                Some(p) if !p.contains('.') => p
-                    .parse::<u32>()
-                    .map_err(|_| ConfError::NotImplemented("usb port".into()))?,
-                _ => return Err(ConfError::NotImplemented("usb address port".into())),
+                None => UsbPort::default(),
+                Some(p) => UsbPort::parse(p).ok_or_else(|| {
+                    ConfError::Xml("Cannot parse <address> 'port' attribute".into())
+                })?,
             };
             Ok(Some(Address::Usb { bus, port }))
         }
@@ -3147,15 +3148,15 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         if n.children().any(|c| {
                             c.is_element()
                                 && !matches!(c.tag_name().name(), "address" | "alias" | "driver")
-                        }) || n
-                            .attributes()
-                            .any(|a| !matches!(a.name(), "type" | "index" | "model"))
-                            || !matches!(
-                                (k, n.attribute("model")),
-                                ("scsi", None | Some("virtio-scsi" | "lsilogic"))
-                                    | ("virtio-serial", None)
-                            )
-                        {
+                        }) || n.attributes().any(|a| {
+                            !(matches!(a.name(), "type" | "index" | "model")
+                                || (k == "virtio-serial"
+                                    && matches!(a.name(), "ports" | "vectors")))
+                        }) || !matches!(
+                            (k, n.attribute("model")),
+                            ("scsi", None | Some("virtio-scsi" | "lsilogic"))
+                                | ("virtio-serial", None)
+                        ) {
                             return Err(ConfError::NotImplemented(format!(
                                 "this <controller type='{k}'>"
                             )));
@@ -3169,7 +3170,8 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 };
                 if let Some(a) = n.attributes().find(|a| {
                     !(matches!(a.name(), "type" | "index" | "model")
-                        || (kind == "usb" && a.name() == "ports"))
+                        || (kind == "usb" && a.name() == "ports")
+                        || (kind == "virtio-serial" && matches!(a.name(), "ports" | "vectors")))
                 }) {
                     return Err(ConfError::NotImplemented(format!(
                         "<controller> attribute '{}'",
@@ -3178,7 +3180,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 }
                 if child(n, "target").is_some_and(|t| {
                     t.attributes()
-                        .any(|a| !matches!(a.name(), "chassis" | "port"))
+                        .any(|a| !matches!(a.name(), "chassis" | "port" | "chassisNr"))
                 }) {
                     return Err(ConfError::NotImplemented(
                         "<controller><target> attributes".into(),
@@ -3231,9 +3233,14 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     }
                 }
                 let model_name = child(n, "model").and_then(|m| attr(m, "name"));
+                let chassis_nr = match child(n, "target") {
+                    Some(t) => uint_attr(t, "chassisNr")?,
+                    None => None,
+                };
                 let target = match child(n, "target") {
                     Some(t) => match (uint_attr(t, "chassis")?, uint_attr(t, "port")?) {
                         (Some(c), Some(p)) => Some((c, p)),
+                        (None, None) if chassis_nr.is_some() => None,
                         _ => {
                             return Err(ConfError::NotImplemented(
                                 "partial controller <target>".into(),
@@ -3255,7 +3262,9 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     model: attr(n, "model"),
                     model_name,
                     target,
+                    chassis_nr,
                     ports: uint_attr(n, "ports")?,
+                    vectors: uint_attr(n, "vectors")?,
                     master_startport,
                     driver: parse_controller_driver(n)?,
                     alias: parse_alias(n, live)?,
@@ -3863,6 +3872,21 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     });
                 }
                 out.redirfilter = Some(rules);
+            }
+            "hub" => {
+                match n.attribute("type") {
+                    Some("usb") => {}
+                    Some(t) => {
+                        return Err(ConfError::Internal(format!(
+                            "unknown hub device type '{t}'"
+                        )))
+                    }
+                    None => return Err(ConfError::Internal("missing hub device type".into())),
+                }
+                out.hubs.push(Hub {
+                    alias: parse_alias(n, live)?,
+                    address: parse_address(n)?,
+                });
             }
             other if KNOWN_DEVICES.contains(&other) => {
                 return Err(ConfError::NotImplemented(format!("device <{other}>")))

@@ -268,7 +268,7 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             .iter()
             .any(|c| c.kind == "virtio-serial" && c.index == 0)
     {
-        insert_controller(
+        add_controller(
             &mut def.devices.controllers,
             controller("virtio-serial", 0, None),
         );
@@ -287,7 +287,7 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             port,
         });
     }
-    assign_usb_addresses(def)?;
+    super::usb::assign_usb_addresses(&mut def.devices)?;
     assign_pci_addresses(def, kind)?;
 
     // validation (qemuValidateDomainDef)
@@ -421,6 +421,12 @@ pub(crate) fn insert_controller(list: &mut Vec<Controller>, c: Controller) {
     }
 }
 
+/// Add a controller libvirt adds itself (`virDomainDefAddController`): at the end, whatever
+/// the controllers of its type (unlike the parser's [`insert_controller`]).
+fn add_controller(list: &mut Vec<Controller>, c: Controller) {
+    list.push(c);
+}
+
 /// Characters libvirt accepts in a disk serial.
 fn serial_ok(s: &str) -> bool {
     s.chars()
@@ -535,7 +541,7 @@ fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), 
                 .iter()
                 .any(|c| c.kind == bus && c.index == idx)
             {
-                insert_controller(&mut def.devices.controllers, controller(bus, idx, None));
+                add_controller(&mut def.devices.controllers, controller(bus, idx, None));
             }
         }
     }
@@ -554,7 +560,9 @@ fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
         model: model.map(Into::into),
         model_name: None,
         target: None,
+        chassis_nr: None,
         ports: None,
+        vectors: None,
         master_startport: None,
         driver: Vec::new(),
         alias: None,
@@ -589,7 +597,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
     };
     let ctrls = &mut def.devices.controllers;
     if !ctrls.iter().any(|c| c.kind == "usb" && c.index == 0) {
-        insert_controller(ctrls, controller("usb", 0, Some(usb_model)));
+        add_controller(ctrls, controller("usb", 0, Some(usb_model)));
     }
     // a USB controller given without a model is libvirt's default model, piix3-uhci, on
     // every machine (the one libvirt adds itself has the machine's model)
@@ -599,7 +607,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
         }
     }
     if kind == MachineKind::Q35 && !ctrls.iter().any(|c| c.kind == "sata" && c.index == 0) {
-        insert_controller(ctrls, controller("sata", 0, None));
+        add_controller(ctrls, controller("sata", 0, None));
     }
 
     let root = match kind {
@@ -616,7 +624,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
                 )));
             }
         }
-        None => insert_controller(ctrls, controller("pci", 0, Some(root))),
+        None => add_controller(ctrls, controller("pci", 0, Some(root))),
     }
     if !def.devices.smartcards.is_empty()
         && !def
@@ -625,7 +633,7 @@ fn device_defaults(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError>
             .iter()
             .any(|c| c.kind == "ccid" && c.index == 0)
     {
-        insert_controller(&mut def.devices.controllers, controller("ccid", 0, None));
+        add_controller(&mut def.devices.controllers, controller("ccid", 0, None));
     }
 
     for k in ["mouse", "keyboard"] {
@@ -702,6 +710,9 @@ fn check_address_types(d: &Devices) -> Result<(), ConfError> {
             .iter()
             .all(|x| matches!(x.address, None | Some(Address::VirtioSerial { .. })))
         && d.redirdevs
+            .iter()
+            .all(|x| matches!(x.address, None | Some(Address::Usb { .. })))
+        && d.hubs
             .iter()
             .all(|x| matches!(x.address, None | Some(Address::Usb { .. })));
     if ok {
@@ -818,129 +829,6 @@ fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
             }
         }
         v.heads.get_or_insert(1);
-    }
-    Ok(())
-}
-
-/// USB ports for the devices on USB buses, in `virDomainUSBDeviceDefForeach` order.
-fn assign_usb_addresses(def: &mut Domain) -> Result<(), ConfError> {
-    let devs = &mut def.devices;
-    let wanted = devs
-        .inputs
-        .iter()
-        .filter(|i| i.bus.as_deref() == Some("usb"))
-        .count()
-        + devs.redirdevs.len()
-        + devs.sounds.iter().filter(|s| s.model == "usb").count()
-        + devs.controllers.iter().filter(|c| c.kind == "ccid").count()
-        + devs
-            .disks
-            .iter()
-            .filter(|d| d.target_bus.as_deref() == Some("usb"))
-            .count()
-        + devs
-            .hostdevs
-            .iter()
-            .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
-            .count();
-    if wanted == 0 {
-        return Ok(());
-    }
-    let usb: Vec<&Controller> = devs
-        .controllers
-        .iter()
-        .filter(|c| c.kind == "usb" && c.master_startport.is_none())
-        .collect();
-    let [c] = usb.as_slice() else {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment with several USB controllers".into(),
-        ));
-    };
-    let ports = match (c.model.as_deref(), c.ports) {
-        (Some("qemu-xhci"), Some(p)) => p,
-        (Some("qemu-xhci"), None) => 4,
-        (Some("piix3-uhci"), None) => 2,
-        (Some("ich9-ehci1"), None) => 6,
-        _ => {
-            return Err(ConfError::NotImplemented(
-                "USB address assignment on this USB controller".into(),
-            ))
-        }
-    };
-    if u32::try_from(wanted).unwrap_or(u32::MAX) > ports
-        || devs
-            .inputs
-            .iter()
-            .any(|i| matches!(i.address, Some(Address::Usb { .. })))
-    {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment needing a hub or next to explicit USB addresses".into(),
-        ));
-    }
-    if devs
-        .hostdevs
-        .iter()
-        .any(|h| matches!(h.address, Some(Address::Usb { .. })))
-    {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment next to explicit USB addresses".into(),
-        ));
-    }
-    if devs
-        .disks
-        .iter()
-        .any(|d| matches!(d.address, Some(Address::Usb { .. })))
-    {
-        return Err(ConfError::NotImplemented(
-            "USB address assignment next to explicit USB addresses".into(),
-        ));
-    }
-    let mut port = 1;
-    for d in devs
-        .disks
-        .iter_mut()
-        .filter(|d| d.target_bus.as_deref() == Some("usb"))
-    {
-        d.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for s in devs.sounds.iter_mut().filter(|s| s.model == "usb") {
-        if s.address.is_some() {
-            return Err(ConfError::NotImplemented(
-                "USB address assignment next to explicit USB addresses".into(),
-            ));
-        }
-        s.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for h in devs
-        .hostdevs
-        .iter_mut()
-        .filter(|h| matches!(h.source, HostdevSource::Usb { .. }))
-    {
-        h.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for c in devs.controllers.iter_mut().filter(|c| c.kind == "ccid") {
-        if c.address.is_some() {
-            return Err(ConfError::NotImplemented(
-                "USB address assignment next to explicit USB addresses".into(),
-            ));
-        }
-        c.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for i in devs
-        .inputs
-        .iter_mut()
-        .filter(|i| i.bus.as_deref() == Some("usb"))
-    {
-        i.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
-    }
-    for r in &mut devs.redirdevs {
-        r.address = Some(Address::Usb { bus: 0, port });
-        port += 1;
     }
     Ok(())
 }
@@ -1063,6 +951,144 @@ fn all_addresses(devs: &Devices) -> Vec<Address> {
 }
 
 fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
+    assign_pci_slots(def, kind)?;
+    pci_bridge_defaults(&mut def.devices)
+}
+
+/// What libvirt sets on each pci-bridge once addresses are assigned: the QEMU device name, the
+/// chassis number (its index), and the check that it sits on a lower bus than its own.
+fn pci_bridge_defaults(devs: &mut Devices) -> Result<(), ConfError> {
+    // libvirt's checks of these (range, model) are not modelled: refuse rather than guess
+    for c in devs.controllers.iter().filter(|c| c.kind == "pci") {
+        let bridge = c.model.as_deref() == Some("pci-bridge");
+        if c.chassis_nr
+            .is_some_and(|n| !bridge || !(1..=255).contains(&n))
+            || (bridge && c.model_name.as_deref().is_some_and(|n| n != "pci-bridge"))
+        {
+            return Err(ConfError::NotImplemented(
+                "this PCI controller <target chassisNr=> or <model name=>".into(),
+            ));
+        }
+    }
+    for c in devs
+        .controllers
+        .iter_mut()
+        .filter(|c| c.kind == "pci" && c.model.as_deref() == Some("pci-bridge"))
+    {
+        c.model_name.get_or_insert_with(|| "pci-bridge".into());
+        c.chassis_nr.get_or_insert(c.index);
+        if let Some(Address::Pci(p)) = c.address {
+            if c.index <= p.bus {
+                return Err(ConfError::qemu_unsupported(format!(
+                    "PCI controller at index {i} (0x{i:02x}) has bus='0x{b:02x}', but index \
+                     must be larger than bus",
+                    i = c.index,
+                    b = p.bus
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// pc (i440FX): pci-root is bus 0 and each pci-bridge the bus of its index. The bridges without
+/// an address take slots first (in controller order), then the devices in `need` order, each
+/// the first slot free on the lowest bus (slot 0 of bus 0 is the host bridge, slot 1 the
+/// PIIX3's; a bridge's slot 0 is its SHPC).
+fn assign_pc_slots(
+    devs: &mut Devices,
+    need: Vec<Slot>,
+    mut used: Vec<(u32, u32)>,
+) -> Result<(), ConfError> {
+    let nbuses = devs
+        .controllers
+        .iter()
+        .filter(|c| c.kind == "pci")
+        .map(|c| c.index.saturating_add(1))
+        .max()
+        .unwrap_or(1);
+    for bus in 1..nbuses {
+        match devs
+            .controllers
+            .iter()
+            .find(|c| c.kind == "pci" && c.index == bus)
+        {
+            Some(c) if c.model.as_deref() == Some("pci-bridge") => {}
+            Some(c) => {
+                return Err(ConfError::NotImplemented(format!(
+                    "PCI controller model '{}' on the pc machine",
+                    c.model.as_deref().unwrap_or("")
+                )))
+            }
+            None => {
+                return Err(ConfError::NotImplemented(
+                    "PCI controller indexes with gaps".into(),
+                ))
+            }
+        }
+    }
+    used.push((0, 0));
+    used.push((0, 1));
+    let first_free = |used: &[(u32, u32)]| {
+        (0..nbuses)
+            .flat_map(|b| (1..=0x1f).map(move |s| (b, s)))
+            .find(|p| !used.contains(p))
+    };
+    let bridges: Vec<Slot> = devs
+        .controllers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == "pci" && c.index != 0 && c.address.is_none())
+        .map(|(i, _)| Slot::Controller(i))
+        .collect();
+    // libvirt keeps a slot free for hotplug, and adds a pci-bridge when none is left
+    let no_room = || {
+        ConfError::NotImplemented(
+            "PCI address assignment that needs libvirt to add a pci-bridge".into(),
+        )
+    };
+    let had_room = first_free(&used).is_some();
+    for s in bridges.into_iter().chain(need) {
+        let (bus, slot) = first_free(&used).ok_or_else(no_room)?;
+        used.push((bus, slot));
+        set_address(devs, s, pci(bus, slot, 0));
+        // the EHCI controller takes function 7, its UHCI companions the first ones
+        if let Slot::Controller(i) = s {
+            let Some(c) = devs.controllers.get(i) else {
+                continue;
+            };
+            if c.model.as_deref() == Some("ich9-ehci1") {
+                let index = c.index;
+                set_address(devs, s, pci(bus, slot, 7));
+                for comp in devs
+                    .controllers
+                    .iter_mut()
+                    .filter(|x| x.kind == "usb" && x.index == index && x.master_startport.is_some())
+                {
+                    let sp = comp.master_startport.unwrap_or(0);
+                    if comp.address.is_some() || sp % 2 != 0 || sp > 4 {
+                        return Err(ConfError::NotImplemented(
+                            "these USB companion controllers".into(),
+                        ));
+                    }
+                    comp.address = Some(Address::Pci(PciAddress {
+                        domain: 0,
+                        bus,
+                        slot,
+                        function: sp / 2,
+                        multifunction: (sp == 0).then_some(true),
+                    }));
+                }
+            }
+        }
+    }
+    if had_room && first_free(&used).is_none() {
+        return Err(no_room());
+    }
+    Ok(())
+}
+
+fn assign_pci_slots(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
     let devs = &mut def.devices;
     // explicit addresses are reserved first; each may be used once
     let mut explicit: Vec<PciAddress> = Vec::new();
@@ -1164,7 +1190,9 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
             continue;
         }
         match (c.kind.as_str(), c.model.as_deref()) {
-            ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port" | "pcie-to-pci-bridge"))
+            // a pci-bridge takes its slot before the devices (and only on pc so far)
+            ("pci", Some("pci-bridge"))
+            | ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port" | "pcie-to-pci-bridge"))
             | ("usb", Some("none"))
             | ("fdc" | "ccid", _) => {}
             ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
@@ -1274,55 +1302,7 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
         }
     }
     match kind {
-        MachineKind::Pc => {
-            if devs
-                .controllers
-                .iter()
-                .any(|c| c.kind == "pci" && c.index != 0)
-            {
-                return Err(ConfError::NotImplemented(
-                    "PCI address assignment next to explicit PCI controllers".into(),
-                ));
-            }
-            let mut slot = 2;
-            for s in need {
-                while used.contains(&(0, slot)) {
-                    slot += 1;
-                }
-                if slot > 0x1f {
-                    return Err(ConfError::Internal("No more available PCI slots".into()));
-                }
-                used.push((0, slot));
-                set_address(devs, s, pci(0, slot, 0));
-                // the EHCI controller takes function 7, its UHCI companions the first ones
-                if let Slot::Controller(i) = s {
-                    let Some(c) = devs.controllers.get(i) else {
-                        continue;
-                    };
-                    if c.model.as_deref() == Some("ich9-ehci1") {
-                        let index = c.index;
-                        set_address(devs, s, pci(0, slot, 7));
-                        for comp in devs.controllers.iter_mut().filter(|x| {
-                            x.kind == "usb" && x.index == index && x.master_startport.is_some()
-                        }) {
-                            let sp = comp.master_startport.unwrap_or(0);
-                            if comp.address.is_some() || sp % 2 != 0 || sp > 4 {
-                                return Err(ConfError::NotImplemented(
-                                    "these USB companion controllers".into(),
-                                ));
-                            }
-                            comp.address = Some(Address::Pci(PciAddress {
-                                domain: 0,
-                                bus: 0,
-                                slot,
-                                function: sp / 2,
-                                multifunction: (sp == 0).then_some(true),
-                            }));
-                        }
-                    }
-                }
-            }
-        }
+        MachineKind::Pc => assign_pc_slots(devs, need, used)?,
         MachineKind::Q35 => {
             // root ports (and a pcie-to-pci-bridge) given without addresses, numbered from 1,
             // are used in order
@@ -1500,4 +1480,124 @@ fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfE
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn define(devices: &str) -> Result<Domain, ConfError> {
+        let xml = format!(
+            "<domain type='kvm'><name>t</name><memory>1048576</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64' machine='pc'>hvm</type></os><devices>{devices}</devices>\
+             </domain>"
+        );
+        let mut d = super::super::parse(&xml)?;
+        post_parse(&mut d, &QemuCaps::debian_qemu_7_2_x86_64())?;
+        Ok(d)
+    }
+
+    fn slot(a: &Option<Address>) -> (u32, u32, u32) {
+        match a {
+            Some(Address::Pci(p)) => (p.bus, p.slot, p.function),
+            _ => (u32::MAX, u32::MAX, u32::MAX),
+        }
+    }
+
+    #[test]
+    fn pci_bridge_defaults_and_slot_before_devices() {
+        let d = define(
+            "<controller type='virtio-serial' ports='16' vectors='4'/>\
+             <controller type='pci' index='1' model='pci-bridge'/>",
+        )
+        .expect("defined");
+        let c = &d.devices.controllers;
+        let bridge = c
+            .iter()
+            .find(|c| c.kind == "pci" && c.index == 1)
+            .expect("bridge");
+        assert_eq!(bridge.model_name.as_deref(), Some("pci-bridge"));
+        assert_eq!(bridge.chassis_nr, Some(1));
+        assert_eq!(slot(&bridge.address), (0, 2, 0));
+        let vs = c
+            .iter()
+            .find(|c| c.kind == "virtio-serial")
+            .expect("virtio-serial");
+        assert_eq!((vs.ports, vs.vectors), (Some(16), Some(4)));
+        assert_eq!(slot(&vs.address), (0, 3, 0));
+        // libvirt appends the pci-root it adds, after the given pci-bridge
+        let last = c.last().expect("controllers");
+        assert_eq!((last.kind.as_str(), last.index), ("pci", 0));
+    }
+
+    #[test]
+    fn devices_fill_bus_0_then_the_bridge() {
+        let disks: String = (0..30)
+            .map(|i| {
+                let name = format!("vd{}{}", char::from(b'a' + i / 26), char::from(b'a' + i % 26));
+                format!("<disk type='file'><source file='/d{i}'/><target dev='{name}' bus='virtio'/></disk>")
+            })
+            .collect();
+        let d = define(&format!(
+            "<controller type='pci' index='1' model='pci-bridge'/>{disks}"
+        ))
+        .expect("defined");
+        let got: Vec<(u32, u32, u32)> = d.devices.disks.iter().map(|x| slot(&x.address)).collect();
+        // the bridge has 0:2; the disks 0:3..0:31, then the bridge's slots from 1
+        assert_eq!(got[0], (0, 3, 0));
+        assert_eq!(got[28], (0, 0x1f, 0));
+        assert_eq!(got[29], (1, 1, 0));
+        let balloon = d.devices.memballoon.as_ref().expect("memballoon");
+        assert_eq!(slot(&balloon.address), (1, 2, 0));
+    }
+
+    #[test]
+    fn pci_bridge_on_its_own_bus_is_refused() {
+        let e = define(
+            "<controller type='pci' index='1' model='pci-bridge'>\
+             <address type='pci' domain='0' bus='1' slot='1' function='0'/></controller>",
+        )
+        .expect_err("index not above bus");
+        assert_eq!(
+            e,
+            ConfError::qemu_unsupported(
+                "PCI controller at index 1 (0x01) has bus='0x01', but index must be larger \
+                 than bus"
+            )
+        );
+    }
+
+    #[test]
+    fn unchecked_chassis_numbers_are_not_modelled() {
+        for c in [
+            "<controller type='pci' index='1' model='pci-bridge'><target chassisNr='0'/></controller>",
+            "<controller type='pci' index='1' model='pci-bridge'><model name='x'/></controller>",
+        ] {
+            let e = define(c).expect_err(c);
+            assert!(matches!(e, ConfError::NotImplemented(_)), "{e:?}");
+        }
+        let d = define(
+            "<controller type='pci' index='1' model='pci-bridge'><target chassisNr='7'/></controller>",
+        )
+        .expect("given chassisNr");
+        let bridge = d
+            .devices
+            .controllers
+            .iter()
+            .find(|c| c.index == 1 && c.kind == "pci");
+        assert_eq!(bridge.and_then(|c| c.chassis_nr), Some(7));
+    }
+
+    #[test]
+    fn no_spare_slot_is_not_modelled() {
+        // 30 disks leave bus 0 of a pc machine without the slot libvirt keeps for a bridge
+        let disks: String = (0..30)
+            .map(|i| {
+                let name = format!("vd{}{}", char::from(b'a' + i / 26), char::from(b'a' + i % 26));
+                format!("<disk type='file'><source file='/d{i}'/><target dev='{name}' bus='virtio'/></disk>")
+            })
+            .collect();
+        let e = define(&format!("{disks}<memballoon model='none'/>")).expect_err("full");
+        assert!(matches!(e, ConfError::NotImplemented(_)), "{e:?}");
+    }
 }
