@@ -253,7 +253,7 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
                     d.resume().await.map_err(e)?;
                 }
                 out.action(&d, "started", "started");
-                terminal::session(c, &d.name().to_owned()).await?;
+                terminal::session(c, d.name()).await?;
             } else {
                 d.start(u32::from(paused)).await.map_err(e)?;
                 out.action(&d, "started", "started");
@@ -334,7 +334,7 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
         Command::Console { domain, force } => {
             let d = lookup(conn, &domain).await?;
             let c = d.open_console(None, u32::from(force)).await.map_err(e)?;
-            terminal::session(c, &d.name().to_owned()).await?;
+            terminal::session(c, d.name()).await?;
         }
         Command::Events {
             domain,
