@@ -37,6 +37,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-qemud",
                 "-p",
                 "oxvirt-shim",
+                "-p",
+                "oxvirt-cli",
             ])
             .status()
             .expect("run cargo build");
@@ -410,6 +412,13 @@ pub fn process_alive(pid: u32) -> bool {
 /// The processes below `root_pid`, plus those whose command line names `dir` (shims that
 /// outlived an earlier daemon) and everything below them; `root_pid` itself is not included.
 fn descendants_or_naming(root_pid: u32, dir: &Path) -> Vec<u32> {
+    naming_and_below(Some(root_pid), dir)
+}
+
+/// The processes whose command line names `dir`, everything below them, and (with
+/// `root_pid`) everything below `root_pid`.
+fn naming_and_below(root_pid: Option<u32>, dir: &Path) -> Vec<u32> {
+    let root_pid = root_pid.unwrap_or(u32::MAX);
     let all = processes();
     let needle = format!("{}/", dir.display());
     let mut set: Vec<u32> = all
@@ -418,7 +427,9 @@ fn descendants_or_naming(root_pid: u32, dir: &Path) -> Vec<u32> {
         .map(|p| p.pid)
         .collect();
     let mut parents = set.clone();
-    parents.push(root_pid);
+    if root_pid != u32::MAX {
+        parents.push(root_pid);
+    }
     while let Some(parent) = parents.pop() {
         for p in all.iter().filter(|p| p.ppid == parent) {
             if p.pid != root_pid && !set.contains(&p.pid) {
@@ -736,4 +747,86 @@ fn private_libvirtd(cmd: &str, dir: &Path) -> Run {
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
     Run::from(o)
+}
+
+/// An embedded root for the `oxvirt` command (`qemu:///embed?root=DIR` in a temporary
+/// directory). Dropping it kills every process that still names the root (shims, QEMUs,
+/// `oxvirt` programs), so a test never leaks a VM whatever happened.
+#[derive(Debug)]
+pub struct EmbedRoot {
+    dir: tempfile::TempDir,
+}
+
+impl Default for EmbedRoot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EmbedRoot {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("oxvirt-embed-")
+            .tempdir()
+            .expect("tempdir");
+        EmbedRoot { dir }
+    }
+
+    /// The directory `XDG_DATA_HOME` points to for [`EmbedRoot::oxvirt`]: the command's
+    /// default root is `DIR/oxvirt/embed` under it.
+    pub fn data_home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The state root the command uses by default.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("oxvirt/embed")
+    }
+
+    /// The `oxvirt` command, using this root by default (no `--connect`).
+    pub fn oxvirt(&self) -> Command {
+        let mut c = command(&binary("oxvirt").display().to_string());
+        c.env_remove("OXVIRT_CONNECT")
+            .env("XDG_DATA_HOME", self.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// Run `oxvirt ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let o = self.oxvirt().args(args).output().expect("run oxvirt");
+        Run::from(o)
+    }
+
+    /// The shims running for this root.
+    pub fn shims(&self) -> Vec<Proc> {
+        let needle = format!("{}/", self.dir.path().display());
+        processes()
+            .into_iter()
+            .filter(|p| p.cmdline.contains("oxvirt-shim") && p.cmdline.contains(&needle))
+            .collect()
+    }
+
+    /// The QEMU processes of this root's VMs (children of its shims).
+    pub fn qemus(&self) -> Vec<Proc> {
+        let shims: Vec<u32> = self.shims().iter().map(|p| p.pid).collect();
+        processes()
+            .into_iter()
+            .filter(|p| shims.contains(&p.ppid) && p.cmdline.contains("qemu-system"))
+            .collect()
+    }
+}
+
+impl Drop for EmbedRoot {
+    fn drop(&mut self) {
+        let leftovers = naming_and_below(None, self.dir.path());
+        for pid in &leftovers {
+            signal(*pid, rustix::process::Signal::KILL);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && leftovers.iter().any(|p| process_alive(*p)) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }

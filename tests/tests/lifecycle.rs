@@ -230,6 +230,8 @@ fn virsh_lifecycle_with_events() {
             "Stopped Shutdown",
             "Resumed Unpaused",
             "Started Booted",
+            // QEMU's SHUTDOWN on destroy's SIGTERM, as libvirt 9.0 reports it
+            "Shutdown Finished after host request",
             "Stopped Destroyed",
             "Undefined Removed",
         ],

@@ -113,8 +113,9 @@ fn events_with_libvirt_numbers() {
         "{out}"
     );
     // DEFINED/ADDED, RESUMED/UNPAUSED + STARTED/BOOTED, SUSPENDED/PAUSED, RESUMED/UNPAUSED,
-    // SHUTDOWN/GUEST, STOPPED/SHUTDOWN, RESUMED + STARTED, STOPPED/DESTROYED, UNDEFINED/REMOVED
-    let want = "0/0 4/0 2/0 3/0 4/0 6/1 5/0 4/0 2/0 5/1 1/0";
+    // SHUTDOWN/GUEST, STOPPED/SHUTDOWN, RESUMED + STARTED, SHUTDOWN/HOST (QEMU's SHUTDOWN on
+    // destroy's SIGTERM, as libvirt 9.0 sends it), STOPPED/DESTROYED, UNDEFINED/REMOVED
+    let want = "0/0 4/0 2/0 3/0 4/0 6/1 5/0 4/0 2/0 6/2 5/1 1/0";
     assert_eq!(line("new "), want, "{out}");
     assert_eq!(line("legacy "), want, "{out}");
     let reboots = line("reboots ");

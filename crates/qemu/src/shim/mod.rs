@@ -572,9 +572,10 @@ impl Shim {
                 let guest = data.get("guest").and_then(Value::as_bool).unwrap_or(false);
                 let mut reboot = false;
                 self.update(|rt| {
-                    // QEMU's SHUTDOWN on the SIGTERM of a destroy is no event: libvirt's
-                    // destroy holds the domain until QEMU is gone, then ignores it
-                    if rt.status.state == state::SHUTDOWN || rt.intent == Intent::Destroy {
+                    // QEMU's SHUTDOWN on the SIGTERM of a destroy is an event too: libvirt 9.0
+                    // sends "Shutdown Finished after host request" before "Stopped Destroyed"
+                    // (measured against its libvirtd)
+                    if rt.status.state == state::SHUTDOWN {
                         return None;
                     }
                     if rt.intent == Intent::FakeReboot && guest {
