@@ -6,6 +6,7 @@
 //! - [`terminal`]: the console session (raw terminal, escape key);
 //! - [`output`]: tables for people, JSON (`--json`) for scripts.
 
+#[macro_use]
 mod output;
 mod run;
 mod terminal;
@@ -371,7 +372,7 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
                 }
             }
             if !out.json {
-                println!("events received: {seen}");
+                outln!("events received: {seen}");
             }
         }
         Command::Domstats { domains } => {

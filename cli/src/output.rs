@@ -1,7 +1,35 @@
 //! What the command prints: virsh-like tables and sentences for people, JSON for scripts.
 
+use std::io::Write;
+
 use oxvirt::{Domain, DomainEvent, DomainInfo, DomainState, DomainStats, Value};
 use serde_json::{json, Value as Json};
+
+/// Write to standard output; a reader that went away (`oxvirt list | head -1`) ends the
+/// program quietly instead of a panic, as the closed pipe ends C tools.
+pub fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `print!` through [`write_stdout`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::write_stdout(&format!($($arg)*)) };
+}
+
+/// `println!` through [`write_stdout`].
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::output::write_stdout("\n") };
+    ($($arg:tt)*) => { $crate::output::write_stdout(&format!("{}\n", format!($($arg)*))) };
+}
 
 #[derive(Debug)]
 pub struct Out {
@@ -48,7 +76,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 impl Out {
     fn print_json(&self, v: &Json) {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
     }
 
     pub fn list(&self, rows: &[(Domain, DomainState)]) {
@@ -72,7 +100,7 @@ impl Out {
                 ]
             })
             .collect();
-        print!("{}", table(&["Id", "Name", "State"], &rows));
+        out!("{}", table(&["Id", "Name", "State"], &rows));
     }
 
     /// The outcome of a call on a domain: "Domain 'x' started".
@@ -87,7 +115,7 @@ impl Out {
         if self.json {
             self.print_json(&v);
         } else {
-            println!("{sentence}");
+            outln!("{sentence}");
         }
     }
 
@@ -95,9 +123,9 @@ impl Out {
         if self.json {
             self.print_json(&v);
         } else {
-            print!("{text}");
+            out!("{text}");
             if !text.ends_with('\n') {
-                println!();
+                outln!();
             }
         }
     }
@@ -149,7 +177,7 @@ impl Out {
             if autostart { "enable" } else { "disable" }.to_owned(),
         ));
         for (k, v) in lines {
-            println!("{k:<16}{v}");
+            outln!("{k:<16}{v}");
         }
     }
 
@@ -176,9 +204,9 @@ impl Out {
                 }
                 DomainEvent::Reboot { .. } => {}
             }
-            println!("{v}");
+            outln!("{v}");
         } else {
-            println!("{ev}");
+            outln!("{ev}");
         }
     }
 
@@ -207,11 +235,11 @@ impl Out {
             return;
         }
         for s in stats {
-            println!("Domain: '{}'", s.domain.name());
+            outln!("Domain: '{}'", s.domain.name());
             for (k, v) in &s.params {
-                println!("  {k}={v}");
+                outln!("  {k}={v}");
             }
-            println!();
+            outln!();
         }
     }
 }

@@ -162,7 +162,7 @@ pub async fn run(conn: &Connection, out: &Out, a: RunArgs) -> Result<ExitCode, S
     };
     let xml = domain_xml(&a, &virt_type)?;
     if a.print_xml {
-        print!("{xml}");
+        out!("{xml}");
         return Ok(ExitCode::SUCCESS);
     }
     let e = |e: oxvirt::Error| e.to_string();
@@ -206,7 +206,7 @@ pub async fn run(conn: &Connection, out: &Out, a: RunArgs) -> Result<ExitCode, S
     };
     let ended = ended?;
     if out.json {
-        println!(
+        outln!(
             "{}",
             json!({"domain": d.name(), "console": match ended { Ended::Closed => "closed", Ended::Detached => "detached" }, "destroyed": destroyed})
         );
