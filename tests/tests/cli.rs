@@ -107,6 +107,108 @@ fn console_answers(mut console: std::process::Command, dir: &Path) {
     assert!(st.success(), "oxvirt console after SIGINT: {st}");
 }
 
+/// `oxvirt console NAME` on a pseudo-terminal (`script`): the greeting, a command typed and
+/// answered, Ctrl+] to leave with status 0.
+fn tty_console_roundtrip(e: &EmbedRoot, name: &str) {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    let mut child = oxvirt_e2e::command("script")
+        .arg("-qfc")
+        .arg(format!(
+            "{} console {name}",
+            oxvirt_e2e::binary("oxvirt").display()
+        ))
+        .arg("/dev/null")
+        .env("XDG_DATA_HOME", e.data_home())
+        .env_remove("OXVIRT_CONNECT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux) and oxvirt console");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let out = Arc::new(Mutex::new(String::new()));
+    let o = out.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                return;
+            }
+            o.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let seen = |t: &str| out.lock().unwrap().contains(t);
+    let deadline = Instant::now() + GUARD;
+    while !seen("Escape character is ^] (Ctrl + ])") {
+        assert!(
+            Instant::now() < deadline,
+            "oxvirt console did not connect: {:?}",
+            out.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    while !seen("con-42") {
+        stdin.write_all(b"echo con-$((6*7))\r").unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            Instant::now() < deadline,
+            "no answer on oxvirt console: {:?}",
+            out.lock().unwrap()
+        );
+    }
+    stdin.write_all(b"\x1d").unwrap();
+    let st = wait_exit(&mut child);
+    assert!(st.success(), "oxvirt console after Ctrl+]: {st}");
+}
+
+/// Programs opening one fresh root at the same moment: one owns it, the others share it; all
+/// succeed and see the same thing.
+#[test]
+fn many_programs_open_one_root_at_once() {
+    let e = EmbedRoot::new();
+    let children: Vec<Child> = (0..6)
+        .map(|_| {
+            e.oxvirt()
+                .args(["--json", "list", "--all"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{o:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]", "{o:?}");
+    }
+    // and a defined domain is seen by every later program, whichever owns the root
+    let xml = e.data_home().join("d.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='qemu'><name>d1</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os></domain>",
+    )
+    .unwrap();
+    let def = e.run(&["define", &xml.display().to_string()]);
+    assert_eq!(
+        def.ok(),
+        format!("Domain 'd1' defined from {}\n", xml.display())
+    );
+    let children: Vec<Child> = (0..4)
+        .map(|_| e.oxvirt().args(["domstate", "d1"]).spawn().unwrap())
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "shut off (unknown)\n",
+            "{o:?}"
+        );
+    }
+}
+
 #[test]
 fn embedded_run_list_console_shutdown() {
     let e = EmbedRoot::new();
@@ -213,9 +315,8 @@ fn a_program_sigkilled_while_its_vm_runs_leaves_it_to_the_next() {
     assert_eq!(r.ok(), "running (unpaused)\n");
     let qemu_after: Vec<u32> = e.qemus().iter().map(|p| p.pid).collect();
     assert_eq!(qemu_before, qemu_after);
-    let mut console = e.oxvirt();
-    console.args(["console", "survivor"]);
-    console_answers(console, e.data_home());
+    // this time on a terminal: raw mode, and Ctrl+] leaves
+    tty_console_roundtrip(&e, "survivor");
     assert_eq!(
         e.run(&["destroy", "survivor"]).ok(),
         "Domain 'survivor' destroyed\n"

@@ -27,6 +27,10 @@ use crate::stats::DomainStats;
 use crate::uri::{self, Target};
 use crate::{Error, Result};
 
+/// How long the owner of an embedded root, when it closes, waits for the programs that share
+/// the root through its socket to finish (they get new connections to the next owner).
+const OWNER_LINGER: Duration = Duration::from_secs(3);
+
 /// Keepalive towards daemons that support it, as virsh does (5 s, 6 tries).
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 const KEEPALIVE_COUNT: u32 = 6;
@@ -86,18 +90,40 @@ impl Connection {
     }
 
     async fn open_with(uri: &str, read_only: bool) -> Result<Connection> {
-        let (stream, open_name, owner) = match uri::parse(uri)? {
+        match uri::parse(uri)? {
             Target::Daemon { sockets, open_name } => {
-                (connect_first(uri, &sockets).await?, open_name, None)
+                let stream = connect_first(uri, &sockets).await?;
+                Self::start(uri, stream, &open_name, read_only, None).await
             }
             Target::Embedded { root } => {
                 let name = uri::embedded(&root);
-                match embedded::open(&root).await? {
-                    Opened::Owner(served, s) => (s, name, Some(served)),
-                    Opened::Shared(s) => (s, name, None),
+                let mut tries = 0;
+                loop {
+                    let r = match embedded::open(&root).await? {
+                        Opened::Owner(served, s) => {
+                            return Self::start(uri, s, &name, read_only, Some(served)).await
+                        }
+                        Opened::Shared(s) => Self::start(uri, s, &name, read_only, None).await,
+                    };
+                    match r {
+                        // the owner closed while we were opening: open again (and maybe
+                        // become the owner)
+                        Err(Error::Closed { .. }) if tries < 20 => tries += 1,
+                        r => return r,
+                    }
                 }
             }
-        };
+        }
+    }
+
+    /// Set a connection up on a connected stream: RPC client, event routing, handshake.
+    async fn start(
+        uri: &str,
+        stream: UnixStream,
+        open_name: &str,
+        read_only: bool,
+        owner: Option<oxvirt_qemu::daemon::ServedDriver>,
+    ) -> Result<Connection> {
         let (client, erx) = RpcClient::from_stream(stream);
         let subscribers = events::Subscribers::default();
         let dispatcher = tokio::spawn(events::dispatch(erx, subscribers.clone()));
@@ -110,7 +136,7 @@ impl Connection {
                 owner: Mutex::new(owner),
             }),
         };
-        conn.handshake(&open_name, read_only).await?;
+        conn.handshake(open_name, read_only).await?;
         Ok(conn)
     }
 
@@ -373,9 +399,11 @@ impl Connection {
     /// stop serving it (running VMs keep running under their shims).
     pub async fn close(self) -> Result<()> {
         let r: Result<()> = self.call(rp::CONNECT_CLOSE, &()).await;
+        self.inner.client.abort();
         let owner = self.inner.owner.lock().ok().and_then(|mut o| o.take());
         if let Some(served) = owner {
-            served.stop().await;
+            // programs sharing the root through its socket get a moment to finish
+            served.stop(OWNER_LINGER).await;
         }
         match r {
             Err(Error::Closed { .. }) => Ok(()),

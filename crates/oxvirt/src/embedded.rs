@@ -6,7 +6,8 @@
 //! the driver (and recovers the VMs a previous owner left running) and serves it on
 //! `DIR/run/qemud-sock`, like the daemon. A second program opening the same root while the
 //! first one runs becomes a client of the owner through that socket, so both see the same VMs
-//! and nothing is managed twice. When the owner exits, VMs keep running (each has its shim);
+//! and nothing is managed twice. When the owner closes, it stops listening and lets connected
+//! programs finish (bounded); when it exits, VMs keep running (each has its shim);
 //! the next program to open the root owns it and reattaches them. Opening a root served by
 //! `oxvirt-qemud --root DIR` works the same way.
 

@@ -25,9 +25,11 @@
 //!
 //! One program at a time owns a root (a lock on `DIR/run/qemud.lock`) and serves it on
 //! `DIR/run/qemud-sock`. A second program that opens the same root meanwhile becomes a client of
-//! the first through that socket: both see and manage the same VMs, and nothing is run twice. If
-//! the owner exits, the other program's connection closes; opening the root again makes it the
-//! owner.
+//! the first through that socket: both see and manage the same VMs, and nothing is run twice.
+//! When the owner closes its connection ([`Connection::close`]) it stops listening at once and
+//! gives the programs still connected up to 3 s to finish; their connections then close, and
+//! opening the root again makes one of them the owner. (An owner that exits without closing,
+//! or is killed, drops them at once.)
 //!
 //! # Example
 //!

@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use oxvirt_remote::RemoteService;
 use oxvirt_rpc::server::{Listener, Server, ServerConfig};
@@ -147,14 +148,19 @@ impl ServedDriver {
         Ok(ours)
     }
 
-    /// Stop listening, drop every connection and wait until they are gone. VMs keep running
-    /// (their shims own them); the next owner of the root reattaches them.
-    pub async fn stop(mut self) {
-        self.server.shutdown();
-        if let Some(s) = self.serving.take() {
-            let _ = s.await;
-        }
+    /// Stop listening (the sockets go at once), give the open connections up to `linger` to
+    /// finish what they do and close, then drop those left and wait until they are gone. VMs
+    /// keep running (their shims own them); the next owner of the root reattaches them.
+    pub async fn stop(mut self, linger: Duration) {
+        self.server.stop_accepting();
         self.remove_sockets();
+        if let Some(mut s) = self.serving.take() {
+            if tokio::time::timeout(linger, &mut s).await.is_err() {
+                self.server.shutdown();
+                let _ = s.await;
+            }
+        }
+        self.server.shutdown();
     }
 
     fn remove_sockets(&mut self) {

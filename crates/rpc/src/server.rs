@@ -366,6 +366,8 @@ pub struct Server<S: Service> {
     max_clients: u32,
     next_id: AtomicU64,
     shutdown: CancellationToken,
+    /// Cancelled to stop accepting while the connections go on.
+    accepting: CancellationToken,
 }
 
 impl<S: Service> Server<S> {
@@ -378,11 +380,18 @@ impl<S: Service> Server<S> {
             config,
             next_id: AtomicU64::new(1),
             shutdown: CancellationToken::new(),
+            accepting: CancellationToken::new(),
         })
     }
 
     /// Stop accepting and drop every connection. Calls still running finish on their own;
     /// their replies go nowhere.
+    /// Stop accepting new connections; those already open go on ([`Server::serve`] returns
+    /// once they have ended).
+    pub fn stop_accepting(&self) {
+        self.accepting.cancel();
+    }
+
     pub fn shutdown(&self) {
         self.shutdown.cancel();
     }
@@ -420,10 +429,12 @@ impl<S: Service> Server<S> {
             let permit = tokio::select! {
                 p = self.clients.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
                 _ = self.shutdown.cancelled() => return,
+                _ = self.accepting.cancelled() => return,
             };
             let accepted = tokio::select! {
                 a = l.listener.accept() => a,
                 _ = self.shutdown.cancelled() => return,
+                _ = self.accepting.cancelled() => return,
             };
             match accepted {
                 Ok((stream, _)) => {

@@ -108,7 +108,7 @@ async fn run(args: Args) -> Result<(), String> {
     info!("shutting down");
     autostart.abort();
     trim.abort();
-    served.stop().await;
+    served.stop(Duration::ZERO).await;
     Ok(())
 }
 
