@@ -9,7 +9,7 @@ use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Once, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The workspace's target directory (next to the test executable's `deps` directory).
@@ -239,20 +239,12 @@ impl Qemud {
 
     /// The shim processes of this daemon (their command lines name the root directory).
     pub fn shims(&self) -> Vec<Proc> {
-        let needle = format!("{}/", self.root.display());
-        processes()
-            .into_iter()
-            .filter(|p| p.cmdline.contains("oxvirt-shim") && p.cmdline.contains(&needle))
-            .collect()
+        shims_under(&self.root)
     }
 
     /// The QEMU processes of this daemon (children of its shims).
     pub fn qemus(&self) -> Vec<Proc> {
-        let shims: Vec<u32> = self.shims().iter().map(|p| p.pid).collect();
-        processes()
-            .into_iter()
-            .filter(|p| shims.contains(&p.ppid) && p.cmdline.contains("qemu-system"))
-            .collect()
+        qemus_under(&self.root)
     }
 
     /// The shim and QEMU log of domain `name`.
@@ -397,6 +389,97 @@ pub fn processes() -> Vec<Proc> {
         out.push(Proc { pid, ppid, cmdline });
     }
     out
+}
+
+/// The shim processes of a state root (their command lines name it).
+pub fn shims_under(root: &Path) -> Vec<Proc> {
+    let needle = format!("{}/", root.display());
+    processes()
+        .into_iter()
+        .filter(|p| p.cmdline.contains("oxvirt-shim") && p.cmdline.contains(&needle))
+        .collect()
+}
+
+/// The QEMU processes of a state root (children of its shims).
+pub fn qemus_under(root: &Path) -> Vec<Proc> {
+    let shims: Vec<u32> = shims_under(root).iter().map(|p| p.pid).collect();
+    processes()
+        .into_iter()
+        .filter(|p| shims.contains(&p.ppid) && p.cmdline.contains("qemu-system"))
+        .collect()
+}
+
+/// Collect everything `r` gives (a child's output) into a string, on a thread of its own.
+pub fn collect_output(mut r: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let out = Arc::new(Mutex::new(String::new()));
+    let o = out.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = r.read(&mut buf) {
+            if n == 0 {
+                return;
+            }
+            o.lock()
+                .expect("collected output")
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    out
+}
+
+/// Run a console client (`cmdline`, through `sh -c`) on a pseudo-terminal (util-linux
+/// `script`) with extra environment `envs`: wait for its `greeting`, type a command until the
+/// guest's shell answers it, leave with Ctrl-] and check that the client exits with status 0.
+pub fn pty_console_roundtrip(cmdline: &str, envs: &[(&str, &std::ffi::OsStr)], greeting: &str) {
+    use std::io::Write;
+    let mut cmd = command("script");
+    cmd.arg("-qfc")
+        .arg(cmdline)
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run script (util-linux) and a console");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let out = collect_output(child.stdout.take().expect("stdout"));
+    let seen = |t: &str| out.lock().expect("console output").contains(t);
+    let deadline = Instant::now() + GUARD;
+    while !seen(greeting) {
+        assert!(
+            Instant::now() < deadline,
+            "{cmdline}: no {greeting:?}: {:?}",
+            out.lock().expect("console output")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // the shell may still be starting: ask again until it answers
+    while !seen("con-42") {
+        stdin
+            .write_all(b"echo con-$((6*7))\r")
+            .expect("type on the console");
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            Instant::now() < deadline,
+            "{cmdline}: no answer: {:?}",
+            out.lock().expect("console output")
+        );
+    }
+    stdin.write_all(b"\x1d").expect("type Ctrl-]");
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the console") {
+            assert!(status.success(), "{cmdline}: {status}");
+            break;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmdline} did not end on Ctrl-]");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Whether `pid` is a live (not zombie) process.
@@ -549,20 +632,7 @@ impl EventWatch {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn virsh event");
-        let mut stdout = child.stdout.take().expect("virsh event stdout");
-        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let o = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    return;
-                }
-                o.lock()
-                    .expect("event output")
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+        let out = collect_output(child.stdout.take().expect("virsh event stdout"));
         let w = EventWatch { child, out };
         let probe = "<domain type='qemu'><name>event-probe</name><memory>65536</memory><os><type>hvm</type></os></domain>";
         let file = q.root().join("event-probe.xml");
@@ -801,20 +871,12 @@ impl EmbedRoot {
 
     /// The shims running for this root.
     pub fn shims(&self) -> Vec<Proc> {
-        let needle = format!("{}/", self.dir.path().display());
-        processes()
-            .into_iter()
-            .filter(|p| p.cmdline.contains("oxvirt-shim") && p.cmdline.contains(&needle))
-            .collect()
+        shims_under(self.dir.path())
     }
 
     /// The QEMU processes of this root's VMs (children of its shims).
     pub fn qemus(&self) -> Vec<Proc> {
-        let shims: Vec<u32> = self.shims().iter().map(|p| p.pid).collect();
-        processes()
-            .into_iter()
-            .filter(|p| shims.contains(&p.ppid) && p.cmdline.contains("qemu-system"))
-            .collect()
+        qemus_under(self.dir.path())
     }
 }
 

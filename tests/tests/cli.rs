@@ -107,62 +107,14 @@ fn console_answers(mut console: std::process::Command, dir: &Path) {
     assert!(st.success(), "oxvirt console after SIGINT: {st}");
 }
 
-/// `oxvirt console NAME` on a pseudo-terminal (`script`): the greeting, a command typed and
-/// answered, Ctrl+] to leave with status 0.
+/// `oxvirt console NAME` on a pseudo-terminal: the greeting, a command typed and answered,
+/// Ctrl+] to leave with status 0.
 fn tty_console_roundtrip(e: &EmbedRoot, name: &str) {
-    use std::io::Read;
-    use std::sync::{Arc, Mutex};
-    let mut child = oxvirt_e2e::command("script")
-        .arg("-qfc")
-        .arg(format!(
-            "{} console {name}",
-            oxvirt_e2e::binary("oxvirt").display()
-        ))
-        .arg("/dev/null")
-        .env("XDG_DATA_HOME", e.data_home())
-        .env_remove("OXVIRT_CONNECT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run script (util-linux) and oxvirt console");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let out = Arc::new(Mutex::new(String::new()));
-    let o = out.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                return;
-            }
-            o.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let seen = |t: &str| out.lock().unwrap().contains(t);
-    let deadline = Instant::now() + GUARD;
-    while !seen("Escape character is ^] (Ctrl + ])") {
-        assert!(
-            Instant::now() < deadline,
-            "oxvirt console did not connect: {:?}",
-            out.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    while !seen("con-42") {
-        stdin.write_all(b"echo con-$((6*7))\r").unwrap();
-        std::thread::sleep(Duration::from_millis(500));
-        assert!(
-            Instant::now() < deadline,
-            "no answer on oxvirt console: {:?}",
-            out.lock().unwrap()
-        );
-    }
-    stdin.write_all(b"\x1d").unwrap();
-    let st = wait_exit(&mut child);
-    assert!(st.success(), "oxvirt console after Ctrl+]: {st}");
+    oxvirt_e2e::pty_console_roundtrip(
+        &format!("{} console {name}", oxvirt_e2e::binary("oxvirt").display()),
+        &[("XDG_DATA_HOME", e.data_home().as_os_str())],
+        "Escape character is ^] (Ctrl + ])",
+    );
 }
 
 /// Programs opening one fresh root at the same moment: one owns it, the others share it; all

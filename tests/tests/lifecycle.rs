@@ -45,69 +45,14 @@ c.close()
     assert!(out.contains("hello-42"), "console output: {out}");
 }
 
-/// The same with `virsh console` itself, on a pseudo-terminal (`script`): type a command,
-/// wait for its answer, leave with Ctrl-].
+/// The same with `virsh console` itself, on a pseudo-terminal: type a command, wait for its
+/// answer, leave with Ctrl-].
 fn virsh_console_roundtrip(q: &Qemud, name: &str) {
-    use std::io::{Read, Write};
-    use std::sync::{Arc, Mutex};
-    let mut child = oxvirt_e2e::command("script")
-        .arg("-qfc")
-        .arg(format!("virsh -c '{}' console {name}", q.uri()))
-        .arg("/dev/null")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run script (util-linux) and virsh console");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let out = Arc::new(Mutex::new(String::new()));
-    let o = out.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                return;
-            }
-            o.lock()
-                .expect("console output")
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let seen = |t: &str| out.lock().expect("console output").contains(t);
-    let deadline = Instant::now() + GUARD;
-    while !seen("Escape character is") {
-        assert!(
-            Instant::now() < deadline,
-            "virsh console did not connect: {:?}",
-            out.lock().expect("console output")
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    stdin
-        .write_all(b"\necho con-$((6*7))\n")
-        .expect("type on the console");
-    while !seen("con-42") {
-        assert!(
-            Instant::now() < deadline,
-            "no answer on virsh console: {:?}",
-            out.lock().expect("console output")
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    stdin.write_all(b"\x1d").expect("type Ctrl-]");
-    loop {
-        if let Some(status) = child.try_wait().expect("wait virsh console") {
-            assert!(status.success(), "virsh console: {status}");
-            break;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("virsh console did not end on Ctrl-]");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    oxvirt_e2e::pty_console_roundtrip(
+        &format!("virsh -c '{}' console {name}", q.uri()),
+        &[],
+        "Escape character is",
+    );
 }
 
 /// The id virsh list shows for a running domain.

@@ -553,7 +553,8 @@ fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), 
     Ok(())
 }
 
-fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
+/// A controller as libvirt adds one implicitly (no address, no options).
+pub(super) fn controller(kind: &str, index: u32, model: Option<&str>) -> Controller {
     Controller {
         kind: kind.into(),
         index,

@@ -426,22 +426,11 @@ mod tests {
     #[test]
     fn three_devices_on_two_ports_get_a_hub() {
         let mut devs = Devices::default();
-        let mut c = Controller {
-            kind: "usb".into(),
-            index: 0,
-            model: Some("piix3-uhci".into()),
-            model_name: None,
-            target: None,
-            chassis_nr: None,
-            ports: None,
-            vectors: None,
-            master_startport: None,
-            driver: Vec::new(),
-            alias: None,
-            address: None,
-        };
-        c.model = Some("piix3-uhci".into());
-        devs.controllers.push(c);
+        devs.controllers.push(super::super::post_parse::controller(
+            "usb",
+            0,
+            Some("piix3-uhci"),
+        ));
         for k in ["tablet", "keyboard", "mouse"] {
             devs.inputs.push(Input {
                 kind: k.into(),
