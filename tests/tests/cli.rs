@@ -496,3 +496,38 @@ fn the_same_commands_give_the_same_results_on_oxvirt_qemud_and_libvirtd() {
         assert!(all.contains(want), "{want:?} missing in:\n{all}");
     }
 }
+
+/// No root needed: an ordinary user (`nobody`) boots the guest in an embedded root of its own.
+#[test]
+fn an_ordinary_user_runs_a_vm() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let e = EmbedRoot::new();
+    let home = e.data_home();
+    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (kernel, initrd) = guest();
+    let k = home.join("vmlinuz");
+    let i = home.join("initrd");
+    std::fs::copy(kernel, &k).unwrap();
+    std::fs::copy(initrd, &i).unwrap();
+    let o = oxvirt_e2e::command("runuser")
+        .args(["-u", "nobody", "--", "env"])
+        .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
+        .arg(format!("HOME={}", home.display()))
+        .arg(oxvirt_e2e::binary("oxvirt"))
+        .args(["run", "--name", "mine", "--virt-type", "qemu"])
+        .args(["--cmdline", "console=ttyS0 quiet oxvirt.poweroff"])
+        .arg("--kernel")
+        .arg(&k)
+        .arg("--initrd")
+        .arg(&i)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("OXVIRT-GUEST-READY"), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Domain 'mine' stopped"), "{stderr}");
+    // its state belongs to the user
+    let lock = home.join("data/oxvirt/embed/run/qemud.lock");
+    assert_ne!(std::fs::metadata(lock).unwrap().uid(), 0);
+}
