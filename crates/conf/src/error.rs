@@ -59,6 +59,13 @@ pub enum ConfError {
     /// A bad argument such as an unknown unit (`VIR_ERR_INVALID_ARG`).
     #[error("invalid argument: {0}")]
     InvalidArg(String),
+    /// The same, reported from the domain code (`VIR_FROM_DOMAIN`).
+    #[error("invalid argument: {0}")]
+    InvalidArgDomain(String),
+    /// libvirt failed without reporting an error (`VIR_ERR_INTERNAL_ERROR` from
+    /// `VIR_FROM_NONE`, the generic text virsh and the RPC layer give then).
+    #[error("An error occurred, but the cause is unknown")]
+    UnknownCause,
     /// A disk without `<target>` (`VIR_ERR_NO_TARGET`), naming its source.
     #[error("missing target information for device {0}")]
     NoTarget(String),
@@ -111,7 +118,10 @@ impl ConfError {
             ConfError::Internal(_) | ConfError::Status(_) => ErrorCode::InternalError as i32,
             ConfError::NoName => ErrorCode::NoName as i32,
             ConfError::NoTarget(_) => ErrorCode::NoTarget as i32,
-            ConfError::InvalidArg(_) => ErrorCode::InvalidArg as i32,
+            ConfError::InvalidArg(_) | ConfError::InvalidArgDomain(_) => {
+                ErrorCode::InvalidArg as i32
+            }
+            ConfError::UnknownCause => ErrorCode::InternalError as i32,
             ConfError::Overflow(_) => ErrorCode::Overflow as i32,
             ConfError::SchemaInvalid(_) => ErrorCode::XmlInvalidSchema as i32,
             ConfError::SystemQemu(_) => ErrorCode::SystemError as i32,
@@ -125,7 +135,9 @@ impl ConfError {
             ConfError::XmlValue(_) | ConfError::SchemaInvalid(_) => Origin::Xml.code(),
             ConfError::XmlQemu(_) | ConfError::SystemQemu(_) => Origin::Qemu.code(),
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
-            ConfError::InvalidArg(_) | ConfError::Overflow(_) => ErrorDomain::None as i32,
+            ConfError::InvalidArg(_) | ConfError::Overflow(_) | ConfError::UnknownCause => {
+                ErrorDomain::None as i32
+            }
             _ => ErrorDomain::Domain as i32,
         }
     }
@@ -133,7 +145,9 @@ impl ConfError {
     /// The detail that goes behind the code's standard prefix.
     pub fn detail(&self) -> String {
         match self {
-            ConfError::Malformed { .. } | ConfError::NoName => self.to_string(),
+            ConfError::Malformed { .. } | ConfError::NoName | ConfError::UnknownCause => {
+                self.to_string()
+            }
             ConfError::SchemaInvalid(m) => {
                 format!("Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{m}")
             }
@@ -142,6 +156,7 @@ impl ConfError {
             | ConfError::XmlQemu(m)
             | ConfError::Internal(m)
             | ConfError::InvalidArg(m)
+            | ConfError::InvalidArgDomain(m)
             | ConfError::NoTarget(m)
             | ConfError::Overflow(m)
             | ConfError::SystemQemu(m) => m.clone(),
@@ -161,7 +176,7 @@ impl ToVirError for ConfError {
     fn to_vir_error(&self) -> VirError {
         match self {
             // libvirt reports these with the whole message as a "%s" format
-            ConfError::Malformed { .. } => {
+            ConfError::Malformed { .. } | ConfError::UnknownCause => {
                 VirError::plain(self.code(), self.domain(), self.to_string())
             }
             // no detail: the message is the code's fixed text

@@ -192,6 +192,16 @@ impl Domain {
                 }
             });
         }
+        if let Some(r) = &self.resource {
+            w.child("resource", &[], |w| {
+                if let Some(p) = &r.partition {
+                    w.text("partition", &[], p);
+                }
+                if let Some(a) = &r.appid {
+                    w.empty("fibrechannel", &[("appid", a.clone())]);
+                }
+            });
+        }
         if let Some(si) = &self.sysinfo {
             w.open("sysinfo", &[("type", "smbios".into())]);
             let block = |w: &mut Writer, name: &str, values: &[(&'static str, String)]| {

@@ -69,6 +69,9 @@ pub struct Domain {
     pub numatune_auto: bool,
     /// `<numatune>` with static placement (a nodeset), when not `numatune_auto`.
     pub numatune: Option<Numatune>,
+    /// `<resource>`: the cgroup partition and the Fibre Channel application id. Only kept
+    /// and printed: oxvirt does not place domains in cgroups.
+    pub resource: Option<Resource>,
     pub sysinfo: Option<Sysinfo>,
     /// `<sysinfo type='fwcfg'>` entries: `(name, file, value)`.
     pub fwcfg: Option<Vec<(String, Option<String>, String)>>,
@@ -129,6 +132,41 @@ pub const MEMTUNE_LIMITS: &[&str] = &[
     "min_guarantee",
     "swap_hard_limit",
 ];
+
+/// `<resource>` (`virDomainResourceDef`): at least one of the two is set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resource {
+    /// `<partition>`: the cgroup partition, kept verbatim (libvirt checks that it is an
+    /// absolute path only when it starts the domain).
+    pub partition: Option<String>,
+    /// `<fibrechannel appid=>`: the application id tagged on the guest's Fibre Channel I/O
+    /// (1 to 128 printable characters).
+    pub appid: Option<String>,
+}
+
+/// The partition libvirt's privileged QEMU driver puts a domain in when it starts it.
+pub const DEFAULT_RESOURCE_PARTITION: &str = "/machine";
+
+impl Domain {
+    /// What libvirt's privileged QEMU driver does with `<resource>` when it starts the domain
+    /// on a host with cgroups (`virDomainCgroupInitCgroup`): a missing partition becomes
+    /// [`DEFAULT_RESOURCE_PARTITION`], and one that is not an absolute path is refused. oxvirt
+    /// places nothing in cgroups; this makes the running domain's XML (live, migratable,
+    /// status file) and the refusal libvirt's. Call it on the running copy only: the
+    /// persistent definition keeps what was defined.
+    pub fn start_resource_partition(&mut self) -> Result<(), crate::error::ConfError> {
+        let r = self.resource.get_or_insert_with(Resource::default);
+        let partition = r
+            .partition
+            .get_or_insert_with(|| DEFAULT_RESOURCE_PARTITION.to_owned());
+        if !partition.starts_with('/') {
+            return Err(crate::error::ConfError::unsupported(format!(
+                "Resource partition '{partition}' must start with '/'"
+            )));
+        }
+        Ok(())
+    }
+}
 
 /// `<blkiotune>`: the weight and per-device limits.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

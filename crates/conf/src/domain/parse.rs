@@ -397,7 +397,6 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         None => None,
     };
     for unsupported in [
-        "resource",
         "vcpus",
         "seclabel",
         "keywrap",
@@ -472,6 +471,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             }
         }
     };
+    let resource = parse_resource(root)?;
     let os = parse_os(root)?;
     let features = match child(root, "features") {
         Some(f) => parse_features(f)?,
@@ -596,6 +596,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         cputune,
         numatune_auto,
         numatune,
+        resource,
         sysinfo,
         fwcfg,
         os,
@@ -610,6 +611,42 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         devices,
         qemu_commandline,
     })
+}
+
+/// `<resource>` (`virDomainResourceDefParse`): the text of the first `<partition>` and the
+/// `appid` of the first `<fibrechannel>`, empty ones counting as absent.
+fn parse_resource(root: Node<'_, '_>) -> Result<Option<Resource>> {
+    let mut all = children(root, "resource");
+    let Some(r) = all.next() else {
+        return Ok(None);
+    };
+    if all.next().is_some() {
+        return Err(ConfError::Xml(
+            "only one resource element is supported".into(),
+        ));
+    }
+    let partition = child_text_nonempty(r, "partition");
+    let appid = child(r, "fibrechannel")
+        .and_then(|f| attr(f, "appid"))
+        .filter(|a| !a.is_empty());
+    if partition.is_none() && appid.is_none() {
+        // libvirt fails here without reporting why
+        return Err(ConfError::UnknownCause);
+    }
+    if let Some(a) = &appid {
+        // ASCII printable characters only, then the length
+        if !a.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return Err(ConfError::Xml(
+                "Fibre Channel 'appid' is not a printable string".into(),
+            ));
+        }
+        if a.len() > 128 {
+            return Err(ConfError::InvalidArgDomain(
+                "Fibre Channel 'appid' string length must be between [1, 128]".into(),
+            ));
+        }
+    }
+    Ok(Some(Resource { partition, appid }))
 }
 
 /// `<metadata>`: namespaced elements, the first one per namespace URI

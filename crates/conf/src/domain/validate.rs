@@ -36,6 +36,8 @@ enum ProblemKind {
     Value,
     /// An element repeated in an interleave.
     Repeated,
+    /// The content of an element whose schema is a sequence (`<resource>`) does not match it.
+    Sequence,
 }
 
 fn describe(p: &Problem) -> String {
@@ -46,7 +48,7 @@ fn describe(p: &Problem) -> String {
                 lines.push(format!("Invalid attribute {a} for element domain"))
             }
             ProblemKind::Element(e) => lines.push(format!("Element domain has extra content: {e}")),
-            ProblemKind::Value | ProblemKind::Repeated => {
+            ProblemKind::Value | ProblemKind::Repeated | ProblemKind::Sequence => {
                 lines.push("Error validating value ".into())
             }
         }
@@ -70,6 +72,9 @@ fn describe(p: &Problem) -> String {
         };
         if INTERLEAVES.contains(&parent.as_str()) {
             lines.push(format!("Extra element {child} in interleave"));
+            if matches!(p.kind, ProblemKind::Sequence) && i + 2 == p.path.len() {
+                lines.push("Invalid sequence in interleave".into());
+            }
             lines.push(format!("Element {parent} failed to validate content"));
         }
     }
@@ -121,6 +126,17 @@ const ENUMS: &[(&str, &str, &[&str])] = &[
 fn find_problem(n: Node<'_, '_>, path: &mut Vec<String>) -> Option<Problem> {
     let name = n.tag_name().name();
     path.push(name.to_owned());
+    // a sequence, checked on its own
+    if name == "resource" {
+        if resource_valid(n) {
+            path.pop();
+            return None;
+        }
+        return Some(Problem {
+            path: path.clone(),
+            kind: ProblemKind::Sequence,
+        });
+    }
     let Some((_, attrs, kids)) = KNOWN.iter().find(|(e, _, _)| *e == name) else {
         // an element the table does not describe: reported by its parent
         path.pop();
@@ -192,6 +208,47 @@ fn find_problem(n: Node<'_, '_>, path: &mut Vec<String>) -> Option<Problem> {
     None
 }
 
+/// `<resource>` as libvirt's schema has it: an optional `<partition>` holding an absolute path,
+/// then an optional `<fibrechannel>` whose `appid` is 1 to 128 printable ASCII characters;
+/// nothing else, no attributes on either.
+fn resource_valid(r: Node<'_, '_>) -> bool {
+    let mut kids = r.children().filter(|c| c.is_element()).peekable();
+    if let Some(p) = kids.next_if(|c| c.tag_name().name() == "partition") {
+        let text: String = p.children().filter_map(|t| t.text()).collect();
+        let kids_ok = p.children().all(|c| c.is_text());
+        let abs = text.starts_with('/')
+            || text.as_bytes().get(1..3) == Some(b":\\".as_slice())
+                && text.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+        let rest = if text.starts_with('/') {
+            text.get(1..)
+        } else {
+            text.get(3..)
+        };
+        if p.tag_name().namespace().is_some()
+            || p.attributes().len() != 0
+            || !kids_ok
+            || !abs
+            || rest.is_none_or(|r| r.is_empty() || r.contains(['\n', '\r']))
+        {
+            return false;
+        }
+    }
+    if let Some(f) = kids.next_if(|c| c.tag_name().name() == "fibrechannel") {
+        let appid_ok = f.attribute("appid").is_some_and(|a| {
+            (1..=128).contains(&a.len()) && a.bytes().all(|b| (0x20..0x7f).contains(&b))
+        });
+        if f.tag_name().namespace().is_some()
+            || f.attributes().len() != 1
+            || !appid_ok
+            || f.children()
+                .any(|c| c.is_element() || c.text().is_some_and(|t| !t.trim().is_empty()))
+        {
+            return false;
+        }
+    }
+    kids.next().is_none() && r.attributes().len() == 0
+}
+
 /// The elements oxvirt knows: (name, attributes, child elements), wherever they appear.
 #[rustfmt::skip]
 const KNOWN: &[(&str, &[&str], &[&str])] = &[
@@ -231,7 +288,7 @@ const KNOWN: &[(&str, &[&str], &[&str])] = &[
     ("direct", &["state"], &[]),
     ("discard", &[], &[]),
     ("disk", &["device", "rawio", "sgio", "type"], &["address", "auth", "backingStore", "blockio", "boot", "driver", "iotune", "readonly", "serial", "shareable", "source", "target", "wwn"]),
-    ("domain", &["type"], &["blkiotune", "clock", "cpu", "cputune", "currentMemory", "description", "devices", "features", "genid", "iothreadids", "iothreads", "maxMemory", "memory", "memoryBacking", "memtune", "metadata", "name", "numatune", "on_crash", "on_lockfailure", "on_poweroff", "on_reboot", "os", "pm", "sysinfo", "title", "uuid", "vcpu"]),
+    ("domain", &["type"], &["blkiotune", "clock", "cpu", "cputune", "currentMemory", "description", "devices", "features", "genid", "iothreadids", "iothreads", "maxMemory", "memory", "memoryBacking", "memtune", "metadata", "name", "numatune", "on_crash", "on_lockfailure", "on_poweroff", "on_reboot", "os", "pm", "resource", "sysinfo", "title", "uuid", "vcpu"]),
     ("driver", &["cache", "caching_mode", "detect_zeroes", "discard", "error_policy", "intremap", "io", "iothread", "name", "queue", "queues", "rerror_policy", "rx_queue_size", "tx_queue_size", "type", "wrpolicy"], &[]),
     ("dtb", &[], &[]),
     ("emulator", &[], &[]),
@@ -318,6 +375,7 @@ const KNOWN: &[(&str, &[&str], &[&str])] = &[
     ("pvspinlock", &["state"], &[]),
     ("quota", &[], &[]),
     ("rate", &["bytes", "period"], &[]),
+    ("resource", &[], &["fibrechannel", "partition"]),
     ("read_bytes_sec", &[], &[]),
     ("read_iops_sec", &[], &[]),
     ("readonly", &[], &[]),
