@@ -386,6 +386,12 @@ impl QemuDriver {
         }
         let mut live = def.clone();
         oxvirt_conf::domain::assign_aliases(&mut live);
+        // libvirt's privileged driver puts the domain in a cgroup partition, /machine unless
+        // <resource> names one, and shows it in the live XML; oxvirt uses no cgroups but
+        // gives the same XML and refuses the same relative partition
+        if self.privileged && cgroups_available() {
+            live.start_resource_partition()?;
+        }
         let id = self.running.allocate_id();
         live.id = Some(id);
         // refuse what cannot start before any process exists
@@ -721,4 +727,14 @@ impl QemuDriver {
             self.emit_lifecycle(h, event::STOPPED, event::STOPPED_CRASHED);
         }
     }
+}
+
+/// Whether the host has cgroups mounted (libvirt's `virCgroupAvailable`: a `cgroup` or
+/// `cgroup2` file system in `/proc/mounts`).
+fn cgroups_available() -> bool {
+    std::fs::read_to_string("/proc/mounts").is_ok_and(|m| {
+        m.lines()
+            .filter_map(|l| l.split_whitespace().nth(2))
+            .any(|t| t == "cgroup" || t == "cgroup2")
+    })
 }
