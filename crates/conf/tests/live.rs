@@ -333,7 +333,12 @@ fn live_forms_validate_against_libvirts_schema() {
     let dir = std::env::temp_dir().join(format!("oxvirt-conf-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut files = Vec::new();
-    for (i, (_, d)) in started_corpus().into_iter().enumerate() {
+    for (i, (_, mut d)) in started_corpus().into_iter().enumerate() {
+        // libvirt's schema has no <alias> in <smartcard>, yet libvirt 9.0 prints one in the
+        // live XML (smartcard0, as we do): its own live XML fails its schema there
+        for sc in &mut d.devices.smartcards {
+            sc.alias = None;
+        }
         let f = dir.join(format!("{i}.xml"));
         std::fs::write(&f, d.format(LIVE)).expect("write");
         files.push(f);
@@ -349,7 +354,10 @@ fn live_forms_validate_against_libvirts_schema() {
         .lines()
         .filter(|l| !l.ends_with(" validates"))
         .collect();
-    let _ = std::fs::remove_dir_all(&dir);
+    // KEEP_LIVE=1 keeps the files for a look at a failure
+    if std::env::var_os("KEEP_LIVE").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     assert!(
         out.status.success() && failed.is_empty(),
         "{}",

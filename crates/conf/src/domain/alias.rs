@@ -122,13 +122,32 @@ pub fn assign_aliases(dom: &mut Domain) {
         }
     }
     for i in 0..devs.interfaces.len() {
-        if devs.interfaces[i].alias.is_none() {
+        if devs.interfaces[i].alias.is_some() {
+            continue;
+        }
+        // a hostdev interface is a host device to QEMU and numbered with them
+        let a = if devs.interfaces[i].kind == "hostdev" {
+            next_hostdev_alias(devs)
+        } else {
             let n = next_index(devs.interfaces.iter().map(|n| &n.alias), "net");
-            devs.interfaces[i].alias = Some(format!("net{n}"));
+            format!("net{n}")
+        };
+        devs.interfaces[i].alias = Some(a);
+    }
+    for i in 0..devs.filesystems.len() {
+        if devs.filesystems[i].alias.is_none() {
+            let n = next_index(devs.filesystems.iter().map(|f| &f.alias), "fs");
+            devs.filesystems[i].alias = Some(format!("fs{n}"));
         }
     }
     for (i, s) in devs.sounds.iter_mut().enumerate() {
         s.alias.get_or_insert_with(|| format!("sound{i}"));
+    }
+    for i in 0..devs.hostdevs.len() {
+        if devs.hostdevs[i].alias.is_none() {
+            let a = next_hostdev_alias(devs);
+            devs.hostdevs[i].alias = Some(a);
+        }
     }
     for (i, r) in devs.redirdevs.iter_mut().enumerate() {
         r.alias.get_or_insert_with(|| format!("redir{i}"));
@@ -147,6 +166,7 @@ pub fn assign_aliases(dom: &mut Domain) {
     for (i, inp) in devs.inputs.iter_mut().enumerate() {
         inp.alias.get_or_insert_with(|| format!("input{i}"));
     }
+    // no parallel ports are modelled
     for (i, s) in devs.serials.iter_mut().enumerate() {
         s.alias.get_or_insert_with(|| format!("serial{i}"));
     }
@@ -164,6 +184,12 @@ pub fn assign_aliases(dom: &mut Domain) {
             _ => Some(format!("console{i}")),
         };
     }
+    for (i, h) in devs.shmems.iter_mut().enumerate() {
+        h.alias.get_or_insert_with(|| format!("shmem{i}"));
+    }
+    for (i, s) in devs.smartcards.iter_mut().enumerate() {
+        s.alias.get_or_insert_with(|| format!("smartcard{i}"));
+    }
     if let Some(w) = &mut devs.watchdog {
         w.alias.get_or_insert_with(|| "watchdog0".into());
     }
@@ -179,6 +205,49 @@ pub fn assign_aliases(dom: &mut Domain) {
     for (i, t) in devs.tpms.iter_mut().enumerate() {
         t.alias.get_or_insert_with(|| format!("tpm{i}"));
     }
+    for i in 0..devs.memories.len() {
+        if devs.memories[i].alias.is_none() {
+            let a = memory_alias(&devs.memories[i], &devs.memories);
+            devs.memories[i].alias = Some(a);
+        }
+    }
+    if let Some(v) = &mut devs.vsock {
+        v.alias.get_or_insert_with(|| "vsock0".into());
+    }
+    if let Some(io) = &mut devs.iommu {
+        io.alias.get_or_insert_with(|| "iommu0".into());
+    }
+    // panics get no alias: libvirt gives them none
+}
+
+/// `hostdevN` for the next host device: one more than the highest `hostdevN` among the host
+/// devices and the interfaces (a `hostdev` interface is numbered with them).
+fn next_hostdev_alias(devs: &Devices) -> String {
+    let hostdevs = devs.hostdevs.iter().map(|h| &h.alias);
+    let nets = devs.interfaces.iter().map(|n| &n.alias);
+    format!("hostdev{}", next_index(hostdevs.chain(nets), "hostdev"))
+}
+
+/// A memory device's alias: a DIMM or NVDIMM is named after its slot (`dimm2` in slot 2; slot
+/// 0 without a DIMM address), a virtio-pmem or virtio-mem device (on PCI, no slot) gets the
+/// next free number of its prefix.
+fn memory_alias(m: &MemoryDevice, all: &[MemoryDevice]) -> String {
+    let prefix = match m.model.as_str() {
+        "dimm" | "nvdimm" => {
+            let slot = match m.address {
+                Some(Address::Dimm { slot, .. }) => slot,
+                _ => 0,
+            };
+            return format!("{}{slot}", m.model);
+        }
+        "virtio-pmem" => "virtiopmem",
+        "virtio-mem" => "virtiomem",
+        other => other,
+    };
+    format!(
+        "{prefix}{}",
+        next_index(all.iter().map(|d| &d.alias), prefix)
+    )
 }
 
 #[cfg(test)]
@@ -284,5 +353,142 @@ mod tests {
         let pci = dv.controllers.iter().find(|c| c.kind == "pci");
         assert_eq!(pci.and_then(|c| c.alias.as_deref()), Some("pci.0"));
         assert_eq!(dv.memballoon.as_ref().and_then(|m| m.alias.clone()), None);
+    }
+
+    fn aliases<'a>(it: impl Iterator<Item = &'a Option<String>>) -> Vec<String> {
+        it.map(|a| a.clone().unwrap_or_default()).collect()
+    }
+
+    #[test]
+    fn hostdevs_and_filesystems() {
+        let d = started(
+            "<domain type='qemu'><name>a</name><memory>65536</memory>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os><devices>\
+             <hostdev mode='subsystem' type='pci' managed='yes'><source>\
+             <address domain='0x0000' bus='0x06' slot='0x02' function='0x0'/></source></hostdev>\
+             <hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/>\
+             <product id='0xbeef'/></source></hostdev>\
+             <filesystem type='mount' accessmode='mapped'><source dir='/srv'/>\
+             <target dir='share'/></filesystem>\
+             </devices></domain>",
+        );
+        let dv = &d.devices;
+        assert_eq!(
+            aliases(dv.hostdevs.iter().map(|h| &h.alias)),
+            ["hostdev0", "hostdev1"]
+        );
+        assert_eq!(aliases(dv.filesystems.iter().map(|f| &f.alias)), ["fs0"]);
+    }
+
+    #[test]
+    fn hostdev_interfaces_share_the_hostdev_numbers() {
+        let d = started(
+            "<domain type='qemu'><name>a</name><memory>65536</memory>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os><devices>\
+             <filesystem type='mount' accessmode='mapped'><source dir='/a'/>\
+             <target dir='a'/><alias name='ua-fs'/></filesystem>\
+             <filesystem type='mount' accessmode='mapped'><source dir='/b'/>\
+             <target dir='b'/></filesystem>\
+             <interface type='user'><model type='virtio'/></interface>\
+             <interface type='hostdev' managed='yes'><source>\
+             <address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/>\
+             </source></interface>\
+             <interface type='user'><model type='virtio'/></interface>\
+             <hostdev mode='subsystem' type='pci' managed='yes'><source>\
+             <address domain='0x0000' bus='0x06' slot='0x02' function='0x0'/></source></hostdev>\
+             </devices></domain>",
+        );
+        let dv = &d.devices;
+        // interfaces first (libvirt's order): the hostdev one takes hostdev0
+        assert_eq!(
+            aliases(dv.interfaces.iter().map(|n| &n.alias)),
+            ["net0", "hostdev0", "net1"]
+        );
+        assert_eq!(aliases(dv.hostdevs.iter().map(|h| &h.alias)), ["hostdev1"]);
+        // a user alias is kept and does not count
+        assert_eq!(
+            aliases(dv.filesystems.iter().map(|f| &f.alias)),
+            ["ua-fs", "fs0"]
+        );
+    }
+
+    #[test]
+    fn later_devices() {
+        let d = started(
+            "<domain type='qemu'><name>a</name>\
+             <maxMemory slots='4' unit='MiB'>2048</maxMemory><memory unit='MiB'>512</memory>\
+             <vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <cpu><numa><cell id='0' cpus='0' memory='256' unit='MiB'/></numa></cpu><devices>\
+             <shmem name='s0'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>\
+             <shmem name='s1'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>\
+             <panic model='isa'/>\
+             <smartcard mode='passthrough' type='spicevmc'/>\
+             <memory model='dimm'><target><size unit='MiB'>256</size><node>0</node></target>\
+             </memory>\
+             <memory model='dimm'><target><size unit='MiB'>256</size><node>0</node></target>\
+             <address type='dimm' slot='2'/></memory>\
+             <iommu model='intel'/>\
+             <vsock model='virtio'><cid auto='yes'/></vsock>\
+             <graphics type='spice' autoport='yes'/>\
+             </devices></domain>",
+        );
+        let dv = &d.devices;
+        assert_eq!(
+            aliases(dv.shmems.iter().map(|s| &s.alias)),
+            ["shmem0", "shmem1"]
+        );
+        assert_eq!(
+            aliases(dv.smartcards.iter().map(|s| &s.alias)),
+            ["smartcard0"]
+        );
+        // DIMMs are named after their slots
+        assert_eq!(
+            aliases(dv.memories.iter().map(|m| &m.alias)),
+            ["dimm0", "dimm2"]
+        );
+        assert_eq!(
+            dv.iommu.as_ref().and_then(|i| i.alias.as_deref()),
+            Some("iommu0")
+        );
+        assert_eq!(
+            dv.vsock.as_ref().and_then(|v| v.alias.as_deref()),
+            Some("vsock0")
+        );
+        // libvirt gives panic devices no alias
+        assert_eq!(dv.panics.first().map(|p| p.alias.clone()), Some(None));
+        let live = d.format(crate::domain::FormatFlags { inactive: false });
+        assert!(
+            live.contains("<iommu model='intel'>\n      <alias name='iommu0'/>\n    </iommu>"),
+            "{live}"
+        );
+        // the live form reads back to the same aliases
+        let back = crate::domain::parse_live(&live).expect("parse_live");
+        assert_eq!(back.devices, d.devices);
+    }
+
+    #[test]
+    fn memory_alias_prefixes() {
+        let m = |model: &str, alias: Option<&str>, address| MemoryDevice {
+            model: model.into(),
+            size_kib: 1024,
+            node: None,
+            alias: alias.map(str::to_owned),
+            address,
+        };
+        let all = [
+            m("virtio-mem", Some("virtiomem3"), None),
+            m("virtio-pmem", None, None),
+        ];
+        assert_eq!(memory_alias(&all[1], &all), "virtiopmem0");
+        assert_eq!(
+            memory_alias(&m("virtio-mem", None, None), &all),
+            "virtiomem4"
+        );
+        assert_eq!(memory_alias(&m("nvdimm", None, None), &all), "nvdimm0");
+        let slot3 = Some(Address::Dimm {
+            slot: 3,
+            base: None,
+        });
+        assert_eq!(memory_alias(&m("dimm", None, slot3), &all), "dimm3");
     }
 }

@@ -1008,6 +1008,7 @@ impl Domain {
                             io.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
                         w.empty("driver", &a);
                     }
+                    cx.alias(w, &io.alias);
                 });
             }
             if let Some(v) = &d.vsock {

@@ -523,6 +523,8 @@ pub struct Shmem {
 pub struct Iommu {
     pub model: String,
     pub driver: Vec<(&'static str, String)>,
+    /// `<alias name=>`: `iommu0` in the live form, or a user alias.
+    pub alias: Option<String>,
 }
 
 /// `<vsock model=><cid auto= address=>`.

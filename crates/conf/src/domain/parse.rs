@@ -3447,7 +3447,11 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 {
                     return Err(ConfError::NotImplemented("<iommu> children".into()));
                 }
-                out.iommu = Some(Iommu { model, driver });
+                out.iommu = Some(Iommu {
+                    model,
+                    driver,
+                    alias: parse_alias(n, live)?,
+                });
             }
             "vsock" => {
                 let model = match n.attribute("model") {
