@@ -177,9 +177,6 @@ fn corpus_matches_libvirt() {
     assert!(matched >= MATCH_FLOOR, "{matched} < floor {MATCH_FLOOR}");
 }
 
-/// The document with its `<controller>` elements taken out, and those elements sorted.
-///
-
 /// Every output (as oxvirt formats it, not libvirt's captured one) validates against libvirt's
 /// schema, except where libvirt's own output for the input fails it the same way (libvirt 9.0
 /// accepts a relative `<resource>` partition on define that its schema does not).

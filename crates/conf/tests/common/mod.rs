@@ -1,4 +1,5 @@
 //! Shared by the conf integration tests: checking documents against libvirt's RelaxNG schema.
+#![allow(clippy::expect_used)] // test code fails loudly
 
 use std::path::{Path, PathBuf};
 
