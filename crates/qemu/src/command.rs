@@ -45,18 +45,18 @@ fn dev_id(alias: Option<&str>, default: String) -> String {
     alias.map(str::to_owned).unwrap_or(default)
 }
 
-/// The bus name of PCI controller `index` (its alias in QEMU).
+/// The bus name of PCI controller `index`: its alias, as libvirt names QEMU's buses.
 fn pci_bus_name(dom: &Domain, index: u32) -> String {
-    for c in &dom.devices.controllers {
-        if c.kind == "pci" && c.index == index {
-            return match c.model.as_deref() {
-                Some("pcie-root") => "pcie.0".into(),
-                Some("pci-root") => "pci.0".into(),
-                _ => format!("pci.{index}"),
-            };
-        }
-    }
-    format!("pci.{index}")
+    dom.devices
+        .controllers
+        .iter()
+        .find(|c| c.kind == "pci" && c.index == index)
+        .map(|c| {
+            c.alias.clone().unwrap_or_else(|| {
+                oxvirt_conf::domain::controller_alias(c, dom.os.machine.as_deref())
+            })
+        })
+        .unwrap_or_else(|| format!("pci.{index}"))
 }
 
 /// Put a PCI address on a `-device` object.
@@ -700,28 +700,7 @@ fn disk(
     if bus == "virtio" {
         pci_props(dom, d.address.as_ref(), &mut dev);
     }
-    let default_id = match bus {
-        "virtio" => format!(
-            "virtio-disk{}",
-            oxvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(n as u32)
-        ),
-        "sata" | "ide" | "scsi" => match d.address {
-            Some(Address::Drive {
-                controller,
-                bus: b,
-                target,
-                unit,
-            }) => {
-                if bus == "scsi" {
-                    format!("scsi{controller}-{b}-{target}-{unit}")
-                } else {
-                    format!("{bus}{controller}-{b}-{unit}")
-                }
-            }
-            _ => format!("{bus}0-0-{n}"),
-        },
-        _ => format!("{bus}-disk{n}"),
-    };
+    let default_id = oxvirt_conf::domain::disk_alias(d, &dom.devices.controllers);
     dev.insert("id".into(), json!(dev_id(d.alias.as_deref(), default_id)));
     if let Some(b) = bootindex {
         dev.insert("bootindex".into(), json!(b));

@@ -44,7 +44,9 @@ fn has_builtin_ide(machine: Option<&str>) -> bool {
     })
 }
 
-fn controller_alias(c: &Controller, machine: Option<&str>) -> String {
+/// The alias libvirt gives controller `c` on `machine` (QEMU's bus name: `pcie.0`, `pci.1`,
+/// `ide`, `usb`, ...).
+pub fn controller_alias(c: &Controller, machine: Option<&str>) -> String {
     match c.kind.as_str() {
         // every x86 machine QEMU 7.2 runs has several PCI buses
         "pci" if c.model.as_deref() == Some("pcie-root") => format!("pcie.{}", c.index),
@@ -58,7 +60,9 @@ fn controller_alias(c: &Controller, machine: Option<&str>) -> String {
     }
 }
 
-fn disk_alias(d: &Disk, controllers: &[Controller]) -> String {
+/// The alias libvirt gives disk `d` (`virtio-disk0`, `sata0-0-1`, `scsi0-0-0-0`, ...), from its
+/// address and bus.
+pub fn disk_alias(d: &Disk, controllers: &[Controller]) -> String {
     let bus = d.target_bus.as_deref().unwrap_or("none");
     match d.address {
         Some(Address::Drive {

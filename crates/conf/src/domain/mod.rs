@@ -8,7 +8,7 @@ pub mod status;
 mod usb;
 mod validate;
 
-pub use alias::assign_aliases;
+pub use alias::{assign_aliases, controller_alias, disk_alias};
 pub use parse::parse;
 pub use parse::parse_live;
 pub use post_parse::{post_parse, MachineType, QemuCaps};
