@@ -427,6 +427,45 @@ pub fn collect_output(mut r: impl Read + Send + 'static) -> Arc<Mutex<String>> {
     out
 }
 
+/// Type on a domain's serial console through python3-libvirt's `virStream` (blocking) until
+/// the guest's shell answers (input sent before the shell runs is lost, so the command is typed
+/// again every 2 s): proof that the console carries both ways. `force` takes the console over
+/// from another client (VIR_DOMAIN_CONSOLE_FORCE).
+pub fn python_console_roundtrip(uri: &str, name: &str, force: bool) {
+    let script = r#"
+import sys, signal, threading, libvirt
+signal.alarm(60)
+c = libvirt.open(sys.argv[1])
+d = c.lookupByName(sys.argv[2])
+st = c.newStream(0)
+d.openConsole(None, st, libvirt.VIR_DOMAIN_CONSOLE_FORCE if sys.argv[3] == "1" else 0)
+done = threading.Event()
+def typer():
+    while not done.is_set():
+        st.send(b"\necho hello-$((6*7))\n")
+        done.wait(2)
+threading.Thread(target=typer, daemon=True).start()
+buf = b""
+while b"hello-42" not in buf.replace(b"hello-$((6*7))", b""):
+    data = st.recv(1024)
+    if isinstance(data, int):
+        continue
+    if not data:
+        break
+    buf += data
+done.set()
+print("console:", buf.decode(errors="replace")[-200:])
+st.abort()
+c.close()
+"#;
+    let r = python(script, &[uri, name, if force { "1" } else { "0" }]);
+    let out = r.ok();
+    assert!(
+        out.replace("hello-$((6*7))", "").contains("hello-42"),
+        "console output: {out}"
+    );
+}
+
 /// Run a console client (`cmdline`, through `sh -c`) on a pseudo-terminal (util-linux
 /// `script`) with extra environment `envs`: wait for its `greeting`, type a command until the
 /// guest's shell answers it, leave with Ctrl-] and check that the client exits with status 0.

@@ -116,27 +116,10 @@ fn wait_marker(log: &Path, marker: &str, count: usize) {
     );
 }
 
-/// The console answers: write a command, read its output (python3-libvirt, blocking stream).
+/// The console answers: write a command, read its output (python3-libvirt, taking the
+/// console over).
 fn console_echo(uri: &str, name: &str) {
-    let r = python(
-        r#"
-import libvirt, sys, time
-c = libvirt.open(sys.argv[1]); d = c.lookupByName(sys.argv[2])
-st = c.newStream(0)
-d.openConsole(None, st, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
-st.send(b"\necho hello-$((6*7))\n")
-buf = b""; t0 = time.time()
-while time.time() - t0 < 30:
-    r = st.recv(4096)
-    if not r: break
-    buf += r
-    if b"hello-42" in buf.replace(b"hello-$((6*7))", b""):
-        print("GOT"); break
-st.abort()
-"#,
-        &[uri, name],
-    );
-    assert!(r.stdout.contains("GOT"), "console: {r:?}");
+    oxvirt_e2e::python_console_roundtrip(uri, name, true);
 }
 
 /// `virsh event --all --loop` in its own connection.

@@ -18,31 +18,9 @@ fn guest_files(q: &Qemud, name: &str) -> (String, PathBuf) {
     (xml.display().to_string(), serial)
 }
 
-/// Type on the domain's serial console through python3-libvirt's `virStream` (blocking) and
-/// read until the shell's answer shows up: proof that the console carries both ways.
+/// The console carries both ways (python3-libvirt's stream).
 fn console_roundtrip(q: &Qemud, name: &str) {
-    let script = r#"
-import sys, signal, libvirt
-signal.alarm(60)
-c = libvirt.open(sys.argv[1])
-d = c.lookupByName(sys.argv[2])
-st = c.newStream(0)
-d.openConsole(None, st, 0)
-st.send(b"\necho hello-$((6*7))\n")
-buf = b""
-while b"hello-42" not in buf:
-    data = st.recv(1024)
-    if isinstance(data, int):
-        continue
-    if not data:
-        break
-    buf += data
-print("console:", buf.decode(errors="replace"))
-st.abort()
-c.close()
-"#;
-    let out = q.python(script, &[name]).ok().to_string();
-    assert!(out.contains("hello-42"), "console output: {out}");
+    oxvirt_e2e::python_console_roundtrip(&q.uri(), name, false);
 }
 
 /// The same with `virsh console` itself, on a pseudo-terminal: type a command, wait for its

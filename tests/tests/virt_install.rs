@@ -49,33 +49,7 @@ fn virt_install_imports_and_boots_the_guest() {
     assert!(live.contains("<master startport='4'/>"), "{live}");
     // the guest boots: its shell answers on the console (typed again until it does, since
     // input before the shell runs is lost)
-    let script = r#"
-import sys, signal, threading, time, libvirt
-signal.alarm(60)
-c = libvirt.open(sys.argv[1])
-d = c.lookupByName(sys.argv[2])
-st = c.newStream(0)
-d.openConsole(None, st, 0)
-done = threading.Event()
-def typer():
-    while not done.is_set():
-        st.send(b"\necho hello-$((6*7))\n")
-        done.wait(2)
-threading.Thread(target=typer, daemon=True).start()
-buf = b""
-while b"hello-42" not in buf:
-    data = st.recv(1024)
-    if isinstance(data, int):
-        continue
-    if not data:
-        break
-    buf += data
-done.set()
-print("console:", buf.decode(errors="replace")[-200:])
-st.abort()
-"#;
-    let out = q.python(script, &["vi1"]).ok().to_string();
-    assert!(out.contains("hello-42"), "{out}");
+    oxvirt_e2e::python_console_roundtrip(&q.uri(), "vi1", false);
     q.virsh(&["destroy", "vi1"]).ok();
     q.virsh(&["undefine", "vi1"]).ok();
 }
