@@ -402,6 +402,7 @@ async fn wait_stopped(
 ) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
+        // a transient domain is gone once it stops: "no such domain" means stopped too
         if let Ok((DomainState::Shutoff, _)) | Err(_) = d.state().await {
             return Ok(());
         }

@@ -46,9 +46,11 @@ pub(crate) async fn open(root: &Path) -> Result<Opened, Error> {
     loop {
         let opts = ServeOptions {
             paths: paths.clone(),
-            root: Some(root.clone()),
             privileged: is_root(),
-            driver: DriverOptions::default(),
+            driver: DriverOptions {
+                root: Some(root.clone()),
+                ..DriverOptions::default()
+            },
             server: ServerConfig::default(),
             server_name: "embed",
         };

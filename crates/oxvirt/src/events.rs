@@ -268,16 +268,29 @@ impl DomainEvents {
 
     /// Deregister from the daemon and end the stream.
     pub async fn close(mut self) {
-        for id in std::mem::take(&mut self.ids) {
-            self.conn.inner.subscribers.remove(id);
-            let _: crate::Result<()> = self
-                .conn
-                .call(
-                    rp::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
-                    &CallbackIdArgs { callback_id: id },
-                )
-                .await;
+        let ids = self.forget();
+        deregister(&self.conn, ids).await;
+    }
+
+    /// Stop routing to this stream; the callback ids to deregister.
+    fn forget(&mut self) -> Vec<i32> {
+        let ids = std::mem::take(&mut self.ids);
+        for id in &ids {
+            self.conn.inner.subscribers.remove(*id);
         }
+        ids
+    }
+}
+
+/// Deregister callbacks (errors ignored: a closed connection has none left anyway).
+async fn deregister(conn: &Connection, ids: Vec<i32>) {
+    for id in ids {
+        let _: crate::Result<()> = conn
+            .call(
+                rp::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
+                &CallbackIdArgs { callback_id: id },
+            )
+            .await;
     }
 }
 
@@ -291,26 +304,14 @@ impl futures_core::Stream for DomainEvents {
 
 impl Drop for DomainEvents {
     fn drop(&mut self) {
-        if self.ids.is_empty() {
+        let ids = self.forget();
+        if ids.is_empty() {
             return;
         }
         // deregister in the background (the stream no longer receives either way)
-        let ids = std::mem::take(&mut self.ids);
-        for id in &ids {
-            self.conn.inner.subscribers.remove(*id);
-        }
         let conn = self.conn.clone();
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                for id in ids {
-                    let _: crate::Result<()> = conn
-                        .call(
-                            rp::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
-                            &CallbackIdArgs { callback_id: id },
-                        )
-                        .await;
-                }
-            });
+            rt.spawn(async move { deregister(&conn, ids).await });
         }
     }
 }

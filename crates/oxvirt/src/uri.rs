@@ -93,6 +93,10 @@ pub fn parse(uri: &str) -> Result<Target, Error> {
                 open_name.push('?');
                 open_name.push_str(&kept.join("&"));
             }
+            // `?name=X` names the driver URI to send, verbatim (as libvirt's client does)
+            if let Some(n) = param("name") {
+                open_name = n;
+            }
             Ok(Target::Daemon { sockets, open_name })
         }
         _ => Err(bad("the path must be /system, /session or /embed?root=DIR")),
@@ -194,6 +198,8 @@ mod tests {
         assert_eq!(s[2], PathBuf::from("/run/libvirt/libvirt-sock"));
         assert_eq!(n, "qemu:///system");
         let (_, n) = daemon("qemu:///session");
+        assert_eq!(n, "qemu:///session");
+        let (_, n) = daemon("qemu+unix:///system?socket=/s&name=qemu:///session");
         assert_eq!(n, "qemu:///session");
     }
 

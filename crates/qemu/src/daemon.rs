@@ -13,7 +13,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +34,6 @@ pub fn lock_path(paths: &Paths) -> PathBuf {
 #[derive(Debug)]
 pub struct RootLock {
     _file: File,
-    path: PathBuf,
 }
 
 impl RootLock {
@@ -68,11 +67,7 @@ impl RootLock {
         file.set_len(0).map_err(|e| io("write", e))?;
         file.rewind().map_err(|e| io("write", e))?;
         writeln!(file, "{}", std::process::id()).map_err(|e| io("write", e))?;
-        Ok(RootLock { _file: file, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(RootLock { _file: file })
     }
 }
 
@@ -80,9 +75,6 @@ impl RootLock {
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub paths: Paths,
-    /// The root directory, when everything is under one (`--root`, embedded mode): the driver
-    /// then also answers `qemu:///embed?root=DIR` for it.
-    pub root: Option<PathBuf>,
     pub privileged: bool,
     pub driver: DriverOptions,
     pub server: ServerConfig,
@@ -108,11 +100,9 @@ impl ServedDriver {
             source,
         })?;
         let lock = RootLock::acquire(&opts.paths)?;
-        let mut dopts = opts.driver.clone();
-        if dopts.root.is_none() {
-            dopts.root = opts.root.clone();
-        }
-        let driver = QemuDriver::with_options(opts.paths.clone(), opts.privileged, dopts).await;
+        let driver =
+            QemuDriver::with_options(opts.paths.clone(), opts.privileged, opts.driver.clone())
+                .await;
         let service = RemoteService::new(driver.clone(), opts.server_name);
         let bind = |p: PathBuf, mode, ro, name| {
             Listener::bind(&p, mode, ro, name).map_err(|source| QemuError::Io {

@@ -76,7 +76,6 @@ async fn run(args: Args) -> Result<(), String> {
     let privileged = args.root.is_none() || rustix_is_root();
     let served = ServedDriver::start(ServeOptions {
         paths: paths.clone(),
-        root: args.root.clone(),
         privileged,
         driver: DriverOptions {
             call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
