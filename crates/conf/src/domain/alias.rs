@@ -294,17 +294,9 @@ mod tests {
              </devices></domain>",
         );
         let dv = &d.devices;
-        let disks: Vec<_> = dv
-            .disks
-            .iter()
-            .map(|x| x.alias.clone().unwrap_or_default())
-            .collect();
+        let disks = aliases(dv.disks.iter().map(|x| &x.alias));
         assert_eq!(disks, ["virtio-disk1", "sata0-0-1"]);
-        let nets: Vec<_> = dv
-            .interfaces
-            .iter()
-            .map(|x| x.alias.clone().unwrap_or_default())
-            .collect();
+        let nets = aliases(dv.interfaces.iter().map(|x| &x.alias));
         assert_eq!(nets, ["ua-first", "net0"]);
         assert_eq!(dv.serials[0].alias.as_deref(), Some("serial0"));
         assert_eq!(dv.consoles[0].alias.as_deref(), Some("serial0"));
@@ -344,11 +336,7 @@ mod tests {
              </devices></domain>",
         );
         let dv = &d.devices;
-        let disks: Vec<_> = dv
-            .disks
-            .iter()
-            .map(|x| x.alias.clone().unwrap_or_default())
-            .collect();
+        let disks = aliases(dv.disks.iter().map(|x| &x.alias));
         assert_eq!(disks, ["ide0-0-0", "scsi0-0-0-0"]);
         let ide = dv.controllers.iter().find(|c| c.kind == "ide");
         assert_eq!(ide.and_then(|c| c.alias.as_deref()), Some("ide"));
