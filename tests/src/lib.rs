@@ -123,12 +123,40 @@ impl Qemud {
     }
 
     fn spawn(root: PathBuf, tmp: Option<tempfile::TempDir>, extra: &[&str]) -> Self {
+        Self::spawn_via(root, tmp, &[], extra)
+    }
+
+    /// Start the daemon through a wrapper command (`wrapper` then the daemon's path and
+    /// arguments), e.g. `nsenter --mount=...` to run it in another mount namespace.
+    pub fn start_via(wrapper: &[&str], extra: &[&str]) -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix("oxvirt-e2e-")
+            .tempdir()
+            .expect("tempdir");
+        Self::spawn_via(tmp.path().to_path_buf(), Some(tmp), wrapper, extra)
+    }
+
+    fn spawn_via(
+        root: PathBuf,
+        tmp: Option<tempfile::TempDir>,
+        wrapper: &[&str],
+        extra: &[&str],
+    ) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(root.join("qemud.log"))
             .expect("log file");
-        let child = Command::new(binary("oxvirt-qemud"))
+        let daemon = binary("oxvirt-qemud");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(&daemon);
+                c
+            }
+            None => Command::new(&daemon),
+        };
+        let child = cmd
             .arg("--root")
             .arg(&root)
             .args(extra)
@@ -432,7 +460,20 @@ pub fn collect_output(mut r: impl Read + Send + 'static) -> Arc<Mutex<String>> {
 /// again every 2 s): proof that the console carries both ways. `force` takes the console over
 /// from another client (VIR_DOMAIN_CONSOLE_FORCE).
 pub fn python_console_roundtrip(uri: &str, name: &str, force: bool) {
-    let script = r#"
+    let r = python(
+        CONSOLE_ROUNDTRIP_PY,
+        &[uri, name, if force { "1" } else { "0" }],
+    );
+    let out = r.ok();
+    assert!(
+        out.replace("hello-$((6*7))", "").contains("hello-42"),
+        "console output: {out}"
+    );
+}
+
+/// The python3-libvirt script of [`python_console_roundtrip`]: arguments URI, domain name,
+/// and "1" to force the console; prints what the console carried.
+pub const CONSOLE_ROUNDTRIP_PY: &str = r#"
 import sys, signal, threading, libvirt
 signal.alarm(60)
 c = libvirt.open(sys.argv[1])
@@ -458,13 +499,6 @@ print("console:", buf.decode(errors="replace")[-200:])
 st.abort()
 c.close()
 "#;
-    let r = python(script, &[uri, name, if force { "1" } else { "0" }]);
-    let out = r.ok();
-    assert!(
-        out.replace("hello-$((6*7))", "").contains("hello-42"),
-        "console output: {out}"
-    );
-}
 
 /// Run a console client (`cmdline`, through `sh -c`) on a pseudo-terminal (util-linux
 /// `script`) with extra environment `envs`: wait for its `greeting`, type a command until the

@@ -1,6 +1,6 @@
 //! Embedded mode: `qemu:///embed?root=DIR` runs the QEMU driver inside the calling program, with
 //! every file under DIR, laid out exactly as `oxvirt-qemud --root DIR` lays it out (both use
-//! [`oxvirt_qemu::daemon::ServedDriver`]).
+//! [`oxvirt_qemu::daemon::serve`]).
 //!
 //! **Sharing a root.** One process at a time owns a root: it holds `DIR/run/qemud.lock`, runs
 //! the driver (and recovers the VMs a previous owner left running) and serves it on
@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use oxvirt_qemu::daemon::{ServeOptions, ServedDriver};
+use oxvirt_qemu::daemon::{self, ServeOptions, ServedDriver};
 use oxvirt_qemu::{DriverOptions, Paths, QemuError};
 use oxvirt_rpc::server::ServerConfig;
 use tokio::net::UnixStream;
@@ -53,8 +53,9 @@ pub(crate) async fn open(root: &Path) -> Result<Opened, Error> {
             },
             server: ServerConfig::default(),
             server_name: "embed",
+            libvirt_paths: false,
         };
-        match ServedDriver::start(opts).await {
+        match daemon::serve(opts).await {
             Ok(served) => {
                 let stream = served
                     .connect_in_process()
@@ -62,13 +63,13 @@ pub(crate) async fn open(root: &Path) -> Result<Opened, Error> {
                 return Ok(Opened::Owner(served, stream));
             }
             Err(QemuError::RootInUse { pid, .. }) => {
-                match UnixStream::connect(paths.qemud_socket()).await {
+                match UnixStream::connect(paths.sockets(daemon::SHORT_NAME).rw).await {
                     Ok(s) => return Ok(Opened::Shared(s)),
                     Err(e) if Instant::now() >= deadline => {
                         let who = pid.map_or("another process".to_owned(), |p| format!("pid {p}"));
                         return Err(err(format!(
                             "it is in use by {who}, which does not answer on {}: {e}",
-                            paths.qemud_socket().display()
+                            paths.sockets(daemon::SHORT_NAME).rw.display()
                         )));
                     }
                     // the owner is starting (or just went away): try again

@@ -237,6 +237,10 @@ impl Driver for QemuDriver {
         &self.events
     }
 
+    fn holds_running_resources(&self) -> bool {
+        !self.running.is_empty()
+    }
+
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
         if ctx.program() == oxvirt_proto::message::QEMU_PROGRAM {
             return lifecycle_calls::call(&self, ctx)

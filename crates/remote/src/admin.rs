@@ -100,6 +100,11 @@ impl AdminServer {
         }
     }
 
+    /// Clients connected now, of every server.
+    pub fn client_count(&self) -> usize {
+        self.clients.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
     pub fn client_gone(&self, id: u64) {
         if let Ok(mut c) = self.clients.lock() {
             c.remove(&id);

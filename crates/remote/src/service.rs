@@ -30,6 +30,13 @@ pub trait Driver: Send + Sync + 'static {
     /// The event registrations of this driver's objects.
     fn events(&self) -> &EventHub;
 
+    /// Whether the driver holds resources that must not be left unattended (running VMs,
+    /// active networks, ...): a daemon started with an idle timeout exits only when it holds
+    /// none and has no client.
+    fn holds_running_resources(&self) -> bool {
+        false
+    }
+
     /// Handle a REMOTE or QEMU program call on an open connection. Unimplemented procedures
     /// answer [`VirError::unknown_procedure`].
     fn call(
@@ -137,6 +144,11 @@ pub struct RemoteService<D> {
 }
 
 impl<D: Driver> RemoteService<D> {
+    /// Clients connected now, on every socket (the admin socket's included).
+    pub fn client_count(&self) -> usize {
+        self.admin.client_count()
+    }
+
     /// `server_name` is what the admin program calls this daemon's client server
     /// (libvirt's daemons say "libvirtd", "virtqemud", ...).
     pub fn new(driver: Arc<D>, server_name: &str) -> Arc<Self> {

@@ -102,6 +102,23 @@ impl Listener {
             listener,
         })
     }
+
+    /// A socket some other program bound and listens on (systemd's socket activation hands
+    /// them over as inherited descriptors). `path` is where it is bound, for logs.
+    pub fn from_std(
+        path: PathBuf,
+        listener: std::os::unix::net::UnixListener,
+        read_only: bool,
+        name: &'static str,
+    ) -> std::io::Result<Self> {
+        listener.set_nonblocking(true)?;
+        Ok(Listener {
+            path,
+            read_only,
+            name,
+            listener: UnixListener::from_std(listener)?,
+        })
+    }
 }
 
 /// A call, as given to [`Service::call`].

@@ -1,98 +1,49 @@
-//! `oxvirt-qemud`: the QEMU driver daemon. Arguments, sockets and wiring only; the driver is
-//! `oxvirt-qemu`, the protocol envelope `oxvirt-remote`, the RPC framework `oxvirt-rpc`.
+//! `oxvirt-qemud`: the QEMU driver daemon. Its own options and wiring only: the runtime
+//! (options common to every daemon, sockets, signals, idle exit) is `oxvirt-daemon`, the driver
+//! `oxvirt-qemu`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use oxvirt_qemu::daemon::{ServeOptions, ServedDriver};
-use oxvirt_qemu::{DriverOptions, Paths};
-use oxvirt_rpc::server::ServerConfig;
-use tracing::{error, info};
+use oxvirt_daemon::CommonArgs;
+use oxvirt_qemu::daemon::{self, ServeOptions};
+use oxvirt_qemu::DriverOptions;
+use tracing::info;
 
 #[derive(Debug, Parser)]
 #[command(name = "oxvirt-qemud", version, about = "oxvirt's QEMU driver daemon")]
 struct Args {
-    /// Put every path under DIR (DIR/etc, DIR/run, DIR/lib, DIR/log, DIR/cache) instead of
-    /// the system locations; the sockets are DIR/run/qemud-sock{,-ro} and qemud-admin-sock.
-    #[arg(long, value_name = "DIR")]
-    root: Option<PathBuf>,
-    /// Seconds of client silence before a keepalive PING (0: never ping).
-    #[arg(long, default_value_t = 5)]
-    keepalive_interval: u64,
-    /// Unanswered PINGs before a client is dropped.
-    #[arg(long, default_value_t = 5)]
-    keepalive_count: u32,
-    /// Most clients at once.
-    #[arg(long, default_value_t = 5000)]
-    max_clients: usize,
-    /// Most calls in flight per client.
-    #[arg(long, default_value_t = 5)]
-    max_client_requests: usize,
+    #[command(flatten)]
+    common: CommonArgs,
     /// Seconds a call on one VM may wait for its QEMU before it fails with a timeout.
     #[arg(long, default_value_t = 30)]
     vm_call_timeout: u64,
-    /// Log filter (tracing's env-filter syntax), e.g. "debug"; OXVIRT_LOG also works.
-    #[arg(long)]
-    log: Option<String>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let filter = args
-        .log
-        .clone()
-        .or_else(|| std::env::var("OXVIRT_LOG").ok())
-        .unwrap_or_else(|| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            error!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            error!("{e}");
-            ExitCode::FAILURE
-        }
-    }
+    let log = args.common.log.clone();
+    oxvirt_daemon::run(log.as_deref(), run(args))
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let paths = match &args.root {
-        Some(r) => Paths::under(r),
-        None => Paths::system(),
-    };
-    let privileged = args.root.is_none() || rustix_is_root();
-    let served = ServedDriver::start(ServeOptions {
+    let c = &args.common;
+    let paths = c.paths();
+    let served = daemon::serve(ServeOptions {
         paths: paths.clone(),
-        privileged,
+        privileged: c.privileged(),
         driver: DriverOptions {
             call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
-            root: args.root.clone(),
+            root: c.root.clone(),
         },
-        server: ServerConfig {
-            max_clients: args.max_clients,
-            max_client_requests: args.max_client_requests,
-            keepalive_interval: Duration::from_secs(args.keepalive_interval),
-            keepalive_count: args.keepalive_count,
-            ..ServerConfig::default()
-        },
+        server: c.server_config(),
         server_name: "virtqemud",
+        libvirt_paths: c.libvirt_paths,
     })
     .await
     .map_err(|e| e.to_string())?;
-    info!(socket = %paths.qemud_socket().display(), "oxvirt-qemud ready");
+    info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-qemud ready");
     // domains marked autostart, once the sockets answer (their events reach early clients)
     let driver = served.driver.clone();
     let autostart = tokio::spawn(async move { driver.autostart_all().await });
@@ -103,32 +54,10 @@ async fn run(args: Args) -> Result<(), String> {
             oxvirt_host::release_free_memory();
         }
     });
-    wait_for_signal().await;
-    info!("shutting down");
+    let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
+    info!(?why, "shutting down");
     autostart.abort();
     trim.abort();
     served.stop(Duration::ZERO).await;
     Ok(())
-}
-
-fn rustix_is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers, run until killed.
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }

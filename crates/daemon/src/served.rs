@@ -1,0 +1,170 @@
+//! A driver served on its sockets: the one code path of every driver daemon and of embedded
+//! mode.
+//!
+//! 1. take the root's lock ([`RootLock`]): one process at a time owns a daemon's state, its
+//!    running resources and its sockets on a root;
+//! 2. set the driver up (the caller's closure: it recovers what a previous owner left running);
+//! 3. serve the REMOTE program on the socket trio — the daemon's own paths (`run/qemud-sock`,
+//!    0600; `-sock-ro`, 0666, read-only; `-admin-sock`, 0600), plus libvirt's paths or the
+//!    sockets systemd's activation handed over — and to in-process clients over a socket pair
+//!    ([`Served::connect_in_process`]).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxvirt_remote::{Driver, RemoteService};
+use oxvirt_rpc::server::{Listener, Server, ServerConfig};
+use tokio::net::UnixStream;
+use tokio::task::JoinHandle;
+
+use crate::activation::{self, Role};
+use crate::{DaemonError, Paths, RootLock, Sockets};
+
+/// How to serve a driver.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub paths: Paths,
+    /// The daemon's short name: its sockets are `run/NAME-sock...`, its lock `run/NAME.lock`.
+    pub short_name: &'static str,
+    /// The name of libvirt's daemon it stands in for (`virtqemud`), for `--libvirt-paths`.
+    pub libvirt_name: &'static str,
+    /// Also listen on libvirt's socket paths (unless systemd handed sockets over).
+    pub libvirt_paths: bool,
+    /// Privileged (system) paths for libvirt's sockets, else the user's runtime directory.
+    pub privileged: bool,
+    pub server: ServerConfig,
+    /// The server name reported to admin clients.
+    pub server_name: &'static str,
+}
+
+/// A driver being served on its root's sockets; stops serving when dropped.
+#[derive(Debug)]
+pub struct Served<D: Driver> {
+    pub driver: Arc<D>,
+    service: Arc<RemoteService<D>>,
+    server: Arc<Server<RemoteService<D>>>,
+    serving: Option<JoinHandle<()>>,
+    /// Socket files this process bound (and so removes).
+    bound: Vec<PathBuf>,
+    _lock: RootLock,
+}
+
+impl<D: Driver> Served<D> {
+    /// Lock the root, set up the driver with `make_driver`, and listen on its sockets.
+    pub async fn start<F, Fut>(opts: ServeOptions, make_driver: F) -> Result<Self, DaemonError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Arc<D>>,
+    {
+        opts.paths
+            .create_all()
+            .map_err(DaemonError::io("cannot create the state directories"))?;
+        let root = opts
+            .paths
+            .run
+            .parent()
+            .unwrap_or(&opts.paths.run)
+            .to_owned();
+        let lock = RootLock::acquire(&opts.paths.lock_file(opts.short_name), &root)?;
+        let driver = make_driver().await;
+        let service = RemoteService::new(driver.clone(), opts.server_name);
+
+        let mut listeners = Vec::new();
+        let mut bound = Vec::new();
+        let mut bind_trio = |s: &Sockets| -> Result<(), DaemonError> {
+            for (path, mode, ro, name) in [
+                (&s.rw, 0o600, false, "rw"),
+                (&s.ro, 0o666, true, "ro"),
+                (&s.admin, 0o600, false, "admin"),
+            ] {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(DaemonError::io(format!("cannot create {}", dir.display())))?;
+                }
+                let l = Listener::bind(path, mode, ro, name).map_err(DaemonError::io(format!(
+                    "cannot listen on {}",
+                    path.display()
+                )))?;
+                bound.push(path.clone());
+                listeners.push(l);
+            }
+            Ok(())
+        };
+        bind_trio(&opts.paths.sockets(opts.short_name))?;
+        let activated = activation::take();
+        if activated.is_empty() {
+            if opts.libvirt_paths {
+                bind_trio(&Sockets::libvirt(opts.libvirt_name, opts.privileged))?;
+            }
+        } else {
+            for a in activated {
+                let (ro, name) = match a.role {
+                    Role::ReadWrite => (false, "rw"),
+                    Role::ReadOnly => (true, "ro"),
+                    Role::Admin => (false, "admin"),
+                };
+                let what = format!("cannot listen on {}", a.path.display());
+                listeners.push(
+                    Listener::from_std(a.path, a.listener, ro, name)
+                        .map_err(DaemonError::io(what))?,
+                );
+            }
+        }
+        let server = Server::new(service.clone(), opts.server);
+        let serving = tokio::spawn(server.clone().serve(listeners));
+        Ok(Served {
+            driver,
+            service,
+            server,
+            serving: Some(serving),
+            bound,
+            _lock: lock,
+        })
+    }
+
+    /// A connection to this driver for a client in the same process: one end of a socket
+    /// pair, served like a connection on the read-write socket.
+    pub fn connect_in_process(&self) -> Result<UnixStream, DaemonError> {
+        let (ours, theirs) =
+            UnixStream::pair().map_err(DaemonError::io("cannot create a socket pair"))?;
+        tokio::spawn(self.server.clone().serve_stream(theirs, "rw", false));
+        Ok(ours)
+    }
+
+    /// No client is connected and the driver holds nothing running: a daemon with an idle
+    /// timeout may exit.
+    pub fn is_idle(&self) -> bool {
+        self.service.client_count() == 0 && !self.driver.holds_running_resources()
+    }
+
+    /// Stop listening (the sockets go at once), give the open connections up to `linger` to
+    /// finish what they do and close, then drop those left and wait until they are gone. What
+    /// the driver runs keeps running (VMs have their shims); the next owner takes it over.
+    pub async fn stop(mut self, linger: Duration) {
+        self.server.stop_accepting();
+        self.remove_sockets();
+        if let Some(mut s) = self.serving.take() {
+            if tokio::time::timeout(linger, &mut s).await.is_err() {
+                self.server.shutdown();
+                let _ = s.await;
+            }
+        }
+        self.server.shutdown();
+    }
+
+    fn remove_sockets(&mut self) {
+        for s in self.bound.drain(..) {
+            let _ = std::fs::remove_file(s);
+        }
+    }
+}
+
+impl<D: Driver> Drop for Served<D> {
+    fn drop(&mut self) {
+        self.server.shutdown();
+        // the sockets go before the lock does, so a new owner never finds ours
+        self.remove_sockets();
+    }
+}
