@@ -49,7 +49,7 @@ pub(crate) struct Inner {
     pub(crate) subscribers: events::Subscribers,
     dispatcher: tokio::task::JoinHandle<()>,
     /// The embedded driver, when this connection owns its root.
-    owner: Mutex<Option<oxvirt_qemu::daemon::ServedDriver>>,
+    owner: Mutex<Option<embedded::Owner>>,
 }
 
 impl Drop for Inner {
@@ -122,7 +122,7 @@ impl Connection {
         stream: UnixStream,
         open_name: &str,
         read_only: bool,
-        owner: Option<oxvirt_qemu::daemon::ServedDriver>,
+        owner: Option<embedded::Owner>,
     ) -> Result<Connection> {
         let (client, erx) = RpcClient::from_stream(stream);
         let subscribers = events::Subscribers::default();

@@ -24,6 +24,9 @@ use crate::Error;
 /// How long to wait for the owner of a root to answer on its socket (it may be recovering VMs).
 const OWNER_WAIT: Duration = Duration::from_secs(30);
 
+/// The driver a connection runs when it owns its root.
+pub(crate) type Owner = ServedDriver;
+
 /// An open root: either this process owns it, or another one does and serves it.
 #[derive(Debug)]
 pub(crate) enum Opened {

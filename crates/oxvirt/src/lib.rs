@@ -121,6 +121,9 @@
 mod connection;
 mod console;
 mod domain;
+// embedded mode links the QEMU driver: without the `embedded` feature a stand-in refuses
+// `qemu:///embed` and the library talks to daemons only
+#[cfg_attr(not(feature = "embedded"), path = "embedded_off.rs")]
 mod embedded;
 pub mod error;
 mod events;
