@@ -18,17 +18,22 @@ use crate::DaemonError;
 /// What a socket is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// The read-write socket (0600).
     ReadWrite,
+    /// The read-only socket (0666): queries only.
     ReadOnly,
+    /// The admin socket (0600): the ADMIN program.
     Admin,
 }
 
 /// One inherited listening socket.
 #[derive(Debug)]
 pub struct Activated {
+    /// What it is for.
     pub role: Role,
     /// Where it is bound (for logs), if it has a path.
     pub path: PathBuf,
+    /// The listening socket itself.
     pub listener: UnixListener,
 }
 

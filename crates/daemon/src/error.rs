@@ -7,11 +7,18 @@ use std::path::PathBuf;
 pub enum DaemonError {
     /// Another process owns the state root (see [`crate::RootLock`]).
     #[error("root {} is in use by {}", root.display(), pid.map_or("another process".to_owned(), |p| format!("pid {p}")))]
-    RootInUse { root: PathBuf, pid: Option<u32> },
+    RootInUse {
+        /// The root directory.
+        root: PathBuf,
+        /// The owner's pid, as its lock file says.
+        pid: Option<u32>,
+    },
     /// A file or socket operation failed.
     #[error("{what}: {source}")]
     Io {
+        /// What was being done, with the path.
         what: String,
+        /// The system's error.
         #[source]
         source: std::io::Error,
     },

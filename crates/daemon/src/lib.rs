@@ -16,6 +16,8 @@
 //!
 //! Daemons started with the same `--root DIR` find each other's sockets under `DIR/run`.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod activation;
 mod args;
 mod error;

@@ -65,8 +65,11 @@ impl Paths {
 /// A daemon's three sockets: read-write (0600), read-only (0666) and admin (0600).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sockets {
+    /// The read-write socket.
     pub rw: PathBuf,
+    /// The read-only socket.
     pub ro: PathBuf,
+    /// The admin socket.
     pub admin: PathBuf,
 }
 

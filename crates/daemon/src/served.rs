@@ -25,6 +25,7 @@ use crate::{DaemonError, Paths, RootLock, Sockets};
 /// How to serve a driver.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// The daemon's file layout.
     pub paths: Paths,
     /// The daemon's short name: its sockets are `run/NAME-sock...`, its lock `run/NAME.lock`.
     pub short_name: &'static str,
@@ -34,6 +35,7 @@ pub struct ServeOptions {
     pub libvirt_paths: bool,
     /// Privileged (system) paths for libvirt's sockets, else the user's runtime directory.
     pub privileged: bool,
+    /// The RPC server's settings and limits.
     pub server: ServerConfig,
     /// The server name reported to admin clients.
     pub server_name: &'static str,
@@ -42,6 +44,7 @@ pub struct ServeOptions {
 /// A driver being served on its root's sockets; stops serving when dropped.
 #[derive(Debug)]
 pub struct Served<D: Driver> {
+    /// The driver being served.
     pub driver: Arc<D>,
     service: Arc<RemoteService<D>>,
     server: Arc<Server<RemoteService<D>>>,

@@ -23,6 +23,8 @@
 //! assert_eq!(oxvirt_xdr::from_bytes::<Open>(&bytes).unwrap().flags, 0);
 //! ```
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub use oxvirt_xdr_derive::{Decode, Encode};
 
 // Lets the derive macros' `::oxvirt_xdr::...` paths work inside this crate's own tests.
@@ -33,24 +35,45 @@ extern crate self as oxvirt_xdr;
 pub enum Error {
     /// The input ended before the value did.
     #[error("XDR input truncated: needed {needed} more bytes at offset {offset}")]
-    Truncated { offset: usize, needed: usize },
+    Truncated {
+        /// Where the value started to be read.
+        offset: usize,
+        /// How many bytes were missing.
+        needed: usize,
+    },
     /// A length or count is larger than the declared maximum.
     #[error("XDR length {len} exceeds the maximum {max}")]
-    TooLong { len: usize, max: usize },
+    TooLong {
+        /// The length found.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// A string is not valid UTF-8.
     #[error("XDR string is not valid UTF-8")]
     InvalidUtf8,
     /// An enum or union discriminant has no arm.
     #[error("XDR discriminant {value} is not valid for {type_name}")]
-    BadDiscriminant { value: i32, type_name: &'static str },
+    BadDiscriminant {
+        /// The discriminant read.
+        value: i32,
+        /// The Rust type being decoded.
+        type_name: &'static str,
+    },
     /// A 4-byte char/short word holds a value out of the target type's range.
     #[error("XDR value {value} is out of range for {type_name}")]
-    OutOfRange { value: i64, type_name: &'static str },
+    OutOfRange {
+        /// The value read.
+        value: i64,
+        /// The Rust type being decoded.
+        type_name: &'static str,
+    },
     /// Input left over where the caller demanded an exact fit.
     #[error("XDR input has {0} unexpected trailing bytes")]
     TrailingBytes(usize),
 }
 
+/// Results of encoding and decoding.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// A cursor over borrowed input.
@@ -61,6 +84,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// Read `buf` from its start.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
@@ -98,14 +122,17 @@ impl<'a> Reader<'a> {
         Ok([s[0], s[1], s[2], s[3]])
     }
 
+    /// One big-endian unsigned word.
     pub fn read_u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.word()?))
     }
 
+    /// One big-endian signed word.
     pub fn read_i32(&mut self) -> Result<i32> {
         Ok(i32::from_be_bytes(self.word()?))
     }
 
+    /// One big-endian unsigned hyper (8 bytes).
     pub fn read_u64(&mut self) -> Result<u64> {
         let s = self.take(8)?;
         let mut b = [0u8; 8];
@@ -165,8 +192,11 @@ impl<'a> Reader<'a> {
 
 /// Append-only output buffer helpers.
 pub trait WriteExt {
+    /// One big-endian unsigned word.
     fn put_u32(&mut self, v: u32);
+    /// One big-endian signed word.
     fn put_i32(&mut self, v: i32);
+    /// One big-endian unsigned hyper (8 bytes).
     fn put_u64(&mut self, v: u64);
     /// Length-prefixed, padded opaque data, checked against `max`.
     fn put_opaque(&mut self, data: &[u8], max: usize) -> Result<()>;
@@ -207,11 +237,13 @@ impl WriteExt for Vec<u8> {
 
 /// A value that can be written as XDR.
 pub trait Encode {
+    /// Append the value's XDR form to `out`.
     fn encode(&self, out: &mut Vec<u8>) -> Result<()>;
 }
 
 /// A value that can be read from XDR.
 pub trait Decode: Sized {
+    /// Read one value, checking every declared maximum before allocating.
     fn decode(r: &mut Reader<'_>) -> Result<Self>;
 
     /// The least number of bytes one value takes on the wire, used to bound allocations
@@ -451,11 +483,13 @@ impl<T: Encode + ?Sized> Encode for &T {
 pub mod array {
     use super::*;
 
+    /// A variable-length array of at most `max` items.
     pub fn encode<T: Encode>(v: &[T], max: usize, out: &mut Vec<u8>) -> Result<()> {
         out.put_len(v.len(), max)?;
         v.iter().try_for_each(|e| e.encode(out))
     }
 
+    /// A variable-length array of at most `max` items.
     pub fn decode<T: Decode>(r: &mut Reader<'_>, max: usize) -> Result<Vec<T>> {
         let len = r.read_len(max, T::MIN_SIZE)?;
         let mut v = Vec::with_capacity(len);
@@ -470,10 +504,12 @@ pub mod array {
 pub mod string {
     use super::*;
 
+    /// A string of at most `max` bytes.
     pub fn encode(s: &str, max: usize, out: &mut Vec<u8>) -> Result<()> {
         out.put_opaque(s.as_bytes(), max)
     }
 
+    /// A string of at most `max` bytes.
     pub fn decode(r: &mut Reader<'_>, max: usize) -> Result<String> {
         r.read_string(max)
     }
@@ -492,6 +528,7 @@ pub mod string {
         }
     }
 
+    /// `string *name` with a maximum.
     pub fn decode_opt(r: &mut Reader<'_>, max: usize) -> Result<Option<String>> {
         if bool::decode(r)? {
             decode(r, max).map(Some)
@@ -511,6 +548,7 @@ pub mod string {
         v.iter().try_for_each(|s| encode(s, max_len, out))
     }
 
+    /// `string name<N>` arrays with a maximum for the count and for each string.
     pub fn decode_vec(r: &mut Reader<'_>, max_count: usize, max_len: usize) -> Result<Vec<String>> {
         let len = r.read_len(max_count, 4)?;
         let mut v = Vec::with_capacity(len);
@@ -525,19 +563,23 @@ pub mod string {
 pub mod opaque {
     use super::*;
 
+    /// `opaque name<max>`.
     pub fn encode(v: &[u8], max: usize, out: &mut Vec<u8>) -> Result<()> {
         out.put_opaque(v, max)
     }
 
+    /// `opaque name<max>`.
     pub fn decode(r: &mut Reader<'_>, max: usize) -> Result<Vec<u8>> {
         r.read_opaque(max).map(<[u8]>::to_vec)
     }
 
+    /// `opaque name[N]`.
     pub fn encode_fixed<const N: usize>(v: &[u8; N], out: &mut Vec<u8>) -> Result<()> {
         out.put_fixed_opaque(v);
         Ok(())
     }
 
+    /// `opaque name[N]`.
     pub fn decode_fixed<const N: usize>(r: &mut Reader<'_>) -> Result<[u8; N]> {
         r.read_fixed_opaque::<N>()
     }
