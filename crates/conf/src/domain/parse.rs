@@ -287,9 +287,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         None => return Err(ConfError::Internal("missing domain type attribute".into())),
     };
     let name = child_text_nonempty(root, "name").ok_or(ConfError::NoName)?;
-    if name.contains('/') {
-        return Err(ConfError::Xml(format!("name {name} cannot contain '/'")));
-    }
+    crate::name::check_name(crate::name::ObjectKind::Domain, &name)?;
     let uuid = match child_text_nonempty(root, "uuid") {
         Some(u) => {
             parse_uuid(&u).ok_or_else(|| ConfError::Internal("malformed uuid element".into()))?
