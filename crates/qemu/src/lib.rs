@@ -35,6 +35,7 @@ pub mod states;
 pub mod stats_calls;
 mod sys;
 pub mod version;
+pub mod vmlog;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +58,8 @@ pub struct DriverOptions {
     /// The directory everything is under (`--root DIR`, embedded mode), if any: the driver
     /// then also accepts `qemu:///embed?root=DIR` for it.
     pub root: Option<PathBuf>,
+    /// When a domain's log is rotated (virtlogd's `max_size`/`max_backups` defaults).
+    pub log_limits: vmlog::LogLimits,
 }
 
 impl Default for DriverOptions {
@@ -64,6 +67,7 @@ impl Default for DriverOptions {
         DriverOptions {
             call_timeout: running::DEFAULT_CALL_TIMEOUT,
             root: None,
+            log_limits: vmlog::LogLimits::default(),
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct QemuDriver {
     pub call_timeout: std::time::Duration,
     /// The state root, when everything is under one directory.
     pub root: Option<PathBuf>,
+    /// When a domain's log is rotated.
+    pub log_limits: vmlog::LogLimits,
     events: EventHub,
 }
 
@@ -161,6 +167,7 @@ impl QemuDriver {
             running: running::Running::default(),
             call_timeout: opts.call_timeout,
             root: opts.root,
+            log_limits: opts.log_limits,
             events: EventHub::new(),
         });
         // the recovery path: find the VMs that run (their shims, or QEMU without a shim)

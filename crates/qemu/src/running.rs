@@ -318,6 +318,7 @@ impl QemuDriver {
         }
     }
 
+    /// The domain's log file (see [`crate::vmlog`]).
     pub fn vm_log(&self, name: &str) -> PathBuf {
         self.paths.log.join("qemu").join(format!("{name}.log"))
     }
@@ -325,14 +326,8 @@ impl QemuDriver {
     /// Start a shim process for the VM in `dir`; returns once its socket is up.
     async fn spawn_shim(&self, dir: &Path, log: &Path, reattach: bool) -> Result<(), QemuError> {
         let io = |what: String| move |source| QemuError::Io { what, source };
-        if let Some(p) = log.parent() {
-            std::fs::create_dir_all(p).map_err(io(format!("cannot create {}", p.display())))?;
-        }
-        let logf = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .map_err(io(format!("cannot open {}", log.display())))?;
+        let _ = crate::vmlog::rotate_if_needed(log, self.log_limits);
+        let logf = crate::vmlog::open(log).map_err(io(format!("cannot open {}", log.display())))?;
         let bin = shim_binary();
         let mut cmd = tokio::process::Command::new(&bin);
         cmd.arg("--dir")
@@ -341,6 +336,10 @@ impl QemuDriver {
             .arg(log)
             .arg("--qmp-timeout")
             .arg(self.call_timeout.as_secs().to_string())
+            .arg("--log-max-size")
+            .arg(self.log_limits.max_size.to_string())
+            .arg("--log-max-backups")
+            .arg(self.log_limits.max_backups.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(logf))
@@ -599,6 +598,10 @@ impl QemuDriver {
             if let Some(t) = c.take() {
                 t.cancel();
             }
+        }
+        // a transient domain is gone with its log (a persistent one's goes on undefine)
+        if !vm.persistent() {
+            crate::vmlog::remove(&self.vm_log(&vm.name));
         }
         let mut h = vm.handle();
         h.id = -1;

@@ -33,6 +33,13 @@ struct Args {
     /// Seconds a call on one VM may wait for its QEMU before it fails with a timeout.
     #[arg(long, default_value_t = 30)]
     vm_call_timeout: u64,
+    /// Rotate a domain's log (log/qemu/NAME.log) once it reaches this many bytes (virtlogd's
+    /// max_size).
+    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_SIZE)]
+    vm_log_max_size: u64,
+    /// Rotated copies of a domain's log kept (virtlogd's max_backups).
+    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_BACKUPS)]
+    vm_log_max_backups: u32,
     /// Log filter (tracing's env-filter syntax), e.g. "debug"; OXVIRT_LOG also works.
     #[arg(long)]
     log: Option<String>,
@@ -80,6 +87,10 @@ async fn run(args: Args) -> Result<(), String> {
         driver: DriverOptions {
             call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
             root: args.root.clone(),
+            log_limits: oxvirt_qemu::vmlog::LogLimits {
+                max_size: args.vm_log_max_size,
+                max_backups: args.vm_log_max_backups,
+            },
         },
         server: ServerConfig {
             max_clients: args.max_clients,
