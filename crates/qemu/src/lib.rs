@@ -25,6 +25,7 @@ pub mod firmware;
 pub mod fsutil;
 pub mod host_calls;
 pub mod lifecycle_calls;
+pub mod path_policy;
 pub mod paths;
 pub mod probe;
 pub mod qmp;
@@ -60,6 +61,9 @@ pub struct DriverOptions {
     pub root: Option<PathBuf>,
     /// When a domain's log is rotated (virtlogd's `max_size`/`max_backups` defaults).
     pub log_limits: vmlog::LogLimits,
+    /// Directories besides the driver's own where a domain may have QEMU create files and
+    /// sockets (see [`path_policy`]).
+    pub allowed_paths: Vec<PathBuf>,
 }
 
 impl Default for DriverOptions {
@@ -68,6 +72,7 @@ impl Default for DriverOptions {
             call_timeout: running::DEFAULT_CALL_TIMEOUT,
             root: None,
             log_limits: vmlog::LogLimits::default(),
+            allowed_paths: Vec::new(),
         }
     }
 }
@@ -101,6 +106,8 @@ pub struct QemuDriver {
     pub root: Option<PathBuf>,
     /// When a domain's log is rotated.
     pub log_limits: vmlog::LogLimits,
+    /// Where a domain's chardevs and logs may be created.
+    pub path_policy: path_policy::PathPolicy,
     events: EventHub,
 }
 
@@ -154,6 +161,13 @@ impl QemuDriver {
         for p in problems {
             tracing::warn!("cannot load a domain configuration: {p}");
         }
+        // the driver's own directories (all of a root), and those configured
+        let own = [&paths.run, &paths.lib, &paths.log, &paths.cache]
+            .into_iter()
+            .cloned()
+            .chain(opts.root.clone());
+        let path_policy =
+            path_policy::PathPolicy::new(own.chain(opts.allowed_paths.iter().cloned()));
         let d = Arc::new(QemuDriver {
             paths,
             privileged,
@@ -168,6 +182,7 @@ impl QemuDriver {
             call_timeout: opts.call_timeout,
             root: opts.root,
             log_limits: opts.log_limits,
+            path_policy,
             events: EventHub::new(),
         });
         // the recovery path: find the VMs that run (their shims, or QEMU without a shim)

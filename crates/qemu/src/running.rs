@@ -421,6 +421,7 @@ impl QemuDriver {
         live.id = Some(id);
         // refuse what cannot start before any process exists
         let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        crate::path_policy::check(&live, &self.path_policy)?;
         crate::command::build(
             &live,
             &crate::command::Inputs {

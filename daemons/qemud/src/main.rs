@@ -40,6 +40,10 @@ struct Args {
     /// Rotated copies of a domain's log kept (virtlogd's max_backups).
     #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_BACKUPS)]
     vm_log_max_backups: u32,
+    /// A directory where domains may have QEMU create chardev sockets, files and logs,
+    /// besides the daemon's own (repeatable).
+    #[arg(long, value_name = "DIR")]
+    allow_path: Vec<PathBuf>,
     /// Log filter (tracing's env-filter syntax), e.g. "debug"; OXVIRT_LOG also works.
     #[arg(long)]
     log: Option<String>,
@@ -91,6 +95,7 @@ async fn run(args: Args) -> Result<(), String> {
                 max_size: args.vm_log_max_size,
                 max_backups: args.vm_log_max_backups,
             },
+            allowed_paths: args.allow_path.clone(),
         },
         server: ServerConfig {
             max_clients: args.max_clients,
