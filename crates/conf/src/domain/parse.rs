@@ -1895,27 +1895,6 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
     Ok(g)
 }
 
-/// `virDomainDiskInsert`: after the last disk on the same bus, before the first disk on the
-/// same bus with a higher index; at the end when no disk shares the bus.
-fn insert_disk(list: &mut Vec<Disk>, d: Disk) {
-    let idx = disk_name_to_index(&d.target_dev);
-    let mut at: Option<usize> = None;
-    for (i, cur) in list.iter().enumerate().rev() {
-        if cur.target_bus != d.target_bus {
-            continue;
-        }
-        if disk_name_to_index(&cur.target_dev) > idx {
-            at = Some(i);
-        } else if at.is_none() {
-            at = Some(i + 1);
-        }
-    }
-    match at {
-        Some(i) => list.insert(i, d),
-        None => list.push(d),
-    }
-}
-
 const DISK_BUSES: &[&str] = &[
     "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
 ];
@@ -3154,6 +3133,9 @@ const KNOWN_DEVICES: &[&str] = &[
 
 fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
     let mut out = Devices::default();
+    // the disks' targets, for the duplicate check (index into `out.disks`)
+    let mut disk_targets: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     // index of the last USB controller that is no companion, for the companions after it
     let mut last_usb_master: Option<u32> = None;
     for n in d.children().filter(|c| c.is_element()) {
@@ -3165,7 +3147,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             "emulator" => {}
             "disk" => {
                 let disk = parse_disk(n, live)?;
-                if let Some(other) = out.disks.iter().find(|d| d.target_dev == disk.target_dev) {
+                if let Some(other) = disk_targets
+                    .get(disk.target_dev.as_str())
+                    .and_then(|&i| out.disks.get(i))
+                {
                     return Err(ConfError::Xml(format!(
                         "target '{}' duplicated for disk sources '{}' and '{}'",
                         disk.target_dev,
@@ -3173,7 +3158,9 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         disk.source.as_deref().unwrap_or("")
                     )));
                 }
-                insert_disk(&mut out.disks, disk);
+                disk_targets.insert(disk.target_dev.clone(), out.disks.len());
+                // in document order here; libvirt's order once all are read
+                out.disks.push(disk);
             }
             "interface" => out.interfaces.push(parse_interface(n, live)?),
             "controller" => {
@@ -3934,6 +3921,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             _ => {}
         }
     }
+    out.disks = super::disk_order::order_disks(std::mem::take(&mut out.disks));
     Ok(out)
 }
 
