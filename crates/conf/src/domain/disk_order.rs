@@ -8,18 +8,21 @@ use super::{disk_name_to_index, Disk};
 /// buses in the order their first disk appears, and each bus's disks are stably sorted by
 /// index. Computed at once, in O(n log n) (inserting one by one is quadratic).
 pub(crate) fn order_disks(disks: Vec<Disk>) -> Vec<Disk> {
-    let mut buses: Vec<(Option<String>, Vec<(Option<u32>, Disk)>)> = Vec::new();
+    // the disks of each bus with their indexes, the buses in order of appearance
+    let mut buses: Vec<Vec<(Option<u32>, Disk)>> = Vec::new();
     let mut slot: std::collections::HashMap<Option<String>, usize> =
         std::collections::HashMap::new();
     for d in disks {
         let i = *slot.entry(d.target_bus.clone()).or_insert_with(|| {
-            buses.push((d.target_bus.clone(), Vec::new()));
+            buses.push(Vec::new());
             buses.len() - 1
         });
-        buses[i].1.push((disk_name_to_index(&d.target_dev), d));
+        if let Some(group) = buses.get_mut(i) {
+            group.push((disk_name_to_index(&d.target_dev), d));
+        }
     }
     let mut out = Vec::new();
-    for (_, mut group) in buses {
+    for mut group in buses {
         group.sort_by_key(|(idx, _)| *idx);
         out.extend(group.into_iter().map(|(_, d)| d));
     }
