@@ -421,6 +421,8 @@ impl QemuDriver {
         live.id = Some(id);
         // refuse what cannot start before any process exists
         let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        // the name becomes file names: never anything but one path component
+        oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
         crate::path_policy::check(&live, &self.path_policy)?;
         crate::command::build(
             &live,
@@ -429,8 +431,6 @@ impl QemuDriver {
                 monitor_fd: 3,
             },
         )?;
-        // the name becomes file names: never anything but one path component
-        oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
         self.remove_vm_dir(&dir);
