@@ -13,7 +13,9 @@
 //!   the directories are resolved), and the last component must not be a symlink.
 //! - An existing path is never replaced by something else: a bind socket's path may only be
 //!   an old socket (QEMU unlinks it), a file chardev's or log's only a regular file.
-//! - **Paths QEMU only reads** (`<kernel>`, `<initrd>`, `<dtb>`) must name regular files.
+//! - **Paths QEMU only reads** (`<kernel>`, `<initrd>`, `<dtb>`) must be regular files when
+//!   they exist (never a device or a directory); a missing one is left to QEMU's own error,
+//!   as libvirt 9.0 does.
 //! - Connect-mode unix sockets and TCP chardevs create nothing and are not restricted.
 //! - `<loader>`/`<nvram>` are refused by the command builder (no UEFI yet); when they come,
 //!   the NVRAM file (which QEMU writes) is a created path under this policy.
@@ -124,11 +126,13 @@ impl PathPolicy {
         }
     }
 
-    /// A path QEMU only reads.
+    /// A path QEMU only reads: a regular file (a device or a directory never). A missing
+    /// file is QEMU's error to report, as with libvirt ("could not open kernel file").
     fn read(&self, what: &str, path: &str) -> Result<(), QemuError> {
         match std::fs::metadata(path) {
             Ok(m) if m.is_file() => Ok(()),
             Ok(_) => Err(self.refuse(what, path, "is not a regular file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.refuse(what, path, &format!("cannot be read: {e}"))),
         }
     }
@@ -284,7 +288,12 @@ mod tests {
         check(&dom("", &format!("<kernel>{}</kernel>", k.display())), &p).unwrap();
         let dir = d.path().display().to_string();
         assert!(check(&dom("", &format!("<kernel>{dir}</kernel>")), &p).is_err());
-        assert!(check(&dom("", "<initrd>/no/such/initrd</initrd>"), &p).is_err());
+        // a missing file is QEMU's error, as with libvirt
+        check(&dom("", "<initrd>/no/such/initrd</initrd>"), &p).unwrap();
+        assert!(
+            check(&dom("", "<initrd>/dev/sda</initrd>"), &p).is_err()
+                || !Path::new("/dev/sda").exists()
+        );
         assert!(check(&dom("", "<kernel>/dev/zero</kernel>"), &p).is_err());
     }
 }
