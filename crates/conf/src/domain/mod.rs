@@ -1,7 +1,7 @@
 //! The domain (`<domain>`) document: typed model, parser, QEMU defaults and formatter.
 
 mod alias;
-mod disk_order;
+mod device_order;
 mod format;
 mod parse;
 mod post_parse;

@@ -3136,6 +3136,9 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
     // the disks' targets, for the duplicate check (index into `out.disks`)
     let mut disk_targets: std::collections::HashMap<String, usize> =
         std::collections::HashMap::new();
+    // one more than the highest index of each controller type so far (the default index)
+    let mut next_controller: std::collections::HashMap<String, u32> =
+        std::collections::HashMap::new();
     // index of the last USB controller that is no companion, for the companions after it
     let mut last_usb_master: Option<u32> = None;
     for n in d.children().filter(|c| c.is_element()) {
@@ -3243,12 +3246,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         },
                         (None, _) => {
                             last_usb_master = Some(index.unwrap_or_else(|| {
-                                out.controllers
-                                    .iter()
-                                    .filter(|c| c.kind == "usb")
-                                    .map(|c| c.index + 1)
-                                    .max()
-                                    .unwrap_or(0)
+                                next_controller.get("usb").copied().unwrap_or(0)
                             }))
                         }
                         _ => {}
@@ -3272,14 +3270,8 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     None => None,
                 };
                 let c = Controller {
-                    index: index.unwrap_or_else(|| {
-                        out.controllers
-                            .iter()
-                            .filter(|c| c.kind == kind)
-                            .map(|c| c.index + 1)
-                            .max()
-                            .unwrap_or(0)
-                    }),
+                    index: index
+                        .unwrap_or_else(|| next_controller.get(&kind).copied().unwrap_or(0)),
                     kind,
                     model: attr(n, "model"),
                     model_name,
@@ -3292,12 +3284,11 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 };
-                if live {
-                    // a running domain's order is the one it was formatted with
-                    out.controllers.push(c);
-                } else {
-                    super::post_parse::insert_controller(&mut out.controllers, c);
-                }
+                // in document order here; libvirt's order (unless live: a running domain's
+                // order is the one it was formatted with) once all are read
+                let next = next_controller.entry(c.kind.clone()).or_insert(0);
+                *next = (*next).max(c.index.saturating_add(1));
+                out.controllers.push(c);
             }
             "input" => {
                 let kind = match n.attribute("type") {
@@ -3921,7 +3912,11 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             _ => {}
         }
     }
-    out.disks = super::disk_order::order_disks(std::mem::take(&mut out.disks));
+    out.disks = super::device_order::order_disks(std::mem::take(&mut out.disks));
+    if !live {
+        out.controllers =
+            super::device_order::order_controllers(std::mem::take(&mut out.controllers));
+    }
     Ok(out)
 }
 

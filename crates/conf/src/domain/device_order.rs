@@ -1,32 +1,52 @@
-//! The order of a domain's disks, as libvirt keeps it.
+//! The order of a domain's disks and controllers, as libvirt keeps them.
 
-use super::{disk_name_to_index, Disk};
+use std::collections::HashMap;
+use std::hash::Hash;
 
-/// The order `virDomainDiskInsert` gives disks inserted one by one in document order (each
-/// after the last disk on the same bus, before the first disk on the same bus with a higher
-/// index; at the end when no disk shares the bus): the disks of one bus stay together, the
-/// buses in the order their first disk appears, and each bus's disks are stably sorted by
-/// index. Computed at once, in O(n log n) (inserting one by one is quadratic).
-pub(crate) fn order_disks(disks: Vec<Disk>) -> Vec<Disk> {
-    // the disks of each bus with their indexes, the buses in order of appearance
-    let mut buses: Vec<Vec<(Option<u32>, Disk)>> = Vec::new();
-    let mut slot: std::collections::HashMap<Option<String>, usize> =
-        std::collections::HashMap::new();
-    for d in disks {
-        let i = *slot.entry(d.target_bus.clone()).or_insert_with(|| {
-            buses.push(Vec::new());
-            buses.len() - 1
+use super::{disk_name_to_index, Controller, Disk};
+
+/// The order libvirt's sorted insertions give items inserted one by one in document order
+/// (each after the last item of its group, before the first item of its group with a
+/// higher index; at the end when its group is new): the items of one group stay together,
+/// the groups in the order their first item appears, and each group's items are stably
+/// sorted by index. Computed at once, in O(n log n) (inserting one by one is quadratic).
+fn order_grouped<T, G: Hash + Eq, I: Ord>(
+    items: Vec<T>,
+    group: impl Fn(&T) -> G,
+    index: impl Fn(&T) -> I,
+) -> Vec<T> {
+    // each group's items with their indexes, the groups in order of appearance
+    let mut groups: Vec<Vec<(I, T)>> = Vec::new();
+    let mut slot: HashMap<G, usize> = HashMap::new();
+    for t in items {
+        let i = *slot.entry(group(&t)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
         });
-        if let Some(group) = buses.get_mut(i) {
-            group.push((disk_name_to_index(&d.target_dev), d));
+        if let Some(g) = groups.get_mut(i) {
+            g.push((index(&t), t));
         }
     }
     let mut out = Vec::new();
-    for mut group in buses {
-        group.sort_by_key(|(idx, _)| *idx);
-        out.extend(group.into_iter().map(|(_, d)| d));
+    for mut g in groups {
+        g.sort_by(|a, b| a.0.cmp(&b.0));
+        out.extend(g.into_iter().map(|(_, t)| t));
     }
     out
+}
+
+/// `virDomainDiskInsert` for every disk: grouped by bus, sorted by the index of the name.
+pub(crate) fn order_disks(disks: Vec<Disk>) -> Vec<Disk> {
+    order_grouped(
+        disks,
+        |d| d.target_bus.clone(),
+        |d| disk_name_to_index(&d.target_dev),
+    )
+}
+
+/// `virDomainControllerInsert` for every controller: grouped by type, sorted by index.
+pub(crate) fn order_controllers(controllers: Vec<Controller>) -> Vec<Controller> {
+    order_grouped(controllers, |c| c.kind.clone(), |c| c.index)
 }
 
 #[cfg(test)]
@@ -142,5 +162,64 @@ mod tests {
             e.to_string(),
             "XML error: target 'vdr' duplicated for disk sources '/d17' and '/again'"
         );
+    }
+
+    /// libvirt's `virDomainControllerInsert`, one at a time (quadratic): the reference.
+    fn insert_controller(list: &mut Vec<Controller>, c: Controller) {
+        let mut insert_at: Option<usize> = None;
+        for (i, cur) in list.iter().enumerate().rev() {
+            if cur.kind == c.kind {
+                if cur.index > c.index {
+                    insert_at = Some(i);
+                } else if insert_at.is_none() {
+                    insert_at = Some(i + 1);
+                }
+            }
+        }
+        match insert_at {
+            Some(i) => list.insert(i, c),
+            None => list.push(c),
+        }
+    }
+
+    #[test]
+    fn controllers_in_the_order_of_inserting_one_by_one() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let kinds = ["usb", "pci", "scsi", "sata"];
+        let template = crate::domain::parse(
+            "<domain type='qemu'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices><controller type='usb' index='0'/></devices></domain>",
+        )
+        .unwrap()
+        .devices
+        .controllers
+        .remove(0);
+        for _ in 0..200 {
+            let n = next(12) as usize;
+            let list: Vec<Controller> = (0..n)
+                .map(|_| Controller {
+                    kind: kinds[next(4) as usize].into(),
+                    index: next(6) as u32,
+                    ..template.clone()
+                })
+                .collect();
+            let mut want = Vec::new();
+            for c in list.clone() {
+                insert_controller(&mut want, c);
+            }
+            let got = order_controllers(list);
+            let key = |v: &[Controller]| {
+                v.iter()
+                    .map(|c| (c.kind.clone(), c.index))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(key(&got), key(&want));
+        }
     }
 }
