@@ -84,6 +84,10 @@ pub enum ConfError {
     /// the lines are libxml2's RelaxNG messages.
     #[error("XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{0}")]
     SchemaInvalid(String),
+    /// A character libvirt's `virXMLCheckIllegalChars` refuses (`VIR_ERR_XML_DETAIL` from
+    /// `VIR_FROM_XML`, the whole message as given): "invalid char in name: /".
+    #[error("invalid char in {what}: {ch}")]
+    IllegalChar { what: String, ch: char },
     /// A domain status file oxvirt cannot read (bad structure or an unknown format version);
     /// reported as `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: invalid domain status file: {0}")]
@@ -108,7 +112,9 @@ impl ConfError {
     /// libvirt's error number (`virErrorNumber`).
     pub fn code(&self) -> i32 {
         match self {
-            ConfError::Malformed { .. } => ErrorCode::XmlDetail as i32,
+            ConfError::Malformed { .. } | ConfError::IllegalChar { .. } => {
+                ErrorCode::XmlDetail as i32
+            }
             ConfError::Xml(_) | ConfError::XmlValue(_) | ConfError::XmlQemu(_) => {
                 ErrorCode::XmlError as i32
             }
@@ -132,7 +138,9 @@ impl ConfError {
     pub fn domain(&self) -> i32 {
         match self {
             ConfError::Unsupported { origin, .. } => origin.code(),
-            ConfError::XmlValue(_) | ConfError::SchemaInvalid(_) => Origin::Xml.code(),
+            ConfError::XmlValue(_)
+            | ConfError::SchemaInvalid(_)
+            | ConfError::IllegalChar { .. } => Origin::Xml.code(),
             ConfError::XmlQemu(_) | ConfError::SystemQemu(_) => Origin::Qemu.code(),
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
             ConfError::InvalidArg(_) | ConfError::Overflow(_) | ConfError::UnknownCause => {
@@ -145,9 +153,10 @@ impl ConfError {
     /// The detail that goes behind the code's standard prefix.
     pub fn detail(&self) -> String {
         match self {
-            ConfError::Malformed { .. } | ConfError::NoName | ConfError::UnknownCause => {
-                self.to_string()
-            }
+            ConfError::Malformed { .. }
+            | ConfError::NoName
+            | ConfError::UnknownCause
+            | ConfError::IllegalChar { .. } => self.to_string(),
             ConfError::SchemaInvalid(m) => {
                 format!("Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\n{m}")
             }
@@ -176,7 +185,9 @@ impl ToVirError for ConfError {
     fn to_vir_error(&self) -> VirError {
         match self {
             // libvirt reports these with the whole message as a "%s" format
-            ConfError::Malformed { .. } | ConfError::UnknownCause => {
+            ConfError::Malformed { .. }
+            | ConfError::UnknownCause
+            | ConfError::IllegalChar { .. } => {
                 VirError::plain(self.code(), self.domain(), self.to_string())
             }
             // no detail: the message is the code's fixed text

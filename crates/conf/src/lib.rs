@@ -9,6 +9,7 @@
 pub mod domain;
 pub mod error;
 mod libxml;
+pub mod name;
 pub mod xml;
 
 pub use error::ConfError;

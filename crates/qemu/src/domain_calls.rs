@@ -449,9 +449,11 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             };
             let mut h = handle(&removed.def);
             if let Some(vm) = v.vm() {
-                // a running domain lives on, transient
+                // a running domain lives on, transient (its log goes when it stops)
                 vm.set_persistent(false);
                 h = vm.handle();
+            } else {
+                crate::vmlog::remove(&d.vm_log(&removed.def.name));
             }
             d.emit_lifecycle(h, EVENT_UNDEFINED, 0);
             Ok(Vec::new())

@@ -25,6 +25,7 @@ pub mod firmware;
 pub mod fsutil;
 pub mod host_calls;
 pub mod lifecycle_calls;
+pub mod path_policy;
 pub mod paths;
 pub mod probe;
 pub mod qmp;
@@ -35,6 +36,7 @@ pub mod states;
 pub mod stats_calls;
 mod sys;
 pub mod version;
+pub mod vmlog;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +59,11 @@ pub struct DriverOptions {
     /// The directory everything is under (`--root DIR`, embedded mode), if any: the driver
     /// then also accepts `qemu:///embed?root=DIR` for it.
     pub root: Option<PathBuf>,
+    /// When a domain's log is rotated (virtlogd's `max_size`/`max_backups` defaults).
+    pub log_limits: vmlog::LogLimits,
+    /// Directories besides the driver's own where a domain may have QEMU create files and
+    /// sockets (see [`path_policy`]).
+    pub allowed_paths: Vec<PathBuf>,
 }
 
 impl Default for DriverOptions {
@@ -64,6 +71,8 @@ impl Default for DriverOptions {
         DriverOptions {
             call_timeout: running::DEFAULT_CALL_TIMEOUT,
             root: None,
+            log_limits: vmlog::LogLimits::default(),
+            allowed_paths: Vec::new(),
         }
     }
 }
@@ -95,6 +104,10 @@ pub struct QemuDriver {
     pub call_timeout: std::time::Duration,
     /// The state root, when everything is under one directory.
     pub root: Option<PathBuf>,
+    /// When a domain's log is rotated.
+    pub log_limits: vmlog::LogLimits,
+    /// Where a domain's chardevs and logs may be created.
+    pub path_policy: path_policy::PathPolicy,
     events: EventHub,
 }
 
@@ -148,6 +161,13 @@ impl QemuDriver {
         for p in problems {
             tracing::warn!("cannot load a domain configuration: {p}");
         }
+        // the driver's own directories (all of a root), and those configured
+        let own = [&paths.run, &paths.lib, &paths.log, &paths.cache]
+            .into_iter()
+            .cloned()
+            .chain(opts.root.clone());
+        let path_policy =
+            path_policy::PathPolicy::new(own.chain(opts.allowed_paths.iter().cloned()));
         let d = Arc::new(QemuDriver {
             paths,
             privileged,
@@ -161,6 +181,8 @@ impl QemuDriver {
             running: running::Running::default(),
             call_timeout: opts.call_timeout,
             root: opts.root,
+            log_limits: opts.log_limits,
+            path_policy,
             events: EventHub::new(),
         });
         // the recovery path: find the VMs that run (their shims, or QEMU without a shim)

@@ -1,7 +1,10 @@
 //! The registry of persistent domains: names, UUIDs, their configuration files and autostart
 //! marks. Each definition is the canonical inactive XML, written atomically to
 //! `etc/qemu/NAME.xml`; the autostart mark is `etc/qemu/autostart/NAME`. Loading reads only
-//! those files, so a registry survives a SIGKILL at any moment.
+//! those files, so a registry survives a SIGKILL at any moment. Names are checked
+//! ([`oxvirt_conf::name::check_name`]) before they become file names; a configuration file
+//! whose domain has an invalid name (a root from before that check) is reported and skipped,
+//! never removed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -94,13 +97,23 @@ impl Registry {
             .filter(|p| p.extension().is_some_and(|e| e == "xml"))
             .collect();
         paths.sort();
+        // autostart marks are the entries of `autostart/` that name a loaded domain: a name
+        // is looked up in this set, never tested as a path (`autostart/..` always exists)
+        let marks: std::collections::HashSet<String> = std::fs::read_dir(dir.join("autostart"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         for p in paths {
             let loaded = std::fs::read_to_string(&p)
                 .map_err(|e| e.to_string())
                 .and_then(|text| parse(&text).map(|d| (d, text)).map_err(|e| e.to_string()));
             match loaded {
                 Ok((def, text)) => {
-                    let autostart = r.autostart_path(&def.name).exists();
+                    let autostart = marks.contains(&def.name);
                     // the file holds the canonical XML written at define time
                     let xml: Arc<str> = text.into();
                     if r.by_uuid(&def.uuid).is_some() || r.domains.contains_key(&def.name) {
@@ -156,6 +169,8 @@ impl Registry {
     /// Add or replace a definition, as libvirt does: the same name must keep its UUID and a
     /// UUID its name. The file is written before the registry changes.
     pub fn define(&mut self, def: Domain) -> Result<(Entry, Defined), QemuError> {
+        // the parser checked it; the name becomes file names, so once more before any write
+        oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &def.name)?;
         if let Some(e) = self.by_name(&def.name) {
             if e.def.uuid != def.uuid {
                 return Err(QemuError::DomainExists(format!(
@@ -253,5 +268,68 @@ impl Registry {
             what: format!("cannot save domain configuration in {}", self.dir.display()),
             source: e,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xml(name: &str, uuid: &str) -> String {
+        format!(
+            "<domain type='qemu'><name>{name}</name><uuid>{uuid}</uuid><memory>65536</memory>\
+             <os><type arch='x86_64'>hvm</type></os></domain>"
+        )
+    }
+
+    fn parse(t: &str) -> Result<Domain, QemuError> {
+        Ok(oxvirt_conf::domain::parse(t)?)
+    }
+
+    #[test]
+    fn a_damaged_root_loads_its_valid_domains_and_deletes_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("qemu");
+        std::fs::create_dir_all(dir.join("autostart")).unwrap();
+        // what a root that accepted any name may hold
+        let bad = [
+            ("..", "00000000-0000-0000-0000-000000000001"),
+            (".", "00000000-0000-0000-0000-000000000002"),
+            ("a\nb", "00000000-0000-0000-0000-000000000003"),
+        ];
+        for (n, u) in bad {
+            std::fs::write(dir.join(format!("{n}.xml")), xml(n, u)).unwrap();
+        }
+        std::fs::write(
+            dir.join("good.xml"),
+            xml("good", "00000000-0000-0000-0000-000000000004"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("other.xml"),
+            xml("other", "00000000-0000-0000-0000-000000000005"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("autostart/good"), "good").unwrap();
+        let (r, problems) = Registry::load(&dir, parse);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        let names: Vec<_> = r.all().map(|e| e.def.name.clone()).collect();
+        assert_eq!(names, ["good", "other"]);
+        assert!(r.by_name("good").unwrap().autostart);
+        assert!(!r.by_name("other").unwrap().autostart);
+        for (n, _) in bad {
+            assert!(dir.join(format!("{n}.xml")).exists());
+        }
+    }
+
+    #[test]
+    fn define_refuses_an_invalid_name_before_writing() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("qemu");
+        let (mut r, _) = Registry::load(&dir, parse);
+        let mut def = parse(&xml("ok", "00000000-0000-0000-0000-000000000009")).unwrap();
+        def.name = "..".into();
+        assert!(r.define(def).is_err());
+        assert!(!dir.exists());
     }
 }

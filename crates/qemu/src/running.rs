@@ -288,10 +288,37 @@ pub fn shim_binary() -> PathBuf {
 }
 
 impl QemuDriver {
+    /// The directory of the running domain `name` (a name the parser checked: one path
+    /// component, never `.` or `..`).
     pub fn vm_dir(&self, name: &str) -> PathBuf {
-        self.paths.run.join("qemu").join(name)
+        self.vm_dirs().join(name)
     }
 
+    /// The parent of every running domain's directory.
+    fn vm_dirs(&self) -> PathBuf {
+        self.paths.run.join("qemu")
+    }
+
+    /// Remove a running domain's directory, only if `dir` is one: a real directory directly
+    /// under `run/qemu` whose name is a valid domain name. Anything else is left and logged.
+    fn remove_vm_dir(&self, dir: &Path) {
+        let parent = self.vm_dirs();
+        let name = dir.file_name().and_then(|n| n.to_str());
+        let r = match name {
+            Some(n) if dir.parent() == Some(parent.as_path()) => {
+                crate::fsutil::remove_own_dir(&parent, n)
+            }
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a domain directory",
+            )),
+        };
+        if let Err(e) = r {
+            warn!("not removing {}: {e}", dir.display());
+        }
+    }
+
+    /// The domain's log file (see [`crate::vmlog`]).
     pub fn vm_log(&self, name: &str) -> PathBuf {
         self.paths.log.join("qemu").join(format!("{name}.log"))
     }
@@ -299,14 +326,8 @@ impl QemuDriver {
     /// Start a shim process for the VM in `dir`; returns once its socket is up.
     async fn spawn_shim(&self, dir: &Path, log: &Path, reattach: bool) -> Result<(), QemuError> {
         let io = |what: String| move |source| QemuError::Io { what, source };
-        if let Some(p) = log.parent() {
-            std::fs::create_dir_all(p).map_err(io(format!("cannot create {}", p.display())))?;
-        }
-        let logf = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .map_err(io(format!("cannot open {}", log.display())))?;
+        let _ = crate::vmlog::rotate_if_needed(log, self.log_limits);
+        let logf = crate::vmlog::open(log).map_err(io(format!("cannot open {}", log.display())))?;
         let bin = shim_binary();
         let mut cmd = tokio::process::Command::new(&bin);
         cmd.arg("--dir")
@@ -315,6 +336,10 @@ impl QemuDriver {
             .arg(log)
             .arg("--qmp-timeout")
             .arg(self.call_timeout.as_secs().to_string())
+            .arg("--log-max-size")
+            .arg(self.log_limits.max_size.to_string())
+            .arg("--log-max-backups")
+            .arg(self.log_limits.max_backups.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(logf))
@@ -396,6 +421,9 @@ impl QemuDriver {
         live.id = Some(id);
         // refuse what cannot start before any process exists
         let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        // the name becomes file names: never anything but one path component
+        oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
+        crate::path_policy::check(&live, &self.path_policy)?;
         crate::command::build(
             &live,
             &crate::command::Inputs {
@@ -405,7 +433,7 @@ impl QemuDriver {
         )?;
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
-        let _ = std::fs::remove_dir_all(&dir);
+        self.remove_vm_dir(&dir);
         std::fs::create_dir_all(&dir).map_err(|source| QemuError::Io {
             what: format!("cannot create {}", dir.display()),
             source,
@@ -480,7 +508,7 @@ impl QemuDriver {
                     }
                 }
                 let _ = std::fs::remove_file(status_path(&dir));
-                let _ = std::fs::remove_dir_all(&dir);
+                self.remove_vm_dir(&dir);
                 Err(e)
             }
         }
@@ -563,7 +591,7 @@ impl QemuDriver {
         // the directory again. The link closes when the last user of `vm` is done (a destroy
         // call still waits for its reply on it); the shim exits once we have hung up.
         let _ = std::fs::remove_file(status_path(&vm.dir));
-        let _ = std::fs::remove_dir_all(&vm.dir);
+        self.remove_vm_dir(&vm.dir);
         if self.running.remove(&vm.uuid, vm.id).is_none() {
             return;
         }
@@ -571,6 +599,10 @@ impl QemuDriver {
             if let Some(t) = c.take() {
                 t.cancel();
             }
+        }
+        // a transient domain is gone with its log (a persistent one's goes on undefine)
+        if !vm.persistent() {
+            crate::vmlog::remove(&self.vm_log(&vm.name));
         }
         let mut h = vm.handle();
         h.id = -1;
@@ -617,14 +649,26 @@ impl QemuDriver {
 
     /// Recovery: every VM directory under `run/qemu`.
     pub async fn recover_all(self: &Arc<Self>) {
-        let base = self.paths.run.join("qemu");
+        let base = self.vm_dirs();
         let Ok(rd) = std::fs::read_dir(&base) else {
             return;
         };
+        // only real directories with valid names: a root that once accepted names such as
+        // "a\nb" keeps their directories, which are reported and left alone
         let dirs: Vec<PathBuf> = rd
             .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| {
+                let ok = e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(oxvirt_conf::name::is_valid_name);
+                if !ok {
+                    warn!(dir = ?e.path(), "skipping a domain directory with an invalid name");
+                }
+                ok
+            })
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
             .collect();
         let tasks: Vec<_> = dirs
             .into_iter()
@@ -644,9 +688,11 @@ impl QemuDriver {
         let st = match read_status(dir) {
             Ok(s) => s,
             Err(e) => {
-                debug!("{}: {e}", dir.display());
-                if !status_path(dir).exists() {
-                    let _ = std::fs::remove_dir_all(dir);
+                if status_path(dir).exists() {
+                    warn!("{}: unreadable status, left alone: {e}", dir.display());
+                } else {
+                    debug!("{}: {e}", dir.display());
+                    self.remove_vm_dir(dir);
                 }
                 return;
             }
@@ -712,7 +758,7 @@ impl QemuDriver {
     }
 
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
-        let _ = std::fs::remove_dir_all(dir);
+        self.remove_vm_dir(dir);
         let h = NonnullDomain {
             name: st.domain.name.clone(),
             uuid: st.domain.uuid,

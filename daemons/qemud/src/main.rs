@@ -2,6 +2,7 @@
 //! (options common to every daemon, sockets, signals, idle exit) is `oxvirt-daemon`, the driver
 //! `oxvirt-qemu`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,6 +20,17 @@ struct Args {
     /// Seconds a call on one VM may wait for its QEMU before it fails with a timeout.
     #[arg(long, default_value_t = 30)]
     vm_call_timeout: u64,
+    /// Rotate a domain's log (log/qemu/NAME.log) once it reaches this many bytes (virtlogd's
+    /// max_size).
+    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_SIZE)]
+    vm_log_max_size: u64,
+    /// Rotated copies of a domain's log kept (virtlogd's max_backups).
+    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_BACKUPS)]
+    vm_log_max_backups: u32,
+    /// A directory where domains may have QEMU create chardev sockets, files and logs,
+    /// besides the daemon's own (repeatable).
+    #[arg(long, value_name = "DIR")]
+    allow_path: Vec<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +48,11 @@ async fn run(args: Args) -> Result<(), String> {
         driver: DriverOptions {
             call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
             root: c.root.clone(),
+            log_limits: oxvirt_qemu::vmlog::LogLimits {
+                max_size: args.vm_log_max_size,
+                max_backups: args.vm_log_max_backups,
+            },
+            allowed_paths: args.allow_path.clone(),
         },
         server: c.server_config(),
         server_name: "virtqemud",

@@ -29,6 +29,12 @@ struct Args {
     /// Seconds a QMP command may take before the call fails.
     #[arg(long, default_value_t = 30)]
     qmp_timeout: u64,
+    /// Rotate the log once it reaches this many bytes (virtlogd's max_size).
+    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_SIZE)]
+    log_max_size: u64,
+    /// Rotated copies of the log kept (virtlogd's max_backups).
+    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_BACKUPS)]
+    log_max_backups: u32,
     /// Log filter (tracing's env-filter syntax); OXVIRT_LOG also works.
     #[arg(long)]
     log_filter: Option<String>,
@@ -67,6 +73,10 @@ fn main() -> ExitCode {
     let opts = ShimOptions {
         dir: args.dir,
         log: args.log,
+        log_limits: oxvirt_qemu::vmlog::LogLimits {
+            max_size: args.log_max_size,
+            max_backups: args.log_max_backups,
+        },
         reattach: args.reattach,
         qmp: QmpConfig {
             command_timeout: Duration::from_secs(args.qmp_timeout),

@@ -1,6 +1,7 @@
 //! The domain (`<domain>`) document: typed model, parser, QEMU defaults and formatter.
 
 mod alias;
+mod device_order;
 mod format;
 mod parse;
 mod post_parse;

@@ -287,9 +287,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         None => return Err(ConfError::Internal("missing domain type attribute".into())),
     };
     let name = child_text_nonempty(root, "name").ok_or(ConfError::NoName)?;
-    if name.contains('/') {
-        return Err(ConfError::Xml(format!("name {name} cannot contain '/'")));
-    }
+    crate::name::check_name(crate::name::ObjectKind::Domain, &name)?;
     let uuid = match child_text_nonempty(root, "uuid") {
         Some(u) => {
             parse_uuid(&u).ok_or_else(|| ConfError::Internal("malformed uuid element".into()))?
@@ -1897,27 +1895,6 @@ fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
     Ok(g)
 }
 
-/// `virDomainDiskInsert`: after the last disk on the same bus, before the first disk on the
-/// same bus with a higher index; at the end when no disk shares the bus.
-fn insert_disk(list: &mut Vec<Disk>, d: Disk) {
-    let idx = disk_name_to_index(&d.target_dev);
-    let mut at: Option<usize> = None;
-    for (i, cur) in list.iter().enumerate().rev() {
-        if cur.target_bus != d.target_bus {
-            continue;
-        }
-        if disk_name_to_index(&cur.target_dev) > idx {
-            at = Some(i);
-        } else if at.is_none() {
-            at = Some(i + 1);
-        }
-    }
-    match at {
-        Some(i) => list.insert(i, d),
-        None => list.push(d),
-    }
-}
-
 const DISK_BUSES: &[&str] = &[
     "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
 ];
@@ -3156,6 +3133,12 @@ const KNOWN_DEVICES: &[&str] = &[
 
 fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
     let mut out = Devices::default();
+    // the disks' targets, for the duplicate check (index into `out.disks`)
+    let mut disk_targets: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    // one more than the highest index of each controller type so far (the default index)
+    let mut next_controller: std::collections::HashMap<String, u32> =
+        std::collections::HashMap::new();
     // index of the last USB controller that is no companion, for the companions after it
     let mut last_usb_master: Option<u32> = None;
     for n in d.children().filter(|c| c.is_element()) {
@@ -3167,7 +3150,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             "emulator" => {}
             "disk" => {
                 let disk = parse_disk(n, live)?;
-                if let Some(other) = out.disks.iter().find(|d| d.target_dev == disk.target_dev) {
+                if let Some(other) = disk_targets
+                    .get(disk.target_dev.as_str())
+                    .and_then(|&i| out.disks.get(i))
+                {
                     return Err(ConfError::Xml(format!(
                         "target '{}' duplicated for disk sources '{}' and '{}'",
                         disk.target_dev,
@@ -3175,7 +3161,9 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         disk.source.as_deref().unwrap_or("")
                     )));
                 }
-                insert_disk(&mut out.disks, disk);
+                disk_targets.insert(disk.target_dev.clone(), out.disks.len());
+                // in document order here; libvirt's order once all are read
+                out.disks.push(disk);
             }
             "interface" => out.interfaces.push(parse_interface(n, live)?),
             "controller" => {
@@ -3258,12 +3246,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                         },
                         (None, _) => {
                             last_usb_master = Some(index.unwrap_or_else(|| {
-                                out.controllers
-                                    .iter()
-                                    .filter(|c| c.kind == "usb")
-                                    .map(|c| c.index + 1)
-                                    .max()
-                                    .unwrap_or(0)
+                                next_controller.get("usb").copied().unwrap_or(0)
                             }))
                         }
                         _ => {}
@@ -3287,14 +3270,8 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     None => None,
                 };
                 let c = Controller {
-                    index: index.unwrap_or_else(|| {
-                        out.controllers
-                            .iter()
-                            .filter(|c| c.kind == kind)
-                            .map(|c| c.index + 1)
-                            .max()
-                            .unwrap_or(0)
-                    }),
+                    index: index
+                        .unwrap_or_else(|| next_controller.get(&kind).copied().unwrap_or(0)),
                     kind,
                     model: attr(n, "model"),
                     model_name,
@@ -3307,12 +3284,11 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     alias: parse_alias(n, live)?,
                     address: parse_address(n)?,
                 };
-                if live {
-                    // a running domain's order is the one it was formatted with
-                    out.controllers.push(c);
-                } else {
-                    super::post_parse::insert_controller(&mut out.controllers, c);
-                }
+                // in document order here; libvirt's order (unless live: a running domain's
+                // order is the one it was formatted with) once all are read
+                let next = next_controller.entry(c.kind.clone()).or_insert(0);
+                *next = (*next).max(c.index.saturating_add(1));
+                out.controllers.push(c);
             }
             "input" => {
                 let kind = match n.attribute("type") {
@@ -3935,6 +3911,11 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
             // libvirt ignores elements it does not know
             _ => {}
         }
+    }
+    out.disks = super::device_order::order_disks(std::mem::take(&mut out.disks));
+    if !live {
+        out.controllers =
+            super::device_order::order_controllers(std::mem::take(&mut out.controllers));
     }
     Ok(out)
 }

@@ -402,27 +402,8 @@ fn cpu_defaults(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     Ok(())
 }
 
-/// Insert a controller as `virDomainControllerInsertPreAlloced` does: grouped with its type,
-/// sorted by index, new types at the end.
-pub(crate) fn insert_controller(list: &mut Vec<Controller>, c: Controller) {
-    let mut insert_at: Option<usize> = None;
-    for (i, cur) in list.iter().enumerate().rev() {
-        if cur.kind == c.kind {
-            if cur.index > c.index {
-                insert_at = Some(i);
-            } else if insert_at.is_none() {
-                insert_at = Some(i + 1);
-            }
-        }
-    }
-    match insert_at {
-        Some(i) => list.insert(i, c),
-        None => list.push(c),
-    }
-}
-
 /// Add a controller libvirt adds itself (`virDomainDefAddController`): at the end, whatever
-/// the controllers of its type (unlike the parser's [`insert_controller`]).
+/// the controllers of its type (unlike the parser's sorted order, `device_order`).
 fn add_controller(list: &mut Vec<Controller>, c: Controller) {
     list.push(c);
 }

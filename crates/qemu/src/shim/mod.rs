@@ -47,6 +47,8 @@ pub struct ShimOptions {
     pub dir: PathBuf,
     /// QEMU's (and the shim's) log file.
     pub log: PathBuf,
+    /// When the log is rotated (the shim is its one writer; see [`crate::vmlog`]).
+    pub log_limits: crate::vmlog::LogLimits,
     /// Reattach to the QEMU the status file names instead of waiting for START.
     pub reattach: bool,
     /// Timeouts and limits of the QMP connection.
@@ -325,7 +327,7 @@ impl Shim {
             },
         )?;
         log_line(
-            &self.opts.log,
+            &self.opts,
             &format!(
                 "starting up: {} {}",
                 cmd.program,
@@ -504,13 +506,12 @@ impl Shim {
                 return;
             }
             warn!("QMP connection lost: {reason}");
-            log_line(&me.opts.log, &format!("QMP connection lost: {reason}"));
+            log_line(&me.opts, &format!("QMP connection lost: {reason}"));
             let losses = me
                 .qmp_losses
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if losses >= MAX_QMP_LOSSES {
-                log_line(
-                    &me.opts.log,
+                log_line(&me.opts,
                     "giving up on QMP after repeated failures: the VM runs on, calls that need QEMU's monitor fail",
                 );
                 return;
@@ -534,7 +535,7 @@ impl Shim {
                     if let Ok(mut g) = self.qmp.lock() {
                         *g = Some(Arc::new(q));
                     }
-                    log_line(&self.opts.log, "QMP connection restored");
+                    log_line(&self.opts, "QMP connection restored");
                     self.spawn_event_task();
                     return;
                 }
@@ -542,7 +543,7 @@ impl Shim {
             }
         }
         log_line(
-            &self.opts.log,
+            &self.opts,
             "giving up on QMP: the VM runs on, calls that need QEMU's monitor fail",
         );
     }
@@ -680,7 +681,7 @@ impl Shim {
                 q.close();
             }
         }
-        log_line(&self.opts.log, "QEMU has exited");
+        log_line(&self.opts, "QEMU has exited");
         self.gone.send_replace(true);
     }
 
@@ -1041,16 +1042,10 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Append a timestamped line to the VM's log.
-pub fn log_line(log: &Path, msg: &str) {
-    use std::io::Write;
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-    {
-        let _ = writeln!(f, "{} oxvirt-shim[{}]: {msg}", now_ms(), std::process::id());
-    }
+/// Append a timestamped line to the VM's log (rotated first if full).
+pub fn log_line(opts: &ShimOptions, msg: &str) {
+    let line = format!("{} oxvirt-shim[{}]: {msg}\n", now_ms(), std::process::id());
+    let _ = crate::vmlog::append(&opts.log, opts.log_limits, line.as_bytes());
 }
 
 /// The last lines QEMU wrote (its error, when it failed to start).
@@ -1073,6 +1068,16 @@ pub async fn run(
     ready: impl FnOnce(Result<(), String>),
 ) -> Result<(), QemuError> {
     let shim = Shim::new(opts.clone());
+    // QEMU writes to the log without us: its size is checked every few seconds
+    let (log, limits) = (opts.log.clone(), opts.log_limits);
+    let rotation = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let _ = crate::vmlog::rotate_if_needed(&log, limits);
+        }
+    });
+    let _rotation = AbortOnDrop(rotation);
     if opts.reattach {
         if let Err(e) = shim.reattach().await {
             ready(Err(e.to_string()));
@@ -1152,4 +1157,13 @@ fn file_id(p: &Path) -> Option<(u64, u64, i64, i64)> {
     std::fs::metadata(p)
         .ok()
         .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+/// Ends a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -16,10 +16,7 @@ use crate::command::Command;
 /// Launch QEMU with `monitor` (a listening socket) inherited at the fd number the command line
 /// names, and stdout/stderr appended to `log`.
 pub fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Result<Child> {
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)?;
+    let out = crate::vmlog::open(log)?;
     let err = out.try_clone()?;
     // Inherit the monitor socket: clear close-on-exec for this spawn only. The shim starts
     // exactly one QEMU, so no other spawn can race for the descriptor.
