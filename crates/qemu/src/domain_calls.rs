@@ -576,7 +576,10 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             }
             enc(&DomainGetMessagesRet { msgs })
         }
-        p => Err(QemuError::Vir(oxvirt_proto::VirError::unknown_procedure(p))),
+        p => Err(QemuError::Vir(oxvirt_proto::procedures::unserved(
+            ctx.program(),
+            p,
+        ))),
     }
 }
 

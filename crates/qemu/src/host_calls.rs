@@ -200,7 +200,10 @@ pub async fn call(d: &QemuDriver, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             model: c_chars("none"),
             doi: c_chars("0"),
         }),
-        p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
+        p => Err(QemuError::Vir(oxvirt_proto::procedures::unserved(
+            ctx.program(),
+            p,
+        ))),
     }
 }
 
