@@ -262,6 +262,7 @@ async fn domain_capabilities(
         host_cpu: &host.cpu,
         kvm_max_vcpus: kvm_max,
         vfio: host.iommu,
+        swtpm: crate::version::find_in_path(&["swtpm"]).is_some(),
     };
     Ok(dc::domain_capabilities_xml(
         sel.emulator,
