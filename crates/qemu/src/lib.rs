@@ -26,6 +26,7 @@ pub mod fsutil;
 pub mod host_calls;
 pub mod lifecycle_calls;
 pub mod paths;
+pub mod pflash;
 pub mod probe;
 pub mod qmp;
 pub mod registry;
