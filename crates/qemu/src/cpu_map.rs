@@ -219,7 +219,8 @@ const FEATURES: &[(&str, &str)] = &[
     ("stibp", "stibp"),
     ("arch_capabilities", "arch-capabilities"),
     ("core_capabilities", "core-capability"),
-    ("ssbd", "ssbd"),
+    // Linux's `ssbd` is synthetic (any SSBD mechanism, e.g. AMD's virt-ssbd); this is CPUID's
+    ("spec_ctrl_ssbd", "ssbd"),
     // CPUID 7.1 EAX
     ("avx_vnni", "avx-vnni"),
     ("avx512_bf16", "avx512-bf16"),
