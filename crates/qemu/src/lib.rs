@@ -23,6 +23,7 @@ pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
 pub mod fsutil;
+pub mod guest_cpu;
 pub mod host_calls;
 pub mod lifecycle_calls;
 pub mod paths;

@@ -405,6 +405,7 @@ impl Shim {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
         fill_ptys(&qmp, status).await?;
+        crate::guest_cpu::update(&qmp, &mut status.domain).await?;
         if paused_start {
             status.state = state::PAUSED;
             status.reason = paused::USER;
