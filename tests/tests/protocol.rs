@@ -179,7 +179,8 @@ async fn unknown_procedures_programs_versions() {
         (39, 7, "unknown procedure: 9999")
     );
     // a real procedure not implemented (DOMAIN_MIGRATE_PREPARE, the first migration
-    // protocol): clients turn this into NO_SUPPORT and fall back
+    // protocol): libvirt's public function finds no driver method, VIR_ERR_NO_SUPPORT in
+    // VIR_FROM_DOMAIN
     let e = remote_err(
         raw_call(
             &c,
@@ -188,7 +189,41 @@ async fn unknown_procedures_programs_versions() {
         )
         .await,
     );
-    assert_eq!(e.message, "unknown procedure: 61");
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            3,
+            20,
+            "this function is not supported by the connection driver: virDomainMigratePrepare"
+        )
+    );
+    // an event number is no call: unknown, as in libvirtd
+    let e = remote_err(
+        raw_call(
+            &c,
+            Header::new(REMOTE_PROGRAM, 107, MessageType::Call, 0, Status::Ok),
+            vec![],
+        )
+        .await,
+    );
+    assert_eq!((e.code, e.message.as_str()), (39, "unknown procedure: 107"));
+    // the LXC program's one call is served, and not supported by a QEMU driver
+    let e = remote_err(
+        raw_call(
+            &c,
+            Header::new(0x0006_8000, 1, MessageType::Call, 0, Status::Ok),
+            vec![],
+        )
+        .await,
+    );
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            3,
+            0,
+            "this function is not supported by the connection driver: virDomainLxcOpenNamespace"
+        )
+    );
     let e = remote_err(
         raw_call(
             &c,

@@ -185,6 +185,84 @@ fn list_all_is_empty_and_lookups_fail_like_libvirt() {
     assert_eq!(e.trim(), "error: failed to get domain 'nosuch'");
 }
 
+/// The listing calls of the drivers oxvirt-qemud does not run answer as a monolithic libvirtd
+/// without those drivers: VIR_ERR_NO_SUPPORT naming the API virsh falls back to.
+#[test]
+fn listings_of_absent_drivers_are_not_supported() {
+    let d = Qemud::start();
+    for (cmd, first, api) in [
+        (
+            "net-list",
+            "Failed to get the number of active networks",
+            "virConnectNumOfNetworks",
+        ),
+        (
+            "pool-list",
+            "Failed to get the number of active pools ",
+            "virConnectNumOfStoragePools",
+        ),
+        (
+            "nodedev-list",
+            "Failed to count node devices",
+            "virNodeNumOfDevices",
+        ),
+        (
+            "secret-list",
+            "Failed to count secrets",
+            "virConnectNumOfSecrets",
+        ),
+        (
+            "nwfilter-list",
+            "Failed to count network filters",
+            "virConnectNumOfNWFilters",
+        ),
+        (
+            "iface-list",
+            "Failed to list active interfaces",
+            "virConnectNumOfInterfaces",
+        ),
+    ] {
+        let e = d.virsh(&[cmd]).err().to_string();
+        assert_eq!(
+            e.trim(),
+            format!(
+                "error: {first}\nerror: this function is not supported by the connection driver: {api}"
+            ),
+            "{cmd}"
+        );
+    }
+    let e = d.virsh(&["net-info", "default"]).err().to_string();
+    assert!(
+        e.contains("not supported by the connection driver: virNetworkLookupByName"),
+        "{e}"
+    );
+    // code and domain as python3-libvirt sees them
+    let script = r#"
+import sys, libvirt
+c = libvirt.open(sys.argv[1])
+for f in (c.listAllNetworks, c.listAllStoragePools, c.listAllDevices, c.listAllSecrets,
+          c.listAllNWFilters, c.listAllInterfaces):
+    try:
+        f()
+        print("ok")
+    except libvirt.libvirtError as e:
+        print(e.get_error_code(), e.get_error_domain(), e.get_error_message())
+"#;
+    let out = oxvirt_e2e::python(script, &[&d.uri()]).ok().to_string();
+    let expect = [
+        (19, "virConnectListAllNetworks"),
+        (18, "virConnectListAllStoragePools"),
+        (22, "virConnectListAllNodeDevices"),
+        (30, "virConnectListAllSecrets"),
+        (33, "virConnectListAllNWFilters"),
+        (26, "virConnectListAllInterfaces"),
+    ]
+    .map(|(dom, api)| {
+        format!("3 {dom} this function is not supported by the connection driver: {api}")
+    });
+    assert_eq!(out.lines().collect::<Vec<_>>(), expect, "{out}");
+}
+
 #[test]
 fn maxvcpus_falls_back_to_get_max_vcpus() {
     let d = Qemud::start();

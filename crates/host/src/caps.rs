@@ -347,7 +347,30 @@ pub fn host_caps_at(root: &Path, system_page_kib: u64) -> HostCaps {
 /// [`host_caps_at`] on this host.
 pub fn host_caps() -> HostCaps {
     let page = rustix::param::page_size() as u64 / 1024;
-    host_caps_at(Path::new("/"), page)
+    let mut caps = host_caps_at(Path::new("/"), page);
+    add_hidden_cpuid_flags(&mut caps.cpu.flags, crate::sys::cpuid);
+    caps
+}
+
+/// CPUID bits Linux leaves out of `/proc/cpuinfo` (libvirt reads CPUID itself): XSAVES when
+/// the kernel does not use it, and Intel's SSBD bit (`spec_ctrl_ssbd`, shown by Linux only
+/// as its synthetic `ssbd`): (leaf, subleaf, register index, bit, flag name).
+const HIDDEN_CPUID_FLAGS: &[(u32, u32, usize, u32, &str)] =
+    &[(7, 0, 3, 31, "spec_ctrl_ssbd"), (0xd, 1, 0, 3, "xsaves")];
+
+/// Add the [`HIDDEN_CPUID_FLAGS`] the CPU has to `flags`, `cpuid` answering CPUID queries.
+pub fn add_hidden_cpuid_flags(
+    flags: &mut Vec<String>,
+    cpuid: impl Fn(u32, u32) -> Option<[u32; 4]>,
+) {
+    for &(leaf, sub, reg, bit, name) in HIDDEN_CPUID_FLAGS {
+        let set = cpuid(leaf, sub)
+            .and_then(|r| r.get(reg).copied())
+            .is_some_and(|v| v & (1 << bit) != 0);
+        if set && !flags.iter().any(|f| f == name) {
+            flags.push(name.to_owned());
+        }
+    }
 }
 
 /// The host UUID as libvirt finds it: SMBIOS's system UUID, else a random one (libvirt
@@ -408,6 +431,15 @@ mod tests {
         assert_eq!(c.hz, Some(2_596_128_000));
         assert_eq!(c.phys_bits, Some(48));
         assert_eq!(c.flags, ["fpu", "vme", "sse4_1"]);
+        let mut flags = c.flags.clone();
+        add_hidden_cpuid_flags(&mut flags, |leaf, sub| match (leaf, sub) {
+            (0xd, 1) => Some([0xf, 0, 0, 0]),
+            (7, 0) => Some([0, 0, 0, 0]),
+            _ => None,
+        });
+        assert_eq!(flags, ["fpu", "vme", "sse4_1", "xsaves"]);
+        add_hidden_cpuid_flags(&mut flags, |_, _| Some([0xf, 0, 0, 1 << 31]));
+        assert_eq!(flags, ["fpu", "vme", "sse4_1", "xsaves", "spec_ctrl_ssbd"]);
         assert_eq!(parse_cpu_list("0-2,5"), Some(vec![0, 1, 2, 5]));
         assert_eq!(parse_cpu_list("x"), None);
     }

@@ -33,8 +33,8 @@ mod sysinfo;
 pub use arch::{arch_from_machine, host_arch, ARCH_NAMES};
 pub use bitmap::Bitmap;
 pub use caps::{
-    host_caps, host_caps_at, host_uuid, parse_cpu_list, parse_cpuinfo_x86, user_ids, CacheBank,
-    Cell, CellCpu, CpuInfo, HostCaps,
+    add_hidden_cpuid_flags, host_caps, host_caps_at, host_uuid, parse_cpu_list, parse_cpuinfo_x86,
+    user_ids, CacheBank, Cell, CellCpu, CpuInfo, HostCaps,
 };
 pub use cpu::{
     parse_cpu_frequency, parse_proc_stat, CpuFrequency, CpuMap, CpuTopology, LINUX_NB_CPU_STATS,

@@ -1,6 +1,6 @@
 //! The few system interfaces with no safe wrapper in `rustix`: `getaddrinfo(3)` for the
 //! canonical host name, `get_mempolicy(2)` (libnuma's availability probe) and the
-//! `KVM_CHECK_EXTENSION` ioctl and `malloc_trim(3)`. Each `unsafe` block states why it is
+//! `KVM_CHECK_EXTENSION` ioctl and `malloc_trim(3)`, and the `CPUID` instruction. Each `unsafe` block states why it is
 //! sound.
 #![allow(unsafe_code)]
 
@@ -145,6 +145,32 @@ pub fn release_free_memory() {
     // SAFETY: malloc_trim walks the allocator's own free lists; it takes no pointers.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// `CPUID` leaf `leaf`, subleaf `sub`: `[eax, ebx, ecx, edx]`, or `None` above the highest
+/// basic or extended leaf (or off x86_64).
+pub(crate) fn cpuid(leaf: u32, sub: u32) -> Option<[u32; 4]> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::__cpuid_count;
+        // SAFETY: CPUID exists on every x86_64 CPU and only reads identification registers;
+        // leaves above the maximum are not queried (they would repeat the highest leaf).
+        // (`__cpuid_count` is a safe function in newer Rust, an unsafe one in 1.82.)
+        #[allow(unused_unsafe)]
+        let max = unsafe { __cpuid_count(leaf & 0x8000_0000, 0) }.eax;
+        if leaf > max {
+            return None;
+        }
+        // SAFETY: as above, for a leaf the CPU has.
+        #[allow(unused_unsafe)]
+        let r = unsafe { __cpuid_count(leaf, sub) };
+        Some([r.eax, r.ebx, r.ecx, r.edx])
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (leaf, sub);
+        None
     }
 }
 

@@ -23,11 +23,13 @@
 use crate::errors::{format_message, ErrorCode, ErrorDomain};
 
 mod table;
+mod unserved;
 
 pub use table::{
     admin_proc, lxc_proc, qemu_proc, remote_proc, ADMIN_PROCEDURES, LXC_PROCEDURES,
     QEMU_PROCEDURES, REMOTE_PROCEDURES,
 };
+pub use unserved::unserved;
 
 /// The RPC programs whose procedures are in this table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -151,17 +151,20 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         &format!("guest={},debug-threads=on", opt(&dom.name)),
     ]);
     push(&["-S"]);
+    let fw = crate::pflash::args(dom)?;
+    push(&fw.blockdevs.iter().map(String::as_str).collect::<Vec<_>>());
 
     let machine = dom
         .os
         .machine
         .as_deref()
         .ok_or_else(|| QemuError::InvalidArg("the domain has no machine type".into()))?;
-    let mut m = format!("{},usb=off,dump-guest-core=off", opt(machine));
+    let mut m = format!("{},usb=off{},dump-guest-core=off", opt(machine), fw.smm);
     if !dom.features.acpi && machine.contains("q35") {
         // q35 needs ACPI in QEMU 7.2 only as a machine property
         m.push_str(",acpi=off");
     }
+    m.push_str(&fw.machine_props);
     push(&["-machine", &m]);
     match &dom.virt_type {
         VirtType::Qemu => push(&["-accel", "tcg"]),
@@ -169,6 +172,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         VirtType::Other(t) => return Err(unsupported(format!("domain type '{t}'"))),
     }
     push(&["-cpu", &cpu_arg(dom)?]);
+    push(&fw.after_cpu.iter().map(String::as_str).collect::<Vec<_>>());
     let mem_mib = dom.memory_kib.div_ceil(1024);
     push(&["-m", &mem_mib.to_string()]);
     push(&["-overcommit", "mem-lock=off"]);
@@ -230,9 +234,6 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
     }
     if let Some(d) = &dom.os.dtb {
         push(&["-dtb", d]);
-    }
-    if dom.os.loader.is_some() || dom.os.firmware.is_some() {
-        return Err(unsupported("UEFI firmware (<loader>, firmware='efi')"));
     }
 
     refuse_unsupported(dom)?;
@@ -964,6 +965,7 @@ mod tests {
                 },
             ],
             default_cpu_model: "qemu64".into(),
+            nvram_dir: "/var/lib/libvirt/qemu/nvram".into(),
         }
     }
 

@@ -219,7 +219,8 @@ const FEATURES: &[(&str, &str)] = &[
     ("stibp", "stibp"),
     ("arch_capabilities", "arch-capabilities"),
     ("core_capabilities", "core-capability"),
-    ("ssbd", "ssbd"),
+    // Linux's `ssbd` is synthetic (any SSBD mechanism, e.g. AMD's virt-ssbd); this is CPUID's
+    ("spec_ctrl_ssbd", "ssbd"),
     // CPUID 7.1 EAX
     ("avx_vnni", "avx-vnni"),
     ("avx512_bf16", "avx512-bf16"),
@@ -304,6 +305,41 @@ const KVM64: &[&str] = &[
     "cmov", "pat", "pse36", "clflush", "mmx", "fxsr", "sse", "sse2", "pni", "cx16", "syscall",
     "nx", "lm",
 ];
+
+/// The features of libvirt's `qemu64` model (QEMU's also has the TCG-only abm, lahf_lm,
+/// popcnt and sse4a, which libvirt leaves out).
+const QEMU64: &[&str] = &[
+    "fpu", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "sep", "mtrr", "pge", "mca",
+    "cmov", "pat", "pse36", "clflush", "mmx", "fxsr", "sse", "sse2", "pni", "cx16", "syscall",
+    "nx", "lm", "svm",
+];
+
+/// The features of libvirt's `qemu32` model.
+const QEMU32: &[&str] = &[
+    "fpu", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "sep", "pge", "cmov", "pat",
+    "mmx", "fxsr", "sse", "sse2", "pni",
+];
+
+/// libvirt's features of `model`, for the models this table has (the default models).
+pub fn model_features(model: &str) -> Option<&'static [&'static str]> {
+    match model {
+        "qemu64" => Some(QEMU64),
+        "qemu32" => Some(QEMU32),
+        "kvm64" => Some(KVM64),
+        _ => None,
+    }
+}
+
+/// libvirt's CPUID feature names, each once, in CPUID order.
+pub fn feature_names() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for &(_, name) in FEATURES {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
 
 /// The base model the host CPU is described with.
 pub const HOST_BASE_MODEL: &str = "kvm64";

@@ -31,8 +31,10 @@ const XML_SECURE: u32 = 1;
 const XML_INACTIVE: u32 = 2;
 const XML_MIGRATABLE: u32 = 8;
 /// `VIR_DOMAIN_UNDEFINE_*` (managed save, snapshots, nvram, keep nvram, checkpoints, tpm,
-/// keep tpm): nothing of that exists yet, so each is accepted and has nothing to do.
+/// keep tpm): of these only NVRAM files exist; the others are accepted and have nothing to do.
 const UNDEFINE_FLAGS: u32 = 0x7f;
+const UNDEFINE_NVRAM: u32 = 4;
+const UNDEFINE_KEEP_NVRAM: u32 = 8;
 
 /// Domain states and lifecycle events (libvirt's numbers).
 const STATE_SHUTOFF: i32 = 5;
@@ -133,11 +135,25 @@ impl QemuDriver {
         Ok(out)
     }
 
+    /// The NVRAM file of a definition: its `<nvram>`, or the one a `firmware='efi'` domain
+    /// gets when it starts.
+    pub fn nvram_file(&self, def: &Domain) -> Option<std::path::PathBuf> {
+        match def.os.nvram.as_ref().and_then(|n| n.path.as_deref()) {
+            Some(p) => Some(p.into()),
+            _ if def.os.firmware.as_deref() == Some("efi") => {
+                Some(crate::firmware::nvram_path(&self.nvram_dir(), &def.name).into())
+            }
+            _ => None,
+        }
+    }
+
     /// Parse, fill in the QEMU defaults, and validate a domain XML.
     pub fn parse_domain(&self, xml: &str) -> Result<Domain, QemuError> {
         let caps = self.caps.as_ref().ok_or(QemuError::NoEmulator)?;
         let mut def = oxvirt_conf::domain::parse(xml)?;
-        oxvirt_conf::domain::post_parse(&mut def, &caps.conf_caps())?;
+        let mut conf_caps = caps.conf_caps();
+        conf_caps.nvram_dir = self.nvram_dir().display().to_string();
+        oxvirt_conf::domain::post_parse(&mut def, &conf_caps)?;
         Ok(def)
     }
 
@@ -443,6 +459,21 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
                     "cannot undefine transient domain".into(),
                 ));
             };
+            // the NVRAM file goes with NVRAM, stays with KEEP_NVRAM, and otherwise
+            // prevents the undefine (qemuDomainUndefineFlags)
+            let nvram = d.nvram_file(&e.domain()?);
+            if let Some(path) = nvram.as_deref().filter(|p| p.exists()) {
+                if flags & UNDEFINE_NVRAM != 0 {
+                    std::fs::remove_file(path).map_err(|source| QemuError::Io {
+                        what: format!("failed to remove nvram: {}", path.display()),
+                        source,
+                    })?;
+                } else if flags & UNDEFINE_KEEP_NVRAM == 0 {
+                    return Err(QemuError::OperationInvalid(
+                        "cannot undefine domain with nvram".into(),
+                    ));
+                }
+            }
             let removed = {
                 let mut reg = d.registry.write().map_err(|_| poisoned())?;
                 reg.undefine(&e.def.name)?
@@ -578,7 +609,10 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             }
             enc(&DomainGetMessagesRet { msgs })
         }
-        p => Err(QemuError::Vir(oxvirt_proto::VirError::unknown_procedure(p))),
+        p => Err(QemuError::Vir(oxvirt_proto::procedures::unserved(
+            ctx.program(),
+            p,
+        ))),
     }
 }
 

@@ -162,6 +162,9 @@ pub struct DomcapsInput<'a> {
     pub kvm_max_vcpus: Option<u32>,
     /// Whether the host can pass PCI devices with VFIO (it has IOMMU groups).
     pub vfio: bool,
+    /// Whether `swtpm` is installed: libvirt offers the emulated TPM backends (and their
+    /// versions) only then.
+    pub swtpm: bool,
 }
 
 /// Machines with a built-in IDE controller (libvirt: i440FX, malta, sun4u, g3beige).
@@ -433,13 +436,15 @@ fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'
         enum_values(out, 6, "model", &models);
         let mut back: Vec<&str> = ["passthrough", "emulator"]
             .into_iter()
-            .filter(|b| p.tpm_types.iter().any(|x| x == b))
+            .filter(|b| p.tpm_types.iter().any(|x| x == b) && (*b != "emulator" || input.swtpm))
             .collect();
         if back.contains(&"emulator") {
             back.push("external");
         }
         enum_values(out, 6, "backendModel", &back);
-        enum_values(out, 6, "backendVersion", &["1.2", "2.0"]);
+        if input.swtpm {
+            enum_values(out, 6, "backendVersion", &["1.2", "2.0"]);
+        }
         out.push_str("    </tpm>\n");
     } else {
         out.push_str("    <tpm supported='no'/>\n");
@@ -543,6 +548,9 @@ mod tests {
                 machines.iter().map(|s| s.to_string()).collect(),
             )],
             secure_boot: secure,
+            nvram_template: None,
+            requires_smm: secure,
+            enrolled_keys: false,
         }
     }
 
@@ -630,9 +638,22 @@ mod tests {
             host_cpu: &cpu,
             kvm_max_vcpus: Some(1024),
             vfio: false,
+            swtpm: false,
         };
         let pc = p.canonical_machine("pc").unwrap();
         let xml = domain_capabilities_xml(&p, "x86_64", pc, VirtType::Qemu, &input);
+        // no swtpm: the passthrough backend only, no versions (virt-install then adds no
+        // emulated TPM to UEFI guests)
+        assert!(xml.contains(
+            "<enum name='backendModel'>\n        <value>passthrough</value>\n      </enum>\n    </tpm>"
+        ));
+        let with = DomcapsInput {
+            swtpm: true,
+            ..input.clone()
+        };
+        let xml2 = domain_capabilities_xml(&p, "x86_64", pc, VirtType::Qemu, &with);
+        assert!(xml2.contains("<value>emulator</value>\n        <value>external</value>"));
+        assert!(xml2.contains("backendVersion"));
         assert!(xml.starts_with(
             "<domainCapabilities>\n  <path>/usr/bin/qemu-system-x86_64</path>\n  \
              <domain>qemu</domain>\n  <machine>pc-i440fx-7.2</machine>\n  <arch>x86_64</arch>\n  \

@@ -200,7 +200,10 @@ pub async fn call(d: &QemuDriver, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             model: c_chars("none"),
             doi: c_chars("0"),
         }),
-        p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
+        p => Err(QemuError::Vir(oxvirt_proto::procedures::unserved(
+            ctx.program(),
+            p,
+        ))),
     }
 }
 
@@ -259,6 +262,7 @@ async fn domain_capabilities(
         host_cpu: &host.cpu,
         kvm_max_vcpus: kvm_max,
         vfio: host.iommu,
+        swtpm: crate::version::find_in_path(&["swtpm"]).is_some(),
     };
     Ok(dc::domain_capabilities_xml(
         sel.emulator,

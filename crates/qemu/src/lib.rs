@@ -23,10 +23,12 @@ pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
 pub mod fsutil;
+pub mod guest_cpu;
 pub mod host_calls;
 pub mod lifecycle_calls;
 pub mod path_policy;
 pub mod paths;
+pub mod pflash;
 pub mod probe;
 pub mod qmp;
 pub mod registry;
@@ -270,7 +272,10 @@ impl Driver for QemuDriver {
                 .map_err(|e| e.to_vir_error());
         }
         if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
-            return Err(VirError::unknown_procedure(ctx.procedure()));
+            return Err(oxvirt_proto::procedures::unserved(
+                ctx.program(),
+                ctx.procedure(),
+            ));
         }
         let r = match ctx.procedure() {
             rp::CONNECT_GET_TYPE
@@ -331,7 +336,7 @@ impl Driver for QemuDriver {
             }
             p if lifecycle_calls::handles(p) => lifecycle_calls::call(&self, ctx).await,
             rp::CONNECT_GET_ALL_DOMAIN_STATS => stats_calls::call(&self, &ctx).await,
-            p => return Err(VirError::unknown_procedure(p)),
+            p => return Err(oxvirt_proto::procedures::unserved(ctx.program(), p)),
         };
         r.map_err(|e| e.to_vir_error())
     }

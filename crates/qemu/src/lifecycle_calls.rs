@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxvirt_conf::domain::Domain;
-use oxvirt_proto::procedures::{qemu_proc as qp, remote_proc as rp};
+use oxvirt_proto::procedures::{qemu_proc as qp, remote_proc as rp, unserved};
 use oxvirt_proto::remote::{
     DomainArgs, DomainCreateXmlArgs, DomainFlagsArgs, DomainOpenConsoleArgs, DomainRet,
     DomainSetMemoryArgs, DomainSetMemoryFlagsArgs, QemuDomainMonitorCommandArgs,
@@ -324,7 +324,7 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuErro
                     .await?;
                 enc(&QemuDomainMonitorCommandRet { result: r.value })
             }
-            p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
+            p => Err(QemuError::Vir(unserved(ctx.program(), p))),
         };
     }
     match ctx.procedure() {
@@ -424,7 +424,7 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuErro
             Ok(Vec::new())
         }
         rp::DOMAIN_OPEN_CONSOLE => d.console(ctx).await,
-        p => Err(QemuError::Vir(VirError::unknown_procedure(p))),
+        p => Err(QemuError::Vir(unserved(ctx.program(), p))),
     }
 }
 

@@ -17,8 +17,9 @@
 //!   they exist (never a device or a directory); a missing one is left to QEMU's own error,
 //!   as libvirt 9.0 does.
 //! - Connect-mode unix sockets and TCP chardevs create nothing and are not restricted.
-//! - `<loader>`/`<nvram>` are refused by the command builder (no UEFI yet); when they come,
-//!   the NVRAM file (which QEMU writes) is a created path under this policy.
+//! - **Firmware**: the NVRAM file (QEMU writes it; the driver copies the template there on
+//!   first start) and a writable `<loader readonly='no'>` are created paths; a read-only
+//!   loader and the NVRAM template are paths QEMU (or the driver) only reads.
 //!
 //! A refusal is `VIR_ERR_CONFIG_UNSUPPORTED` (from the QEMU driver): the definition asks for
 //! something this driver's configuration does not allow, and it is the definition that must
@@ -172,6 +173,23 @@ pub fn check(def: &Domain, policy: &PathPolicy) -> Result<(), QemuError> {
     for r in &d.redirdevs {
         policy.chardev(&r.source, None)?;
     }
+    if let Some(n) = &def.os.nvram {
+        if let Some(p) = &n.path {
+            policy.created("NVRAM file", p, false)?;
+        }
+        if let Some(t) = &n.template {
+            policy.read("NVRAM template", t)?;
+        }
+    }
+    if let Some(l) = &def.os.loader {
+        if let Some(p) = &l.path {
+            if l.readonly == Some(false) {
+                policy.created("writable loader", p, false)?;
+            } else {
+                policy.read("loader", p)?;
+            }
+        }
+    }
     for (what, p) in [
         ("kernel", &def.os.kernel),
         ("initrd", &def.os.initrd),
@@ -295,5 +313,16 @@ mod tests {
                 || !Path::new("/dev/sda").exists()
         );
         assert!(check(&dom("", "<kernel>/dev/zero</kernel>"), &p).is_err());
+        // an NVRAM file outside the driver's directories would let the guest write it
+        let e = check(
+            &dom(
+                "",
+                "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>\
+                 <nvram>/etc/oxvirt-test-nvram</nvram>",
+            ),
+            &p,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("NVRAM file"), "{e}");
     }
 }

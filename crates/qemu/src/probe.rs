@@ -135,6 +135,7 @@ impl ProbedQemu {
                 })
                 .collect(),
             default_cpu_model: default_cpu,
+            nvram_dir: "/var/lib/libvirt/qemu/nvram".into(),
         }
     }
 }

@@ -318,6 +318,11 @@ impl QemuDriver {
         }
     }
 
+    /// Where domains' NVRAM files are made (libvirt's `/var/lib/libvirt/qemu/nvram`).
+    pub fn nvram_dir(&self) -> PathBuf {
+        self.paths.lib.join("qemu").join("nvram")
+    }
+
     /// The domain's log file (see [`crate::vmlog`]).
     pub fn vm_log(&self, name: &str) -> PathBuf {
         self.paths.log.join("qemu").join(format!("{name}.log"))
@@ -417,6 +422,11 @@ impl QemuDriver {
         if self.privileged && cgroups_available() {
             live.start_resource_partition()?;
         }
+        let arch = match live.os.arch.as_deref() {
+            Some("i686") => "i386".to_owned(),
+            a => a.unwrap_or("x86_64").to_owned(),
+        };
+        crate::firmware::fill_domain(&mut live, &self.firmware, &arch, &self.nvram_dir())?;
         let id = self.running.allocate_id();
         live.id = Some(id);
         // refuse what cannot start before any process exists
@@ -431,6 +441,7 @@ impl QemuDriver {
                 monitor_fd: 3,
             },
         )?;
+        crate::firmware::prepare_nvram(&live)?;
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
         self.remove_vm_dir(&dir);

@@ -2,14 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-/// The x86_64 emulator on PATH (or in the usual places), as libvirt looks for it.
-pub fn find_emulator() -> Option<PathBuf> {
+/// The first of `names` found on PATH or in `/usr/bin` and `/usr/libexec` (libvirt's
+/// `virFindFileInPath` with its fallbacks).
+pub fn find_in_path(names: &[&str]) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
     dirs.extend(["/usr/bin".into(), "/usr/libexec".into()]);
     for d in dirs {
-        for name in ["qemu-system-x86_64", "qemu-kvm"] {
+        for name in names {
             let p = d.join(name);
             if p.is_file() {
                 return Some(p);
@@ -17,6 +18,11 @@ pub fn find_emulator() -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// The x86_64 emulator on PATH (or in the usual places), as libvirt looks for it.
+pub fn find_emulator() -> Option<PathBuf> {
+    find_in_path(&["qemu-system-x86_64", "qemu-kvm"])
 }
 
 /// Parse `QEMU emulator version 7.2.19 (Debian ...)` into 7002019.

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use oxvirt_proto::message::{ADMIN_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};
+use oxvirt_proto::message::{ADMIN_PROGRAM, LXC_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};
 use oxvirt_proto::procedures::{self, remote_proc as rp, Program, ReadOnlyArg};
 use oxvirt_proto::remote::{
     feature, AuthListRet, ConnectOpenArgs, ConnectSetIdentityArgs, ConnectSupportsFeatureArgs,
@@ -287,7 +287,8 @@ impl<D: Driver> RemoteService<D> {
             return Err(Self::not_open());
         }
         let procedure = call.header.procedure;
-        if procedures::procedure(Program::Qemu, procedure).is_none() {
+        let program = Program::from_number(call.header.program).unwrap_or(Program::Qemu);
+        if procedures::procedure(program, procedure).is_none() {
             return Err(VirError::unknown_procedure(procedure));
         }
         if client.is_read_only() {
@@ -309,7 +310,7 @@ impl<D: Driver> Service for RemoteService<D> {
         if listener == "admin" {
             program == ADMIN_PROGRAM
         } else {
-            program == REMOTE_PROGRAM || program == QEMU_PROGRAM
+            program == REMOTE_PROGRAM || program == QEMU_PROGRAM || program == LXC_PROGRAM
         }
     }
 
@@ -333,7 +334,9 @@ impl<D: Driver> Service for RemoteService<D> {
                 }
                 Err(e) => Reply::err(e),
             },
-            QEMU_PROGRAM => self.qemu_call(client, session, call).await.into(),
+            // the LXC program's one call reaches the driver, which answers as libvirt's QEMU
+            // driver does (NO_SUPPORT)
+            QEMU_PROGRAM | LXC_PROGRAM => self.qemu_call(client, session, call).await.into(),
             ADMIN_PROGRAM => {
                 let open = session.state.lock().map(|s| s.admin_open).unwrap_or(false);
                 match self.admin.call(&client, open, &call) {

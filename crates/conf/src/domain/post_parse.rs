@@ -26,6 +26,9 @@ pub struct QemuCaps {
     pub machines: Vec<MachineType>,
     /// CPU model used for domains that name none (`qemu64` on x86_64).
     pub default_cpu_model: String,
+    /// Where a pflash loader's NVRAM file goes when the definition names none (libvirt's
+    /// `/var/lib/libvirt/qemu/nvram`; a driver gives its own).
+    pub nvram_dir: String,
 }
 
 impl QemuCaps {
@@ -52,6 +55,7 @@ impl QemuCaps {
                 m("pc-q35-6.2", None, false),
             ],
             default_cpu_model: "qemu64".into(),
+            nvram_dir: "/var/lib/libvirt/qemu/nvram".into(),
         }
     }
 }
@@ -137,7 +141,7 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         .as_ref()
         .is_some_and(|l| l.kind.as_deref() == Some("pflash") && l.readonly == Some(true));
     if pflash_ro && def.os.nvram.as_ref().is_none_or(|n| n.path.is_none()) {
-        let path = format!("/var/lib/libvirt/qemu/nvram/{}_VARS.fd", def.name);
+        let path = format!("{}/{}_VARS.fd", caps.nvram_dir, def.name);
         def.os.nvram.get_or_insert_with(Nvram::default).path = Some(path);
     }
     let per_device_boot = def.devices.disks.iter().any(|d| d.boot_order.is_some())

@@ -396,7 +396,36 @@ impl Shim {
         });
         self.write_status(&status.format());
         self.spawn_watchers(watched);
+        self.update_guest_cpu(&mut status).await;
         Ok(status)
+    }
+
+    /// The live CPU as libvirt shows it once QEMU runs (`guest_cpu`). Done after the start
+    /// is recorded, so a shim killed meanwhile leaves a running domain (shown with its CPU
+    /// as defined), never an unrecorded QEMU.
+    async fn update_guest_cpu(&self, status: &mut DomainStatus) {
+        let Some(qmp) = self.qmp.lock().ok().and_then(|q| q.clone()) else {
+            return;
+        };
+        let mut dom = status.domain.clone();
+        if let Err(e) = crate::guest_cpu::update(&qmp, &mut dom).await {
+            warn!("cannot read the guest CPU: {e}");
+            return;
+        }
+        if dom.cpu == status.domain.cpu {
+            return;
+        }
+        let doc = match self.rt.lock() {
+            Ok(mut rt) => rt.as_mut().map(|r| {
+                r.status.domain.cpu = dom.cpu.clone();
+                r.status.format()
+            }),
+            Err(_) => None,
+        };
+        if let Some(doc) = doc {
+            self.write_status(&doc);
+        }
+        status.domain.cpu = dom.cpu;
     }
 
     async fn connect_and_boot(

@@ -1,0 +1,209 @@
+//! The live XML's CPU as libvirt 9.0 writes it once QEMU runs (`qemuProcessUpdateGuestCPU`):
+//! a custom CPU becomes `check='full'` with `fallback='forbid'`, and after the features the
+//! definition gives come the differences between what the guest CPU really has (QEMU's
+//! vCPU properties, after QEMU dropped what the accelerator cannot do) and libvirt's model:
+//! `require` for features beyond the model, `disable` for the model's features it lacks, in
+//! CPUID order. Done for the models whose libvirt definition `cpu_map` has (qemu64, qemu32,
+//! kvm64: the defaults); other CPUs are left as defined.
+
+use oxvirt_conf::domain::Domain;
+use serde_json::json;
+
+use crate::cpu_map;
+use crate::qmp::QmpClient;
+use crate::QemuError;
+
+/// The model whose features are to be read, if the definition's CPU is one this module
+/// updates.
+pub fn updatable_model(dom: &Domain) -> Option<&str> {
+    let cpu = dom.cpu.as_ref()?;
+    if !matches!(cpu.mode.as_deref(), None | Some("custom")) {
+        return None;
+    }
+    let name = cpu.model.as_ref()?.name.as_str();
+    cpu_map::model_features(name).map(|_| name)
+}
+
+/// Update the definition's CPU from `enabled` (libvirt feature name → whether the guest CPU
+/// has it; `None` when QEMU does not know the feature).
+pub fn apply(dom: &mut Domain, enabled: impl Fn(&str) -> Option<bool>) {
+    let Some(model) = updatable_model(dom).map(str::to_owned) else {
+        return;
+    };
+    let Some(model_features) = cpu_map::model_features(&model) else {
+        return;
+    };
+    let Some(cpu) = dom.cpu.as_mut() else {
+        return;
+    };
+    let given: Vec<String> = cpu.features.iter().map(|(_, n)| n.clone()).collect();
+    for name in cpu_map::feature_names() {
+        if given.iter().any(|g| g == name) {
+            continue;
+        }
+        let in_model = model_features.contains(&name);
+        match (enabled(name), in_model) {
+            (Some(true), false) => cpu.features.push(("require".into(), name.into())),
+            (Some(false), true) => cpu.features.push(("disable".into(), name.into())),
+            _ => {}
+        }
+    }
+    cpu.check = Some("full".into());
+    if let Some(m) = cpu.model.as_mut() {
+        m.fallback = Some("forbid".into());
+    }
+}
+
+/// Read the first vCPU's feature properties from QEMU and [`apply`] them.
+pub async fn update(qmp: &QmpClient, dom: &mut Domain) -> Result<(), QemuError> {
+    if updatable_model(dom).is_none() {
+        return Ok(());
+    }
+    let cpus = qmp.execute("query-cpus-fast", None).await?;
+    let Some(path) = cpus
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|c| c.get("qom-path"))
+        .and_then(|p| p.as_str())
+        .map(str::to_owned)
+    else {
+        return Ok(());
+    };
+    let mut known: Vec<(&'static str, bool)> = Vec::new();
+    for name in cpu_map::feature_names() {
+        let prop = cpu_map::qemu_feature_name(name);
+        // a feature this QEMU does not have answers an error: not known
+        if let Ok(v) = qmp
+            .execute("qom-get", Some(json!({"path": path, "property": prop})))
+            .await
+        {
+            if let Some(b) = v.as_bool() {
+                known.push((name, b));
+            }
+        }
+    }
+    apply(dom, |n| {
+        known.iter().find(|(k, _)| *k == n).map(|(_, b)| *b)
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dom(cpu: &str) -> Domain {
+        let mut d = oxvirt_conf::domain::parse(&format!(
+            "<domain type='qemu'><name>c</name><memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>{cpu}</domain>"
+        ))
+        .unwrap();
+        oxvirt_conf::domain::post_parse(
+            &mut d,
+            &oxvirt_conf::domain::QemuCaps::debian_qemu_7_2_x86_64(),
+        )
+        .unwrap();
+        d
+    }
+
+    /// What QEMU 7.2's qemu64 has under TCG: libvirt's qemu64, lahf_lm and hypervisor.
+    fn tcg_qemu64(n: &str) -> Option<bool> {
+        Some(QEMU64_TCG.contains(&n))
+    }
+    const QEMU64_TCG: &[&str] = &[
+        "fpu",
+        "de",
+        "pse",
+        "tsc",
+        "msr",
+        "pae",
+        "mce",
+        "cx8",
+        "apic",
+        "sep",
+        "mtrr",
+        "pge",
+        "mca",
+        "cmov",
+        "pat",
+        "pse36",
+        "clflush",
+        "mmx",
+        "fxsr",
+        "sse",
+        "sse2",
+        "pni",
+        "cx16",
+        "hypervisor",
+        "syscall",
+        "nx",
+        "lm",
+        "lahf_lm",
+        "svm",
+    ];
+
+    fn features(d: &Domain) -> Vec<(String, String)> {
+        d.cpu.as_ref().unwrap().features.clone()
+    }
+
+    #[test]
+    fn default_cpu_as_libvirt_9_0_shows_it() {
+        let mut d = dom("");
+        apply(&mut d, tcg_qemu64);
+        let cpu = d.cpu.as_ref().unwrap();
+        assert_eq!(cpu.check.as_deref(), Some("full"));
+        assert_eq!(
+            cpu.model.as_ref().unwrap().fallback.as_deref(),
+            Some("forbid")
+        );
+        let want: Vec<(String, String)> = [("require", "hypervisor"), ("require", "lahf_lm")]
+            .map(|(p, n)| (p.into(), n.into()))
+            .to_vec();
+        assert_eq!(features(&d), want);
+    }
+
+    #[test]
+    fn given_features_come_first_and_are_not_repeated() {
+        let mut d = dom("<cpu mode='custom' match='exact'><model>qemu64</model><feature policy='require' name='sse4.1'/><feature policy='disable' name='lahf_lm'/></cpu>");
+        apply(&mut d, |n| match n {
+            "sse4.1" => Some(true),
+            "lahf_lm" => Some(false),
+            n => tcg_qemu64(n),
+        });
+        let want: Vec<(String, String)> = [
+            ("require", "sse4.1"),
+            ("disable", "lahf_lm"),
+            ("require", "hypervisor"),
+        ]
+        .map(|(p, n)| (p.into(), n.into()))
+        .to_vec();
+        assert_eq!(features(&d), want);
+        assert_eq!(
+            d.cpu.unwrap().model.unwrap().fallback.as_deref(),
+            Some("forbid")
+        );
+    }
+
+    #[test]
+    fn missing_model_features_are_disabled_and_other_models_untouched() {
+        let mut d = dom("<cpu><model>qemu32</model></cpu>");
+        apply(&mut d, |n| {
+            Some(
+                n != "pse"
+                    && (n == "hypervisor"
+                        || cpu_map::model_features("qemu32").unwrap().contains(&n)),
+            )
+        });
+        let want: Vec<(String, String)> = [("disable", "pse"), ("require", "hypervisor")]
+            .map(|(p, n)| (p.into(), n.into()))
+            .to_vec();
+        assert_eq!(features(&d), want);
+        let mut w = dom("<cpu><model>Westmere</model></cpu>");
+        let before = w.clone();
+        apply(&mut w, |_| Some(true));
+        assert_eq!(w, before);
+        let mut m = dom("<cpu mode='maximum'/>");
+        let before = m.clone();
+        apply(&mut m, |_| Some(true));
+        assert_eq!(m, before);
+    }
+}
