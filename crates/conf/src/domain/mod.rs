@@ -3,6 +3,7 @@
 mod alias;
 mod format;
 mod parse;
+mod pci_address;
 mod post_parse;
 pub mod status;
 mod usb;
