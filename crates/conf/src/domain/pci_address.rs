@@ -768,11 +768,11 @@ fn chipset_slots(set: &mut AddrSet, devs: &mut Devices, chipset: Chipset) -> Res
                             devs.controllers[i].address = Some(Address::Pci(p));
                         }
                     }
-                    ("pci", Some("dmi-to-pci-bridge")) if c.address.is_none() => {
-                        if !set.slot_in_use(&pci(0, 0x1e, 0)) {
-                            set.reserve(&pci(0, 0x1e, 0), flags, false)?;
-                            devs.controllers[i].address = Some(Address::Pci(pci(0, 0x1e, 0)));
-                        }
+                    ("pci", Some("dmi-to-pci-bridge"))
+                        if c.address.is_none() && !set.slot_in_use(&pci(0, 0x1e, 0)) =>
+                    {
+                        set.reserve(&pci(0, 0x1e, 0), flags, false)?;
+                        devs.controllers[i].address = Some(Address::Pci(pci(0, 0x1e, 0)));
                     }
                     _ => {}
                 }
