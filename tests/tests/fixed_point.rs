@@ -45,15 +45,26 @@ fn libvirts_outputs_define_again_unchanged() {
 import sys, os, glob, libvirt
 libvirt.registerErrorHandler(lambda *a: None, None)
 c = libvirt.open(sys.argv[1])
+# libvirt 9.0 refuses this one of its outputs (a serial port it picked above the limit it
+# checks on given ports): oxvirt must refuse it the same way
+refuses = {"dev-pc-chardevs-spice": "internal error: Maximum supported number of ISA serial ports is '4'"}
 total = exact = same = 0
 for d in sys.argv[2:]:
     for f in sorted(glob.glob(d + "/*.expected.xml")):
         exp = open(f).read()
         total += 1
+        want = refuses.get(os.path.basename(f)[:-len(".expected.xml")])
         try:
             dom = c.defineXML(exp)
         except libvirt.libvirtError as e:
-            print("REFUSED", f, e.get_error_message())
+            if e.get_error_message() == want:
+                exact += 1
+            else:
+                print("REFUSED", f, e.get_error_message())
+            continue
+        if want:
+            print("ACCEPTED", f)
+            dom.undefine()
             continue
         x = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
         dom.undefine()
@@ -151,9 +162,17 @@ for d in sys.argv[3:]:
             continue
         if ".validate" in f:
             continue
-        dom = lv.defineXML(open(f).read())
+        try:
+            dom = lv.defineXML(open(f).read())
+        except libvirt.libvirtError:
+            # the inputs libvirt refuses (the corpus' error cases)
+            continue
         dump = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-        again = lv.defineXML(dump).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        try:
+            again = lv.defineXML(dump).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        except libvirt.libvirtError as e:
+            # libvirt refuses some of its own outputs: oxvirt must refuse them the same way
+            again = "error: " + e.get_error_message()
         try:
             dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
         except libvirt.libvirtError:
@@ -161,15 +180,14 @@ for d in sys.argv[3:]:
         total += 1
         try:
             o = ox.defineXML(dump)
+            x = o.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            o.undefine()
         except libvirt.libvirtError as e:
-            print("REFUSED", f, e.get_error_message())
-            continue
-        x = o.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-        o.undefine()
+            x = "error: " + e.get_error_message()
         if x == again:
             same += 1
         else:
-            print("DIFF", f)
+            print("DIFF", f, x[:300] if x.startswith("error") else "", again[:300] if again.startswith("error") else "")
 print("total", total, "same", same)
 "#;
     let out = python(

@@ -299,6 +299,14 @@ fn validate_matches_libvirt() {
 /// gives).
 ///
 /// [`split_controllers`]: oxvirt_conf::domain::split_controllers
+/// Outputs of libvirt 9.0 that it refuses when they are defined again, with its error (checked
+/// with libvirtd 9.0): a serial port it picked itself (4) is above the limit it checks on the
+/// ports the XML gives.
+const LIBVIRT_REFUSES_ITS_OUTPUT: &[(&str, &str)] = &[(
+    "dev-pc-chardevs-spice",
+    "internal error: Maximum supported number of ISA serial ports is '4'",
+)];
+
 #[test]
 fn defining_expected_outputs_gives_them_back() {
     let verbose = std::env::var_os("CONF_CORPUS_VERBOSE").is_some();
@@ -310,6 +318,14 @@ fn defining_expected_outputs_gives_them_back() {
         };
         total += 1;
         let got = define(&exp, Some(&exp));
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if let Some((_, msg)) = LIBVIRT_REFUSES_ITS_OUTPUT.iter().find(|(n, _)| *n == stem) {
+            match &got {
+                Err(e) if e.to_string() == *msg => matched += 1,
+                _ => failed.push(format!("{}: {got:?}", p.display())),
+            }
+            continue;
+        }
         let split = oxvirt_conf::domain::split_controllers;
         match &got {
             Ok(out) if out.trim_end() == exp.trim_end() => {
@@ -337,7 +353,9 @@ fn defining_expected_outputs_gives_them_back() {
     }
     println!(
         "define(expected) gives expected for {matched} of {total} expected outputs \
-         ({exact} byte for byte, the others with libvirt's own controller reordering)"
+         ({exact} byte for byte, {} refused as libvirt refuses them, the others with libvirt's own \
+         controller reordering)",
+        LIBVIRT_REFUSES_ITS_OUTPUT.len()
     );
     assert!(failed.is_empty(), "{failed:#?}");
 }

@@ -741,6 +741,13 @@ fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
             });
         }
     }
+    // libvirt checks the ports the XML gives (not the ones it picks: its own output with a
+    // picked port 4 is refused when defined again)
+    if devs.serials.iter().any(|s| s.port.is_some_and(|p| p > 3)) {
+        return Err(ConfError::Internal(
+            "Maximum supported number of ISA serial ports is '4'".into(),
+        ));
+    }
     let mut seen: Vec<u32> = Vec::new();
     for p in devs.serials.iter().filter_map(|s| s.port) {
         if seen.contains(&p) {
