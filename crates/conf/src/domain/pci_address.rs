@@ -731,7 +731,7 @@ fn chipset_slots(set: &mut AddrSet, devs: &mut Devices, chipset: Chipset) -> Res
                 match c.address {
                     Some(Address::Pci(p)) => {
                         if (p.domain, p.bus, p.slot, p.function) != (0, 0, 1, fixed.0.function) {
-                            return Err(ConfError::Internal(fixed.1.into()));
+                            return Err(ConfError::InternalQemu(fixed.1.into()));
                         }
                     }
                     _ => devs.controllers[i].address = Some(Address::Pci(fixed.0)),
@@ -750,7 +750,7 @@ fn chipset_slots(set: &mut AddrSet, devs: &mut Devices, chipset: Chipset) -> Res
                     ("sata", _) if c.index == 0 => match c.address {
                         Some(Address::Pci(p)) => {
                             if (p.domain, p.bus, p.slot, p.function) != (0, 0, 0x1f, 2) {
-                                return Err(ConfError::Internal(
+                                return Err(ConfError::InternalQemu(
                                     "Primary SATA controller must have PCI address 0:0:1f.2".into(),
                                 ));
                             }
@@ -978,6 +978,14 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
 /// `qemuDomainAssignPCIAddresses` for the machines oxvirt models.
 pub(super) fn assign_pci_addresses(def: &mut Domain, chipset: Chipset) -> Result<(), ConfError> {
     let devs = &mut def.devices;
+    // an address at 0000:00:00 is no address: the device wants one (virPCIDeviceAddressIsEmpty)
+    for d in all_devices(devs) {
+        if pci_of(devs, d).is_some_and(|p| (p.domain, p.bus, p.slot) == (0, 0, 0)) {
+            if let Some(a) = address_mut(devs, d) {
+                *a = None;
+            }
+        }
+    }
     let max_idx: i64 = devs
         .controllers
         .iter()

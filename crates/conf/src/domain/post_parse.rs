@@ -515,18 +515,19 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
 
 /// Controllers the drive addresses of disks refer to (`virDomainDefAddImplicitControllers`).
 fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    for bus in ["fdc", "ide", "sata", "scsi"] {
-        let mut wanted: Vec<u32> = Vec::new();
-        for d in &def.devices.disks {
-            if let (Some(true), Some(Address::Drive { controller, .. })) =
-                (d.target_bus.as_deref().map(|b| b == bus), d.address)
-            {
-                if !wanted.contains(&controller) {
-                    wanted.push(controller);
-                }
-            }
-        }
-        wanted.sort_unstable();
+    // libvirt's order (virDomainDefAddImplicitControllers), every index up to the highest used
+    for bus in ["scsi", "fdc", "ide", "sata"] {
+        let max = def
+            .devices
+            .disks
+            .iter()
+            .filter(|d| d.target_bus.as_deref() == Some(bus))
+            .filter_map(|d| match d.address {
+                Some(Address::Drive { controller, .. }) => Some(controller),
+                _ => None,
+            })
+            .max();
+        let wanted = max.map_or(0..0, |m| 0..m.saturating_add(1));
         for idx in wanted {
             if bus == "ide" && kind == MachineKind::Q35 {
                 return Err(ConfError::qemu_unsupported(
