@@ -392,13 +392,13 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             (iothreads.max(n), n > 0)
         }
     };
+    let seclabels = super::seclabel::parse(root)?;
     let cputune = match child(root, "cputune") {
         Some(c) => Some(parse_cputune(c)?),
         None => None,
     };
     for unsupported in [
         "vcpus",
-        "seclabel",
         "keywrap",
         "launchSecurity",
         "idmap",
@@ -609,6 +609,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         on_lockfailure,
         pm,
         devices,
+        seclabels,
         qemu_commandline,
     })
 }
