@@ -6,18 +6,16 @@ use crate::error::ConfError;
 use crate::xml::Writer;
 use roxmltree::Node;
 
-/// One `<seclabel>`: a dynamic label (generated when the domain starts, so a define drops the
-/// `<label>` and `<imagelabel>` a live XML has) or a static one (its `<label>` kept).
+/// One dynamic `<seclabel>`: the label is generated when the domain starts, so a define drops
+/// the `<label>` and `<imagelabel>` a live XML has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecLabel {
-    /// `type=`: `dynamic` or `static`.
+    /// `type=`: `dynamic`.
     pub kind: String,
     /// `model=`: the security driver (`dac`, `selinux`, `apparmor`).
     pub model: String,
     /// `relabel=`.
     pub relabel: bool,
-    /// `<label>` of a static label.
-    pub label: Option<String>,
 }
 
 fn text(n: Node<'_, '_>, name: &str) -> Option<String> {
@@ -56,23 +54,15 @@ pub(super) fn parse(root: Node<'_, '_>) -> Result<Vec<SecLabel>, ConfError> {
                 )))
             }
         };
-        let label = if kind == "static" {
-            match (text(n, "label"), relabel) {
-                (Some(l), Some(_)) => Some(l),
-                _ => {
-                    return Err(ConfError::NotImplemented(
-                        "a static <seclabel> without <label> or relabel=".into(),
-                    ))
-                }
-            }
-        } else {
-            if relabel == Some(false) {
-                return Err(ConfError::unsupported(
-                    "dynamic label type must use resource relabeling",
-                ));
-            }
-            None
-        };
+        // a static label asks to run QEMU under a given identity, which oxvirt does not do
+        if kind == "static" {
+            return Err(ConfError::NotImplemented("a static <seclabel>".into()));
+        }
+        if relabel == Some(false) {
+            return Err(ConfError::unsupported(
+                "dynamic label type must use resource relabeling",
+            ));
+        }
         if out.iter().any(|s| s.model == model) {
             return Err(ConfError::NotImplemented(format!(
                 "a second <seclabel> for model {model}"
@@ -82,7 +72,6 @@ pub(super) fn parse(root: Node<'_, '_>) -> Result<Vec<SecLabel>, ConfError> {
             kind: kind.to_owned(),
             model: model.to_owned(),
             relabel: relabel.unwrap_or(true),
-            label,
         });
     }
     Ok(out)
@@ -95,9 +84,53 @@ pub(super) fn format(labels: &[SecLabel], w: &mut Writer) {
             ("model", s.model.clone()),
             ("relabel", if s.relabel { "yes" } else { "no" }.to_owned()),
         ];
-        match &s.label {
-            Some(l) => w.child("seclabel", &attrs, |w| w.text("label", &[], l)),
-            None => w.empty("seclabel", &attrs),
+        w.empty("seclabel", &attrs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{parse as parse_domain, FormatFlags};
+    use crate::error::ConfError;
+
+    fn define(seclabels: &str) -> Result<String, ConfError> {
+        let xml = format!(
+            "<domain type='qemu'><name>t</name><memory>65536</memory><vcpu>1</vcpu>\
+             <os><type>hvm</type></os>{seclabels}</domain>"
+        );
+        Ok(parse_domain(&xml)?.format(FormatFlags { inactive: true }))
+    }
+
+    #[test]
+    fn dynamic_labels_drop_what_libvirt_generates() {
+        let out = define(
+            "<seclabel type='dynamic' model='dac' relabel='yes'><label>+64055:+64055</label>\
+             <imagelabel>+64055:+64055</imagelabel></seclabel><seclabel model='selinux'/>",
+        )
+        .expect("defined");
+        assert!(out.contains(
+            "  <seclabel type='dynamic' model='dac' relabel='yes'/>\n  \
+             <seclabel type='dynamic' model='selinux' relabel='yes'/>\n</domain>"
+        ));
+    }
+
+    #[test]
+    fn refused_as_libvirt_or_not_modelled() {
+        let e = define("<seclabel type='dynamic' model='dac' relabel='no'/>").expect_err("no");
+        assert_eq!(
+            e.to_string(),
+            "unsupported configuration: dynamic label type must use resource relabeling"
+        );
+        for s in [
+            "<seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>",
+            "<seclabel type='none'/>",
+            "<seclabel type='dynamic'/>",
+            "<seclabel type='dynamic' model='dac'/><seclabel type='dynamic' model='dac'/>",
+        ] {
+            assert!(
+                matches!(define(s), Err(ConfError::NotImplemented(_))),
+                "{s}"
+            );
         }
     }
 }
