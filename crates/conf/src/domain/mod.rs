@@ -4,6 +4,7 @@ mod alias;
 mod format;
 mod parse;
 mod pci_address;
+mod pci_address_set;
 mod post_parse;
 mod seclabel;
 pub mod status;

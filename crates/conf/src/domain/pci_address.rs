@@ -4,36 +4,10 @@
 //! of the first bus that accepts it. A first (dry) run finds which PCI controllers are missing and
 //! adds them; the second run assigns the addresses for real.
 
+use super::pci_address_set::*;
 use super::post_parse::controller;
 use super::*;
 use crate::error::ConfError;
-
-// what a bus accepts and what a device needs (libvirt's virDomainPCIConnectFlags)
-const HOTPLUGGABLE: u32 = 1 << 0;
-const PCI_DEVICE: u32 = 1 << 1;
-const PCIE_DEVICE: u32 = 1 << 2;
-const PCIE_ROOT_PORT: u32 = 1 << 3;
-const PCIE_SWITCH_UPSTREAM_PORT: u32 = 1 << 4;
-const PCIE_SWITCH_DOWNSTREAM_PORT: u32 = 1 << 5;
-const DMI_TO_PCI_BRIDGE: u32 = 1 << 6;
-const PCIE_EXPANDER_BUS: u32 = 1 << 7;
-const PCI_EXPANDER_BUS: u32 = 1 << 8;
-const PCI_BRIDGE: u32 = 1 << 9;
-const PCIE_TO_PCI_BRIDGE: u32 = 1 << 10;
-const AGGREGATE_SLOT: u32 = 1 << 11;
-const AUTOASSIGN: u32 = 1 << 12;
-const INTEGRATED: u32 = 1 << 13;
-const TYPES_MASK: u32 = PCI_DEVICE
-    | PCIE_DEVICE
-    | PCIE_ROOT_PORT
-    | PCIE_SWITCH_UPSTREAM_PORT
-    | PCIE_SWITCH_DOWNSTREAM_PORT
-    | DMI_TO_PCI_BRIDGE
-    | PCIE_EXPANDER_BUS
-    | PCI_EXPANDER_BUS
-    | PCI_BRIDGE
-    | PCIE_TO_PCI_BRIDGE;
-const ENDPOINT: u32 = PCI_DEVICE | PCIE_DEVICE;
 
 /// A device that can have a PCI address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,397 +207,14 @@ fn connect_flags(devs: &Devices, d: Dev, pcie_root: bool) -> u32 {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Bus {
-    model: &'static str,
-    flags: u32,
-    min_slot: u32,
-    max_slot: u32,
-    functions: [u8; 32],
-    aggregate: [bool; 32],
-}
-
-fn bus(model: &str) -> Result<Bus, ConfError> {
-    let h = HOTPLUGGABLE;
-    let (model, flags, min, max): (&'static str, u32, u32, u32) = match model {
-        "pci-root" => (
-            "pci-root",
-            AUTOASSIGN | PCI_DEVICE | PCI_BRIDGE | PCI_EXPANDER_BUS | h,
-            1,
-            31,
-        ),
-        "pci-bridge" => (
-            "pci-bridge",
-            AUTOASSIGN | PCI_DEVICE | PCI_BRIDGE | h,
-            1,
-            31,
-        ),
-        "pci-expander-bus" => (
-            "pci-expander-bus",
-            AUTOASSIGN | PCI_DEVICE | PCI_BRIDGE | h,
-            0,
-            31,
-        ),
-        "pcie-root" => (
-            "pcie-root",
-            PCIE_DEVICE | PCIE_ROOT_PORT | DMI_TO_PCI_BRIDGE | PCIE_EXPANDER_BUS,
-            1,
-            31,
-        ),
-        "dmi-to-pci-bridge" => ("dmi-to-pci-bridge", PCI_DEVICE | PCI_BRIDGE, 0, 31),
-        "pcie-to-pci-bridge" => (
-            "pcie-to-pci-bridge",
-            AUTOASSIGN | PCI_DEVICE | PCI_BRIDGE | h,
-            1,
-            31,
-        ),
-        "pcie-root-port" | "pcie-switch-downstream-port" => (
-            if model == "pcie-root-port" {
-                "pcie-root-port"
-            } else {
-                "pcie-switch-downstream-port"
-            },
-            AUTOASSIGN | PCIE_DEVICE | PCIE_SWITCH_UPSTREAM_PORT | PCIE_TO_PCI_BRIDGE | h,
-            0,
-            0,
-        ),
-        "pcie-switch-upstream-port" => (
-            "pcie-switch-upstream-port",
-            PCIE_SWITCH_DOWNSTREAM_PORT,
-            0,
-            31,
-        ),
-        "pcie-expander-bus" => (
-            "pcie-expander-bus",
-            PCIE_ROOT_PORT | DMI_TO_PCI_BRIDGE,
-            0,
-            31,
-        ),
-        _ => {
-            return Err(ConfError::Internal(
-                "PCI controller model was not set correctly".into(),
-            ))
-        }
-    };
-    Ok(Bus {
-        model,
-        flags,
-        min_slot: min,
-        max_slot: max,
-        functions: [0; 32],
-        aggregate: [false; 32],
-    })
-}
-
-fn addr_str(p: &PciAddress) -> String {
-    format!(
-        "{:04x}:{:02x}:{:02x}.{}",
-        p.domain, p.bus, p.slot, p.function
-    )
-}
-
-fn pci(bus: u32, slot: u32, function: u32) -> PciAddress {
-    PciAddress {
-        domain: 0,
-        bus,
-        slot,
-        function,
-        multifunction: None,
+/// A device wanting an address gets the next one (only kept outside the dry run).
+fn assign(set: &mut AddrSet, devs: &mut Devices, d: Dev, pcie_root: bool) -> Result<(), ConfError> {
+    let flags = connect_flags(devs, d, pcie_root);
+    let p = set.reserve_next(flags, None)?;
+    if !set.dry_run {
+        set_pci(devs, d, p);
     }
-}
-
-/// A set of PCI buses and the functions reserved on them (`virDomainPCIAddressSet`).
-struct AddrSet {
-    buses: Vec<Bus>,
-    dry_run: bool,
-}
-
-impl AddrSet {
-    /// Libvirt's error for a bad address: an XML error when the XML gave it.
-    fn err(from_config: bool, msg: String) -> ConfError {
-        if from_config {
-            ConfError::Xml(msg)
-        } else {
-            ConfError::Internal(msg)
-        }
-    }
-
-    fn flags_compatible(
-        p: &PciAddress,
-        mut bus_flags: u32,
-        mut dev_flags: u32,
-        from_config: bool,
-    ) -> Result<(), ConfError> {
-        let s = addr_str(p);
-        if dev_flags & INTEGRATED != 0 {
-            if p.bus == 0 {
-                bus_flags |= AUTOASSIGN;
-            } else {
-                return Err(Self::err(
-                    from_config,
-                    format!(
-                        "The device at PCI address {s} needs to be an integrated device (bus=0)"
-                    ),
-                ));
-            }
-        }
-        if from_config {
-            if bus_flags & ENDPOINT != 0 {
-                bus_flags |= ENDPOINT;
-            }
-            if dev_flags & PCI_BRIDGE != 0 {
-                dev_flags |= PCI_DEVICE;
-            }
-        } else if dev_flags & AUTOASSIGN != 0 && bus_flags & AUTOASSIGN == 0 {
-            return Err(Self::err(
-                from_config,
-                format!(
-                    "The device at PCI address {s} was auto-assigned this address, but the PCI \
-                     controller with index='{}' doesn't allow auto-assignment",
-                    p.bus
-                ),
-            ));
-        }
-        if dev_flags & HOTPLUGGABLE != 0 && bus_flags & HOTPLUGGABLE == 0 {
-            return Err(Self::err(
-                from_config,
-                format!(
-                    "The device at PCI address {s} requires hotplug capability, but the PCI \
-                     controller with index='{}' doesn't support hotplug",
-                    p.bus
-                ),
-            ));
-        }
-        if dev_flags & bus_flags & TYPES_MASK == 0 {
-            let what = [
-                (PCI_DEVICE, "standard PCI device"),
-                (PCIE_DEVICE, "PCI Express device"),
-                (PCIE_ROOT_PORT, "pcie-root-port"),
-                (PCIE_SWITCH_UPSTREAM_PORT, "pcie-switch-upstream-port"),
-                (PCIE_SWITCH_DOWNSTREAM_PORT, "pcie-switch-downstream-port"),
-                (DMI_TO_PCI_BRIDGE, "dmi-to-pci-bridge"),
-                (PCIE_TO_PCI_BRIDGE, "pcie-to-pci-bridge"),
-                (PCI_EXPANDER_BUS, "pci-expander-bus"),
-                (PCIE_EXPANDER_BUS, "pcie-expander-bus"),
-                (PCI_BRIDGE, "pci-bridge"),
-            ]
-            .into_iter()
-            .find(|(f, _)| dev_flags & f != 0)
-            .map_or("device", |(_, w)| w);
-            return Err(Self::err(
-                from_config,
-                format!(
-                    "The device at PCI address {s} cannot be plugged into the PCI controller \
-                     with index='{}'. It requires a controller that accepts a {what}.",
-                    p.bus
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn validate(&self, p: &PciAddress, flags: u32, from_config: bool) -> Result<(), ConfError> {
-        let s = addr_str(p);
-        if self.buses.is_empty() {
-            return Err(Self::err(from_config, "No PCI buses available".into()));
-        }
-        if p.domain != 0 {
-            return Err(Self::err(
-                from_config,
-                format!("Invalid PCI address {s}. Only PCI domain 0 is available"),
-            ));
-        }
-        let Some(b) = self.buses.get(p.bus as usize) else {
-            return Err(Self::err(
-                from_config,
-                format!(
-                    "Invalid PCI address {s}. Only PCI buses up to {} are available",
-                    self.buses.len() - 1
-                ),
-            ));
-        };
-        Self::flags_compatible(p, b.flags, flags, from_config)?;
-        if b.min_slot > 0 && p.slot < b.min_slot {
-            return Err(Self::err(
-                from_config,
-                format!("Invalid PCI address {s}. slot must be >= {}", b.min_slot),
-            ));
-        }
-        if p.slot > b.max_slot {
-            return Err(Self::err(
-                from_config,
-                format!("Invalid PCI address {s}. slot must be <= {}", b.max_slot),
-            ));
-        }
-        if p.function > 7 {
-            return Err(Self::err(
-                from_config,
-                format!("Invalid PCI address {s}. function must be <= 7"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// `virDomainPCIAddressSetGrow`: add the buses a device on `p` needs (dry run only); `p.bus`
-    /// may move up when a bridge has to come first.
-    fn grow(&mut self, p: &mut PciAddress, flags: u32) -> Result<(), ConfError> {
-        let Some(mut add) = (p.bus as usize + 1).checked_sub(self.buses.len()) else {
-            return Ok(());
-        };
-        if add == 0 {
-            return Ok(());
-        }
-        let mut need_pcie_to_pci = false;
-        let model = if flags & PCI_DEVICE != 0 {
-            // QEMU 7.2 has pcie-pci-bridge: a PCIe-only guest gets a root port and one
-            need_pcie_to_pci = !self.buses.iter().any(|b| b.flags & PCI_BRIDGE != 0);
-            if need_pcie_to_pci && add == 1 {
-                add += 1;
-                p.bus += 1;
-            }
-            "pci-bridge"
-        } else if flags & (PCIE_DEVICE | PCIE_SWITCH_UPSTREAM_PORT) != 0 {
-            "pcie-root-port"
-        } else {
-            let m = [
-                (PCIE_ROOT_PORT, "pcie-root-port"),
-                (PCIE_SWITCH_UPSTREAM_PORT, "pcie-switch-upstream-port"),
-                (PCIE_SWITCH_DOWNSTREAM_PORT, "pcie-switch-downstream-port"),
-                (DMI_TO_PCI_BRIDGE, "dmi-to-pci-bridge"),
-                (PCI_EXPANDER_BUS, "pci-expander-bus"),
-                (PCIE_EXPANDER_BUS, "pcie-expander-bus"),
-                (PCI_BRIDGE, "pci-bridge"),
-            ]
-            .into_iter()
-            .find(|(f, _)| flags & f != 0);
-            return Err(ConfError::Internal(match m {
-                Some((_, m)) => format!(
-                    "a PCI slot is needed to connect a PCI controller model='{m}', but none is \
-                     available, and it cannot be automatically added"
-                ),
-                None => format!(
-                    "Cannot automatically add a new PCI bus for a device with connect flags {:02x}",
-                    flags
-                ),
-            }));
-        };
-        let mut models: Vec<&str> = Vec::new();
-        if need_pcie_to_pci {
-            models.push("pcie-root-port");
-            models.push("pcie-to-pci-bridge");
-        }
-        while models.len() < add {
-            models.push(model);
-        }
-        for (n, m) in models.into_iter().enumerate() {
-            let mut b = bus(m)?;
-            if need_pcie_to_pci && n == 0 {
-                // only the pcie-to-pci-bridge goes on this root port
-                b.flags = PCIE_TO_PCI_BRIDGE;
-            }
-            self.buses.push(b);
-        }
-        Ok(())
-    }
-
-    fn slot_in_use(&self, p: &PciAddress) -> bool {
-        self.buses
-            .get(p.bus as usize)
-            .and_then(|b| b.functions.get(p.slot as usize))
-            .is_some_and(|f| *f != 0)
-    }
-
-    fn reserve(&mut self, p: &PciAddress, flags: u32, from_config: bool) -> Result<(), ConfError> {
-        let mut p = *p;
-        if self.dry_run {
-            self.grow(&mut p, flags)?;
-        }
-        self.validate(&p, flags, from_config)?;
-        let Some(b) = self.buses.get_mut(p.bus as usize) else {
-            return Err(ConfError::Internal("No PCI buses available".into()));
-        };
-        let slot = p.slot as usize;
-        let bit = 1u8 << p.function;
-        if b.functions[slot] & bit != 0 {
-            return Err(Self::err(
-                from_config,
-                format!("Attempted double use of PCI Address {}", addr_str(&p)),
-            ));
-        }
-        if b.functions[slot] == 0 && flags & AGGREGATE_SLOT != 0 {
-            b.aggregate[slot] = true;
-        }
-        b.functions[slot] |= bit;
-        Ok(())
-    }
-
-    fn find_on_bus(&self, busno: usize, flags: u32, function: Option<u32>) -> Option<(u32, u32)> {
-        let b = self.buses.get(busno)?;
-        let p = pci(u32::try_from(busno).ok()?, b.min_slot, 0);
-        if Self::flags_compatible(&p, b.flags, flags, false).is_err() {
-            return None;
-        }
-        let want = function.unwrap_or(0);
-        for slot in b.min_slot..=b.max_slot {
-            let f = b.functions[slot as usize];
-            if f == 0 {
-                return Some((slot, want));
-            }
-            if flags & AGGREGATE_SLOT != 0 && b.aggregate[slot as usize] {
-                if f & (1 << want) == 0 {
-                    return Some((slot, want));
-                }
-                if function.is_none() {
-                    if let Some(free) = (0..8).find(|n| f & (1 << n) == 0) {
-                        return Some((slot, free));
-                    }
-                }
-            }
-        }
-        None
-    }
-
-    /// `virDomainPCIAddressReserveNextAddr`: the first free slot of the first bus that takes
-    /// the device; a dry run adds a bus when none does.
-    fn reserve_next(&mut self, flags: u32, function: Option<u32>) -> Result<PciAddress, ConfError> {
-        if self.buses.is_empty() {
-            return Err(ConfError::Xml("No PCI buses available".into()));
-        }
-        let found = (0..self.buses.len())
-            .find_map(|b| self.find_on_bus(b, flags, function).map(|(s, f)| (b, s, f)));
-        let p = match found {
-            Some((b, s, f)) => pci(u32::try_from(b).unwrap_or(0), s, f),
-            None if self.dry_run => {
-                let mut p = pci(
-                    u32::try_from(self.buses.len()).unwrap_or(u32::MAX),
-                    0,
-                    function.unwrap_or(0),
-                );
-                self.grow(&mut p, flags)?;
-                p.slot = self.buses.get(p.bus as usize).map_or(0, |b| b.min_slot);
-                p
-            }
-            None => return Err(ConfError::Internal("No more available PCI slots".into())),
-        };
-        self.reserve(&p, flags, false)?;
-        Ok(p)
-    }
-
-    /// A device wanting an address gets the next one (only kept outside the dry run).
-    fn assign(&mut self, devs: &mut Devices, d: Dev, pcie_root: bool) -> Result<(), ConfError> {
-        let flags = connect_flags(devs, d, pcie_root);
-        let p = self.reserve_next(flags, None)?;
-        if !self.dry_run {
-            set_pci(devs, d, p);
-        }
-        Ok(())
-    }
-
-    fn fully_reserved(&self) -> bool {
-        self.buses
-            .iter()
-            .all(|b| (b.min_slot..=b.max_slot).all(|s| b.functions[s as usize] != 0))
-    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -638,12 +229,7 @@ fn wanted(devs: &Devices, d: Dev) -> bool {
 
 /// `qemuDomainPCIAddressSetCreate`: the buses of the PCI controllers, then the addresses the
 /// XML gives.
-fn create(
-    devs: &Devices,
-    nbuses: usize,
-    dry_run: bool,
-    chipset: Chipset,
-) -> Result<AddrSet, ConfError> {
+fn create(devs: &Devices, nbuses: usize, dry_run: bool) -> Result<AddrSet, ConfError> {
     let mut buses: Vec<Option<Bus>> = vec![None; nbuses];
     let mut pcie_root = false;
     for c in devs.controllers.iter().filter(|c| c.kind == "pci") {
@@ -679,18 +265,18 @@ fn create(
         if let Dev::Controller(i) = d {
             if let Some(c) = devs.controllers.get(i) {
                 // the PIIX3's IDE and USB functions are reserved with the chipset
-                let piix3 = chipset == Chipset::I440fx
-                    && c.index == 0
-                    && p.bus == 0
-                    && p.slot == 1
+                let piix3 = c.index == 0
+                    && (p.domain, p.bus, p.slot) == (0, 0, 1)
                     && ((c.kind == "ide" && p.function == 1)
                         || (c.kind == "usb"
-                            && c.model.as_deref() == Some("piix3-uhci")
+                            && matches!(c.model.as_deref(), None | Some("piix3-uhci"))
                             && p.function == 2));
-                if piix3
-                    || (c.kind == "pci"
-                        && matches!(c.model.as_deref(), Some("pci-root" | "pcie-root")))
-                {
+                if piix3 {
+                    if set.buses.first().is_some_and(|b| b.flags & PCI_DEVICE == 0) {
+                        return Err(ConfError::InternalQemu(
+                            "Bus 0 must be PCI for integrated PIIX3 USB or IDE controllers".into(),
+                        ));
+                    }
                     continue;
                 }
             }
@@ -736,10 +322,10 @@ fn chipset_slots(set: &mut AddrSet, devs: &mut Devices, chipset: Chipset) -> Res
                     }
                     _ => devs.controllers[i].address = Some(Address::Pci(fixed.0)),
                 }
-                set.reserve(&fixed.0, flags, false)?;
+                set.reserve(&fixed.0, flags, true)?;
             }
-            set.reserve(&pci(0, 1, 0), flags, false)?;
-            set.reserve(&pci(0, 1, 3), flags, false)?;
+            set.reserve(&pci(0, 1, 0), flags, true)?;
+            set.reserve(&pci(0, 1, 3), flags, true)?;
             primary_video(set, devs, 2, flags)?;
         }
         Chipset::Q35 => {
@@ -762,7 +348,7 @@ fn chipset_slots(set: &mut AddrSet, devs: &mut Devices, chipset: Chipset) -> Res
                             .into_iter()
                             .find(|s| !set.slot_in_use(&pci(0, *s, 0)));
                         if let Some(s) = slot {
-                            set.reserve(&pci(0, s, 0), flags, false)?;
+                            set.reserve(&pci(0, s, 0), flags, true)?;
                             let mut p = pci(0, s, 0);
                             p.multifunction = Some(true);
                             devs.controllers[i].address = Some(Address::Pci(p));
@@ -771,20 +357,20 @@ fn chipset_slots(set: &mut AddrSet, devs: &mut Devices, chipset: Chipset) -> Res
                     ("pci", Some("dmi-to-pci-bridge"))
                         if c.address.is_none() && !set.slot_in_use(&pci(0, 0x1e, 0)) =>
                     {
-                        set.reserve(&pci(0, 0x1e, 0), flags, false)?;
+                        set.reserve(&pci(0, 0x1e, 0), flags, true)?;
                         devs.controllers[i].address = Some(Address::Pci(pci(0, 0x1e, 0)));
                     }
                     _ => {}
                 }
             }
-            set.reserve(&pci(0, 0x1f, 0), flags, false)?;
-            set.reserve(&pci(0, 0x1f, 3), flags, false)?;
+            set.reserve(&pci(0, 0x1f, 0), flags, true)?;
+            set.reserve(&pci(0, 0x1f, 3), flags, true)?;
             primary_video(set, devs, 1, flags)?;
             if !set.slot_in_use(&pci(0, 0x1b, 0)) {
                 if let Some(i) = (0..devs.sounds.len())
                     .find(|i| devs.sounds[*i].model == "ich9" && devs.sounds[*i].address.is_none())
                 {
-                    set.reserve(&pci(0, 0x1b, 0), flags, false)?;
+                    set.reserve(&pci(0, 0x1b, 0), flags, true)?;
                     devs.sounds[i].address = Some(Address::Pci(pci(0, 0x1b, 0)));
                 }
             }
@@ -809,9 +395,9 @@ fn primary_video(
     set.validate(&p, flags, true)?;
     if set.slot_in_use(&p) {
         let pcie_root = set.buses.first().is_some_and(|b| b.model == "pcie-root");
-        set.assign(devs, Dev::Video(0), pcie_root)
+        assign(set, devs, Dev::Video(0), pcie_root)
     } else {
-        set.reserve(&p, flags, false)?;
+        set.reserve(&p, flags, true)?;
         devs.videos[0].address = Some(Address::Pci(p));
         Ok(())
     }
@@ -836,12 +422,12 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
             && !matches!(c.model.as_deref(), Some("pci-root" | "pcie-root"))
             && c.address.is_none()
         {
-            set.assign(devs, Dev::Controller(i), pcie_root)?;
+            assign(set, devs, Dev::Controller(i), pcie_root)?;
         }
     }
     for i in 0..devs.filesystems.len() {
         if wanted(devs, Dev::Filesystem(i)) {
-            set.assign(devs, Dev::Filesystem(i), pcie_root)?;
+            assign(set, devs, Dev::Filesystem(i), pcie_root)?;
         }
     }
     for i in 0..devs.interfaces.len() {
@@ -850,13 +436,13 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
             && wanted(devs, d)
             && connect_flags(devs, d, pcie_root) != 0
         {
-            set.assign(devs, d, pcie_root)?;
+            assign(set, devs, d, pcie_root)?;
         }
     }
     for i in 0..devs.sounds.len() {
         let d = Dev::Sound(i);
         if wanted(devs, d) && connect_flags(devs, d, pcie_root) != 0 {
-            set.assign(devs, d, pcie_root)?;
+            assign(set, devs, d, pcie_root)?;
         }
     }
     for i in 0..n {
@@ -906,7 +492,7 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
                 continue;
             }
         }
-        set.assign(devs, d, pcie_root)?;
+        assign(set, devs, d, pcie_root)?;
     }
     for i in 0..devs.disks.len() {
         let d = Dev::Disk(i);
@@ -914,7 +500,7 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
             continue;
         }
         match address(devs, d) {
-            None => set.assign(devs, d, pcie_root)?,
+            None => assign(set, devs, d, pcie_root)?,
             Some(Address::Pci(_)) => {}
             Some(_) => {
                 return Err(ConfError::unsupported(
@@ -927,49 +513,49 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
     for i in 0..devs.interfaces.len() {
         let d = Dev::Interface(i);
         if devs.interfaces[i].hostdev.is_some() && wanted(devs, d) {
-            set.assign(devs, d, pcie_root)?;
+            assign(set, devs, d, pcie_root)?;
         }
     }
     for i in 0..devs.hostdevs.len() {
         let d = Dev::Hostdev(i);
         if wanted(devs, d) && connect_flags(devs, d, pcie_root) != 0 {
-            set.assign(devs, d, pcie_root)?;
+            assign(set, devs, d, pcie_root)?;
         }
     }
     let singles =
         |devs: &Devices, d: Dev| wanted(devs, d) && connect_flags(devs, d, pcie_root) != 0;
     if devs.memballoon.is_some() && singles(devs, Dev::Memballoon) {
-        set.assign(devs, Dev::Memballoon, pcie_root)?;
+        assign(set, devs, Dev::Memballoon, pcie_root)?;
     }
     for i in 0..devs.rngs.len() {
         if singles(devs, Dev::Rng(i)) {
-            set.assign(devs, Dev::Rng(i), pcie_root)?;
+            assign(set, devs, Dev::Rng(i), pcie_root)?;
         }
     }
     if devs.watchdog.is_some() && singles(devs, Dev::Watchdog) {
-        set.assign(devs, Dev::Watchdog, pcie_root)?;
+        assign(set, devs, Dev::Watchdog, pcie_root)?;
     }
     for i in 0..devs.videos.len() {
         if singles(devs, Dev::Video(i)) {
-            set.assign(devs, Dev::Video(i), pcie_root)?;
+            assign(set, devs, Dev::Video(i), pcie_root)?;
         }
     }
     for i in 0..devs.shmems.len() {
         if singles(devs, Dev::Shmem(i)) {
-            set.assign(devs, Dev::Shmem(i), pcie_root)?;
+            assign(set, devs, Dev::Shmem(i), pcie_root)?;
         }
     }
     for i in 0..devs.inputs.len() {
         if singles(devs, Dev::Input(i)) {
-            set.assign(devs, Dev::Input(i), pcie_root)?;
+            assign(set, devs, Dev::Input(i), pcie_root)?;
         }
     }
     if devs.vsock.is_some() && singles(devs, Dev::Vsock) {
-        set.assign(devs, Dev::Vsock, pcie_root)?;
+        assign(set, devs, Dev::Vsock, pcie_root)?;
     }
     for i in 0..devs.panics.len() {
         if singles(devs, Dev::Panic(i)) {
-            set.assign(devs, Dev::Panic(i), pcie_root)?;
+            assign(set, devs, Dev::Panic(i), pcie_root)?;
         }
     }
     Ok(())
@@ -1004,7 +590,7 @@ pub(super) fn assign_pci_addresses(def: &mut Domain, chipset: Chipset) -> Result
     let mut nbuses = usize::try_from(max_idx + 1).unwrap_or(0);
     if nbuses > 0 {
         // first pass: which controllers are missing
-        let mut set = create(devs, nbuses, true, chipset)?;
+        let mut set = create(devs, nbuses, true)?;
         chipset_slots(&mut set, devs, chipset)?;
         if pci_root && !set.fully_reserved() {
             // a slot kept free for a future bridge
@@ -1032,7 +618,7 @@ pub(super) fn assign_pci_addresses(def: &mut Domain, chipset: Chipset) -> Result
         }
         nbuses = set.buses.len();
     }
-    let mut set = create(devs, nbuses, false, chipset)?;
+    let mut set = create(devs, nbuses, false)?;
     chipset_slots(&mut set, devs, chipset)?;
     assign_slots(&mut set, devs, pcie_root)?;
     set_all_multi(devs);
