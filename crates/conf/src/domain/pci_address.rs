@@ -564,6 +564,18 @@ fn assign_slots(set: &mut AddrSet, devs: &mut Devices, pcie_root: bool) -> Resul
 /// `qemuDomainAssignPCIAddresses` for the machines oxvirt models.
 pub(super) fn assign_pci_addresses(def: &mut Domain, chipset: Chipset) -> Result<(), ConfError> {
     let devs = &mut def.devices;
+    // libvirt checks this on validation, after assigning: the same answer without a set of
+    // millions of buses
+    if let Some(c) = devs
+        .controllers
+        .iter()
+        .find(|c| c.kind == "pci" && c.index > 255)
+    {
+        return Err(ConfError::unsupported(format!(
+            "PCI controller index {} too high, maximum is 255",
+            c.index
+        )));
+    }
     // an address at 0000:00:00 is no address: the device wants one (virPCIDeviceAddressIsEmpty)
     for d in all_devices(devs) {
         if pci_of(devs, d).is_some_and(|p| (p.domain, p.bus, p.slot) == (0, 0, 0)) {
