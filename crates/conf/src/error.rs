@@ -53,6 +53,9 @@ pub enum ConfError {
     /// An invalid value where libvirt reports `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The same, reported from the QEMU driver (`VIR_FROM_QEMU`).
+    #[error("internal error: {0}")]
+    InternalQemu(String),
     /// `<name>` missing or empty (`VIR_ERR_NO_NAME`, no detail).
     #[error("missing name information")]
     NoName,
@@ -121,7 +124,9 @@ impl ConfError {
             ConfError::Unsupported { .. } | ConfError::NotImplemented(_) => {
                 ErrorCode::ConfigUnsupported as i32
             }
-            ConfError::Internal(_) | ConfError::Status(_) => ErrorCode::InternalError as i32,
+            ConfError::Internal(_) | ConfError::InternalQemu(_) | ConfError::Status(_) => {
+                ErrorCode::InternalError as i32
+            }
             ConfError::NoName => ErrorCode::NoName as i32,
             ConfError::NoTarget(_) => ErrorCode::NoTarget as i32,
             ConfError::InvalidArg(_) | ConfError::InvalidArgDomain(_) => {
@@ -141,7 +146,9 @@ impl ConfError {
             ConfError::XmlValue(_)
             | ConfError::SchemaInvalid(_)
             | ConfError::IllegalChar { .. } => Origin::Xml.code(),
-            ConfError::XmlQemu(_) | ConfError::SystemQemu(_) => Origin::Qemu.code(),
+            ConfError::XmlQemu(_) | ConfError::SystemQemu(_) | ConfError::InternalQemu(_) => {
+                Origin::Qemu.code()
+            }
             // libvirt's utility code (units, bitmaps) reports from VIR_FROM_NONE
             ConfError::InvalidArg(_) | ConfError::Overflow(_) | ConfError::UnknownCause => {
                 ErrorDomain::None as i32
@@ -164,6 +171,7 @@ impl ConfError {
             | ConfError::XmlValue(m)
             | ConfError::XmlQemu(m)
             | ConfError::Internal(m)
+            | ConfError::InternalQemu(m)
             | ConfError::InvalidArg(m)
             | ConfError::InvalidArgDomain(m)
             | ConfError::NoTarget(m)

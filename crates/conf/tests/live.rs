@@ -12,7 +12,11 @@
 //!   g1 is a pty serial console only; g2 adds a qcow2 virtio disk, an empty SATA CD-ROM, a
 //!   user-mode virtio NIC, the guest agent channel, an rng, a USB tablet, VNC and video; g3
 //!   has user aliases (`ua-*`, kept on define), a non-user alias and a pty path given on
-//!   define (both dropped). The inactive forms are compared too.
+//!   define (both dropped). The inactive forms are compared too. `NAME.live.defined.xml` and
+//!   `NAME.live-migratable.defined.xml` are libvirtd 9.0's `dumpxml --inactive` after defining
+//!   the live XML (what a user gets from `dumpxml NAME > x.xml; define x.xml` on a running VM):
+//!   it keeps the DAC `<seclabel>` (without its generated labels), `<resource>`, the CPU
+//!   libvirt expanded, `<backingStore/>` and the listen address.
 //! - every corpus domain that post-parses: the status file round-trips exactly, the live
 //!   form is a fixed point of the live parser, and validates against libvirt's schema.
 
@@ -376,4 +380,27 @@ fn privileged_start_sets_the_default_resource_partition() {
             "unsupported configuration: Resource partition 'machine' must start with '/'".into()
         )
     );
+}
+
+/// Defining libvirt's live XML gives what libvirtd 9.0 gives for it (`NAME.*.defined.xml`).
+#[test]
+fn defining_a_live_xml_gives_libvirts_answer() {
+    let dir = here().join("testdata/live");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+        let Some(src) = name.strip_suffix(".defined.xml") else {
+            continue;
+        };
+        let input = read(&dir.join(format!("{src}.xml")));
+        let want = read(&p);
+        let mut d = parse(&input).unwrap_or_else(|e| panic!("{src}: {e}"));
+        post_parse(&mut d, &QemuCaps::debian_qemu_7_2_x86_64()).unwrap();
+        let got = d.format(FormatFlags { inactive: true });
+        assert_eq!(got.trim_end(), want.trim_end(), "{src}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+    println!("{checked} live XMLs define as on libvirt");
 }

@@ -294,6 +294,7 @@ impl Domain {
             });
         }
         self.format_devices(&mut w, cx);
+        super::seclabel::format(&self.seclabels, &mut w);
         if let Some(cl) = &self.qemu_commandline {
             w.child("qemu:commandline", &[], |w| {
                 for a in &cl.args {

@@ -4,7 +4,10 @@ mod alias;
 mod device_order;
 mod format;
 mod parse;
+mod pci_address;
+mod pci_address_set;
 mod post_parse;
+mod seclabel;
 pub mod status;
 mod usb;
 mod validate;
@@ -13,6 +16,7 @@ pub use alias::{assign_aliases, controller_alias, disk_alias};
 pub use parse::parse;
 pub use parse::parse_live;
 pub use post_parse::{post_parse, MachineType, QemuCaps};
+pub use seclabel::SecLabel;
 pub use status::{parse_status, DomainStatus, STATUS_VERSION};
 pub use validate::validate;
 
@@ -87,6 +91,8 @@ pub struct Domain {
     pub on_lockfailure: Option<String>,
     pub pm: Pm,
     pub devices: Devices,
+    /// `<seclabel>`s, after the devices.
+    pub seclabels: Vec<SecLabel>,
     /// `<qemu:commandline>` of the QEMU namespace: extra arguments and environment.
     pub qemu_commandline: Option<QemuCommandline>,
 }

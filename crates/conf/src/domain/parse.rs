@@ -120,6 +120,29 @@ fn uint_attr(n: Node<'_, '_>, name: &str) -> Result<Option<u32>> {
     }
 }
 
+/// A controller's `index=` (libvirt's virXMLPropInt with its non-negative flag).
+fn controller_index(n: Node<'_, '_>) -> Result<Option<u32>> {
+    let Some(v) = n.attribute("index") else {
+        return Ok(None);
+    };
+    let bad = |what: &str| {
+        ConfError::XmlValue(format!(
+            "Invalid value for attribute 'index' in element 'controller': '{v}'. Expected {what}"
+        ))
+    };
+    if let Some(rest) = v.trim_start().strip_prefix('-') {
+        return Err(match parse_u64(rest) {
+            Some(x) if x <= 1 << 31 => bad("non-negative value"),
+            _ => bad("integer value"),
+        });
+    }
+    parse_u64(v)
+        .and_then(|x| i32::try_from(x).ok())
+        .and_then(|x| u32::try_from(x).ok())
+        .map(Some)
+        .ok_or_else(|| bad("integer value"))
+}
+
 /// Decimal, `0x` hexadecimal or leading-zero octal, as `strtoull(.., 0)`.
 pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     let s = s.trim_start();
@@ -390,13 +413,13 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
             (iothreads.max(n), n > 0)
         }
     };
+    let seclabels = super::seclabel::parse(root)?;
     let cputune = match child(root, "cputune") {
         Some(c) => Some(parse_cputune(c)?),
         None => None,
     };
     for unsupported in [
         "vcpus",
-        "seclabel",
         "keywrap",
         "launchSecurity",
         "idmap",
@@ -607,6 +630,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         on_lockfailure,
         pm,
         devices,
+        seclabels,
         qemu_commandline,
     })
 }
@@ -3233,7 +3257,7 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     }
                     None => None,
                 };
-                let mut index = uint_attr(n, "index")?;
+                let mut index = controller_index(n)?;
                 if kind == "usb" {
                     match (master_startport, index) {
                         (Some(_), None) => match last_usb_master {

@@ -277,22 +277,20 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             controller("virtio-serial", 0, None),
         );
     }
-    if def.devices.channels.iter().any(|c| c.address.is_some())
-        || def.devices.redirdevs.iter().any(|r| r.address.is_some())
-    {
-        return Err(ConfError::NotImplemented(
-            "explicit channel or redirdev addresses".into(),
+    assign_virtio_serial_ports(&mut def.devices)?;
+    super::usb::assign_usb_addresses(&mut def.devices)?;
+    if def.devices.videos.iter().skip(1).any(|v| v.model != "qxl") {
+        return Err(ConfError::unsupported(
+            "non-primary video device must be type of 'qxl'",
         ));
     }
-    for (port, ch) in (1..).zip(def.devices.channels.iter_mut()) {
-        ch.address = Some(Address::VirtioSerial {
-            controller: 0,
-            bus: 0,
-            port,
-        });
-    }
-    super::usb::assign_usb_addresses(&mut def.devices)?;
-    assign_pci_addresses(def, kind)?;
+    super::pci_address::assign_pci_addresses(
+        def,
+        match kind {
+            MachineKind::Pc => super::pci_address::Chipset::I440fx,
+            MachineKind::Q35 => super::pci_address::Chipset::Q35,
+        },
+    )?;
 
     // validation (qemuValidateDomainDef)
     if def.os.bios.is_some_and(|b| b.useserial == Some(true)) && def.devices.serials.is_empty() {
@@ -502,18 +500,19 @@ fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
 
 /// Controllers the drive addresses of disks refer to (`virDomainDefAddImplicitControllers`).
 fn implicit_disk_controllers(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    for bus in ["fdc", "ide", "sata", "scsi"] {
-        let mut wanted: Vec<u32> = Vec::new();
-        for d in &def.devices.disks {
-            if let (Some(true), Some(Address::Drive { controller, .. })) =
-                (d.target_bus.as_deref().map(|b| b == bus), d.address)
-            {
-                if !wanted.contains(&controller) {
-                    wanted.push(controller);
-                }
-            }
-        }
-        wanted.sort_unstable();
+    // libvirt's order (virDomainDefAddImplicitControllers), every index up to the highest used
+    for bus in ["scsi", "fdc", "ide", "sata"] {
+        let max = def
+            .devices
+            .disks
+            .iter()
+            .filter(|d| d.target_bus.as_deref() == Some(bus))
+            .filter_map(|d| match d.address {
+                Some(Address::Drive { controller, .. }) => Some(controller),
+                _ => None,
+            })
+            .max();
+        let wanted = max.map_or(0..0, |m| 0..m.saturating_add(1));
         for idx in wanted {
             if bus == "ide" && kind == MachineKind::Q35 {
                 return Err(ConfError::qemu_unsupported(
@@ -675,11 +674,15 @@ fn check_address_types(d: &Devices) -> Result<(), ConfError> {
     let ok = d.disks.iter().all(|x| {
         matches!(
             x.address,
-            None | Some(Address::Pci(_) | Address::Drive { .. })
+            None | Some(Address::Pci(_) | Address::Drive { .. } | Address::Usb { .. })
         )
     }) && d.interfaces.iter().all(|x| pci(&x.address))
-        && d.controllers.iter().all(|x| pci(&x.address))
-        && d.sounds.iter().all(|x| pci(&x.address))
+        && d.controllers.iter().all(|x| {
+            pci(&x.address) || (x.kind == "ccid" && matches!(x.address, Some(Address::Usb { .. })))
+        })
+        && d.sounds.iter().all(|x| {
+            pci(&x.address) || (x.model == "usb" && matches!(x.address, Some(Address::Usb { .. })))
+        })
         && d.videos.iter().all(|x| pci(&x.address))
         && d.rngs.iter().all(|x| pci(&x.address))
         && d.watchdog.iter().all(|x| pci(&x.address))
@@ -724,6 +727,13 @@ fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
             });
         }
     }
+    // libvirt checks the ports the XML gives (not the ones it picks: its own output with a
+    // picked port 4 is refused when defined again)
+    if devs.serials.iter().any(|s| s.port.is_some_and(|p| p > 3)) {
+        return Err(ConfError::Internal(
+            "Maximum supported number of ISA serial ports is '4'".into(),
+        ));
+    }
     let mut seen: Vec<u32> = Vec::new();
     for p in devs.serials.iter().filter_map(|s| s.port) {
         if seen.contains(&p) {
@@ -744,6 +754,44 @@ fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
             s.port = Some(next);
             next = next.saturating_add(1);
         }
+    }
+    Ok(())
+}
+
+/// Virtio-serial ports of the channels (`qemuDomainAssignVirtioSerialAddresses`): the ports the
+/// XML gives are kept, the others take the first free port from 1 of their controller.
+fn assign_virtio_serial_ports(devs: &mut Devices) -> Result<(), ConfError> {
+    let mut used: Vec<(u32, u32)> = Vec::new();
+    for ch in &devs.channels {
+        if let Some(Address::VirtioSerial {
+            controller, port, ..
+        }) = ch.address
+        {
+            if port != 0 {
+                if used.contains(&(controller, port)) {
+                    return Err(ConfError::Xml(format!(
+                        "virtio serial port {port} on controller {controller} is already occupied"
+                    )));
+                }
+                used.push((controller, port));
+            }
+        }
+    }
+    for ch in &mut devs.channels {
+        let controller = match ch.address {
+            Some(Address::VirtioSerial { port, .. }) if port != 0 => continue,
+            Some(Address::VirtioSerial { controller, .. }) => controller,
+            _ => 0,
+        };
+        let port = (1..)
+            .find(|p| !used.contains(&(controller, *p)))
+            .unwrap_or(1);
+        used.push((controller, port));
+        ch.address = Some(Address::VirtioSerial {
+            controller,
+            bus: 0,
+            port,
+        });
     }
     Ok(())
 }
@@ -815,655 +863,6 @@ fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
             }
         }
         v.heads.get_or_insert(1);
-    }
-    Ok(())
-}
-
-fn pci(bus: u32, slot: u32, function: u32) -> Option<Address> {
-    Some(Address::Pci(PciAddress {
-        domain: 0,
-        bus,
-        slot,
-        function,
-        multifunction: None,
-    }))
-}
-
-/// Which devices need a PCI address, in libvirt's assignment order.
-#[derive(Debug, Clone, Copy)]
-enum Slot {
-    Shmem(usize),
-    Vsock,
-    Filesystem(usize),
-    Hostdev(usize),
-    Controller(usize),
-    Interface(usize),
-    Sound(usize),
-    Disk(usize),
-    Memballoon,
-    Rng(usize),
-    Watchdog,
-    Video(usize),
-    Input(usize),
-}
-
-fn set_address(devs: &mut Devices, s: Slot, a: Option<Address>) {
-    match s {
-        Slot::Hostdev(i) => {
-            if let Some(h) = devs.hostdevs.get_mut(i) {
-                h.address = a;
-            }
-        }
-        Slot::Shmem(i) => {
-            if let Some(x) = devs.shmems.get_mut(i) {
-                x.address = a;
-            }
-        }
-        Slot::Vsock => {
-            if let Some(v) = &mut devs.vsock {
-                v.address = a;
-            }
-        }
-        Slot::Filesystem(i) => {
-            if let Some(f) = devs.filesystems.get_mut(i) {
-                f.address = a;
-            }
-        }
-        Slot::Controller(i) => {
-            if let Some(c) = devs.controllers.get_mut(i) {
-                c.address = a;
-            }
-        }
-        Slot::Interface(i) => {
-            if let Some(n) = devs.interfaces.get_mut(i) {
-                n.address = a;
-            }
-        }
-        Slot::Sound(i) => {
-            if let Some(n) = devs.sounds.get_mut(i) {
-                n.address = a;
-            }
-        }
-        Slot::Disk(i) => {
-            if let Some(d) = devs.disks.get_mut(i) {
-                d.address = a;
-            }
-        }
-        Slot::Memballoon => {
-            if let Some(m) = &mut devs.memballoon {
-                m.address = a;
-            }
-        }
-        Slot::Rng(i) => {
-            if let Some(r) = devs.rngs.get_mut(i) {
-                r.address = a;
-            }
-        }
-        Slot::Watchdog => {
-            if let Some(v) = &mut devs.watchdog {
-                v.address = a;
-            }
-        }
-        Slot::Video(i) => {
-            if let Some(v) = devs.videos.get_mut(i) {
-                v.address = a;
-            }
-        }
-        Slot::Input(i) => {
-            if let Some(v) = devs.inputs.get_mut(i) {
-                v.address = a;
-            }
-        }
-    }
-}
-
-fn all_addresses(devs: &Devices) -> Vec<Address> {
-    devs.disks
-        .iter()
-        .filter_map(|d| d.address)
-        .chain(devs.interfaces.iter().filter_map(|n| n.address))
-        .chain(devs.filesystems.iter().filter_map(|f| f.address))
-        .chain(devs.hostdevs.iter().filter_map(|h| h.address))
-        .chain(devs.shmems.iter().filter_map(|x| x.address))
-        .chain(devs.vsock.iter().filter_map(|x| x.address))
-        .chain(devs.controllers.iter().filter_map(|c| c.address))
-        .chain(devs.memballoon.iter().filter_map(|m| m.address))
-        .chain(devs.sounds.iter().filter_map(|m| m.address))
-        .chain(devs.rngs.iter().filter_map(|m| m.address))
-        .chain(devs.watchdog.iter().filter_map(|m| m.address))
-        .chain(devs.videos.iter().filter_map(|m| m.address))
-        .chain(devs.inputs.iter().filter_map(|m| m.address))
-        .collect()
-}
-
-fn assign_pci_addresses(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    assign_pci_slots(def, kind)?;
-    pci_bridge_defaults(&mut def.devices)
-}
-
-/// What libvirt sets on each pci-bridge once addresses are assigned: the QEMU device name, the
-/// chassis number (its index), and the check that it sits on a lower bus than its own.
-fn pci_bridge_defaults(devs: &mut Devices) -> Result<(), ConfError> {
-    // libvirt's checks of these (range, model) are not modelled: refuse rather than guess
-    for c in devs.controllers.iter().filter(|c| c.kind == "pci") {
-        let bridge = c.model.as_deref() == Some("pci-bridge");
-        if c.chassis_nr
-            .is_some_and(|n| !bridge || !(1..=255).contains(&n))
-            || (bridge && c.model_name.as_deref().is_some_and(|n| n != "pci-bridge"))
-        {
-            return Err(ConfError::NotImplemented(
-                "this PCI controller <target chassisNr=> or <model name=>".into(),
-            ));
-        }
-    }
-    for c in devs
-        .controllers
-        .iter_mut()
-        .filter(|c| c.kind == "pci" && c.model.as_deref() == Some("pci-bridge"))
-    {
-        c.model_name.get_or_insert_with(|| "pci-bridge".into());
-        c.chassis_nr.get_or_insert(c.index);
-        if let Some(Address::Pci(p)) = c.address {
-            if c.index <= p.bus {
-                return Err(ConfError::qemu_unsupported(format!(
-                    "PCI controller at index {i} (0x{i:02x}) has bus='0x{b:02x}', but index \
-                     must be larger than bus",
-                    i = c.index,
-                    b = p.bus
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// pc (i440FX): pci-root is bus 0 and each pci-bridge the bus of its index. The bridges without
-/// an address take slots first (in controller order), then the devices in `need` order, each
-/// the first slot free on the lowest bus (slot 0 of bus 0 is the host bridge, slot 1 the
-/// PIIX3's; a bridge's slot 0 is its SHPC).
-fn assign_pc_slots(
-    devs: &mut Devices,
-    need: Vec<Slot>,
-    mut used: Vec<(u32, u32)>,
-) -> Result<(), ConfError> {
-    let nbuses = devs
-        .controllers
-        .iter()
-        .filter(|c| c.kind == "pci")
-        .map(|c| c.index.saturating_add(1))
-        .max()
-        .unwrap_or(1);
-    for bus in 1..nbuses {
-        match devs
-            .controllers
-            .iter()
-            .find(|c| c.kind == "pci" && c.index == bus)
-        {
-            Some(c) if c.model.as_deref() == Some("pci-bridge") => {}
-            Some(c) => {
-                return Err(ConfError::NotImplemented(format!(
-                    "PCI controller model '{}' on the pc machine",
-                    c.model.as_deref().unwrap_or("")
-                )))
-            }
-            None => {
-                return Err(ConfError::NotImplemented(
-                    "PCI controller indexes with gaps".into(),
-                ))
-            }
-        }
-    }
-    used.push((0, 0));
-    used.push((0, 1));
-    let first_free = |used: &[(u32, u32)]| {
-        (0..nbuses)
-            .flat_map(|b| (1..=0x1f).map(move |s| (b, s)))
-            .find(|p| !used.contains(p))
-    };
-    let bridges: Vec<Slot> = devs
-        .controllers
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.kind == "pci" && c.index != 0 && c.address.is_none())
-        .map(|(i, _)| Slot::Controller(i))
-        .collect();
-    // libvirt keeps a slot free for hotplug, and adds a pci-bridge when none is left
-    let no_room = || {
-        ConfError::NotImplemented(
-            "PCI address assignment that needs libvirt to add a pci-bridge".into(),
-        )
-    };
-    let had_room = first_free(&used).is_some();
-    for s in bridges.into_iter().chain(need) {
-        let (bus, slot) = first_free(&used).ok_or_else(no_room)?;
-        used.push((bus, slot));
-        set_address(devs, s, pci(bus, slot, 0));
-        // the EHCI controller takes function 7, its UHCI companions the first ones
-        if let Slot::Controller(i) = s {
-            let Some(c) = devs.controllers.get(i) else {
-                continue;
-            };
-            if c.model.as_deref() == Some("ich9-ehci1") {
-                let index = c.index;
-                set_address(devs, s, pci(bus, slot, 7));
-                for comp in devs
-                    .controllers
-                    .iter_mut()
-                    .filter(|x| x.kind == "usb" && x.index == index && x.master_startport.is_some())
-                {
-                    let sp = comp.master_startport.unwrap_or(0);
-                    if comp.address.is_some() || sp % 2 != 0 || sp > 4 {
-                        return Err(ConfError::NotImplemented(
-                            "these USB companion controllers".into(),
-                        ));
-                    }
-                    comp.address = Some(Address::Pci(PciAddress {
-                        domain: 0,
-                        bus,
-                        slot,
-                        function: sp / 2,
-                        multifunction: (sp == 0).then_some(true),
-                    }));
-                }
-            }
-        }
-    }
-    if had_room && first_free(&used).is_none() {
-        return Err(no_room());
-    }
-    Ok(())
-}
-
-fn assign_pci_slots(def: &mut Domain, kind: MachineKind) -> Result<(), ConfError> {
-    let devs = &mut def.devices;
-    // explicit addresses are reserved first; each may be used once
-    let mut explicit: Vec<PciAddress> = Vec::new();
-    for a in all_addresses(devs) {
-        if let Address::Pci(p) = a {
-            let same = |q: &PciAddress| {
-                (q.domain, q.bus, q.slot, q.function) == (p.domain, p.bus, p.slot, p.function)
-            };
-            if explicit.iter().any(same) {
-                return Err(ConfError::Xml(format!(
-                    "Attempted double use of PCI Address {:04x}:{:02x}:{:02x}.{:x}",
-                    p.domain, p.bus, p.slot, p.function
-                )));
-            }
-            explicit.push(p);
-        }
-    }
-    let slot_free = |devs: &Devices, bus: u32, slot: u32| {
-        !all_addresses(devs)
-            .iter()
-            .any(|a| matches!(a, Address::Pci(p) if p.bus == bus && p.slot == slot))
-    };
-    // fixed addresses of the chipset's built-in functions
-    for c in devs.controllers.iter_mut() {
-        if c.address.is_some() || c.index != 0 {
-            continue;
-        }
-        match (kind, c.kind.as_str(), c.model.as_deref()) {
-            (MachineKind::Pc, "usb", Some("piix3-uhci")) => c.address = pci(0, 1, 2),
-            (MachineKind::Pc, "ide", _) => c.address = pci(0, 1, 1),
-            (MachineKind::Q35, "sata", _) => c.address = pci(0, 0x1f, 2),
-            _ => {}
-        }
-    }
-    // the primary video card and the q35 ICH9 sound card
-    let video_slot = match kind {
-        MachineKind::Pc => 2,
-        MachineKind::Q35 => 1,
-    };
-    if devs
-        .videos
-        .first()
-        .is_some_and(|v| v.address.is_none() && v.model != "none")
-        && slot_free(devs, 0, video_slot)
-    {
-        devs.videos[0].address = pci(0, video_slot, 0);
-    }
-    if kind == MachineKind::Q35 {
-        if let Some(i) = devs
-            .sounds
-            .iter()
-            .position(|s| s.model == "ich9" && s.address.is_none())
-        {
-            if slot_free(devs, 0, 0x1b) {
-                devs.sounds[i].address = pci(0, 0x1b, 0);
-            }
-        }
-    }
-    let mut need = Vec::new();
-    // devices that are conventional PCI (not PCIe): behind a pcie-to-pci-bridge on q35
-    let mut conventional: Vec<usize> = Vec::new();
-    for (i, f) in devs.filesystems.iter().enumerate() {
-        if f.address.is_none() {
-            need.push(Slot::Filesystem(i));
-        }
-    }
-    for (i, n) in devs.interfaces.iter().enumerate() {
-        // a hostdev interface is addressed with the host devices
-        if n.address.is_some() || n.hostdev.is_some() {
-            continue;
-        }
-        let model = n.model.as_deref().unwrap_or("");
-        match (kind, model) {
-            (MachineKind::Pc, _) | (MachineKind::Q35, "virtio" | "e1000e") => {
-                need.push(Slot::Interface(i))
-            }
-            (MachineKind::Q35, "rtl8139" | "e1000") => {
-                conventional.push(need.len());
-                need.push(Slot::Interface(i))
-            }
-            _ => {
-                return Err(ConfError::NotImplemented(format!(
-                    "PCI address assignment for interface model '{model}' on q35"
-                )))
-            }
-        }
-    }
-    for (i, s) in devs.sounds.iter().enumerate() {
-        if s.address.is_some() || s.model == "usb" {
-            continue;
-        }
-        if kind == MachineKind::Q35 {
-            conventional.push(need.len());
-        }
-        need.push(Slot::Sound(i));
-    }
-    for (i, c) in devs.controllers.iter().enumerate() {
-        if c.address.is_some() {
-            continue;
-        }
-        match (c.kind.as_str(), c.model.as_deref()) {
-            // a pci-bridge takes its slot before the devices (and only on pc so far)
-            ("pci", Some("pci-bridge"))
-            | ("pci", Some("pci-root" | "pcie-root" | "pcie-root-port" | "pcie-to-pci-bridge"))
-            | ("usb", Some("none"))
-            | ("fdc" | "ccid", _) => {}
-            ("usb", Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3"))
-                if c.master_startport.is_some() => {}
-            ("usb", Some("ich9-ehci1")) if kind == MachineKind::Pc => {
-                need.push(Slot::Controller(i))
-            }
-            ("usb", Some("qemu-xhci"))
-            | ("sata", _)
-            | ("virtio-serial", _)
-            | ("scsi", Some("virtio-scsi")) => need.push(Slot::Controller(i)),
-            ("usb", Some("piix3-uhci")) if kind == MachineKind::Q35 => {
-                conventional.push(need.len());
-                need.push(Slot::Controller(i))
-            }
-            ("scsi", Some("lsilogic")) => {
-                if kind == MachineKind::Q35 {
-                    conventional.push(need.len());
-                }
-                need.push(Slot::Controller(i))
-            }
-            (k, m) => {
-                return Err(ConfError::NotImplemented(format!(
-                    "PCI address assignment for controller type '{k}' model '{}'",
-                    m.unwrap_or("")
-                )))
-            }
-        }
-    }
-    for (i, d) in devs.disks.iter().enumerate() {
-        if d.address.is_none() && d.target_bus.as_deref() == Some("virtio") {
-            need.push(Slot::Disk(i));
-        }
-    }
-    for (i, n) in devs.interfaces.iter().enumerate() {
-        if n.address.is_none() && n.hostdev.is_some() {
-            need.push(Slot::Interface(i));
-        }
-    }
-    for (i, h) in devs.hostdevs.iter().enumerate() {
-        if h.address.is_none() && matches!(h.source, HostdevSource::Pci(_)) {
-            need.push(Slot::Hostdev(i));
-        }
-    }
-    if let Some(m) = &devs.memballoon {
-        if m.model == "virtio" && m.address.is_none() {
-            need.push(Slot::Memballoon);
-        }
-    }
-    for (i, r) in devs.rngs.iter().enumerate() {
-        if r.address.is_none() {
-            need.push(Slot::Rng(i));
-        }
-    }
-    match &devs.watchdog {
-        Some(wd) if wd.address.is_none() => match (wd.model.as_str(), kind) {
-            ("i6300esb", _) => {
-                if kind == MachineKind::Q35 {
-                    conventional.push(need.len());
-                }
-                need.push(Slot::Watchdog)
-            }
-            ("ib700", _) => {}
-            (m, _) => {
-                return Err(ConfError::NotImplemented(format!(
-                    "watchdog model '{m}' on this machine"
-                )))
-            }
-        },
-        _ => {}
-    }
-    for (i, v) in devs.videos.iter().enumerate() {
-        if i > 0 && v.model != "qxl" {
-            return Err(ConfError::unsupported(
-                "non-primary video device must be type of 'qxl'",
-            ));
-        }
-        if v.address.is_none() && v.model != "none" {
-            // a secondary (qxl) card is conventional PCI
-            if kind == MachineKind::Q35 {
-                conventional.push(need.len());
-            }
-            need.push(Slot::Video(i));
-        }
-    }
-    for (i, s) in devs.shmems.iter().enumerate() {
-        if s.address.is_none() {
-            if kind == MachineKind::Q35 {
-                conventional.push(need.len());
-            }
-            need.push(Slot::Shmem(i));
-        }
-    }
-    for (i, inp) in devs.inputs.iter().enumerate() {
-        if inp.address.is_none() && inp.bus.as_deref() == Some("virtio") {
-            need.push(Slot::Input(i));
-        }
-    }
-    if devs.vsock.as_ref().is_some_and(|v| v.address.is_none()) {
-        need.push(Slot::Vsock);
-    }
-    // slots on bus 0 already taken by explicit or fixed addresses
-    let mut used: Vec<(u32, u32)> = Vec::new();
-    for a in all_addresses(devs) {
-        if let Address::Pci(p) = a {
-            used.push((p.bus, p.slot));
-        }
-    }
-    match kind {
-        MachineKind::Pc => assign_pc_slots(devs, need, used)?,
-        MachineKind::Q35 => {
-            // root ports (and a pcie-to-pci-bridge) given without addresses, numbered from 1,
-            // are used in order
-            let given: Vec<&Controller> = devs
-                .controllers
-                .iter()
-                .filter(|c| c.kind == "pci" && c.index != 0)
-                .collect();
-            let mut sorted: Vec<u32> = given.iter().map(|c| c.index).collect();
-            sorted.sort_unstable();
-            let contiguous = sorted.iter().zip(1..).all(|(a, b)| *a == b);
-            let given_ok = contiguous
-                && given.iter().all(|c| {
-                    c.address.is_none()
-                        && match c.model.as_deref() {
-                            Some("pcie-root-port") => {
-                                matches!(c.model_name.as_deref(), None | Some("pcie-root-port"))
-                            }
-                            Some("pcie-to-pci-bridge") => {
-                                c.target.is_none()
-                                    && matches!(
-                                        c.model_name.as_deref(),
-                                        None | Some("pcie-pci-bridge")
-                                    )
-                            }
-                            _ => false,
-                        }
-                })
-                && given
-                    .iter()
-                    .filter(|c| c.model.as_deref() == Some("pcie-to-pci-bridge"))
-                    .count()
-                    <= 1;
-            if !given_ok
-                || used
-                    .iter()
-                    .any(|(b, s)| *b != 0 || !matches!(*s, 0x1f | 0x1b | 1))
-            {
-                return Err(ConfError::NotImplemented(
-                    "PCI address assignment next to explicit PCI controllers or addresses".into(),
-                ));
-            }
-            let given_bridge = given
-                .iter()
-                .find(|c| c.model.as_deref() == Some("pcie-to-pci-bridge"))
-                .map(|c| c.index);
-            let mut ports: Vec<u32> = given
-                .iter()
-                .filter(|c| c.model.as_deref() == Some("pcie-root-port"))
-                .map(|c| c.index)
-                .collect();
-            ports.sort_unstable();
-            let existing = ports.len();
-            if need.is_empty() && given.is_empty() {
-                return Ok(());
-            }
-            // first pass (libvirt's bus count): one root port per PCIe device (a given
-            // pcie-to-pci-bridge first), and for the first conventional PCI device a root port
-            // with a pcie-to-pci-bridge on it
-            let mut next = u32::try_from(given.len()).unwrap_or(u32::MAX) + 1;
-            let mut bridge: Option<u32> = given_bridge;
-            let mut pcie_devices = usize::from(given_bridge.is_some());
-            if pcie_devices > existing {
-                ports.push(next);
-                next += 1;
-            }
-            for n in 0..need.len() {
-                if conventional.contains(&n) {
-                    if bridge.is_none() {
-                        ports.push(next);
-                        bridge = Some(next + 1);
-                        next += 2;
-                    }
-                } else {
-                    pcie_devices += 1;
-                    if pcie_devices > existing {
-                        ports.push(next);
-                        next += 1;
-                    }
-                }
-            }
-            // when libvirt adds the root ports, it leaves one more free for hotplug
-            if given.is_empty() {
-                ports.push(next);
-            }
-            // second pass: the bridge takes the first root port, the PCIe devices the others
-            // in order, the conventional ones the bridge's slots from 1
-            let mut free_ports = ports.iter().copied();
-            let bridge_port = match bridge {
-                Some(_) => free_ports.next(),
-                None => None,
-            };
-            let mut bridge_slot = 1;
-            for (n, s) in need.into_iter().enumerate() {
-                if conventional.contains(&n) {
-                    let Some(b) = bridge else { continue };
-                    if bridge_slot > 0x1f {
-                        return Err(ConfError::Internal("No more available PCI slots".into()));
-                    }
-                    set_address(devs, s, pci(b, bridge_slot, 0));
-                    bridge_slot += 1;
-                } else {
-                    let Some(bus) = free_ports.next() else {
-                        return Err(ConfError::Internal("No more available PCI slots".into()));
-                    };
-                    set_address(devs, s, pci(bus, 0, 0));
-                }
-            }
-            let mut places = Vec::new();
-            let mut slot = 1;
-            let mut function = 0;
-            for _ in 0..ports.len() {
-                while function == 0 && used.contains(&(0, slot)) {
-                    slot += 1;
-                }
-                if slot >= 0x1f {
-                    return Err(ConfError::Internal("No more available PCI slots".into()));
-                }
-                places.push((slot, function));
-                function += 1;
-                if function == 8 {
-                    function = 0;
-                    slot += 1;
-                }
-            }
-            let mut added: Vec<Controller> = Vec::new();
-            for (index, (slot, function)) in ports.iter().copied().zip(places.iter()) {
-                let multi = function == &0 && places.iter().filter(|(s, _)| s == slot).count() > 1;
-                let address = Some(Address::Pci(PciAddress {
-                    domain: 0,
-                    bus: 0,
-                    slot: *slot,
-                    function: *function,
-                    multifunction: multi.then_some(true),
-                }));
-                let target = Some((index, (slot << 3) | function));
-                if let Some(c) = devs
-                    .controllers
-                    .iter_mut()
-                    .find(|c| c.kind == "pci" && c.index == index)
-                {
-                    c.model_name = Some("pcie-root-port".into());
-                    // a target given keeps its chassis and port
-                    c.target = c.target.or(target);
-                    c.address = address;
-                    continue;
-                }
-                let mut c = controller("pci", index, Some("pcie-root-port"));
-                c.model_name = Some("pcie-root-port".into());
-                c.target = target;
-                c.address = address;
-                added.push(c);
-            }
-            if let (Some(b), Some(port)) = (bridge, bridge_port) {
-                match devs
-                    .controllers
-                    .iter_mut()
-                    .find(|c| c.kind == "pci" && c.index == b)
-                {
-                    Some(c) => {
-                        c.model_name = Some("pcie-pci-bridge".into());
-                        c.address = pci(port, 0, 0);
-                    }
-                    None => {
-                        let mut c = controller("pci", b, Some("pcie-to-pci-bridge"));
-                        c.model_name = Some("pcie-pci-bridge".into());
-                        c.address = pci(port, 0, 0);
-                        added.push(c);
-                    }
-                }
-            }
-            // libvirt appends the controllers it adds for addresses, in index order
-            added.sort_by_key(|c| c.index);
-            devs.controllers.extend(added);
-        }
     }
     Ok(())
 }
@@ -1575,15 +974,27 @@ mod tests {
     }
 
     #[test]
-    fn no_spare_slot_is_not_modelled() {
-        // 30 disks leave bus 0 of a pc machine without the slot libvirt keeps for a bridge
+    fn a_full_bus_0_gets_a_pci_bridge() {
+        // 30 disks fill bus 0 of a pc machine but for the slot libvirt keeps for a bridge: it
+        // adds the pci-bridge there (0:2, before the devices) and moves the last disk behind it
+        // (as libvirtd 9.0 does)
         let disks: String = (0..30)
             .map(|i| {
                 let name = format!("vd{}{}", char::from(b'a' + i / 26), char::from(b'a' + i % 26));
                 format!("<disk type='file'><source file='/d{i}'/><target dev='{name}' bus='virtio'/></disk>")
             })
             .collect();
-        let e = define(&format!("{disks}<memballoon model='none'/>")).expect_err("full");
-        assert!(matches!(e, ConfError::NotImplemented(_)), "{e:?}");
+        let d = define(&format!("{disks}<memballoon model='none'/>")).expect("defined");
+        let bridge = d
+            .devices
+            .controllers
+            .iter()
+            .find(|c| c.kind == "pci" && c.index == 1)
+            .expect("pci-bridge added");
+        assert_eq!(bridge.model.as_deref(), Some("pci-bridge"));
+        assert_eq!(slot(&bridge.address), (0, 2, 0));
+        assert_eq!(slot(&d.devices.disks[0].address), (0, 3, 0));
+        assert_eq!(slot(&d.devices.disks[28].address), (0, 0x1f, 0));
+        assert_eq!(slot(&d.devices.disks[29].address), (1, 1, 0));
     }
 }
