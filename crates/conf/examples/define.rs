@@ -1,4 +1,4 @@
-//! Development helper: define a domain XML file the way the QEMU driver does and print
+//! Development helper (`cargo run -p oxvirt-conf --example define FILE`): define a domain XML file the way the QEMU driver does and print
 //! `dumpxml --inactive` (parse → post_parse → format).
 use oxvirt_conf::domain::{parse, post_parse, FormatFlags, QemuCaps};
 fn main() {
