@@ -24,9 +24,31 @@ struct Args {
     /// Unanswered PINGs before a client is dropped.
     #[arg(long, default_value_t = 5)]
     keepalive_count: u32,
-    /// Most clients at once.
+    /// Most clients at once on the read-write socket.
     #[arg(long, default_value_t = 5000)]
     max_clients: usize,
+    /// Most clients at once on the read-only socket.
+    #[arg(long, default_value_t = 5000)]
+    max_ro_clients: usize,
+    /// Most clients at once on the admin socket.
+    #[arg(long, default_value_t = 5000)]
+    max_admin_clients: usize,
+    /// Most connections a user other than root (and the daemon's own) may hold at once.
+    #[arg(long, default_value_t = 100)]
+    max_clients_per_uid: usize,
+    /// Seconds a read-only (or another user's) connection has to open.
+    #[arg(long, default_value_t = 30)]
+    handshake_timeout: u64,
+    /// Seconds a read-only (or another user's) connection has to finish a message it started.
+    #[arg(long, default_value_t = 30)]
+    message_timeout: u64,
+    /// Seconds of silence after which a read-only connection without keepalive is dropped
+    /// (0: never).
+    #[arg(long, default_value_t = 0)]
+    idle_timeout: u64,
+    /// Most event callbacks one connection may register.
+    #[arg(long, default_value_t = 1024)]
+    max_event_callbacks: usize,
     /// Most calls in flight per client.
     #[arg(long, default_value_t = 5)]
     max_client_requests: usize,
@@ -83,6 +105,13 @@ async fn run(args: Args) -> Result<(), String> {
         },
         server: ServerConfig {
             max_clients: args.max_clients,
+            max_ro_clients: args.max_ro_clients,
+            max_admin_clients: args.max_admin_clients,
+            max_clients_per_uid: args.max_clients_per_uid,
+            handshake_timeout: Duration::from_secs(args.handshake_timeout),
+            message_timeout: Duration::from_secs(args.message_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            max_event_callbacks: args.max_event_callbacks,
             max_client_requests: args.max_client_requests,
             keepalive_interval: Duration::from_secs(args.keepalive_interval),
             keepalive_count: args.keepalive_count,
