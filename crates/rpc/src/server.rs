@@ -652,26 +652,26 @@ impl<S: Service> Server<S> {
             return Ok(reader.read_message().await?);
         }
         let cfg = &self.config;
-        // A timeout too long to represent is no timeout.
-        let idle_deadline = if !client.is_opened() {
-            match handshake_deadline {
-                Some(at) if !cfg.handshake_timeout.is_zero() => Some((at, "did not open in time")),
-                _ => None,
+        let since = tokio::time::Instant::now();
+        // The call that opens the connection (or enables keepalive) may still be running when
+        // a deadline passes: it is checked again then.
+        while let Some((at, why)) = self.idle_deadline(client, handshake_deadline, since) {
+            tokio::select! {
+                r = reader.wait_data() => {
+                    r?;
+                    break;
+                }
+                _ = tokio::time::sleep_until(at) => {
+                    if self
+                        .idle_deadline(client, handshake_deadline, since)
+                        .is_some_and(|(at, _)| at <= tokio::time::Instant::now())
+                    {
+                        return Err(ConnectionEnd::Timeout(why));
+                    }
+                }
             }
-        } else if !cfg.idle_timeout.is_zero() && !client.keepalive.load(Ordering::Relaxed) {
-            tokio::time::Instant::now()
-                .checked_add(cfg.idle_timeout)
-                .map(|at| (at, "idle for too long"))
-        } else {
-            None
-        };
-        match idle_deadline {
-            Some((at, why)) => tokio::select! {
-                r = reader.wait_data() => r?,
-                _ = tokio::time::sleep_until(at) => return Err(ConnectionEnd::Timeout(why)),
-            },
-            None => reader.wait_data().await?,
         }
+        reader.wait_data().await?;
         let max = cfg.max_restricted_message;
         if cfg.message_timeout.is_zero() {
             return Ok(reader.read_message_max(max).await?);
@@ -679,6 +679,29 @@ impl<S: Service> Server<S> {
         match tokio::time::timeout(cfg.message_timeout, reader.read_message_max(max)).await {
             Ok(r) => Ok(r?),
             Err(_) => Err(ConnectionEnd::Timeout("stalled in the middle of a message")),
+        }
+    }
+
+    /// When a restricted connection waiting for its next message since `since` is dropped,
+    /// and why; `None`: never (a timeout too long to represent is none either).
+    fn idle_deadline(
+        &self,
+        client: &Client,
+        handshake_deadline: Option<tokio::time::Instant>,
+        since: tokio::time::Instant,
+    ) -> Option<(tokio::time::Instant, &'static str)> {
+        let cfg = &self.config;
+        if !client.is_opened() {
+            if cfg.handshake_timeout.is_zero() {
+                return None;
+            }
+            handshake_deadline.map(|at| (at, "did not open in time"))
+        } else if !cfg.idle_timeout.is_zero() && !client.keepalive.load(Ordering::Relaxed) {
+            since
+                .checked_add(cfg.idle_timeout)
+                .map(|at| (at, "idle for too long"))
+        } else {
+            None
         }
     }
 
