@@ -23,6 +23,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// Connections held per user.
+type Users = Arc<Mutex<HashMap<u32, usize>>>;
+
 /// The pool a listener's connections count against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pool {
@@ -65,7 +68,7 @@ pub(crate) struct Slots {
     pools: [Arc<Semaphore>; 3],
     sizes: [u32; 3],
     per_uid: usize,
-    users: Arc<Mutex<HashMap<u32, usize>>>,
+    users: Users,
     /// Users without a per-user cap: root and the daemon's own.
     trusted: [u32; 2],
 }
@@ -74,7 +77,7 @@ pub(crate) struct Slots {
 #[derive(Debug)]
 pub(crate) struct Slot {
     _pool: OwnedSemaphorePermit,
-    user: Option<(u32, Arc<Mutex<HashMap<u32, usize>>>)>,
+    user: Option<(u32, Users)>,
 }
 
 impl Drop for Slot {
