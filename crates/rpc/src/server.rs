@@ -237,7 +237,10 @@ pub trait Service: Send + Sync + 'static {
 enum Outgoing {
     /// A message, and what it holds until it is written: its share of the byte budget and,
     /// for a reply, the call's place among the calls in flight.
-    Msg(Message, Vec<OwnedSemaphorePermit>),
+    ///
+    /// Boxed: the queue allocates its slots in blocks of 32, and an idle connection should not
+    /// pay for 32 whole messages.
+    Msg(Box<(Message, Vec<OwnedSemaphorePermit>)>),
     Close,
 }
 
@@ -273,7 +276,7 @@ pub struct Client {
 impl std::fmt::Debug for Outgoing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Outgoing::Msg(m, _) => write!(f, "Msg({:?})", m.header),
+            Outgoing::Msg(m) => write!(f, "Msg({:?})", m.0.header),
             Outgoing::Close => write!(f, "Close"),
         }
     }
@@ -336,7 +339,7 @@ impl Client {
             warn!(client = self.id, "cannot send event {procedure}: {e}");
             return;
         }
-        if let Err(e) = self.tx.try_send(Outgoing::Msg(msg, Vec::new())) {
+        if let Err(e) = self.tx.try_send(Outgoing::Msg(Box::new((msg, Vec::new())))) {
             if matches!(e, mpsc::error::TrySendError::Full(_)) {
                 warn!(
                     client = self.id,
@@ -367,7 +370,7 @@ impl Client {
         let mut held = vec![budget];
         held.extend(permit);
         tokio::select! {
-            r = self.tx.send(Outgoing::Msg(msg, held)) => r.is_ok(),
+            r = self.tx.send(Outgoing::Msg(Box::new((msg, held)))) => r.is_ok(),
             _ = self.closed() => false,
         }
     }
@@ -581,7 +584,8 @@ impl<S: Service> Server<S> {
                     _ = wcancel.cancelled() => None,
                 };
                 match item {
-                    Some(Outgoing::Msg(m, held)) => {
+                    Some(Outgoing::Msg(queued)) => {
+                        let (m, held) = *queued;
                         // A client that does not read must not keep us here after a close.
                         let r = tokio::select! {
                             r = write_message(&wstream, &m) => r,
@@ -627,7 +631,9 @@ impl<S: Service> Server<S> {
                 }
             };
             client.touch();
-            if !self.dispatch(&client, &session, msg).await {
+            // Boxed: the connection's future, held while it is idle, need not have room for
+            // a dispatch.
+            if !Box::pin(self.dispatch(&client, &session, msg)).await {
                 break;
             }
         }
@@ -977,7 +983,7 @@ async fn keepalive_loop(client: Arc<Client>) {
         }
         // Never wait for room: a client that does not read must still time out. A PING that
         // finds the queue full counts as sent.
-        let ping = Outgoing::Msg(Message::keepalive(KEEPALIVE_PING), Vec::new());
+        let ping = Outgoing::Msg(Box::new((Message::keepalive(KEEPALIVE_PING), Vec::new())));
         if let Err(mpsc::error::TrySendError::Closed(_)) = client.tx.try_send(ping) {
             return;
         }
