@@ -11,7 +11,8 @@
 //! * **Per user.** A user other than root and the daemon's own user holds at most
 //!   `max_clients_per_uid` connections at once, whatever the socket.
 //! * **Refusal.** A connection over a limit is accepted and closed at once (the client sees
-//!   the end of the stream), rather than left unanswered in the kernel's backlog.
+//!   the end of the stream), rather than left unanswered in the kernel's backlog (libvirtd
+//!   stops accepting at `max_clients`, so there one client's flood queues everybody).
 //! * **Restricted connections** — read-only ones, and those of another user until the
 //!   service calls [`crate::server::Client::set_opened`] — may send messages of at most
 //!   `max_restricted_message` bytes, must open within `handshake_timeout`, must send a
