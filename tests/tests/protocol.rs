@@ -341,9 +341,21 @@ fn odd_messages_from_protocol_md() {
         (39, 7, "Unable to decode message payload")
     );
 
-    // trailing bytes are accepted
+    // bytes after the arguments are refused (libvirtd 9.0 ignores them; see decode_args)
+    let (_, body) = raw_roundtrip(
+        &mut s,
+        call_header(rp::DOMAIN_LOOKUP_BY_NAME, 16),
+        &[0, 0, 0, 1, b'x', 0, 0, 0, 1, 2, 3, 4],
+    )
+    .unwrap();
+    let e = wire_err(&body);
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (39, 7, "Unable to decode message payload")
+    );
+    // a call without arguments ignores its body, as libvirtd does
     let (r, body) =
-        raw_roundtrip(&mut s, call_header(rp::CONNECT_GET_TYPE, 16), &[1, 2, 3, 4]).unwrap();
+        raw_roundtrip(&mut s, call_header(rp::CONNECT_GET_TYPE, 17), &[1, 2, 3, 4]).unwrap();
     assert_eq!(r.status, 0);
     let t: StringRet = oxvirt_xdr::from_bytes(&body).unwrap();
     assert_eq!(t.value, "QEMU");

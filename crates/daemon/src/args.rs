@@ -28,9 +28,31 @@ pub struct CommonArgs {
     /// Unanswered PINGs before a client is dropped.
     #[arg(long, default_value_t = 5)]
     pub keepalive_count: u32,
-    /// Most clients at once.
+    /// Most clients at once on the read-write sockets.
     #[arg(long, default_value_t = 5000)]
     pub max_clients: usize,
+    /// Most clients at once on the read-only sockets.
+    #[arg(long, default_value_t = 5000)]
+    pub max_ro_clients: usize,
+    /// Most clients at once on the admin socket.
+    #[arg(long, default_value_t = 5000)]
+    pub max_admin_clients: usize,
+    /// Most connections a user other than root (and the daemon's own) may hold at once.
+    #[arg(long, default_value_t = 100)]
+    pub max_clients_per_uid: usize,
+    /// Seconds a read-only (or another user's) connection has to open.
+    #[arg(long, default_value_t = 30)]
+    pub handshake_timeout: u64,
+    /// Seconds a read-only (or another user's) connection has to finish a message it started.
+    #[arg(long, default_value_t = 30)]
+    pub message_timeout: u64,
+    /// Seconds of silence after which a read-only connection without keepalive is dropped
+    /// (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub client_idle_timeout: u64,
+    /// Most event callbacks one connection may register.
+    #[arg(long, default_value_t = 1024)]
+    pub max_event_callbacks: usize,
     /// Most calls in flight per client.
     #[arg(long, default_value_t = 5)]
     pub max_client_requests: usize,
@@ -44,6 +66,13 @@ impl CommonArgs {
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
             max_clients: self.max_clients,
+            max_ro_clients: self.max_ro_clients,
+            max_admin_clients: self.max_admin_clients,
+            max_clients_per_uid: self.max_clients_per_uid,
+            handshake_timeout: Duration::from_secs(self.handshake_timeout),
+            message_timeout: Duration::from_secs(self.message_timeout),
+            idle_timeout: Duration::from_secs(self.client_idle_timeout),
+            max_event_callbacks: self.max_event_callbacks,
             max_client_requests: self.max_client_requests,
             keepalive_interval: Duration::from_secs(self.keepalive_interval),
             keepalive_count: self.keepalive_count,

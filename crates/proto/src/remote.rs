@@ -596,3 +596,27 @@ pub struct ConnectGetAllDomainStatsRet {
     #[xdr(max = DOMAIN_LIST_MAX)]
     pub ret_stats: Vec<DomainStatsRecord>,
 }
+
+/// A snapshot or checkpoint of a domain (`remote_nonnull_domain_snapshot`,
+/// `remote_nonnull_domain_checkpoint`).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct NonnullDomainChild {
+    #[xdr(max = STRING_MAX)]
+    pub name: String,
+    pub dom: NonnullDomain,
+}
+
+/// A snapshot or checkpoint and flags (SNAPSHOT_GET_XML_DESC, CHECKPOINT_GET_XML_DESC).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainChildFlagsArgs {
+    pub child: NonnullDomainChild,
+    pub flags: u32,
+}
+
+/// DOMAIN_INTERFACE_ADDRESSES.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainInterfaceAddressesArgs {
+    pub dom: NonnullDomain,
+    pub source: u32,
+    pub flags: u32,
+}

@@ -153,7 +153,7 @@ impl AdminServer {
         let p = call.header.procedure;
         match p {
             ap::CONNECT_OPEN => {
-                let a: FlagsArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: FlagsArgs = oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 if a.flags != 0 {
                     return Err(VirError::unsupported_flags(
                         a.flags,
@@ -174,7 +174,7 @@ impl AdminServer {
                 value: crate::LIBVIRT_VERSION,
             })?,
             ap::CONNECT_LIST_SERVERS => {
-                let a: ListArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: ListArgs = oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 // libvirtd lists its client server first
                 let servers = vec![
                     NonnullServer {
@@ -195,7 +195,8 @@ impl AdminServer {
                 })?
             }
             ap::CONNECT_LOOKUP_SERVER => {
-                let a: ConnectLookupServerArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: ConnectLookupServerArgs =
+                    oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 if self.server_key(&a.name).is_none() {
                     return Err(Self::no_server(&a.name));
                 }
@@ -204,7 +205,8 @@ impl AdminServer {
                 })?
             }
             ap::SERVER_LIST_CLIENTS => {
-                let a: ServerListClientsArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: ServerListClientsArgs =
+                    oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 let key = self
                     .server_key(&a.srv.name)
                     .ok_or_else(|| Self::no_server(&a.srv.name))?;
@@ -234,7 +236,8 @@ impl AdminServer {
                 })?
             }
             ap::SERVER_LOOKUP_CLIENT => {
-                let a: ServerLookupClientArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: ServerLookupClientArgs =
+                    oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 let key = self
                     .server_key(&a.srv.name)
                     .ok_or_else(|| Self::no_server(&a.srv.name))?;
@@ -252,7 +255,7 @@ impl AdminServer {
                 })?
             }
             ap::CLIENT_GET_INFO => {
-                let a: ClientArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: ClientArgs = oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 let c = self
                     .record(a.clnt.id)
                     .and_then(|r| r.client.upgrade())
@@ -262,7 +265,7 @@ impl AdminServer {
                 })?
             }
             ap::CLIENT_CLOSE => {
-                let a: ClientArgs = oxvirt_xdr::from_bytes(&call.body).map_err(bad)?;
+                let a: ClientArgs = oxvirt_xdr::from_bytes_exact(&call.body).map_err(bad)?;
                 let c = self
                     .record(a.clnt.id)
                     .and_then(|r| r.client.upgrade())

@@ -65,10 +65,24 @@ impl EventHub {
         )
     }
 
-    fn add(&self, r: Registration) {
-        if let Ok(mut regs) = self.regs.lock() {
-            regs.push(r);
+    /// Register, unless the connection already holds its most registrations
+    /// ([`Client::max_event_callbacks`]); libvirt has no such cap, so the refusal is an RPC
+    /// error in the style of libvirt's other protocol limits.
+    fn add(&self, r: Registration) -> Result<(), VirError> {
+        let Ok(mut regs) = self.regs.lock() else {
+            return Err(VirError::internal("event registrations unavailable"));
+        };
+        let max = r.client.max_event_callbacks();
+        let id = r.client.id;
+        if regs.iter().filter(|x| x.client.id == id).count() >= max {
+            return Err(VirError::new(
+                oxvirt_proto::vir_error::code::RPC,
+                oxvirt_proto::vir_error::domain::RPC,
+                format!("too many event callbacks on this connection (the maximum is {max})"),
+            ));
         }
+        regs.push(r);
+        Ok(())
     }
 
     /// Answer a (de)registration call.
@@ -92,7 +106,7 @@ impl EventHub {
                     callback_id: Some(id),
                     event_id: a.event_id,
                     dom: a.dom.map(|d| d.uuid),
-                });
+                })?;
                 ret(&CallbackIdRet { callback_id: id })
             }
             rp::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY => {
@@ -114,7 +128,7 @@ impl EventHub {
                     callback_id: None,
                     event_id: DOMAIN_EVENT_ID_LIFECYCLE,
                     dom: None,
-                });
+                })?;
                 ret(&IntRet { value: 1 })
             }
             rp::CONNECT_DOMAIN_EVENT_DEREGISTER => {
@@ -137,7 +151,7 @@ impl EventHub {
                         callback_id: None,
                         event_id,
                         dom: None,
-                    });
+                    })?;
                 } else {
                     self.remove(|r| {
                         r.client.id == client.id

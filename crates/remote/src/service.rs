@@ -7,7 +7,8 @@ use oxvirt_proto::message::{ADMIN_PROGRAM, LXC_PROGRAM, QEMU_PROGRAM, REMOTE_PRO
 use oxvirt_proto::procedures::{self, remote_proc as rp, Program, ReadOnlyArg};
 use oxvirt_proto::remote::{
     feature, AuthListRet, ConnectOpenArgs, ConnectSetIdentityArgs, ConnectSupportsFeatureArgs,
-    ConnectSupportsFeatureRet, IntRet, StringRet, AUTH_NONE, CONNECT_RO,
+    ConnectSupportsFeatureRet, DomainChildFlagsArgs, DomainFlagsArgs, DomainInterfaceAddressesArgs,
+    IntRet, StringRet, AUTH_NONE, CONNECT_RO,
 };
 use oxvirt_proto::{TypedParam, VirError};
 use oxvirt_rpc::server::{Call, Client, Reply, Service};
@@ -62,22 +63,26 @@ impl CallCtx {
         self.call.header.procedure
     }
 
-    /// Decode the call's arguments (trailing bytes are ignored, as libvirtd does).
+    /// Decode the call's arguments (bytes after them are an error: see [`decode_args`]).
     pub fn args<T: oxvirt_xdr::Decode>(&self) -> Result<T, VirError> {
         decode_args(&self.call)
     }
 }
 
-/// Decode a call's arguments (trailing bytes are ignored, as libvirtd does).
+/// Decode a call's arguments. Bytes after the arguments are an error with libvirt's decoding
+/// message: libvirtd 9.0 ignores them, but no client sends them, and a body that means the same
+/// to every decoder leaves no room for a check and a handler to read different arguments.
 pub fn decode_args<T: oxvirt_xdr::Decode>(call: &Call) -> Result<T, VirError> {
-    oxvirt_xdr::from_bytes(&call.body)
+    oxvirt_xdr::from_bytes_exact(&call.body)
         .map_err(|_| VirError::rpc("Unable to decode message payload"))
 }
 
 /// Refuse a changing call on a read-only connection, as libvirt's API layer does. For the few
 /// procedures where it depends on an argument (`flags`, or `source` of
-/// DOMAIN_INTERFACE_ADDRESSES), the argument is read from the end of the body: those
-/// procedures' args end with `..., [source,] flags`. A body too short to hold it is refused.
+/// DOMAIN_INTERFACE_ADDRESSES), the arguments are decoded first, with the type the driver
+/// decodes them with: a body that does not decode gets libvirt's decoding error. Bytes after
+/// the arguments do not change the decision (a secure-flag call with an extra word still gets
+/// the denial); the handler refuses such a body anyway ([`decode_args`]).
 fn check_read_only(call: &Call) -> Result<(), VirError> {
     let h = &call.header;
     let Some(info) =
@@ -85,16 +90,9 @@ fn check_read_only(call: &Call) -> Result<(), VirError> {
     else {
         return Ok(());
     };
-    let word_from_end = |n: usize| -> Option<u32> {
-        let b = &call.body;
-        let end = b.len().checked_sub(4 * n)?;
-        let w = b.get(end..end + 4)?;
-        Some(u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
-    };
     let arg = match info.read_only_arg() {
         ReadOnlyArg::None => None,
-        ReadOnlyArg::Flags => word_from_end(1),
-        ReadOnlyArg::Param(_) => word_from_end(2),
+        ReadOnlyArg::Flags | ReadOnlyArg::Param(_) => Some(read_only_arg(call)?),
     };
     match procedures::read_only_denial(h.program, h.procedure, arg) {
         Some(d) => Err(VirError::new(
@@ -103,6 +101,29 @@ fn check_read_only(call: &Call) -> Result<(), VirError> {
             d.detail(),
         )),
         None => Ok(()),
+    }
+}
+
+/// The decoded argument a read-only decision depends on (see
+/// [`oxvirt_proto::procedures::ProcedureInfo::read_only_arg`]).
+fn read_only_arg(call: &Call) -> Result<u32, VirError> {
+    fn decode_args<T: oxvirt_xdr::Decode>(call: &Call) -> Result<T, VirError> {
+        oxvirt_xdr::from_bytes(&call.body)
+            .map_err(|_| VirError::rpc("Unable to decode message payload"))
+    }
+    match call.header.procedure {
+        rp::DOMAIN_GET_XML_DESC
+        | rp::DOMAIN_GET_VCPUS_FLAGS
+        | rp::DOMAIN_MANAGED_SAVE_GET_XML_DESC => Ok(decode_args::<DomainFlagsArgs>(call)?.flags),
+        rp::DOMAIN_SNAPSHOT_GET_XML_DESC | rp::DOMAIN_CHECKPOINT_GET_XML_DESC => {
+            Ok(decode_args::<DomainChildFlagsArgs>(call)?.flags)
+        }
+        rp::DOMAIN_INTERFACE_ADDRESSES => {
+            Ok(decode_args::<DomainInterfaceAddressesArgs>(call)?.source)
+        }
+        p => Err(VirError::internal(format!(
+            "no read-only argument known for procedure {p}"
+        ))),
     }
 }
 
@@ -218,6 +239,7 @@ impl<D: Driver> RemoteService<D> {
                 if a.flags & CONNECT_RO != 0 {
                     client.set_read_only();
                 }
+                client.set_opened();
                 debug!(client = client.id, %uri, read_only = client.is_read_only(), "connection open");
                 if let Ok(mut s) = session.state.lock() {
                     s.uri = Some(uri);
@@ -342,6 +364,7 @@ impl<D: Driver> Service for RemoteService<D> {
                 match self.admin.call(&client, open, &call) {
                     Ok((body, opened, close_after)) => {
                         if opened {
+                            client.set_opened();
                             if let Ok(mut s) = session.state.lock() {
                                 s.admin_open = true;
                             }

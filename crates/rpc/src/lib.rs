@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod frame;
+pub mod limits;
 pub mod server;
 pub mod stream;
 pub mod transport;

@@ -21,16 +21,43 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::frame::Message;
+use crate::limits::{Pool, Slots};
 use crate::stream::{ServerStream, StreamIn, StreamKey, StreamOut, StreamPacket};
 use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, PROGRAM_VERSION};
 use oxvirt_proto::{Header, MessageType, Status, VirError};
 
-/// Tunables, with libvirt's defaults.
+/// Tunables, with libvirt's defaults where libvirt has the setting. The limits that hold
+/// against a hostile local user are described in [`crate::limits`].
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Most clients connected at once (libvirt: `max_clients` = 5000).
+    /// Most clients connected at once on the read-write sockets (libvirt: `max_clients` =
+    /// 5000). Read-only and admin connections have pools of their own.
     pub max_clients: usize,
+    /// Most clients connected at once on read-only sockets.
+    pub max_ro_clients: usize,
+    /// Most clients connected at once on the admin socket (libvirt: `admin_max_clients`).
+    pub max_admin_clients: usize,
+    /// Most connections one user other than root and the daemon's own may hold at once,
+    /// over all sockets.
+    pub max_clients_per_uid: usize,
+    /// Largest message (length word included) a restricted connection may send: 256 KiB,
+    /// more than any call allowed on a read-only connection needs (the largest carry one
+    /// XML document, e.g. CPU comparisons), far below the 32 MiB of read-write ones.
+    pub max_restricted_message: usize,
+    /// Time a restricted connection has to open (CONNECT_OPEN) after it connected (zero:
+    /// unlimited).
+    pub handshake_timeout: Duration,
+    /// Time a restricted connection has to send the rest of a message it started (zero:
+    /// unlimited).
+    pub message_timeout: Duration,
+    /// Silence after which a restricted connection without keepalive is dropped (zero:
+    /// never). Off by default: libvirt clients without an event loop (python3-libvirt
+    /// scripts) never negotiate keepalive and may legitimately be idle for long; the
+    /// per-user cap bounds what idle connections cost.
+    pub idle_timeout: Duration,
+    /// Most event callbacks one connection may register.
+    pub max_event_callbacks: usize,
     /// Most calls in flight per client, stream packets included (libvirt: 5).
     pub max_client_requests: usize,
     /// Seconds of silence before a PING (libvirt: 5; 0 disables our PINGs).
@@ -51,6 +78,14 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_clients: 5000,
+            max_ro_clients: 5000,
+            max_admin_clients: 5000,
+            max_clients_per_uid: 100,
+            max_restricted_message: 256 << 10,
+            handshake_timeout: Duration::from_secs(30),
+            message_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::ZERO,
+            max_event_callbacks: 1024,
             max_client_requests: 5,
             keepalive_interval: Duration::from_secs(5),
             keepalive_count: 5,
@@ -219,7 +254,10 @@ pub trait Service: Send + Sync + 'static {
 enum Outgoing {
     /// A message, and what it holds until it is written: its share of the byte budget and,
     /// for a reply, the call's place among the calls in flight.
-    Msg(Message, Vec<OwnedSemaphorePermit>),
+    ///
+    /// Boxed: the queue allocates its slots in blocks of 32, and an idle connection should not
+    /// pay for 32 whole messages.
+    Msg(Box<(Message, Vec<OwnedSemaphorePermit>)>),
     Close,
 }
 
@@ -232,6 +270,10 @@ pub struct Client {
     /// Unix time the client connected at.
     pub connected_at: u64,
     read_only: AtomicBool,
+    /// A user other than root and the daemon's own (see [`crate::limits`]).
+    stranger: bool,
+    /// CONNECT_OPEN succeeded.
+    opened: AtomicBool,
     keepalive: AtomicBool,
     config: ServerConfig,
     tx: mpsc::Sender<Outgoing>,
@@ -251,7 +293,7 @@ pub struct Client {
 impl std::fmt::Debug for Outgoing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Outgoing::Msg(m, _) => write!(f, "Msg({:?})", m.header),
+            Outgoing::Msg(m) => write!(f, "Msg({:?})", m.0.header),
             Outgoing::Close => write!(f, "Close"),
         }
     }
@@ -266,6 +308,26 @@ impl Client {
     /// Make the connection read-only (CONNECT_OPEN with the read-only flag).
     pub fn set_read_only(&self) {
         self.read_only.store(true, Ordering::Relaxed);
+    }
+
+    /// The connection opened (CONNECT_OPEN succeeded): another user's read-write connection
+    /// is no longer restricted. Read-only connections stay restricted.
+    pub fn set_opened(&self) {
+        self.opened.store(true, Ordering::Relaxed);
+    }
+
+    fn is_opened(&self) -> bool {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Whether the limits of restricted connections apply (see [`crate::limits`]).
+    pub fn is_restricted(&self) -> bool {
+        self.is_read_only() || (self.stranger && !self.is_opened())
+    }
+
+    /// Most event callbacks this connection may register.
+    pub fn max_event_callbacks(&self) -> usize {
+        self.config.max_event_callbacks
     }
 
     /// Start PINGing this client when it is silent (after it asked for keepalive). The
@@ -294,7 +356,7 @@ impl Client {
             warn!(client = self.id, "cannot send event {procedure}: {e}");
             return;
         }
-        if let Err(e) = self.tx.try_send(Outgoing::Msg(msg, Vec::new())) {
+        if let Err(e) = self.tx.try_send(Outgoing::Msg(Box::new((msg, Vec::new())))) {
             if matches!(e, mpsc::error::TrySendError::Full(_)) {
                 warn!(
                     client = self.id,
@@ -325,7 +387,7 @@ impl Client {
         let mut held = vec![budget];
         held.extend(permit);
         tokio::select! {
-            r = self.tx.send(Outgoing::Msg(msg, held)) => r.is_ok(),
+            r = self.tx.send(Outgoing::Msg(Box::new((msg, held)))) => r.is_ok(),
             _ = self.closed() => false,
         }
     }
@@ -379,9 +441,10 @@ impl Client {
 pub struct Server<S: Service> {
     service: Arc<S>,
     config: ServerConfig,
-    clients: Arc<Semaphore>,
-    max_clients: u32,
+    slots: Slots,
     next_id: AtomicU64,
+    /// Connections refused so far (over a limit).
+    refused: AtomicU64,
     shutdown: CancellationToken,
     /// Cancelled to stop accepting while the connections go on.
     accepting: CancellationToken,
@@ -389,13 +452,17 @@ pub struct Server<S: Service> {
 
 impl<S: Service> Server<S> {
     pub fn new(service: Arc<S>, config: ServerConfig) -> Arc<Self> {
-        let max_clients = clamp_permits(config.max_clients);
+        let sizes = [
+            clamp_permits(config.max_clients),
+            clamp_permits(config.max_ro_clients),
+            clamp_permits(config.max_admin_clients),
+        ];
         Arc::new(Server {
-            clients: Arc::new(Semaphore::new(max_clients as usize)),
-            max_clients,
+            slots: Slots::new(sizes, config.max_clients_per_uid),
             service,
             config,
             next_id: AtomicU64::new(1),
+            refused: AtomicU64::new(0),
             shutdown: CancellationToken::new(),
             accepting: CancellationToken::new(),
         })
@@ -424,30 +491,28 @@ impl<S: Service> Server<S> {
         for t in tasks {
             let _ = t.await;
         }
-        // Each connection holds one permit until it has ended.
-        let _ = self.clients.acquire_many(self.max_clients).await;
+        // Each connection holds its place until it has ended.
+        self.slots.all_free().await;
     }
 
     /// Serve one already connected socket (e.g. one end of a `socketpair`, for a client in the
     /// same process) as if it came from a listener named `name`. Returns when the connection
     /// has ended. Counts against `max_clients` like an accepted connection.
     pub async fn serve_stream(self: Arc<Self>, stream: UnixStream, name: &'static str, ro: bool) {
-        let permit = tokio::select! {
-            p = self.clients.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+        let slot = tokio::select! {
+            s = self.slots.take(Pool::of(name, ro)) => match s { Some(s) => s, None => return },
             _ = self.shutdown.cancelled() => return,
         };
-        self.run_connection(stream, name, ro).await;
-        drop(permit);
+        if let Some(peer) = peer_of(&stream) {
+            self.run_connection(stream, peer, name, ro).await;
+        }
+        drop(slot);
     }
 
     async fn accept_loop(self: Arc<Self>, l: Listener) {
         info!(path = %l.path.display(), "listening");
+        let pool = Pool::of(l.name, l.read_only);
         loop {
-            let permit = tokio::select! {
-                p = self.clients.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-                _ = self.shutdown.cancelled() => return,
-                _ = self.accepting.cancelled() => return,
-            };
             let accepted = tokio::select! {
                 a = l.listener.accept() => a,
                 _ = self.shutdown.cancelled() => return,
@@ -455,12 +520,29 @@ impl<S: Service> Server<S> {
             };
             match accepted {
                 Ok((stream, _)) => {
+                    // Over a limit, the connection is closed at once: the client sees the
+                    // end of the stream instead of waiting in the backlog.
+                    let Some(peer) = peer_of(&stream) else {
+                        continue;
+                    };
+                    let slot = match self.slots.try_take(pool, peer.uid) {
+                        Ok(s) => s,
+                        Err(why) => {
+                            let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+                            // a flood must not flood the log: the 1st, 2nd, 4th, 8th, ...
+                            if n.is_power_of_two() {
+                                warn!(?why, ?peer, refused = n, "refusing a connection");
+                            }
+                            drop(stream);
+                            continue;
+                        }
+                    };
                     let me = self.clone();
                     let name = l.name;
                     let ro = l.read_only;
                     tokio::spawn(async move {
-                        me.run_connection(stream, name, ro).await;
-                        drop(permit);
+                        me.run_connection(stream, peer, name, ro).await;
+                        drop(slot);
                     });
                 }
                 Err(e) => {
@@ -471,18 +553,13 @@ impl<S: Service> Server<S> {
         }
     }
 
-    async fn run_connection(self: Arc<Self>, stream: UnixStream, listener: &'static str, ro: bool) {
-        let peer = match stream.peer_cred() {
-            Ok(c) => Peer {
-                uid: c.uid(),
-                gid: c.gid(),
-                pid: c.pid(),
-            },
-            Err(e) => {
-                warn!("SO_PEERCRED failed: {e}");
-                return;
-            }
-        };
+    async fn run_connection(
+        self: Arc<Self>,
+        stream: UnixStream,
+        peer: Peer,
+        listener: &'static str,
+        ro: bool,
+    ) {
         let stream = Arc::new(stream);
         let (tx, mut rx) = mpsc::channel::<Outgoing>(self.config.max_queued_messages.max(1));
         let cancel = self.shutdown.child_token();
@@ -497,6 +574,8 @@ impl<S: Service> Server<S> {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
             read_only: AtomicBool::new(ro),
+            stranger: !self.slots.is_trusted(peer.uid),
+            opened: AtomicBool::new(false),
             keepalive: AtomicBool::new(false),
             config: self.config.clone(),
             tx,
@@ -522,7 +601,8 @@ impl<S: Service> Server<S> {
                     _ = wcancel.cancelled() => None,
                 };
                 match item {
-                    Some(Outgoing::Msg(m, held)) => {
+                    Some(Outgoing::Msg(queued)) => {
+                        let (m, held) = *queued;
                         // A client that does not read must not keep us here after a close.
                         let r = tokio::select! {
                             r = write_message(&wstream, &m) => r,
@@ -552,9 +632,11 @@ impl<S: Service> Server<S> {
 
         // reader
         let mut reader = MessageReader::new(stream.clone());
+        let handshake_deadline =
+            tokio::time::Instant::now().checked_add(self.config.handshake_timeout);
         loop {
             let msg = tokio::select! {
-                m = reader.read_message() => m,
+                m = self.next_message(&client, &mut reader, handshake_deadline) => m,
                 _ = cancel.cancelled() => break,
             };
             let msg = match msg {
@@ -566,7 +648,9 @@ impl<S: Service> Server<S> {
                 }
             };
             client.touch();
-            if !self.dispatch(&client, &session, msg).await {
+            // Boxed: the connection's future, held while it is idle, need not have room for
+            // a dispatch.
+            if !Box::pin(self.dispatch(&client, &session, msg)).await {
                 break;
             }
         }
@@ -577,6 +661,71 @@ impl<S: Service> Server<S> {
         }
         self.service.disconnected(&client, &session);
         debug!(client = client.id, "client gone");
+    }
+
+    /// The next message of a client, with the limits of restricted connections (see
+    /// [`crate::limits`]): their size, the time to open, to finish a message, and silence.
+    async fn next_message(
+        &self,
+        client: &Client,
+        reader: &mut MessageReader,
+        handshake_deadline: Option<tokio::time::Instant>,
+    ) -> Result<Option<Message>, ConnectionEnd> {
+        if !client.is_restricted() {
+            return Ok(reader.read_message().await?);
+        }
+        let cfg = &self.config;
+        let since = tokio::time::Instant::now();
+        // The call that opens the connection (or enables keepalive) may still be running when
+        // a deadline passes: it is checked again then.
+        while let Some((at, why)) = self.idle_deadline(client, handshake_deadline, since) {
+            tokio::select! {
+                r = reader.wait_data() => {
+                    r?;
+                    break;
+                }
+                _ = tokio::time::sleep_until(at) => {
+                    if self
+                        .idle_deadline(client, handshake_deadline, since)
+                        .is_some_and(|(at, _)| at <= tokio::time::Instant::now())
+                    {
+                        return Err(ConnectionEnd::Timeout(why));
+                    }
+                }
+            }
+        }
+        reader.wait_data().await?;
+        let max = cfg.max_restricted_message;
+        if cfg.message_timeout.is_zero() {
+            return Ok(reader.read_message_max(max).await?);
+        }
+        match tokio::time::timeout(cfg.message_timeout, reader.read_message_max(max)).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(ConnectionEnd::Timeout("stalled in the middle of a message")),
+        }
+    }
+
+    /// When a restricted connection waiting for its next message since `since` is dropped,
+    /// and why; `None`: never (a timeout too long to represent is none either).
+    fn idle_deadline(
+        &self,
+        client: &Client,
+        handshake_deadline: Option<tokio::time::Instant>,
+        since: tokio::time::Instant,
+    ) -> Option<(tokio::time::Instant, &'static str)> {
+        let cfg = &self.config;
+        if !client.is_opened() {
+            if cfg.handshake_timeout.is_zero() {
+                return None;
+            }
+            handshake_deadline.map(|at| (at, "did not open in time"))
+        } else if !cfg.idle_timeout.is_zero() && !client.keepalive.load(Ordering::Relaxed) {
+            since
+                .checked_add(cfg.idle_timeout)
+                .map(|at| (at, "idle for too long"))
+        } else {
+            None
+        }
     }
 
     /// Handle one incoming message. Returns false to close the connection.
@@ -739,6 +888,30 @@ impl<S: Service> Server<S> {
     }
 }
 
+/// Why the server ends a connection on its own.
+#[derive(Debug, thiserror::Error)]
+enum ConnectionEnd {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("restricted connection {0}")]
+    Timeout(&'static str),
+}
+
+/// Who is on the other end (SO_PEERCRED); `None` (logged) if the kernel cannot say.
+fn peer_of(stream: &UnixStream) -> Option<Peer> {
+    match stream.peer_cred() {
+        Ok(c) => Some(Peer {
+            uid: c.uid(),
+            gid: c.gid(),
+            pid: c.pid(),
+        }),
+        Err(e) => {
+            warn!("SO_PEERCRED failed: {e}");
+            None
+        }
+    }
+}
+
 /// Permits for a semaphore: at least 1, and what `acquire_many` can take.
 fn clamp_permits(n: usize) -> u32 {
     n.clamp(1, (u32::MAX as usize).min(Semaphore::MAX_PERMITS)) as u32
@@ -827,7 +1000,7 @@ async fn keepalive_loop(client: Arc<Client>) {
         }
         // Never wait for room: a client that does not read must still time out. A PING that
         // finds the queue full counts as sent.
-        let ping = Outgoing::Msg(Message::keepalive(KEEPALIVE_PING), Vec::new());
+        let ping = Outgoing::Msg(Box::new((Message::keepalive(KEEPALIVE_PING), Vec::new())));
         if let Err(mpsc::error::TrySendError::Closed(_)) = client.tx.try_send(ping) {
             return;
         }

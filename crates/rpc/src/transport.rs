@@ -21,8 +21,11 @@ use tokio::net::UnixStream;
 use crate::frame::{check_len, parse_frame, FrameError, Message};
 use oxvirt_proto::message::{LEN_WORD, NUM_FDS_MAX};
 
-/// Bytes asked of the kernel per read.
+/// Most bytes asked of the kernel per read.
 const READ_CHUNK: usize = 64 * 1024;
+/// Fewest bytes asked of the kernel per read (the rest of a small message and the next ones
+/// usually come with it, saving a system call per message).
+const MIN_READ: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
@@ -36,6 +39,8 @@ pub enum TransportError {
     TooManyFds,
     #[error("connection closed in the middle of a message")]
     TruncatedEof,
+    #[error("message length {0} exceeds the maximum of {1} bytes for this connection")]
+    TooLong(usize, usize),
 }
 
 /// The reading half: reassembles messages and the fds that follow them.
@@ -47,6 +52,10 @@ pub enum TransportError {
 /// earlier bytes (Linux ends a `recvmsg` at a packet that carries fds, and the proxy sends what
 /// it read in one piece), so an fd may arrive before its dummy byte. fds nobody announced would
 /// pile up: more than [`NUM_FDS_MAX`] waiting is an error that ends the connection.
+///
+/// The buffer is allocated only once the socket has something to read, grows with the bytes
+/// that actually arrive (never to a length a peer merely announces), and is given back when a
+/// message leaves it empty, so an idle connection holds no read buffer.
 #[derive(Debug)]
 pub struct MessageReader {
     stream: Arc<UnixStream>,
@@ -83,19 +92,15 @@ impl MessageReader {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-            // Give back the memory of a big message once it is consumed.
-            if self.buf.len() > 4 * READ_CHUNK {
-                self.buf = Vec::new();
-            }
+            // An idle connection holds no buffer: wait for data before allocating one.
+            self.buf = Vec::new();
+            self.stream.readable().await?;
         } else if self.start > READ_CHUNK {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
-        // Read a whole chunk even when fewer bytes are needed: the rest of this message and
-        // the next ones usually come with it, saving a system call per message.
-        let _ = want;
-        let chunk = READ_CHUNK;
+        let chunk = want.clamp(MIN_READ, READ_CHUNK);
         if self.buf.len() < self.end + chunk {
             self.buf.resize(self.end + chunk, 0);
         }
@@ -143,11 +148,28 @@ impl MessageReader {
         Ok(true)
     }
 
+    /// Wait until the next message has started arriving (or the stream ended). Cancel-safe.
+    pub async fn wait_data(&mut self) -> Result<(), TransportError> {
+        if self.available() == 0 {
+            self.fill(1).await?;
+        }
+        Ok(())
+    }
+
     /// The next message, or `None` at a clean end of stream.
     ///
     /// Not cancel-safe: dropping the future in the middle of a message loses it. Callers only
     /// race it against the end of the connection.
     pub async fn read_message(&mut self) -> Result<Option<Message>, TransportError> {
+        self.read_message_max(usize::MAX).await
+    }
+
+    /// [`MessageReader::read_message`], refusing a message (length word included) longer than
+    /// `max` bytes as soon as its length word arrives.
+    pub async fn read_message_max(
+        &mut self,
+        max: usize,
+    ) -> Result<Option<Message>, TransportError> {
         if !self.need(LEN_WORD).await? {
             return if self.available() == 0 {
                 Ok(None)
@@ -163,6 +185,9 @@ impl MessageReader {
             self.buf[p + 3],
         ]);
         let len = check_len(len)?;
+        if len > max {
+            return Err(TransportError::TooLong(len, max));
+        }
         if !self.need(len).await? {
             return Err(TransportError::TruncatedEof);
         }

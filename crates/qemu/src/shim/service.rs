@@ -24,7 +24,7 @@ impl ShimService {
 }
 
 fn args<T: oxvirt_xdr::Decode>(call: &Call) -> Result<T, QemuError> {
-    oxvirt_xdr::from_bytes(&call.body).map_err(|_| QemuError::Decode)
+    oxvirt_xdr::from_bytes_exact(&call.body).map_err(|_| QemuError::Decode)
 }
 
 fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {

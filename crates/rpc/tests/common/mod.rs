@@ -17,6 +17,7 @@
 //! | 10 | enable keepalive for this client |
 //! | 11 | panic |
 //! | 12 | `size: u32`: reply with that many bytes (counts starts in `big_started`) |
+//! | 13 | the connection is open ([`Client::set_opened`]) |
 
 #![allow(dead_code)]
 // Test helpers fail loudly on purpose (the lint only exempts `#[test]` functions themselves).
@@ -54,6 +55,7 @@ pub const SLEEP: i32 = 9;
 pub const KEEPALIVE: i32 = 10;
 pub const PANIC: i32 = 11;
 pub const BIG: i32 = 12;
+pub const OPEN: i32 = 13;
 
 /// Modes of the download procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,6 +351,10 @@ impl Service for TestService {
                 Reply::ok(Vec::new())
             }
             PANIC => panic!("test service panics on purpose"),
+            OPEN => {
+                client.set_opened();
+                Reply::ok(Vec::new())
+            }
             BIG => {
                 self.big_started.fetch_add(1, Ordering::SeqCst);
                 Reply::ok(vec![0x55; word(&body, 0) as usize])
@@ -369,12 +375,24 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(config: ServerConfig) -> TestServer {
+        Self::start_listening(config, &[]).await
+    }
+
+    /// A server on "sock" (read-write, as [`TestServer::start`]) and on more sockets named
+    /// after their listeners (`(name, read_only)`), e.g. `dir/ro`: see [`TestServer::socket`].
+    pub async fn start_listening(
+        config: ServerConfig,
+        more: &[(&'static str, bool)],
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sock");
-        let listener = Listener::bind(&path, 0o600, false, "rw").unwrap();
+        let mut listeners = vec![Listener::bind(&path, 0o600, false, "rw").unwrap()];
+        for (name, ro) in more {
+            listeners.push(Listener::bind(&dir.path().join(name), 0o600, *ro, name).unwrap());
+        }
         let svc = TestService::new();
         let server = Server::new(svc.clone(), config);
-        let task = tokio::spawn(server.clone().serve(vec![listener]));
+        let task = tokio::spawn(server.clone().serve(listeners));
         TestServer {
             svc,
             server,
@@ -382,6 +400,11 @@ impl TestServer {
             task,
             _dir: dir,
         }
+    }
+
+    /// The socket of listener `name` (see [`TestServer::start_listening`]).
+    pub fn socket(&self, name: &str) -> PathBuf {
+        self.path.with_file_name(name)
     }
 
     pub async fn default() -> TestServer {
