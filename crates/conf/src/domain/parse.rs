@@ -3534,20 +3534,14 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     Some(t) => (attr(t, "type"), uint_attr(t, "port")?),
                     None => (None, None),
                 };
-                let virtio = target_type.as_deref() == Some("virtio");
-                let virtio_port_ok = !virtio || port.is_some();
-                // a serial console prints the source of its serial port, whatever its type
-                let source_ok = if virtio {
-                    matches!(source, ChrSource::Pty { .. })
-                } else {
-                    !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc)
-                };
+                // a serial console prints the source of its serial port, whatever its type;
+                // a virtio console takes any source with a path
+                let source_ok = !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc);
                 if !source_ok
                     || !matches!(
                         target_type.as_deref(),
                         None | Some("serial") | Some("virtio")
                     )
-                    || !virtio_port_ok
                 {
                     return Err(ConfError::NotImplemented("this <console>".into()));
                 }
