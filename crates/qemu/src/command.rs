@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 
 use crate::QemuError;
 
+pub mod graphics;
+
 /// What the command line needs beyond the definition.
 #[derive(Debug, Clone)]
 pub struct Inputs<'a> {
@@ -243,17 +245,16 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
     interfaces(dom, &boots.nets, &mut a)?;
     chardevs(dom, &mut a)?;
     inputs(dom, &mut a)?;
-    if !dom.devices.graphics.is_empty() {
-        return Err(unsupported("<graphics>"));
-    }
     for au in &dom.devices.audios {
         let driver = match au.kind.as_str() {
             "none" => "none",
+            "spice" => "spice",
             k => return Err(unsupported(format!("<audio type='{k}'>"))),
         };
         a.push("-audiodev".into());
         a.push(json!({"id": format!("audio{}", au.id), "driver": driver}).to_string());
     }
+    graphics::args(dom, &mut a)?;
     if !dom.devices.sounds.is_empty() {
         return Err(unsupported("<sound>"));
     }
@@ -839,26 +840,6 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
             "index": port,
         }))));
     }
-    for (i, c) in d.consoles.iter().enumerate() {
-        if console_is_serial(c, i) {
-            continue;
-        }
-        if c.target_type.as_deref() != Some("virtio") {
-            return Err(unsupported(format!(
-                "<console> target '{}'",
-                c.target_type.as_deref().unwrap_or("serial")
-            )));
-        }
-        let id = dev_id(c.alias.as_deref(), format!("console{i}"));
-        let chr = format!("char{id}");
-        a.push("-chardev".into());
-        a.push(chardev(&chr, &c.source, c.log.as_ref())?);
-        a.extend(device(obj(json!({
-            "driver": "virtconsole",
-            "chardev": chr,
-            "id": id,
-        }))));
-    }
     for (i, ch) in d.channels.iter().enumerate() {
         let id = dev_id(ch.alias.as_deref(), format!("channel{i}"));
         let chr = format!("char{id}");
@@ -883,6 +864,26 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
             o.insert("name".into(), json!(n));
         }
         a.extend(device(o));
+    }
+    for (i, c) in d.consoles.iter().enumerate() {
+        if console_is_serial(c, i) {
+            continue;
+        }
+        if c.target_type.as_deref() != Some("virtio") {
+            return Err(unsupported(format!(
+                "<console> target '{}'",
+                c.target_type.as_deref().unwrap_or("serial")
+            )));
+        }
+        let id = dev_id(c.alias.as_deref(), format!("console{i}"));
+        let chr = format!("char{id}");
+        a.push("-chardev".into());
+        a.push(chardev(&chr, &c.source, c.log.as_ref())?);
+        a.extend(device(obj(json!({
+            "driver": "virtconsole",
+            "chardev": chr,
+            "id": id,
+        }))));
     }
     Ok(())
 }
@@ -1107,6 +1108,55 @@ mod tests {
         );
         assert!(
             s.contains(r#""driver":"usb-mouse","id":"input2","port":"1.2""#),
+            "{s}"
+        );
+    }
+
+    /// libvirt 9.0's arguments for a virtio console next to a guest-agent channel (the
+    /// channel's path generated at start), a VNC display with a password and SPICE on a
+    /// socket (captured from libvirt 9.0 with the same input).
+    #[test]
+    fn virtio_console_channel_and_graphics() {
+        let x = GUEST
+            .replace("<serial type='pty'><log file='/tmp/s,1.log' append='off'/><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console>", "")
+            .replace(
+                "<devices>",
+                "<devices><channel type='unix'><source mode='bind' path='/r/org.qemu.guest_agent.0'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>\
+<console type='pty'><target type='virtio'/></console>\
+<graphics type='vnc' port='5901' passwd='pw' keymap='de' sharePolicy='force-shared'/>\
+<graphics type='spice'><listen type='socket' socket='/r/spice.sock'/></graphics>",
+            );
+        let s = args_of(&x);
+        let chan = s
+            .find("-chardev socket,id=charchannel0,path=/r/org.qemu.guest_agent.0,server=on,wait=off -device {\"bus\":\"virtio-serial0.0\",\"chardev\":\"charchannel0\",\"driver\":\"virtserialport\",\"id\":\"channel0\",\"name\":\"org.qemu.guest_agent.0\",\"nr\":1}")
+            .expect(&s);
+        let con = s
+            .find("-chardev pty,id=charconsole0 -device {\"chardev\":\"charconsole0\",\"driver\":\"virtconsole\",\"id\":\"console0\"}")
+            .expect(&s);
+        assert!(chan < con, "{s}");
+        assert!(!s.contains("isa-serial"), "{s}");
+        assert!(
+            s.contains("-audiodev {\"driver\":\"spice\",\"id\":\"audio1\"} -vnc 127.0.0.1:1,share=force-shared,password=on,audiodev=audio1 -k de -spice unix,addr=/r/spice.sock,disable-ticketing=on,seamless-migration=on"),
+            "{s}"
+        );
+        assert!(!s.contains("-display none"), "{s}");
+        let d = dom(&x);
+        assert_eq!(
+            graphics::password_commands(&d),
+            vec![json!({"protocol": "vnc", "password": "pw", "connected": "keep"})]
+        );
+    }
+
+    #[test]
+    fn graphics_listening_nowhere() {
+        let x = GUEST.replace(
+            "<devices>",
+            "<devices><graphics type='vnc'><listen type='none'/></graphics>\
+<graphics type='spice'><listen type='none'/></graphics>",
+        );
+        let s = args_of(&x);
+        assert!(
+            s.contains("-vnc none,audiodev=audio1 -spice port=0,disable-ticketing=on,seamless-migration=on"),
             "{s}"
         );
     }

@@ -137,6 +137,7 @@ impl QemuDriver {
     pub fn parse_domain(&self, xml: &str) -> Result<Domain, QemuError> {
         let caps = self.caps.as_ref().ok_or(QemuError::NoEmulator)?;
         let mut def = oxvirt_conf::domain::parse(xml)?;
+        crate::start_prep::drop_generated_paths(&mut def, &self.paths);
         oxvirt_conf::domain::post_parse(&mut def, &caps.conf_caps())?;
         Ok(def)
     }

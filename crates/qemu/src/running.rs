@@ -396,6 +396,14 @@ impl QemuDriver {
         live.id = Some(id);
         // refuse what cannot start before any process exists
         let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        let in_use = self
+            .running
+            .all()
+            .iter()
+            .flat_map(|vm| crate::start_prep::display_ports(&vm.def()).collect::<Vec<_>>())
+            .collect();
+        let _ports = crate::start_prep::prepare(&mut live, &self.paths, &in_use)
+            .inspect_err(|_| crate::start_prep::cleanup(&self.paths, id, &live.name))?;
         crate::command::build(
             &live,
             &crate::command::Inputs {
@@ -481,6 +489,7 @@ impl QemuDriver {
                 }
                 let _ = std::fs::remove_file(status_path(&dir));
                 let _ = std::fs::remove_dir_all(&dir);
+                crate::start_prep::cleanup(&self.paths, id, &def.name);
                 Err(e)
             }
         }
@@ -564,6 +573,7 @@ impl QemuDriver {
         // call still waits for its reply on it); the shim exits once we have hung up.
         let _ = std::fs::remove_file(status_path(&vm.dir));
         let _ = std::fs::remove_dir_all(&vm.dir);
+        crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
         if self.running.remove(&vm.uuid, vm.id).is_none() {
             return;
         }
@@ -713,6 +723,9 @@ impl QemuDriver {
 
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         let _ = std::fs::remove_dir_all(dir);
+        if let Some(id) = st.domain.id {
+            crate::start_prep::cleanup(&self.paths, id, &st.domain.name);
+        }
         let h = NonnullDomain {
             name: st.domain.name.clone(),
             uuid: st.domain.uuid,

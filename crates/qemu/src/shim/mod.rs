@@ -405,6 +405,9 @@ impl Shim {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
         fill_ptys(&qmp, status).await?;
+        for args in crate::command::graphics::password_commands(&status.domain) {
+            qmp.execute("set_password", Some(args)).await?;
+        }
         if paused_start {
             status.state = state::PAUSED;
             status.reason = paused::USER;
