@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use crate::QemuError;
 
 pub mod graphics;
+mod sound;
 
 /// What the command line needs beyond the definition.
 #[derive(Debug, Clone)]
@@ -255,9 +256,6 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         a.push(json!({"id": format!("audio{}", au.id), "driver": driver}).to_string());
     }
     graphics::args(dom, &mut a)?;
-    if !dom.devices.sounds.is_empty() {
-        return Err(unsupported("<sound>"));
-    }
     for (i, v) in dom.devices.videos.iter().enumerate() {
         let driver = match v.model.as_str() {
             "none" => continue,
@@ -276,6 +274,9 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         };
         let mut o =
             obj(json!({"driver": driver, "id": dev_id(v.alias.as_deref(), format!("video{i}"))}));
+        if let (Some(h), true) = (v.heads, v.model == "virtio") {
+            o.insert("max_outputs".into(), json!(h));
+        }
         if let Some(vg) = v.vgamem {
             if driver == "VGA" {
                 o.insert("vgamem_mb".into(), json!(vg / 1024));
@@ -284,9 +285,8 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         pci_props(dom, v.address.as_ref(), &mut o);
         a.extend(device(o));
     }
-    if !dom.devices.redirdevs.is_empty() {
-        return Err(unsupported("<redirdev>"));
-    }
+    sound::sounds(dom, &mut a)?;
+    sound::redirdevs(dom, &mut a)?;
     if dom.devices.watchdog.is_some() {
         return Err(unsupported("<watchdog>"));
     }
@@ -844,7 +844,11 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
         let id = dev_id(ch.alias.as_deref(), format!("channel{i}"));
         let chr = format!("char{id}");
         a.push("-chardev".into());
-        a.push(chardev(&chr, &ch.source, None)?);
+        a.push(match &ch.source {
+            // libvirt's SPICE agent channel
+            ChrSource::SpiceVmc => format!("spicevmc,id={chr},name=vdagent"),
+            src => chardev(&chr, src, None)?,
+        });
         let (ctrl, bus, port) = match ch.address {
             Some(Address::VirtioSerial {
                 controller,
@@ -1145,6 +1149,33 @@ mod tests {
             graphics::password_commands(&d),
             vec![json!({"protocol": "vnc", "password": "pw", "connected": "keep"})]
         );
+    }
+
+    /// What virt-install adds with its default SPICE graphics (libvirt 9.0's arguments for
+    /// the same input, captured).
+    #[test]
+    fn spice_agent_sound_and_usb_redirection() {
+        let x = GUEST.replace(
+            "<devices>",
+            "<devices><controller type='usb' model='qemu-xhci' ports='15'/>\
+<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>\
+<graphics type='spice' port='5900'><image compression='off'/></graphics>\
+<sound model='ich9'/><video><model type='virtio'/></video>\
+<redirdev bus='usb' type='spicevmc'/><redirdev bus='usb' type='spicevmc'/>",
+        );
+        let s = args_of(&x);
+        for want in [
+            "-chardev spicevmc,id=charchannel0,name=vdagent",
+            r#""chardev":"charchannel0","driver":"virtserialport","id":"channel0","name":"com.redhat.spice.0","nr":1"#,
+            "-spice port=5900,addr=127.0.0.1,disable-ticketing=on,image-compression=off,seamless-migration=on",
+            r#"{"addr":"0x1b","bus":"pcie.0","driver":"ich9-intel-hda","id":"sound0"}"#,
+            r#""driver":"virtio-vga","id":"video0","max_outputs":1}"#,
+            r#"{"audiodev":"audio1","bus":"sound0.0","cad":0,"driver":"hda-duplex","id":"sound0-codec0"}"#,
+            r#"-chardev spicevmc,id=charredir0,name=usbredir -device {"bus":"usb.0","chardev":"charredir0","driver":"usb-redir","id":"redir0","port":"1"}"#,
+            r#"-chardev spicevmc,id=charredir1,name=usbredir -device {"bus":"usb.0","chardev":"charredir1","driver":"usb-redir","id":"redir1","port":"2"}"#,
+        ] {
+            assert!(s.contains(want), "missing {want}\nin {s}");
+        }
     }
 
     #[test]

@@ -52,9 +52,9 @@ fn spice(g: &Graphics) -> Result<String, QemuError> {
     if g.tls_port != 0 || g.default_mode.is_some() {
         return Err(unsupported("SPICE over TLS (tlsPort, defaultMode)"));
     }
-    if !g.channels.is_empty() || g.image_compression.is_some() || !g.spice_options.is_empty() {
+    if !g.channels.is_empty() || !g.spice_options.is_empty() {
         return Err(unsupported(
-            "SPICE <channel>, <image> and the other SPICE options",
+            "SPICE <channel> and the SPICE options other than <image>",
         ));
     }
     let mut s = match g.listens.first() {
@@ -84,6 +84,9 @@ fn spice(g: &Graphics) -> Result<String, QemuError> {
     };
     if g.passwd.is_none() {
         s.push_str(",disable-ticketing=on");
+    }
+    if let Some(c) = &g.image_compression {
+        s.push_str(&format!(",image-compression={}", opt(c)));
     }
     s.push_str(",seamless-migration=on");
     Ok(s)
