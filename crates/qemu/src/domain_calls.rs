@@ -487,7 +487,9 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             let v = d.view(&a.dom)?;
             let inactive = a.flags & XML_INACTIVE != 0;
             let xml = match (&v, inactive) {
-                (View::Defined(e, _), true) | (View::Defined(e, None), false) => e.xml.to_string(),
+                (View::Defined(e, _), true) | (View::Defined(e, None), false) => {
+                    e.inactive_xml(a.flags & XML_SECURE != 0)?
+                }
                 (View::Defined(_, Some(vm)), false) | (View::Transient(vm), _) => {
                     vm.def().format_with(FormatOptions {
                         inactive,
