@@ -402,22 +402,29 @@ impl QemuDriver {
             .iter()
             .flat_map(|vm| crate::start_prep::display_ports(&vm.def()).collect::<Vec<_>>())
             .collect();
+        // the generated sockets' directories go again if the start fails from here on
+        let cleanup = |_: &QemuError| crate::start_prep::cleanup(&self.paths, id, &def.name);
         let _ports = crate::start_prep::prepare(&mut live, &self.paths, &in_use)
-            .inspect_err(|_| crate::start_prep::cleanup(&self.paths, id, &live.name))?;
-        crate::command::build(
-            &live,
-            &crate::command::Inputs {
-                emulator: &emulator,
-                monitor_fd: 3,
-            },
-        )?;
+            .and_then(|ports| {
+                crate::command::build(
+                    &live,
+                    &crate::command::Inputs {
+                        emulator: &emulator,
+                        monitor_fd: 3,
+                    },
+                )?;
+                Ok(ports)
+            })
+            .inspect_err(cleanup)?;
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|source| QemuError::Io {
-            what: format!("cannot create {}", dir.display()),
-            source,
-        })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| QemuError::Io {
+                what: format!("cannot create {}", dir.display()),
+                source,
+            })
+            .inspect_err(cleanup)?;
         let status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
@@ -433,12 +440,12 @@ impl QemuDriver {
         };
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
-        crate::fsutil::write_atomic(&status_path(&dir), status.format().as_bytes()).map_err(
-            |source| QemuError::Io {
+        crate::fsutil::write_atomic(&status_path(&dir), status.format().as_bytes())
+            .map_err(|source| QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
                 source,
-            },
-        )?;
+            })
+            .inspect_err(cleanup)?;
         let r = async {
             self.spawn_shim(&dir, &log, false).await?;
             let (link, events) = self.connect_shim(&dir).await?;
