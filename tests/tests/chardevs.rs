@@ -127,8 +127,10 @@ fn virtio_console_agent_channel_vnc_and_spice_started_for_real() {
     q.virsh(&["undefine", "chr1"]).ok();
 }
 
-/// The same serials, consoles, channels and graphics on libvirt 9.0 and on oxvirt: the live
-/// elements are the same but for pty numbers, ports and where the generated sockets live.
+/// The same serials, consoles (a serial one, a virtio one on a pty and one on a socket),
+/// channels (unix with and without a target name, spicevmc, pty, file) and graphics on
+/// libvirt 9.0 and on oxvirt: the live elements are the same but for pty numbers, ports and
+/// where the generated sockets live.
 #[test]
 fn live_chardevs_and_graphics_match_libvirt() {
     let lv = Libvirtd::start();
@@ -147,9 +149,15 @@ fn live_chardevs_and_graphics_match_libvirt() {
 <console type='pty'><target type='virtio'/></console>
 <channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
 <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
+<channel type='pty'><target type='virtio' name='org.example.pty.0'/></channel>
+<channel type='unix'><source mode='bind'/><target type='virtio'/></channel>
+<channel type='file'><source path='{}'/><target type='virtio' name='org.example.file.0'/></channel>
+<console type='unix'><source mode='bind' path='{}'/><target type='virtio'/></console>
 <graphics type='vnc' port='-1' passwd='pw'/>
 <graphics type='spice' autoport='yes'><image compression='off'/></graphics></devices></domain>",
-        log.display()
+        log.display(),
+        files.path().join("channel.out").display(),
+        files.path().join("console.sock").display(),
     );
     let f = files.path().join("chr2.xml");
     std::fs::write(&f, xml).unwrap();

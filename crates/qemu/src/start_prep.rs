@@ -53,7 +53,7 @@ pub fn drop_generated_paths(def: &mut Domain, paths: &Paths) {
     let base = channel_target_dir(paths);
     for ch in &mut def.devices.channels {
         if let ChrSource::Unix { mode, path } = &ch.source {
-            if mode == "bind" && ch.name.is_some() && Path::new(path).starts_with(&base) {
+            if mode == "bind" && Path::new(path).starts_with(&base) {
                 ch.source = ChrSource::UnixAuto;
             }
         }

@@ -1586,6 +1586,12 @@ fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {
     Ok(si)
 }
 
+/// libvirt's error for a unix chardev without a path where it generates none (serials and
+/// consoles: only virtio channels get a generated socket).
+fn missing_chr_path() -> ConfError {
+    ConfError::Internal("Missing source path attribute for char device".into())
+}
+
 /// The source of a character device: its type attribute, `<source>`, `<protocol>` and `<log>`.
 /// `allowed` names the other children the caller handles.
 fn parse_chr_source(
@@ -3515,7 +3521,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     }
                     None => None,
                 };
-                if matches!(source, ChrSource::SpiceVmc | ChrSource::UnixAuto) {
+                if source == ChrSource::UnixAuto {
+                    return Err(missing_chr_path());
+                }
+                if source == ChrSource::SpiceVmc {
                     return Err(ConfError::NotImplemented(format!(
                         "this serial type '{}'",
                         source.as_str()
@@ -3536,7 +3545,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 };
                 // a serial console prints the source of its serial port, whatever its type;
                 // a virtio console takes any source with a path
-                let source_ok = !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc);
+                if source == ChrSource::UnixAuto {
+                    return Err(missing_chr_path());
+                }
+                let source_ok = source != ChrSource::SpiceVmc;
                 if !source_ok
                     || !matches!(
                         target_type.as_deref(),
@@ -3567,7 +3579,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 let generated =
                     |p: &str| live && p.starts_with("/var/lib/libvirt/qemu/channel/target/");
                 let source_ok = match &source {
-                    ChrSource::UnixAuto | ChrSource::SpiceVmc => true,
+                    ChrSource::UnixAuto
+                    | ChrSource::SpiceVmc
+                    | ChrSource::Pty { .. }
+                    | ChrSource::File { .. } => true,
                     ChrSource::Unix { mode, path } => {
                         (mode == "bind" && generated(path))
                             || !path.starts_with("/var/lib/libvirt/qemu/channel/target/")

@@ -1020,6 +1020,9 @@ async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), Qem
         if let Some(o) = open.get(&format!("char{alias}")) {
             ch.state = Some(if *o { "connected" } else { "disconnected" }.into());
         }
+        if let ChrSource::Pty { path } = &mut ch.source {
+            *path = ptys.get(&format!("char{alias}")).cloned();
+        }
     }
     for (i, s) in d.serials.iter_mut().enumerate() {
         let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
