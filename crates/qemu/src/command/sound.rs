@@ -81,3 +81,36 @@ pub(super) fn redirdevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuErr
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::args_of;
+    use super::super::tests::GUEST;
+
+    /// What virt-install adds with its default SPICE graphics (libvirt 9.0's arguments for
+    /// the same input, captured).
+    #[test]
+    fn spice_agent_sound_and_usb_redirection() {
+        let x = GUEST.replace(
+            "<devices>",
+            "<devices><controller type='usb' model='qemu-xhci' ports='15'/>\
+<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>\
+<graphics type='spice' port='5900'><image compression='off'/></graphics>\
+<sound model='ich9'/><video><model type='virtio'/></video>\
+<redirdev bus='usb' type='spicevmc'/><redirdev bus='usb' type='spicevmc'/>",
+        );
+        let s = args_of(&x);
+        for want in [
+            "-chardev spicevmc,id=charchannel0,name=vdagent",
+            r#""chardev":"charchannel0","driver":"virtserialport","id":"channel0","name":"com.redhat.spice.0","nr":1"#,
+            "-spice port=5900,addr=127.0.0.1,disable-ticketing=on,image-compression=off,seamless-migration=on",
+            r#"{"addr":"0x1b","bus":"pcie.0","driver":"ich9-intel-hda","id":"sound0"}"#,
+            r#""driver":"virtio-vga","id":"video0","max_outputs":1}"#,
+            r#"{"audiodev":"audio1","bus":"sound0.0","cad":0,"driver":"hda-duplex","id":"sound0-codec0"}"#,
+            r#"-chardev spicevmc,id=charredir0,name=usbredir -device {"bus":"usb.0","chardev":"charredir0","driver":"usb-redir","id":"redir0","port":"1"}"#,
+            r#"-chardev spicevmc,id=charredir1,name=usbredir -device {"bus":"usb.0","chardev":"charredir1","driver":"usb-redir","id":"redir1","port":"2"}"#,
+        ] {
+            assert!(s.contains(want), "missing {want}\nin {s}");
+        }
+    }
+}
