@@ -5,6 +5,8 @@
 
 #![allow(clippy::expect_used, clippy::panic)] // a test harness fails loudly on purpose
 
+pub mod chardev;
+
 use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};

@@ -49,10 +49,13 @@ fn xml(root: &Path, name: &str, v: usize) -> String {
     format!("{}{}{}", &x[..start], MEMS[v], &x[end..])
 }
 
-fn qemu_names() -> Vec<(u32, String)> {
+/// The QEMUs of this test's domains, found by their serial logs under `root` (so not those of
+/// another run of the test on the same machine), with the domain names.
+fn qemu_names(root: &Path) -> Vec<(u32, String)> {
+    let root = root.display().to_string();
     processes()
         .into_iter()
-        .filter(|p| p.cmdline.contains("qemu-system"))
+        .filter(|p| p.cmdline.contains("qemu-system") && p.cmdline.contains(&root))
         .filter_map(|p| {
             let i = p.cmdline.find("guest=chaos-")?;
             let rest = &p.cmdline[i + "guest=".len()..];
@@ -208,7 +211,7 @@ fn check_once(d: &Qemud, root: &Path) -> Result<(), String> {
         .filter(|l| l.contains(" running") || l.contains(" paused") || l.contains(" in shutdown"))
         .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
         .collect();
-    let qemus = qemu_names();
+    let qemus = qemu_names(root);
     // 2. every QEMU belongs to a domain shown as running
     for (pid, name) in &qemus {
         if !running.contains(name) {

@@ -16,6 +16,9 @@ use serde_json::{json, Map, Value};
 
 use crate::QemuError;
 
+pub mod graphics;
+mod sound;
+
 /// What the command line needs beyond the definition.
 #[derive(Debug, Clone)]
 pub struct Inputs<'a> {
@@ -244,20 +247,16 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
     interfaces(dom, &boots.nets, &mut a)?;
     chardevs(dom, &mut a)?;
     inputs(dom, &mut a)?;
-    if !dom.devices.graphics.is_empty() {
-        return Err(unsupported("<graphics>"));
-    }
     for au in &dom.devices.audios {
         let driver = match au.kind.as_str() {
             "none" => "none",
+            "spice" => "spice",
             k => return Err(unsupported(format!("<audio type='{k}'>"))),
         };
         a.push("-audiodev".into());
         a.push(json!({"id": format!("audio{}", au.id), "driver": driver}).to_string());
     }
-    if !dom.devices.sounds.is_empty() {
-        return Err(unsupported("<sound>"));
-    }
+    graphics::args(dom, &mut a)?;
     for (i, v) in dom.devices.videos.iter().enumerate() {
         let driver = match v.model.as_str() {
             "none" => continue,
@@ -276,6 +275,9 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         };
         let mut o =
             obj(json!({"driver": driver, "id": dev_id(v.alias.as_deref(), format!("video{i}"))}));
+        if let (Some(h), true) = (v.heads, v.model == "virtio") {
+            o.insert("max_outputs".into(), json!(h));
+        }
         if let Some(vg) = v.vgamem {
             if driver == "VGA" {
                 o.insert("vgamem_mb".into(), json!(vg / 1024));
@@ -284,9 +286,8 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         pci_props(dom, v.address.as_ref(), &mut o);
         a.extend(device(o));
     }
-    if !dom.devices.redirdevs.is_empty() {
-        return Err(unsupported("<redirdev>"));
-    }
+    sound::sounds(dom, &mut a)?;
+    sound::redirdevs(dom, &mut a)?;
     if dom.devices.watchdog.is_some() {
         return Err(unsupported("<watchdog>"));
     }
@@ -840,31 +841,15 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
             "index": port,
         }))));
     }
-    for (i, c) in d.consoles.iter().enumerate() {
-        if console_is_serial(c, i) {
-            continue;
-        }
-        if c.target_type.as_deref() != Some("virtio") {
-            return Err(unsupported(format!(
-                "<console> target '{}'",
-                c.target_type.as_deref().unwrap_or("serial")
-            )));
-        }
-        let id = dev_id(c.alias.as_deref(), format!("console{i}"));
-        let chr = format!("char{id}");
-        a.push("-chardev".into());
-        a.push(chardev(&chr, &c.source, c.log.as_ref())?);
-        a.extend(device(obj(json!({
-            "driver": "virtconsole",
-            "chardev": chr,
-            "id": id,
-        }))));
-    }
     for (i, ch) in d.channels.iter().enumerate() {
         let id = dev_id(ch.alias.as_deref(), format!("channel{i}"));
         let chr = format!("char{id}");
         a.push("-chardev".into());
-        a.push(chardev(&chr, &ch.source, None)?);
+        a.push(match &ch.source {
+            // libvirt's SPICE agent channel
+            ChrSource::SpiceVmc => format!("spicevmc,id={chr},name=vdagent"),
+            src => chardev(&chr, src, None)?,
+        });
         let (ctrl, bus, port) = match ch.address {
             Some(Address::VirtioSerial {
                 controller,
@@ -884,6 +869,26 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
             o.insert("name".into(), json!(n));
         }
         a.extend(device(o));
+    }
+    for (i, c) in d.consoles.iter().enumerate() {
+        if console_is_serial(c, i) {
+            continue;
+        }
+        if c.target_type.as_deref() != Some("virtio") {
+            return Err(unsupported(format!(
+                "<console> target '{}'",
+                c.target_type.as_deref().unwrap_or("serial")
+            )));
+        }
+        let id = dev_id(c.alias.as_deref(), format!("console{i}"));
+        let chr = format!("char{id}");
+        a.push("-chardev".into());
+        a.push(chardev(&chr, &c.source, c.log.as_ref())?);
+        a.extend(device(obj(json!({
+            "driver": "virtconsole",
+            "chardev": chr,
+            "id": id,
+        }))));
     }
     Ok(())
 }
@@ -969,14 +974,14 @@ mod tests {
         }
     }
 
-    fn dom(xml: &str) -> Domain {
+    pub(super) fn dom(xml: &str) -> Domain {
         let mut d = oxvirt_conf::domain::parse(xml).expect("parse");
         oxvirt_conf::domain::post_parse(&mut d, &caps()).expect("post_parse");
         d
     }
 
     /// The command line of a domain, as one string.
-    fn args_of(xml: &str) -> String {
+    pub(super) fn args_of(xml: &str) -> String {
         build(
             &dom(xml),
             &Inputs {
@@ -989,7 +994,7 @@ mod tests {
         .join(" ")
     }
 
-    const GUEST: &str = "<domain type='qemu'><name>g1</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>\
+    pub(super) const GUEST: &str = "<domain type='qemu'><name>g1</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>\
 <os><type arch='x86_64' machine='q35'>hvm</type><kernel>/k</kernel><initrd>/i</initrd><cmdline>console=ttyS0 quiet</cmdline></os>\
 <features><acpi/></features><on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>\
 <devices><serial type='pty'><log file='/tmp/s,1.log' append='off'/><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console></devices></domain>";

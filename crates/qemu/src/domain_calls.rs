@@ -151,6 +151,7 @@ impl QemuDriver {
     pub fn parse_domain(&self, xml: &str) -> Result<Domain, QemuError> {
         let caps = self.caps.as_ref().ok_or(QemuError::NoEmulator)?;
         let mut def = oxvirt_conf::domain::parse(xml)?;
+        crate::start_prep::drop_generated_paths(&mut def, &self.paths);
         let mut conf_caps = caps.conf_caps();
         conf_caps.nvram_dir = self.nvram_dir().display().to_string();
         oxvirt_conf::domain::post_parse(&mut def, &conf_caps)?;
@@ -519,7 +520,9 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             let v = d.view(&a.dom)?;
             let inactive = a.flags & XML_INACTIVE != 0;
             let xml = match (&v, inactive) {
-                (View::Defined(e, _), true) | (View::Defined(e, None), false) => e.xml.to_string(),
+                (View::Defined(e, _), true) | (View::Defined(e, None), false) => {
+                    e.inactive_xml(a.flags & XML_SECURE != 0)?
+                }
                 (View::Defined(_, Some(vm)), false) | (View::Transient(vm), _) => {
                     vm.def().format_with(FormatOptions {
                         inactive,

@@ -34,6 +34,7 @@ pub mod qmp;
 pub mod registry;
 pub mod running;
 pub mod shim;
+pub mod start_prep;
 pub mod states;
 pub mod stats_calls;
 mod sys;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oxvirt_conf::domain::{uuid_string, Domain, FormatFlags};
+use oxvirt_conf::domain::{uuid_string, Domain, FormatOptions};
 
 use crate::fsutil::write_atomic;
 use crate::QemuError;
@@ -21,7 +21,9 @@ pub struct Entry {
     /// What queries of an inactive domain need; the full definition is parsed from `xml`
     /// when a call needs it ([`Entry::domain`]), so 500 definitions cost little memory.
     pub def: Arc<Summary>,
-    /// The canonical inactive XML (what `dumpxml --inactive` prints).
+    /// The canonical inactive XML with its secrets (what `dumpxml --inactive --security-info`
+    /// prints; [`Entry::inactive_xml`] gives the other forms): a start needs the graphics
+    /// passwords, as libvirt's saved configuration keeps them.
     pub xml: Arc<str>,
     pub autostart: bool,
 }
@@ -56,6 +58,18 @@ impl Entry {
     /// The full definition (parsed from the canonical XML, which holds every default).
     pub fn domain(&self) -> Result<Domain, QemuError> {
         Ok(oxvirt_conf::domain::parse(&self.xml)?)
+    }
+
+    /// `dumpxml --inactive`, with the secrets only if `secure`.
+    pub fn inactive_xml(&self, secure: bool) -> Result<String, QemuError> {
+        if secure || !self.xml.contains(" passwd=") {
+            return Ok(self.xml.to_string());
+        }
+        Ok(self.domain()?.format_with(FormatOptions {
+            inactive: true,
+            secure: false,
+            migratable: false,
+        }))
     }
 }
 
@@ -189,7 +203,13 @@ impl Registry {
                 )));
             }
         }
-        let xml: Arc<str> = def.format(FormatFlags { inactive: true }).into();
+        let xml: Arc<str> = def
+            .format_with(FormatOptions {
+                inactive: true,
+                secure: true,
+                migratable: false,
+            })
+            .into();
         std::fs::create_dir_all(&self.dir).map_err(|e| self.io_error(e))?;
         write_atomic(&self.config_path(&def.name), xml.as_bytes()).map_err(|e| self.io_error(e))?;
         let how = if self.domains.contains_key(&def.name) {
@@ -331,5 +351,32 @@ mod tests {
         def.name = "..".into();
         assert!(r.define(def).is_err());
         assert!(!dir.exists());
+    }
+
+    /// The saved configuration keeps the graphics password (a start needs it); dumpxml shows
+    /// it only with `--security-info`.
+    #[test]
+    fn graphics_passwords_are_kept_but_shown_only_when_secure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let parse = |xml: &str| Ok(oxvirt_conf::domain::parse(xml)?);
+        let (mut r, _) = Registry::load(dir.path(), parse);
+        let def = oxvirt_conf::domain::parse(
+            "<domain type='qemu'><name>p</name><memory>65536</memory>\
+             <os><type arch='x86_64' machine='pc'>hvm</type></os>\
+             <devices><graphics type='vnc' port='-1' passwd='sesame'/></devices></domain>",
+        )
+        .expect("parse");
+        let (e, _) = r.define(def).expect("define");
+        assert!(e
+            .inactive_xml(true)
+            .expect("xml")
+            .contains("passwd='sesame'"));
+        assert!(!e.inactive_xml(false).expect("xml").contains("sesame"));
+        let saved = std::fs::read_to_string(dir.path().join("p.xml")).expect("saved");
+        assert!(saved.contains("passwd='sesame'"), "{saved}");
+        let (r2, problems) = Registry::load(dir.path(), parse);
+        assert!(problems.is_empty(), "{problems:?}");
+        let d = r2.all().next().expect("loaded").domain().expect("domain");
+        assert_eq!(d.devices.graphics[0].passwd.as_deref(), Some("sesame"));
     }
 }

@@ -433,22 +433,38 @@ impl QemuDriver {
         let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
         // the name becomes file names: never anything but one path component
         oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
-        crate::path_policy::check(&live, &self.path_policy)?;
-        crate::command::build(
-            &live,
-            &crate::command::Inputs {
-                emulator: &emulator,
-                monitor_fd: 3,
-            },
-        )?;
-        crate::firmware::prepare_nvram(&live)?;
+        let in_use = self
+            .running
+            .all()
+            .iter()
+            .flat_map(|vm| crate::start_prep::display_ports(&vm.def()).collect::<Vec<_>>())
+            .collect();
+        // the generated sockets' directories go again if the start fails from here on
+        let cleanup = |_: &QemuError| crate::start_prep::cleanup(&self.paths, id, &def.name);
+        let _ports = crate::start_prep::prepare(&mut live, &self.paths, &in_use)
+            .and_then(|ports| {
+                // every path, the generated ones included, before any process exists
+                crate::path_policy::check(&live, &self.path_policy)?;
+                crate::command::build(
+                    &live,
+                    &crate::command::Inputs {
+                        emulator: &emulator,
+                        monitor_fd: 3,
+                    },
+                )?;
+                crate::firmware::prepare_nvram(&live)?;
+                Ok(ports)
+            })
+            .inspect_err(cleanup)?;
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
         self.remove_vm_dir(&dir);
-        std::fs::create_dir_all(&dir).map_err(|source| QemuError::Io {
-            what: format!("cannot create {}", dir.display()),
-            source,
-        })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| QemuError::Io {
+                what: format!("cannot create {}", dir.display()),
+                source,
+            })
+            .inspect_err(cleanup)?;
         let status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
@@ -464,12 +480,12 @@ impl QemuDriver {
         };
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
-        crate::fsutil::write_atomic(&status_path(&dir), status.format().as_bytes()).map_err(
-            |source| QemuError::Io {
+        crate::fsutil::write_atomic(&status_path(&dir), status.format().as_bytes())
+            .map_err(|source| QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
                 source,
-            },
-        )?;
+            })
+            .inspect_err(cleanup)?;
         let r = async {
             self.spawn_shim(&dir, &log, false).await?;
             let (link, events) = self.connect_shim(&dir).await?;
@@ -520,6 +536,7 @@ impl QemuDriver {
                 }
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
+                crate::start_prep::cleanup(&self.paths, id, &def.name);
                 Err(e)
             }
         }
@@ -603,6 +620,7 @@ impl QemuDriver {
         // call still waits for its reply on it); the shim exits once we have hung up.
         let _ = std::fs::remove_file(status_path(&vm.dir));
         self.remove_vm_dir(&vm.dir);
+        crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
         if self.running.remove(&vm.uuid, vm.id).is_none() {
             return;
         }
@@ -770,6 +788,9 @@ impl QemuDriver {
 
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         self.remove_vm_dir(dir);
+        if let Some(id) = st.domain.id {
+            crate::start_prep::cleanup(&self.paths, id, &st.domain.name);
+        }
         let h = NonnullDomain {
             name: st.domain.name.clone(),
             uuid: st.domain.uuid,

@@ -1608,6 +1608,12 @@ fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {
     Ok(si)
 }
 
+/// libvirt's error for a unix chardev without a path where it generates none (serials and
+/// consoles: only virtio channels get a generated socket).
+fn missing_chr_path() -> ConfError {
+    ConfError::Internal("Missing source path attribute for char device".into())
+}
+
 /// The source of a character device: its type attribute, `<source>`, `<protocol>` and `<log>`.
 /// `allowed` names the other children the caller handles.
 fn parse_chr_source(
@@ -3515,7 +3521,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     }
                     None => None,
                 };
-                if matches!(source, ChrSource::SpiceVmc | ChrSource::UnixAuto) {
+                if source == ChrSource::UnixAuto {
+                    return Err(missing_chr_path());
+                }
+                if source == ChrSource::SpiceVmc {
                     return Err(ConfError::NotImplemented(format!(
                         "this serial type '{}'",
                         source.as_str()
@@ -3534,20 +3543,17 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                     Some(t) => (attr(t, "type"), uint_attr(t, "port")?),
                     None => (None, None),
                 };
-                let virtio = target_type.as_deref() == Some("virtio");
-                let virtio_port_ok = !virtio || port.is_some();
-                // a serial console prints the source of its serial port, whatever its type
-                let source_ok = if virtio {
-                    matches!(source, ChrSource::Pty { .. })
-                } else {
-                    !matches!(source, ChrSource::UnixAuto | ChrSource::SpiceVmc)
-                };
+                // a serial console prints the source of its serial port, whatever its type;
+                // a virtio console takes any source with a path
+                if source == ChrSource::UnixAuto {
+                    return Err(missing_chr_path());
+                }
+                let source_ok = source != ChrSource::SpiceVmc;
                 if !source_ok
                     || !matches!(
                         target_type.as_deref(),
                         None | Some("serial") | Some("virtio")
                     )
-                    || !virtio_port_ok
                 {
                     return Err(ConfError::NotImplemented("this <console>".into()));
                 }
@@ -3573,7 +3579,10 @@ fn parse_devices(d: Node<'_, '_>, live: bool) -> Result<Devices> {
                 let generated =
                     |p: &str| live && p.starts_with("/var/lib/libvirt/qemu/channel/target/");
                 let source_ok = match &source {
-                    ChrSource::UnixAuto | ChrSource::SpiceVmc => true,
+                    ChrSource::UnixAuto
+                    | ChrSource::SpiceVmc
+                    | ChrSource::Pty { .. }
+                    | ChrSource::File { .. } => true,
                     ChrSource::Unix { mode, path } => {
                         (mode == "bind" && generated(path))
                             || !path.starts_with("/var/lib/libvirt/qemu/channel/target/")

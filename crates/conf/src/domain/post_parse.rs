@@ -716,9 +716,42 @@ fn check_address_types(d: &Devices) -> Result<(), ConfError> {
 /// The console/serial duplication of `virDomainDefAddConsoleCompat` and the serial port numbers.
 fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
     let devs = &mut def.devices;
+    let serial_target = |c: &Console| matches!(c.target_type.as_deref(), None | Some("serial"));
+    if devs.consoles.iter().skip(1).any(serial_target) {
+        return Err(ConfError::unsupported(
+            "Only the first console can be a serial port",
+        ));
+    }
+    // a first console that is not the serial one gets a serial console in front of it
+    if let (Some(c), Some(s)) = (devs.consoles.first(), devs.serials.first()) {
+        if !serial_target(c) {
+            devs.consoles.insert(
+                0,
+                Console {
+                    source: s.source.clone(),
+                    log: s.log.clone(),
+                    target_type: Some("serial".into()),
+                    port: None,
+                    alias: None,
+                },
+            );
+        }
+    }
+    // virtio consoles are numbered among themselves
+    let mut next = 0;
+    for c in devs.consoles.iter().filter(|c| !serial_target(c)) {
+        if let Some(p) = c.port {
+            next = next.max(p.saturating_add(1));
+        }
+    }
+    for c in devs.consoles.iter_mut().filter(|c| !serial_target(c)) {
+        if c.port.is_none() {
+            c.port = Some(next);
+            next = next.saturating_add(1);
+        }
+    }
     if let Some(c) = devs.consoles.first() {
-        let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
-        if devs.serials.is_empty() && serial_target {
+        if devs.serials.is_empty() && serial_target(c) {
             devs.serials.push(Serial {
                 source: c.source.clone(),
                 log: c.log.clone(),

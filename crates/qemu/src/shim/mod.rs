@@ -436,6 +436,9 @@ impl Shim {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
         fill_ptys(&qmp, status).await?;
+        for args in crate::command::graphics::password_commands(&status.domain) {
+            qmp.execute("set_password", Some(args)).await?;
+        }
         if paused_start {
             status.state = state::PAUSED;
             status.reason = paused::USER;
@@ -1022,6 +1025,7 @@ fn poisoned() -> QemuError {
 async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), QemuError> {
     let v = qmp.execute("query-chardev", None).await?;
     let mut ptys = std::collections::HashMap::new();
+    let mut open = std::collections::HashMap::new();
     if let Some(list) = v.as_array() {
         for c in list {
             let (Some(label), Some(file)) = (
@@ -1033,9 +1037,23 @@ async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), Qem
             if let Some(p) = file.strip_prefix("pty:") {
                 ptys.insert(label.to_owned(), p.to_owned());
             }
+            if let Some(o) = c.get("frontend-open").and_then(Value::as_bool) {
+                open.insert(label.to_owned(), o);
+            }
         }
     }
     let d = &mut status.domain.devices;
+    // a virtio channel's state: whether the guest has the port open (libvirt's
+    // qemuProcessRefreshChannelVirtioState)
+    for (i, ch) in d.channels.iter_mut().enumerate() {
+        let alias = ch.alias.clone().unwrap_or_else(|| format!("channel{i}"));
+        if let Some(o) = open.get(&format!("char{alias}")) {
+            ch.state = Some(if *o { "connected" } else { "disconnected" }.into());
+        }
+        if let ChrSource::Pty { path } = &mut ch.source {
+            *path = ptys.get(&format!("char{alias}")).cloned();
+        }
+    }
     for (i, s) in d.serials.iter_mut().enumerate() {
         let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
         if let ChrSource::Pty { path } = &mut s.source {
