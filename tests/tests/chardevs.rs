@@ -134,13 +134,14 @@ fn virtio_console_agent_channel_vnc_and_spice_started_for_real() {
 #[test]
 fn live_chardevs_and_graphics_match_libvirt() {
     let lv = Libvirtd::start();
-    let q = Qemud::start();
     let files = tempfile::tempdir().unwrap();
     std::fs::set_permissions(
         files.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
+    // the files are outside the daemon's root: its path policy must be told they may be made
+    let q = Qemud::start_with(&["--allow-path", files.path().to_str().unwrap()]);
     let log = files.path().join("serial1.log");
     let xml = format!(
         "<domain type='qemu'><name>chr2</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>

@@ -68,6 +68,10 @@ for d in sys.argv[2:]:
             continue
         x = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
         dom.undefine()
+        # libvirt's own second define where it differs from its first (console numbering)
+        again = f[:-len(".expected.xml")] + ".redefined.xml"
+        if os.path.exists(again):
+            exp = open(again).read()
         if x == exp:
             exact += 1
         elif norm(x) == norm(exp):

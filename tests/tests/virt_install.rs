@@ -146,7 +146,6 @@ fn run_recipe(uri: &str, home: &std::path::Path, recipe: &Recipe) -> (String, bo
 #[test]
 fn virt_install_recipes_start_as_on_libvirt() {
     let lv = Libvirtd::start();
-    let q = Qemud::start();
     let (kernel, initrd) = guest();
     // files QEMU opens under libvirt run as libvirt's qemu user: a directory it can enter
     let files = tempfile::tempdir().unwrap();
@@ -155,6 +154,8 @@ fn virt_install_recipes_start_as_on_libvirt() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
+    // outside the daemon's root: its path policy must be told files may be made there
+    let q = Qemud::start_with(&["--allow-path", files.path().to_str().unwrap()]);
     let serial_log = files.path().join("serial.log");
     let boot: Vec<String> = [
         "--import".to_owned(),

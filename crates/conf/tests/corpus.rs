@@ -40,7 +40,10 @@ fn inputs() -> Vec<PathBuf> {
                 .and_then(|n| n.to_str())
                 .unwrap_or("")
                 .to_owned();
-            if name.ends_with(".xml") && !name.ends_with(".expected.xml") {
+            if name.ends_with(".xml")
+                && !name.ends_with(".expected.xml")
+                && !name.ends_with(".redefined.xml")
+            {
                 out.push(p);
             }
         }
@@ -299,6 +302,10 @@ fn validate_matches_libvirt() {
 /// gives).
 ///
 /// [`split_controllers`]: oxvirt_conf::domain::split_controllers
+///
+/// Where libvirt's second define is not its first (it numbers consoles by their place in the
+/// XML, so a virtio console behind the serial console it added moves up), the captured second
+/// define is `NAME.redefined.xml`, and defining the output must give that.
 /// Outputs of libvirt 9.0 that it refuses when they are defined again, with its error (checked
 /// with libvirtd 9.0): a serial port it picked itself (4) is above the limit it checks on the
 /// ports the XML gives.
@@ -317,7 +324,11 @@ fn defining_expected_outputs_gives_them_back() {
             continue;
         };
         total += 1;
-        let got = define(&exp, Some(&exp));
+        // where libvirt's second define differs from its first (it renumbers consoles by
+        // their place), its captured second define is what defining the output must give
+        let output = exp;
+        let exp = std::fs::read_to_string(sibling(&p, ".redefined.xml")).unwrap_or(output.clone());
+        let got = define(&output, Some(&exp));
         let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         if let Some((_, msg)) = LIBVIRT_REFUSES_ITS_OUTPUT.iter().find(|(n, _)| *n == stem) {
             match &got {

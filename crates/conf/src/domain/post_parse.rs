@@ -722,6 +722,12 @@ fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
             "Only the first console can be a serial port",
         ));
     }
+    // libvirt's parser numbers consoles by their place in the XML, whatever port they give
+    // (so defining its own output again can renumber virtio consoles: see the corpus's
+    // *.redefined.xml)
+    for (i, c) in devs.consoles.iter_mut().enumerate() {
+        c.port = u32::try_from(i).ok();
+    }
     // a first console that is not the serial one gets a serial console in front of it
     if let (Some(c), Some(s)) = (devs.consoles.first(), devs.serials.first()) {
         if !serial_target(c) {
@@ -735,19 +741,6 @@ fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
                     alias: None,
                 },
             );
-        }
-    }
-    // virtio consoles are numbered among themselves
-    let mut next = 0;
-    for c in devs.consoles.iter().filter(|c| !serial_target(c)) {
-        if let Some(p) = c.port {
-            next = next.max(p.saturating_add(1));
-        }
-    }
-    for c in devs.consoles.iter_mut().filter(|c| !serial_target(c)) {
-        if c.port.is_none() {
-            c.port = Some(next);
-            next = next.saturating_add(1);
         }
     }
     if let Some(c) = devs.consoles.first() {
