@@ -56,6 +56,9 @@ pub struct ShimOptions {
 }
 
 /// The file names in a VM's run directory.
+/// How long a start waits for QEMU to describe the guest CPU (`update_guest_cpu`).
+const GUEST_CPU_WAIT: Duration = Duration::from_secs(5);
+
 pub fn socket_path(dir: &Path) -> PathBuf {
     dir.join("shim.sock")
 }
@@ -408,9 +411,18 @@ impl Shim {
             return;
         };
         let mut dom = status.domain.clone();
-        if let Err(e) = crate::guest_cpu::update(&qmp, &mut dom).await {
-            warn!("cannot read the guest CPU: {e}");
-            return;
+        // a QEMU that does not answer promptly keeps the CPU as defined rather than holding
+        // the start (and the domain's job) for the call timeout
+        match tokio::time::timeout(GUEST_CPU_WAIT, crate::guest_cpu::update(&qmp, &mut dom)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                warn!("cannot read the guest CPU: {e}");
+                return;
+            }
+            Err(_) => {
+                warn!("QEMU did not tell the guest CPU within {GUEST_CPU_WAIT:?}");
+                return;
+            }
         }
         if dom.cpu == status.domain.cpu {
             return;
