@@ -850,14 +850,7 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
             ChrSource::SpiceVmc => format!("spicevmc,id={chr},name=vdagent"),
             src => chardev(&chr, src, None)?,
         });
-        let (ctrl, bus, port) = match ch.address {
-            Some(Address::VirtioSerial {
-                controller,
-                bus,
-                port,
-            }) => (controller, bus, port),
-            _ => (0, 0, i as u32 + 1),
-        };
+        let (ctrl, bus, port) = channel_port(ch, i);
         let mut o = obj(json!({
             "driver": "virtserialport",
             "bus": format!("virtio-serial{ctrl}.{bus}"),
@@ -945,6 +938,19 @@ fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
         a.extend(device(o));
     }
     Ok(())
+}
+
+/// The virtio-serial controller, bus and port of the `i`th channel: its address, or the port
+/// libvirt gives a channel without one (the channel's place, counted from 1).
+pub(crate) fn channel_port(ch: &oxvirt_conf::domain::Channel, i: usize) -> (u32, u32, u32) {
+    match ch.address {
+        Some(Address::VirtioSerial {
+            controller,
+            bus,
+            port,
+        }) => (controller, bus, port),
+        _ => (0, 0, u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)),
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use oxvirt_conf::domain::{Address, ChrSource, Domain, GraphicsListen};
+use oxvirt_conf::domain::{ChrSource, Domain, GraphicsListen};
 
 use crate::{Paths, QemuError};
 
@@ -131,14 +131,7 @@ pub fn prepare(
         let file = match &ch.name {
             Some(n) => n.clone(),
             None => {
-                let (c, b, p) = match ch.address {
-                    Some(Address::VirtioSerial {
-                        controller,
-                        bus,
-                        port,
-                    }) => (controller, bus, port),
-                    _ => (0, 0, i as u32 + 1),
-                };
+                let (c, b, p) = crate::command::channel_port(ch, i);
                 format!("vioser-{c:02}-{b:02}-{p:02}.sock")
             }
         };
