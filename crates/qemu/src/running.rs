@@ -534,6 +534,8 @@ impl QemuDriver {
                         }
                     }
                 }
+                // a shim killed before it recorded QEMU's pid: that QEMU goes too
+                crate::shim::process::kill_unrecorded_qemus(&dir);
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
                 crate::start_prep::cleanup(&self.paths, id, &def.name);
@@ -787,6 +789,8 @@ impl QemuDriver {
     }
 
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
+        // the domain is not running: a QEMU a killed shim launched without recording it goes
+        crate::shim::process::kill_unrecorded_qemus(dir);
         self.remove_vm_dir(dir);
         if let Some(id) = st.domain.id {
             crate::start_prep::cleanup(&self.paths, id, &st.domain.name);

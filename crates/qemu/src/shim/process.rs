@@ -21,7 +21,17 @@ pub fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Resu
     // Inherit the monitor socket: clear close-on-exec for this spawn only. The shim starts
     // exactly one QEMU, so no other spawn can race for the descriptor.
     rustix::io::fcntl_setfd(monitor, FdFlags::empty())?;
-    let r = std::process::Command::new(&cmd.program)
+    let mut c = std::process::Command::new(&cmd.program);
+    // QEMU carries its VM's directory in its environment: if the shim dies before recording
+    // QEMU's pid, the driver still finds it ([`unrecorded_qemus`])
+    if let Some(dir) = monitor
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_pathname().and_then(Path::parent).map(Path::to_owned))
+    {
+        c.env(VM_DIR_ENV, dir);
+    }
+    let r = c
         .args(&cmd.args)
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
@@ -30,6 +40,37 @@ pub fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Resu
         .spawn();
     rustix::io::fcntl_setfd(monitor, FdFlags::CLOEXEC)?;
     r
+}
+
+/// The environment variable naming a QEMU's VM directory (`run/qemu/NAME`).
+pub const VM_DIR_ENV: &str = "OXVIRT_VM_DIR";
+
+/// The QEMUs launched for the VM directory `dir` (by their environment). The driver kills
+/// those of a domain that is not running: a shim killed between launching QEMU and recording
+/// its pid leaves such a QEMU, which no status file names.
+pub fn unrecorded_qemus(dir: &Path) -> Vec<i32> {
+    let mut want = format!("{VM_DIR_ENV}=").into_bytes();
+    want.extend_from_slice(dir.as_os_str().as_encoded_bytes());
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == want.as_slice()))
+        })
+        .collect()
+}
+
+/// Kill the QEMUs [`unrecorded_qemus`] finds for `dir`.
+pub fn kill_unrecorded_qemus(dir: &Path) {
+    for pid in unrecorded_qemus(dir) {
+        tracing::warn!(pid, dir = %dir.display(), "killing a QEMU no status records");
+        if let Ok(w) = Watched::new(pid, None) {
+            let _ = w.signal(rustix::process::Signal::KILL);
+        }
+    }
 }
 
 /// A process watched through a pidfd: works for our own child and for a QEMU we reattach to.
@@ -191,5 +232,30 @@ mod tests {
         assert!(!w.has_exited());
         w.exited().await;
         assert!(w.has_exited());
+    }
+
+    #[tokio::test]
+    async fn a_qemu_no_status_records_is_found_by_its_vm_dir_and_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let spawn = |d: &Path| {
+            std::process::Command::new("sleep")
+                .arg("60")
+                .env(VM_DIR_ENV, d)
+                .spawn()
+                .unwrap()
+        };
+        let mut ours = spawn(dir.path());
+        let mut theirs = spawn(other.path());
+        let ours_pid = ours.id() as i32;
+        assert_eq!(unrecorded_qemus(dir.path()), vec![ours_pid]);
+        kill_unrecorded_qemus(dir.path());
+        let status = ours.wait().unwrap();
+        assert!(!status.success(), "killed");
+        // another VM's process is left alone
+        assert_eq!(theirs.try_wait().unwrap(), None);
+        assert!(unrecorded_qemus(dir.path()).is_empty());
+        theirs.kill().unwrap();
+        theirs.wait().unwrap();
     }
 }
