@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use oxvirt_e2e::{guest_xml, processes, Qemud};
+use oxvirt_e2e::{guest_xml, processes, rss_kib, Qemud};
 
 fn qemud() -> Qemud {
     static ENV: OnceLock<()> = OnceLock::new();
@@ -36,15 +36,6 @@ fn stand_ins(name: &str) -> usize {
             p.cmdline.contains("fake-qemu") && p.cmdline.contains(&format!("guest={name},"))
         })
         .count()
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Each misbehaviour during start: a clear error, no QEMU left, qemud and a real VM fine.

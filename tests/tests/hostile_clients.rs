@@ -13,7 +13,7 @@ use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use oxvirt_e2e::Qemud;
+use oxvirt_e2e::{rss_kib, Qemud};
 use oxvirt_proto::message::{ADMIN_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};
 use oxvirt_proto::procedures::{admin_proc as ap, remote_proc as rp};
 use oxvirt_proto::remote::{ConnectOpenArgs, DomainFlagsArgs, DomainLookupByNameArgs, DomainRet};
@@ -21,15 +21,6 @@ use oxvirt_proto::{Header, MessageType, Status, VirError};
 use oxvirt_rpc::Message;
 
 const NOBODY: u32 = 65534;
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn header(program: u32, procedure: i32, serial: u32) -> Header {
     Header::new(program, procedure, MessageType::Call, serial, Status::Ok)
