@@ -553,6 +553,9 @@ async fn read_loop(shared: Arc<Shared>, mut reader: LineReader) {
                 if let Err(reason) = shared.dispatch(line) {
                     break reason;
                 }
+                // Lines already buffered are parsed without touching the socket: count
+                // each against the task's budget so a flood yields to the shim's other tasks.
+                tokio::task::coop::consume_budget().await;
             }
             Ok(None) => break Disconnect::Eof,
             Err(e) => break e.into(),

@@ -139,14 +139,20 @@ impl LineReader {
     }
 }
 
+/// Read what the socket has. `async_io` (unlike `readable()` then `try_read`) takes part in
+/// tokio's cooperative budget: a QEMU that keeps its monitor socket full (an event flood) can
+/// keep this task busy but never keep it from yielding, so the shim's other tasks (its RPC
+/// server, the event consumer) still run on its single thread.
 async fn read_some(stream: &UnixStream, buf: &mut [u8]) -> io::Result<usize> {
     loop {
-        stream.readable().await?;
-        match stream.try_read(buf) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        let r = stream
+            .async_io(tokio::io::Interest::READABLE, || {
+                rustix::io::read(stream, &mut *buf).map_err(io::Error::from)
+            })
+            .await;
+        match r {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            r => return r,
         }
     }
 }
