@@ -111,3 +111,47 @@ fn an_event_flood_is_survived_with_bounded_memory() {
     d.virsh(&["destroy", "hostile-flood"]).ok();
     d.virsh(&["destroy", "real2"]).ok();
 }
+
+/// SIGTERM while a call is in flight: the daemon stops listening at once, answers the call,
+/// then exits; the VM runs on and a new daemon on the root finds it.
+#[test]
+fn sigterm_answers_the_calls_in_flight_then_exits() {
+    let mut d = qemud();
+    define(&d, "hostile-slow");
+    d.virsh(&["start", "hostile-slow"]).ok();
+    let slow = std::process::Command::new("virsh")
+        .args(["-c", &d.uri(), "qemu-monitor-command", "hostile-slow"])
+        .arg(r#"{"execute":"query-name"}"#)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the call is at the stand-in, which answers after 3 s
+    std::thread::sleep(Duration::from_millis(1500));
+    let t = std::time::Instant::now();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(d.pid() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    // no new connection once SIGTERM is taken
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!d.socket().exists(), "the socket outlived SIGTERM");
+    let out = slow.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("return"),
+        "the call in flight was not answered: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    while d.alive() {
+        assert!(t.elapsed() < Duration::from_secs(20), "qemud did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!("answered and exited {:?} after SIGTERM", t.elapsed());
+    let root = d.root().to_path_buf();
+    let again = Qemud::start_in(&root);
+    assert!(again.domstate("hostile-slow").contains("running"));
+    again.virsh(&["destroy", "hostile-slow"]).ok();
+    drop(d);
+}

@@ -157,6 +157,22 @@ impl<D: Driver> Served<D> {
         self.server.shutdown();
     }
 
+    /// What SIGTERM does: stop listening (the sockets go at once), stop reading new calls,
+    /// let the calls in flight finish and their replies go out (for at most `max_wait`), then
+    /// close every connection. What the driver runs keeps running.
+    pub async fn drain(mut self, max_wait: Duration) {
+        self.server.drain();
+        self.remove_sockets();
+        if let Some(mut s) = self.serving.take() {
+            if tokio::time::timeout(max_wait, &mut s).await.is_err() {
+                tracing::warn!("calls still running after {max_wait:?}: closing their connections");
+                self.server.shutdown();
+                let _ = s.await;
+            }
+        }
+        self.server.shutdown();
+    }
+
     fn remove_sockets(&mut self) {
         for s in self.bound.drain(..) {
             let _ = std::fs::remove_file(s);

@@ -448,6 +448,9 @@ pub struct Server<S: Service> {
     shutdown: CancellationToken,
     /// Cancelled to stop accepting while the connections go on.
     accepting: CancellationToken,
+    /// Cancelled to stop reading new calls: each connection ends once its calls in flight
+    /// have been answered.
+    draining: CancellationToken,
 }
 
 impl<S: Service> Server<S> {
@@ -465,17 +468,26 @@ impl<S: Service> Server<S> {
             refused: AtomicU64::new(0),
             shutdown: CancellationToken::new(),
             accepting: CancellationToken::new(),
+            draining: CancellationToken::new(),
         })
     }
 
-    /// Stop accepting and drop every connection. Calls still running finish on their own;
-    /// their replies go nowhere.
     /// Stop accepting new connections; those already open go on ([`Server::serve`] returns
     /// once they have ended).
     pub fn stop_accepting(&self) {
         self.accepting.cancel();
     }
 
+    /// Stop accepting, and stop reading new calls: each connection sends the replies of the
+    /// calls it has in flight, then closes ([`Server::serve`] returns once all have). What a
+    /// daemon does on SIGTERM, as libvirtd finishes its workers' jobs before it exits.
+    pub fn drain(&self) {
+        self.accepting.cancel();
+        self.draining.cancel();
+    }
+
+    /// Stop accepting and drop every connection. Calls still running finish on their own;
+    /// their replies go nowhere.
     pub fn shutdown(&self) {
         self.shutdown.cancel();
     }
@@ -638,6 +650,15 @@ impl<S: Service> Server<S> {
             let msg = tokio::select! {
                 m = self.next_message(&client, &mut reader, handshake_deadline) => m,
                 _ = cancel.cancelled() => break,
+                _ = self.draining.cancelled() => {
+                    // every call's permit comes back once its reply is written
+                    let all = clamp_permits(self.config.max_client_requests);
+                    tokio::select! {
+                        _ = client.requests.acquire_many(all) => {}
+                        _ = cancel.cancelled() => {}
+                    }
+                    break;
+                }
             };
             let msg = match msg {
                 Ok(Some(m)) => m,

@@ -12,6 +12,9 @@ use oxvirt_qemu::daemon::{self, ServeOptions};
 use oxvirt_qemu::DriverOptions;
 use tracing::info;
 
+/// The longest SIGTERM waits for calls in flight (libvirt's daemons wait 30 s too).
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
+
 #[derive(Debug, Parser)]
 #[command(name = "oxvirt-qemud", version, about = "oxvirt's QEMU driver daemon")]
 struct Args {
@@ -75,6 +78,7 @@ async fn run(args: Args) -> Result<(), String> {
     info!(?why, "shutting down");
     autostart.abort();
     trim.abort();
-    served.stop(Duration::ZERO).await;
+    // as libvirtd: calls in flight are answered (a VM call has its own timeout), then exit
+    served.drain(SHUTDOWN_WAIT).await;
     Ok(())
 }
