@@ -452,64 +452,6 @@ pub struct Pm {
     pub suspend_to_disk: Option<bool>,
 }
 
-/// `<smartcard mode='passthrough'>` with its character device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Smartcard {
-    pub source: ChrSource,
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<usbdev class= vendor= product= version= allow=>` of a `<redirfilter>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsbdevRule {
-    pub class: Option<u32>,
-    pub vendor: Option<u32>,
-    pub product: Option<u32>,
-    /// `(major, minor)` of `version=`.
-    pub version: Option<(u32, u32)>,
-    pub allow: bool,
-}
-
-/// `<panic model=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Panic {
-    pub model: Option<String>,
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<shmem name=>`: an ivshmem device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shmem {
-    pub name: String,
-    /// `ivshmem`, `ivshmem-plain` or `ivshmem-doorbell`.
-    pub model: Option<String>,
-    /// `<size>` in bytes.
-    pub size: Option<u64>,
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<iommu model=>` with its `<driver>` attributes in libvirt's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Iommu {
-    pub model: String,
-    pub driver: Vec<(&'static str, String)>,
-    /// `<alias name=>`: `iommu0` in the live form, or a user alias.
-    pub alias: Option<String>,
-}
-
-/// `<vsock model=><cid auto= address=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vsock {
-    pub model: Option<String>,
-    pub cid_auto: Option<bool>,
-    pub cid: Option<u32>,
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
 /// How deep USB port paths go: the root hub and up to three hubs below it
 /// (`VIR_DOMAIN_DEVICE_USB_MAX_PORT_DEPTH`).
 pub const USB_MAX_PORT_DEPTH: usize = 4;
@@ -580,15 +522,6 @@ impl std::fmt::Display for UsbPort {
     }
 }
 
-/// `<hub type='usb'>`: a USB hub with [`USB_HUB_PORTS`] ports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hub {
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
 /// A device address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Address {
@@ -627,37 +560,6 @@ pub enum Address {
         slot: u32,
         base: Option<u64>,
     },
-}
-
-/// `<input type= bus=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
-    pub kind: String,
-    pub bus: Option<String>,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<audio id= type=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audio {
-    pub id: u32,
-    pub kind: String,
-}
-
-/// `<memballoon model=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Memballoon {
-    pub model: String,
-    pub autodeflate: Option<bool>,
-    pub free_page_reporting: Option<bool>,
-    pub period: Option<u32>,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
 }
 
 /// Formatting flags (`VIR_DOMAIN_XML_INACTIVE`): `inactive == false` is the live form (id,
@@ -726,77 +628,6 @@ pub(crate) fn format_cpuset(set: &[u32]) -> String {
     parts.join(",")
 }
 
-/// `<video><model .../></video>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Video {
-    pub model: String,
-    pub ram: Option<u32>,
-    pub vram: Option<u32>,
-    pub vgamem: Option<u32>,
-    pub heads: Option<u32>,
-    pub primary: bool,
-    /// `<acceleration accel3d= accel2d=>`.
-    pub accel3d: Option<bool>,
-    pub accel2d: Option<bool>,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<sound model=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sound {
-    pub model: String,
-    pub codecs: Vec<String>,
-    pub audio_id: Option<u32>,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<rng model=>` with a `random` backend (a host device) or an `egd` one (a character device).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rng {
-    /// `virtio`, `virtio-transitional` or `virtio-non-transitional`.
-    pub model: String,
-    /// `<rate bytes= period=>`.
-    pub rate: Option<(u32, Option<u32>)>,
-    /// The device of the `random` backend (empty for `egd`).
-    pub backend: String,
-    /// The character device of the `egd` backend.
-    pub egd: Option<ChrSource>,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<redirdev bus='usb' type='spicevmc'>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redirdev {
-    /// `spicevmc`, or the character device (`tcp`, ...) of a USB redirection server.
-    pub source: ChrSource,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// `<tpm model=>` with the `emulator` backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tpm {
-    /// `tpm-tis` or `tpm-crb`; `None` until post-parse.
-    pub model: Option<String>,
-    /// `1.2` or `2.0`; `None` until post-parse.
-    pub version: Option<String>,
-    pub persistent_state: Option<bool>,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-}
-
 /// `<sysinfo type='smbios'>`: each block's `(entry name, value)` in libvirt's order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sysinfo {
@@ -827,17 +658,6 @@ pub const SYSINFO_BASEBOARD: &[&str] = &[
     "location",
 ];
 pub const SYSINFO_CHASSIS: &[&str] = &["manufacturer", "version", "serial", "asset", "sku"];
-
-/// `<watchdog model= action=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Watchdog {
-    pub model: String,
-    pub action: String,
-    /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
-    /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
-    pub alias: Option<String>,
-    pub address: Option<Address>,
-}
 
 /// For fixed-point checks (tests and fuzzing): a formatted document split into everything but
 /// its `<controller>` elements, and those elements sorted.

@@ -262,3 +262,217 @@ pub(super) fn format_chr_log(w: &mut Writer, log: &Option<ChrLog>) {
         w.empty("log", &a);
     }
 }
+
+/// A `<serial>` of `<devices>` into `out`.
+pub(super) fn read_serial(out: &mut Devices, n: Node<'_, '_>, live: bool) -> Result<()> {
+    let (source, log) = parse_chr_source(n, &["target"], live)?;
+    let port = match child(n, "target") {
+        Some(t) => {
+            if !matches!(t.attribute("type"), None | Some("isa-serial"))
+                || t.children().any(|c| {
+                    c.is_element()
+                        && !(c.tag_name().name() == "model"
+                            && c.attribute("name") == Some("isa-serial"))
+                })
+            {
+                return Err(ConfError::NotImplemented(
+                    "serial targets other than isa-serial".into(),
+                ));
+            }
+            uint_attr(t, "port")?
+        }
+        None => None,
+    };
+    if source == ChrSource::UnixAuto {
+        return Err(missing_chr_path());
+    }
+    if source == ChrSource::SpiceVmc {
+        return Err(ConfError::NotImplemented(format!(
+            "this serial type '{}'",
+            source.as_str()
+        )));
+    }
+    out.serials.push(Serial {
+        source,
+        log,
+        port,
+        alias: parse_alias(n, live)?,
+    });
+    Ok(())
+}
+
+/// A `<console>` of `<devices>` into `out`.
+pub(super) fn read_console(out: &mut Devices, n: Node<'_, '_>, live: bool) -> Result<()> {
+    let (source, log) = parse_chr_source(n, &["target"], live)?;
+    let (target_type, port) = match child(n, "target") {
+        Some(t) => (attr(t, "type"), uint_attr(t, "port")?),
+        None => (None, None),
+    };
+    // a serial console prints the source of its serial port, whatever its type;
+    // a virtio console takes any source with a path
+    if source == ChrSource::UnixAuto {
+        return Err(missing_chr_path());
+    }
+    let source_ok = source != ChrSource::SpiceVmc;
+    if !source_ok
+        || !matches!(
+            target_type.as_deref(),
+            None | Some("serial") | Some("virtio")
+        )
+    {
+        return Err(ConfError::NotImplemented("this <console>".into()));
+    }
+    out.consoles.push(Console {
+        source,
+        log,
+        target_type,
+        port,
+        alias: parse_alias(n, live)?,
+    });
+    Ok(())
+}
+
+/// A `<channel>` of `<devices>` into `out`.
+pub(super) fn read_channel(out: &mut Devices, n: Node<'_, '_>, live: bool) -> Result<()> {
+    let (source, log) = parse_chr_source(n, &["target", "address"], live)?;
+    // the socket path libvirt 9.0 used to generate is dropped again
+    let source = match source {
+        ChrSource::Unix { path, .. }
+            if !live && path.starts_with("/var/lib/libvirt/qemu/channel/target/") =>
+        {
+            ChrSource::UnixAuto
+        }
+        s => s,
+    };
+    let generated = |p: &str| live && p.starts_with("/var/lib/libvirt/qemu/channel/target/");
+    let source_ok = match &source {
+        ChrSource::UnixAuto
+        | ChrSource::SpiceVmc
+        | ChrSource::Pty { .. }
+        | ChrSource::File { .. } => true,
+        ChrSource::Unix { mode, path } => {
+            (mode == "bind" && generated(path))
+                || !path.starts_with("/var/lib/libvirt/qemu/channel/target/")
+        }
+        _ => false,
+    };
+    if log.is_some() || !source_ok {
+        return Err(ConfError::NotImplemented("this <channel> source".into()));
+    }
+    let Some(t) = child(n, "target") else {
+        return Err(ConfError::NotImplemented(
+            "<channel> without a target".into(),
+        ));
+    };
+    if t.attribute("type") != Some("virtio") {
+        return Err(ConfError::NotImplemented(
+            "channel targets other than virtio".into(),
+        ));
+    }
+    let address = parse_address(n)?;
+    let state = match t.attribute("state").filter(|_| live) {
+        None => None,
+        Some(s @ ("connected" | "disconnected")) => Some(s.to_owned()),
+        Some(s) => return Err(ConfError::NotImplemented(format!("channel state '{s}'"))),
+    };
+    out.channels.push(Channel {
+        source,
+        name: attr(t, "name"),
+        state,
+        alias: parse_alias(n, live)?,
+        address,
+    });
+    Ok(())
+}
+
+pub(super) fn format_serial(w: &mut Writer, sr: &Serial, cx: Ctx) {
+    w.open("serial", &[("type", sr.source.as_str().into())]);
+    format_chr_source(w, &sr.source, cx);
+    format_chr_log(w, &sr.log);
+    let port = sr.port.unwrap_or(0).to_string();
+    w.child(
+        "target",
+        &[("type", "isa-serial".into()), ("port", port)],
+        |w| w.empty("model", &[("name", "isa-serial".into())]),
+    );
+    cx.alias(w, &sr.alias);
+    w.close("serial");
+}
+
+pub(super) fn format_channel(w: &mut Writer, ch: &Channel, cx: Ctx) {
+    w.open("channel", &[("type", ch.source.as_str().into())]);
+    // the socket path libvirt generates is runtime state
+    let generated = matches!(&ch.source, ChrSource::Unix { path, .. }
+        if path.starts_with("/var/lib/libvirt/qemu/channel/target/"));
+    if cx.live || !generated {
+        format_chr_source(w, &ch.source, cx);
+    }
+    let mut a = vec![("type", "virtio".to_string())];
+    if let Some(n) = &ch.name {
+        a.push(("name", n.clone()));
+    }
+    if let (true, Some(st)) = (cx.live, &ch.state) {
+        a.push(("state", st.clone()));
+    }
+    w.empty("target", &a);
+    cx.alias(w, &ch.alias);
+    format_address(w, &ch.address);
+    w.close("channel");
+}
+
+/// The `<console>`s, with libvirt's copy of serial 0 as console 0 (and a console for serial 0
+/// when there is none).
+pub(super) fn format_consoles(w: &mut Writer, d: &Devices, cx: Ctx) {
+    type ConsoleOut = (ChrSource, Option<ChrLog>, String, u32, Option<String>);
+    let mut consoles: Vec<ConsoleOut> = Vec::new();
+    for (n, c) in d.consoles.iter().enumerate() {
+        let serial_target = matches!(c.target_type.as_deref(), None | Some("serial"));
+        match d.serials.get(n).filter(|_| serial_target) {
+            // libvirt's console 0 is a copy of serial 0, alias included
+            Some(sr) => consoles.push((
+                sr.source.clone(),
+                sr.log.clone(),
+                "serial".into(),
+                sr.port.unwrap_or(0),
+                if n == 0 {
+                    sr.alias.clone().or_else(|| c.alias.clone())
+                } else {
+                    c.alias.clone()
+                },
+            )),
+            None => consoles.push((
+                c.source.clone(),
+                c.log.clone(),
+                c.target_type.clone().unwrap_or_else(|| "serial".into()),
+                c.port.unwrap_or(0),
+                c.alias.clone(),
+            )),
+        }
+    }
+    if d.consoles.is_empty() {
+        if let Some(sr) = d.serials.first() {
+            consoles.push((
+                sr.source.clone(),
+                sr.log.clone(),
+                "serial".into(),
+                sr.port.unwrap_or(0),
+                sr.alias.clone(),
+            ));
+        }
+    }
+    for (src, log, ty, port, alias) in &consoles {
+        let mut a = vec![("type", src.as_str().to_string())];
+        if let (true, ChrSource::Pty { path: Some(p) }) = (cx.live, src) {
+            a.push(("tty", p.clone()));
+        }
+        w.open("console", &a);
+        format_chr_source(w, src, cx);
+        format_chr_log(w, log);
+        w.empty(
+            "target",
+            &[("type", ty.clone()), ("port", port.to_string())],
+        );
+        cx.alias(w, alias);
+        w.close("console");
+    }
+}

@@ -748,7 +748,7 @@ pub(crate) fn disk_defaults(def: &mut Domain) -> Result<()> {
 }
 
 /// A `<disk>` of `<devices>`, refused when its target is taken.
-pub(super) fn add_disk(
+pub(super) fn read_disk(
     out: &mut Devices,
     n: Node<'_, '_>,
     live: bool,

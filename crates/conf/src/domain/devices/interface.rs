@@ -433,3 +433,117 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         address: parse_address(n)?,
     })
 }
+
+pub(super) fn format_interface(w: &mut Writer, n: &Interface, cx: Ctx) {
+    let mut ia = vec![("type", n.kind.clone())];
+    if let Some((_, true)) = n.hostdev {
+        ia.push(("managed", "yes".into()));
+    }
+    w.open("interface", &ia);
+    w.empty("mac", &[("address", mac_string(&n.mac))]);
+    if let Some((p, _)) = &n.hostdev {
+        w.open("source", &[]);
+        w.empty(
+            "address",
+            &[
+                ("type", "pci".into()),
+                ("domain", format!("0x{:04x}", p.domain)),
+                ("bus", format!("0x{:02x}", p.bus)),
+                ("slot", format!("0x{:02x}", p.slot)),
+                ("function", format!("0x{:x}", p.function)),
+            ],
+        );
+        w.close("source");
+    }
+    if let Some(src) = &n.source {
+        let k = match n.kind.as_str() {
+            "bridge" => "bridge",
+            "direct" => "dev",
+            "vhostuser" => "path",
+            _ => "network",
+        };
+        let mut a = if n.kind == "vhostuser" {
+            vec![("type", "unix".to_string())]
+        } else {
+            Vec::new()
+        };
+        a.push((k, src.clone()));
+        if let Some(m) = &n.source_mode {
+            a.push(("mode", m.clone()));
+        }
+        if let Some(p) = &n.portgroup {
+            a.push(("portgroup", p.clone()));
+        }
+        w.empty("source", &a);
+    }
+    if let Some(sk) = &n.socket {
+        let mut a = Vec::new();
+        if let Some(x) = &sk.address {
+            a.push(("address", x.clone()));
+        }
+        a.push(("port", sk.port.to_string()));
+        w.child("source", &a, |w| {
+            if let Some((la, lp)) = &sk.local {
+                w.empty(
+                    "local",
+                    &[("address", la.clone()), ("port", lp.to_string())],
+                );
+            }
+        });
+    }
+    if let Some(v) = &n.vlan {
+        let a = if v.trunk {
+            vec![("trunk", "yes".to_string())]
+        } else {
+            Vec::new()
+        };
+        w.open("vlan", &a);
+        for (id, native) in &v.tags {
+            let mut t = vec![("id", id.to_string())];
+            if let Some(m) = native {
+                t.push(("nativeMode", m.clone()));
+            }
+            w.empty("tag", &t);
+        }
+        w.close("vlan");
+    }
+    if let Some((kind, params)) = &n.virtualport {
+        let a = match kind {
+            Some(k) => vec![("type", k.clone())],
+            None => Vec::new(),
+        };
+        w.child("virtualport", &a, |w| {
+            if !params.is_empty() {
+                let p: Vec<(&str, String)> = params.iter().map(|(k, v)| (*k, v.clone())).collect();
+                w.empty("parameters", &p);
+            }
+        });
+    }
+    if let Some(t) = &n.target_dev {
+        let mut a = vec![("dev", t.clone())];
+        if n.target_unmanaged {
+            a.push(("managed", "no".into()));
+        }
+        w.empty("target", &a);
+    }
+    if let Some(m) = &n.model {
+        w.empty("model", &[("type", m.clone())]);
+    }
+    if !n.driver.is_empty() {
+        let a: Vec<(&str, String)> = n.driver.iter().map(|(k, v)| (*k, v.clone())).collect();
+        w.empty("driver", &a);
+    }
+    if let Some(up) = n.link_up {
+        let state = if up { "up" } else { "down" };
+        w.empty("link", &[("state", state.into())]);
+    }
+    if let Some(m) = n.mtu {
+        w.empty("mtu", &[("size", m.to_string())]);
+    }
+    if let Some(o) = n.boot_order {
+        w.empty("boot", &[("order", o.to_string())]);
+    }
+    cx.alias(w, &n.alias);
+    format_address(w, &n.address);
+    w.close("interface");
+}

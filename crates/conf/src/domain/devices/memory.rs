@@ -61,3 +61,16 @@ pub(super) fn parse_memory_device(n: Node<'_, '_>, live: bool) -> Result<MemoryD
         address: parse_address(n)?,
     })
 }
+
+pub(super) fn format_memory_device(w: &mut Writer, m: &MemoryDevice, cx: Ctx) {
+    w.open("memory", &[("model", m.model.clone())]);
+    w.open("target", &[]);
+    w.text("size", &[("unit", "KiB".into())], &m.size_kib.to_string());
+    if let Some(node) = m.node {
+        w.text("node", &[], &node.to_string());
+    }
+    w.close("target");
+    cx.alias(w, &m.alias);
+    format_address(w, &m.address);
+    w.close("memory");
+}
