@@ -1,25 +1,45 @@
 //! The domain (`<domain>`) document: typed model, parser, QEMU defaults and formatter.
 
+mod address;
 mod alias;
+mod clock;
+mod commandline;
 mod device_order;
 mod devices;
+mod features;
 mod format;
+mod lifecycle;
+mod memory;
+mod metadata;
+mod os;
 mod parse;
 mod pci_address;
 mod pci_address_set;
 mod post_parse;
+mod resource;
 mod seclabel;
 pub mod status;
+mod sysinfo;
 mod usb;
 mod validate;
 
+pub use address::*;
 pub use alias::{assign_aliases, controller_alias, disk_alias};
+pub use clock::*;
+pub use commandline::*;
 pub use devices::*;
+pub use features::*;
+pub use lifecycle::*;
+pub use memory::*;
+use metadata::*;
+pub use os::*;
 pub use parse::parse;
 pub use parse::parse_live;
 pub use post_parse::{post_parse, MachineType, QemuCaps};
+pub use resource::*;
 pub use seclabel::SecLabel;
 pub use status::{parse_status, DomainStatus, STATUS_VERSION};
+pub use sysinfo::*;
 pub use validate::validate;
 
 use crate::xml::Element;
@@ -99,16 +119,6 @@ pub struct Domain {
     pub qemu_commandline: Option<QemuCommandline>,
 }
 
-/// The namespace of libvirt's QEMU-specific elements.
-pub const QEMU_NAMESPACE: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
-
-/// `<qemu:commandline>`: `<qemu:arg value=>`s and `<qemu:env name= value=>`s.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct QemuCommandline {
-    pub args: Vec<String>,
-    pub env: Vec<(String, Option<String>)>,
-}
-
 /// `<cputune>`: the scheduler values and the pinnings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cputune {
@@ -134,99 +144,6 @@ pub const CPUTUNE_VALUES: &[&str] = &[
     "iothread_quota",
 ];
 
-/// The elements of `<memtune>` in the order libvirt prints them.
-pub const MEMTUNE_LIMITS: &[&str] = &[
-    "hard_limit",
-    "soft_limit",
-    "min_guarantee",
-    "swap_hard_limit",
-];
-
-/// `<resource>` (`virDomainResourceDef`): at least one of the two is set.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Resource {
-    /// `<partition>`: the cgroup partition, kept verbatim (libvirt checks that it is an
-    /// absolute path only when it starts the domain).
-    pub partition: Option<String>,
-    /// `<fibrechannel appid=>`: the application id tagged on the guest's Fibre Channel I/O
-    /// (1 to 128 printable characters).
-    pub appid: Option<String>,
-}
-
-/// The partition libvirt's privileged QEMU driver puts a domain in when it starts it.
-pub const DEFAULT_RESOURCE_PARTITION: &str = "/machine";
-
-impl Domain {
-    /// What libvirt's privileged QEMU driver does with `<resource>` when it starts the domain
-    /// on a host with cgroups (`virDomainCgroupInitCgroup`): a missing partition becomes
-    /// [`DEFAULT_RESOURCE_PARTITION`], and one that is not an absolute path is refused. oxvirt
-    /// places nothing in cgroups; this makes the running domain's XML (live, migratable,
-    /// status file) and the refusal libvirt's. Call it on the running copy only: the
-    /// persistent definition keeps what was defined.
-    pub fn start_resource_partition(&mut self) -> Result<(), crate::error::ConfError> {
-        let r = self.resource.get_or_insert_with(Resource::default);
-        let partition = r
-            .partition
-            .get_or_insert_with(|| DEFAULT_RESOURCE_PARTITION.to_owned());
-        if !partition.starts_with('/') {
-            return Err(crate::error::ConfError::unsupported(format!(
-                "Resource partition '{partition}' must start with '/'"
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// `<blkiotune>`: the weight and per-device limits.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Blkiotune {
-    pub weight: Option<u32>,
-    /// `(path, [(element, value)])` with the elements in libvirt's order.
-    pub devices: Vec<(String, Vec<(&'static str, u64)>)>,
-}
-
-/// The elements of a `<blkiotune><device>` after `<path>`, in libvirt's order.
-pub const BLKIOTUNE_DEVICE: &[&str] = &[
-    "weight",
-    "read_iops_sec",
-    "write_iops_sec",
-    "read_bytes_sec",
-    "write_bytes_sec",
-];
-
-/// `<numatune>` with static placement.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Numatune {
-    /// `<memory mode= nodeset=>`: the mode (strict, preferred, interleave, restrictive) and
-    /// host nodes.
-    pub memory: Option<(String, Vec<u32>)>,
-    /// `<memnode cellid= mode= nodeset=>`, sorted by cell.
-    pub memnodes: Vec<(u32, String, Vec<u32>)>,
-}
-
-/// `<memoryBacking>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MemoryBacking {
-    /// `<hugepages>`: `(page size in KiB, nodeset)`; an empty list for `<hugepages/>`.
-    pub hugepages: Option<Vec<(u64, Option<Vec<u32>>)>>,
-    pub nosharepages: bool,
-    pub locked: bool,
-    /// `<source type=>`: file, anonymous or memfd.
-    pub source: Option<String>,
-    /// `<access mode=>`: shared or private.
-    pub access: Option<String>,
-    /// `<allocation mode= threads=>`.
-    pub allocation: Option<(Option<String>, Option<u32>)>,
-    pub discard: bool,
-}
-
-/// `<maxMemory slots='N' unit='KiB'>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaxMemory {
-    pub kib: u64,
-    pub slots: u32,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
     Static,
@@ -241,110 +158,6 @@ pub struct Vcpu {
     pub placement: Placement,
     /// Host CPUs, as a sorted set.
     pub cpuset: Option<Vec<u32>>,
-}
-
-/// `<os>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Os {
-    /// `<type>` text: `hvm` for QEMU.
-    pub os_type: String,
-    pub firmware: Option<String>,
-    /// `<firmware><feature enabled= name=>`: (name, enabled), in libvirt's order
-    /// (enrolled-keys, secure-boot).
-    pub firmware_features: Vec<(&'static str, bool)>,
-    pub arch: Option<String>,
-    pub machine: Option<String>,
-    pub loader: Option<Loader>,
-    pub nvram: Option<Nvram>,
-    pub kernel: Option<String>,
-    pub initrd: Option<String>,
-    pub cmdline: Option<String>,
-    pub dtb: Option<String>,
-    pub boot: Vec<BootDev>,
-    /// `<bootmenu enable= timeout=>`: (enable, timeout in ms).
-    pub bootmenu: Option<(bool, Option<u32>)>,
-    pub smbios_mode: Option<String>,
-    /// `<bios useserial= rebootTimeout=>`.
-    pub bios: Option<Bios>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Bios {
-    pub useserial: Option<bool>,
-    pub reboot_timeout: Option<i32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Loader {
-    pub readonly: Option<bool>,
-    pub secure: Option<bool>,
-    pub kind: Option<String>,
-    pub path: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Nvram {
-    pub template: Option<String>,
-    pub path: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BootDev {
-    Fd,
-    Cdrom,
-    Hd,
-    Network,
-}
-
-impl BootDev {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BootDev::Fd => "fd",
-            BootDev::Cdrom => "cdrom",
-            BootDev::Hd => "hd",
-            BootDev::Network => "network",
-        }
-    }
-}
-
-/// `<features>`: each field `None` when absent.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Features {
-    pub acpi: bool,
-    /// `<apic/>`, with `eoi` when given.
-    pub apic: Option<Option<bool>>,
-    pub pae: bool,
-    pub hap: Option<bool>,
-    pub viridian: bool,
-    pub privnet: bool,
-    pub hyperv: Option<HyperV>,
-    pub kvm: Option<Vec<(String, bool)>>,
-    pub pvspinlock: Option<bool>,
-    pub pmu: Option<bool>,
-    pub vmport: Option<bool>,
-    /// `<smm state=>` with the TSEG size in MiB.
-    pub smm: Option<(bool, Option<u64>)>,
-    pub ioapic: Option<String>,
-    pub vmcoreinfo: Option<bool>,
-    /// `<msrs unknown=>`: `ignore` or `fault`.
-    pub msrs: Option<String>,
-}
-
-/// `<hyperv mode=>` with its enlightenments in libvirt's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HyperV {
-    pub passthrough: bool,
-    pub items: Vec<HyperVItem>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HyperVItem {
-    pub name: &'static str,
-    pub state: bool,
-    /// `retries` of spinlocks, `value` of vendor_id.
-    pub extra: Option<String>,
-    /// `<direct state=>` inside `<stimer>`.
-    pub direct: Option<bool>,
 }
 
 /// `<cpu>`.
@@ -387,179 +200,6 @@ pub struct Topology {
     pub dies: u32,
     pub cores: u32,
     pub threads: u32,
-}
-
-/// `<clock>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Clock {
-    /// `utc`, `localtime`, `timezone` or `variable`.
-    pub offset: String,
-    /// `timezone=` of `offset='timezone'`.
-    pub timezone: Option<String>,
-    /// `adjustment=` and `basis=` of `offset='variable'`.
-    pub adjustment: Option<(i64, String)>,
-    pub timers: Vec<Timer>,
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock {
-            offset: "utc".into(),
-            timezone: None,
-            adjustment: None,
-            timers: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Timer {
-    pub name: String,
-    pub present: Option<bool>,
-    pub tickpolicy: Option<String>,
-    pub track: Option<String>,
-    pub frequency: Option<u64>,
-    pub mode: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lifecycle {
-    Destroy,
-    Restart,
-    Preserve,
-    RenameRestart,
-    CoredumpDestroy,
-    CoredumpRestart,
-}
-
-impl Lifecycle {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lifecycle::Destroy => "destroy",
-            Lifecycle::Restart => "restart",
-            Lifecycle::Preserve => "preserve",
-            Lifecycle::RenameRestart => "rename-restart",
-            Lifecycle::CoredumpDestroy => "coredump-destroy",
-            Lifecycle::CoredumpRestart => "coredump-restart",
-        }
-    }
-}
-
-/// `<pm>`: suspend-to-mem and suspend-to-disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pm {
-    pub suspend_to_mem: Option<bool>,
-    pub suspend_to_disk: Option<bool>,
-}
-
-/// How deep USB port paths go: the root hub and up to three hubs below it
-/// (`VIR_DOMAIN_DEVICE_USB_MAX_PORT_DEPTH`).
-pub const USB_MAX_PORT_DEPTH: usize = 4;
-
-/// Ports of a USB hub libvirt adds or the XML gives (`VIR_DOMAIN_USB_HUB_PORTS`).
-pub const USB_HUB_PORTS: u32 = 8;
-
-/// A USB port path: `port='1.2'` is port 2 of the hub on port 1 of the controller's root hub.
-/// Ports count from 1; the levels after the last one used are 0, and a path whose first level
-/// is 0 is unset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct UsbPort(pub [u32; USB_MAX_PORT_DEPTH]);
-
-impl UsbPort {
-    /// A path of one level: a port of the root hub.
-    pub fn root(port: u32) -> Self {
-        let mut p = [0; USB_MAX_PORT_DEPTH];
-        p[0] = port;
-        UsbPort(p)
-    }
-
-    /// Whether a port is given (`virDomainUSBAddressPortIsValid`).
-    pub fn is_set(&self) -> bool {
-        self.0[0] != 0
-    }
-
-    /// The levels in use, from the root hub down.
-    pub fn levels(&self) -> &[u32] {
-        let n = self
-            .0
-            .iter()
-            .position(|p| *p == 0)
-            .unwrap_or(USB_MAX_PORT_DEPTH);
-        &self.0[..n]
-    }
-
-    /// Parse libvirt's dotted form: up to [`USB_MAX_PORT_DEPTH`] decimal numbers separated by
-    /// dots. `None` for anything else.
-    pub fn parse(s: &str) -> Option<Self> {
-        let mut p = [0; USB_MAX_PORT_DEPTH];
-        let mut parts = s.split('.');
-        for slot in p.iter_mut() {
-            let Some(part) = parts.next() else {
-                return Some(UsbPort(p));
-            };
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            *slot = part.parse().ok()?;
-        }
-        match parts.next() {
-            None => Some(UsbPort(p)),
-            Some(_) => None,
-        }
-    }
-}
-
-impl std::fmt::Display for UsbPort {
-    /// The dotted form (`1.2`), as libvirt prints it and QEMU's USB `port` property takes it.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, p) in self.levels().iter().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            write!(f, "{p}")?;
-        }
-        Ok(())
-    }
-}
-
-/// A device address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Address {
-    Pci(PciAddress),
-    /// `<address type='drive' controller bus target unit>`
-    Drive {
-        controller: u32,
-        bus: u32,
-        target: u32,
-        unit: u32,
-    },
-    /// `<address type='virtio-serial' controller bus port>`
-    VirtioSerial {
-        controller: u32,
-        bus: u32,
-        port: u32,
-    },
-    /// `<address type='usb' bus port>`; the port may be unset (`port[0] == 0`), which asks
-    /// for one on that bus.
-    Usb {
-        bus: u32,
-        port: UsbPort,
-    },
-    /// `<address type='ccid' controller slot>`
-    Ccid {
-        controller: u32,
-        slot: u32,
-    },
-    /// `<address type='isa' iobase irq>`
-    Isa {
-        iobase: Option<u32>,
-        irq: Option<u32>,
-    },
-    /// `<address type='dimm' slot base>`
-    Dimm {
-        slot: u32,
-        base: Option<u64>,
-    },
 }
 
 /// Formatting flags (`VIR_DOMAIN_XML_INACTIVE`): `inactive == false` is the live form (id,
@@ -627,37 +267,6 @@ pub(crate) fn format_cpuset(set: &[u32]) -> String {
     }
     parts.join(",")
 }
-
-/// `<sysinfo type='smbios'>`: each block's `(entry name, value)` in libvirt's order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Sysinfo {
-    pub bios: Vec<(&'static str, String)>,
-    pub system: Vec<(&'static str, String)>,
-    pub base_boards: Vec<Vec<(&'static str, String)>>,
-    pub chassis: Vec<(&'static str, String)>,
-    pub oem_strings: Vec<String>,
-}
-
-/// The entries of each `<sysinfo>` block in the order libvirt prints them.
-pub const SYSINFO_BIOS: &[&str] = &["vendor", "version", "date", "release"];
-pub const SYSINFO_SYSTEM: &[&str] = &[
-    "manufacturer",
-    "product",
-    "version",
-    "serial",
-    "uuid",
-    "sku",
-    "family",
-];
-pub const SYSINFO_BASEBOARD: &[&str] = &[
-    "manufacturer",
-    "product",
-    "version",
-    "serial",
-    "asset",
-    "location",
-];
-pub const SYSINFO_CHASSIS: &[&str] = &["manufacturer", "version", "serial", "asset", "sku"];
 
 /// For fixed-point checks (tests and fuzzing): a formatted document split into everything but
 /// its `<controller>` elements, and those elements sorted.

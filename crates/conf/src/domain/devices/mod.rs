@@ -1,7 +1,7 @@
 //! `<devices>`: the list of a domain's devices, read and printed by a dispatch over the element
 //! names; each device family (its type, parse, defaults and format) lives in a module of its own.
 
-use super::format::{fmt_on_off, fmt_yes_no, format_address, Ctx};
+use super::format::{fmt_on_off, fmt_yes_no, Ctx};
 use super::parse::*;
 use super::*;
 use crate::error::ConfError;

@@ -1,0 +1,214 @@
+//! Memory: sizes, `<memtune>`, `<memoryBacking>` and `<numatune>`.
+
+use super::parse::*;
+use super::*;
+use crate::error::ConfError;
+use crate::xml::Writer;
+use roxmltree::Node;
+
+/// The elements of `<memtune>` in the order libvirt prints them.
+pub const MEMTUNE_LIMITS: &[&str] = &[
+    "hard_limit",
+    "soft_limit",
+    "min_guarantee",
+    "swap_hard_limit",
+];
+
+/// `<numatune>` with static placement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Numatune {
+    /// `<memory mode= nodeset=>`: the mode (strict, preferred, interleave, restrictive) and
+    /// host nodes.
+    pub memory: Option<(String, Vec<u32>)>,
+    /// `<memnode cellid= mode= nodeset=>`, sorted by cell.
+    pub memnodes: Vec<(u32, String, Vec<u32>)>,
+}
+
+/// `<memoryBacking>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryBacking {
+    /// `<hugepages>`: `(page size in KiB, nodeset)`; an empty list for `<hugepages/>`.
+    pub hugepages: Option<Vec<(u64, Option<Vec<u32>>)>>,
+    pub nosharepages: bool,
+    pub locked: bool,
+    /// `<source type=>`: file, anonymous or memfd.
+    pub source: Option<String>,
+    /// `<access mode=>`: shared or private.
+    pub access: Option<String>,
+    /// `<allocation mode= threads=>`.
+    pub allocation: Option<(Option<String>, Option<u32>)>,
+    pub discard: bool,
+}
+
+/// `<maxMemory slots='N' unit='KiB'>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxMemory {
+    pub kib: u64,
+    pub slots: u32,
+}
+
+pub(super) fn numa_mode(n: Node<'_, '_>) -> Result<String> {
+    match n.attribute("mode") {
+        None => Ok("strict".into()),
+        Some(m @ ("strict" | "preferred" | "interleave" | "restrictive")) => Ok(m.to_owned()),
+        Some(m) => Err(ConfError::Xml(format!(
+            "Unsupported NUMA memory tuning mode '{m}'"
+        ))),
+    }
+}
+
+pub(super) fn parse_numatune(t: Node<'_, '_>) -> Result<Numatune> {
+    let mut nt = Numatune::default();
+    for e in t.children().filter(|c| c.is_element()) {
+        match e.tag_name().name() {
+            "memory" => {
+                if matches!(e.attribute("placement"), Some(p) if p != "static")
+                    || e.attributes()
+                        .any(|a| !matches!(a.name(), "mode" | "nodeset" | "placement"))
+                {
+                    return Err(ConfError::NotImplemented("this <numatune><memory>".into()));
+                }
+                let nodeset = e.attribute("nodeset").ok_or_else(|| {
+                    ConfError::NotImplemented("<numatune><memory> without a nodeset".into())
+                })?;
+                nt.memory = Some((numa_mode(e)?, parse_cpuset(nodeset)?));
+            }
+            "memnode" => {
+                let cell = uint_attr(e, "cellid")?.ok_or_else(|| {
+                    ConfError::Xml("Invalid cellid attribute in memnode element".into())
+                })?;
+                let nodeset = e.attribute("nodeset").ok_or_else(|| {
+                    ConfError::Xml("Missing required nodeset attribute in memnode element".into())
+                })?;
+                if nt.memnodes.iter().any(|(c, _, _)| *c == cell) {
+                    return Err(ConfError::Xml(format!(
+                        "Multiple memnode elements with cellid {cell}"
+                    )));
+                }
+                nt.memnodes
+                    .push((cell, numa_mode(e)?, parse_cpuset(nodeset)?));
+            }
+            other => return Err(ConfError::NotImplemented(format!("<numatune><{other}>"))),
+        }
+    }
+    nt.memnodes.sort_by_key(|(c, _, _)| *c);
+    Ok(nt)
+}
+
+pub(super) fn parse_memory_backing(m: Node<'_, '_>) -> Result<MemoryBacking> {
+    let mut mb = MemoryBacking::default();
+    for c in m.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "hugepages" => {
+                let mut pages = Vec::new();
+                for p in c.children().filter(|p| p.is_element()) {
+                    if p.tag_name().name() != "page" {
+                        continue;
+                    }
+                    let size = p.attribute("size").unwrap_or("");
+                    let value = parse_u64(size).ok_or_else(|| {
+                        ConfError::Xml(format!("unable to parse size attribute '{size}'"))
+                    })?;
+                    let unit = p.attribute("unit").unwrap_or("KiB");
+                    let scale = unit_scale(unit)
+                        .ok_or_else(|| ConfError::InvalidArg(format!("unknown suffix '{unit}'")))?;
+                    let kib = value
+                        .checked_mul(scale)
+                        .ok_or_else(|| {
+                            ConfError::Overflow(format!("value too large: {size}{unit}"))
+                        })?
+                        .div_ceil(1024);
+                    let nodeset = match p.attribute("nodeset") {
+                        None => None,
+                        Some(n) => Some(parse_cpuset(n)?),
+                    };
+                    pages.push((kib, nodeset));
+                }
+                mb.hugepages = Some(pages);
+            }
+            "nosharepages" => mb.nosharepages = true,
+            "locked" => mb.locked = true,
+            "discard" => mb.discard = true,
+            "source" => {
+                mb.source = match c.attribute("type") {
+                    Some(t @ ("file" | "anonymous" | "memfd")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!("unknown source type '{t}'")))
+                    }
+                    None => None,
+                }
+            }
+            "access" => {
+                mb.access = match c.attribute("mode") {
+                    Some(t @ ("shared" | "private")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!(
+                            "unknown memoryBacking/access/mode '{t}'"
+                        )))
+                    }
+                    None => None,
+                }
+            }
+            "allocation" => {
+                let mode = match c.attribute("mode") {
+                    Some(t @ ("immediate" | "ondemand")) => Some(t.to_owned()),
+                    Some(t) => {
+                        return Err(ConfError::unsupported(format!(
+                            "unknown memoryBacking/allocation/mode '{t}'"
+                        )))
+                    }
+                    None => None,
+                };
+                mb.allocation = Some((mode, uint_attr(c, "threads")?));
+            }
+            other => {
+                return Err(ConfError::NotImplemented(format!(
+                    "<memoryBacking><{other}>"
+                )));
+            }
+        }
+    }
+    Ok(mb)
+}
+
+pub(super) fn format_memory_backing(w: &mut Writer, mb: &MemoryBacking) {
+    w.child("memoryBacking", &[], |w| {
+        match &mb.hugepages {
+            None => {}
+            Some(pages) => w.child("hugepages", &[], |w| {
+                for (size, nodeset) in pages {
+                    let mut a = vec![("size", size.to_string()), ("unit", "KiB".into())];
+                    if let Some(n) = nodeset {
+                        a.push(("nodeset", format_cpuset(n)));
+                    }
+                    w.empty("page", &a);
+                }
+            }),
+        }
+        if mb.nosharepages {
+            w.empty("nosharepages", &[]);
+        }
+        if mb.locked {
+            w.empty("locked", &[]);
+        }
+        if let Some(s) = &mb.source {
+            w.empty("source", &[("type", s.clone())]);
+        }
+        if let Some(a) = &mb.access {
+            w.empty("access", &[("mode", a.clone())]);
+        }
+        if let Some((mode, threads)) = &mb.allocation {
+            let mut a = Vec::new();
+            if let Some(m) = mode {
+                a.push(("mode", m.clone()));
+            }
+            if let Some(t) = threads {
+                a.push(("threads", t.to_string()));
+            }
+            w.empty("allocation", &a);
+        }
+        if mb.discard {
+            w.empty("discard", &[]);
+        }
+    });
+}
