@@ -1,7 +1,9 @@
 //! `<clock>`: the offset, timezone and timers.
 
+use super::format::fmt_yes_no;
 use super::parse::*;
 use crate::error::ConfError;
+use crate::xml::Writer;
 use roxmltree::Node;
 
 /// `<clock>`.
@@ -115,4 +117,36 @@ pub(super) fn parse_clock(c: Node<'_, '_>) -> Result<Clock> {
         adjustment,
         timers,
     })
+}
+
+pub(super) fn format_clock(w: &mut Writer, clock: &Clock) {
+    let mut ca = vec![("offset", clock.offset.clone())];
+    if let Some(tz) = &clock.timezone {
+        ca.push(("timezone", tz.clone()));
+    }
+    if let Some((adj, basis)) = &clock.adjustment {
+        ca.push(("adjustment", adj.to_string()));
+        ca.push(("basis", basis.clone()));
+    }
+    w.child("clock", &ca, |w| {
+        for t in &clock.timers {
+            let mut a = vec![("name", t.name.clone())];
+            if let Some(p) = t.present {
+                a.push(("present", fmt_yes_no(p)));
+            }
+            if let Some(v) = &t.tickpolicy {
+                a.push(("tickpolicy", v.clone()));
+            }
+            if let Some(v) = &t.track {
+                a.push(("track", v.clone()));
+            }
+            if let Some(v) = t.frequency {
+                a.push(("frequency", v.to_string()));
+            }
+            if let Some(v) = &t.mode {
+                a.push(("mode", v.clone()));
+            }
+            w.empty("timer", &a);
+        }
+    });
 }

@@ -88,27 +88,9 @@ impl Domain {
         let cur = self.current_memory_kib.unwrap_or(self.memory_kib);
         w.text("currentMemory", &[("unit", "KiB".into())], &cur.to_string());
         if let Some(bt) = &self.blkiotune {
-            w.child("blkiotune", &[], |w| {
-                if let Some(v) = bt.weight {
-                    w.text("weight", &[], &v.to_string());
-                }
-                for (path, vals) in &bt.devices {
-                    w.open("device", &[]);
-                    w.text("path", &[], path);
-                    for (k, v) in vals {
-                        w.text(k, &[], &v.to_string());
-                    }
-                    w.close("device");
-                }
-            });
+            format_blkiotune(&mut w, bt);
         }
-        if !self.memtune.is_empty() {
-            w.open("memtune", &[]);
-            for (k, v) in &self.memtune {
-                w.text(k, &[("unit", "KiB".into())], &v.to_string());
-            }
-            w.close("memtune");
-        }
+        format_memtune(&mut w, &self.memtune);
         if let Some(mb) = &self.memory_backing {
             format_memory_backing(&mut w, mb);
         }
@@ -164,150 +146,28 @@ impl Domain {
                 }
             });
         }
-        if self.numatune_auto {
-            w.child("numatune", &[], |w| {
-                w.empty(
-                    "memory",
-                    &[("mode", "strict".into()), ("placement", "auto".into())],
-                )
-            });
-        }
-        if let Some(nt) = self.numatune.as_ref().filter(|_| !self.numatune_auto) {
-            w.child("numatune", &[], |w| {
-                if let Some((mode, set)) = &nt.memory {
-                    w.empty(
-                        "memory",
-                        &[("mode", mode.clone()), ("nodeset", format_cpuset(set))],
-                    );
-                }
-                for (cell, mode, set) in &nt.memnodes {
-                    w.empty(
-                        "memnode",
-                        &[
-                            ("cellid", cell.to_string()),
-                            ("mode", mode.clone()),
-                            ("nodeset", format_cpuset(set)),
-                        ],
-                    );
-                }
-            });
-        }
+        self.format_numatune(&mut w);
+
         if let Some(r) = &self.resource {
-            w.child("resource", &[], |w| {
-                if let Some(p) = &r.partition {
-                    w.text("partition", &[], p);
-                }
-                if let Some(a) = &r.appid {
-                    w.empty("fibrechannel", &[("appid", a.clone())]);
-                }
-            });
+            format_resource(&mut w, r);
         }
         if let Some(si) = &self.sysinfo {
-            w.open("sysinfo", &[("type", "smbios".into())]);
-            let block = |w: &mut Writer, name: &str, values: &[(&'static str, String)]| {
-                if values.is_empty() {
-                    return;
-                }
-                w.open(name, &[]);
-                for (k, v) in values {
-                    w.text("entry", &[("name", (*k).to_string())], v);
-                }
-                w.close(name);
-            };
-            block(&mut w, "bios", &si.bios);
-            block(&mut w, "system", &si.system);
-            for b in &si.base_boards {
-                block(&mut w, "baseBoard", b);
-            }
-            block(&mut w, "chassis", &si.chassis);
-            if !si.oem_strings.is_empty() {
-                w.open("oemStrings", &[]);
-                for s in &si.oem_strings {
-                    w.text("entry", &[], s);
-                }
-                w.close("oemStrings");
-            }
-            w.close("sysinfo");
+            format_sysinfo(&mut w, si);
         }
         if let Some(entries) = &self.fwcfg {
-            w.child("sysinfo", &[("type", "fwcfg".into())], |w| {
-                for (name, file, value) in entries {
-                    let mut a = vec![("name", name.clone())];
-                    match file {
-                        Some(f) => {
-                            a.push(("file", f.clone()));
-                            w.empty("entry", &a);
-                        }
-                        None => w.text("entry", &a, value),
-                    }
-                }
-            });
+            format_fwcfg(&mut w, entries);
         }
         self.format_os(&mut w);
         self.format_features(&mut w);
         if let Some(cpu) = &self.cpu {
             format_cpu(&mut w, cpu);
         }
-        let mut ca = vec![("offset", self.clock.offset.clone())];
-        if let Some(tz) = &self.clock.timezone {
-            ca.push(("timezone", tz.clone()));
-        }
-        if let Some((adj, basis)) = &self.clock.adjustment {
-            ca.push(("adjustment", adj.to_string()));
-            ca.push(("basis", basis.clone()));
-        }
-        w.child("clock", &ca, |w| {
-            for t in &self.clock.timers {
-                let mut a = vec![("name", t.name.clone())];
-                if let Some(p) = t.present {
-                    a.push(("present", fmt_yes_no(p)));
-                }
-                if let Some(v) = &t.tickpolicy {
-                    a.push(("tickpolicy", v.clone()));
-                }
-                if let Some(v) = &t.track {
-                    a.push(("track", v.clone()));
-                }
-                if let Some(v) = t.frequency {
-                    a.push(("frequency", v.to_string()));
-                }
-                if let Some(v) = &t.mode {
-                    a.push(("mode", v.clone()));
-                }
-                w.empty("timer", &a);
-            }
-        });
-        w.text("on_poweroff", &[], self.on_poweroff.as_str());
-        w.text("on_reboot", &[], self.on_reboot.as_str());
-        w.text("on_crash", &[], self.on_crash.as_str());
-        if let Some(l) = &self.on_lockfailure {
-            w.text("on_lockfailure", &[], l);
-        }
-        if self.pm.suspend_to_mem.is_some() || self.pm.suspend_to_disk.is_some() {
-            w.child("pm", &[], |w| {
-                if let Some(v) = self.pm.suspend_to_mem {
-                    w.empty("suspend-to-mem", &[("enabled", fmt_yes_no(v))]);
-                }
-                if let Some(v) = self.pm.suspend_to_disk {
-                    w.empty("suspend-to-disk", &[("enabled", fmt_yes_no(v))]);
-                }
-            });
-        }
+        format_clock(&mut w, &self.clock);
+        self.format_lifecycle(&mut w);
         self.format_devices(&mut w, cx);
         super::seclabel::format(&self.seclabels, &mut w);
         if let Some(cl) = &self.qemu_commandline {
-            w.child("qemu:commandline", &[], |w| {
-                for a in &cl.args {
-                    w.empty("qemu:arg", &[("value", a.clone())]);
-                }
-                for (n, v) in &cl.env {
-                    let mut a = vec![("name", n.clone())];
-                    if let Some(v) = v {
-                        a.push(("value", v.clone()));
-                    }
-                    w.empty("qemu:env", &a);
-                }
-            });
+            format_commandline(&mut w, cl);
         }
         w.close("domain");
         w.finish()

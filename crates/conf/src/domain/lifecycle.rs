@@ -1,7 +1,10 @@
 //! What happens on power-off, reboot, crash and lock failure (`<on_poweroff>`...) and `<pm>`.
 
+use super::format::fmt_yes_no;
 use super::parse::*;
+use super::*;
 use crate::error::ConfError;
+use crate::xml::Writer;
 use roxmltree::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,4 +59,26 @@ pub(super) fn lifecycle(
             )));
         }
     })
+}
+
+impl Domain {
+    /// `<on_poweroff>`, `<on_reboot>`, `<on_crash>`, `<on_lockfailure>` and `<pm>`.
+    pub(super) fn format_lifecycle(&self, w: &mut Writer) {
+        w.text("on_poweroff", &[], self.on_poweroff.as_str());
+        w.text("on_reboot", &[], self.on_reboot.as_str());
+        w.text("on_crash", &[], self.on_crash.as_str());
+        if let Some(l) = &self.on_lockfailure {
+            w.text("on_lockfailure", &[], l);
+        }
+        if self.pm.suspend_to_mem.is_some() || self.pm.suspend_to_disk.is_some() {
+            w.child("pm", &[], |w| {
+                if let Some(v) = self.pm.suspend_to_mem {
+                    w.empty("suspend-to-mem", &[("enabled", fmt_yes_no(v))]);
+                }
+                if let Some(v) = self.pm.suspend_to_disk {
+                    w.empty("suspend-to-disk", &[("enabled", fmt_yes_no(v))]);
+                }
+            });
+        }
+    }
 }

@@ -212,3 +212,48 @@ pub(super) fn format_memory_backing(w: &mut Writer, mb: &MemoryBacking) {
         }
     });
 }
+
+/// `<memtune>`, when it has a limit.
+pub(super) fn format_memtune(w: &mut Writer, memtune: &[(&'static str, u64)]) {
+    if !memtune.is_empty() {
+        w.open("memtune", &[]);
+        for (k, v) in memtune {
+            w.text(k, &[("unit", "KiB".into())], &v.to_string());
+        }
+        w.close("memtune");
+    }
+}
+
+impl Domain {
+    /// `<numatune>`: automatic placement, or the node sets of the memory and its cells.
+    pub(super) fn format_numatune(&self, w: &mut Writer) {
+        if self.numatune_auto {
+            w.child("numatune", &[], |w| {
+                w.empty(
+                    "memory",
+                    &[("mode", "strict".into()), ("placement", "auto".into())],
+                )
+            });
+        }
+        if let Some(nt) = self.numatune.as_ref().filter(|_| !self.numatune_auto) {
+            w.child("numatune", &[], |w| {
+                if let Some((mode, set)) = &nt.memory {
+                    w.empty(
+                        "memory",
+                        &[("mode", mode.clone()), ("nodeset", format_cpuset(set))],
+                    );
+                }
+                for (cell, mode, set) in &nt.memnodes {
+                    w.empty(
+                        "memnode",
+                        &[
+                            ("cellid", cell.to_string()),
+                            ("mode", mode.clone()),
+                            ("nodeset", format_cpuset(set)),
+                        ],
+                    );
+                }
+            });
+        }
+    }
+}

@@ -3,6 +3,7 @@
 use super::parse::*;
 use super::*;
 use crate::error::ConfError;
+use crate::xml::Writer;
 use roxmltree::Node;
 
 /// `<resource>` (`virDomainResourceDef`): at least one of the two is set.
@@ -122,4 +123,31 @@ pub(super) fn parse_blkiotune(b: Node<'_, '_>) -> Result<Blkiotune> {
         }
     }
     Ok(bt)
+}
+
+pub(super) fn format_blkiotune(w: &mut Writer, bt: &Blkiotune) {
+    w.child("blkiotune", &[], |w| {
+        if let Some(v) = bt.weight {
+            w.text("weight", &[], &v.to_string());
+        }
+        for (path, vals) in &bt.devices {
+            w.open("device", &[]);
+            w.text("path", &[], path);
+            for (k, v) in vals {
+                w.text(k, &[], &v.to_string());
+            }
+            w.close("device");
+        }
+    });
+}
+
+pub(super) fn format_resource(w: &mut Writer, r: &Resource) {
+    w.child("resource", &[], |w| {
+        if let Some(p) = &r.partition {
+            w.text("partition", &[], p);
+        }
+        if let Some(a) = &r.appid {
+            w.empty("fibrechannel", &[("appid", a.clone())]);
+        }
+    });
 }

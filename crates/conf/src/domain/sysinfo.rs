@@ -3,6 +3,7 @@
 use super::parse::*;
 use super::*;
 use crate::error::ConfError;
+use crate::xml::Writer;
 use roxmltree::Node;
 
 /// `<sysinfo type='smbios'>`: each block's `(entry name, value)` in libvirt's order.
@@ -152,4 +153,49 @@ pub(super) fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysin
         }
     }
     Ok(si)
+}
+
+/// `<sysinfo type='smbios'>`.
+pub(super) fn format_sysinfo(w: &mut Writer, si: &Sysinfo) {
+    w.open("sysinfo", &[("type", "smbios".into())]);
+    let block = |w: &mut Writer, name: &str, values: &[(&'static str, String)]| {
+        if values.is_empty() {
+            return;
+        }
+        w.open(name, &[]);
+        for (k, v) in values {
+            w.text("entry", &[("name", (*k).to_string())], v);
+        }
+        w.close(name);
+    };
+    block(w, "bios", &si.bios);
+    block(w, "system", &si.system);
+    for b in &si.base_boards {
+        block(w, "baseBoard", b);
+    }
+    block(w, "chassis", &si.chassis);
+    if !si.oem_strings.is_empty() {
+        w.open("oemStrings", &[]);
+        for s in &si.oem_strings {
+            w.text("entry", &[], s);
+        }
+        w.close("oemStrings");
+    }
+    w.close("sysinfo");
+}
+
+/// `<sysinfo type='fwcfg'>`.
+pub(super) fn format_fwcfg(w: &mut Writer, entries: &[(String, Option<String>, String)]) {
+    w.child("sysinfo", &[("type", "fwcfg".into())], |w| {
+        for (name, file, value) in entries {
+            let mut a = vec![("name", name.clone())];
+            match file {
+                Some(f) => {
+                    a.push(("file", f.clone()));
+                    w.empty("entry", &a);
+                }
+                None => w.text("entry", &a, value),
+            }
+        }
+    });
 }
