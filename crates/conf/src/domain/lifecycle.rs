@@ -82,3 +82,35 @@ impl Domain {
         }
     }
 }
+
+/// `<on_lockfailure>`.
+pub(super) fn parse_on_lockfailure(root: Node<'_, '_>) -> Result<Option<String>> {
+    Ok(match child_text_nonempty(root, "on_lockfailure") {
+        None => None,
+        Some(v) => match v.as_str() {
+            "poweroff" | "restart" | "pause" | "ignore" => Some(v),
+            _ => {
+                return Err(ConfError::Xml(format!(
+                    "Invalid value for element 'on_lockfailure': '{v}'"
+                )))
+            }
+        },
+    })
+}
+
+/// `<pm>`.
+pub(super) fn parse_pm(root: Node<'_, '_>) -> Result<Pm> {
+    Ok(match child(root, "pm") {
+        None => Pm::default(),
+        Some(p) => Pm {
+            suspend_to_mem: child(p, "suspend-to-mem")
+                .map(|n| yes_no(n, "enabled"))
+                .transpose()?
+                .flatten(),
+            suspend_to_disk: child(p, "suspend-to-disk")
+                .map(|n| yes_no(n, "enabled"))
+                .transpose()?
+                .flatten(),
+        },
+    })
+}

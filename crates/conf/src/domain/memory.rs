@@ -257,3 +257,42 @@ impl Domain {
         }
     }
 }
+
+/// `<memtune>`'s limits in libvirt's order, in KiB.
+pub(super) fn parse_memtune(root: Node<'_, '_>) -> Result<Vec<(&'static str, u64)>> {
+    let mut memtune = Vec::new();
+    if let Some(m) = child(root, "memtune") {
+        for c in m.children().filter(|c| c.is_element()) {
+            let n = c.tag_name().name();
+            if !MEMTUNE_LIMITS.contains(&n) {
+                return Err(ConfError::NotImplemented(format!("<memtune><{n}>")));
+            }
+        }
+        for k in MEMTUNE_LIMITS {
+            if let Some(c) = child(m, k) {
+                memtune.push((*k, scaled_kib(c, &format!("memtune/{k}"), "KiB")?));
+            }
+        }
+    }
+    Ok(memtune)
+}
+
+/// `<numatune>`: `(true, None)` for the automatic placement libvirt prints back as it is.
+pub(super) fn parse_numatune_of(root: Node<'_, '_>) -> Result<(bool, Option<Numatune>)> {
+    Ok(match child(root, "numatune") {
+        None => (false, None),
+        Some(t) => {
+            let elems: Vec<_> = t.children().filter(|c| c.is_element()).collect();
+            match elems.as_slice() {
+                [m] if m.tag_name().name() == "memory"
+                    && m.attribute("placement") == Some("auto")
+                    && matches!(m.attribute("mode"), None | Some("strict"))
+                    && m.attributes().count() == 1 + usize::from(m.attribute("mode").is_some()) =>
+                {
+                    (true, None)
+                }
+                _ => (false, Some(parse_numatune(t)?)),
+            }
+        }
+    })
+}

@@ -321,20 +321,7 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         }
         None => random_uuid()?,
     };
-    let genid = match child(root, "genid") {
-        None => None,
-        Some(g) => {
-            let t = text_of(g);
-            if t.is_empty() {
-                Some(random_uuid()?)
-            } else {
-                Some(
-                    parse_uuid(&t)
-                        .ok_or_else(|| ConfError::Internal("malformed genid element".into()))?,
-                )
-            }
-        }
-    };
+    let genid = parse_genid(root)?;
     let title = child_text(root, "title");
     if title.as_deref().is_some_and(|t| t.contains('\n')) {
         return Err(ConfError::Xml("Domain title can't contain newlines".into()));
@@ -358,65 +345,13 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         None => None,
     };
 
-    let mut memtune = Vec::new();
-    if let Some(m) = child(root, "memtune") {
-        for c in m.children().filter(|c| c.is_element()) {
-            let n = c.tag_name().name();
-            if !MEMTUNE_LIMITS.contains(&n) {
-                return Err(ConfError::NotImplemented(format!("<memtune><{n}>")));
-            }
-        }
-        for k in MEMTUNE_LIMITS {
-            if let Some(c) = child(m, k) {
-                memtune.push((*k, scaled_kib(c, &format!("memtune/{k}"), "KiB")?));
-            }
-        }
-    }
+    let memtune = parse_memtune(root)?;
     let blkiotune = child(root, "blkiotune").map(parse_blkiotune).transpose()?;
     let memory_backing = child(root, "memoryBacking")
         .map(parse_memory_backing)
         .transpose()?;
     let vcpu = parse_vcpu(root)?;
-    let iothreads = match child(root, "iothreads") {
-        None => 0,
-        Some(n) => parse_u64(&text_of(n))
-            .and_then(|v| u32::try_from(v).ok())
-            .ok_or_else(|| ConfError::Xml("invalid iothreads count ''".into()))?,
-    };
-    let (iothreads, iothreadids) = match child(root, "iothreadids") {
-        None => (iothreads, false),
-        Some(ids) => {
-            let mut list = Vec::new();
-            for t in ids.children().filter(|c| c.is_element()) {
-                if t.tag_name().name() != "iothread" {
-                    continue;
-                }
-                if t.attributes().any(|a| a.name() != "id") || t.has_children() {
-                    return Err(ConfError::NotImplemented("this <iothread>".into()));
-                }
-                let id = uint_attr(t, "id")?.ok_or_else(|| {
-                    ConfError::Xml("Missing 'id' attribute in <iothread> element".into())
-                })?;
-                if id == 0 {
-                    return Err(ConfError::Xml("invalid iothread 'id' value '0'".into()));
-                }
-                if list.contains(&id) {
-                    return Err(ConfError::Xml(format!(
-                        "duplicate iothread id '{id}' found"
-                    )));
-                }
-                list.push(id);
-            }
-            let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
-            list.sort_unstable();
-            if list.iter().zip(1..).any(|(a, b)| *a != b) || (iothreads > n && n > 0) {
-                return Err(ConfError::NotImplemented(
-                    "<iothreadids> other than 1..=<iothreads>".into(),
-                ));
-            }
-            (iothreads.max(n), n > 0)
-        }
-    };
+    let (iothreads, iothreadids) = parse_iothreads(root)?;
     let seclabels = super::seclabel::parse(root)?;
     let cputune = match child(root, "cputune") {
         Some(c) => Some(parse_cputune(c)?),
@@ -442,60 +377,8 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
         Some(n) => Some(parse_sysinfo(n, root)?),
         None => None,
     };
-    let fwcfg = match root.children().find(|c| {
-        c.is_element() && c.tag_name().name() == "sysinfo" && c.attribute("type") == Some("fwcfg")
-    }) {
-        None => None,
-        Some(f) => {
-            let mut entries: Vec<(String, Option<String>, String)> = Vec::new();
-            for e in f.children().filter(|c| c.is_element()) {
-                if e.tag_name().name() != "entry" {
-                    return Err(ConfError::NotImplemented(format!(
-                        "<sysinfo type='fwcfg'><{}>",
-                        e.tag_name().name()
-                    )));
-                }
-                let name = attr(e, "name").ok_or_else(|| {
-                    ConfError::Xml("Firmware entry is missing 'name' attribute".into())
-                })?;
-                if !name.starts_with("opt/") {
-                    return Err(ConfError::Xml(format!(
-                        "Invalid firmware name '{name}': it must start with 'opt/'"
-                    )));
-                }
-                let file = attr(e, "file");
-                let value = text_of(e);
-                if file.is_none() && value.is_empty() {
-                    return Err(ConfError::Xml(
-                        "Firmware entry must have either value or 'file' attribute".into(),
-                    ));
-                }
-                if file.is_some() && !value.is_empty() {
-                    return Err(ConfError::Xml(
-                        "Firmware entry can't have both value and 'file' attribute".into(),
-                    ));
-                }
-                entries.push((name, file, value));
-            }
-            Some(entries)
-        }
-    };
-    let (numatune_auto, numatune) = match child(root, "numatune") {
-        None => (false, None),
-        Some(t) => {
-            let elems: Vec<_> = t.children().filter(|c| c.is_element()).collect();
-            match elems.as_slice() {
-                [m] if m.tag_name().name() == "memory"
-                    && m.attribute("placement") == Some("auto")
-                    && matches!(m.attribute("mode"), None | Some("strict"))
-                    && m.attributes().count() == 1 + usize::from(m.attribute("mode").is_some()) =>
-                {
-                    (true, None)
-                }
-                _ => (false, Some(parse_numatune(t)?)),
-            }
-        }
-    };
+    let fwcfg = parse_fwcfg(root)?;
+    let (numatune_auto, numatune) = parse_numatune_of(root)?;
     let resource = parse_resource(root)?;
     let os = parse_os(root)?;
     let features = match child(root, "features") {
@@ -513,84 +396,14 @@ fn parse_domain(root: Node<'_, '_>, live: bool) -> Result<Domain> {
     let on_poweroff = lifecycle(root, "on_poweroff", Lifecycle::Destroy, false)?;
     let on_reboot = lifecycle(root, "on_reboot", Lifecycle::Restart, false)?;
     let on_crash = lifecycle(root, "on_crash", Lifecycle::Destroy, true)?;
-    let on_lockfailure = match child_text_nonempty(root, "on_lockfailure") {
-        None => None,
-        Some(v) => match v.as_str() {
-            "poweroff" | "restart" | "pause" | "ignore" => Some(v),
-            _ => {
-                return Err(ConfError::Xml(format!(
-                    "Invalid value for element 'on_lockfailure': '{v}'"
-                )))
-            }
-        },
-    };
-    let pm = match child(root, "pm") {
-        None => Pm::default(),
-        Some(p) => Pm {
-            suspend_to_mem: child(p, "suspend-to-mem")
-                .map(|n| yes_no(n, "enabled"))
-                .transpose()?
-                .flatten(),
-            suspend_to_disk: child(p, "suspend-to-disk")
-                .map(|n| yes_no(n, "enabled"))
-                .transpose()?
-                .flatten(),
-        },
-    };
+    let on_lockfailure = parse_on_lockfailure(root)?;
+    let pm = parse_pm(root)?;
     let devices = match child(root, "devices") {
         Some(d) => parse_devices(d, live)?,
         None => Devices::default(),
     };
     // driver-specific namespaces: <qemu:commandline> of the QEMU one
-    let mut qemu_commandline: Option<QemuCommandline> = None;
-    for c in root.children().filter(|c| c.is_element()) {
-        let Some(ns) = c.tag_name().namespace() else {
-            continue;
-        };
-        if ns != QEMU_NAMESPACE {
-            // libvirt's parser ignores namespaces it does not know
-            continue;
-        }
-        if c.tag_name().name() != "commandline" {
-            return Err(ConfError::NotImplemented(format!(
-                "<qemu:{}>",
-                c.tag_name().name()
-            )));
-        }
-        let cl = qemu_commandline.get_or_insert_with(QemuCommandline::default);
-        for e in c.children().filter(|e| e.is_element()) {
-            match (e.tag_name().namespace(), e.tag_name().name()) {
-                (Some(QEMU_NAMESPACE), "arg") => {
-                    let v = e.attribute("value").ok_or_else(|| {
-                        ConfError::Internal("No qemu command-line argument specified".into())
-                    })?;
-                    cl.args.push(v.to_owned());
-                }
-                (Some(QEMU_NAMESPACE), "env") => {
-                    let name = e
-                        .attribute("name")
-                        .filter(|n| !n.is_empty())
-                        .ok_or_else(|| {
-                            ConfError::Internal("No qemu environment name specified".into())
-                        })?;
-                    if !name
-                        .chars()
-                        .next()
-                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    {
-                        return Err(ConfError::Internal(
-                            "Invalid environment name, it must begin with a letter or underscore"
-                                .into(),
-                        ));
-                    }
-                    cl.env
-                        .push((name.to_owned(), e.attribute("value").map(str::to_owned)));
-                }
-                _ => {}
-            }
-        }
-    }
+    let qemu_commandline = parse_commandline(root)?;
     let id = match root.attribute("id").filter(|_| live) {
         None => None,
         Some(v) => Some(
@@ -878,6 +691,68 @@ fn parse_cputune(c: Node<'_, '_>) -> Result<Cputune> {
     }
     ct.iothreadpin.sort_by_key(|(v, _)| *v);
     Ok(ct)
+}
+
+/// `<genid>`: empty asks for a generated one.
+fn parse_genid(root: Node<'_, '_>) -> Result<Option<[u8; 16]>> {
+    Ok(match child(root, "genid") {
+        None => None,
+        Some(g) => {
+            let t = text_of(g);
+            if t.is_empty() {
+                Some(random_uuid()?)
+            } else {
+                Some(
+                    parse_uuid(&t)
+                        .ok_or_else(|| ConfError::Internal("malformed genid element".into()))?,
+                )
+            }
+        }
+    })
+}
+
+/// `<iothreads>` and whether `<iothreadids>` lists them (only `1..=iothreads` is modelled).
+fn parse_iothreads(root: Node<'_, '_>) -> Result<(u32, bool)> {
+    let iothreads = match child(root, "iothreads") {
+        None => 0,
+        Some(n) => parse_u64(&text_of(n))
+            .and_then(|v| u32::try_from(v).ok())
+            .ok_or_else(|| ConfError::Xml("invalid iothreads count ''".into()))?,
+    };
+    Ok(match child(root, "iothreadids") {
+        None => (iothreads, false),
+        Some(ids) => {
+            let mut list = Vec::new();
+            for t in ids.children().filter(|c| c.is_element()) {
+                if t.tag_name().name() != "iothread" {
+                    continue;
+                }
+                if t.attributes().any(|a| a.name() != "id") || t.has_children() {
+                    return Err(ConfError::NotImplemented("this <iothread>".into()));
+                }
+                let id = uint_attr(t, "id")?.ok_or_else(|| {
+                    ConfError::Xml("Missing 'id' attribute in <iothread> element".into())
+                })?;
+                if id == 0 {
+                    return Err(ConfError::Xml("invalid iothread 'id' value '0'".into()));
+                }
+                if list.contains(&id) {
+                    return Err(ConfError::Xml(format!(
+                        "duplicate iothread id '{id}' found"
+                    )));
+                }
+                list.push(id);
+            }
+            let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
+            list.sort_unstable();
+            if list.iter().zip(1..).any(|(a, b)| *a != b) || (iothreads > n && n > 0) {
+                return Err(ConfError::NotImplemented(
+                    "<iothreadids> other than 1..=<iothreads>".into(),
+                ));
+            }
+            (iothreads.max(n), n > 0)
+        }
+    })
 }
 
 #[cfg(test)]

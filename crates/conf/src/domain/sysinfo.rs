@@ -199,3 +199,51 @@ pub(super) fn format_fwcfg(w: &mut Writer, entries: &[(String, Option<String>, S
         }
     });
 }
+
+/// `<sysinfo type='fwcfg'>`'s entries: name, file and value.
+pub(super) fn parse_fwcfg(
+    root: Node<'_, '_>,
+) -> Result<Option<Vec<(String, Option<String>, String)>>> {
+    Ok(
+        match root.children().find(|c| {
+            c.is_element()
+                && c.tag_name().name() == "sysinfo"
+                && c.attribute("type") == Some("fwcfg")
+        }) {
+            None => None,
+            Some(f) => {
+                let mut entries: Vec<(String, Option<String>, String)> = Vec::new();
+                for e in f.children().filter(|c| c.is_element()) {
+                    if e.tag_name().name() != "entry" {
+                        return Err(ConfError::NotImplemented(format!(
+                            "<sysinfo type='fwcfg'><{}>",
+                            e.tag_name().name()
+                        )));
+                    }
+                    let name = attr(e, "name").ok_or_else(|| {
+                        ConfError::Xml("Firmware entry is missing 'name' attribute".into())
+                    })?;
+                    if !name.starts_with("opt/") {
+                        return Err(ConfError::Xml(format!(
+                            "Invalid firmware name '{name}': it must start with 'opt/'"
+                        )));
+                    }
+                    let file = attr(e, "file");
+                    let value = text_of(e);
+                    if file.is_none() && value.is_empty() {
+                        return Err(ConfError::Xml(
+                            "Firmware entry must have either value or 'file' attribute".into(),
+                        ));
+                    }
+                    if file.is_some() && !value.is_empty() {
+                        return Err(ConfError::Xml(
+                            "Firmware entry can't have both value and 'file' attribute".into(),
+                        ));
+                    }
+                    entries.push((name, file, value));
+                }
+                Some(entries)
+            }
+        },
+    )
+}
