@@ -296,3 +296,54 @@ pub(super) fn parse_numatune_of(root: Node<'_, '_>) -> Result<(bool, Option<Numa
         }
     })
 }
+
+/// The memory size (the NUMA cells' total when they have one), the current size, the hotplug
+/// checks and the DIMM slots of memory devices without an address.
+pub(super) fn memory_defaults(def: &mut Domain) -> Result<()> {
+    // memory: with NUMA cells, the total is theirs
+    let numa_total: u64 = def
+        .cpu
+        .as_ref()
+        .map_or(0, |c| c.numa.iter().map(|n| n.memory_kib).sum());
+    if numa_total > 0 {
+        let dimms: u64 = def.devices.memories.iter().map(|m| m.size_kib).sum();
+        def.memory_kib = numa_total.saturating_add(dimms);
+    }
+    if def.memory_kib == 0 {
+        return Err(ConfError::Xml(
+            "Memory size must be specified via <memory> or in the <numa> configuration".into(),
+        ));
+    }
+    match def.current_memory_kib {
+        Some(c) if c != 0 && c <= def.memory_kib => {}
+        _ => def.current_memory_kib = Some(def.memory_kib),
+    }
+    if def.max_memory.is_some() && numa_total == 0 {
+        return Err(ConfError::qemu_unsupported(
+            "At least one numa node has to be configured when enabling memory hotplug",
+        ));
+    }
+    if !def.devices.memories.is_empty() && def.max_memory.is_none() {
+        return Err(ConfError::unsupported(
+            "cannot use/hotplug a memory device when domain 'maxMemory' is not defined",
+        ));
+    }
+    // DIMM slots: the first free one for each device without an address
+    let mut used: Vec<u32> = def
+        .devices
+        .memories
+        .iter()
+        .filter_map(|m| match m.address {
+            Some(Address::Dimm { slot, .. }) => Some(slot),
+            _ => None,
+        })
+        .collect();
+    for m in &mut def.devices.memories {
+        if m.address.is_none() {
+            let slot = (0..).find(|s| !used.contains(s)).unwrap_or(0);
+            used.push(slot);
+            m.address = Some(Address::Dimm { slot, base: None });
+        }
+    }
+    Ok(())
+}

@@ -78,82 +78,8 @@ fn machine_kind(name: &str) -> Option<MachineKind> {
 
 /// Fill in what libvirt's QEMU driver adds on define.
 pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
-    let emulator = def
-        .devices
-        .emulator
-        .clone()
-        .unwrap_or_else(|| caps.emulator.clone());
-    // the caller gives the facts of the domain's own binary; a domain naming another binary
-    // needs that binary's capabilities (or libvirt's "Cannot check QEMU binary" error)
-    if emulator != caps.emulator && !std::path::Path::new(&emulator).exists() {
-        return Err(ConfError::SystemQemu(format!(
-            "Cannot check QEMU binary {emulator}: No such file or directory"
-        )));
-    }
-    if emulator != caps.emulator {
-        return Err(ConfError::NotImplemented(format!(
-            "emulator '{emulator}' with the capabilities of '{}'",
-            caps.emulator
-        )));
-    }
-    if let VirtType::Other(t) = &def.virt_type {
-        return Err(ConfError::qemu_unsupported(format!(
-            "Emulator '{emulator}' does not support virt type '{t}'"
-        )));
-    }
-    if def.os.os_type != "hvm" {
-        return Err(ConfError::qemu_unsupported(format!(
-            "Emulator '{emulator}' does not support os type '{}'",
-            def.os.os_type
-        )));
-    }
-    // os
-    let arch = def.os.arch.get_or_insert_with(|| caps.arch.clone()).clone();
-    if arch != caps.arch {
-        return Err(ConfError::NotImplemented(format!("architecture '{arch}'")));
-    }
-    let machine = match &def.os.machine {
-        None => caps
-            .machines
-            .iter()
-            .find(|m| m.default)
-            .map(|m| m.name.clone())
-            .ok_or_else(|| ConfError::Internal("no default machine type".into()))?,
-        // an unknown machine is refused when the domain starts, not on define
-        Some(name) => caps
-            .machines
-            .iter()
-            .find(|m| m.name == *name || m.alias.as_deref() == Some(name.as_str()))
-            .map_or_else(|| name.clone(), |m| m.name.clone()),
-    };
-    // libvirt adds no PCI root for machines it does not know, and the first PCI device then
-    // finds no bus
-    let kind =
-        machine_kind(&machine).ok_or_else(|| ConfError::Xml("No PCI buses available".into()))?;
-    def.os.machine = Some(machine);
-    if def.devices.emulator.is_none() {
-        def.devices.emulator = Some(caps.emulator.clone());
-    }
-    // a read-only pflash loader gets its per-domain NVRAM file (qemuDomainNVRAMPathGenerate)
-    let pflash_ro = def
-        .os
-        .loader
-        .as_ref()
-        .is_some_and(|l| l.kind.as_deref() == Some("pflash") && l.readonly == Some(true));
-    if pflash_ro && def.os.nvram.as_ref().is_none_or(|n| n.path.is_none()) {
-        let path = format!("{}/{}_VARS.fd", caps.nvram_dir, def.name);
-        def.os.nvram.get_or_insert_with(Nvram::default).path = Some(path);
-    }
-    let per_device_boot = def.devices.disks.iter().any(|d| d.boot_order.is_some())
-        || def
-            .devices
-            .interfaces
-            .iter()
-            .any(|n| n.boot_order.is_some())
-        || def.devices.hostdevs.iter().any(|h| h.boot_order.is_some());
-    if def.os.boot.is_empty() && !per_device_boot {
-        def.os.boot.push(BootDev::Hd);
-    }
+    let emulator = check_emulator(def, caps)?;
+    let kind = os_defaults(def, caps)?;
 
     for (action, what) in [
         (def.on_reboot, "on_reboot"),
@@ -167,72 +93,8 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
         }
     }
 
-    // memory: with NUMA cells, the total is theirs
-    let numa_total: u64 = def
-        .cpu
-        .as_ref()
-        .map_or(0, |c| c.numa.iter().map(|n| n.memory_kib).sum());
-    if numa_total > 0 {
-        let dimms: u64 = def.devices.memories.iter().map(|m| m.size_kib).sum();
-        def.memory_kib = numa_total.saturating_add(dimms);
-    }
-    if def.memory_kib == 0 {
-        return Err(ConfError::Xml(
-            "Memory size must be specified via <memory> or in the <numa> configuration".into(),
-        ));
-    }
-    match def.current_memory_kib {
-        Some(c) if c != 0 && c <= def.memory_kib => {}
-        _ => def.current_memory_kib = Some(def.memory_kib),
-    }
-    if def.max_memory.is_some() && numa_total == 0 {
-        return Err(ConfError::qemu_unsupported(
-            "At least one numa node has to be configured when enabling memory hotplug",
-        ));
-    }
-    if !def.devices.memories.is_empty() && def.max_memory.is_none() {
-        return Err(ConfError::unsupported(
-            "cannot use/hotplug a memory device when domain 'maxMemory' is not defined",
-        ));
-    }
-    // DIMM slots: the first free one for each device without an address
-    let mut used: Vec<u32> = def
-        .devices
-        .memories
-        .iter()
-        .filter_map(|m| match m.address {
-            Some(Address::Dimm { slot, .. }) => Some(slot),
-            _ => None,
-        })
-        .collect();
-    for m in &mut def.devices.memories {
-        if m.address.is_none() {
-            let slot = (0..).find(|s| !used.contains(s)).unwrap_or(0);
-            used.push(slot);
-            m.address = Some(Address::Dimm { slot, base: None });
-        }
-    }
-
-    // vcpus
-    if def.vcpu.count == 0 {
-        // libvirt 9.0's wording for zero vCPUs comes from its NUMA check
-        return Err(ConfError::Internal(
-            "CPU IDs in <numa> exceed the <vcpu> count".into(),
-        ));
-    }
-    if let Some(c) = def.vcpu.current {
-        if c > def.vcpu.count {
-            return Err(ConfError::unsupported(
-                "maximum vCPU count must not be less than current vCPU count",
-            ));
-        }
-        if c == 0 {
-            def.vcpu.current = None;
-        }
-    }
-    if def.vcpu.placement == Placement::Auto {
-        def.numatune_auto = true;
-    }
+    memory_defaults(def)?;
+    vcpu_defaults(def)?;
 
     if let (Some((_, Some(_))), MachineKind::Pc) = (def.features.smm, kind) {
         return Err(ConfError::qemu_unsupported(
@@ -291,7 +153,123 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             MachineKind::Q35 => super::pci_address::Chipset::Q35,
         },
     )?;
+    qemu_validate(def, caps, &emulator)
+}
 
+/// The domain's emulator must be the one `caps` describes, with a virt and OS type it runs.
+fn check_emulator(def: &Domain, caps: &QemuCaps) -> Result<String, ConfError> {
+    let emulator = def
+        .devices
+        .emulator
+        .clone()
+        .unwrap_or_else(|| caps.emulator.clone());
+    // the caller gives the facts of the domain's own binary; a domain naming another binary
+    // needs that binary's capabilities (or libvirt's "Cannot check QEMU binary" error)
+    if emulator != caps.emulator && !std::path::Path::new(&emulator).exists() {
+        return Err(ConfError::SystemQemu(format!(
+            "Cannot check QEMU binary {emulator}: No such file or directory"
+        )));
+    }
+    if emulator != caps.emulator {
+        return Err(ConfError::NotImplemented(format!(
+            "emulator '{emulator}' with the capabilities of '{}'",
+            caps.emulator
+        )));
+    }
+    if let VirtType::Other(t) = &def.virt_type {
+        return Err(ConfError::qemu_unsupported(format!(
+            "Emulator '{emulator}' does not support virt type '{t}'"
+        )));
+    }
+    if def.os.os_type != "hvm" {
+        return Err(ConfError::qemu_unsupported(format!(
+            "Emulator '{emulator}' does not support os type '{}'",
+            def.os.os_type
+        )));
+    }
+    Ok(emulator)
+}
+
+/// `<os>`: the architecture, the machine (an alias resolved), the emulator, the NVRAM of a
+/// read-only pflash loader and the default boot device.
+fn os_defaults(def: &mut Domain, caps: &QemuCaps) -> Result<MachineKind, ConfError> {
+    // os
+    let arch = def.os.arch.get_or_insert_with(|| caps.arch.clone()).clone();
+    if arch != caps.arch {
+        return Err(ConfError::NotImplemented(format!("architecture '{arch}'")));
+    }
+    let machine = match &def.os.machine {
+        None => caps
+            .machines
+            .iter()
+            .find(|m| m.default)
+            .map(|m| m.name.clone())
+            .ok_or_else(|| ConfError::Internal("no default machine type".into()))?,
+        // an unknown machine is refused when the domain starts, not on define
+        Some(name) => caps
+            .machines
+            .iter()
+            .find(|m| m.name == *name || m.alias.as_deref() == Some(name.as_str()))
+            .map_or_else(|| name.clone(), |m| m.name.clone()),
+    };
+    // libvirt adds no PCI root for machines it does not know, and the first PCI device then
+    // finds no bus
+    let kind =
+        machine_kind(&machine).ok_or_else(|| ConfError::Xml("No PCI buses available".into()))?;
+    def.os.machine = Some(machine);
+    if def.devices.emulator.is_none() {
+        def.devices.emulator = Some(caps.emulator.clone());
+    }
+    // a read-only pflash loader gets its per-domain NVRAM file (qemuDomainNVRAMPathGenerate)
+    let pflash_ro = def
+        .os
+        .loader
+        .as_ref()
+        .is_some_and(|l| l.kind.as_deref() == Some("pflash") && l.readonly == Some(true));
+    if pflash_ro && def.os.nvram.as_ref().is_none_or(|n| n.path.is_none()) {
+        let path = format!("{}/{}_VARS.fd", caps.nvram_dir, def.name);
+        def.os.nvram.get_or_insert_with(Nvram::default).path = Some(path);
+    }
+    let per_device_boot = def.devices.disks.iter().any(|d| d.boot_order.is_some())
+        || def
+            .devices
+            .interfaces
+            .iter()
+            .any(|n| n.boot_order.is_some())
+        || def.devices.hostdevs.iter().any(|h| h.boot_order.is_some());
+    if def.os.boot.is_empty() && !per_device_boot {
+        def.os.boot.push(BootDev::Hd);
+    }
+    Ok(kind)
+}
+
+/// `<vcpu>`: a count, a current count within it, automatic placement implying NUMA's.
+fn vcpu_defaults(def: &mut Domain) -> Result<(), ConfError> {
+    // vcpus
+    if def.vcpu.count == 0 {
+        // libvirt 9.0's wording for zero vCPUs comes from its NUMA check
+        return Err(ConfError::Internal(
+            "CPU IDs in <numa> exceed the <vcpu> count".into(),
+        ));
+    }
+    if let Some(c) = def.vcpu.current {
+        if c > def.vcpu.count {
+            return Err(ConfError::unsupported(
+                "maximum vCPU count must not be less than current vCPU count",
+            ));
+        }
+        if c == 0 {
+            def.vcpu.current = None;
+        }
+    }
+    if def.vcpu.placement == Placement::Auto {
+        def.numatune_auto = true;
+    }
+    Ok(())
+}
+
+/// The checks of `qemuValidateDomainDef` that apply once the defaults are in.
+fn qemu_validate(def: &Domain, caps: &QemuCaps, emulator: &str) -> Result<(), ConfError> {
     // validation (qemuValidateDomainDef)
     if def.os.bios.is_some_and(|b| b.useserial == Some(true)) && def.devices.serials.is_empty() {
         return Err(ConfError::Xml(

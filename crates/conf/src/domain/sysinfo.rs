@@ -201,9 +201,10 @@ pub(super) fn format_fwcfg(w: &mut Writer, entries: &[(String, Option<String>, S
 }
 
 /// `<sysinfo type='fwcfg'>`'s entries: name, file and value.
-pub(super) fn parse_fwcfg(
-    root: Node<'_, '_>,
-) -> Result<Option<Vec<(String, Option<String>, String)>>> {
+type FwcfgEntries = Vec<(String, Option<String>, String)>;
+
+/// `<sysinfo type='fwcfg'>`'s entries: name, file and value.
+pub(super) fn parse_fwcfg(root: Node<'_, '_>) -> Result<Option<FwcfgEntries>> {
     Ok(
         match root.children().find(|c| {
             c.is_element()
