@@ -476,3 +476,112 @@ pub(super) fn format_consoles(w: &mut Writer, d: &Devices, cx: Ctx) {
         w.close("console");
     }
 }
+
+/// The console/serial duplication of `virDomainDefAddConsoleCompat` and the serial port numbers.
+pub(crate) fn chardev_defaults(def: &mut Domain) -> Result<()> {
+    let devs = &mut def.devices;
+    let serial_target = |c: &Console| matches!(c.target_type.as_deref(), None | Some("serial"));
+    if devs.consoles.iter().skip(1).any(serial_target) {
+        return Err(ConfError::unsupported(
+            "Only the first console can be a serial port",
+        ));
+    }
+    // libvirt's parser numbers consoles by their place in the XML, whatever port they give
+    // (so defining its own output again can renumber virtio consoles: see the corpus's
+    // *.redefined.xml)
+    for (i, c) in devs.consoles.iter_mut().enumerate() {
+        c.port = u32::try_from(i).ok();
+    }
+    // a first console that is not the serial one gets a serial console in front of it
+    if let (Some(c), Some(s)) = (devs.consoles.first(), devs.serials.first()) {
+        if !serial_target(c) {
+            devs.consoles.insert(
+                0,
+                Console {
+                    source: s.source.clone(),
+                    log: s.log.clone(),
+                    target_type: Some("serial".into()),
+                    port: None,
+                    alias: None,
+                },
+            );
+        }
+    }
+    if let Some(c) = devs.consoles.first() {
+        if devs.serials.is_empty() && serial_target(c) {
+            devs.serials.push(Serial {
+                source: c.source.clone(),
+                log: c.log.clone(),
+                port: None,
+                alias: c.alias.clone(),
+            });
+        }
+    }
+    // libvirt checks the ports the XML gives (not the ones it picks: its own output with a
+    // picked port 4 is refused when defined again)
+    if devs.serials.iter().any(|s| s.port.is_some_and(|p| p > 3)) {
+        return Err(ConfError::Internal(
+            "Maximum supported number of ISA serial ports is '4'".into(),
+        ));
+    }
+    let mut seen: Vec<u32> = Vec::new();
+    for p in devs.serials.iter().filter_map(|s| s.port) {
+        if seen.contains(&p) {
+            return Err(ConfError::NotImplemented(
+                "serial ports sharing a port".into(),
+            ));
+        }
+        seen.push(p);
+    }
+    let mut next = 0;
+    for s in &devs.serials {
+        if let Some(p) = s.port {
+            next = next.max(p.saturating_add(1));
+        }
+    }
+    for s in &mut devs.serials {
+        if s.port.is_none() {
+            s.port = Some(next);
+            next = next.saturating_add(1);
+        }
+    }
+    Ok(())
+}
+
+/// Virtio-serial ports of the channels (`qemuDomainAssignVirtioSerialAddresses`): the ports the
+/// XML gives are kept, the others take the first free port from 1 of their controller.
+pub(crate) fn assign_virtio_serial_ports(devs: &mut Devices) -> Result<()> {
+    let mut used: Vec<(u32, u32)> = Vec::new();
+    for ch in &devs.channels {
+        if let Some(Address::VirtioSerial {
+            controller, port, ..
+        }) = ch.address
+        {
+            if port != 0 {
+                if used.contains(&(controller, port)) {
+                    return Err(ConfError::Xml(format!(
+                        "virtio serial port {port} on controller {controller} is already occupied"
+                    )));
+                }
+                used.push((controller, port));
+            }
+        }
+    }
+    for ch in &mut devs.channels {
+        let controller = match ch.address {
+            Some(Address::VirtioSerial { port, .. }) if port != 0 => continue,
+            Some(Address::VirtioSerial { controller, .. }) => controller,
+            _ => 0,
+        };
+        let port = (1..)
+            .find(|p| !used.contains(&(controller, *p)))
+            .unwrap_or(1);
+        used.push((controller, port));
+        ch.address = Some(Address::VirtioSerial {
+            controller,
+            bus: 0,
+            port,
+        });
+    }
+    Ok(())
+}

@@ -296,3 +296,74 @@ pub(super) fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
     }
     w.close("graphics");
 }
+
+/// Listens, the video device libvirt adds next to graphics, and the video model defaults.
+pub(crate) fn graphics_video_defaults(def: &mut Domain) -> Result<()> {
+    let devs = &mut def.devices;
+    if devs.graphics.iter().any(|g| g.kind == "egl-headless")
+        && (devs.graphics.len() > 1 || devs.videos.is_empty())
+    {
+        return Err(ConfError::NotImplemented(
+            "egl-headless graphics next to other graphics or without a video".into(),
+        ));
+    }
+    for g in devs
+        .graphics
+        .iter_mut()
+        .filter(|g| g.kind != "egl-headless")
+    {
+        // spice without any port listens nowhere, whatever address it names
+        if g.kind == "spice"
+            && g.port == 0
+            && g.tls_port == 0
+            && !g.autoport
+            && matches!(g.listens.as_slice(), [GraphicsListen::Address(_)])
+        {
+            g.listens = vec![GraphicsListen::None];
+        }
+        if g.listens.is_empty() {
+            let none = g.kind == "spice" && g.port == 0 && g.tls_port == 0 && !g.autoport;
+            g.listens.push(if none {
+                GraphicsListen::None
+            } else {
+                GraphicsListen::Address(None)
+            });
+        }
+    }
+    if !devs.graphics.is_empty() && devs.videos.is_empty() {
+        devs.videos.push(Video {
+            model: "cirrus".into(),
+            ram: None,
+            vram: None,
+            vgamem: None,
+            heads: None,
+            accel3d: None,
+            accel2d: None,
+            primary: false,
+            alias: None,
+            address: None,
+        });
+    }
+    // the primary video goes first
+    if let Some(i) = devs.videos.iter().position(|v| v.primary) {
+        let v = devs.videos.remove(i);
+        devs.videos.insert(0, v);
+    }
+    for (i, v) in devs.videos.iter_mut().enumerate() {
+        v.primary = i == 0 && v.model != "none";
+        match v.model.as_str() {
+            "none" => continue,
+            "qxl" => {
+                v.ram.get_or_insert(65536);
+                v.vram.get_or_insert(65536);
+                v.vgamem.get_or_insert(16384);
+            }
+            "virtio" => {}
+            _ => {
+                v.vram.get_or_insert(16384);
+            }
+        }
+        v.heads.get_or_insert(1);
+    }
+    Ok(())
+}

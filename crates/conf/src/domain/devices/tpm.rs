@@ -70,3 +70,12 @@ pub(super) fn format_tpm(w: &mut Writer, t: &Tpm, cx: Ctx) {
     cx.alias(w, &t.alias);
     w.close("tpm");
 }
+
+/// The model (`tpm-tis`) and the version it implies (2.0 for `tpm-crb`, else 1.2).
+pub(crate) fn tpm_defaults(def: &mut Domain) {
+    for t in &mut def.devices.tpms {
+        let model = t.model.get_or_insert_with(|| "tpm-tis".into()).clone();
+        t.version
+            .get_or_insert_with(|| if model == "tpm-crb" { "2.0" } else { "1.2" }.into());
+    }
+}
