@@ -157,134 +157,9 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         }
         _ => None,
     };
-    let vlan = match child(n, "vlan") {
-        None => None,
-        Some(v) => {
-            let mut tags = Vec::new();
-            for t in children(v, "tag") {
-                let id = uint_attr(t, "id")?
-                    .ok_or_else(|| ConfError::Xml("missing id for VLAN tag".into()))?;
-                if id > 4095 {
-                    return Err(ConfError::Xml(format!(
-                        "vlan tag id {id} too large (maximum 4095)"
-                    )));
-                }
-                let native = match t.attribute("nativeMode") {
-                    None => None,
-                    Some(m @ ("tagged" | "untagged")) => Some(m.to_owned()),
-                    Some(m) => {
-                        return Err(ConfError::Xml(format!(
-                            "Invalid \"nativeMode='{m}'\" in vlan <tag> element"
-                        )))
-                    }
-                };
-                tags.push((id, native));
-            }
-            if tags.is_empty() {
-                return Err(ConfError::Xml(
-                    "missing tag id - each <vlan> must have at least one <tag id='N'/> subelement"
-                        .into(),
-                ));
-            }
-            let trunk = match v.attribute("trunk") {
-                None => tags.len() > 1,
-                Some("yes") => true,
-                Some("no") => {
-                    if tags.len() > 1 {
-                        return Err(ConfError::Xml("invalid \"trunk='no'\" in <vlan> - trunk='no' is allowed only with a single vlan tag".into()));
-                    }
-                    false
-                }
-                Some(t) => {
-                    return Err(ConfError::Xml(format!(
-                        "invalid \"trunk='{t}'\" in <vlan> - must be yes or no"
-                    )))
-                }
-            };
-            Some(Vlan {
-                trunk: trunk && v.attribute("trunk").is_some(),
-                tags,
-            })
-        }
-    };
-    let virtualport = match child(n, "virtualport") {
-        None => None,
-        Some(v) => {
-            let kind = match v.attribute("type") {
-                None => None,
-                Some(t @ ("openvswitch" | "802.1Qbg" | "802.1Qbh" | "midonet")) => {
-                    Some(t.to_owned())
-                }
-                Some(t) => return Err(ConfError::Xml(format!("unknown virtualport type {t}"))),
-            };
-            const PARAMS: &[&str] = &[
-                "managerid",
-                "typeid",
-                "typeidversion",
-                "instanceid",
-                "interfaceid",
-                "profileid",
-            ];
-            let mut params = Vec::new();
-            if let Some(p) = child(v, "parameters") {
-                for k in PARAMS {
-                    if let Some(x) = p.attribute(*k) {
-                        params.push((*k, x.to_owned()));
-                    }
-                }
-            }
-            if kind.as_deref() == Some("openvswitch")
-                && !params.iter().any(|(k, _)| *k == "interfaceid")
-            {
-                let at = params
-                    .iter()
-                    .position(|(k, _)| *k == "profileid")
-                    .unwrap_or(params.len());
-                params.insert(at, ("interfaceid", uuid_string(&random_uuid()?)));
-            }
-            Some((kind, params))
-        }
-    };
-    let socket = match kind {
-        "mcast" | "udp" | "server" | "client" => {
-            let src = child(n, "source");
-            let address = src.and_then(|s| attr(s, "address"));
-            let port = src.map(|s| uint_attr(s, "port")).transpose()?.flatten();
-            let Some(port) = port else {
-                return Err(ConfError::Xml(
-                    "No <source> 'port' attribute specified with socket interface".into(),
-                ));
-            };
-            if address.is_none() && matches!(kind, "mcast" | "udp") {
-                return Err(ConfError::Xml(
-                    "No <source> 'address' attribute specified with socket interface".into(),
-                ));
-            }
-            let local = match (kind, src.and_then(|s| child(s, "local"))) {
-                ("udp", Some(l)) => match (attr(l, "address"), uint_attr(l, "port")?) {
-                    (Some(a), Some(p)) => Some((a, p)),
-                    _ => {
-                        return Err(ConfError::Xml(
-                            "Missing <local> 'address' or 'port' attribute in socket interface"
-                                .into(),
-                        ))
-                    }
-                },
-                ("udp", None) => {
-                    return Err(ConfError::Xml(
-                        "Missing <local> element in socket interface".into(),
-                    ))
-                }
-                _ => None,
-            };
-            Some(NetSocket {
-                address,
-                port,
-                local,
-            })
-        }
-        _ => None,
-    };
+    let vlan = parse_vlan(n)?;
+    let virtualport = parse_virtualport(n)?;
+    let socket = parse_net_socket(n, kind)?;
     let portgroup = match kind {
         "network" => child(n, "source").and_then(|s| attr(s, "portgroup")),
         _ => None,
@@ -362,41 +237,7 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
             }
         }
     };
-    let mut driver = Vec::new();
-    if let Some(d) = child(n, "driver") {
-        if d.children().any(|c| c.is_element())
-            || d.attributes().any(|a| {
-                !matches!(
-                    a.name(),
-                    "name" | "queues" | "rx_queue_size" | "tx_queue_size"
-                )
-            })
-            || model.as_deref() != Some("virtio")
-        {
-            return Err(ConfError::NotImplemented("this <interface><driver>".into()));
-        }
-        if let Some(v) = d.attribute("name") {
-            if !matches!(v, "qemu" | "vhost") {
-                return Err(ConfError::NotImplemented(format!("interface driver '{v}'")));
-            }
-            driver.push(("name", v.to_owned()));
-        }
-        for k in ["queues", "rx_queue_size", "tx_queue_size"] {
-            if let Some(v) = uint_attr(d, k)? {
-                let ok = match k {
-                    "queues" => v >= 1,
-                    "rx_queue_size" => v.is_power_of_two() && (256..=1024).contains(&v),
-                    _ => v.is_power_of_two() && (256..=1024).contains(&v),
-                };
-                if !ok {
-                    return Err(ConfError::NotImplemented(format!(
-                        "interface driver {k} '{v}'"
-                    )));
-                }
-                driver.push((k, v.to_string()));
-            }
-        }
-    }
+    let driver = parse_interface_driver(n, model.as_deref())?;
     let link_up = match child(n, "link") {
         None => None,
         Some(l) => match l.attribute("state") {
@@ -431,6 +272,189 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         boot_order,
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
+    })
+}
+
+/// `<driver>` of a virtio interface: name and queue attributes in libvirt's order.
+fn parse_interface_driver(
+    n: Node<'_, '_>,
+    model: Option<&str>,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut driver = Vec::new();
+    if let Some(d) = child(n, "driver") {
+        if d.children().any(|c| c.is_element())
+            || d.attributes().any(|a| {
+                !matches!(
+                    a.name(),
+                    "name" | "queues" | "rx_queue_size" | "tx_queue_size"
+                )
+            })
+            || model != Some("virtio")
+        {
+            return Err(ConfError::NotImplemented("this <interface><driver>".into()));
+        }
+        if let Some(v) = d.attribute("name") {
+            if !matches!(v, "qemu" | "vhost") {
+                return Err(ConfError::NotImplemented(format!("interface driver '{v}'")));
+            }
+            driver.push(("name", v.to_owned()));
+        }
+        for k in ["queues", "rx_queue_size", "tx_queue_size"] {
+            if let Some(v) = uint_attr(d, k)? {
+                let ok = match k {
+                    "queues" => v >= 1,
+                    "rx_queue_size" => v.is_power_of_two() && (256..=1024).contains(&v),
+                    _ => v.is_power_of_two() && (256..=1024).contains(&v),
+                };
+                if !ok {
+                    return Err(ConfError::NotImplemented(format!(
+                        "interface driver {k} '{v}'"
+                    )));
+                }
+                driver.push((k, v.to_string()));
+            }
+        }
+    }
+    Ok(driver)
+}
+
+/// The `<source>` of a socket interface (`mcast`, `udp`, `server`, `client`).
+fn parse_net_socket(n: Node<'_, '_>, kind: &str) -> Result<Option<NetSocket>> {
+    Ok(match kind {
+        "mcast" | "udp" | "server" | "client" => {
+            let src = child(n, "source");
+            let address = src.and_then(|s| attr(s, "address"));
+            let port = src.map(|s| uint_attr(s, "port")).transpose()?.flatten();
+            let Some(port) = port else {
+                return Err(ConfError::Xml(
+                    "No <source> 'port' attribute specified with socket interface".into(),
+                ));
+            };
+            if address.is_none() && matches!(kind, "mcast" | "udp") {
+                return Err(ConfError::Xml(
+                    "No <source> 'address' attribute specified with socket interface".into(),
+                ));
+            }
+            let local = match (kind, src.and_then(|s| child(s, "local"))) {
+                ("udp", Some(l)) => match (attr(l, "address"), uint_attr(l, "port")?) {
+                    (Some(a), Some(p)) => Some((a, p)),
+                    _ => {
+                        return Err(ConfError::Xml(
+                            "Missing <local> 'address' or 'port' attribute in socket interface"
+                                .into(),
+                        ))
+                    }
+                },
+                ("udp", None) => {
+                    return Err(ConfError::Xml(
+                        "Missing <local> element in socket interface".into(),
+                    ))
+                }
+                _ => None,
+            };
+            Some(NetSocket {
+                address,
+                port,
+                local,
+            })
+        }
+        _ => None,
+    })
+}
+
+/// `<virtualport>`: its type and parameters (an Open vSwitch port gets an interface id).
+fn parse_virtualport(n: Node<'_, '_>) -> Result<Option<Virtualport>> {
+    Ok(match child(n, "virtualport") {
+        None => None,
+        Some(v) => {
+            let kind = match v.attribute("type") {
+                None => None,
+                Some(t @ ("openvswitch" | "802.1Qbg" | "802.1Qbh" | "midonet")) => {
+                    Some(t.to_owned())
+                }
+                Some(t) => return Err(ConfError::Xml(format!("unknown virtualport type {t}"))),
+            };
+            const PARAMS: &[&str] = &[
+                "managerid",
+                "typeid",
+                "typeidversion",
+                "instanceid",
+                "interfaceid",
+                "profileid",
+            ];
+            let mut params = Vec::new();
+            if let Some(p) = child(v, "parameters") {
+                for k in PARAMS {
+                    if let Some(x) = p.attribute(*k) {
+                        params.push((*k, x.to_owned()));
+                    }
+                }
+            }
+            if kind.as_deref() == Some("openvswitch")
+                && !params.iter().any(|(k, _)| *k == "interfaceid")
+            {
+                let at = params
+                    .iter()
+                    .position(|(k, _)| *k == "profileid")
+                    .unwrap_or(params.len());
+                params.insert(at, ("interfaceid", uuid_string(&random_uuid()?)));
+            }
+            Some((kind, params))
+        }
+    })
+}
+
+/// `<vlan>` with its tags.
+fn parse_vlan(n: Node<'_, '_>) -> Result<Option<Vlan>> {
+    Ok(match child(n, "vlan") {
+        None => None,
+        Some(v) => {
+            let mut tags = Vec::new();
+            for t in children(v, "tag") {
+                let id = uint_attr(t, "id")?
+                    .ok_or_else(|| ConfError::Xml("missing id for VLAN tag".into()))?;
+                if id > 4095 {
+                    return Err(ConfError::Xml(format!(
+                        "vlan tag id {id} too large (maximum 4095)"
+                    )));
+                }
+                let native = match t.attribute("nativeMode") {
+                    None => None,
+                    Some(m @ ("tagged" | "untagged")) => Some(m.to_owned()),
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!(
+                            "Invalid \"nativeMode='{m}'\" in vlan <tag> element"
+                        )))
+                    }
+                };
+                tags.push((id, native));
+            }
+            if tags.is_empty() {
+                return Err(ConfError::Xml(
+                    "missing tag id - each <vlan> must have at least one <tag id='N'/> subelement"
+                        .into(),
+                ));
+            }
+            let trunk = match v.attribute("trunk") {
+                None => tags.len() > 1,
+                Some("yes") => true,
+                Some("no") => {
+                    if tags.len() > 1 {
+                        return Err(ConfError::Xml("invalid \"trunk='no'\" in <vlan> - trunk='no' is allowed only with a single vlan tag".into()));
+                    }
+                    false
+                }
+                Some(t) => {
+                    return Err(ConfError::Xml(format!(
+                        "invalid \"trunk='{t}'\" in <vlan> - must be yes or no"
+                    )))
+                }
+            };
+            Some(Vlan {
+                trunk: trunk && v.attribute("trunk").is_some(),
+                tags,
+            })
+        }
     })
 }
 
