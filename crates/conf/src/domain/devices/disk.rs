@@ -207,17 +207,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         Some(b) if live && b.attributes().count() == 0 && !b.has_children() => (true, None),
         Some(b) => (false, Some(parse_backing_store(b, 0)?)),
     };
-    let mut driver = Vec::new();
-    if let Some(d) = child(n, "driver") {
-        for k in DISK_DRIVER_ATTRS {
-            if let Some(v) = d.attribute(*k) {
-                driver.push((*k, v.to_owned()));
-            }
-        }
-        if d.children().any(|c| c.is_element()) {
-            return Err(ConfError::NotImplemented("<disk><driver> children".into()));
-        }
-    }
+    let driver = parse_disk_driver(n)?;
     let source = child(n, "source").and_then(|s| {
         let attr = match kind {
             "block" => "dev",
@@ -233,29 +223,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             return Err(ConfError::NotImplemented("<disk><source> children".into()));
         }
     }
-    let volume = match (kind, child(n, "source")) {
-        ("volume", Some(s)) => match (attr(s, "pool"), attr(s, "volume")) {
-            (Some(pool), Some(volume)) => Some(DiskVolume {
-                pool,
-                volume,
-                mode: match s.attribute("mode") {
-                    None => None,
-                    Some(m @ ("host" | "direct")) => Some(m.to_owned()),
-                    Some(m) => {
-                        return Err(ConfError::Xml(format!(
-                            "unknown source mode '{m}' for volume type disk"
-                        )))
-                    }
-                },
-            }),
-            _ => {
-                return Err(ConfError::Xml(
-                    "'pool' and 'volume' must be specified together for 'pool' type source".into(),
-                ))
-            }
-        },
-        _ => None,
-    };
+    let volume = parse_disk_volume(n, kind)?;
     let network = match (kind, child(n, "source")) {
         ("network", Some(s)) => Some(parse_disk_network(s)?),
         ("network", None) => {
@@ -301,33 +269,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             }
         }
     }
-    let mut iotune = Vec::new();
-    if let Some(t) = child(n, "iotune") {
-        for c in t.children().filter(|c| c.is_element()) {
-            if !DISK_IOTUNE.contains(&c.tag_name().name()) {
-                return Err(ConfError::NotImplemented(format!(
-                    "<iotune><{}>",
-                    c.tag_name().name()
-                )));
-            }
-        }
-        for k in DISK_IOTUNE {
-            if let Some(e) = child(t, k) {
-                let v = text_of(e);
-                if *k == "group_name" {
-                    iotune.push((*k, v));
-                } else {
-                    let x = parse_u64(v.trim()).ok_or_else(|| {
-                        ConfError::Xml(format!("disk iotune field '{k}' must be an integer"))
-                    })?;
-                    // zero is the default: libvirt does not print it
-                    if x > 0 {
-                        iotune.push((*k, x.to_string()));
-                    }
-                }
-            }
-        }
-    }
+    let iotune = parse_iotune(n)?;
     let wwn = child_text_nonempty(n, "wwn");
     if let Some(w) = &wwn {
         let hex = w.strip_prefix("0x").unwrap_or(w);
@@ -386,6 +328,81 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         backing_store,
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
+    })
+}
+
+/// `<driver>`'s attributes in libvirt's order.
+fn parse_disk_driver(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)>> {
+    let mut driver = Vec::new();
+    if let Some(d) = child(n, "driver") {
+        for k in DISK_DRIVER_ATTRS {
+            if let Some(v) = d.attribute(*k) {
+                driver.push((*k, v.to_owned()));
+            }
+        }
+        if d.children().any(|c| c.is_element()) {
+            return Err(ConfError::NotImplemented("<disk><driver> children".into()));
+        }
+    }
+    Ok(driver)
+}
+
+/// `<iotune>`'s limits in libvirt's order (zero, the default, left out).
+fn parse_iotune(n: Node<'_, '_>) -> Result<Vec<(&'static str, String)>> {
+    let mut iotune = Vec::new();
+    if let Some(t) = child(n, "iotune") {
+        for c in t.children().filter(|c| c.is_element()) {
+            if !DISK_IOTUNE.contains(&c.tag_name().name()) {
+                return Err(ConfError::NotImplemented(format!(
+                    "<iotune><{}>",
+                    c.tag_name().name()
+                )));
+            }
+        }
+        for k in DISK_IOTUNE {
+            if let Some(e) = child(t, k) {
+                let v = text_of(e);
+                if *k == "group_name" {
+                    iotune.push((*k, v));
+                } else {
+                    let x = parse_u64(v.trim()).ok_or_else(|| {
+                        ConfError::Xml(format!("disk iotune field '{k}' must be an integer"))
+                    })?;
+                    // zero is the default: libvirt does not print it
+                    if x > 0 {
+                        iotune.push((*k, x.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(iotune)
+}
+
+/// The `<source pool= volume= mode=>` of a `type='volume'` disk.
+fn parse_disk_volume(n: Node<'_, '_>, kind: &str) -> Result<Option<DiskVolume>> {
+    Ok(match (kind, child(n, "source")) {
+        ("volume", Some(s)) => match (attr(s, "pool"), attr(s, "volume")) {
+            (Some(pool), Some(volume)) => Some(DiskVolume {
+                pool,
+                volume,
+                mode: match s.attribute("mode") {
+                    None => None,
+                    Some(m @ ("host" | "direct")) => Some(m.to_owned()),
+                    Some(m) => {
+                        return Err(ConfError::Xml(format!(
+                            "unknown source mode '{m}' for volume type disk"
+                        )))
+                    }
+                },
+            }),
+            _ => {
+                return Err(ConfError::Xml(
+                    "'pool' and 'volume' must be specified together for 'pool' type source".into(),
+                ))
+            }
+        },
+        _ => None,
     })
 }
 

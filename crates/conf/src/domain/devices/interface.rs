@@ -136,27 +136,7 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
             "a vhostuser interface other than unix".into(),
         ));
     }
-    let hostdev = match kind {
-        "hostdev" => {
-            let a = child(n, "source")
-                .and_then(|s| child(s, "address"))
-                .ok_or_else(|| {
-                    ConfError::Xml("Missing <source> element in hostdev device".into())
-                })?;
-            if a.attribute("type").is_some_and(|t| t != "pci") {
-                return Err(ConfError::NotImplemented(
-                    "a hostdev interface other than PCI".into(),
-                ));
-            }
-            let managed = match n.attribute("managed") {
-                None | Some("no") => false,
-                Some("yes") => true,
-                Some(v) => return Err(bad_attr(n, "managed", v)),
-            };
-            Some((parse_host_pci_address(a)?, managed))
-        }
-        _ => None,
-    };
+    let hostdev = parse_interface_hostdev(n, kind)?;
     let vlan = parse_vlan(n)?;
     let virtualport = parse_virtualport(n)?;
     let socket = parse_net_socket(n, kind)?;
@@ -176,23 +156,7 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
                 })?,
         ),
     };
-    let source_mode = match (kind, child(n, "source").and_then(|s| s.attribute("mode"))) {
-        ("direct", None) => Some("vepa".to_owned()),
-        ("direct", Some(m @ ("vepa" | "private" | "bridge" | "passthrough"))) => Some(m.to_owned()),
-        ("direct", Some(m)) => {
-            return Err(ConfError::Internal(format!(
-                "Unknown mode '{m}' in interface <source> element"
-            )))
-        }
-        ("vhostuser", Some(m @ ("server" | "client"))) => Some(m.to_owned()),
-        ("vhostuser", _) => {
-            return Err(ConfError::Xml(
-                "Missing or invalid 'mode' attribute in vhostuser interface's <source> element"
-                    .into(),
-            ))
-        }
-        _ => None,
-    };
+    let source_mode = parse_source_mode(n, kind)?;
     let model = child(n, "model").and_then(|m| attr(m, "type"));
     if let Some(m) = &model {
         if !m
@@ -272,6 +236,56 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         boot_order,
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
+    })
+}
+
+/// `<source mode=>` of a `direct` (macvtap) or `vhostuser` interface.
+fn parse_source_mode(n: Node<'_, '_>, kind: &str) -> Result<Option<String>> {
+    Ok(
+        match (kind, child(n, "source").and_then(|s| s.attribute("mode"))) {
+            ("direct", None) => Some("vepa".to_owned()),
+            ("direct", Some(m @ ("vepa" | "private" | "bridge" | "passthrough"))) => {
+                Some(m.to_owned())
+            }
+            ("direct", Some(m)) => {
+                return Err(ConfError::Internal(format!(
+                    "Unknown mode '{m}' in interface <source> element"
+                )))
+            }
+            ("vhostuser", Some(m @ ("server" | "client"))) => Some(m.to_owned()),
+            ("vhostuser", _) => {
+                return Err(ConfError::Xml(
+                    "Missing or invalid 'mode' attribute in vhostuser interface's <source> element"
+                        .into(),
+                ))
+            }
+            _ => None,
+        },
+    )
+}
+
+/// The host PCI device of a `type='hostdev'` interface, and whether it is managed.
+fn parse_interface_hostdev(n: Node<'_, '_>, kind: &str) -> Result<Option<(PciAddress, bool)>> {
+    Ok(match kind {
+        "hostdev" => {
+            let a = child(n, "source")
+                .and_then(|s| child(s, "address"))
+                .ok_or_else(|| {
+                    ConfError::Xml("Missing <source> element in hostdev device".into())
+                })?;
+            if a.attribute("type").is_some_and(|t| t != "pci") {
+                return Err(ConfError::NotImplemented(
+                    "a hostdev interface other than PCI".into(),
+                ));
+            }
+            let managed = match n.attribute("managed") {
+                None | Some("no") => false,
+                Some("yes") => true,
+                Some(v) => return Err(bad_attr(n, "managed", v)),
+            };
+            Some((parse_host_pci_address(a)?, managed))
+        }
+        _ => None,
     })
 }
 
