@@ -277,27 +277,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             return Err(ConfError::Xml(format!("Malformed wwn: {w}")));
         }
     }
-    let rawio = match n.attribute("rawio") {
-        None => None,
-        Some("yes") => Some(true),
-        Some("no") => Some(false),
-        Some(v) => return Err(bad_attr(n, "rawio", v)),
-    };
-    let sgio = match n.attribute("sgio") {
-        None => None,
-        Some("filtered") => Some("filtered".to_owned()),
-        Some("unfiltered") => {
-            return Err(ConfError::unsupported(
-                "unfiltered sgio is no longer supported",
-            ))
-        }
-        Some(v) => return Err(bad_attr(n, "sgio", v)),
-    };
-    if (rawio.is_some() || sgio.is_some()) && device != "lun" {
-        return Err(ConfError::Xml(
-            "rawio or sgio can be used only with device='lun'".into(),
-        ));
-    }
+    let (rawio, sgio) = parse_rawio_sgio(n, device)?;
     Ok(Disk {
         kind: kind.into(),
         device: device.into(),
@@ -329,6 +309,32 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
     })
+}
+
+/// `rawio=` and `sgio=`, for a `device='lun'` only.
+fn parse_rawio_sgio(n: Node<'_, '_>, device: &str) -> Result<(Option<bool>, Option<String>)> {
+    let rawio = match n.attribute("rawio") {
+        None => None,
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        Some(v) => return Err(bad_attr(n, "rawio", v)),
+    };
+    let sgio = match n.attribute("sgio") {
+        None => None,
+        Some("filtered") => Some("filtered".to_owned()),
+        Some("unfiltered") => {
+            return Err(ConfError::unsupported(
+                "unfiltered sgio is no longer supported",
+            ))
+        }
+        Some(v) => return Err(bad_attr(n, "sgio", v)),
+    };
+    if (rawio.is_some() || sgio.is_some()) && device != "lun" {
+        return Err(ConfError::Xml(
+            "rawio or sgio can be used only with device='lun'".into(),
+        ));
+    }
+    Ok((rawio, sgio))
 }
 
 /// `<driver>`'s attributes in libvirt's order.

@@ -34,6 +34,18 @@ pub enum GraphicsListen {
     Socket(Option<String>),
 }
 
+/// SPICE option elements and their one attribute.
+const SPICE_OPTIONS: &[(&str, &str)] = &[
+    ("jpeg", "compression"),
+    ("zlib", "compression"),
+    ("playback", "compression"),
+    ("streaming", "mode"),
+    ("mouse", "mode"),
+    ("clipboard", "copypaste"),
+    ("filetransfer", "enable"),
+    ("gl", "enable"),
+];
+
 pub(super) fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
     let kind = match n.attribute("type") {
         Some(k @ ("vnc" | "spice")) => k.to_owned(),
@@ -121,16 +133,51 @@ pub(super) fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
         spice_options: Vec::new(),
         kind,
     };
-    const SPICE_OPTIONS: &[(&str, &str)] = &[
-        ("jpeg", "compression"),
-        ("zlib", "compression"),
-        ("playback", "compression"),
-        ("streaming", "mode"),
-        ("mouse", "mode"),
-        ("clipboard", "copypaste"),
-        ("filetransfer", "enable"),
-        ("gl", "enable"),
-    ];
+    read_graphics_children(n, &mut g, live)?;
+    if g.listens.len() > 1 {
+        return Err(ConfError::NotImplemented("several <listen>".into()));
+    }
+    if g.kind == "spice" {
+        for (e, k) in SPICE_OPTIONS {
+            if let Some(c) = child(n, e) {
+                let extra = c.attributes().any(|a| a.name() != *k);
+                match attr(c, k) {
+                    Some(v) if !extra => g.spice_options.push((e, k, v)),
+                    _ => return Err(ConfError::NotImplemented(format!("this spice <{e}>"))),
+                }
+            }
+        }
+    }
+    if let Some(sock) = attr(n, "socket").filter(|_| g.kind == "vnc") {
+        match g.listens.first() {
+            None if !sock.starts_with("/var/lib/libvirt/qemu/") || live => {
+                g.listens.push(GraphicsListen::Socket(Some(sock)))
+            }
+            None => {}
+            Some(GraphicsListen::Socket(Some(p))) if *p == sock => {}
+            _ => {
+                return Err(ConfError::NotImplemented(
+                    "graphics socket attribute with another <listen>".into(),
+                ))
+            }
+        }
+    }
+    if let Some(a) = attr(n, "listen") {
+        match g.listens.first() {
+            None => g.listens.push(GraphicsListen::Address(Some(a))),
+            Some(GraphicsListen::Address(Some(b))) if *b == a => {}
+            _ => {
+                return Err(ConfError::NotImplemented(
+                    "graphics listen attribute with another <listen>".into(),
+                ))
+            }
+        }
+    }
+    Ok(g)
+}
+
+/// The children of `<graphics>`: `<listen>`s and SPICE's channels and options.
+fn read_graphics_children(n: Node<'_, '_>, g: &mut Graphics, live: bool) -> Result<()> {
     for c in n.children().filter(|c| c.is_element()) {
         match c.tag_name().name() {
             "listen" => {
@@ -175,46 +222,7 @@ pub(super) fn parse_graphics(n: Node<'_, '_>, live: bool) -> Result<Graphics> {
             other => return Err(ConfError::NotImplemented(format!("<graphics><{other}>"))),
         }
     }
-    if g.listens.len() > 1 {
-        return Err(ConfError::NotImplemented("several <listen>".into()));
-    }
-    if g.kind == "spice" {
-        for (e, k) in SPICE_OPTIONS {
-            if let Some(c) = child(n, e) {
-                let extra = c.attributes().any(|a| a.name() != *k);
-                match attr(c, k) {
-                    Some(v) if !extra => g.spice_options.push((e, k, v)),
-                    _ => return Err(ConfError::NotImplemented(format!("this spice <{e}>"))),
-                }
-            }
-        }
-    }
-    if let Some(sock) = attr(n, "socket").filter(|_| g.kind == "vnc") {
-        match g.listens.first() {
-            None if !sock.starts_with("/var/lib/libvirt/qemu/") || live => {
-                g.listens.push(GraphicsListen::Socket(Some(sock)))
-            }
-            None => {}
-            Some(GraphicsListen::Socket(Some(p))) if *p == sock => {}
-            _ => {
-                return Err(ConfError::NotImplemented(
-                    "graphics socket attribute with another <listen>".into(),
-                ))
-            }
-        }
-    }
-    if let Some(a) = attr(n, "listen") {
-        match g.listens.first() {
-            None => g.listens.push(GraphicsListen::Address(Some(a))),
-            Some(GraphicsListen::Address(Some(b))) if *b == a => {}
-            _ => {
-                return Err(ConfError::NotImplemented(
-                    "graphics listen attribute with another <listen>".into(),
-                ))
-            }
-        }
-    }
-    Ok(g)
+    Ok(())
 }
 
 pub(super) fn format_graphics(w: &mut Writer, g: &Graphics, cx: Ctx) {
