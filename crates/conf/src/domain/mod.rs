@@ -4,6 +4,7 @@ mod address;
 mod alias;
 mod clock;
 mod commandline;
+mod cpu;
 mod device_order;
 mod devices;
 mod features;
@@ -22,11 +23,13 @@ pub mod status;
 mod sysinfo;
 mod usb;
 mod validate;
+mod vcpu;
 
 pub use address::*;
 pub use alias::{assign_aliases, controller_alias, disk_alias};
 pub use clock::*;
 pub use commandline::*;
+pub use cpu::*;
 pub use devices::*;
 pub use features::*;
 pub use lifecycle::*;
@@ -41,6 +44,7 @@ pub use seclabel::SecLabel;
 pub use status::{parse_status, DomainStatus, STATUS_VERSION};
 pub use sysinfo::*;
 pub use validate::validate;
+pub use vcpu::*;
 
 use crate::xml::Element;
 
@@ -117,89 +121,6 @@ pub struct Domain {
     pub seclabels: Vec<SecLabel>,
     /// `<qemu:commandline>` of the QEMU namespace: extra arguments and environment.
     pub qemu_commandline: Option<QemuCommandline>,
-}
-
-/// `<cputune>`: the scheduler values and the pinnings.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cputune {
-    pub shares: Option<u64>,
-    /// `(element name, value)` of the period/quota values, in libvirt's order.
-    pub values: Vec<(&'static str, i64)>,
-    /// `(vcpu, cpuset)`, sorted by vCPU.
-    pub vcpupin: Vec<(u32, Vec<u32>)>,
-    pub emulatorpin: Option<Vec<u32>>,
-    /// `(iothread, cpuset)`, sorted by iothread.
-    pub iothreadpin: Vec<(u32, Vec<u32>)>,
-}
-
-/// The period/quota elements of `<cputune>` in the order libvirt prints them.
-pub const CPUTUNE_VALUES: &[&str] = &[
-    "global_period",
-    "global_quota",
-    "period",
-    "quota",
-    "emulator_period",
-    "emulator_quota",
-    "iothread_period",
-    "iothread_quota",
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    Static,
-    Auto,
-}
-
-/// `<vcpu placement cpuset current>count</vcpu>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vcpu {
-    pub count: u32,
-    pub current: Option<u32>,
-    pub placement: Placement,
-    /// Host CPUs, as a sorted set.
-    pub cpuset: Option<Vec<u32>>,
-}
-
-/// `<cpu>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cpu {
-    pub mode: Option<String>,
-    pub match_: Option<String>,
-    pub check: Option<String>,
-    pub migratable: Option<bool>,
-    pub model: Option<CpuModel>,
-    pub vendor: Option<String>,
-    pub topology: Option<Topology>,
-    /// `<cache level= mode=>`.
-    pub cache: Option<(Option<u32>, String)>,
-    pub features: Vec<(String, String)>,
-    /// `<numa><cell>`s: the guest NUMA nodes.
-    pub numa: Vec<NumaCell>,
-}
-
-/// `<cell id= cpus= memory= unit='KiB' memAccess= discard=>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NumaCell {
-    pub id: u32,
-    pub cpus: Option<Vec<u32>>,
-    pub memory_kib: u64,
-    /// `shared` or `private`.
-    pub mem_access: Option<String>,
-    pub discard: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CpuModel {
-    pub fallback: Option<String>,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Topology {
-    pub sockets: u32,
-    pub dies: u32,
-    pub cores: u32,
-    pub threads: u32,
 }
 
 /// Formatting flags (`VIR_DOMAIN_XML_INACTIVE`): `inactive == false` is the live form (id,

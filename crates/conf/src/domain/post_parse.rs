@@ -239,31 +239,6 @@ fn os_defaults(def: &mut Domain, caps: &QemuCaps) -> Result<MachineKind, ConfErr
     Ok(kind)
 }
 
-/// `<vcpu>`: a count, a current count within it, automatic placement implying NUMA's.
-fn vcpu_defaults(def: &mut Domain) -> Result<(), ConfError> {
-    // vcpus
-    if def.vcpu.count == 0 {
-        // libvirt 9.0's wording for zero vCPUs comes from its NUMA check
-        return Err(ConfError::Internal(
-            "CPU IDs in <numa> exceed the <vcpu> count".into(),
-        ));
-    }
-    if let Some(c) = def.vcpu.current {
-        if c > def.vcpu.count {
-            return Err(ConfError::unsupported(
-                "maximum vCPU count must not be less than current vCPU count",
-            ));
-        }
-        if c == 0 {
-            def.vcpu.current = None;
-        }
-    }
-    if def.vcpu.placement == Placement::Auto {
-        def.numatune_auto = true;
-    }
-    Ok(())
-}
-
 /// The checks of `qemuValidateDomainDef` that apply once the defaults are in.
 fn qemu_validate(def: &Domain, caps: &QemuCaps, emulator: &str) -> Result<(), ConfError> {
     // validation (qemuValidateDomainDef)
@@ -326,54 +301,6 @@ fn qemu_validate(def: &Domain, caps: &QemuCaps, emulator: &str) -> Result<(), Co
             "Maximum CPUs greater than specified machine type limit {}",
             mt.max_cpus
         )));
-    }
-    Ok(())
-}
-
-fn cpu_defaults(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
-    let virt = def.virt_type.clone();
-    let cpu = def.cpu.get_or_insert_with(Cpu::default);
-    let mode = cpu.mode.get_or_insert_with(|| "custom".into()).clone();
-    match mode.as_str() {
-        "custom" => {
-            if cpu.model.is_none() {
-                cpu.model = Some(CpuModel {
-                    fallback: Some("forbid".into()),
-                    name: caps.default_cpu_model.clone(),
-                });
-                cpu.check.get_or_insert_with(|| "none".into());
-            }
-            cpu.match_.get_or_insert_with(|| "exact".into());
-            if let Some(m) = &mut cpu.model {
-                m.fallback.get_or_insert_with(|| "allow".into());
-            }
-            cpu.check.get_or_insert_with(|| {
-                if virt == VirtType::Kvm {
-                    "partial".into()
-                } else {
-                    "none".into()
-                }
-            });
-        }
-        "host-passthrough" => {
-            cpu.check.get_or_insert_with(|| "none".into());
-            cpu.migratable.get_or_insert(true);
-        }
-        "maximum" => {
-            cpu.check.get_or_insert_with(|| "none".into());
-        }
-        _ => {
-            cpu.check.get_or_insert_with(|| "partial".into());
-        }
-    }
-    if let Some(t) = cpu.topology {
-        let total =
-            u64::from(t.sockets) * u64::from(t.dies) * u64::from(t.cores) * u64::from(t.threads);
-        if total != u64::from(def.vcpu.count) {
-            return Err(ConfError::qemu_unsupported(
-                "CPU topology doesn't match maximum vcpu count",
-            ));
-        }
     }
     Ok(())
 }
