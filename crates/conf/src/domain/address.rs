@@ -80,39 +80,55 @@ impl std::fmt::Display for UsbPort {
 /// A device address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Address {
+    /// `type='pci'`.
     Pci(PciAddress),
     /// `<address type='drive' controller bus target unit>`
     Drive {
+        /// The controller's index.
         controller: u32,
+        /// The bus of the controller.
         bus: u32,
+        /// The target on the bus.
         target: u32,
+        /// The unit of the target.
         unit: u32,
     },
     /// `<address type='virtio-serial' controller bus port>`
     VirtioSerial {
+        /// The virtio-serial controller's index.
         controller: u32,
+        /// The bus of the controller.
         bus: u32,
+        /// The port on the bus.
         port: u32,
     },
     /// `<address type='usb' bus port>`; the port may be unset (`port[0] == 0`), which asks
     /// for one on that bus.
     Usb {
+        /// The USB bus (the controller's index).
         bus: u32,
+        /// The port path on that bus.
         port: UsbPort,
     },
     /// `<address type='ccid' controller slot>`
     Ccid {
+        /// The CCID controller's index.
         controller: u32,
+        /// The slot on the controller.
         slot: u32,
     },
     /// `<address type='isa' iobase irq>`
     Isa {
+        /// `iobase=`.
         iobase: Option<u32>,
+        /// `irq=`.
         irq: Option<u32>,
     },
     /// `<address type='dimm' slot base>`
     Dimm {
+        /// The DIMM slot.
         slot: u32,
+        /// `base=`: the guest physical address.
         base: Option<u64>,
     },
 }

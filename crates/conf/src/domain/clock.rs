@@ -15,6 +15,7 @@ pub struct Clock {
     pub timezone: Option<String>,
     /// `adjustment=` and `basis=` of `offset='variable'`.
     pub adjustment: Option<(i64, String)>,
+    /// `<timer>`s in document order.
     pub timers: Vec<Timer>,
 }
 
@@ -29,13 +30,20 @@ impl Default for Clock {
     }
 }
 
+/// `<timer name= present= tickpolicy= track= frequency= mode=>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Timer {
+    /// `name=`: `rtc`, `pit`, `hpet`, `kvmclock`, ...
     pub name: String,
+    /// `present=`.
     pub present: Option<bool>,
+    /// `tickpolicy=`.
     pub tickpolicy: Option<String>,
+    /// `track=` (of the RTC).
     pub track: Option<String>,
+    /// `frequency=` (of the TSC).
     pub frequency: Option<u64>,
+    /// `mode=` (of the TSC).
     pub mode: Option<String>,
 }
 

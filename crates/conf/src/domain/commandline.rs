@@ -11,7 +11,9 @@ pub const QEMU_NAMESPACE: &str = "http://libvirt.org/schemas/domain/qemu/1.0";
 /// `<qemu:commandline>`: `<qemu:arg value=>`s and `<qemu:env name= value=>`s.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct QemuCommandline {
+    /// `<qemu:arg value=>`s in order.
     pub args: Vec<String>,
+    /// `<qemu:env name= value=>`s in order.
     pub env: Vec<(String, Option<String>)>,
 }
 

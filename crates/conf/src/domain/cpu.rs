@@ -10,15 +10,23 @@ use roxmltree::Node;
 /// `<cpu>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cpu {
+    /// `mode=`: `custom`, `host-model`, `host-passthrough` or `maximum`.
     pub mode: Option<String>,
+    /// `match=`.
     pub match_: Option<String>,
+    /// `check=`.
     pub check: Option<String>,
+    /// `migratable=` (of host-passthrough and maximum).
     pub migratable: Option<bool>,
+    /// `<model>`.
     pub model: Option<CpuModel>,
+    /// `<vendor>`.
     pub vendor: Option<String>,
+    /// `<topology>`.
     pub topology: Option<Topology>,
     /// `<cache level= mode=>`.
     pub cache: Option<(Option<u32>, String)>,
+    /// `<feature policy= name=>`s: (policy, name) in document order.
     pub features: Vec<(String, String)>,
     /// `<numa><cell>`s: the guest NUMA nodes.
     pub numa: Vec<NumaCell>,
@@ -27,25 +35,37 @@ pub struct Cpu {
 /// `<cell id= cpus= memory= unit='KiB' memAccess= discard=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumaCell {
+    /// `id=`.
     pub id: u32,
+    /// `cpus=`: the vCPUs of the cell.
     pub cpus: Option<Vec<u32>>,
+    /// `memory=` in KiB.
     pub memory_kib: u64,
     /// `shared` or `private`.
     pub mem_access: Option<String>,
+    /// `discard=`.
     pub discard: Option<bool>,
 }
 
+/// `<model fallback=>name</model>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpuModel {
+    /// `fallback=`: `allow` or `forbid`.
     pub fallback: Option<String>,
+    /// The CPU model's name.
     pub name: String,
 }
 
+/// `<topology sockets= dies= cores= threads=>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Topology {
+    /// `sockets=`.
     pub sockets: u32,
+    /// `dies=`.
     pub dies: u32,
+    /// `cores=`.
     pub cores: u32,
+    /// `threads=`.
     pub threads: u32,
 }
 

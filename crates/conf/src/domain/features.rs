@@ -10,21 +10,33 @@ use roxmltree::Node;
 /// `<features>`: each field `None` when absent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Features {
+    /// `<acpi/>`.
     pub acpi: bool,
     /// `<apic/>`, with `eoi` when given.
     pub apic: Option<Option<bool>>,
+    /// `<pae/>`.
     pub pae: bool,
+    /// `<hap state=>`.
     pub hap: Option<bool>,
+    /// `<viridian/>`.
     pub viridian: bool,
+    /// `<privnet/>`.
     pub privnet: bool,
+    /// `<hyperv>`.
     pub hyperv: Option<HyperV>,
+    /// `<kvm>`'s features: (name, state) in libvirt's order.
     pub kvm: Option<Vec<(String, bool)>>,
+    /// `<pvspinlock state=>`.
     pub pvspinlock: Option<bool>,
+    /// `<pmu state=>`.
     pub pmu: Option<bool>,
+    /// `<vmport state=>`.
     pub vmport: Option<bool>,
     /// `<smm state=>` with the TSEG size in MiB.
     pub smm: Option<(bool, Option<u64>)>,
+    /// `<ioapic driver=>`.
     pub ioapic: Option<String>,
+    /// `<vmcoreinfo state=>`.
     pub vmcoreinfo: Option<bool>,
     /// `<msrs unknown=>`: `ignore` or `fault`.
     pub msrs: Option<String>,
@@ -33,13 +45,18 @@ pub struct Features {
 /// `<hyperv mode=>` with its enlightenments in libvirt's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HyperV {
+    /// `mode='passthrough'`.
     pub passthrough: bool,
+    /// The enlightenments in libvirt's order.
     pub items: Vec<HyperVItem>,
 }
 
+/// One Hyper-V enlightenment (`<relaxed state=>`, `<spinlocks state= retries=>`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HyperVItem {
+    /// The element's name.
     pub name: &'static str,
+    /// `state=`.
     pub state: bool,
     /// `retries` of spinlocks, `value` of vendor_id.
     pub extra: Option<String>,

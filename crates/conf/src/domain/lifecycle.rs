@@ -7,17 +7,25 @@ use crate::error::ConfError;
 use crate::xml::Writer;
 use roxmltree::Node;
 
+/// What to do on power-off, reboot or crash (`virDomainLifecycleAction`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lifecycle {
+    /// `destroy`.
     Destroy,
+    /// `restart`.
     Restart,
+    /// `preserve`.
     Preserve,
+    /// `rename-restart`.
     RenameRestart,
+    /// `coredump-destroy` (on crash only).
     CoredumpDestroy,
+    /// `coredump-restart` (on crash only).
     CoredumpRestart,
 }
 
 impl Lifecycle {
+    /// The name in the XML.
     pub fn as_str(self) -> &'static str {
         match self {
             Lifecycle::Destroy => "destroy",
@@ -33,7 +41,9 @@ impl Lifecycle {
 /// `<pm>`: suspend-to-mem and suspend-to-disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pm {
+    /// `<suspend-to-mem enabled=>`.
     pub suspend_to_mem: Option<bool>,
+    /// `<suspend-to-disk enabled=>`.
     pub suspend_to_disk: Option<bool>,
 }
 

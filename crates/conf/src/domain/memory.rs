@@ -29,7 +29,9 @@ pub struct Numatune {
 pub struct MemoryBacking {
     /// `<hugepages>`: `(page size in KiB, nodeset)`; an empty list for `<hugepages/>`.
     pub hugepages: Option<Vec<(u64, Option<Vec<u32>>)>>,
+    /// `<nosharepages/>`.
     pub nosharepages: bool,
+    /// `<locked/>`.
     pub locked: bool,
     /// `<source type=>`: file, anonymous or memfd.
     pub source: Option<String>,
@@ -37,13 +39,16 @@ pub struct MemoryBacking {
     pub access: Option<String>,
     /// `<allocation mode= threads=>`.
     pub allocation: Option<(Option<String>, Option<u32>)>,
+    /// `<discard/>`.
     pub discard: bool,
 }
 
 /// `<maxMemory slots='N' unit='KiB'>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxMemory {
+    /// The maximum in KiB.
     pub kib: u64,
+    /// `slots=`.
     pub slots: u32,
 }
 

@@ -51,13 +51,16 @@ use crate::xml::Element;
 /// `virDomainVirtType` values the QEMU driver handles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VirtType {
+    /// `type='qemu'` (TCG).
     Qemu,
+    /// `type='kvm'`.
     Kvm,
     /// Another type libvirt knows (`xen`, `lxc`, ...): parsed, refused by post-parse.
     Other(String),
 }
 
 impl VirtType {
+    /// The `type=` in the XML.
     pub fn as_str(&self) -> &str {
         match self {
             VirtType::Qemu => "qemu",
@@ -70,17 +73,24 @@ impl VirtType {
 /// A domain definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
+    /// `type=`.
     pub virt_type: VirtType,
     /// The running domain's id: `<domain id=>`, printed only in the live form and read back
     /// only by the live (status) parser.
     pub id: Option<i32>,
+    /// `<name>`.
     pub name: String,
+    /// `<uuid>` (generated when missing).
     pub uuid: [u8; 16],
+    /// `<genid>` (generated when empty).
     pub genid: Option<[u8; 16]>,
+    /// `<title>`.
     pub title: Option<String>,
+    /// `<description>`.
     pub description: Option<String>,
     /// Foreign-namespace elements of `<metadata>`, kept verbatim.
     pub metadata: Option<Vec<Element>>,
+    /// `<maxMemory slots=>` of memory hotplug.
     pub max_memory: Option<MaxMemory>,
     /// `<memory>` in KiB.
     pub memory_kib: u64,
@@ -88,12 +98,17 @@ pub struct Domain {
     pub current_memory_kib: Option<u64>,
     /// `<memtune>`: `(element, KiB)` in libvirt's order.
     pub memtune: Vec<(&'static str, u64)>,
+    /// `<blkiotune>`.
     pub blkiotune: Option<Blkiotune>,
+    /// `<memoryBacking>`.
     pub memory_backing: Option<MemoryBacking>,
+    /// `<vcpu>`.
     pub vcpu: Vcpu,
+    /// `<iothreads>`.
     pub iothreads: u32,
     /// `<iothreadids>` was given (its ids are 1..=`iothreads`, the only form modelled).
     pub iothreadids: bool,
+    /// `<cputune>`.
     pub cputune: Option<Cputune>,
     /// `<numatune><memory mode='strict' placement='auto'/></numatune>` (the only form
     /// modelled so far: the one libvirt adds for `<vcpu placement='auto'>`).
@@ -103,19 +118,29 @@ pub struct Domain {
     /// `<resource>`: the cgroup partition and the Fibre Channel application id. Only kept
     /// and printed: oxvirt does not place domains in cgroups.
     pub resource: Option<Resource>,
+    /// `<sysinfo type='smbios'>`.
     pub sysinfo: Option<Sysinfo>,
     /// `<sysinfo type='fwcfg'>` entries: `(name, file, value)`.
     pub fwcfg: Option<Vec<(String, Option<String>, String)>>,
+    /// `<os>`.
     pub os: Os,
+    /// `<features>`.
     pub features: Features,
+    /// `<cpu>`.
     pub cpu: Option<Cpu>,
+    /// `<clock>`.
     pub clock: Clock,
+    /// `<on_poweroff>`.
     pub on_poweroff: Lifecycle,
+    /// `<on_reboot>`.
     pub on_reboot: Lifecycle,
+    /// `<on_crash>`.
     pub on_crash: Lifecycle,
     /// `<on_lockfailure>`: poweroff, restart, pause or ignore.
     pub on_lockfailure: Option<String>,
+    /// `<pm>`.
     pub pm: Pm,
+    /// `<devices>`.
     pub devices: Devices,
     /// `<seclabel>`s, after the devices.
     pub seclabels: Vec<SecLabel>,
@@ -127,6 +152,7 @@ pub struct Domain {
 /// aliases, pty paths and the other runtime facts). See [`FormatOptions`] for the other flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FormatFlags {
+    /// The persistent definition (`VIR_DOMAIN_XML_INACTIVE`), without runtime facts.
     pub inactive: bool,
 }
 

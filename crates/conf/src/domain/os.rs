@@ -12,55 +12,83 @@ use roxmltree::Node;
 pub struct Os {
     /// `<type>` text: `hvm` for QEMU.
     pub os_type: String,
+    /// `<os firmware=>`: `bios` or `efi` (firmware autoselection).
     pub firmware: Option<String>,
     /// `<firmware><feature enabled= name=>`: (name, enabled), in libvirt's order
     /// (enrolled-keys, secure-boot).
     pub firmware_features: Vec<(&'static str, bool)>,
+    /// `<type arch=>`; the host's after post-parse.
     pub arch: Option<String>,
+    /// `<type machine=>`; the default machine (alias resolved) after post-parse.
     pub machine: Option<String>,
+    /// `<loader>`.
     pub loader: Option<Loader>,
+    /// `<nvram>`.
     pub nvram: Option<Nvram>,
+    /// `<kernel>`.
     pub kernel: Option<String>,
+    /// `<initrd>`.
     pub initrd: Option<String>,
+    /// `<cmdline>`.
     pub cmdline: Option<String>,
+    /// `<dtb>`.
     pub dtb: Option<String>,
+    /// `<boot dev=>`s in order; `hd` after post-parse when no device has a boot order.
     pub boot: Vec<BootDev>,
     /// `<bootmenu enable= timeout=>`: (enable, timeout in ms).
     pub bootmenu: Option<(bool, Option<u32>)>,
+    /// `<smbios mode=>`.
     pub smbios_mode: Option<String>,
     /// `<bios useserial= rebootTimeout=>`.
     pub bios: Option<Bios>,
 }
 
+/// `<bios useserial= rebootTimeout=>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Bios {
+    /// `useserial=`.
     pub useserial: Option<bool>,
+    /// `rebootTimeout=` in milliseconds.
     pub reboot_timeout: Option<i32>,
 }
 
+/// `<loader readonly= secure= type=>path</loader>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Loader {
+    /// `readonly=`.
     pub readonly: Option<bool>,
+    /// `secure=`.
     pub secure: Option<bool>,
+    /// `type=`: `rom` or `pflash`.
     pub kind: Option<String>,
+    /// The firmware image.
     pub path: Option<String>,
 }
 
+/// `<nvram template=>path</nvram>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Nvram {
+    /// `template=`: the variables store it is copied from.
     pub template: Option<String>,
+    /// The domain's variables store.
     pub path: Option<String>,
 }
 
+/// `<boot dev=>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BootDev {
+    /// `fd`.
     Fd,
+    /// `cdrom`.
     Cdrom,
+    /// `hd`.
     Hd,
+    /// `network`.
     Network,
 }
 
 impl BootDev {
+    /// The `dev=` in the XML.
     pub fn as_str(self) -> &'static str {
         match self {
             BootDev::Fd => "fd",

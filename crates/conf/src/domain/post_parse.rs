@@ -21,8 +21,11 @@ pub struct MachineType {
 /// probing; [`QemuCaps::debian_qemu_7_2_x86_64`] gives the facts of Debian 12's QEMU 7.2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QemuCaps {
+    /// The QEMU binary these facts are of.
     pub emulator: String,
+    /// Its architecture (`x86_64`).
     pub arch: String,
+    /// Its machine types.
     pub machines: Vec<MachineType>,
     /// CPU model used for domains that name none (`qemu64` on x86_64).
     pub default_cpu_model: String,

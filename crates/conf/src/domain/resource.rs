@@ -44,6 +44,7 @@ impl Domain {
 /// `<blkiotune>`: the weight and per-device limits.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Blkiotune {
+    /// `<weight>`.
     pub weight: Option<u32>,
     /// `(path, [(element, value)])` with the elements in libvirt's order.
     pub devices: Vec<(String, Vec<(&'static str, u64)>)>,

@@ -9,16 +9,22 @@ use roxmltree::Node;
 /// `<sysinfo type='smbios'>`: each block's `(entry name, value)` in libvirt's order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sysinfo {
+    /// `<bios>` entries in libvirt's order.
     pub bios: Vec<(&'static str, String)>,
+    /// `<system>` entries in libvirt's order.
     pub system: Vec<(&'static str, String)>,
+    /// `<baseBoard>`s, each with its entries in libvirt's order.
     pub base_boards: Vec<Vec<(&'static str, String)>>,
+    /// `<chassis>` entries in libvirt's order.
     pub chassis: Vec<(&'static str, String)>,
+    /// `<oemStrings>` entries.
     pub oem_strings: Vec<String>,
 }
 
-/// The entries of each `<sysinfo>` block in the order libvirt prints them.
+/// The entries of `<bios>`, in libvirt's order.
 pub const SYSINFO_BIOS: &[&str] = &["vendor", "version", "date", "release"];
 
+/// The entries of `<system>`, in libvirt's order.
 pub const SYSINFO_SYSTEM: &[&str] = &[
     "manufacturer",
     "product",
@@ -29,6 +35,7 @@ pub const SYSINFO_SYSTEM: &[&str] = &[
     "family",
 ];
 
+/// The entries of `<baseBoard>`, in libvirt's order.
 pub const SYSINFO_BASEBOARD: &[&str] = &[
     "manufacturer",
     "product",
@@ -38,6 +45,7 @@ pub const SYSINFO_BASEBOARD: &[&str] = &[
     "location",
 ];
 
+/// The entries of `<chassis>`, in libvirt's order.
 pub const SYSINFO_CHASSIS: &[&str] = &["manufacturer", "version", "serial", "asset", "sku"];
 
 pub(super) fn parse_sysinfo(n: Node<'_, '_>, root: Node<'_, '_>) -> Result<Sysinfo> {

@@ -6,17 +6,23 @@ use crate::error::ConfError;
 use crate::xml::Writer;
 use roxmltree::Node;
 
+/// `<vcpu placement=>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
+    /// `static`.
     Static,
+    /// `auto`: from numad (implies `<numatune>`'s automatic placement).
     Auto,
 }
 
 /// `<vcpu placement cpuset current>count</vcpu>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vcpu {
+    /// The maximum number of vCPUs.
     pub count: u32,
+    /// `current=`: the vCPUs online at boot, when fewer.
     pub current: Option<u32>,
+    /// `placement=`.
     pub placement: Placement,
     /// Host CPUs, as a sorted set.
     pub cpuset: Option<Vec<u32>>,
@@ -25,11 +31,13 @@ pub struct Vcpu {
 /// `<cputune>`: the scheduler values and the pinnings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cputune {
+    /// `<shares>`.
     pub shares: Option<u64>,
     /// `(element name, value)` of the period/quota values, in libvirt's order.
     pub values: Vec<(&'static str, i64)>,
     /// `(vcpu, cpuset)`, sorted by vCPU.
     pub vcpupin: Vec<(u32, Vec<u32>)>,
+    /// `<emulatorpin cpuset=>`.
     pub emulatorpin: Option<Vec<u32>>,
     /// `(iothread, cpuset)`, sorted by iothread.
     pub iothreadpin: Vec<(u32, Vec<u32>)>,

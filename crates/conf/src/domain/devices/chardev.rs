@@ -7,31 +7,42 @@ use super::*;
 pub enum ChrSource {
     /// `pty`, with the pty path of a running domain (printed only in the live form).
     Pty {
+        /// The pty's path once QEMU opened it (live form only).
         path: Option<String>,
     },
     /// `unix` without a path (libvirt generates one when the domain starts).
     UnixAuto,
     /// `unix` with `mode` (`bind` or `connect`) and `path`.
     Unix {
+        /// `mode=`: `bind` or `connect`.
         mode: String,
+        /// The socket's path.
         path: String,
     },
     /// `file` with `path` and `append`.
     File {
+        /// The file's path.
         path: String,
+        /// `append=`.
         append: Option<bool>,
     },
     /// `tcp` with `mode`, `host`, `service` and `<protocol type=>`.
     Tcp {
+        /// `mode=`: `bind` or `connect`.
         mode: String,
+        /// `host=`.
         host: Option<String>,
+        /// `service=`: the port.
         service: String,
+        /// `<protocol type=>`: `raw` or `telnet`.
         protocol: String,
     },
+    /// `type='spicevmc'`: a SPICE channel.
     SpiceVmc,
 }
 
 impl ChrSource {
+    /// The `type=` of the source.
     pub fn as_str(&self) -> &'static str {
         match self {
             ChrSource::Pty { .. } => "pty",
@@ -46,14 +57,18 @@ impl ChrSource {
 /// `<log file= append=>` of a character device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChrLog {
+    /// `file=`.
     pub file: String,
+    /// `append=`.
     pub append: Option<bool>,
 }
 
 /// `<serial>`: an ISA serial port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Serial {
+    /// The host side.
     pub source: ChrSource,
+    /// `<log>`.
     pub log: Option<ChrLog>,
     /// `None` until post-parse numbers it.
     pub port: Option<u32>,
@@ -65,10 +80,13 @@ pub struct Serial {
 /// `<console>`: the target types modelled so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Console {
+    /// The host side.
     pub source: ChrSource,
+    /// `<log>`.
     pub log: Option<ChrLog>,
     /// `serial` (the default on x86) or `virtio`.
     pub target_type: Option<String>,
+    /// `<target port=>`.
     pub port: Option<u32>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
@@ -78,13 +96,16 @@ pub struct Console {
 /// `<channel>` with a virtio target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Channel {
+    /// The host side.
     pub source: ChrSource,
+    /// `<target name=>`: the guest's name of the port.
     pub name: Option<String>,
     /// `state=` of the target (`connected`/`disconnected`): runtime, live form only.
     pub state: Option<String>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

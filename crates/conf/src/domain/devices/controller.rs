@@ -5,8 +5,11 @@ use super::*;
 /// `<controller>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Controller {
+    /// `type=`: `pci`, `usb`, `ide`, `sata`, `scsi`, `virtio-serial`, ...
     pub kind: String,
+    /// `index=`.
     pub index: u32,
+    /// `model=`.
     pub model: Option<String>,
     /// `<model name=>` of PCI controllers.
     pub model_name: Option<String>,
@@ -25,6 +28,7 @@ pub struct Controller {
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

@@ -12,6 +12,7 @@ pub struct Disk {
     pub device: String,
     /// `rawio=` and `sgio=` of a `lun`.
     pub rawio: Option<bool>,
+    /// `sgio=` (`filtered`; only with `device='lun'`).
     pub sgio: Option<String>,
     /// `<driver>` attributes, in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
@@ -23,18 +24,27 @@ pub struct Disk {
     pub network: Option<DiskNetwork>,
     /// `<auth>` given directly under `<disk>` (libvirt prints it back there).
     pub auth: Option<DiskAuth>,
+    /// `<target dev=>`.
     pub target_dev: String,
+    /// `<target bus=>`; `None` until post-parse derives it from the name.
     pub target_bus: Option<String>,
+    /// `<readonly/>` (always for a CD-ROM).
     pub readonly: bool,
+    /// `<shareable/>`.
     pub shareable: bool,
+    /// `<serial>`.
     pub serial: Option<String>,
     /// `<blockio>` attributes in libvirt's order.
     pub blockio: Vec<(&'static str, String)>,
     /// `<iotune>` elements in libvirt's order.
     pub iotune: Vec<(&'static str, String)>,
+    /// `<wwn>`.
     pub wwn: Option<String>,
+    /// `<vendor>`.
     pub vendor: Option<String>,
+    /// `<product>`.
     pub product: Option<String>,
+    /// `<boot order=>`.
     pub boot_order: Option<u32>,
     /// `index=` of `<source>`: the block layer node index of a running domain (live form only).
     pub source_index: Option<u32>,
@@ -45,18 +55,24 @@ pub struct Disk {
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 
 /// A `<backingStore>` given by the user: the chain's end (`<backingStore/>`) or an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackingStore {
+    /// An empty `<backingStore/>`: the chain ends.
     End,
+    /// An image the one above is layered on.
     Image {
         /// `file` or `block`.
         kind: String,
+        /// `<format type=>`.
         format: Option<String>,
+        /// `<source file=>`.
         source: String,
+        /// Its own `<backingStore>`.
         next: Option<Box<BackingStore>>,
     },
 }
@@ -64,7 +80,9 @@ pub enum BackingStore {
 /// `<source pool= volume= mode=>` of a `volume` disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskVolume {
+    /// `pool=`.
     pub pool: String,
+    /// `volume=`.
     pub volume: String,
     /// `host` or `direct` (iSCSI pools).
     pub mode: Option<String>,
@@ -73,8 +91,11 @@ pub struct DiskVolume {
 /// `<source protocol= name=>` of a `network` disk with its hosts and `<auth>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskNetwork {
+    /// `protocol=`: `nbd`, `iscsi`, `rbd`, `http`, ...
     pub protocol: String,
+    /// `name=`: the export, image or path on the server.
     pub name: Option<String>,
+    /// `<host>`s.
     pub hosts: Vec<DiskHost>,
     /// `<auth>` given inside `<source>`.
     pub auth: Option<DiskAuth>,
@@ -85,15 +106,20 @@ pub struct DiskNetwork {
 pub struct DiskHost {
     /// `None` for the default, tcp.
     pub transport: Option<String>,
+    /// `name=`.
     pub name: Option<String>,
+    /// `port=`.
     pub port: Option<u32>,
+    /// `socket=` (of `transport='unix'`).
     pub socket: Option<String>,
 }
 
 /// `<auth username=><secret type= uuid=|usage=/></auth>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskAuth {
+    /// `username=`.
     pub username: String,
+    /// `<secret type=>`.
     pub secret_type: Option<String>,
     /// `uuid` (`true`) or `usage` (`false`) with its value.
     pub secret: Option<(bool, String)>,

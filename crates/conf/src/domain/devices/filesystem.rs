@@ -9,25 +9,36 @@ pub struct Filesystem {
     pub accessmode: Option<String>,
     /// `<driver>` attributes in libvirt's order (type, format, wrpolicy, queue).
     pub driver: Vec<(&'static str, String)>,
+    /// `<binary>` of virtiofs.
     pub binary: Option<FsBinary>,
+    /// `<source dir=>` on the host.
     pub source_dir: String,
+    /// `<target dir=>`: the mount tag in the guest.
     pub target_dir: String,
+    /// `<readonly/>`.
     pub readonly: bool,
     /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 
 /// `<binary>` of a virtiofs filesystem.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FsBinary {
+    /// `path=`: the virtiofsd binary.
     pub path: Option<String>,
+    /// `xattr=`.
     pub xattr: Option<bool>,
+    /// `<cache mode=>`.
     pub cache_mode: Option<String>,
+    /// `<sandbox mode=>`.
     pub sandbox_mode: Option<String>,
     /// `<lock posix= flock=>`.
     pub lock_posix: Option<bool>,
+    /// `<lock flock=>`.
     pub lock_flock: Option<bool>,
+    /// `<thread_pool size=>`.
     pub thread_pool: Option<u32>,
 }
 

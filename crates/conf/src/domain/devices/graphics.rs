@@ -5,14 +5,21 @@ use super::*;
 /// `<graphics type='vnc'|'spice'>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Graphics {
+    /// `type=`: `vnc` or `spice`.
     pub kind: String,
+    /// `port=`; 0 when none is given or autoport chooses it (but in the live form).
     pub port: u32,
+    /// `tlsPort=` of SPICE; 0 for none.
     pub tls_port: u32,
+    /// `autoport=`.
     pub autoport: bool,
     /// `passwd=`: kept, printed only with secure information (never in this crate yet).
     pub passwd: Option<String>,
+    /// `keymap=`.
     pub keymap: Option<String>,
+    /// `sharePolicy=` of VNC.
     pub share_policy: Option<String>,
+    /// `<listen>`s (at most one is modelled).
     pub listens: Vec<GraphicsListen>,
     /// Spice `<channel name= mode=>`.
     pub channels: Vec<(String, String)>,
@@ -25,10 +32,14 @@ pub struct Graphics {
     pub spice_options: Vec<(&'static str, &'static str, String)>,
 }
 
+/// `<listen type=>` of `<graphics>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GraphicsListen {
+    /// `type='address'` with its `address=`.
     Address(Option<String>),
+    /// `type='network'` with its `network=`.
     Network(String),
+    /// `type='none'`.
     None,
     /// `<listen type='socket' socket=>`: a UNIX socket, its path given or generated.
     Socket(Option<String>),

@@ -5,38 +5,52 @@ use super::*;
 /// `<hostdev mode='subsystem' type='pci'|'usb'>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hostdev {
+    /// `managed=`: libvirt detaches the device from its host driver and back.
     pub managed: bool,
     /// `<driver name=>` of a PCI device (`vfio`).
     pub driver: Option<String>,
+    /// The host device.
     pub source: HostdevSource,
     /// `startupPolicy=` of a USB source.
     pub startup_policy: Option<String>,
+    /// `<boot order=>`.
     pub boot_order: Option<u32>,
     /// `<rom bar=>`.
     pub rom_bar: Option<bool>,
     /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on the guest's bus.
     pub address: Option<Address>,
 }
 
 /// The host device of a `<hostdev>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostdevSource {
+    /// `type='pci'`: the host PCI address.
     Pci(PciAddress),
     /// `<vendor id=>`, `<product id=>` and `<address bus= device=>`.
     Usb {
+        /// `<vendor id=>`.
         vendor: Option<u32>,
+        /// `<product id=>`.
         product: Option<u32>,
+        /// `<address bus= device=>`.
         bus_device: Option<(u32, u32)>,
     },
 }
 
+/// A host PCI address (`<address domain= bus= slot= function=>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PciAddress {
+    /// `domain=`.
     pub domain: u32,
+    /// `bus=`.
     pub bus: u32,
+    /// `slot=`.
     pub slot: u32,
+    /// `function=`.
     pub function: u32,
+    /// `multifunction=`.
     pub multifunction: Option<bool>,
 }
 

@@ -5,11 +5,14 @@ use super::*;
 /// `<input type= bus=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
+    /// `type=`: `mouse`, `keyboard` or `tablet`.
     pub kind: String,
+    /// `bus=`: `ps2`, `usb` or `virtio`.
     pub bus: Option<String>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

@@ -5,7 +5,9 @@ use super::*;
 /// `<interface type=>` of type `network`, `bridge` or `user`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
+    /// `type=`: `network`, `bridge`, `user`, `ethernet`, `direct`, ...
     pub kind: String,
+    /// `<mac address=>` (generated when missing).
     pub mac: [u8; 6],
     /// The network name (`network`), bridge name (`bridge`) or host device (`direct`).
     pub source: Option<String>,
@@ -21,6 +23,7 @@ pub struct Interface {
     pub vlan: Option<Vlan>,
     /// `<virtualport type=>` with its `<parameters>` in libvirt's order.
     pub virtualport: Option<Virtualport>,
+    /// `<model type=>`; post-parse gives an interface other than `hostdev` `rtl8139`.
     pub model: Option<String>,
     /// `<target dev=>`.
     pub target_dev: Option<String>,
@@ -32,10 +35,12 @@ pub struct Interface {
     pub link_up: Option<bool>,
     /// `<mtu size=>`.
     pub mtu: Option<u32>,
+    /// `<boot order=>`.
     pub boot_order: Option<u32>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 
@@ -45,14 +50,18 @@ pub type Virtualport = (Option<String>, Vec<(&'static str, String)>);
 /// `<source address= port=>` (and `<local address= port=>` for `udp`) of a socket interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetSocket {
+    /// `address=`.
     pub address: Option<String>,
+    /// `port=`.
     pub port: u32,
+    /// `<local address= port=>` of `udp`.
     pub local: Option<(String, u32)>,
 }
 
 /// `<vlan>` of an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vlan {
+    /// `trunk='yes'`.
     pub trunk: bool,
     /// `(id, nativeMode)`.
     pub tags: Vec<(u32, Option<String>)>,

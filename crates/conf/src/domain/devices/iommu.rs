@@ -5,7 +5,9 @@ use super::*;
 /// `<iommu model=>` with its `<driver>` attributes in libvirt's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Iommu {
+    /// `model=`: `intel`, `smmuv3` or `virtio`.
     pub model: String,
+    /// `<driver>` attributes in libvirt's order.
     pub driver: Vec<(&'static str, String)>,
     /// `<alias name=>`: `iommu0` in the live form, or a user alias.
     pub alias: Option<String>,

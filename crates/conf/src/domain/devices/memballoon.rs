@@ -5,13 +5,18 @@ use super::*;
 /// `<memballoon model=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Memballoon {
+    /// `model=`: `virtio` or `none`.
     pub model: String,
+    /// `autodeflate=`.
     pub autodeflate: Option<bool>,
+    /// `freePageReporting=`.
     pub free_page_reporting: Option<bool>,
+    /// `<stats period=>` in seconds.
     pub period: Option<u32>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

@@ -5,11 +5,15 @@ use super::*;
 /// `<memory model='dimm'><target><size/><node/></target></memory>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryDevice {
+    /// `model=`: `dimm`.
     pub model: String,
+    /// `<target><size>` in KiB.
     pub size_kib: u64,
+    /// `<target><node>`: the guest NUMA node.
     pub node: Option<u32>,
     /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address type='dimm'>`.
     pub address: Option<Address>,
 }
 

@@ -58,36 +58,60 @@ pub use watchdog::*;
 /// `<devices>`: the kinds modelled so far.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Devices {
+    /// `<emulator>`: the QEMU binary; the host's default after post-parse.
     pub emulator: Option<String>,
+    /// `<disk>`s in libvirt's order (by bus and target).
     pub disks: Vec<Disk>,
+    /// `<controller>`s in libvirt's order.
     pub controllers: Vec<Controller>,
+    /// `<filesystem>`s.
     pub filesystems: Vec<Filesystem>,
+    /// `<interface>`s.
     pub interfaces: Vec<Interface>,
+    /// `<serial>`s.
     pub serials: Vec<Serial>,
+    /// `<console>`s.
     pub consoles: Vec<Console>,
+    /// `<channel>`s.
     pub channels: Vec<Channel>,
+    /// `<input>`s.
     pub inputs: Vec<Input>,
+    /// `<tpm>`s.
     pub tpms: Vec<Tpm>,
+    /// `<graphics>`.
     pub graphics: Vec<Graphics>,
+    /// `<sound>`s.
     pub sounds: Vec<Sound>,
+    /// `<audio>` backends.
     pub audios: Vec<Audio>,
+    /// `<video>`s, the primary first.
     pub videos: Vec<Video>,
+    /// `<hostdev>`s.
     pub hostdevs: Vec<Hostdev>,
+    /// `<smartcard>`s.
     pub smartcards: Vec<Smartcard>,
+    /// `<redirdev>`s.
     pub redirdevs: Vec<Redirdev>,
     /// `<redirfilter>` rules.
     pub redirfilter: Option<Vec<UsbdevRule>>,
     /// `<hub type='usb'>`s, the ones libvirt adds when the USB controllers' ports do not
     /// suffice included.
     pub hubs: Vec<Hub>,
+    /// `<watchdog>`.
     pub watchdog: Option<Watchdog>,
+    /// `<memballoon>`; post-parse adds a virtio one.
     pub memballoon: Option<Memballoon>,
+    /// `<rng>`s.
     pub rngs: Vec<Rng>,
     /// `<memory model='dimm'>` devices (memory hotplug).
     pub memories: Vec<MemoryDevice>,
+    /// `<panic>`s.
     pub panics: Vec<Panic>,
+    /// `<shmem>`s.
     pub shmems: Vec<Shmem>,
+    /// `<iommu>`.
     pub iommu: Option<Iommu>,
+    /// `<vsock>`.
     pub vsock: Option<Vsock>,
 }
 

@@ -5,8 +5,11 @@ use super::*;
 /// `<panic model=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Panic {
+    /// `model=`: `isa`, `pseries`, `hyperv`, `s390` or `pvpanic`.
     pub model: Option<String>,
+    /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

@@ -10,17 +10,22 @@ pub struct Redirdev {
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 
 /// `<usbdev class= vendor= product= version= allow=>` of a `<redirfilter>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsbdevRule {
+    /// `class=` (missing or `-1`, any class, is `None`).
     pub class: Option<u32>,
+    /// `vendor=` (missing or `-1`, any vendor, is `None`).
     pub vendor: Option<u32>,
+    /// `product=` (missing or `-1`, any product, is `None`).
     pub product: Option<u32>,
     /// `(major, minor)` of `version=`.
     pub version: Option<(u32, u32)>,
+    /// `allow=`.
     pub allow: bool,
 }
 

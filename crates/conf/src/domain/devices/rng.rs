@@ -16,6 +16,7 @@ pub struct Rng {
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

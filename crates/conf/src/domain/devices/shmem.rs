@@ -5,12 +5,15 @@ use super::*;
 /// `<shmem name=>`: an ivshmem device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shmem {
+    /// `name=`: the shared memory object.
     pub name: String,
     /// `ivshmem`, `ivshmem-plain` or `ivshmem-doorbell`.
     pub model: Option<String>,
     /// `<size>` in bytes.
     pub size: Option<u64>,
+    /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

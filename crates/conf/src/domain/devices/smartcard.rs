@@ -5,8 +5,11 @@ use super::*;
 /// `<smartcard mode='passthrough'>` with its character device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Smartcard {
+    /// The host side.
     pub source: ChrSource,
+    /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address type='ccid'>`.
     pub address: Option<Address>,
 }
 

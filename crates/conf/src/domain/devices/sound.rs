@@ -5,19 +5,25 @@ use super::*;
 /// `<sound model=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sound {
+    /// `model=`: `ich6`, `ich9`, `ac97`, `es1370`, `sb16`, `usb`, ...
     pub model: String,
+    /// `<codec type=>`s.
     pub codecs: Vec<String>,
+    /// `<audio id=>`: the backend it plays through.
     pub audio_id: Option<u32>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 
 /// `<audio id= type=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audio {
+    /// `id=`.
     pub id: u32,
+    /// `type=`: `none`, `spice`, ...
     pub kind: String,
 }
 

@@ -9,6 +9,7 @@ pub struct Tpm {
     pub model: Option<String>,
     /// `1.2` or `2.0`; `None` until post-parse.
     pub version: Option<String>,
+    /// `<backend persistent_state=>` of the emulator.
     pub persistent_state: Option<bool>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.

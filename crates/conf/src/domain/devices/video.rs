@@ -5,18 +5,26 @@ use super::*;
 /// `<video><model .../></video>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Video {
+    /// `<model type=>`: `vga`, `cirrus`, `qxl`, `virtio`, `bochs`, `ramfb`, `none`.
     pub model: String,
+    /// `ram=` in KiB (qxl).
     pub ram: Option<u32>,
+    /// `vram=` in KiB.
     pub vram: Option<u32>,
+    /// `vgamem=` in KiB (qxl).
     pub vgamem: Option<u32>,
+    /// `heads=`.
     pub heads: Option<u32>,
+    /// `primary='yes'`.
     pub primary: bool,
     /// `<acceleration accel3d= accel2d=>`.
     pub accel3d: Option<bool>,
+    /// `accel2d=`.
     pub accel2d: Option<bool>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

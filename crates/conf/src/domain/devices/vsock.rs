@@ -5,10 +5,15 @@ use super::*;
 /// `<vsock model=><cid auto= address=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vsock {
+    /// `model=`: `virtio`, ...
     pub model: Option<String>,
+    /// `<cid auto=>`.
     pub cid_auto: Option<bool>,
+    /// `<cid address=>`.
     pub cid: Option<u32>,
+    /// `<alias name=>`: kept as for the other devices.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 

@@ -5,11 +5,14 @@ use super::*;
 /// `<watchdog model= action=>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watchdog {
+    /// `model=`: `i6300esb`, `ib700` or `diag288`.
     pub model: String,
+    /// `action=`: `reset` when not given.
     pub action: String,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
+    /// `<address>`: where the device sits on its bus.
     pub address: Option<Address>,
 }
 
