@@ -8,7 +8,7 @@ use roxmltree::Node;
 
 /// `<metadata>`: namespaced elements, the first one per namespace URI
 /// (`virXMLNodeSanitizeNamespaces`).
-pub(super) fn parse_metadata(m: Node<'_, '_>) -> Result<Vec<Element>> {
+pub(crate) fn parse_metadata(m: Node<'_, '_>) -> Result<Vec<Element>> {
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for c in m.children().filter(|c| c.is_element()) {
