@@ -32,8 +32,11 @@ pub enum ConfError {
     /// common errors; others keep roxmltree's), the line, and libvirt's context lines.
     #[error("(domain_definition):{line}: {message}")]
     Malformed {
+        /// The line of the error.
         line: u32,
+        /// The column of the error.
         column: u32,
+        /// libxml2's message.
         message: String,
     },
     /// A semantic problem in the document (`VIR_ERR_XML_ERROR`, "XML error: ...") found by
@@ -49,7 +52,12 @@ pub enum ConfError {
     XmlQemu(String),
     /// A configuration libvirt refuses (`VIR_ERR_CONFIG_UNSUPPORTED`).
     #[error("unsupported configuration: {message}")]
-    Unsupported { origin: Origin, message: String },
+    Unsupported {
+        /// Which part of libvirt reports it.
+        origin: Origin,
+        /// The message after the prefix.
+        message: String,
+    },
     /// An invalid value where libvirt reports `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: {0}")]
     Internal(String),
@@ -90,7 +98,12 @@ pub enum ConfError {
     /// A character libvirt's `virXMLCheckIllegalChars` refuses (`VIR_ERR_XML_DETAIL` from
     /// `VIR_FROM_XML`, the whole message as given): "invalid char in name: /".
     #[error("invalid char in {what}: {ch}")]
-    IllegalChar { what: String, ch: char },
+    IllegalChar {
+        /// What the character is in (`name`, ...).
+        what: String,
+        /// The character.
+        ch: char,
+    },
     /// A domain status file oxvirt cannot read (bad structure or an unknown format version);
     /// reported as `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: invalid domain status file: {0}")]

@@ -6,6 +6,8 @@
 //! fills in on define, driven by a [`domain::QemuCaps`] value so this crate stays pure), then
 //! [`domain::Domain::format`] (libvirt's canonical XML, byte for byte).
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod domain;
 pub mod error;
 mod libxml;

@@ -36,12 +36,19 @@ pub const MAX_NAME_LEN: usize = 240;
 /// The kinds of stored objects whose names become file names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
+    /// A domain.
     Domain,
+    /// A virtual network.
     Network,
+    /// A storage pool.
     StoragePool,
+    /// A storage volume.
     StorageVolume,
+    /// A domain snapshot.
     Snapshot,
+    /// A domain checkpoint.
     Checkpoint,
+    /// A network filter.
     NwFilter,
 }
 

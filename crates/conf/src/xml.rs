@@ -31,10 +31,12 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty document.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The document written.
     pub fn finish(self) -> String {
         self.out
     }
@@ -72,6 +74,7 @@ impl Writer {
         self.indent += 2;
     }
 
+    /// `</name>`, one level out.
     pub fn close(&mut self, name: &str) {
         self.indent = self.indent.saturating_sub(2);
         self.pad();
@@ -99,6 +102,7 @@ impl Writer {
         self.out.push_str(s);
     }
 
+    /// The current indentation, in spaces.
     pub fn indent(&self) -> usize {
         self.indent
     }
@@ -113,13 +117,19 @@ fn push_attrs(out: &mut String, attrs: &[(&str, String)]) {
 /// A foreign XML node kept verbatim (for `<metadata>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
+    /// An element.
     Element(Element),
+    /// A text node.
     Text(String),
     /// A text node written as one CDATA section.
     CData(String),
+    /// A comment.
     Comment(String),
+    /// A processing instruction.
     ProcessingInstruction {
+        /// Its target.
         target: String,
+        /// Its content.
         value: Option<String>,
     },
 }
@@ -130,6 +140,7 @@ pub enum Node {
 pub struct Element {
     /// Prefix as written (`foo` in `<foo:x>`), if any.
     pub prefix: Option<String>,
+    /// Local name.
     pub name: String,
     /// Namespace URI of the element, if any.
     pub namespace: Option<String>,
@@ -137,6 +148,7 @@ pub struct Element {
     pub ns_decls: Vec<(Option<String>, String)>,
     /// Attributes: (qualified name, value).
     pub attrs: Vec<(String, String)>,
+    /// Child nodes in document order.
     pub children: Vec<Node>,
 }
 

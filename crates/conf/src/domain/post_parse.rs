@@ -21,8 +21,11 @@ pub struct MachineType {
 /// probing; [`QemuCaps::debian_qemu_7_2_x86_64`] gives the facts of Debian 12's QEMU 7.2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QemuCaps {
+    /// The QEMU binary these facts are of.
     pub emulator: String,
+    /// Its architecture (`x86_64`).
     pub arch: String,
+    /// Its machine types.
     pub machines: Vec<MachineType>,
     /// CPU model used for domains that name none (`qemu64` on x86_64).
     pub default_cpu_model: String,
@@ -78,6 +81,82 @@ fn machine_kind(name: &str) -> Option<MachineKind> {
 
 /// Fill in what libvirt's QEMU driver adds on define.
 pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
+    let emulator = check_emulator(def, caps)?;
+    let kind = os_defaults(def, caps)?;
+
+    for (action, what) in [
+        (def.on_reboot, "on_reboot"),
+        (def.on_poweroff, "on_poweroff"),
+    ] {
+        let _ = what;
+        if action == Lifecycle::Preserve {
+            return Err(ConfError::qemu_unsupported(
+                "qemu driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'",
+            ));
+        }
+    }
+
+    memory_defaults(def)?;
+    vcpu_defaults(def)?;
+
+    if let (Some((_, Some(_))), MachineKind::Pc) = (def.features.smm, kind) {
+        return Err(ConfError::qemu_unsupported(
+            "SMM TSEG is only supported with q35 machine type",
+        ));
+    }
+
+    check_address_types(&def.devices)?;
+    cpu_defaults(def, caps)?;
+    disk_defaults(def)?;
+    for n in def
+        .devices
+        .interfaces
+        .iter_mut()
+        .filter(|n| n.hostdev.is_none())
+    {
+        n.model.get_or_insert_with(|| "rtl8139".into());
+    }
+    device_defaults(def, kind)?;
+    chardev_defaults(def)?;
+    tpm_defaults(def);
+    graphics_video_defaults(def)?;
+    implicit_disk_controllers(def, kind)?;
+    if (!def.devices.channels.is_empty()
+        || def
+            .devices
+            .consoles
+            .iter()
+            .any(|c| c.target_type.as_deref() == Some("virtio")))
+        && !def
+            .devices
+            .controllers
+            .iter()
+            .any(|c| c.kind == "virtio-serial" && c.index == 0)
+    {
+        add_controller(
+            &mut def.devices.controllers,
+            controller("virtio-serial", 0, None),
+        );
+    }
+    assign_virtio_serial_ports(&mut def.devices)?;
+    super::usb::assign_usb_addresses(&mut def.devices)?;
+    if def.devices.videos.iter().skip(1).any(|v| v.model != "qxl") {
+        return Err(ConfError::unsupported(
+            "non-primary video device must be type of 'qxl'",
+        ));
+    }
+    super::pci_address::assign_pci_addresses(
+        def,
+        match kind {
+            MachineKind::Pc => super::pci_address::Chipset::I440fx,
+            MachineKind::Q35 => super::pci_address::Chipset::Q35,
+        },
+    )?;
+    qemu_validate(def, caps, &emulator)
+}
+
+/// The domain's emulator must be the one `caps` describes, with a virt and OS type it runs.
+fn check_emulator(def: &Domain, caps: &QemuCaps) -> Result<String, ConfError> {
     let emulator = def
         .devices
         .emulator
@@ -107,6 +186,12 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
             def.os.os_type
         )));
     }
+    Ok(emulator)
+}
+
+/// `<os>`: the architecture, the machine (an alias resolved), the emulator, the NVRAM of a
+/// read-only pflash loader and the default boot device.
+fn os_defaults(def: &mut Domain, caps: &QemuCaps) -> Result<MachineKind, ConfError> {
     // os
     let arch = def.os.arch.get_or_insert_with(|| caps.arch.clone()).clone();
     if arch != caps.arch {
@@ -154,144 +239,11 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     if def.os.boot.is_empty() && !per_device_boot {
         def.os.boot.push(BootDev::Hd);
     }
+    Ok(kind)
+}
 
-    for (action, what) in [
-        (def.on_reboot, "on_reboot"),
-        (def.on_poweroff, "on_poweroff"),
-    ] {
-        let _ = what;
-        if action == Lifecycle::Preserve {
-            return Err(ConfError::qemu_unsupported(
-                "qemu driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'",
-            ));
-        }
-    }
-
-    // memory: with NUMA cells, the total is theirs
-    let numa_total: u64 = def
-        .cpu
-        .as_ref()
-        .map_or(0, |c| c.numa.iter().map(|n| n.memory_kib).sum());
-    if numa_total > 0 {
-        let dimms: u64 = def.devices.memories.iter().map(|m| m.size_kib).sum();
-        def.memory_kib = numa_total.saturating_add(dimms);
-    }
-    if def.memory_kib == 0 {
-        return Err(ConfError::Xml(
-            "Memory size must be specified via <memory> or in the <numa> configuration".into(),
-        ));
-    }
-    match def.current_memory_kib {
-        Some(c) if c != 0 && c <= def.memory_kib => {}
-        _ => def.current_memory_kib = Some(def.memory_kib),
-    }
-    if def.max_memory.is_some() && numa_total == 0 {
-        return Err(ConfError::qemu_unsupported(
-            "At least one numa node has to be configured when enabling memory hotplug",
-        ));
-    }
-    if !def.devices.memories.is_empty() && def.max_memory.is_none() {
-        return Err(ConfError::unsupported(
-            "cannot use/hotplug a memory device when domain 'maxMemory' is not defined",
-        ));
-    }
-    // DIMM slots: the first free one for each device without an address
-    let mut used: Vec<u32> = def
-        .devices
-        .memories
-        .iter()
-        .filter_map(|m| match m.address {
-            Some(Address::Dimm { slot, .. }) => Some(slot),
-            _ => None,
-        })
-        .collect();
-    for m in &mut def.devices.memories {
-        if m.address.is_none() {
-            let slot = (0..).find(|s| !used.contains(s)).unwrap_or(0);
-            used.push(slot);
-            m.address = Some(Address::Dimm { slot, base: None });
-        }
-    }
-
-    // vcpus
-    if def.vcpu.count == 0 {
-        // libvirt 9.0's wording for zero vCPUs comes from its NUMA check
-        return Err(ConfError::Internal(
-            "CPU IDs in <numa> exceed the <vcpu> count".into(),
-        ));
-    }
-    if let Some(c) = def.vcpu.current {
-        if c > def.vcpu.count {
-            return Err(ConfError::unsupported(
-                "maximum vCPU count must not be less than current vCPU count",
-            ));
-        }
-        if c == 0 {
-            def.vcpu.current = None;
-        }
-    }
-    if def.vcpu.placement == Placement::Auto {
-        def.numatune_auto = true;
-    }
-
-    if let (Some((_, Some(_))), MachineKind::Pc) = (def.features.smm, kind) {
-        return Err(ConfError::qemu_unsupported(
-            "SMM TSEG is only supported with q35 machine type",
-        ));
-    }
-
-    check_address_types(&def.devices)?;
-    cpu_defaults(def, caps)?;
-    disk_defaults(def)?;
-    for n in def
-        .devices
-        .interfaces
-        .iter_mut()
-        .filter(|n| n.hostdev.is_none())
-    {
-        n.model.get_or_insert_with(|| "rtl8139".into());
-    }
-    device_defaults(def, kind)?;
-    chardev_defaults(def)?;
-    for t in &mut def.devices.tpms {
-        let model = t.model.get_or_insert_with(|| "tpm-tis".into()).clone();
-        t.version
-            .get_or_insert_with(|| if model == "tpm-crb" { "2.0" } else { "1.2" }.into());
-    }
-    graphics_video_defaults(def)?;
-    implicit_disk_controllers(def, kind)?;
-    if (!def.devices.channels.is_empty()
-        || def
-            .devices
-            .consoles
-            .iter()
-            .any(|c| c.target_type.as_deref() == Some("virtio")))
-        && !def
-            .devices
-            .controllers
-            .iter()
-            .any(|c| c.kind == "virtio-serial" && c.index == 0)
-    {
-        add_controller(
-            &mut def.devices.controllers,
-            controller("virtio-serial", 0, None),
-        );
-    }
-    assign_virtio_serial_ports(&mut def.devices)?;
-    super::usb::assign_usb_addresses(&mut def.devices)?;
-    if def.devices.videos.iter().skip(1).any(|v| v.model != "qxl") {
-        return Err(ConfError::unsupported(
-            "non-primary video device must be type of 'qxl'",
-        ));
-    }
-    super::pci_address::assign_pci_addresses(
-        def,
-        match kind {
-            MachineKind::Pc => super::pci_address::Chipset::I440fx,
-            MachineKind::Q35 => super::pci_address::Chipset::Q35,
-        },
-    )?;
-
+/// The checks of `qemuValidateDomainDef` that apply once the defaults are in.
+fn qemu_validate(def: &Domain, caps: &QemuCaps, emulator: &str) -> Result<(), ConfError> {
     // validation (qemuValidateDomainDef)
     if def.os.bios.is_some_and(|b| b.useserial == Some(true)) && def.devices.serials.is_empty() {
         return Err(ConfError::Xml(
@@ -356,146 +308,10 @@ pub fn post_parse(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
     Ok(())
 }
 
-fn cpu_defaults(def: &mut Domain, caps: &QemuCaps) -> Result<(), ConfError> {
-    let virt = def.virt_type.clone();
-    let cpu = def.cpu.get_or_insert_with(Cpu::default);
-    let mode = cpu.mode.get_or_insert_with(|| "custom".into()).clone();
-    match mode.as_str() {
-        "custom" => {
-            if cpu.model.is_none() {
-                cpu.model = Some(CpuModel {
-                    fallback: Some("forbid".into()),
-                    name: caps.default_cpu_model.clone(),
-                });
-                cpu.check.get_or_insert_with(|| "none".into());
-            }
-            cpu.match_.get_or_insert_with(|| "exact".into());
-            if let Some(m) = &mut cpu.model {
-                m.fallback.get_or_insert_with(|| "allow".into());
-            }
-            cpu.check.get_or_insert_with(|| {
-                if virt == VirtType::Kvm {
-                    "partial".into()
-                } else {
-                    "none".into()
-                }
-            });
-        }
-        "host-passthrough" => {
-            cpu.check.get_or_insert_with(|| "none".into());
-            cpu.migratable.get_or_insert(true);
-        }
-        "maximum" => {
-            cpu.check.get_or_insert_with(|| "none".into());
-        }
-        _ => {
-            cpu.check.get_or_insert_with(|| "partial".into());
-        }
-    }
-    if let Some(t) = cpu.topology {
-        let total =
-            u64::from(t.sockets) * u64::from(t.dies) * u64::from(t.cores) * u64::from(t.threads);
-        if total != u64::from(def.vcpu.count) {
-            return Err(ConfError::qemu_unsupported(
-                "CPU topology doesn't match maximum vcpu count",
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Add a controller libvirt adds itself (`virDomainDefAddController`): at the end, whatever
 /// the controllers of its type (unlike the parser's sorted order, `device_order`).
 fn add_controller(list: &mut Vec<Controller>, c: Controller) {
     list.push(c);
-}
-
-/// Characters libvirt accepts in a disk serial.
-fn serial_ok(s: &str) -> bool {
-    s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.' | '+'))
-}
-
-fn disk_defaults(def: &mut Domain) -> Result<(), ConfError> {
-    for d in &mut def.devices.disks {
-        if d.target_bus.is_none() {
-            let bus = if d.target_dev.starts_with("hd") {
-                "ide"
-            } else if d.target_dev.starts_with("sd") {
-                "scsi"
-            } else if d.target_dev.starts_with("vd") {
-                "virtio"
-            } else if d.target_dev.starts_with("fd") {
-                "fdc"
-            } else {
-                return Err(ConfError::NotImplemented(format!(
-                    "disk target '{}' without a bus",
-                    d.target_dev
-                )));
-            };
-            d.target_bus = Some(bus.into());
-        }
-        let bus = d.target_bus.clone().unwrap_or_default();
-        // the disk order depends on the index of the name (and libvirt's parser refuses names
-        // it cannot index in several places); a name without one is not modelled
-        if disk_name_to_index(&d.target_dev).is_none() {
-            return Err(ConfError::NotImplemented(format!(
-                "disk target '{}'",
-                d.target_dev
-            )));
-        }
-        if !matches!(
-            bus.as_str(),
-            "virtio" | "ide" | "sata" | "scsi" | "fdc" | "usb"
-        ) {
-            return Err(ConfError::NotImplemented(format!("disk bus '{bus}'")));
-        }
-        if !d.driver.iter().any(|(k, _)| *k == "name") {
-            d.driver.insert(0, ("name", "qemu".into()));
-        }
-        if !d.driver.iter().any(|(k, _)| *k == "type") {
-            d.driver.insert(1, ("type", "raw".into()));
-        }
-        if let Some(s) = &d.serial {
-            if !serial_ok(s) {
-                return Err(ConfError::Internal(format!(
-                    "driver serial '{s}' contains unsafe characters"
-                )));
-            }
-        }
-        if d.address.is_none() && bus != "virtio" && bus != "usb" {
-            let idx = disk_name_to_index(&d.target_dev).ok_or_else(|| {
-                ConfError::NotImplemented(format!("disk target '{}'", d.target_dev))
-            })?;
-            d.address = Some(match bus.as_str() {
-                "ide" => Address::Drive {
-                    controller: idx / 4,
-                    bus: (idx % 4) / 2,
-                    target: 0,
-                    unit: idx % 2,
-                },
-                "fdc" => Address::Drive {
-                    controller: idx / 2,
-                    bus: 0,
-                    target: 0,
-                    unit: idx % 2,
-                },
-                "scsi" => Address::Drive {
-                    controller: idx / 7,
-                    bus: 0,
-                    target: 0,
-                    unit: idx % 7,
-                },
-                _ => Address::Drive {
-                    controller: idx / 6,
-                    bus: 0,
-                    target: 0,
-                    unit: idx % 6,
-                },
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Controllers the drive addresses of disks refer to (`virDomainDefAddImplicitControllers`).
@@ -711,186 +527,6 @@ fn check_address_types(d: &Devices) -> Result<(), ConfError> {
             "a device address of a type the device does not take".into(),
         ))
     }
-}
-
-/// The console/serial duplication of `virDomainDefAddConsoleCompat` and the serial port numbers.
-fn chardev_defaults(def: &mut Domain) -> Result<(), ConfError> {
-    let devs = &mut def.devices;
-    let serial_target = |c: &Console| matches!(c.target_type.as_deref(), None | Some("serial"));
-    if devs.consoles.iter().skip(1).any(serial_target) {
-        return Err(ConfError::unsupported(
-            "Only the first console can be a serial port",
-        ));
-    }
-    // libvirt's parser numbers consoles by their place in the XML, whatever port they give
-    // (so defining its own output again can renumber virtio consoles: see the corpus's
-    // *.redefined.xml)
-    for (i, c) in devs.consoles.iter_mut().enumerate() {
-        c.port = u32::try_from(i).ok();
-    }
-    // a first console that is not the serial one gets a serial console in front of it
-    if let (Some(c), Some(s)) = (devs.consoles.first(), devs.serials.first()) {
-        if !serial_target(c) {
-            devs.consoles.insert(
-                0,
-                Console {
-                    source: s.source.clone(),
-                    log: s.log.clone(),
-                    target_type: Some("serial".into()),
-                    port: None,
-                    alias: None,
-                },
-            );
-        }
-    }
-    if let Some(c) = devs.consoles.first() {
-        if devs.serials.is_empty() && serial_target(c) {
-            devs.serials.push(Serial {
-                source: c.source.clone(),
-                log: c.log.clone(),
-                port: None,
-                alias: c.alias.clone(),
-            });
-        }
-    }
-    // libvirt checks the ports the XML gives (not the ones it picks: its own output with a
-    // picked port 4 is refused when defined again)
-    if devs.serials.iter().any(|s| s.port.is_some_and(|p| p > 3)) {
-        return Err(ConfError::Internal(
-            "Maximum supported number of ISA serial ports is '4'".into(),
-        ));
-    }
-    let mut seen: Vec<u32> = Vec::new();
-    for p in devs.serials.iter().filter_map(|s| s.port) {
-        if seen.contains(&p) {
-            return Err(ConfError::NotImplemented(
-                "serial ports sharing a port".into(),
-            ));
-        }
-        seen.push(p);
-    }
-    let mut next = 0;
-    for s in &devs.serials {
-        if let Some(p) = s.port {
-            next = next.max(p.saturating_add(1));
-        }
-    }
-    for s in &mut devs.serials {
-        if s.port.is_none() {
-            s.port = Some(next);
-            next = next.saturating_add(1);
-        }
-    }
-    Ok(())
-}
-
-/// Virtio-serial ports of the channels (`qemuDomainAssignVirtioSerialAddresses`): the ports the
-/// XML gives are kept, the others take the first free port from 1 of their controller.
-fn assign_virtio_serial_ports(devs: &mut Devices) -> Result<(), ConfError> {
-    let mut used: Vec<(u32, u32)> = Vec::new();
-    for ch in &devs.channels {
-        if let Some(Address::VirtioSerial {
-            controller, port, ..
-        }) = ch.address
-        {
-            if port != 0 {
-                if used.contains(&(controller, port)) {
-                    return Err(ConfError::Xml(format!(
-                        "virtio serial port {port} on controller {controller} is already occupied"
-                    )));
-                }
-                used.push((controller, port));
-            }
-        }
-    }
-    for ch in &mut devs.channels {
-        let controller = match ch.address {
-            Some(Address::VirtioSerial { port, .. }) if port != 0 => continue,
-            Some(Address::VirtioSerial { controller, .. }) => controller,
-            _ => 0,
-        };
-        let port = (1..)
-            .find(|p| !used.contains(&(controller, *p)))
-            .unwrap_or(1);
-        used.push((controller, port));
-        ch.address = Some(Address::VirtioSerial {
-            controller,
-            bus: 0,
-            port,
-        });
-    }
-    Ok(())
-}
-
-/// Listens, the video device libvirt adds next to graphics, and the video model defaults.
-fn graphics_video_defaults(def: &mut Domain) -> Result<(), ConfError> {
-    let devs = &mut def.devices;
-    if devs.graphics.iter().any(|g| g.kind == "egl-headless")
-        && (devs.graphics.len() > 1 || devs.videos.is_empty())
-    {
-        return Err(ConfError::NotImplemented(
-            "egl-headless graphics next to other graphics or without a video".into(),
-        ));
-    }
-    for g in devs
-        .graphics
-        .iter_mut()
-        .filter(|g| g.kind != "egl-headless")
-    {
-        // spice without any port listens nowhere, whatever address it names
-        if g.kind == "spice"
-            && g.port == 0
-            && g.tls_port == 0
-            && !g.autoport
-            && matches!(g.listens.as_slice(), [GraphicsListen::Address(_)])
-        {
-            g.listens = vec![GraphicsListen::None];
-        }
-        if g.listens.is_empty() {
-            let none = g.kind == "spice" && g.port == 0 && g.tls_port == 0 && !g.autoport;
-            g.listens.push(if none {
-                GraphicsListen::None
-            } else {
-                GraphicsListen::Address(None)
-            });
-        }
-    }
-    if !devs.graphics.is_empty() && devs.videos.is_empty() {
-        devs.videos.push(Video {
-            model: "cirrus".into(),
-            ram: None,
-            vram: None,
-            vgamem: None,
-            heads: None,
-            accel3d: None,
-            accel2d: None,
-            primary: false,
-            alias: None,
-            address: None,
-        });
-    }
-    // the primary video goes first
-    if let Some(i) = devs.videos.iter().position(|v| v.primary) {
-        let v = devs.videos.remove(i);
-        devs.videos.insert(0, v);
-    }
-    for (i, v) in devs.videos.iter_mut().enumerate() {
-        v.primary = i == 0 && v.model != "none";
-        match v.model.as_str() {
-            "none" => continue,
-            "qxl" => {
-                v.ram.get_or_insert(65536);
-                v.vram.get_or_insert(65536);
-                v.vgamem.get_or_insert(16384);
-            }
-            "virtio" => {}
-            _ => {
-                v.vram.get_or_insert(16384);
-            }
-        }
-        v.heads.get_or_insert(1);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -31,16 +31,19 @@ pub struct DomainStatus {
     pub state: i32,
     /// The reason of the state (`virDomainRunningReason`, ...).
     pub reason: i32,
+    /// QEMU's pid.
     pub qemu_pid: i32,
     /// Field 22 of `/proc/PID/stat` (start time in clock ticks), to detect pid reuse.
     pub qemu_start_ticks: u64,
     /// The QMP socket path.
     pub monitor: String,
+    /// The shim's pid.
     pub shim_pid: Option<i32>,
     /// Start time, milliseconds since the epoch.
     pub started_at_ms: u64,
     /// Taint flags (`virDomainTaintFlags` names), in order.
     pub taints: Vec<String>,
+    /// The domain has a persistent definition too.
     pub persistent: bool,
     /// The live definition: id, aliases, pty paths, current memory.
     pub domain: Domain,
