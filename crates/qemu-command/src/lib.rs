@@ -7,6 +7,12 @@
 //!
 //! Devices are given as JSON (`-device {...}`, `-blockdev {...}`), which QEMU 7.2 parses
 //! without the comma-escaping pitfalls of the `key=value` syntax.
+//!
+//! Only the shim builds the line (it launches QEMU); the driver uses the small helpers the
+//! start needs beforehand ([`channel_port`], [`console_is_serial`]) and the CPU model table
+//! ([`cpu_map`]) its capabilities print.
+
+#![warn(missing_docs, unreachable_pub)]
 
 use oxvirt_conf::domain::{
     Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, UsbPort,
@@ -14,10 +20,14 @@ use oxvirt_conf::domain::{
 };
 use serde_json::{json, Map, Value};
 
-use crate::QemuError;
 
+pub mod cpu_map;
+mod error;
 pub mod graphics;
+pub mod pflash;
 mod sound;
+
+pub use error::CommandError;
 
 /// What the command line needs beyond the definition.
 #[derive(Debug, Clone)]
@@ -35,8 +45,8 @@ pub struct Command {
     pub args: Vec<String>,
 }
 
-fn unsupported(what: impl std::fmt::Display) -> QemuError {
-    QemuError::ConfigUnsupported(format!("{what} is not supported by oxvirt yet"))
+fn unsupported(what: impl std::fmt::Display) -> CommandError {
+    CommandError::ConfigUnsupported(format!("{what} is not supported by oxvirt yet"))
 }
 
 /// `key=value` option values double their commas.
@@ -145,7 +155,7 @@ fn boot_indexes(dom: &Domain) -> BootIndexes {
 }
 
 /// Build the command line.
-pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
+pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     let mut a: Vec<String> = Vec::new();
     let mut push = |items: &[&str]| a.extend(items.iter().map(|s| s.to_string()));
 
@@ -161,7 +171,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         .os
         .machine
         .as_deref()
-        .ok_or_else(|| QemuError::InvalidArg("the domain has no machine type".into()))?;
+        .ok_or_else(|| CommandError::InvalidArg("the domain has no machine type".into()))?;
     let mut m = format!("{},usb=off{},dump-guest-core=off", opt(machine), fw.smm);
     if !dom.features.acpi && machine.contains("q35") {
         // q35 needs ACPI in QEMU 7.2 only as a machine property
@@ -344,7 +354,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
 }
 
 /// What the XML crate models but the driver cannot start yet: refused, never ignored.
-fn refuse_unsupported(dom: &Domain) -> Result<(), QemuError> {
+fn refuse_unsupported(dom: &Domain) -> Result<(), CommandError> {
     let d = &dom.devices;
     let checks: [(bool, &str); 16] = [
         (!d.hostdevs.is_empty(), "<hostdev>"),
@@ -383,7 +393,7 @@ fn refuse_unsupported(dom: &Domain) -> Result<(), QemuError> {
     Ok(())
 }
 
-fn cpu_arg(dom: &Domain) -> Result<String, QemuError> {
+fn cpu_arg(dom: &Domain) -> Result<String, CommandError> {
     let Some(cpu) = &dom.cpu else {
         return Ok("qemu64".into());
     };
@@ -394,7 +404,7 @@ fn cpu_arg(dom: &Domain) -> Result<String, QemuError> {
         },
         Some("host-passthrough") => {
             if dom.virt_type != VirtType::Kvm {
-                return Err(QemuError::ConfigUnsupported(
+                return Err(CommandError::ConfigUnsupported(
                     "CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor".into(),
                 ));
             }
@@ -420,7 +430,7 @@ fn cpu_arg(dom: &Domain) -> Result<String, QemuError> {
     Ok(s)
 }
 
-fn controllers(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn controllers(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     // PCI controllers first (by index, so each bus exists before its children), then the rest
     let mut order: Vec<&Controller> = dom.devices.controllers.iter().collect();
     order.sort_by_key(|c| (c.kind != "pci", if c.kind == "pci" { c.index } else { 0 }));
@@ -435,7 +445,7 @@ fn controllers(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
 fn controller_device(
     dom: &Domain,
     c: &Controller,
-) -> Result<Option<Map<String, Value>>, QemuError> {
+) -> Result<Option<Map<String, Value>>, CommandError> {
     let model = c.model.as_deref();
     let mut o = match (c.kind.as_str(), model) {
         ("pci", Some("pci-root" | "pcie-root")) => return Ok(None),
@@ -548,7 +558,7 @@ fn is_q35(dom: &Domain) -> bool {
     dom.os.machine.as_deref().is_some_and(|m| m.contains("q35"))
 }
 
-fn disks(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), QemuError> {
+fn disks(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, d) in dom.devices.disks.iter().enumerate() {
         disk(dom, d, i, boot.get(i).copied().flatten(), a)?;
     }
@@ -568,7 +578,7 @@ fn disk(
     n: usize,
     bootindex: Option<u32>,
     a: &mut Vec<String>,
-) -> Result<(), QemuError> {
+) -> Result<(), CommandError> {
     if d.kind != "file" && d.kind != "block" {
         return Err(unsupported(format!("<disk type='{}'>", d.kind)));
     }
@@ -645,7 +655,7 @@ fn disk(
         b => return Err(unsupported(format!("disk bus '{b}'"))),
     };
     if bus == "virtio" && d.device == "cdrom" {
-        return Err(QemuError::ConfigUnsupported(
+        return Err(CommandError::ConfigUnsupported(
             "disk device 'cdrom' on bus 'virtio' is not supported".into(),
         ));
     }
@@ -694,7 +704,7 @@ fn disk(
         );
         dev.insert("drive".into(), json!(fmt_node));
     } else if d.device != "cdrom" {
-        return Err(QemuError::ConfigUnsupported(format!(
+        return Err(CommandError::ConfigUnsupported(format!(
             "disk {} has no source",
             d.target_dev
         )));
@@ -717,7 +727,7 @@ fn disk(
     Ok(())
 }
 
-fn interfaces(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), QemuError> {
+fn interfaces(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, n) in dom.devices.interfaces.iter().enumerate() {
         interface(dom, n, i, boot.get(i).copied().flatten(), a)?;
     }
@@ -730,9 +740,9 @@ fn interface(
     i: usize,
     bootindex: Option<u32>,
     a: &mut Vec<String>,
-) -> Result<(), QemuError> {
+) -> Result<(), CommandError> {
     if n.kind != "user" {
-        return Err(QemuError::ConfigUnsupported(format!(
+        return Err(CommandError::ConfigUnsupported(format!(
             "<interface type='{}'> is not supported by oxvirt yet (it needs oxvirt-networkd); use type='user'",
             n.kind
         )));
@@ -771,7 +781,7 @@ fn chardev(
     id: &str,
     src: &ChrSource,
     log: Option<&oxvirt_conf::domain::ChrLog>,
-) -> Result<String, QemuError> {
+) -> Result<String, CommandError> {
     let mut s = match src {
         ChrSource::Pty { .. } => format!("pty,id={id}"),
         ChrSource::File { path, append } => {
@@ -826,7 +836,7 @@ pub fn console_is_serial(c: &Console, i: usize) -> bool {
     i == 0 && c.target_type.as_deref().is_none_or(|t| t == "serial")
 }
 
-fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     let d = &dom.devices;
     for (i, s) in d.serials.iter().enumerate() {
         let id = dev_id(s.alias.as_deref(), format!("serial{i}"));
@@ -886,7 +896,7 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
     Ok(())
 }
 
-fn inputs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn inputs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, inp) in dom.devices.inputs.iter().enumerate() {
         let bus = inp.bus.as_deref().unwrap_or("ps2");
         let driver = match (inp.kind.as_str(), bus) {
@@ -926,7 +936,7 @@ fn usb_props(bus: u32, port: UsbPort, o: &mut Map<String, Value>) {
 }
 
 /// `<hub type='usb'>`s, before the devices plugged into them.
-fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, h) in dom.devices.hubs.iter().enumerate() {
         let mut o =
             obj(json!({"driver": "usb-hub", "id": dev_id(h.alias.as_deref(), format!("hub{i}"))}));
@@ -942,7 +952,7 @@ fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
 
 /// The virtio-serial controller, bus and port of the `i`th channel: its address, or the port
 /// libvirt gives a channel without one (the channel's place, counted from 1).
-pub(crate) fn channel_port(ch: &oxvirt_conf::domain::Channel, i: usize) -> (u32, u32, u32) {
+pub fn channel_port(ch: &oxvirt_conf::domain::Channel, i: usize) -> (u32, u32, u32) {
     match ch.address {
         Some(Address::VirtioSerial {
             controller,

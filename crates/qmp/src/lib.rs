@@ -35,6 +35,8 @@
 //! client per monitor socket: a second connection gets no greeting until the first closes
 //! (and so ends in [`QmpError::GreetingTimeout`]).
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod events;
 mod io;
 pub mod message;

@@ -10,17 +10,10 @@ use oxvirt_proto::{TypedParam, TypedParamValue};
 use serde_json::Value;
 
 use super::process;
-use crate::qmp::QmpClient;
+use oxvirt_qmp::QmpClient;
 
 /// `VIR_DOMAIN_STATS_*` groups.
-pub mod group {
-    pub const STATE: u32 = 1;
-    pub const CPU_TOTAL: u32 = 2;
-    pub const BALLOON: u32 = 4;
-    pub const VCPU: u32 = 8;
-    pub const INTERFACE: u32 = 16;
-    pub const BLOCK: u32 = 32;
-}
+pub(crate) use oxvirt_proto::shim::group;
 
 /// How long a statistics query waits for QEMU.
 pub const QMP_STATS_TIMEOUT: Duration = Duration::from_millis(500);

@@ -11,7 +11,7 @@ use rustix::io::FdFlags;
 use rustix::process::{Pid, PidfdFlags, Signal};
 use tokio::io::unix::AsyncFd;
 
-use crate::command::Command;
+use oxvirt_qemu_command::Command;
 
 /// Launch QEMU with `monitor` (a listening socket) inherited at the fd number the command line
 /// names, and stdout/stderr appended to `log`.

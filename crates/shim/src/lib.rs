@@ -16,9 +16,21 @@
 //! status file, tells its clients, and exits once the driver has hung up (or after a grace
 //! period when nobody listens): the driver removes the directory.
 
-pub mod process;
+#![warn(missing_docs, unreachable_pub)]
+
+mod error;
+pub mod fsutil;
+pub mod guest_cpu;
+mod process;
 mod service;
-pub mod stats;
+pub mod states;
+mod stats;
+pub mod sys;
+pub mod vmlog;
+pub mod vm_dir;
+
+pub use error::ShimError;
+pub use vm_dir::{monitor_path, read_status, socket_path, status_path};
 
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::{Path, PathBuf};
@@ -26,16 +38,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use oxvirt_conf::domain::ChrSource;
-use oxvirt_conf::domain::{parse_status, DomainStatus};
-use oxvirt_proto::shim::{self as sp, StateEvent};
+use oxvirt_conf::domain::DomainStatus;
+use oxvirt_proto::shim::{self as sp, ShimEvent, StateEvent};
 use rustix::process::Signal;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
-use crate::qmp::{QmpClient, QmpConfig, QmpError};
+use oxvirt_qmp::{QmpClient, QmpConfig, QmpError};
 use crate::states::{event, paused, running, shutoff, state};
-use crate::QemuError;
 use process::Watched;
 
 pub use service::ShimService;
@@ -55,29 +66,8 @@ pub struct ShimOptions {
     pub qmp: QmpConfig,
 }
 
-/// The file names in a VM's run directory.
 /// How long a start waits for QEMU to describe the guest CPU (`update_guest_cpu`).
 const GUEST_CPU_WAIT: Duration = Duration::from_secs(5);
-
-pub fn socket_path(dir: &Path) -> PathBuf {
-    dir.join("shim.sock")
-}
-pub fn monitor_path(dir: &Path) -> PathBuf {
-    dir.join("qmp.sock")
-}
-pub fn status_path(dir: &Path) -> PathBuf {
-    dir.join("status.xml")
-}
-
-/// Read a VM's status file.
-pub fn read_status(dir: &Path) -> Result<DomainStatus, QemuError> {
-    let p = status_path(dir);
-    let text = std::fs::read_to_string(&p).map_err(|source| QemuError::Io {
-        what: format!("cannot read {}", p.display()),
-        source,
-    })?;
-    Ok(parse_status(&text)?)
-}
 
 /// Why QEMU is going away, when we asked it to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +116,8 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn invalid(msg: &str) -> QemuError {
-    QemuError::OperationInvalid(msg.to_owned())
+fn invalid(msg: &str) -> ShimError {
+    ShimError::OperationInvalid(msg.to_owned())
 }
 
 impl Shim {
@@ -155,7 +145,7 @@ impl Shim {
     /// one that QEMU does not answer: when the job is busy, it waits at most [`JOB_WAIT`],
     /// and not at all if the holder has been at it that long already; then it fails with
     /// libvirt's busy-domain error (OPERATION_TIMEOUT).
-    async fn begin_job(&self, what: &'static str) -> Result<Job, QemuError> {
+    async fn begin_job(&self, what: &'static str) -> Result<Job, ShimError> {
         let held = |busy: &Mutex<Option<(std::time::Instant, &'static str)>>| {
             busy.lock()
                 .ok()
@@ -175,7 +165,7 @@ impl Shim {
                     Some(g) => g,
                     None => {
                         let (age, holder) = held(&self.busy).unwrap_or((JOB_WAIT, "another call"));
-                        return Err(QemuError::Busy(format!(
+                        return Err(ShimError::Busy(format!(
                             "cannot acquire state change lock (held by {holder} for {:.1} s: QEMU is not answering)",
                             age.as_secs_f64()
                         )));
@@ -216,6 +206,13 @@ impl Shim {
         }
     }
 
+    /// Send an event to every client.
+    fn emit<E: ShimEvent>(&self, _event: E, body: &E::Body) {
+        if let Ok(body) = oxvirt_xdr::to_bytes(body) {
+            self.broadcast(E::PROC, body);
+        }
+    }
+
     fn broadcast(&self, procedure: i32, body: Vec<u8>) {
         let clients = self.clients.lock().map(|c| c.clone()).unwrap_or_default();
         for c in clients {
@@ -223,7 +220,7 @@ impl Shim {
         }
     }
 
-    fn qmp(&self) -> Result<Arc<QmpClient>, QemuError> {
+    fn qmp(&self) -> Result<Arc<QmpClient>, ShimError> {
         self.qmp
             .lock()
             .ok()
@@ -233,7 +230,7 @@ impl Shim {
 
     /// The status document once a start in progress has ended (a driver recovering after a
     /// crash may ask while QEMU is still being launched).
-    pub async fn settled_status(&self) -> Result<DomainStatus, QemuError> {
+    pub async fn settled_status(&self) -> Result<DomainStatus, ShimError> {
         let started = self.rt.lock().map(|r| r.is_some()).unwrap_or(false);
         if !started && self.start_tried.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = tokio::time::timeout(Duration::from_secs(120), self.job.lock()).await;
@@ -242,7 +239,7 @@ impl Shim {
     }
 
     /// The current status document.
-    pub fn status(&self) -> Result<DomainStatus, QemuError> {
+    pub fn status(&self) -> Result<DomainStatus, ShimError> {
         let rt = self.rt.lock().map_err(|_| poisoned())?;
         rt.as_ref()
             .map(|r| r.status.clone())
@@ -285,9 +282,7 @@ impl Shim {
             self.write_status(&doc);
         }
         if let Some(ev) = ev {
-            if let Ok(body) = oxvirt_xdr::to_bytes(&ev) {
-                self.broadcast(sp::proc::EVENT_STATE, body);
-            }
+            self.emit(sp::StateChanged, &ev);
         }
     }
 
@@ -302,7 +297,7 @@ impl Shim {
         self: &Arc<Self>,
         start: DomainStatus,
         paused_start: bool,
-    ) -> Result<DomainStatus, QemuError> {
+    ) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("start").await?;
         if self.rt.lock().map_err(|_| poisoned())?.is_some() {
             return Err(invalid("domain is already running"));
@@ -314,17 +309,17 @@ impl Shim {
         // misbehaving QEMU with it)
         let emulator = match std::env::var("OXVIRT_SHIM_EMULATOR") {
             Ok(e) if !e.is_empty() => e,
-            _ => dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?,
+            _ => dom.devices.emulator.clone().ok_or(ShimError::NoEmulator)?,
         };
         let mon_path = monitor_path(&self.opts.dir);
         let _ = std::fs::remove_file(&mon_path);
-        let listener = StdUnixListener::bind(&mon_path).map_err(|source| QemuError::Io {
+        let listener = StdUnixListener::bind(&mon_path).map_err(|source| ShimError::Io {
             what: format!("cannot create the monitor socket {}", mon_path.display()),
             source,
         })?;
-        let cmd = crate::command::build(
+        let cmd = oxvirt_qemu_command::build(
             dom,
-            &crate::command::Inputs {
+            &oxvirt_qemu_command::Inputs {
                 emulator: &emulator,
                 monitor_fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
             },
@@ -342,13 +337,13 @@ impl Shim {
             ),
         );
         let child =
-            process::spawn(&cmd, &listener, &self.opts.log).map_err(|source| QemuError::Io {
+            process::spawn(&cmd, &listener, &self.opts.log).map_err(|source| ShimError::Io {
                 what: format!("cannot execute {}", cmd.program),
                 source,
             })?;
         drop(listener);
         let pid = child.id() as i32;
-        let watched = Watched::new(pid, Some(child)).map_err(|source| QemuError::Io {
+        let watched = Watched::new(pid, Some(child)).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),
             source,
         })?;
@@ -361,7 +356,7 @@ impl Shim {
         status.state = state::PAUSED;
         status.reason = paused::STARTING_UP;
         self.write_status(&status.format());
-        let signaller = Arc::new(Watched::new(pid, None).map_err(|source| QemuError::Io {
+        let signaller = Arc::new(Watched::new(pid, None).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),
             source,
         })?);
@@ -374,17 +369,17 @@ impl Shim {
             let mut w = watched;
             let _ = tokio::time::timeout(Duration::from_secs(5), w.exited()).await;
             let msg = match e {
-                QemuError::Qmp(QmpError::Connect { .. })
-                | QemuError::Qmp(QmpError::Disconnected(
-                    crate::qmp::Disconnect::Eof | crate::qmp::Disconnect::TruncatedEof,
-                )) => QemuError::Internal(format!(
+                ShimError::Qmp(QmpError::Connect { .. })
+                | ShimError::Qmp(QmpError::Disconnected(
+                    oxvirt_qmp::Disconnect::Eof | oxvirt_qmp::Disconnect::TruncatedEof,
+                )) => ShimError::Internal(format!(
                     "qemu unexpectedly closed the monitor: {}",
                     log_tail(&self.opts.log)
                 )),
-                QemuError::Qmp(QmpError::Disconnected(reason)) => QemuError::Internal(format!(
+                ShimError::Qmp(QmpError::Disconnected(reason)) => ShimError::Internal(format!(
                     "QEMU's monitor misbehaved, QEMU was stopped: {reason}"
                 )),
-                QemuError::Qmp(QmpError::GreetingTimeout(t)) => QemuError::Internal(format!(
+                ShimError::Qmp(QmpError::GreetingTimeout(t)) => ShimError::Internal(format!(
                     "QEMU sent no monitor greeting within {} s, QEMU was stopped",
                     t.as_secs()
                 )),
@@ -444,11 +439,11 @@ impl Shim {
         &self,
         status: &mut DomainStatus,
         paused_start: bool,
-    ) -> Result<(), QemuError> {
+    ) -> Result<(), ShimError> {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
         fill_ptys(&qmp, status).await?;
-        for args in crate::command::graphics::password_commands(&status.domain) {
+        for args in oxvirt_qemu_command::graphics::password_commands(&status.domain) {
             qmp.execute("set_password", Some(args)).await?;
         }
         if paused_start {
@@ -463,24 +458,24 @@ impl Shim {
     }
 
     /// Reattach to the QEMU the status file names (a previous shim launched it).
-    pub async fn reattach(self: &Arc<Self>) -> Result<DomainStatus, QemuError> {
+    pub async fn reattach(self: &Arc<Self>) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("reattach").await?;
         let mut status = read_status(&self.opts.dir)?;
         if !state_is_active(status.state)
             || !process::alive(status.qemu_pid, status.qemu_start_ticks)
         {
-            return Err(QemuError::Internal(format!(
+            return Err(ShimError::Internal(format!(
                 "QEMU (pid {}) of domain '{}' is not running",
                 status.qemu_pid, status.domain.name
             )));
         }
-        let watched = Watched::new(status.qemu_pid, None).map_err(|source| QemuError::Io {
+        let watched = Watched::new(status.qemu_pid, None).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),
             source,
         })?;
         let signaller =
             Arc::new(
-                Watched::new(status.qemu_pid, None).map_err(|source| QemuError::Io {
+                Watched::new(status.qemu_pid, None).map_err(|source| ShimError::Io {
                     what: "cannot watch the QEMU process".into(),
                     source,
                 })?,
@@ -645,7 +640,7 @@ impl Shim {
                     self.after_guest_poweroff();
                 }
             }
-            "RESET" => self.broadcast(sp::proc::EVENT_REBOOT, Vec::new()),
+            "RESET" => self.emit(sp::Rebooted, &()),
             "BALLOON_CHANGE" => {
                 if let Some(actual) = data.get("actual").and_then(Value::as_u64) {
                     let kib = actual / 1024;
@@ -653,9 +648,7 @@ impl Shim {
                         rt.status.domain.current_memory_kib = Some(kib);
                         None
                     });
-                    if let Ok(b) = oxvirt_xdr::to_bytes(&sp::BalloonEvent { actual_kib: kib }) {
-                        self.broadcast(sp::proc::EVENT_BALLOON, b);
-                    }
+                    self.emit(sp::BalloonChanged, &sp::BalloonEvent { actual_kib: kib });
                 }
             }
             _ => {}
@@ -691,7 +684,7 @@ impl Shim {
                 let q = me.qmp()?;
                 q.execute("system_reset", None).await?;
                 q.execute("cont", None).await?;
-                Ok::<_, QemuError>(())
+                Ok::<_, ShimError>(())
             }
             .await;
             match r {
@@ -730,7 +723,7 @@ impl Shim {
     }
 
     /// Stop QEMU: SIGTERM, then (unless graceful) SIGKILL if it is still there shortly after.
-    async fn kill(&self, graceful: bool) -> Result<(), QemuError> {
+    async fn kill(&self, graceful: bool) -> Result<(), ShimError> {
         let sig = self
             .signaller
             .lock()
@@ -758,7 +751,7 @@ impl Shim {
             return Ok(());
         }
         if graceful {
-            return Err(QemuError::OperationFailed(format!(
+            return Err(ShimError::OperationFailed(format!(
                 "Failed to terminate process {} with SIGTERM: Device or resource busy",
                 sig.pid()
             )));
@@ -770,14 +763,14 @@ impl Shim {
         if killed {
             Ok(())
         } else {
-            Err(QemuError::OperationFailed(format!(
+            Err(ShimError::OperationFailed(format!(
                 "Failed to kill process {}",
                 sig.pid()
             )))
         }
     }
 
-    pub async fn destroy(&self, flags: u32) -> Result<(), QemuError> {
+    pub async fn destroy(&self, flags: u32) -> Result<(), ShimError> {
         self.update(|rt| {
             rt.intent = Intent::Destroy;
             None
@@ -785,7 +778,7 @@ impl Shim {
         self.kill(flags & sp::DESTROY_GRACEFUL != 0).await
     }
 
-    fn require_active(&self) -> Result<(i32, i32), QemuError> {
+    fn require_active(&self) -> Result<(i32, i32), ShimError> {
         let s = self.state();
         if !state_is_active(s.0) {
             return Err(invalid("domain is not running"));
@@ -793,7 +786,7 @@ impl Shim {
         Ok(s)
     }
 
-    pub async fn suspend(&self) -> Result<(), QemuError> {
+    pub async fn suspend(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("suspend").await?;
         let (st, _) = self.require_active()?;
         if st == state::PAUSED {
@@ -820,7 +813,7 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn resume(&self) -> Result<(), QemuError> {
+    pub async fn resume(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("resume").await?;
         let (st, _) = self.require_active()?;
         if st == state::RUNNING {
@@ -846,7 +839,7 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn shutdown(&self, reboot: bool) -> Result<(), QemuError> {
+    pub async fn shutdown(&self, reboot: bool) -> Result<(), ShimError> {
         let _job = self.begin_job("shutdown").await?;
         let (st, _) = self.require_active()?;
         if st != state::RUNNING && !reboot {
@@ -862,7 +855,7 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn reset(&self) -> Result<(), QemuError> {
+    pub async fn reset(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("reset").await?;
         self.require_active()?;
         // QEMU's RESET events become the reboot events
@@ -870,12 +863,12 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn set_memory(&self, kib: u64) -> Result<(), QemuError> {
+    pub async fn set_memory(&self, kib: u64) -> Result<(), ShimError> {
         let _job = self.begin_job("setmem").await?;
         self.require_active()?;
         let max = self.status()?.domain.memory_kib;
         if kib > max {
-            return Err(QemuError::InvalidArg(
+            return Err(ShimError::InvalidArg(
                 "cannot set memory higher than max memory".into(),
             ));
         }
@@ -887,7 +880,7 @@ impl Shim {
             .as_ref()
             .is_some_and(|b| b.model != "none");
         if !has_balloon {
-            return Err(QemuError::OperationInvalid(
+            return Err(ShimError::OperationInvalid(
                 "Unable to change memory of active domain without the balloon device and guest OS balloon driver".into(),
             ));
         }
@@ -899,7 +892,7 @@ impl Shim {
 
     /// `qemu-monitor-command`: the reply as libvirt returns it (QEMU's whole JSON reply, or
     /// HMP's text). The domain is tainted.
-    pub async fn monitor_command(&self, cmd: &str, hmp: bool) -> Result<String, QemuError> {
+    pub async fn monitor_command(&self, cmd: &str, hmp: bool) -> Result<String, ShimError> {
         let _job = self.begin_job("monitor command").await?;
         self.require_active()?;
         let q = self.qmp()?;
@@ -916,12 +909,12 @@ impl Shim {
             return Ok(v.as_str().unwrap_or_default().to_owned());
         }
         let req: Value = serde_json::from_str(cmd).map_err(|e| {
-            QemuError::InvalidArg(format!("cannot parse QEMU monitor command '{cmd}': {e}"))
+            ShimError::InvalidArg(format!("cannot parse QEMU monitor command '{cmd}': {e}"))
         })?;
         let exec = req
             .get("execute")
             .and_then(Value::as_str)
-            .ok_or_else(|| QemuError::InvalidArg("the monitor command has no 'execute'".into()))?;
+            .ok_or_else(|| ShimError::InvalidArg("the monitor command has no 'execute'".into()))?;
         let args = req.get("arguments").cloned();
         let id = "oxvirt-monitor";
         match q.execute(exec, args).await {
@@ -937,7 +930,7 @@ impl Shim {
     pub fn open_console(
         &self,
         dev: Option<&str>,
-    ) -> Result<(std::os::fd::OwnedFd, String), QemuError> {
+    ) -> Result<(std::os::fd::OwnedFd, String), ShimError> {
         let st = self.status()?;
         let d = &st.domain.devices;
         let mut found: Option<(String, Option<String>)> = None;
@@ -949,7 +942,7 @@ impl Shim {
             };
             let path = path.or_else(|| {
                 // console 0 that is serial 0 shares its pty
-                if crate::command::console_is_serial(c, i) {
+                if oxvirt_qemu_command::console_is_serial(c, i) {
                     d.serials.first().and_then(|s| match &s.source {
                         ChrSource::Pty { path } => path.clone(),
                         _ => None,
@@ -977,17 +970,17 @@ impl Shim {
             }
         }
         let Some((alias, path)) = found else {
-            return Err(QemuError::OperationFailed(match dev {
+            return Err(ShimError::OperationFailed(match dev {
                 Some(n) => format!("cannot find character device {n}"),
                 None => "cannot find default console device".into(),
             }));
         };
         let Some(path) = path else {
-            return Err(QemuError::OperationFailed(format!(
+            return Err(ShimError::OperationFailed(format!(
                 "character device {alias} is not using a PTY"
             )));
         };
-        let fd = process::open_pty(&path).map_err(|source| QemuError::Io {
+        let fd = process::open_pty(&path).map_err(|source| ShimError::Io {
             what: format!("cannot open console {path}"),
             source,
         })?;
@@ -995,7 +988,7 @@ impl Shim {
     }
 
     /// `domstats` groups (never waits for the job; QEMU gets a short deadline).
-    pub async fn stats(&self, groups: u32) -> Result<sp::StatsRet, QemuError> {
+    pub async fn stats(&self, groups: u32) -> Result<sp::StatsRet, ShimError> {
         let st = self.status()?;
         let qmp = self.qmp().ok();
         Ok(sp::StatsRet {
@@ -1029,12 +1022,12 @@ fn state_is_active(s: i32) -> bool {
     crate::states::is_active(s)
 }
 
-fn poisoned() -> QemuError {
-    QemuError::Internal("shim state lock poisoned".into())
+fn poisoned() -> ShimError {
+    ShimError::Internal("shim state lock poisoned".into())
 }
 
 /// Ask QEMU which pty each pty chardev got, and record it in the live definition.
-async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), QemuError> {
+async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), ShimError> {
     let v = qmp.execute("query-chardev", None).await?;
     let mut ptys = std::collections::HashMap::new();
     let mut open = std::collections::HashMap::new();
@@ -1077,7 +1070,7 @@ async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), Qem
         _ => None,
     });
     for (i, c) in d.consoles.iter_mut().enumerate() {
-        let dup = crate::command::console_is_serial(c, i);
+        let dup = oxvirt_qemu_command::console_is_serial(c, i);
         let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
         if let ChrSource::Pty { path } = &mut c.source {
             *path = if dup {
@@ -1125,7 +1118,7 @@ fn log_tail(log: &Path) -> String {
 pub async fn run(
     opts: ShimOptions,
     ready: impl FnOnce(Result<(), String>),
-) -> Result<(), QemuError> {
+) -> Result<(), ShimError> {
     let shim = Shim::new(opts.clone());
     // QEMU writes to the log without us: its size is checked every few seconds
     let (log, limits) = (opts.log.clone(), opts.log_limits);
@@ -1147,7 +1140,7 @@ pub async fn run(
     let listener = match oxvirt_rpc::server::Listener::bind(&sock, 0o600, false, "shim") {
         Ok(l) => l,
         Err(source) => {
-            let e = QemuError::Io {
+            let e = ShimError::Io {
                 what: format!("cannot listen on {}", sock.display()),
                 source,
             };
