@@ -18,10 +18,12 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod console;
 mod error;
 pub mod fsutil;
 pub mod guest_cpu;
 mod process;
+mod serve;
 mod service;
 pub mod states;
 mod stats;
@@ -30,6 +32,7 @@ pub mod vmlog;
 pub mod vm_dir;
 
 pub use error::ShimError;
+pub use serve::run;
 pub use vm_dir::{monitor_path, read_status, socket_path, status_path};
 
 use std::os::unix::net::UnixListener as StdUnixListener;
@@ -121,6 +124,7 @@ fn invalid(msg: &str) -> ShimError {
 }
 
 impl Shim {
+    /// A shim for the VM `opts.dir` (nothing runs yet).
     pub fn new(opts: ShimOptions) -> Arc<Self> {
         Arc::new(Shim {
             opts,
@@ -137,6 +141,7 @@ impl Shim {
         })
     }
 
+    /// The VM's run directory.
     pub fn dir(&self) -> &Path {
         &self.opts.dir
     }
@@ -188,6 +193,7 @@ impl Shim {
         let _ = rx.wait_for(|g| *g).await;
     }
 
+    /// How many clients (drivers) are connected.
     pub fn client_count(&self) -> usize {
         self.clients.lock().map(|c| c.len()).unwrap_or(0)
     }
@@ -442,7 +448,7 @@ impl Shim {
     ) -> Result<(), ShimError> {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
-        fill_ptys(&qmp, status).await?;
+        console::fill_ptys(&qmp, status).await?;
         for args in oxvirt_qemu_command::graphics::password_commands(&status.domain) {
             qmp.execute("set_password", Some(args)).await?;
         }
@@ -770,6 +776,7 @@ impl Shim {
         }
     }
 
+    /// `virsh destroy`: stop QEMU (SIGTERM, then SIGKILL unless [`sp::DESTROY_GRACEFUL`]).
     pub async fn destroy(&self, flags: u32) -> Result<(), ShimError> {
         self.update(|rt| {
             rt.intent = Intent::Destroy;
@@ -786,6 +793,7 @@ impl Shim {
         Ok(s)
     }
 
+    /// Pause the vCPUs (QMP `stop`).
     pub async fn suspend(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("suspend").await?;
         let (st, _) = self.require_active()?;
@@ -813,6 +821,7 @@ impl Shim {
         Ok(())
     }
 
+    /// Resume the vCPUs (QMP `cont`).
     pub async fn resume(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("resume").await?;
         let (st, _) = self.require_active()?;
@@ -839,6 +848,7 @@ impl Shim {
         Ok(())
     }
 
+    /// The ACPI power button; with `reboot`, reset the guest once it is down (`virsh reboot`).
     pub async fn shutdown(&self, reboot: bool) -> Result<(), ShimError> {
         let _job = self.begin_job("shutdown").await?;
         let (st, _) = self.require_active()?;
@@ -855,6 +865,7 @@ impl Shim {
         Ok(())
     }
 
+    /// Hard reset (QMP `system_reset`).
     pub async fn reset(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("reset").await?;
         self.require_active()?;
@@ -863,6 +874,7 @@ impl Shim {
         Ok(())
     }
 
+    /// Balloon target in KiB.
     pub async fn set_memory(&self, kib: u64) -> Result<(), ShimError> {
         let _job = self.begin_job("setmem").await?;
         self.require_active()?;
@@ -926,67 +938,6 @@ impl Shim {
         }
     }
 
-    /// A console's pty, opened for a client, and the device's alias.
-    pub fn open_console(
-        &self,
-        dev: Option<&str>,
-    ) -> Result<(std::os::fd::OwnedFd, String), ShimError> {
-        let st = self.status()?;
-        let d = &st.domain.devices;
-        let mut found: Option<(String, Option<String>)> = None;
-        for (i, c) in d.consoles.iter().enumerate() {
-            let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
-            let path = match &c.source {
-                ChrSource::Pty { path } => path.clone(),
-                _ => None,
-            };
-            let path = path.or_else(|| {
-                // console 0 that is serial 0 shares its pty
-                if oxvirt_qemu_command::console_is_serial(c, i) {
-                    d.serials.first().and_then(|s| match &s.source {
-                        ChrSource::Pty { path } => path.clone(),
-                        _ => None,
-                    })
-                } else {
-                    None
-                }
-            });
-            if dev.is_none() || dev == Some(alias.as_str()) {
-                found = Some((alias, path));
-                break;
-            }
-        }
-        if found.is_none() {
-            for (i, s) in d.serials.iter().enumerate() {
-                let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
-                if dev.is_none() || dev == Some(alias.as_str()) {
-                    let path = match &s.source {
-                        ChrSource::Pty { path } => path.clone(),
-                        _ => None,
-                    };
-                    found = Some((alias, path));
-                    break;
-                }
-            }
-        }
-        let Some((alias, path)) = found else {
-            return Err(ShimError::OperationFailed(match dev {
-                Some(n) => format!("cannot find character device {n}"),
-                None => "cannot find default console device".into(),
-            }));
-        };
-        let Some(path) = path else {
-            return Err(ShimError::OperationFailed(format!(
-                "character device {alias} is not using a PTY"
-            )));
-        };
-        let fd = process::open_pty(&path).map_err(|source| ShimError::Io {
-            what: format!("cannot open console {path}"),
-            source,
-        })?;
-        Ok((fd, alias))
-    }
-
     /// `domstats` groups (never waits for the job; QEMU gets a short deadline).
     pub async fn stats(&self, groups: u32) -> Result<sp::StatsRet, ShimError> {
         let st = self.status()?;
@@ -1026,63 +977,6 @@ fn poisoned() -> ShimError {
     ShimError::Internal("shim state lock poisoned".into())
 }
 
-/// Ask QEMU which pty each pty chardev got, and record it in the live definition.
-async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), ShimError> {
-    let v = qmp.execute("query-chardev", None).await?;
-    let mut ptys = std::collections::HashMap::new();
-    let mut open = std::collections::HashMap::new();
-    if let Some(list) = v.as_array() {
-        for c in list {
-            let (Some(label), Some(file)) = (
-                c.get("label").and_then(Value::as_str),
-                c.get("filename").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            if let Some(p) = file.strip_prefix("pty:") {
-                ptys.insert(label.to_owned(), p.to_owned());
-            }
-            if let Some(o) = c.get("frontend-open").and_then(Value::as_bool) {
-                open.insert(label.to_owned(), o);
-            }
-        }
-    }
-    let d = &mut status.domain.devices;
-    // a virtio channel's state: whether the guest has the port open (libvirt's
-    // qemuProcessRefreshChannelVirtioState)
-    for (i, ch) in d.channels.iter_mut().enumerate() {
-        let alias = ch.alias.clone().unwrap_or_else(|| format!("channel{i}"));
-        if let Some(o) = open.get(&format!("char{alias}")) {
-            ch.state = Some(if *o { "connected" } else { "disconnected" }.into());
-        }
-        if let ChrSource::Pty { path } = &mut ch.source {
-            *path = ptys.get(&format!("char{alias}")).cloned();
-        }
-    }
-    for (i, s) in d.serials.iter_mut().enumerate() {
-        let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
-        if let ChrSource::Pty { path } = &mut s.source {
-            *path = ptys.get(&format!("char{alias}")).cloned();
-        }
-    }
-    let serial0 = d.serials.first().and_then(|s| match &s.source {
-        ChrSource::Pty { path } => path.clone(),
-        _ => None,
-    });
-    for (i, c) in d.consoles.iter_mut().enumerate() {
-        let dup = oxvirt_qemu_command::console_is_serial(c, i);
-        let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
-        if let ChrSource::Pty { path } = &mut c.source {
-            *path = if dup {
-                serial0.clone()
-            } else {
-                ptys.get(&format!("char{alias}")).cloned()
-            };
-        }
-    }
-    Ok(())
-}
-
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes()
@@ -1110,112 +1004,4 @@ fn log_tail(log: &Path) -> String {
         .take(3)
         .collect();
     lines.into_iter().rev().collect::<Vec<_>>().join("\n")
-}
-
-/// Run a shim: serve `DIR/shim.sock`; in reattach mode take over the running QEMU first.
-/// `ready` is called once the socket accepts connections (or with the error that ended the
-/// shim before). Returns when QEMU is gone and the driver has been told (or nobody listened).
-pub async fn run(
-    opts: ShimOptions,
-    ready: impl FnOnce(Result<(), String>),
-) -> Result<(), ShimError> {
-    let shim = Shim::new(opts.clone());
-    // QEMU writes to the log without us: its size is checked every few seconds
-    let (log, limits) = (opts.log.clone(), opts.log_limits);
-    let rotation = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            let _ = crate::vmlog::rotate_if_needed(&log, limits);
-        }
-    });
-    let _rotation = AbortOnDrop(rotation);
-    if opts.reattach {
-        if let Err(e) = shim.reattach().await {
-            ready(Err(e.to_string()));
-            return Err(e);
-        }
-    }
-    let sock = socket_path(&opts.dir);
-    let listener = match oxvirt_rpc::server::Listener::bind(&sock, 0o600, false, "shim") {
-        Ok(l) => l,
-        Err(source) => {
-            let e = ShimError::Io {
-                what: format!("cannot listen on {}", sock.display()),
-                source,
-            };
-            ready(Err(e.to_string()));
-            return Err(e);
-        }
-    };
-    let server = oxvirt_rpc::server::Server::new(
-        ShimService::new(shim.clone()),
-        oxvirt_rpc::server::ServerConfig {
-            max_clients: 16,
-            max_client_requests: 32,
-            keepalive_interval: Duration::ZERO,
-            ..Default::default()
-        },
-    );
-    // The driver removes the directory of a stopped VM and may create it again for the next
-    // start, with a new shim, while this one is still on its way out: clean up only while our
-    // socket is still there (the same file, not the next shim's).
-    let sock_id = file_id(&sock);
-    let ours = || sock_id.is_some() && file_id(&sock) == sock_id;
-    let serving = tokio::spawn(server.clone().serve(vec![listener]));
-    ready(Ok(()));
-    // Until QEMU runs, a shim without a client for long is an orphan, and one whose START
-    // failed has nothing left to do once the driver hung up: give up.
-    let idle_start = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            _ = shim.wait_gone() => break,
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
-                let tried = shim.start_tried.load(std::sync::atomic::Ordering::Relaxed)
-                    || shim.ever_connected.load(std::sync::atomic::Ordering::Relaxed);
-                if !started
-                    && shim.client_count() == 0
-                    && (tried || idle_start.elapsed() > Duration::from_secs(30))
-                {
-                    warn!("no QEMU to run and nobody connected: exiting");
-                    server.shutdown();
-                    let _ = serving.await;
-                    if ours() {
-                        let _ = std::fs::remove_file(&sock);
-                    }
-                    return Ok(());
-                }
-            }
-        }
-    }
-    // QEMU is gone: wait for the driver to hang up (it saw the final state), at most a while.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while shim.client_count() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    server.shutdown();
-    let _ = serving.await;
-    if ours() {
-        let _ = std::fs::remove_file(&sock);
-        let _ = std::fs::remove_file(monitor_path(&opts.dir));
-    }
-    Ok(())
-}
-
-/// A file's identity: device, inode and (because an inode number is soon reused) change time.
-fn file_id(p: &Path) -> Option<(u64, u64, i64, i64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p)
-        .ok()
-        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
-}
-
-/// Ends a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }

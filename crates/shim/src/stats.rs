@@ -12,11 +12,10 @@ use serde_json::Value;
 use super::process;
 use oxvirt_qmp::QmpClient;
 
-/// `VIR_DOMAIN_STATS_*` groups.
 pub(crate) use oxvirt_proto::shim::group;
 
 /// How long a statistics query waits for QEMU.
-pub const QMP_STATS_TIMEOUT: Duration = Duration::from_millis(500);
+pub(crate) const QMP_STATS_TIMEOUT: Duration = Duration::from_millis(500);
 
 fn p(field: impl Into<String>, value: TypedParamValue) -> TypedParam {
     TypedParam {
@@ -30,7 +29,7 @@ fn ull(field: impl Into<String>, v: u64) -> TypedParam {
 }
 
 /// The parameters of the asked groups (the state group is the driver's).
-pub async fn gather(st: &DomainStatus, qmp: Option<&QmpClient>, groups: u32) -> Vec<TypedParam> {
+pub(crate) async fn gather(st: &DomainStatus, qmp: Option<&QmpClient>, groups: u32) -> Vec<TypedParam> {
     let mut out = Vec::new();
     let dom = &st.domain;
     if groups & group::CPU_TOTAL != 0 {
