@@ -29,7 +29,9 @@ impl ToVirError for CommandError {
             CommandError::ConfigUnsupported(d) => {
                 VirError::new(CONFIG_UNSUPPORTED, domain::QEMU, d.clone())
             }
-            CommandError::Internal(d) => VirError::new(code::INTERNAL_ERROR, domain::QEMU, d.clone()),
+            CommandError::Internal(d) => {
+                VirError::new(code::INTERNAL_ERROR, domain::QEMU, d.clone())
+            }
         }
     }
 }

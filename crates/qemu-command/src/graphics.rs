@@ -33,7 +33,9 @@ fn vnc(g: &Graphics, audio: Option<&str>) -> Result<String, CommandError> {
             ))
         }
         Some(GraphicsListen::Socket(None)) | None => {
-            return Err(CommandError::Internal("vnc graphics without a listen".into()))
+            return Err(CommandError::Internal(
+                "vnc graphics without a listen".into(),
+            ))
         }
     };
     if let Some(p) = &g.share_policy {
@@ -139,8 +141,8 @@ pub fn password_commands(dom: &Domain) -> Vec<serde_json::Value> {
 
 #[cfg(test)]
 mod tests {
-    use crate::tests::{args_of, dom, GUEST};
     use super::*;
+    use crate::tests::{args_of, dom, GUEST};
     use serde_json::json;
 
     /// libvirt 9.0's arguments for a virtio console next to a guest-agent channel (the

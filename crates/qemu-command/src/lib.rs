@@ -20,7 +20,6 @@ use oxvirt_conf::domain::{
 };
 use serde_json::{json, Map, Value};
 
-
 pub mod cpu_map;
 mod error;
 pub mod graphics;

@@ -183,9 +183,7 @@ fn disks_and_user_networking() {
         "{s}"
     );
     assert!(
-        s.contains(
-            r#""drive":"libvirt-1-format","driver":"virtio-blk-pci","id":"virtio-disk0""#
-        ),
+        s.contains(r#""drive":"libvirt-1-format","driver":"virtio-blk-pci","id":"virtio-disk0""#),
         "{s}"
     );
     assert!(

@@ -34,8 +34,8 @@ pub mod version;
 
 // shared with the shim: its status files, VM logs and state numbers are the driver's view too
 pub use oxvirt_qemu_command::cpu_map;
-pub use oxvirt_shim::{fsutil, states, vmlog};
 use oxvirt_shim::sys;
+pub use oxvirt_shim::{fsutil, states, vmlog};
 
 use std::path::PathBuf;
 use std::sync::Arc;

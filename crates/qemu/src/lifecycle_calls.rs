@@ -390,8 +390,7 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuErro
             let a: DomainFlagsArgs = args(&ctx)?;
             check_flags(a.flags, 0, "qemuDomainReset")?;
             let vm = d.running_vm(&a.dom)?;
-            vm.call(sp::Reset, &sp::FlagsArgs { flags: 0 }, t)
-                .await?;
+            vm.call(sp::Reset, &sp::FlagsArgs { flags: 0 }, t).await?;
             Ok(Vec::new())
         }
         rp::DOMAIN_DESTROY | rp::DOMAIN_DESTROY_FLAGS => {
@@ -438,9 +437,7 @@ impl QemuDriver {
         } else {
             Duration::from_secs(15)
         };
-        let r = vm
-            .call(sp::Destroy, &sp::FlagsArgs { flags }, t)
-            .await;
+        let r = vm.call(sp::Destroy, &sp::FlagsArgs { flags }, t).await;
         // the STOPPED event arrives on the shim's connection; wait for it briefly so that the
         // caller's next call sees the domain shut off
         for _ in 0..200 {
@@ -476,12 +473,8 @@ impl QemuDriver {
         }
         if live {
             let vm = vm.ok_or_else(not_running)?;
-            vm.call(
-                sp::SetMemory,
-                &sp::SetMemoryArgs { kib },
-                self.call_timeout,
-            )
-            .await?;
+            vm.call(sp::SetMemory, &sp::SetMemoryArgs { kib }, self.call_timeout)
+                .await?;
         }
         if config {
             let e = self.entry(dom)?;

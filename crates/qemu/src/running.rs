@@ -22,9 +22,9 @@ use oxvirt_rpc::client::{Client as RpcClient, ClientError, EventReceiver};
 use tokio::io::AsyncBufReadExt;
 use tracing::{debug, info, warn};
 
-use oxvirt_shim::vm_dir::{self, monitor_path, read_status, socket_path, status_path};
 use crate::states::{event, shutoff, state};
 use crate::{QemuDriver, QemuError};
+use oxvirt_shim::vm_dir::{self, monitor_path, read_status, socket_path, status_path};
 
 /// How long a call on one VM may wait for its shim (and QEMU) before failing.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);

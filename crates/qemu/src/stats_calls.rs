@@ -14,8 +14,8 @@ use oxvirt_proto::{TypedParam, TypedParamValue};
 use oxvirt_remote::CallCtx;
 
 use crate::domain_calls::View;
-use oxvirt_proto::shim::group;
 use crate::{QemuDriver, QemuError};
+use oxvirt_proto::shim::group;
 
 /// The groups oxvirt gathers.
 const SUPPORTED: u32 = group::STATE

@@ -3,7 +3,7 @@
 
 use oxvirt_conf::domain::{ChrSource, DomainStatus};
 use oxvirt_qmp::QmpClient;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{process, Shim, ShimError};
 

@@ -9,9 +9,9 @@
 use oxvirt_conf::domain::Domain;
 use serde_json::json;
 
+use crate::ShimError;
 use oxvirt_qemu_command::cpu_map;
 use oxvirt_qmp::QmpClient;
-use crate::ShimError;
 
 /// The model whose features are to be read, if the definition's CPU is one this module
 /// updates.

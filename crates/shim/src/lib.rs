@@ -28,8 +28,8 @@ mod service;
 pub mod states;
 mod stats;
 pub mod sys;
-pub mod vmlog;
 pub mod vm_dir;
+pub mod vmlog;
 
 pub use error::ShimError;
 pub use serve::run;
@@ -40,7 +40,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oxvirt_conf::domain::ChrSource;
 use oxvirt_conf::domain::DomainStatus;
 use oxvirt_proto::shim::{self as sp, ShimEvent, StateEvent};
 use rustix::process::Signal;
@@ -48,8 +47,8 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
-use oxvirt_qmp::{QmpClient, QmpConfig, QmpError};
 use crate::states::{event, paused, running, shutoff, state};
+use oxvirt_qmp::{QmpClient, QmpConfig, QmpError};
 use process::Watched;
 
 pub use service::ShimService;

@@ -2,7 +2,7 @@
 //! pidfd (whether or not we are its parent), signalling it, and the facts `/proc` gives.
 
 use std::fs::File;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -98,7 +98,7 @@ impl Watched {
     }
 
     /// Wait until the process has exited (and reap it if it is our child).
-    pub async fn exited(&mut self) {
+    pub(crate) async fn exited(&mut self) {
         // a pidfd polls readable once the process has terminated
         if let Ok(mut g) = self.fd.readable().await {
             g.retain_ready();

@@ -29,7 +29,11 @@ fn ull(field: impl Into<String>, v: u64) -> TypedParam {
 }
 
 /// The parameters of the asked groups (the state group is the driver's).
-pub(crate) async fn gather(st: &DomainStatus, qmp: Option<&QmpClient>, groups: u32) -> Vec<TypedParam> {
+pub(crate) async fn gather(
+    st: &DomainStatus,
+    qmp: Option<&QmpClient>,
+    groups: u32,
+) -> Vec<TypedParam> {
     let mut out = Vec::new();
     let dom = &st.domain;
     if groups & group::CPU_TOTAL != 0 {
