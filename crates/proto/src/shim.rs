@@ -191,3 +191,42 @@ pub struct StatsRet {
     #[xdr(max = crate::types::TYPED_PARAMS_MAX)]
     pub params: Vec<crate::types::TypedParam>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers are the wire: a driver and the shims a previous driver started must agree.
+    #[test]
+    fn procedure_numbers_are_the_wire_and_distinct() {
+        let calls = [
+            Status::PROC,
+            Start::PROC,
+            Suspend::PROC,
+            Resume::PROC,
+            Shutdown::PROC,
+            Reboot::PROC,
+            Reset::PROC,
+            Destroy::PROC,
+            SetMemory::PROC,
+            MonitorCommand::PROC,
+            OpenConsole::PROC,
+            Stats::PROC,
+        ];
+        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        let events = [StateChanged::PROC, Rebooted::PROC, BalloonChanged::PROC];
+        assert_eq!(events, [100, 101, 102]);
+    }
+
+    /// What the driver sends for SUSPEND/RESUME/RESET (flags 0) decodes as their arguments.
+    #[test]
+    fn flag_calls_carry_flags() {
+        let body = oxvirt_xdr::to_bytes(&FlagsArgs { flags: 0 }).unwrap();
+        let a: <Reset as ShimCall>::Args = oxvirt_xdr::from_bytes_exact(&body).unwrap();
+        assert_eq!(a.flags, 0);
+        let status: Result<<Status as ShimCall>::Args, _> = oxvirt_xdr::from_bytes_exact(&[]);
+        assert!(status.is_ok());
+        let status: Result<<Status as ShimCall>::Args, _> = oxvirt_xdr::from_bytes_exact(&body);
+        assert!(status.is_err(), "STATUS takes no arguments");
+    }
+}

@@ -1,5 +1,6 @@
 //! The command line's errors, and their one mapping to libvirt's code and domain.
 
+use oxvirt_proto::errors::ErrorCode;
 use oxvirt_proto::vir_error::{code, domain};
 use oxvirt_proto::{ToVirError, VirError};
 
@@ -17,9 +18,6 @@ pub enum CommandError {
     Internal(String),
 }
 
-/// `VIR_ERR_CONFIG_UNSUPPORTED`.
-const CONFIG_UNSUPPORTED: i32 = 67;
-
 impl ToVirError for CommandError {
     fn to_vir_error(&self) -> VirError {
         match self {
@@ -27,7 +25,7 @@ impl ToVirError for CommandError {
                 VirError::new(code::INVALID_ARG, domain::QEMU, d.clone())
             }
             CommandError::ConfigUnsupported(d) => {
-                VirError::new(CONFIG_UNSUPPORTED, domain::QEMU, d.clone())
+                VirError::new(ErrorCode::ConfigUnsupported as i32, domain::QEMU, d.clone())
             }
             CommandError::Internal(d) => {
                 VirError::new(code::INTERNAL_ERROR, domain::QEMU, d.clone())

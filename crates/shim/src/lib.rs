@@ -15,6 +15,12 @@
 //! QMP connection and an event task. When QEMU exits, the shim records the final state in the
 //! status file, tells its clients, and exits once the driver has hung up (or after a grace
 //! period when nobody listens): the driver removes the directory.
+//!
+//! A start is handed the driver's one copy of the live definition (the status document the
+//! driver wrote, parsed here once); the shim alone builds QEMU's command line from it
+//! ([`oxvirt_qemu_command::build`]). The driver reaches a shim only through the shim
+//! protocol's typed calls ([`oxvirt_proto::shim::ShimCall`]) and, when no shim is there to
+//! ask, through [`vm_dir`].
 
 #![warn(missing_docs, unreachable_pub)]
 
