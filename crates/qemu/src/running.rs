@@ -95,14 +95,14 @@ impl Vm {
     /// type names its argument and reply ([`ShimCall`]).
     pub async fn call<C: ShimCall>(
         &self,
-        _call: C,
+        call: C,
         args: &C::Args,
         timeout: Duration,
     ) -> Result<C::Ret, QemuError> {
         // a little longer than the shim's own QMP deadline, whose error says more
         let grace = timeout + Duration::from_secs(1);
-        match tokio::time::timeout(grace, self.link.call(SHIM_PROGRAM, C::PROC, args)).await {
-            Ok(r) => r.map_err(shim_error),
+        match tokio::time::timeout(grace, link_call(&self.link, call, args)).await {
+            Ok(r) => r,
             Err(_) => Err(QemuError::Timeout(format!(
                 "domain '{}' did not answer within {} s (its QEMU may be stalled)",
                 self.name,
@@ -148,11 +148,20 @@ fn shim_error(e: ClientError) -> QemuError {
     }
 }
 
-/// Ask a shim for its status document.
-async fn shim_status(link: &RpcClient) -> Result<sp::StatusRet, QemuError> {
-    link.call(SHIM_PROGRAM, sp::Status::PROC, &())
+/// A typed call on a shim's connection (also before there is a [`Vm`]: status, start).
+async fn link_call<C: ShimCall>(
+    link: &RpcClient,
+    _call: C,
+    args: &C::Args,
+) -> Result<C::Ret, QemuError> {
+    link.call(SHIM_PROGRAM, C::PROC, args)
         .await
         .map_err(shim_error)
+}
+
+/// Ask a shim for its status document.
+async fn shim_status(link: &RpcClient) -> Result<sp::StatusRet, QemuError> {
+    link_call(link, sp::Status, &()).await
 }
 
 /// An event's body, decoded as its type says.
@@ -498,20 +507,17 @@ impl QemuDriver {
         let r = async {
             shim_exit = Some(self.spawn_shim(&dir, &log, false).await?);
             let (link, events) = self.connect_shim(&dir).await?;
-            let reply: sp::StatusRet = match tokio::time::timeout(
+            let start = sp::StartArgs {
+                status_xml,
+                flags: u32::from(flags & 1 != 0),
+            };
+            let reply = match tokio::time::timeout(
                 Duration::from_secs(120),
-                link.call(
-                    SHIM_PROGRAM,
-                    sp::Start::PROC,
-                    &sp::StartArgs {
-                        status_xml,
-                        flags: u32::from(flags & 1 != 0),
-                    },
-                ),
+                link_call(&link, sp::Start, &start),
             )
             .await
             {
-                Ok(r) => r.map_err(shim_error)?,
+                Ok(r) => r?,
                 Err(_) => return Err(QemuError::Timeout("QEMU did not start within 120 s".into())),
             };
             let st = parse_status(&reply.status_xml)?;
