@@ -29,6 +29,7 @@ mod error;
 pub mod fsutil;
 pub mod guest_cpu;
 mod process;
+mod qemu_log;
 mod serve;
 mod service;
 pub mod states;
@@ -38,6 +39,7 @@ pub mod vm_dir;
 pub mod vmlog;
 
 pub use error::ShimError;
+pub use qemu_log::log_line;
 pub use serve::run;
 pub use vm_dir::{monitor_path, read_status, socket_path, status_path};
 
@@ -56,6 +58,7 @@ use tracing::{debug, info, warn};
 use crate::states::{event, paused, running, shutoff, state};
 use oxvirt_qmp::{QmpClient, QmpConfig, QmpError};
 use process::Watched;
+use qemu_log::{log_tail, shell_quote};
 
 pub use service::ShimService;
 
@@ -980,33 +983,4 @@ fn state_is_active(s: i32) -> bool {
 
 fn poisoned() -> ShimError {
     ShimError::Internal("shim state lock poisoned".into())
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_=,./:@+".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// Append a timestamped line to the VM's log (rotated first if full).
-pub fn log_line(opts: &ShimOptions, msg: &str) {
-    let line = format!("{} oxvirt-shim[{}]: {msg}\n", now_ms(), std::process::id());
-    let _ = crate::vmlog::append(&opts.log, opts.log_limits, line.as_bytes());
-}
-
-/// The last lines QEMU wrote (its error, when it failed to start).
-fn log_tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text
-        .lines()
-        .rev()
-        .filter(|l| !l.contains("oxvirt-shim["))
-        .take(3)
-        .collect();
-    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
