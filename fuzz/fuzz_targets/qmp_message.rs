@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oxvirt_qemu::qmp::{parse_message, ParseError, QmpMessage};
+use oxvirt_qmp::{parse_message, ParseError, QmpMessage};
 
 fuzz_target!(|data: &[u8]| {
     match parse_message(data) {

@@ -38,7 +38,7 @@ pub fn binary(name: &str) -> PathBuf {
                 "-p",
                 "oxvirt-qemud",
                 "-p",
-                "oxvirt-shim",
+                "oxvirt-shim-bin",
                 "-p",
                 "oxvirt-cli",
             ])

@@ -2,50 +2,113 @@
 //! say to each other over the shim's socket. Same framing as the remote protocol, program
 //! [`SHIM_PROGRAM`](crate::message::SHIM_PROGRAM), version 1.
 //!
-//! The driver calls; the shim answers and, unasked, sends [`EVENT_STATE`](proc::EVENT_STATE)
-//! and [`EVENT_REBOOT`](proc::EVENT_REBOOT) messages when the VM changes on its own (the guest
-//! powered off, QEMU died, a QMP `STOP`).
+//! The driver calls ([`ShimCall`]: one type per procedure with its argument and reply); the
+//! shim answers and, unasked, sends events ([`ShimEvent`]: [`StateChanged`], [`Rebooted`],
+//! [`BalloonChanged`]) when the VM changes on its own (the guest powered off, QEMU died, a QMP
+//! `STOP`).
 //!
 //! Everything the driver needs to rebuild its view of a running VM is in the status file the
-//! shim keeps (`DIR/run/qemu/NAME/status.xml`); [`proc::STATUS`] returns the same document.
+//! shim keeps (`DIR/run/qemu/NAME/status.xml`); [`Status`] returns the same document.
 
 use crate::message::STRING_MAX;
 use oxvirt_xdr::{Decode, Encode};
 
-/// Procedure numbers.
-pub mod proc {
-    /// → [`StatusRet`](super::StatusRet): the shim's current status document.
-    pub const STATUS: i32 = 1;
-    /// [`StartArgs`](super::StartArgs) → [`StatusRet`](super::StatusRet): launch QEMU.
-    pub const START: i32 = 2;
-    /// Pause the vCPUs (QMP `stop`).
-    pub const SUSPEND: i32 = 3;
-    /// Resume the vCPUs (QMP `cont`).
-    pub const RESUME: i32 = 4;
-    /// [`FlagsArgs`](super::FlagsArgs): ACPI power button (QMP `system_powerdown`).
-    pub const SHUTDOWN: i32 = 5;
-    /// [`FlagsArgs`](super::FlagsArgs): ACPI power button, then reset when the guest is down.
-    pub const REBOOT: i32 = 6;
-    /// Hard reset (QMP `system_reset`).
-    pub const RESET: i32 = 7;
-    /// [`FlagsArgs`](super::FlagsArgs): stop QEMU (SIGTERM, then SIGKILL unless graceful).
-    pub const DESTROY: i32 = 8;
-    /// [`SetMemoryArgs`](super::SetMemoryArgs): balloon target.
-    pub const SET_MEMORY: i32 = 9;
-    /// [`MonitorCommandArgs`](super::MonitorCommandArgs) → [`StringRet`](super::StringRet).
-    pub const MONITOR_COMMAND: i32 = 10;
-    /// [`OpenConsoleArgs`](super::OpenConsoleArgs) → an fd of the console's pty (in the
-    /// reply's fds) and [`StringRet`](super::StringRet) with the device's alias.
-    pub const OPEN_CONSOLE: i32 = 11;
-    /// [`StatsArgs`](super::StatsArgs) → [`StatsRet`](super::StatsRet): `domstats` groups.
-    pub const STATS: i32 = 12;
+/// A shim procedure: its number, its argument and its reply, named once. Each procedure is a
+/// zero-sized type ([`Status`], [`Start`], ...); the driver calls `vm.call(Reset, &args, t)`
+/// and the shim's server dispatches on the same types, so a caller cannot send or expect the
+/// wrong body.
+pub trait ShimCall: Copy + Send + Sync + 'static {
+    /// The procedure number on the wire.
+    const PROC: i32;
+    /// The call's arguments.
+    type Args: Encode + Decode + Send + Sync;
+    /// The reply's body.
+    type Ret: Encode + Decode + Send;
+}
 
-    /// Event: [`StateEvent`](super::StateEvent).
-    pub const EVENT_STATE: i32 = 100;
-    /// Event: the guest reset (no body).
-    pub const EVENT_REBOOT: i32 = 101;
-    /// Event: [`BalloonEvent`](super::BalloonEvent).
-    pub const EVENT_BALLOON: i32 = 102;
+/// An event a shim sends unasked: its number and its body, named once.
+pub trait ShimEvent: Copy + Send + Sync + 'static {
+    /// The procedure number of the event message.
+    const PROC: i32;
+    /// The event's body.
+    type Body: Encode + Decode + Send;
+}
+
+macro_rules! shim_calls {
+    ($($(#[$doc:meta])* $name:ident = $num:literal: $args:ty => $ret:ty;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name;
+        impl ShimCall for $name {
+            const PROC: i32 = $num;
+            type Args = $args;
+            type Ret = $ret;
+        }
+    )*};
+}
+
+macro_rules! shim_events {
+    ($($(#[$doc:meta])* $name:ident = $num:literal: $body:ty;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name;
+        impl ShimEvent for $name {
+            const PROC: i32 = $num;
+            type Body = $body;
+        }
+    )*};
+}
+
+shim_calls! {
+    /// The shim's current status document (once a start in progress has ended).
+    Status = 1: () => StatusRet;
+    /// Launch QEMU for the given status document; the reply is the running VM's status.
+    Start = 2: StartArgs => StatusRet;
+    /// Pause the vCPUs (QMP `stop`); the flags must be 0.
+    Suspend = 3: FlagsArgs => ();
+    /// Resume the vCPUs (QMP `cont`); the flags must be 0.
+    Resume = 4: FlagsArgs => ();
+    /// ACPI power button (QMP `system_powerdown`).
+    Shutdown = 5: FlagsArgs => ();
+    /// ACPI power button, then reset when the guest is down.
+    Reboot = 6: FlagsArgs => ();
+    /// Hard reset (QMP `system_reset`); the flags must be 0.
+    Reset = 7: FlagsArgs => ();
+    /// Stop QEMU (SIGTERM, then SIGKILL unless [`DESTROY_GRACEFUL`]).
+    Destroy = 8: FlagsArgs => ();
+    /// Balloon target.
+    SetMemory = 9: SetMemoryArgs => ();
+    /// A QMP (or, with flag 1, HMP) command for `virsh qemu-monitor-command`.
+    MonitorCommand = 10: MonitorCommandArgs => StringRet;
+    /// A console's pty: the fd travels in the reply's fds, the body names the device's alias.
+    OpenConsole = 11: OpenConsoleArgs => StringRet;
+    /// `domstats` groups ([`group`] bits).
+    Stats = 12: StatsArgs => StatsRet;
+}
+
+shim_events! {
+    /// The VM changed state on its own (the guest powered off, QEMU died, a QMP `STOP`).
+    StateChanged = 100: StateEvent;
+    /// The guest reset.
+    Rebooted = 101: ();
+    /// The balloon reached a new size.
+    BalloonChanged = 102: BalloonEvent;
+}
+
+/// The statistics groups a driver asks for in [`StatsArgs`] (libvirt's `VIR_DOMAIN_STATS_*`).
+pub mod group {
+    /// `state.*`.
+    pub const STATE: u32 = 1;
+    /// `cpu.*`.
+    pub const CPU_TOTAL: u32 = 2;
+    /// `balloon.*`.
+    pub const BALLOON: u32 = 4;
+    /// `vcpu.*`.
+    pub const VCPU: u32 = 8;
+    /// `net.*`.
+    pub const INTERFACE: u32 = 16;
+    /// `block.*`.
+    pub const BLOCK: u32 = 32;
 }
 
 /// Largest status document.
@@ -127,4 +190,43 @@ pub struct StatsArgs {
 pub struct StatsRet {
     #[xdr(max = crate::types::TYPED_PARAMS_MAX)]
     pub params: Vec<crate::types::TypedParam>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers are the wire: a driver and the shims a previous driver started must agree.
+    #[test]
+    fn procedure_numbers_are_the_wire_and_distinct() {
+        let calls = [
+            Status::PROC,
+            Start::PROC,
+            Suspend::PROC,
+            Resume::PROC,
+            Shutdown::PROC,
+            Reboot::PROC,
+            Reset::PROC,
+            Destroy::PROC,
+            SetMemory::PROC,
+            MonitorCommand::PROC,
+            OpenConsole::PROC,
+            Stats::PROC,
+        ];
+        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        let events = [StateChanged::PROC, Rebooted::PROC, BalloonChanged::PROC];
+        assert_eq!(events, [100, 101, 102]);
+    }
+
+    /// What the driver sends for SUSPEND/RESUME/RESET (flags 0) decodes as their arguments.
+    #[test]
+    fn flag_calls_carry_flags() {
+        let body = oxvirt_xdr::to_bytes(&FlagsArgs { flags: 0 }).unwrap();
+        let a: <Reset as ShimCall>::Args = oxvirt_xdr::from_bytes_exact(&body).unwrap();
+        assert_eq!(a.flags, 0);
+        let status: Result<<Status as ShimCall>::Args, _> = oxvirt_xdr::from_bytes_exact(&[]);
+        assert!(status.is_ok());
+        let status: Result<<Status as ShimCall>::Args, _> = oxvirt_xdr::from_bytes_exact(&body);
+        assert!(status.is_err(), "STATUS takes no arguments");
+    }
 }

@@ -503,7 +503,7 @@ pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
             let (state, _) = v.state(&d.running);
             let cpu_time = v
                 .vm()
-                .and_then(|vm| crate::shim::process::cpu_time_ns(vm.qemu_pid()))
+                .and_then(|vm| oxvirt_shim::vm_dir::qemu_cpu_time_ns(vm.qemu_pid()))
                 .unwrap_or(0);
             enc(&DomainGetInfoRet {
                 state: u8::try_from(state).unwrap_or(0),

@@ -56,7 +56,13 @@ pub enum QemuError {
     #[error("{0}")]
     Busy(String),
     #[error(transparent)]
-    Qmp(#[from] crate::qmp::QmpError),
+    Qmp(#[from] oxvirt_qmp::QmpError),
+    /// A shim-side error met in the driver's process (reading a status file).
+    #[error(transparent)]
+    Shim(#[from] oxvirt_shim::ShimError),
+    /// A domain QEMU cannot be started for.
+    #[error(transparent)]
+    Command(#[from] oxvirt_qemu_command::CommandError),
     /// Another process owns the state root (its lock, its VMs, its sockets).
     #[error("root {} is in use by {}", root.display(), match pid { Some(p) => format!("pid {p}"), None => "another process".to_owned() })]
     RootInUse {
@@ -118,13 +124,15 @@ impl ToVirError for QemuError {
             }
             // libvirt's busy-domain error: code 68, domain 0
             QemuError::Busy(d) => VirError::new(code::OPERATION_TIMEOUT, domain::NONE, d.clone()),
-            QemuError::Qmp(crate::qmp::QmpError::Timeout { .. }) => {
+            QemuError::Qmp(oxvirt_qmp::QmpError::Timeout { .. }) => {
                 VirError::new(code::OPERATION_TIMEOUT, domain::QEMU, detail)
             }
-            QemuError::Qmp(crate::qmp::QmpError::Command { desc, .. }) => {
+            QemuError::Qmp(oxvirt_qmp::QmpError::Command { desc, .. }) => {
                 VirError::new(code::INTERNAL_ERROR, domain::QEMU, desc.clone())
             }
             QemuError::Qmp(_) => VirError::new(code::INTERNAL_ERROR, domain::QEMU, detail),
+            QemuError::Shim(e) => e.to_vir_error(),
+            QemuError::Command(e) => e.to_vir_error(),
         }
     }
 }

@@ -7,39 +7,35 @@
 //! - The registry of persistent domains ([`registry`], [`domain_calls`]): define, undefine,
 //!   lists, lookups, XML, state and info; queries never wait for a VM.
 //! - Running domains ([`running`], [`lifecycle_calls`]): each has its own `oxvirt-shim`
-//!   process ([`shim`]) that launches QEMU ([`command`]) and owns its QMP monitor ([`qmp`]);
-//!   the driver forwards calls to it and follows its events. Start and recovery after a
+//!   process (the `oxvirt-shim` crate) that launches QEMU (the `oxvirt-qemu-command` crate) and
+//!   owns its QMP monitor (`oxvirt-qmp`); the driver forwards typed calls to it over the shim
+//!   protocol and follows its events. Start and recovery after a
 //!   restart are the same path.
 //!
 //! Errors are typed ([`QemuError`]) and mapped to libvirt's codes once, in
 //! [`QemuError::to_vir_error`].
 
 pub mod capabilities;
-pub mod command;
-pub mod cpu_map;
 pub mod daemon;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
-pub mod fsutil;
-pub mod guest_cpu;
 pub mod host_calls;
 pub mod lifecycle_calls;
 pub mod path_policy;
 pub mod paths;
-pub mod pflash;
 pub mod probe;
-pub mod qmp;
 pub mod registry;
 pub mod running;
-pub mod shim;
 pub mod start_prep;
-pub mod states;
 pub mod stats_calls;
-mod sys;
 pub mod version;
-pub mod vmlog;
+
+// shared with the shim: its status files, VM logs and state numbers are the driver's view too
+pub use oxvirt_qemu_command::cpu_map;
+use oxvirt_shim::sys;
+pub use oxvirt_shim::{fsutil, states, vmlog};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -13,7 +13,7 @@ use oxvirt_proto::remote::{
     DomainSetMemoryArgs, DomainSetMemoryFlagsArgs, QemuDomainMonitorCommandArgs,
     QemuDomainMonitorCommandRet,
 };
-use oxvirt_proto::shim::{self as sp, proc};
+use oxvirt_proto::shim as sp;
 use oxvirt_proto::{NonnullDomain, VirError};
 use oxvirt_remote::CallCtx;
 use oxvirt_rpc::stream::StreamIn;
@@ -153,21 +153,21 @@ impl QemuDriver {
         }
         let r = vm
             .call_with_fds(
-                proc::OPEN_CONSOLE,
+                sp::OpenConsole,
                 &sp::OpenConsoleArgs {
                     dev_name: a.dev_name.clone(),
                 },
                 self.call_timeout,
             )
             .await;
-        let reply = match r {
-            Ok(r) => r,
+        let fds = match r {
+            Ok((_alias, fds)) => fds,
             Err(e) => {
                 token.cancel();
                 return Err(e);
             }
         };
-        let Some(fd) = reply.fds.into_iter().next() else {
+        let Some(fd) = fds.into_iter().next() else {
             token.cancel();
             return Err(QemuError::Internal("the shim sent no console".into()));
         };
@@ -312,9 +312,9 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuErro
                         s.taints.push("custom-monitor".into());
                     }
                 });
-                let r: sp::StringRet = vm
+                let r = vm
                     .call(
-                        proc::MONITOR_COMMAND,
+                        sp::MonitorCommand,
                         &sp::MonitorCommandArgs {
                             cmd: a.cmd,
                             flags: a.flags,
@@ -350,12 +350,12 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuErro
         rp::DOMAIN_SUSPEND | rp::DOMAIN_RESUME => {
             let a: DomainArgs = args(&ctx)?;
             let vm = d.running_vm(&a.dom)?;
-            let p = if ctx.procedure() == rp::DOMAIN_SUSPEND {
-                proc::SUSPEND
+            let a = sp::FlagsArgs { flags: 0 };
+            if ctx.procedure() == rp::DOMAIN_SUSPEND {
+                vm.call(sp::Suspend, &a, t).await?;
             } else {
-                proc::RESUME
-            };
-            vm.call::<_, ()>(p, &sp::FlagsArgs { flags: 0 }, t).await?;
+                vm.call(sp::Resume, &a, t).await?;
+            }
             Ok(Vec::new())
         }
         rp::DOMAIN_SHUTDOWN | rp::DOMAIN_SHUTDOWN_FLAGS | rp::DOMAIN_REBOOT => {
@@ -378,20 +378,19 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuErro
                 ));
             }
             let vm = d.running_vm(&dom)?;
-            let p = if ctx.procedure() == rp::DOMAIN_REBOOT {
-                proc::REBOOT
+            let a = sp::FlagsArgs { flags };
+            if ctx.procedure() == rp::DOMAIN_REBOOT {
+                vm.call(sp::Reboot, &a, t).await?;
             } else {
-                proc::SHUTDOWN
-            };
-            vm.call::<_, ()>(p, &sp::FlagsArgs { flags }, t).await?;
+                vm.call(sp::Shutdown, &a, t).await?;
+            }
             Ok(Vec::new())
         }
         rp::DOMAIN_RESET => {
             let a: DomainFlagsArgs = args(&ctx)?;
             check_flags(a.flags, 0, "qemuDomainReset")?;
             let vm = d.running_vm(&a.dom)?;
-            vm.call::<_, ()>(proc::RESET, &sp::FlagsArgs { flags: 0 }, t)
-                .await?;
+            vm.call(sp::Reset, &sp::FlagsArgs { flags: 0 }, t).await?;
             Ok(Vec::new())
         }
         rp::DOMAIN_DESTROY | rp::DOMAIN_DESTROY_FLAGS => {
@@ -438,9 +437,7 @@ impl QemuDriver {
         } else {
             Duration::from_secs(15)
         };
-        let r = vm
-            .call::<_, ()>(proc::DESTROY, &sp::FlagsArgs { flags }, t)
-            .await;
+        let r = vm.call(sp::Destroy, &sp::FlagsArgs { flags }, t).await;
         // the STOPPED event arrives on the shim's connection; wait for it briefly so that the
         // caller's next call sees the domain shut off
         for _ in 0..200 {
@@ -476,12 +473,8 @@ impl QemuDriver {
         }
         if live {
             let vm = vm.ok_or_else(not_running)?;
-            vm.call::<_, ()>(
-                proc::SET_MEMORY,
-                &sp::SetMemoryArgs { kib },
-                self.call_timeout,
-            )
-            .await?;
+            vm.call(sp::SetMemory, &sp::SetMemoryArgs { kib }, self.call_timeout)
+                .await?;
         }
         if config {
             let e = self.entry(dom)?;

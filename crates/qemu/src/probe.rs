@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::qmp::{QmpClient, QmpConfig, QmpError};
+use oxvirt_qmp::{QmpClient, QmpConfig, QmpError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {

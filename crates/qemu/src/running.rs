@@ -16,15 +16,15 @@ use std::time::Duration;
 use oxvirt_conf::domain::Domain;
 use oxvirt_conf::domain::{parse_status, DomainStatus};
 use oxvirt_proto::message::SHIM_PROGRAM;
-use oxvirt_proto::shim::{self as sp, proc};
+use oxvirt_proto::shim::{self as sp, ShimCall, ShimEvent};
 use oxvirt_proto::NonnullDomain;
 use oxvirt_rpc::client::{Client as RpcClient, ClientError, EventReceiver};
 use tokio::io::AsyncBufReadExt;
 use tracing::{debug, info, warn};
 
-use crate::shim::{monitor_path, read_status, socket_path, status_path};
 use crate::states::{event, shutoff, state};
 use crate::{QemuDriver, QemuError};
+use oxvirt_shim::vm_dir::{self, monitor_path, read_status, socket_path, status_path};
 
 /// How long a call on one VM may wait for its shim (and QEMU) before failing.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -91,21 +91,18 @@ impl Vm {
         }
     }
 
-    /// A call to the shim, bounded by `timeout`.
-    pub async fn call<A, R>(
+    /// A call to the shim, bounded by `timeout`: `vm.call(sp::Reset, &args, t)`; the call's
+    /// type names its argument and reply ([`ShimCall`]).
+    pub async fn call<C: ShimCall>(
         &self,
-        procedure: i32,
-        args: &A,
+        call: C,
+        args: &C::Args,
         timeout: Duration,
-    ) -> Result<R, QemuError>
-    where
-        A: oxvirt_xdr::Encode + ?Sized,
-        R: oxvirt_xdr::Decode,
-    {
+    ) -> Result<C::Ret, QemuError> {
         // a little longer than the shim's own QMP deadline, whose error says more
         let grace = timeout + Duration::from_secs(1);
-        match tokio::time::timeout(grace, self.link.call(SHIM_PROGRAM, procedure, args)).await {
-            Ok(r) => r.map_err(shim_error),
+        match tokio::time::timeout(grace, link_call(&self.link, call, args)).await {
+            Ok(r) => r,
             Err(_) => Err(QemuError::Timeout(format!(
                 "domain '{}' did not answer within {} s (its QEMU may be stalled)",
                 self.name,
@@ -115,21 +112,23 @@ impl Vm {
     }
 
     /// A call whose reply carries file descriptors.
-    pub async fn call_with_fds<A: oxvirt_xdr::Encode + ?Sized>(
+    pub async fn call_with_fds<C: ShimCall>(
         &self,
-        procedure: i32,
-        args: &A,
+        _call: C,
+        args: &C::Args,
         timeout: Duration,
-    ) -> Result<oxvirt_rpc::client::ReplyBody, QemuError> {
+    ) -> Result<(C::Ret, Vec<std::os::fd::OwnedFd>), QemuError> {
         let body = oxvirt_xdr::to_bytes(args)?;
         match tokio::time::timeout(
             timeout,
-            self.link
-                .call_raw(SHIM_PROGRAM, procedure, body, Vec::new()),
+            self.link.call_raw(SHIM_PROGRAM, C::PROC, body, Vec::new()),
         )
         .await
         {
-            Ok(r) => r.map_err(shim_error),
+            Ok(r) => {
+                let r = r.map_err(shim_error)?;
+                Ok((oxvirt_xdr::from_bytes(&r.body)?, r.fds))
+            }
             Err(_) => Err(QemuError::Timeout(format!(
                 "domain '{}' did not answer within {} s",
                 self.name,
@@ -149,13 +148,25 @@ fn shim_error(e: ClientError) -> QemuError {
     }
 }
 
+/// A typed call on a shim's connection (also before there is a [`Vm`]: status, start).
+async fn link_call<C: ShimCall>(
+    link: &RpcClient,
+    _call: C,
+    args: &C::Args,
+) -> Result<C::Ret, QemuError> {
+    link.call(SHIM_PROGRAM, C::PROC, args)
+        .await
+        .map_err(shim_error)
+}
+
 /// Ask a shim for its status document.
 async fn shim_status(link: &RpcClient) -> Result<sp::StatusRet, QemuError> {
-    let r = link
-        .call_raw(SHIM_PROGRAM, proc::STATUS, Vec::new(), Vec::new())
-        .await
-        .map_err(shim_error)?;
-    Ok(oxvirt_xdr::from_bytes(&r.body)?)
+    link_call(link, sp::Status, &()).await
+}
+
+/// An event's body, decoded as its type says.
+fn event_body<E: ShimEvent>(_: E, body: &[u8]) -> Result<E::Body, oxvirt_xdr::Error> {
+    oxvirt_xdr::from_bytes(body)
 }
 
 /// The running domains.
@@ -328,8 +339,14 @@ impl QemuDriver {
         self.paths.log.join("qemu").join(format!("{name}.log"))
     }
 
-    /// Start a shim process for the VM in `dir`; returns once its socket is up.
-    async fn spawn_shim(&self, dir: &Path, log: &Path, reattach: bool) -> Result<(), QemuError> {
+    /// Start a shim process for the VM in `dir`; returns once its socket is up, with what
+    /// resolves when the shim process ends.
+    async fn spawn_shim(
+        &self,
+        dir: &Path,
+        log: &Path,
+        reattach: bool,
+    ) -> Result<tokio::sync::oneshot::Receiver<()>, QemuError> {
         let io = |what: String| move |source| QemuError::Io { what, source };
         let _ = crate::vmlog::rotate_if_needed(log, self.log_limits);
         let logf = crate::vmlog::open(log).map_err(io(format!("cannot open {}", log.display())))?;
@@ -357,8 +374,10 @@ impl QemuDriver {
             .map_err(io(format!("cannot execute {}", bin.display())))?;
         let out = child.stdout.take();
         // reap the shim whenever it ends; it outlives us if we go first
+        let (exited, exit) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             let _ = child.wait().await;
+            let _ = exited.send(());
         });
         let Some(out) = out else {
             return Err(QemuError::Internal("the shim has no stdout".into()));
@@ -366,7 +385,7 @@ impl QemuDriver {
         let mut lines = tokio::io::BufReader::new(out).lines();
         let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
         match line {
-            Ok(Ok(Some(l))) if l == "ready" => Ok(()),
+            Ok(Ok(Some(l))) if l == "ready" => Ok(exit),
             Ok(Ok(Some(l))) => Err(QemuError::Internal(
                 l.strip_prefix("error: ").unwrap_or(&l).to_owned(),
             )),
@@ -430,7 +449,9 @@ impl QemuDriver {
         let id = self.running.allocate_id();
         live.id = Some(id);
         // refuse what cannot start before any process exists
-        let emulator = live.devices.emulator.clone().ok_or(QemuError::NoEmulator)?;
+        if live.devices.emulator.is_none() {
+            return Err(QemuError::NoEmulator);
+        }
         // the name becomes file names: never anything but one path component
         oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
         let in_use = self
@@ -445,13 +466,6 @@ impl QemuDriver {
             .and_then(|ports| {
                 // every path, the generated ones included, before any process exists
                 crate::path_policy::check(&live, &self.path_policy)?;
-                crate::command::build(
-                    &live,
-                    &crate::command::Inputs {
-                        emulator: &emulator,
-                        monitor_fd: 3,
-                    },
-                )?;
                 crate::firmware::prepare_nvram(&live)?;
                 Ok(ports)
             })
@@ -478,31 +492,32 @@ impl QemuDriver {
             persistent,
             domain: live,
         };
+        // The definition is handed over once: this one document is the status file and the
+        // START's argument; the shim parses it once and builds QEMU's command line from it.
+        let status_xml = status.format();
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
-        crate::fsutil::write_atomic(&status_path(&dir), status.format().as_bytes())
+        crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes())
             .map_err(|source| QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
                 source,
             })
             .inspect_err(cleanup)?;
+        let mut shim_exit = None;
         let r = async {
-            self.spawn_shim(&dir, &log, false).await?;
+            shim_exit = Some(self.spawn_shim(&dir, &log, false).await?);
             let (link, events) = self.connect_shim(&dir).await?;
-            let reply: sp::StatusRet = match tokio::time::timeout(
+            let start = sp::StartArgs {
+                status_xml,
+                flags: u32::from(flags & 1 != 0),
+            };
+            let reply = match tokio::time::timeout(
                 Duration::from_secs(120),
-                link.call(
-                    SHIM_PROGRAM,
-                    proc::START,
-                    &sp::StartArgs {
-                        status_xml: status.format(),
-                        flags: u32::from(flags & 1 != 0),
-                    },
-                ),
+                link_call(&link, sp::Start, &start),
             )
             .await
             {
-                Ok(r) => r.map_err(shim_error)?,
+                Ok(r) => r?,
                 Err(_) => return Err(QemuError::Timeout("QEMU did not start within 120 s".into())),
             };
             let st = parse_status(&reply.status_xml)?;
@@ -527,18 +542,20 @@ impl QemuDriver {
                 // (and then died, or failed), that QEMU goes too. The shim exits by itself
                 // once we hang up.
                 if let Ok(st) = read_status(&dir) {
-                    if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {
-                        warn!(domain = %def.name, pid = st.qemu_pid, "killing the QEMU of a failed start");
-                        if let Ok(w) = crate::shim::process::Watched::new(st.qemu_pid, None) {
-                            let _ = w.signal(rustix::process::Signal::KILL);
-                        }
+                    if vm_dir::kill_recorded_qemu(&st) {
+                        warn!(domain = %def.name, pid = st.qemu_pid, "killed the QEMU of a failed start");
                     }
                 }
                 // a shim killed before it recorded QEMU's pid: that QEMU goes too
-                crate::shim::process::kill_unrecorded_qemus(&dir);
+                vm_dir::kill_unrecorded_qemus(&dir);
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
                 crate::start_prep::cleanup(&self.paths, id, &def.name);
+                // we hung up: the shim of a failed start exits at once (it checks every
+                // 200 ms); a start the shim refused (QEMU's command line) leaves no process
+                if let Some(exit) = shim_exit {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), exit).await;
+                }
                 Err(e)
             }
         }
@@ -573,8 +590,8 @@ impl QemuDriver {
     async fn follow(self: Arc<Self>, vm: Arc<Vm>, mut events: EventReceiver) {
         while let Some(m) = events.recv().await {
             match m.header.procedure {
-                proc::EVENT_STATE => {
-                    let Ok(ev) = oxvirt_xdr::from_bytes::<sp::StateEvent>(&m.body) else {
+                sp::StateChanged::PROC => {
+                    let Ok(ev) = event_body(sp::StateChanged, &m.body) else {
                         continue;
                     };
                     vm.update_status(|s| {
@@ -589,9 +606,9 @@ impl QemuDriver {
                         self.emit_lifecycle(vm.handle(), ev.event, ev.detail);
                     }
                 }
-                proc::EVENT_REBOOT => self.emit_reboot(vm.handle()),
-                proc::EVENT_BALLOON => {
-                    if let Ok(b) = oxvirt_xdr::from_bytes::<sp::BalloonEvent>(&m.body) {
+                sp::Rebooted::PROC => self.emit_reboot(vm.handle()),
+                sp::BalloonChanged::PROC => {
+                    if let Ok(b) = event_body(sp::BalloonChanged, &m.body) {
                         vm.update_status(|s| s.domain.current_memory_kib = Some(b.actual_kib));
                         self.emit_balloon(vm.handle(), b.actual_kib);
                     }
@@ -760,10 +777,10 @@ impl QemuDriver {
             return;
         }
         // 2. QEMU alive: a new shim takes it over
-        if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {
+        if vm_dir::qemu_alive(&st) {
             let log = self.vm_log(&name);
             match self.spawn_shim(dir, &log, true).await {
-                Ok(()) => match self.connect_shim(dir).await {
+                Ok(_) => match self.connect_shim(dir).await {
                     Ok((link, events)) => {
                         let r = shim_status(&link).await;
                         match r.and_then(|r| Ok(parse_status(&r.status_xml)?)) {
@@ -779,7 +796,7 @@ impl QemuDriver {
                 },
                 Err(e) => warn!(domain = %name, "reattach failed: {e}"),
             }
-            if crate::shim::process::alive(st.qemu_pid, st.qemu_start_ticks) {
+            if vm_dir::qemu_alive(&st) {
                 // leave it for the next attempt rather than lose a running VM
                 return;
             }
@@ -790,7 +807,7 @@ impl QemuDriver {
 
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
-        crate::shim::process::kill_unrecorded_qemus(dir);
+        vm_dir::kill_unrecorded_qemus(dir);
         self.remove_vm_dir(dir);
         if let Some(id) = st.domain.id {
             crate::start_prep::cleanup(&self.paths, id, &st.domain.name);

@@ -131,7 +131,7 @@ pub fn prepare(
         let file = match &ch.name {
             Some(n) => n.clone(),
             None => {
-                let (c, b, p) = crate::command::channel_port(ch, i);
+                let (c, b, p) = oxvirt_qemu_command::channel_port(ch, i);
                 format!("vioser-{c:02}-{b:02}-{p:02}.sock")
             }
         };

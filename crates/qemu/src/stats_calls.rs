@@ -9,13 +9,13 @@ use std::time::Duration;
 use oxvirt_proto::remote::{
     ConnectGetAllDomainStatsArgs, ConnectGetAllDomainStatsRet, DomainStatsRecord,
 };
-use oxvirt_proto::shim::{self as sp, proc};
+use oxvirt_proto::shim as sp;
 use oxvirt_proto::{TypedParam, TypedParamValue};
 use oxvirt_remote::CallCtx;
 
 use crate::domain_calls::View;
-use crate::shim::stats::group;
 use crate::{QemuDriver, QemuError};
+use oxvirt_proto::shim::group;
 
 /// The groups oxvirt gathers.
 const SUPPORTED: u32 = group::STATE
@@ -108,7 +108,7 @@ async fn record(d: &QemuDriver, v: &View, groups: u32, deadline: Duration) -> Do
     let rest = groups & !group::STATE;
     if let (Some(vm), true) = (v.vm(), rest != 0) {
         if let Ok(r) = vm
-            .call::<_, sp::StatsRet>(proc::STATS, &sp::StatsArgs { groups: rest }, deadline)
+            .call(sp::Stats, &sp::StatsArgs { groups: rest }, deadline)
             .await
         {
             params.extend(r.params);

@@ -1,5 +1,5 @@
 //! `oxvirt-shim`: one per running VM. Arguments and wiring only; the shim's logic is
-//! `oxvirt_qemu::shim`.
+//! `oxvirt_shim`.
 //!
 //! The driver starts it with the VM's run directory; the shim moves to its own session (so it
 //! outlives the driver), binds `DIR/shim.sock`, prints `ready` (or `error: ...`) on stdout,
@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use oxvirt_qemu::qmp::QmpConfig;
-use oxvirt_qemu::shim::{run, ShimOptions};
+use oxvirt_qmp::QmpConfig;
+use oxvirt_shim::{run, ShimOptions};
 
 #[derive(Debug, Parser)]
 #[command(name = "oxvirt-shim", version, about = "oxvirt's per-VM QEMU shim")]
@@ -30,10 +30,10 @@ struct Args {
     #[arg(long, default_value_t = 30)]
     qmp_timeout: u64,
     /// Rotate the log once it reaches this many bytes (virtlogd's max_size).
-    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_SIZE)]
+    #[arg(long, default_value_t = oxvirt_shim::vmlog::DEFAULT_MAX_SIZE)]
     log_max_size: u64,
     /// Rotated copies of the log kept (virtlogd's max_backups).
-    #[arg(long, default_value_t = oxvirt_qemu::vmlog::DEFAULT_MAX_BACKUPS)]
+    #[arg(long, default_value_t = oxvirt_shim::vmlog::DEFAULT_MAX_BACKUPS)]
     log_max_backups: u32,
     /// Log filter (tracing's env-filter syntax); OXVIRT_LOG also works.
     #[arg(long)]
@@ -73,7 +73,7 @@ fn main() -> ExitCode {
     let opts = ShimOptions {
         dir: args.dir,
         log: args.log,
-        log_limits: oxvirt_qemu::vmlog::LogLimits {
+        log_limits: oxvirt_shim::vmlog::LogLimits {
             max_size: args.log_max_size,
             max_backups: args.log_max_backups,
         },

@@ -6,7 +6,7 @@
 use oxvirt_conf::domain::Domain;
 use serde_json::json;
 
-use crate::QemuError;
+use crate::CommandError;
 
 /// The arguments the firmware adds, by where they go.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,19 +44,19 @@ fn raw_blockdev(name: &str, read_only: bool) -> String {
 
 /// The firmware arguments of a live definition (firmware already filled in by
 /// `firmware::fill_domain`: a remaining `firmware='efi'` is refused).
-pub fn args(dom: &Domain) -> Result<FirmwareArgs, QemuError> {
+pub fn args(dom: &Domain) -> Result<FirmwareArgs, CommandError> {
     let mut out = FirmwareArgs::default();
     match dom.features.smm {
         None => {}
         Some((on, None)) => out.smm = format!(",smm={}", if on { "on" } else { "off" }),
         Some((_, Some(_))) => {
-            return Err(QemuError::ConfigUnsupported(
+            return Err(CommandError::ConfigUnsupported(
                 "<smm><tseg> is not supported by oxvirt yet".into(),
             ))
         }
     }
     if let Some(f) = &dom.os.firmware {
-        return Err(QemuError::ConfigUnsupported(format!(
+        return Err(CommandError::ConfigUnsupported(format!(
             "firmware '{f}' without a selected firmware"
         )));
     }
@@ -93,7 +93,7 @@ pub fn args(dom: &Domain) -> Result<FirmwareArgs, QemuError> {
             }
         }
         Some(k) => {
-            return Err(QemuError::ConfigUnsupported(format!(
+            return Err(CommandError::ConfigUnsupported(format!(
                 "<loader type='{k}'> is not supported by oxvirt yet"
             )))
         }

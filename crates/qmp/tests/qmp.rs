@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oxvirt_qemu::qmp::{
+use oxvirt_qmp::{
     Disconnect, EventRecvError, ParseError, QmpClient, QmpConfig, QmpError, QmpEvents,
 };
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ async fn guard<F: std::future::Future>(f: F) -> F::Output {
         .expect("test step timed out")
 }
 
-async fn next_event(ev: &mut QmpEvents) -> oxvirt_qemu::qmp::QmpEvent {
+async fn next_event(ev: &mut QmpEvents) -> oxvirt_qmp::QmpEvent {
     guard(ev.recv()).await.expect("an event")
 }
 

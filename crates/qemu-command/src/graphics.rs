@@ -6,7 +6,7 @@
 use oxvirt_conf::domain::{Domain, Graphics, GraphicsListen};
 
 use super::{opt, unsupported};
-use crate::QemuError;
+use crate::CommandError;
 
 /// libvirt's `<listen type='address'>` host part: IPv6 addresses in brackets.
 fn host(addr: &str) -> String {
@@ -17,11 +17,11 @@ fn host(addr: &str) -> String {
     }
 }
 
-fn vnc(g: &Graphics, audio: Option<&str>) -> Result<String, QemuError> {
+fn vnc(g: &Graphics, audio: Option<&str>) -> Result<String, CommandError> {
     let mut s = match g.listens.first() {
         Some(GraphicsListen::Address(addr)) => {
             let display = g.port.checked_sub(5900).ok_or_else(|| {
-                QemuError::ConfigUnsupported(format!("vnc port {} is below 5900", g.port))
+                CommandError::ConfigUnsupported(format!("vnc port {} is below 5900", g.port))
             })?;
             format!("{}:{display}", host(addr.as_deref().unwrap_or("127.0.0.1")))
         }
@@ -33,7 +33,9 @@ fn vnc(g: &Graphics, audio: Option<&str>) -> Result<String, QemuError> {
             ))
         }
         Some(GraphicsListen::Socket(None)) | None => {
-            return Err(QemuError::Internal("vnc graphics without a listen".into()))
+            return Err(CommandError::Internal(
+                "vnc graphics without a listen".into(),
+            ))
         }
     };
     if let Some(p) = &g.share_policy {
@@ -48,7 +50,7 @@ fn vnc(g: &Graphics, audio: Option<&str>) -> Result<String, QemuError> {
     Ok(s)
 }
 
-fn spice(g: &Graphics) -> Result<String, QemuError> {
+fn spice(g: &Graphics) -> Result<String, CommandError> {
     if g.tls_port != 0 || g.default_mode.is_some() {
         return Err(unsupported("SPICE over TLS (tlsPort, defaultMode)"));
     }
@@ -77,7 +79,7 @@ fn spice(g: &Graphics) -> Result<String, QemuError> {
             ))
         }
         Some(GraphicsListen::Socket(None)) | None => {
-            return Err(QemuError::Internal(
+            return Err(CommandError::Internal(
                 "spice graphics without a listen".into(),
             ))
         }
@@ -93,7 +95,7 @@ fn spice(g: &Graphics) -> Result<String, QemuError> {
 }
 
 /// The graphics arguments, after `-audiodev`.
-pub(super) fn args(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+pub(super) fn args(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     let audio = dom
         .devices
         .audios
@@ -139,8 +141,8 @@ pub fn password_commands(dom: &Domain) -> Vec<serde_json::Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{args_of, dom, GUEST};
     use super::*;
+    use crate::tests::{args_of, dom, GUEST};
     use serde_json::json;
 
     /// libvirt 9.0's arguments for a virtio console next to a guest-agent channel (the

@@ -35,6 +35,8 @@
 //! client per monitor socket: a second connection gets no greeting until the first closes
 //! (and so ends in [`QmpError::GreetingTimeout`]).
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod events;
 mod io;
 pub mod message;
@@ -91,16 +93,25 @@ impl Default for QmpConfig {
 /// Why the connection ended.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Disconnect {
+    /// End of file between messages.
     #[error("QEMU closed the monitor connection")]
     Eof,
+    /// End of file in the middle of a message.
     #[error("QEMU closed the monitor connection in the middle of a message")]
     TruncatedEof,
+    /// The client closed the connection.
     #[error("the monitor connection was closed by its client")]
     Closed,
+    /// An I/O error other than a reset.
     #[error("I/O error on the monitor socket: {0}")]
     Io(String),
+    /// A line over the limit.
     #[error("QEMU sent a monitor message longer than {limit} bytes")]
-    LineTooLong { limit: usize },
+    LineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A line that is not a JSON object.
     #[error("{0}")]
     Invalid(ParseError),
 }
@@ -130,21 +141,38 @@ impl Disconnect {
 /// Everything that can go wrong with QMP.
 #[derive(Debug, thiserror::Error)]
 pub enum QmpError {
+    /// The monitor socket cannot be reached.
     #[error("cannot connect to the QEMU monitor socket {path}: {source}")]
     Connect {
+        /// The socket's path.
         path: PathBuf,
+        /// The system's error.
         #[source]
         source: std::io::Error,
     },
+    /// No greeting in time.
     #[error("QEMU sent no monitor greeting within {0:?}")]
     GreetingTimeout(Duration),
+    /// The first message is something else.
     #[error("QEMU's first monitor message is not a greeting: {0}")]
     NotAGreeting(String),
     /// QEMU ran the command and reported an error.
     #[error("QEMU error {class}: {desc}")]
-    Command { class: String, desc: String },
+    Command {
+        /// QEMU's error class.
+        class: String,
+        /// QEMU's description.
+        desc: String,
+    },
+    /// No reply in time (the connection stays usable).
     #[error("QEMU did not answer monitor command '{cmd}' within {timeout:?}")]
-    Timeout { cmd: String, timeout: Duration },
+    Timeout {
+        /// The command.
+        cmd: String,
+        /// How long it waited.
+        timeout: Duration,
+    },
+    /// The connection ended (see [`Disconnect`]).
     #[error("lost the QEMU monitor connection: {0}")]
     Disconnected(Disconnect),
     /// A reply to this command that is a JSON object of the wrong shape.
@@ -152,9 +180,16 @@ pub enum QmpError {
     MalformedReply(ParseError),
     /// A successful reply whose value is not what the command returns.
     #[error("unexpected reply from QEMU to '{cmd}': {what}")]
-    UnexpectedReturn { cmd: &'static str, what: String },
+    UnexpectedReturn {
+        /// The command.
+        cmd: &'static str,
+        /// What is wrong with its value.
+        what: String,
+    },
+    /// The command could not be encoded.
     #[error(transparent)]
     InvalidCommand(#[from] CommandError),
+    /// The fd to pass could not be duplicated.
     #[error("cannot duplicate the file descriptor to pass: {0}")]
     DupFd(#[source] std::io::Error),
 }
@@ -165,6 +200,7 @@ pub struct QmpStats {
     /// Messages ignored: replies matching no waiting command, extra greetings, malformed
     /// messages without a waiting command's id.
     pub stray_messages: u64,
+    /// Events received.
     pub events_received: u64,
     /// Events dropped because the consumer did not keep up.
     pub events_dropped: u64,
@@ -173,6 +209,7 @@ pub struct QmpStats {
 /// What `add-fd` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddFdInfo {
+    /// The fd set the fd joined.
     pub fdset_id: u64,
     /// The fd's number inside QEMU (use as `/dev/fdset/ID` for files).
     pub fd: i64,
@@ -522,6 +559,7 @@ impl QmpClient {
         }
     }
 
+    /// The connection's counters.
     pub fn stats(&self) -> QmpStats {
         QmpStats {
             stray_messages: self.shared.stray.load(Ordering::Relaxed),

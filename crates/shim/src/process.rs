@@ -2,7 +2,7 @@
 //! pidfd (whether or not we are its parent), signalling it, and the facts `/proc` gives.
 
 use std::fs::File;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -11,11 +11,11 @@ use rustix::io::FdFlags;
 use rustix::process::{Pid, PidfdFlags, Signal};
 use tokio::io::unix::AsyncFd;
 
-use crate::command::Command;
+use oxvirt_qemu_command::Command;
 
 /// Launch QEMU with `monitor` (a listening socket) inherited at the fd number the command line
 /// names, and stdout/stderr appended to `log`.
-pub fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Result<Child> {
+pub(crate) fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Result<Child> {
     let out = crate::vmlog::open(log)?;
     let err = out.try_clone()?;
     // Inherit the monitor socket: clear close-on-exec for this spawn only. The shim starts
@@ -43,12 +43,12 @@ pub fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Resu
 }
 
 /// The environment variable naming a QEMU's VM directory (`run/qemu/NAME`).
-pub const VM_DIR_ENV: &str = "OXVIRT_VM_DIR";
+pub(crate) const VM_DIR_ENV: &str = "OXVIRT_VM_DIR";
 
 /// The QEMUs launched for the VM directory `dir` (by their environment). The driver kills
 /// those of a domain that is not running: a shim killed between launching QEMU and recording
 /// its pid leaves such a QEMU, which no status file names.
-pub fn unrecorded_qemus(dir: &Path) -> Vec<i32> {
+pub(crate) fn unrecorded_qemus(dir: &Path) -> Vec<i32> {
     let mut want = format!("{VM_DIR_ENV}=").into_bytes();
     want.extend_from_slice(dir.as_os_str().as_encoded_bytes());
     let Ok(rd) = std::fs::read_dir("/proc") else {
@@ -64,7 +64,7 @@ pub fn unrecorded_qemus(dir: &Path) -> Vec<i32> {
 }
 
 /// Kill the QEMUs [`unrecorded_qemus`] finds for `dir`.
-pub fn kill_unrecorded_qemus(dir: &Path) {
+pub(crate) fn kill_unrecorded_qemus(dir: &Path) {
     for pid in unrecorded_qemus(dir) {
         tracing::warn!(pid, dir = %dir.display(), "killing a QEMU no status records");
         if let Ok(w) = Watched::new(pid, None) {
@@ -75,7 +75,7 @@ pub fn kill_unrecorded_qemus(dir: &Path) {
 
 /// A process watched through a pidfd: works for our own child and for a QEMU we reattach to.
 #[derive(Debug)]
-pub struct Watched {
+pub(crate) struct Watched {
     pid: i32,
     fd: AsyncFd<OwnedFd>,
     /// Our child, if we launched it (reaped once it exits).
@@ -83,7 +83,7 @@ pub struct Watched {
 }
 
 impl Watched {
-    pub fn new(pid: i32, child: Option<Child>) -> std::io::Result<Self> {
+    pub(crate) fn new(pid: i32, child: Option<Child>) -> std::io::Result<Self> {
         let p = Pid::from_raw(pid).ok_or_else(|| std::io::Error::other("invalid pid"))?;
         let fd = rustix::process::pidfd_open(p, PidfdFlags::NONBLOCK)?;
         Ok(Watched {
@@ -93,12 +93,12 @@ impl Watched {
         })
     }
 
-    pub fn pid(&self) -> i32 {
+    pub(crate) fn pid(&self) -> i32 {
         self.pid
     }
 
     /// Wait until the process has exited (and reap it if it is our child).
-    pub async fn exited(&mut self) {
+    pub(crate) async fn exited(&mut self) {
         // a pidfd polls readable once the process has terminated
         if let Ok(mut g) = self.fd.readable().await {
             g.retain_ready();
@@ -109,7 +109,8 @@ impl Watched {
     }
 
     /// Whether the process has exited (without waiting).
-    pub fn has_exited(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn has_exited(&self) -> bool {
         let mut fds = [rustix::event::PollFd::new(
             self.fd.get_ref(),
             rustix::event::PollFlags::IN,
@@ -123,34 +124,30 @@ impl Watched {
     }
 
     /// Send a signal (to this very process, never to a reused pid).
-    pub fn signal(&self, sig: Signal) -> std::io::Result<()> {
+    pub(crate) fn signal(&self, sig: Signal) -> std::io::Result<()> {
         rustix::process::pidfd_send_signal(self.fd.get_ref().as_fd(), sig)?;
         Ok(())
-    }
-
-    pub fn raw_fd(&self) -> i32 {
-        self.fd.get_ref().as_raw_fd()
     }
 }
 
 /// Field 22 of `/proc/PID/stat`: when the process started (clock ticks since boot). Together
 /// with the pid it names one process, even after the pid is reused.
-pub fn start_ticks(pid: i32) -> Option<u64> {
+pub(crate) fn start_ticks(pid: i32) -> Option<u64> {
     stat_fields(pid).and_then(|f| f.get(19).and_then(|s| s.parse().ok()))
 }
 
 /// The process's CPU time (user + system) in nanoseconds.
-pub fn cpu_time_ns(pid: i32) -> Option<u64> {
+pub(crate) fn cpu_time_ns(pid: i32) -> Option<u64> {
     cpu_times_ns(pid).map(|(u, s)| u + s)
 }
 
 /// The process's user and system CPU time in nanoseconds.
-pub fn cpu_times_ns(pid: i32) -> Option<(u64, u64)> {
+pub(crate) fn cpu_times_ns(pid: i32) -> Option<(u64, u64)> {
     times_of(&stat_fields(pid)?)
 }
 
 /// One thread's user and system CPU time in nanoseconds.
-pub fn thread_cpu_times_ns(pid: i32, tid: i32) -> Option<(u64, u64)> {
+pub(crate) fn thread_cpu_times_ns(pid: i32, tid: i32) -> Option<(u64, u64)> {
     if pid <= 0 || tid <= 0 {
         return None;
     }
@@ -168,12 +165,12 @@ fn times_of(f: &[String]) -> Option<(u64, u64)> {
 }
 
 /// Whether the process is stopped by a signal (state `T`).
-pub fn is_stopped(pid: i32) -> bool {
+pub(crate) fn is_stopped(pid: i32) -> bool {
     stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s == "T"))
 }
 
 /// Whether a process with this pid and start time is alive (not a zombie).
-pub fn alive(pid: i32, ticks: u64) -> bool {
+pub(crate) fn alive(pid: i32, ticks: u64) -> bool {
     match stat_fields(pid) {
         Some(f) => {
             f.first().is_some_and(|s| s != "Z")
@@ -194,7 +191,7 @@ fn stat_fields(pid: i32) -> Option<Vec<String>> {
 }
 
 /// Open a console's pty for a client: read-write, no controlling terminal, non-blocking.
-pub fn open_pty(path: &str) -> std::io::Result<OwnedFd> {
+pub(crate) fn open_pty(path: &str) -> std::io::Result<OwnedFd> {
     if !path.starts_with("/dev/pts/") {
         return Err(std::io::Error::other(format!("'{path}' is not a pty")));
     }

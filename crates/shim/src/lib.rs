@@ -15,28 +15,50 @@
 //! QMP connection and an event task. When QEMU exits, the shim records the final state in the
 //! status file, tells its clients, and exits once the driver has hung up (or after a grace
 //! period when nobody listens): the driver removes the directory.
+//!
+//! A start is handed the driver's one copy of the live definition (the status document the
+//! driver wrote, parsed here once); the shim alone builds QEMU's command line from it
+//! ([`oxvirt_qemu_command::build`]). The driver reaches a shim only through the shim
+//! protocol's typed calls ([`oxvirt_proto::shim::ShimCall`]) and, when no shim is there to
+//! ask, through [`vm_dir`].
 
-pub mod process;
+#![warn(missing_docs, unreachable_pub)]
+
+mod console;
+mod error;
+pub mod fsutil;
+pub mod guest_cpu;
+mod process;
+mod qemu_log;
+mod serve;
 mod service;
-pub mod stats;
+pub mod states;
+mod stats;
+pub mod sys;
+pub mod vm_dir;
+pub mod vmlog;
+
+pub use error::ShimError;
+pub use qemu_log::log_line;
+pub use serve::run;
+pub use vm_dir::{monitor_path, read_status, socket_path, status_path};
 
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oxvirt_conf::domain::ChrSource;
-use oxvirt_conf::domain::{parse_status, DomainStatus};
-use oxvirt_proto::shim::{self as sp, StateEvent};
+use oxvirt_conf::domain::DomainStatus;
+use oxvirt_proto::shim::{self as sp, ShimEvent, StateEvent};
 use rustix::process::Signal;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
-use crate::qmp::{QmpClient, QmpConfig, QmpError};
 use crate::states::{event, paused, running, shutoff, state};
-use crate::QemuError;
+use oxvirt_qmp::{QmpClient, QmpConfig, QmpError};
 use process::Watched;
+use qemu_log::{log_tail, shell_quote};
 
 pub use service::ShimService;
 
@@ -55,29 +77,8 @@ pub struct ShimOptions {
     pub qmp: QmpConfig,
 }
 
-/// The file names in a VM's run directory.
 /// How long a start waits for QEMU to describe the guest CPU (`update_guest_cpu`).
 const GUEST_CPU_WAIT: Duration = Duration::from_secs(5);
-
-pub fn socket_path(dir: &Path) -> PathBuf {
-    dir.join("shim.sock")
-}
-pub fn monitor_path(dir: &Path) -> PathBuf {
-    dir.join("qmp.sock")
-}
-pub fn status_path(dir: &Path) -> PathBuf {
-    dir.join("status.xml")
-}
-
-/// Read a VM's status file.
-pub fn read_status(dir: &Path) -> Result<DomainStatus, QemuError> {
-    let p = status_path(dir);
-    let text = std::fs::read_to_string(&p).map_err(|source| QemuError::Io {
-        what: format!("cannot read {}", p.display()),
-        source,
-    })?;
-    Ok(parse_status(&text)?)
-}
 
 /// Why QEMU is going away, when we asked it to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,11 +127,12 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn invalid(msg: &str) -> QemuError {
-    QemuError::OperationInvalid(msg.to_owned())
+fn invalid(msg: &str) -> ShimError {
+    ShimError::OperationInvalid(msg.to_owned())
 }
 
 impl Shim {
+    /// A shim for the VM `opts.dir` (nothing runs yet).
     pub fn new(opts: ShimOptions) -> Arc<Self> {
         Arc::new(Shim {
             opts,
@@ -147,6 +149,7 @@ impl Shim {
         })
     }
 
+    /// The VM's run directory.
     pub fn dir(&self) -> &Path {
         &self.opts.dir
     }
@@ -155,7 +158,7 @@ impl Shim {
     /// one that QEMU does not answer: when the job is busy, it waits at most [`JOB_WAIT`],
     /// and not at all if the holder has been at it that long already; then it fails with
     /// libvirt's busy-domain error (OPERATION_TIMEOUT).
-    async fn begin_job(&self, what: &'static str) -> Result<Job, QemuError> {
+    async fn begin_job(&self, what: &'static str) -> Result<Job, ShimError> {
         let held = |busy: &Mutex<Option<(std::time::Instant, &'static str)>>| {
             busy.lock()
                 .ok()
@@ -175,7 +178,7 @@ impl Shim {
                     Some(g) => g,
                     None => {
                         let (age, holder) = held(&self.busy).unwrap_or((JOB_WAIT, "another call"));
-                        return Err(QemuError::Busy(format!(
+                        return Err(ShimError::Busy(format!(
                             "cannot acquire state change lock (held by {holder} for {:.1} s: QEMU is not answering)",
                             age.as_secs_f64()
                         )));
@@ -198,6 +201,7 @@ impl Shim {
         let _ = rx.wait_for(|g| *g).await;
     }
 
+    /// How many clients (drivers) are connected.
     pub fn client_count(&self) -> usize {
         self.clients.lock().map(|c| c.len()).unwrap_or(0)
     }
@@ -216,6 +220,13 @@ impl Shim {
         }
     }
 
+    /// Send an event to every client.
+    fn emit<E: ShimEvent>(&self, _event: E, body: &E::Body) {
+        if let Ok(body) = oxvirt_xdr::to_bytes(body) {
+            self.broadcast(E::PROC, body);
+        }
+    }
+
     fn broadcast(&self, procedure: i32, body: Vec<u8>) {
         let clients = self.clients.lock().map(|c| c.clone()).unwrap_or_default();
         for c in clients {
@@ -223,7 +234,7 @@ impl Shim {
         }
     }
 
-    fn qmp(&self) -> Result<Arc<QmpClient>, QemuError> {
+    fn qmp(&self) -> Result<Arc<QmpClient>, ShimError> {
         self.qmp
             .lock()
             .ok()
@@ -233,7 +244,7 @@ impl Shim {
 
     /// The status document once a start in progress has ended (a driver recovering after a
     /// crash may ask while QEMU is still being launched).
-    pub async fn settled_status(&self) -> Result<DomainStatus, QemuError> {
+    pub async fn settled_status(&self) -> Result<DomainStatus, ShimError> {
         let started = self.rt.lock().map(|r| r.is_some()).unwrap_or(false);
         if !started && self.start_tried.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = tokio::time::timeout(Duration::from_secs(120), self.job.lock()).await;
@@ -242,7 +253,7 @@ impl Shim {
     }
 
     /// The current status document.
-    pub fn status(&self) -> Result<DomainStatus, QemuError> {
+    pub fn status(&self) -> Result<DomainStatus, ShimError> {
         let rt = self.rt.lock().map_err(|_| poisoned())?;
         rt.as_ref()
             .map(|r| r.status.clone())
@@ -285,9 +296,7 @@ impl Shim {
             self.write_status(&doc);
         }
         if let Some(ev) = ev {
-            if let Ok(body) = oxvirt_xdr::to_bytes(&ev) {
-                self.broadcast(sp::proc::EVENT_STATE, body);
-            }
+            self.emit(sp::StateChanged, &ev);
         }
     }
 
@@ -302,7 +311,7 @@ impl Shim {
         self: &Arc<Self>,
         start: DomainStatus,
         paused_start: bool,
-    ) -> Result<DomainStatus, QemuError> {
+    ) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("start").await?;
         if self.rt.lock().map_err(|_| poisoned())?.is_some() {
             return Err(invalid("domain is already running"));
@@ -314,17 +323,17 @@ impl Shim {
         // misbehaving QEMU with it)
         let emulator = match std::env::var("OXVIRT_SHIM_EMULATOR") {
             Ok(e) if !e.is_empty() => e,
-            _ => dom.devices.emulator.clone().ok_or(QemuError::NoEmulator)?,
+            _ => dom.devices.emulator.clone().ok_or(ShimError::NoEmulator)?,
         };
         let mon_path = monitor_path(&self.opts.dir);
         let _ = std::fs::remove_file(&mon_path);
-        let listener = StdUnixListener::bind(&mon_path).map_err(|source| QemuError::Io {
+        let listener = StdUnixListener::bind(&mon_path).map_err(|source| ShimError::Io {
             what: format!("cannot create the monitor socket {}", mon_path.display()),
             source,
         })?;
-        let cmd = crate::command::build(
+        let cmd = oxvirt_qemu_command::build(
             dom,
-            &crate::command::Inputs {
+            &oxvirt_qemu_command::Inputs {
                 emulator: &emulator,
                 monitor_fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
             },
@@ -342,13 +351,13 @@ impl Shim {
             ),
         );
         let child =
-            process::spawn(&cmd, &listener, &self.opts.log).map_err(|source| QemuError::Io {
+            process::spawn(&cmd, &listener, &self.opts.log).map_err(|source| ShimError::Io {
                 what: format!("cannot execute {}", cmd.program),
                 source,
             })?;
         drop(listener);
         let pid = child.id() as i32;
-        let watched = Watched::new(pid, Some(child)).map_err(|source| QemuError::Io {
+        let watched = Watched::new(pid, Some(child)).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),
             source,
         })?;
@@ -361,7 +370,7 @@ impl Shim {
         status.state = state::PAUSED;
         status.reason = paused::STARTING_UP;
         self.write_status(&status.format());
-        let signaller = Arc::new(Watched::new(pid, None).map_err(|source| QemuError::Io {
+        let signaller = Arc::new(Watched::new(pid, None).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),
             source,
         })?);
@@ -374,17 +383,17 @@ impl Shim {
             let mut w = watched;
             let _ = tokio::time::timeout(Duration::from_secs(5), w.exited()).await;
             let msg = match e {
-                QemuError::Qmp(QmpError::Connect { .. })
-                | QemuError::Qmp(QmpError::Disconnected(
-                    crate::qmp::Disconnect::Eof | crate::qmp::Disconnect::TruncatedEof,
-                )) => QemuError::Internal(format!(
+                ShimError::Qmp(QmpError::Connect { .. })
+                | ShimError::Qmp(QmpError::Disconnected(
+                    oxvirt_qmp::Disconnect::Eof | oxvirt_qmp::Disconnect::TruncatedEof,
+                )) => ShimError::Internal(format!(
                     "qemu unexpectedly closed the monitor: {}",
                     log_tail(&self.opts.log)
                 )),
-                QemuError::Qmp(QmpError::Disconnected(reason)) => QemuError::Internal(format!(
+                ShimError::Qmp(QmpError::Disconnected(reason)) => ShimError::Internal(format!(
                     "QEMU's monitor misbehaved, QEMU was stopped: {reason}"
                 )),
-                QemuError::Qmp(QmpError::GreetingTimeout(t)) => QemuError::Internal(format!(
+                ShimError::Qmp(QmpError::GreetingTimeout(t)) => ShimError::Internal(format!(
                     "QEMU sent no monitor greeting within {} s, QEMU was stopped",
                     t.as_secs()
                 )),
@@ -444,11 +453,11 @@ impl Shim {
         &self,
         status: &mut DomainStatus,
         paused_start: bool,
-    ) -> Result<(), QemuError> {
+    ) -> Result<(), ShimError> {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
-        fill_ptys(&qmp, status).await?;
-        for args in crate::command::graphics::password_commands(&status.domain) {
+        console::fill_ptys(&qmp, status).await?;
+        for args in oxvirt_qemu_command::graphics::password_commands(&status.domain) {
             qmp.execute("set_password", Some(args)).await?;
         }
         if paused_start {
@@ -463,24 +472,24 @@ impl Shim {
     }
 
     /// Reattach to the QEMU the status file names (a previous shim launched it).
-    pub async fn reattach(self: &Arc<Self>) -> Result<DomainStatus, QemuError> {
+    pub async fn reattach(self: &Arc<Self>) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("reattach").await?;
         let mut status = read_status(&self.opts.dir)?;
         if !state_is_active(status.state)
             || !process::alive(status.qemu_pid, status.qemu_start_ticks)
         {
-            return Err(QemuError::Internal(format!(
+            return Err(ShimError::Internal(format!(
                 "QEMU (pid {}) of domain '{}' is not running",
                 status.qemu_pid, status.domain.name
             )));
         }
-        let watched = Watched::new(status.qemu_pid, None).map_err(|source| QemuError::Io {
+        let watched = Watched::new(status.qemu_pid, None).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),
             source,
         })?;
         let signaller =
             Arc::new(
-                Watched::new(status.qemu_pid, None).map_err(|source| QemuError::Io {
+                Watched::new(status.qemu_pid, None).map_err(|source| ShimError::Io {
                     what: "cannot watch the QEMU process".into(),
                     source,
                 })?,
@@ -645,7 +654,7 @@ impl Shim {
                     self.after_guest_poweroff();
                 }
             }
-            "RESET" => self.broadcast(sp::proc::EVENT_REBOOT, Vec::new()),
+            "RESET" => self.emit(sp::Rebooted, &()),
             "BALLOON_CHANGE" => {
                 if let Some(actual) = data.get("actual").and_then(Value::as_u64) {
                     let kib = actual / 1024;
@@ -653,9 +662,7 @@ impl Shim {
                         rt.status.domain.current_memory_kib = Some(kib);
                         None
                     });
-                    if let Ok(b) = oxvirt_xdr::to_bytes(&sp::BalloonEvent { actual_kib: kib }) {
-                        self.broadcast(sp::proc::EVENT_BALLOON, b);
-                    }
+                    self.emit(sp::BalloonChanged, &sp::BalloonEvent { actual_kib: kib });
                 }
             }
             _ => {}
@@ -691,7 +698,7 @@ impl Shim {
                 let q = me.qmp()?;
                 q.execute("system_reset", None).await?;
                 q.execute("cont", None).await?;
-                Ok::<_, QemuError>(())
+                Ok::<_, ShimError>(())
             }
             .await;
             match r {
@@ -730,7 +737,7 @@ impl Shim {
     }
 
     /// Stop QEMU: SIGTERM, then (unless graceful) SIGKILL if it is still there shortly after.
-    async fn kill(&self, graceful: bool) -> Result<(), QemuError> {
+    async fn kill(&self, graceful: bool) -> Result<(), ShimError> {
         let sig = self
             .signaller
             .lock()
@@ -758,7 +765,7 @@ impl Shim {
             return Ok(());
         }
         if graceful {
-            return Err(QemuError::OperationFailed(format!(
+            return Err(ShimError::OperationFailed(format!(
                 "Failed to terminate process {} with SIGTERM: Device or resource busy",
                 sig.pid()
             )));
@@ -770,14 +777,15 @@ impl Shim {
         if killed {
             Ok(())
         } else {
-            Err(QemuError::OperationFailed(format!(
+            Err(ShimError::OperationFailed(format!(
                 "Failed to kill process {}",
                 sig.pid()
             )))
         }
     }
 
-    pub async fn destroy(&self, flags: u32) -> Result<(), QemuError> {
+    /// `virsh destroy`: stop QEMU (SIGTERM, then SIGKILL unless [`sp::DESTROY_GRACEFUL`]).
+    pub async fn destroy(&self, flags: u32) -> Result<(), ShimError> {
         self.update(|rt| {
             rt.intent = Intent::Destroy;
             None
@@ -785,7 +793,7 @@ impl Shim {
         self.kill(flags & sp::DESTROY_GRACEFUL != 0).await
     }
 
-    fn require_active(&self) -> Result<(i32, i32), QemuError> {
+    fn require_active(&self) -> Result<(i32, i32), ShimError> {
         let s = self.state();
         if !state_is_active(s.0) {
             return Err(invalid("domain is not running"));
@@ -793,7 +801,8 @@ impl Shim {
         Ok(s)
     }
 
-    pub async fn suspend(&self) -> Result<(), QemuError> {
+    /// Pause the vCPUs (QMP `stop`).
+    pub async fn suspend(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("suspend").await?;
         let (st, _) = self.require_active()?;
         if st == state::PAUSED {
@@ -820,7 +829,8 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn resume(&self) -> Result<(), QemuError> {
+    /// Resume the vCPUs (QMP `cont`).
+    pub async fn resume(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("resume").await?;
         let (st, _) = self.require_active()?;
         if st == state::RUNNING {
@@ -846,7 +856,8 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn shutdown(&self, reboot: bool) -> Result<(), QemuError> {
+    /// The ACPI power button; with `reboot`, reset the guest once it is down (`virsh reboot`).
+    pub async fn shutdown(&self, reboot: bool) -> Result<(), ShimError> {
         let _job = self.begin_job("shutdown").await?;
         let (st, _) = self.require_active()?;
         if st != state::RUNNING && !reboot {
@@ -862,7 +873,8 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn reset(&self) -> Result<(), QemuError> {
+    /// Hard reset (QMP `system_reset`).
+    pub async fn reset(&self) -> Result<(), ShimError> {
         let _job = self.begin_job("reset").await?;
         self.require_active()?;
         // QEMU's RESET events become the reboot events
@@ -870,12 +882,13 @@ impl Shim {
         Ok(())
     }
 
-    pub async fn set_memory(&self, kib: u64) -> Result<(), QemuError> {
+    /// Balloon target in KiB.
+    pub async fn set_memory(&self, kib: u64) -> Result<(), ShimError> {
         let _job = self.begin_job("setmem").await?;
         self.require_active()?;
         let max = self.status()?.domain.memory_kib;
         if kib > max {
-            return Err(QemuError::InvalidArg(
+            return Err(ShimError::InvalidArg(
                 "cannot set memory higher than max memory".into(),
             ));
         }
@@ -887,7 +900,7 @@ impl Shim {
             .as_ref()
             .is_some_and(|b| b.model != "none");
         if !has_balloon {
-            return Err(QemuError::OperationInvalid(
+            return Err(ShimError::OperationInvalid(
                 "Unable to change memory of active domain without the balloon device and guest OS balloon driver".into(),
             ));
         }
@@ -899,7 +912,7 @@ impl Shim {
 
     /// `qemu-monitor-command`: the reply as libvirt returns it (QEMU's whole JSON reply, or
     /// HMP's text). The domain is tainted.
-    pub async fn monitor_command(&self, cmd: &str, hmp: bool) -> Result<String, QemuError> {
+    pub async fn monitor_command(&self, cmd: &str, hmp: bool) -> Result<String, ShimError> {
         let _job = self.begin_job("monitor command").await?;
         self.require_active()?;
         let q = self.qmp()?;
@@ -916,12 +929,12 @@ impl Shim {
             return Ok(v.as_str().unwrap_or_default().to_owned());
         }
         let req: Value = serde_json::from_str(cmd).map_err(|e| {
-            QemuError::InvalidArg(format!("cannot parse QEMU monitor command '{cmd}': {e}"))
+            ShimError::InvalidArg(format!("cannot parse QEMU monitor command '{cmd}': {e}"))
         })?;
         let exec = req
             .get("execute")
             .and_then(Value::as_str)
-            .ok_or_else(|| QemuError::InvalidArg("the monitor command has no 'execute'".into()))?;
+            .ok_or_else(|| ShimError::InvalidArg("the monitor command has no 'execute'".into()))?;
         let args = req.get("arguments").cloned();
         let id = "oxvirt-monitor";
         match q.execute(exec, args).await {
@@ -933,69 +946,8 @@ impl Shim {
         }
     }
 
-    /// A console's pty, opened for a client, and the device's alias.
-    pub fn open_console(
-        &self,
-        dev: Option<&str>,
-    ) -> Result<(std::os::fd::OwnedFd, String), QemuError> {
-        let st = self.status()?;
-        let d = &st.domain.devices;
-        let mut found: Option<(String, Option<String>)> = None;
-        for (i, c) in d.consoles.iter().enumerate() {
-            let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
-            let path = match &c.source {
-                ChrSource::Pty { path } => path.clone(),
-                _ => None,
-            };
-            let path = path.or_else(|| {
-                // console 0 that is serial 0 shares its pty
-                if crate::command::console_is_serial(c, i) {
-                    d.serials.first().and_then(|s| match &s.source {
-                        ChrSource::Pty { path } => path.clone(),
-                        _ => None,
-                    })
-                } else {
-                    None
-                }
-            });
-            if dev.is_none() || dev == Some(alias.as_str()) {
-                found = Some((alias, path));
-                break;
-            }
-        }
-        if found.is_none() {
-            for (i, s) in d.serials.iter().enumerate() {
-                let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
-                if dev.is_none() || dev == Some(alias.as_str()) {
-                    let path = match &s.source {
-                        ChrSource::Pty { path } => path.clone(),
-                        _ => None,
-                    };
-                    found = Some((alias, path));
-                    break;
-                }
-            }
-        }
-        let Some((alias, path)) = found else {
-            return Err(QemuError::OperationFailed(match dev {
-                Some(n) => format!("cannot find character device {n}"),
-                None => "cannot find default console device".into(),
-            }));
-        };
-        let Some(path) = path else {
-            return Err(QemuError::OperationFailed(format!(
-                "character device {alias} is not using a PTY"
-            )));
-        };
-        let fd = process::open_pty(&path).map_err(|source| QemuError::Io {
-            what: format!("cannot open console {path}"),
-            source,
-        })?;
-        Ok((fd, alias))
-    }
-
     /// `domstats` groups (never waits for the job; QEMU gets a short deadline).
-    pub async fn stats(&self, groups: u32) -> Result<sp::StatsRet, QemuError> {
+    pub async fn stats(&self, groups: u32) -> Result<sp::StatsRet, ShimError> {
         let st = self.status()?;
         let qmp = self.qmp().ok();
         Ok(sp::StatsRet {
@@ -1029,200 +981,6 @@ fn state_is_active(s: i32) -> bool {
     crate::states::is_active(s)
 }
 
-fn poisoned() -> QemuError {
-    QemuError::Internal("shim state lock poisoned".into())
-}
-
-/// Ask QEMU which pty each pty chardev got, and record it in the live definition.
-async fn fill_ptys(qmp: &QmpClient, status: &mut DomainStatus) -> Result<(), QemuError> {
-    let v = qmp.execute("query-chardev", None).await?;
-    let mut ptys = std::collections::HashMap::new();
-    let mut open = std::collections::HashMap::new();
-    if let Some(list) = v.as_array() {
-        for c in list {
-            let (Some(label), Some(file)) = (
-                c.get("label").and_then(Value::as_str),
-                c.get("filename").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            if let Some(p) = file.strip_prefix("pty:") {
-                ptys.insert(label.to_owned(), p.to_owned());
-            }
-            if let Some(o) = c.get("frontend-open").and_then(Value::as_bool) {
-                open.insert(label.to_owned(), o);
-            }
-        }
-    }
-    let d = &mut status.domain.devices;
-    // a virtio channel's state: whether the guest has the port open (libvirt's
-    // qemuProcessRefreshChannelVirtioState)
-    for (i, ch) in d.channels.iter_mut().enumerate() {
-        let alias = ch.alias.clone().unwrap_or_else(|| format!("channel{i}"));
-        if let Some(o) = open.get(&format!("char{alias}")) {
-            ch.state = Some(if *o { "connected" } else { "disconnected" }.into());
-        }
-        if let ChrSource::Pty { path } = &mut ch.source {
-            *path = ptys.get(&format!("char{alias}")).cloned();
-        }
-    }
-    for (i, s) in d.serials.iter_mut().enumerate() {
-        let alias = s.alias.clone().unwrap_or_else(|| format!("serial{i}"));
-        if let ChrSource::Pty { path } = &mut s.source {
-            *path = ptys.get(&format!("char{alias}")).cloned();
-        }
-    }
-    let serial0 = d.serials.first().and_then(|s| match &s.source {
-        ChrSource::Pty { path } => path.clone(),
-        _ => None,
-    });
-    for (i, c) in d.consoles.iter_mut().enumerate() {
-        let dup = crate::command::console_is_serial(c, i);
-        let alias = c.alias.clone().unwrap_or_else(|| format!("console{i}"));
-        if let ChrSource::Pty { path } = &mut c.source {
-            *path = if dup {
-                serial0.clone()
-            } else {
-                ptys.get(&format!("char{alias}")).cloned()
-            };
-        }
-    }
-    Ok(())
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_=,./:@+".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// Append a timestamped line to the VM's log (rotated first if full).
-pub fn log_line(opts: &ShimOptions, msg: &str) {
-    let line = format!("{} oxvirt-shim[{}]: {msg}\n", now_ms(), std::process::id());
-    let _ = crate::vmlog::append(&opts.log, opts.log_limits, line.as_bytes());
-}
-
-/// The last lines QEMU wrote (its error, when it failed to start).
-fn log_tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text
-        .lines()
-        .rev()
-        .filter(|l| !l.contains("oxvirt-shim["))
-        .take(3)
-        .collect();
-    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
-}
-
-/// Run a shim: serve `DIR/shim.sock`; in reattach mode take over the running QEMU first.
-/// `ready` is called once the socket accepts connections (or with the error that ended the
-/// shim before). Returns when QEMU is gone and the driver has been told (or nobody listened).
-pub async fn run(
-    opts: ShimOptions,
-    ready: impl FnOnce(Result<(), String>),
-) -> Result<(), QemuError> {
-    let shim = Shim::new(opts.clone());
-    // QEMU writes to the log without us: its size is checked every few seconds
-    let (log, limits) = (opts.log.clone(), opts.log_limits);
-    let rotation = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            let _ = crate::vmlog::rotate_if_needed(&log, limits);
-        }
-    });
-    let _rotation = AbortOnDrop(rotation);
-    if opts.reattach {
-        if let Err(e) = shim.reattach().await {
-            ready(Err(e.to_string()));
-            return Err(e);
-        }
-    }
-    let sock = socket_path(&opts.dir);
-    let listener = match oxvirt_rpc::server::Listener::bind(&sock, 0o600, false, "shim") {
-        Ok(l) => l,
-        Err(source) => {
-            let e = QemuError::Io {
-                what: format!("cannot listen on {}", sock.display()),
-                source,
-            };
-            ready(Err(e.to_string()));
-            return Err(e);
-        }
-    };
-    let server = oxvirt_rpc::server::Server::new(
-        ShimService::new(shim.clone()),
-        oxvirt_rpc::server::ServerConfig {
-            max_clients: 16,
-            max_client_requests: 32,
-            keepalive_interval: Duration::ZERO,
-            ..Default::default()
-        },
-    );
-    // The driver removes the directory of a stopped VM and may create it again for the next
-    // start, with a new shim, while this one is still on its way out: clean up only while our
-    // socket is still there (the same file, not the next shim's).
-    let sock_id = file_id(&sock);
-    let ours = || sock_id.is_some() && file_id(&sock) == sock_id;
-    let serving = tokio::spawn(server.clone().serve(vec![listener]));
-    ready(Ok(()));
-    // Until QEMU runs, a shim without a client for long is an orphan, and one whose START
-    // failed has nothing left to do once the driver hung up: give up.
-    let idle_start = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            _ = shim.wait_gone() => break,
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
-                let tried = shim.start_tried.load(std::sync::atomic::Ordering::Relaxed)
-                    || shim.ever_connected.load(std::sync::atomic::Ordering::Relaxed);
-                if !started
-                    && shim.client_count() == 0
-                    && (tried || idle_start.elapsed() > Duration::from_secs(30))
-                {
-                    warn!("no QEMU to run and nobody connected: exiting");
-                    server.shutdown();
-                    let _ = serving.await;
-                    if ours() {
-                        let _ = std::fs::remove_file(&sock);
-                    }
-                    return Ok(());
-                }
-            }
-        }
-    }
-    // QEMU is gone: wait for the driver to hang up (it saw the final state), at most a while.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while shim.client_count() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    server.shutdown();
-    let _ = serving.await;
-    if ours() {
-        let _ = std::fs::remove_file(&sock);
-        let _ = std::fs::remove_file(monitor_path(&opts.dir));
-    }
-    Ok(())
-}
-
-/// A file's identity: device, inode and (because an inode number is soon reused) change time.
-fn file_id(p: &Path) -> Option<(u64, u64, i64, i64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p)
-        .ok()
-        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
-}
-
-/// Ends a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+fn poisoned() -> ShimError {
+    ShimError::Internal("shim state lock poisoned".into())
 }

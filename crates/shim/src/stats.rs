@@ -10,20 +10,12 @@ use oxvirt_proto::{TypedParam, TypedParamValue};
 use serde_json::Value;
 
 use super::process;
-use crate::qmp::QmpClient;
+use oxvirt_qmp::QmpClient;
 
-/// `VIR_DOMAIN_STATS_*` groups.
-pub mod group {
-    pub const STATE: u32 = 1;
-    pub const CPU_TOTAL: u32 = 2;
-    pub const BALLOON: u32 = 4;
-    pub const VCPU: u32 = 8;
-    pub const INTERFACE: u32 = 16;
-    pub const BLOCK: u32 = 32;
-}
+pub(crate) use oxvirt_proto::shim::group;
 
 /// How long a statistics query waits for QEMU.
-pub const QMP_STATS_TIMEOUT: Duration = Duration::from_millis(500);
+pub(crate) const QMP_STATS_TIMEOUT: Duration = Duration::from_millis(500);
 
 fn p(field: impl Into<String>, value: TypedParamValue) -> TypedParam {
     TypedParam {
@@ -37,7 +29,11 @@ fn ull(field: impl Into<String>, v: u64) -> TypedParam {
 }
 
 /// The parameters of the asked groups (the state group is the driver's).
-pub async fn gather(st: &DomainStatus, qmp: Option<&QmpClient>, groups: u32) -> Vec<TypedParam> {
+pub(crate) async fn gather(
+    st: &DomainStatus,
+    qmp: Option<&QmpClient>,
+    groups: u32,
+) -> Vec<TypedParam> {
     let mut out = Vec::new();
     let dom = &st.domain;
     if groups & group::CPU_TOTAL != 0 {

@@ -7,6 +7,12 @@
 //!
 //! Devices are given as JSON (`-device {...}`, `-blockdev {...}`), which QEMU 7.2 parses
 //! without the comma-escaping pitfalls of the `key=value` syntax.
+//!
+//! Only the shim builds the line (it launches QEMU); the driver uses the small helpers the
+//! start needs beforehand ([`channel_port`], [`console_is_serial`]) and the CPU model table
+//! ([`cpu_map`]) its capabilities print.
+
+#![warn(missing_docs, unreachable_pub)]
 
 use oxvirt_conf::domain::{
     Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, UsbPort,
@@ -14,10 +20,13 @@ use oxvirt_conf::domain::{
 };
 use serde_json::{json, Map, Value};
 
-use crate::QemuError;
-
+pub mod cpu_map;
+mod error;
 pub mod graphics;
+pub mod pflash;
 mod sound;
+
+pub use error::CommandError;
 
 /// What the command line needs beyond the definition.
 #[derive(Debug, Clone)]
@@ -31,12 +40,14 @@ pub struct Inputs<'a> {
 /// A QEMU invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
+    /// The emulator's path.
     pub program: String,
+    /// Its arguments, in libvirt's order.
     pub args: Vec<String>,
 }
 
-fn unsupported(what: impl std::fmt::Display) -> QemuError {
-    QemuError::ConfigUnsupported(format!("{what} is not supported by oxvirt yet"))
+fn unsupported(what: impl std::fmt::Display) -> CommandError {
+    CommandError::ConfigUnsupported(format!("{what} is not supported by oxvirt yet"))
 }
 
 /// `key=value` option values double their commas.
@@ -145,7 +156,7 @@ fn boot_indexes(dom: &Domain) -> BootIndexes {
 }
 
 /// Build the command line.
-pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
+pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     let mut a: Vec<String> = Vec::new();
     let mut push = |items: &[&str]| a.extend(items.iter().map(|s| s.to_string()));
 
@@ -161,7 +172,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
         .os
         .machine
         .as_deref()
-        .ok_or_else(|| QemuError::InvalidArg("the domain has no machine type".into()))?;
+        .ok_or_else(|| CommandError::InvalidArg("the domain has no machine type".into()))?;
     let mut m = format!("{},usb=off{},dump-guest-core=off", opt(machine), fw.smm);
     if !dom.features.acpi && machine.contains("q35") {
         // q35 needs ACPI in QEMU 7.2 only as a machine property
@@ -344,7 +355,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, QemuError> {
 }
 
 /// What the XML crate models but the driver cannot start yet: refused, never ignored.
-fn refuse_unsupported(dom: &Domain) -> Result<(), QemuError> {
+fn refuse_unsupported(dom: &Domain) -> Result<(), CommandError> {
     let d = &dom.devices;
     let checks: [(bool, &str); 16] = [
         (!d.hostdevs.is_empty(), "<hostdev>"),
@@ -383,7 +394,7 @@ fn refuse_unsupported(dom: &Domain) -> Result<(), QemuError> {
     Ok(())
 }
 
-fn cpu_arg(dom: &Domain) -> Result<String, QemuError> {
+fn cpu_arg(dom: &Domain) -> Result<String, CommandError> {
     let Some(cpu) = &dom.cpu else {
         return Ok("qemu64".into());
     };
@@ -394,7 +405,7 @@ fn cpu_arg(dom: &Domain) -> Result<String, QemuError> {
         },
         Some("host-passthrough") => {
             if dom.virt_type != VirtType::Kvm {
-                return Err(QemuError::ConfigUnsupported(
+                return Err(CommandError::ConfigUnsupported(
                     "CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor".into(),
                 ));
             }
@@ -420,7 +431,7 @@ fn cpu_arg(dom: &Domain) -> Result<String, QemuError> {
     Ok(s)
 }
 
-fn controllers(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn controllers(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     // PCI controllers first (by index, so each bus exists before its children), then the rest
     let mut order: Vec<&Controller> = dom.devices.controllers.iter().collect();
     order.sort_by_key(|c| (c.kind != "pci", if c.kind == "pci" { c.index } else { 0 }));
@@ -435,7 +446,7 @@ fn controllers(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
 fn controller_device(
     dom: &Domain,
     c: &Controller,
-) -> Result<Option<Map<String, Value>>, QemuError> {
+) -> Result<Option<Map<String, Value>>, CommandError> {
     let model = c.model.as_deref();
     let mut o = match (c.kind.as_str(), model) {
         ("pci", Some("pci-root" | "pcie-root")) => return Ok(None),
@@ -548,7 +559,7 @@ fn is_q35(dom: &Domain) -> bool {
     dom.os.machine.as_deref().is_some_and(|m| m.contains("q35"))
 }
 
-fn disks(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), QemuError> {
+fn disks(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, d) in dom.devices.disks.iter().enumerate() {
         disk(dom, d, i, boot.get(i).copied().flatten(), a)?;
     }
@@ -568,7 +579,7 @@ fn disk(
     n: usize,
     bootindex: Option<u32>,
     a: &mut Vec<String>,
-) -> Result<(), QemuError> {
+) -> Result<(), CommandError> {
     if d.kind != "file" && d.kind != "block" {
         return Err(unsupported(format!("<disk type='{}'>", d.kind)));
     }
@@ -645,7 +656,7 @@ fn disk(
         b => return Err(unsupported(format!("disk bus '{b}'"))),
     };
     if bus == "virtio" && d.device == "cdrom" {
-        return Err(QemuError::ConfigUnsupported(
+        return Err(CommandError::ConfigUnsupported(
             "disk device 'cdrom' on bus 'virtio' is not supported".into(),
         ));
     }
@@ -694,7 +705,7 @@ fn disk(
         );
         dev.insert("drive".into(), json!(fmt_node));
     } else if d.device != "cdrom" {
-        return Err(QemuError::ConfigUnsupported(format!(
+        return Err(CommandError::ConfigUnsupported(format!(
             "disk {} has no source",
             d.target_dev
         )));
@@ -717,7 +728,7 @@ fn disk(
     Ok(())
 }
 
-fn interfaces(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), QemuError> {
+fn interfaces(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, n) in dom.devices.interfaces.iter().enumerate() {
         interface(dom, n, i, boot.get(i).copied().flatten(), a)?;
     }
@@ -730,9 +741,9 @@ fn interface(
     i: usize,
     bootindex: Option<u32>,
     a: &mut Vec<String>,
-) -> Result<(), QemuError> {
+) -> Result<(), CommandError> {
     if n.kind != "user" {
-        return Err(QemuError::ConfigUnsupported(format!(
+        return Err(CommandError::ConfigUnsupported(format!(
             "<interface type='{}'> is not supported by oxvirt yet (it needs oxvirt-networkd); use type='user'",
             n.kind
         )));
@@ -771,7 +782,7 @@ fn chardev(
     id: &str,
     src: &ChrSource,
     log: Option<&oxvirt_conf::domain::ChrLog>,
-) -> Result<String, QemuError> {
+) -> Result<String, CommandError> {
     let mut s = match src {
         ChrSource::Pty { .. } => format!("pty,id={id}"),
         ChrSource::File { path, append } => {
@@ -826,7 +837,7 @@ pub fn console_is_serial(c: &Console, i: usize) -> bool {
     i == 0 && c.target_type.as_deref().is_none_or(|t| t == "serial")
 }
 
-fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     let d = &dom.devices;
     for (i, s) in d.serials.iter().enumerate() {
         let id = dev_id(s.alias.as_deref(), format!("serial{i}"));
@@ -886,7 +897,7 @@ fn chardevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
     Ok(())
 }
 
-fn inputs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn inputs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, inp) in dom.devices.inputs.iter().enumerate() {
         let bus = inp.bus.as_deref().unwrap_or("ps2");
         let driver = match (inp.kind.as_str(), bus) {
@@ -926,7 +937,7 @@ fn usb_props(bus: u32, port: UsbPort, o: &mut Map<String, Value>) {
 }
 
 /// `<hub type='usb'>`s, before the devices plugged into them.
-fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, h) in dom.devices.hubs.iter().enumerate() {
         let mut o =
             obj(json!({"driver": "usb-hub", "id": dev_id(h.alias.as_deref(), format!("hub{i}"))}));
@@ -942,7 +953,7 @@ fn hubs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
 
 /// The virtio-serial controller, bus and port of the `i`th channel: its address, or the port
 /// libvirt gives a channel without one (the channel's place, counted from 1).
-pub(crate) fn channel_port(ch: &oxvirt_conf::domain::Channel, i: usize) -> (u32, u32, u32) {
+pub fn channel_port(ch: &oxvirt_conf::domain::Channel, i: usize) -> (u32, u32, u32) {
     match ch.address {
         Some(Address::VirtioSerial {
             controller,
@@ -954,203 +965,4 @@ pub(crate) fn channel_port(ch: &oxvirt_conf::domain::Channel, i: usize) -> (u32,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn caps() -> oxvirt_conf::domain::QemuCaps {
-        oxvirt_conf::domain::QemuCaps {
-            emulator: "/usr/bin/qemu-system-x86_64".into(),
-            arch: "x86_64".into(),
-            machines: vec![
-                oxvirt_conf::domain::MachineType {
-                    name: "pc-q35-7.2".into(),
-                    alias: Some("q35".into()),
-                    default: false,
-                    max_cpus: 288,
-                },
-                oxvirt_conf::domain::MachineType {
-                    name: "pc-i440fx-7.2".into(),
-                    alias: Some("pc".into()),
-                    default: true,
-                    max_cpus: 255,
-                },
-            ],
-            default_cpu_model: "qemu64".into(),
-            nvram_dir: "/var/lib/libvirt/qemu/nvram".into(),
-        }
-    }
-
-    pub(super) fn dom(xml: &str) -> Domain {
-        let mut d = oxvirt_conf::domain::parse(xml).expect("parse");
-        oxvirt_conf::domain::post_parse(&mut d, &caps()).expect("post_parse");
-        d
-    }
-
-    /// The command line of a domain, as one string.
-    pub(super) fn args_of(xml: &str) -> String {
-        build(
-            &dom(xml),
-            &Inputs {
-                emulator: "q",
-                monitor_fd: 3,
-            },
-        )
-        .expect("build")
-        .args
-        .join(" ")
-    }
-
-    pub(super) const GUEST: &str = "<domain type='qemu'><name>g1</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>\
-<os><type arch='x86_64' machine='q35'>hvm</type><kernel>/k</kernel><initrd>/i</initrd><cmdline>console=ttyS0 quiet</cmdline></os>\
-<features><acpi/></features><on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>\
-<devices><serial type='pty'><log file='/tmp/s,1.log' append='off'/><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console></devices></domain>";
-
-    #[test]
-    fn libvirts_command_line_for_the_test_guest() {
-        let d = dom(GUEST);
-        let c = build(
-            &d,
-            &Inputs {
-                emulator: "/usr/bin/qemu-system-x86_64",
-                monitor_fd: 3,
-            },
-        )
-        .expect("build");
-        let s = c.args.join(" ");
-        for want in [
-            "-name guest=g1,debug-threads=on -S -machine pc-q35-7.2,usb=off,dump-guest-core=off -accel tcg -cpu qemu64 -m 256",
-            "-smp 1,sockets=1,cores=1,threads=1",
-            "-chardev socket,id=charmonitor,fd=3,server=on,wait=off",
-            "-no-shutdown -boot strict=on -kernel /k -initrd /i -append console=ttyS0 quiet",
-            r#"-device {"addr":"0x1","bus":"pcie.0","chassis":1,"driver":"pcie-root-port","id":"pci.1","multifunction":true,"port":8}"#,
-            r#"{"addr":"0x0","bus":"pci.1","driver":"qemu-xhci","id":"usb"}"#,
-            "-chardev pty,id=charserial0,logfile=/tmp/s,,1.log,logappend=off",
-            r#"{"chardev":"charserial0","driver":"isa-serial","id":"serial0","index":0}"#,
-            r#"{"addr":"0x0","bus":"pci.2","driver":"virtio-balloon-pci","id":"balloon0"}"#,
-            "-sandbox on,obsolete=deny",
-        ] {
-            assert!(s.contains(want), "missing {want}\nin {s}");
-        }
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_start() {
-        let x = GUEST.replace(
-            "<devices>",
-            "<devices><interface type='network'><source network='default'/></interface>",
-        );
-        let e = build(
-            &dom(&x),
-            &Inputs {
-                emulator: "q",
-                monitor_fd: 3,
-            },
-        )
-        .expect_err("network interface");
-        assert!(e.to_string().contains("interface type='network'"), "{e}");
-    }
-
-    /// virt-install's USB for a pc machine: EHCI with three UHCI companions, all index 0.
-    #[test]
-    fn usb_companion_controllers() {
-        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
-            "<devices>",
-            "<devices><controller type='usb' model='ich9-ehci1'/>\
-<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>\
-<controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>\
-<controller type='usb' model='ich9-uhci3'><master startport='4'/></controller>",
-        );
-        let s = args_of(&x);
-        assert_eq!(s.matches(r#""id":"usb""#).count(), 1, "{s}");
-        assert!(s.contains(r#""driver":"ich9-usb-ehci1""#), "{s}");
-        for (n, port) in [(1, 0), (2, 2), (3, 4)] {
-            assert!(
-                s.contains(&format!(
-                    r#""driver":"ich9-usb-uhci{n}","firstport":{port},"masterbus":"usb.0""#
-                )),
-                "{s}"
-            );
-        }
-    }
-
-    /// A pci-bridge with the chassis number libvirt gives it, and a virtio-serial controller
-    /// with its ports and vectors.
-    #[test]
-    fn pci_bridge_and_virtio_serial_options() {
-        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
-            "<devices>",
-            "<devices><controller type='virtio-serial' ports='16' vectors='4'/>\
-<controller type='pci' index='1' model='pci-bridge'/>",
-        );
-        let s = args_of(&x);
-        assert!(
-            s.contains(
-                r#"{"addr":"0x2","bus":"pci.0","chassis_nr":1,"driver":"pci-bridge","id":"pci.1"}"#
-            ),
-            "{s}"
-        );
-        assert!(
-            s.contains(
-                r#""driver":"virtio-serial-pci","id":"virtio-serial0","max_ports":16,"vectors":4"#
-            ),
-            "{s}"
-        );
-    }
-
-    /// Three USB inputs on the pc machine's two UHCI ports: libvirt's hub on port 1 comes
-    /// first, the devices behind it take dotted port paths.
-    #[test]
-    fn usb_hub_and_port_paths() {
-        let x = GUEST.replace("machine='q35'", "machine='pc'").replace(
-            "<devices>",
-            "<devices><input type='tablet' bus='usb'/><input type='keyboard' bus='usb'/>\
-<input type='mouse' bus='usb'/>",
-        );
-        let s = args_of(&x);
-        let hub = s
-            .find(r#"{"bus":"usb.0","driver":"usb-hub","id":"hub0","port":"1"}"#)
-            .expect(&s);
-        let kbd = s
-            .find(r#"{"bus":"usb.0","driver":"usb-kbd","id":"input1","port":"1.1"}"#)
-            .expect(&s);
-        assert!(hub < kbd, "{s}");
-        assert!(
-            s.contains(r#""driver":"usb-tablet","id":"input0","port":"2""#),
-            "{s}"
-        );
-        assert!(
-            s.contains(r#""driver":"usb-mouse","id":"input2","port":"1.2""#),
-            "{s}"
-        );
-    }
-
-    #[test]
-    fn disks_and_user_networking() {
-        let x = GUEST.replace(
-            "<devices>",
-            "<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/d.qcow2'/><target dev='vda' bus='virtio'/></disk>\
-<disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>\
-<interface type='user'><mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>",
-        );
-        let s = args_of(&x);
-        assert!(
-            s.contains(r#""driver":"qcow2","file":"libvirt-1-storage""#),
-            "{s}"
-        );
-        assert!(
-            s.contains(
-                r#""drive":"libvirt-1-format","driver":"virtio-blk-pci","id":"virtio-disk0""#
-            ),
-            "{s}"
-        );
-        assert!(
-            s.contains(r#"{"bus":"ide.0","driver":"ide-cd","id":"sata0-0-0"}"#),
-            "{s}"
-        );
-        assert!(
-            s.contains(r#"-netdev {"id":"hostnet0","type":"user"}"#),
-            "{s}"
-        );
-        assert!(s.contains(r#""mac":"52:54:00:12:34:56""#), "{s}");
-    }
-}
+mod tests;

@@ -9,9 +9,9 @@
 use oxvirt_conf::domain::Domain;
 use serde_json::json;
 
-use crate::cpu_map;
-use crate::qmp::QmpClient;
-use crate::QemuError;
+use crate::ShimError;
+use oxvirt_qemu_command::cpu_map;
+use oxvirt_qmp::QmpClient;
 
 /// The model whose features are to be read, if the definition's CPU is one this module
 /// updates.
@@ -55,7 +55,7 @@ pub fn apply(dom: &mut Domain, enabled: impl Fn(&str) -> Option<bool>) {
 }
 
 /// Read the first vCPU's feature properties from QEMU and [`apply`] them.
-pub async fn update(qmp: &QmpClient, dom: &mut Domain) -> Result<(), QemuError> {
+pub async fn update(qmp: &QmpClient, dom: &mut Domain) -> Result<(), ShimError> {
     if updatable_model(dom).is_none() {
         return Ok(());
     }

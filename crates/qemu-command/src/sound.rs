@@ -5,10 +5,10 @@ use oxvirt_conf::domain::{Address, ChrSource, Domain};
 use serde_json::json;
 
 use super::{dev_id, device, obj, pci_props, unsupported, usb_props};
-use crate::QemuError;
+use crate::CommandError;
 
 /// The sound cards and their HDA codecs.
-pub(super) fn sounds(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+pub(super) fn sounds(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, s) in dom.devices.sounds.iter().enumerate() {
         let id = dev_id(s.alias.as_deref(), format!("sound{i}"));
         let audio = s
@@ -62,7 +62,7 @@ pub(super) fn sounds(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError>
 }
 
 /// USB redirections: a SPICE channel or a character device each.
-pub(super) fn redirdevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuError> {
+pub(super) fn redirdevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), CommandError> {
     for (i, r) in dom.devices.redirdevs.iter().enumerate() {
         let id = dev_id(r.alias.as_deref(), format!("redir{i}"));
         let chr = format!("char{id}");
@@ -84,8 +84,8 @@ pub(super) fn redirdevs(dom: &Domain, a: &mut Vec<String>) -> Result<(), QemuErr
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::args_of;
-    use super::super::tests::GUEST;
+    use crate::tests::args_of;
+    use crate::tests::GUEST;
 
     /// What virt-install adds with its default SPICE graphics (libvirt 9.0's arguments for
     /// the same input, captured).

@@ -10,8 +10,11 @@ use serde_json::{Map, Value};
 /// QEMU's version as the greeting states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QmpVersion {
+    /// Major version.
     pub major: u64,
+    /// Minor version.
     pub minor: u64,
+    /// Micro version.
     pub micro: u64,
     /// The distribution's package string (e.g. `Debian 1:7.2+dfsg-7`); empty if absent.
     pub package: String,
@@ -30,6 +33,7 @@ impl QmpVersion {
 /// The greeting QEMU sends first on a new QMP connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QmpGreeting {
+    /// QEMU's version.
     pub version: QmpVersion,
     /// Capabilities QEMU offers (e.g. `oob`); the client enables none of them.
     pub capabilities: Vec<String>,
@@ -38,7 +42,9 @@ pub struct QmpGreeting {
 /// When QEMU emitted an event (seconds and microseconds since the epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QmpTimestamp {
+    /// Whole seconds.
     pub seconds: i64,
+    /// Microseconds within the second.
     pub microseconds: i64,
 }
 
@@ -56,19 +62,26 @@ pub struct QmpEvent {
 /// One message from QEMU.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QmpMessage {
+    /// The greeting (first message of a connection).
     Greeting(QmpGreeting),
     /// A successful reply. `id` is whatever JSON value QEMU echoed (absent when the command
     /// had none, or when QEMU could not parse the command).
     Return {
+        /// The command's `id`, as QEMU echoed it.
         id: Option<Value>,
+        /// The command's return value.
         value: Value,
     },
     /// A failed command.
     Error {
+        /// The command's `id`, as QEMU echoed it.
         id: Option<Value>,
+        /// QEMU's error class (`GenericError`, `CommandNotFound`, ...).
         class: String,
+        /// QEMU's description of the error.
         desc: String,
     },
+    /// An asynchronous event.
     Event(QmpEvent),
 }
 
@@ -79,16 +92,27 @@ pub enum QmpMessage {
 /// concerns that one message only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
+    /// The line is not UTF-8.
     #[error("QMP message is not valid UTF-8 (valid up to byte {valid_up_to})")]
-    InvalidUtf8 { valid_up_to: usize },
+    InvalidUtf8 {
+        /// How many bytes are valid.
+        valid_up_to: usize,
+    },
+    /// The line is not JSON.
     #[error("QMP message is not valid JSON: {0}")]
     InvalidJson(String),
+    /// The line is JSON but not an object.
     #[error("QMP message is not a JSON object")]
     NotAnObject,
     /// A JSON object that is not a well-formed greeting, reply or event. `id` is the
     /// object's `id` member, so a waiting command can be told.
     #[error("malformed QMP message: {what}")]
-    Malformed { id: Option<Value>, what: String },
+    Malformed {
+        /// The object's `id` member, if any.
+        id: Option<Value>,
+        /// What is wrong with it.
+        what: String,
+    },
 }
 
 impl ParseError {
@@ -221,8 +245,10 @@ pub fn command_line(cmd: &str, args: Option<&Value>, id: u64) -> Result<Vec<u8>,
 /// Why a command could not be turned into a line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
+    /// The arguments are not a JSON object.
     #[error("QMP command arguments must be a JSON object")]
     ArgumentsNotAnObject,
+    /// The command could not be serialised.
     #[error("cannot serialize QMP command: {0}")]
     Serialize(String),
 }

@@ -1,5 +1,9 @@
 //! libvirt's domain states, state reasons, and lifecycle events with their details (the
-//! numbers clients see in `virsh domstate --reason` and `virsh event`).
+//! numbers clients see in `virsh domstate --reason` and `virsh event`). Each constant is
+//! libvirt's value of the enum member of the same name (`state::PAUSED` is
+//! `VIR_DOMAIN_PAUSED`, `event::STOPPED_DESTROYED` is `VIR_DOMAIN_EVENT_STOPPED_DESTROYED`).
+
+#![allow(missing_docs)]
 
 /// `virDomainState`.
 pub mod state {

@@ -1,5 +1,5 @@
-//! The driver's one system-interface module with `unsafe`: registering owned descriptors
-//! (pidfds, console ptys) with tokio's reactor.
+//! The shim's (and the driver's) one system-interface module with `unsafe`: registering owned
+//! descriptors (pidfds, console ptys) with tokio's reactor.
 
 #![allow(unsafe_code)]
 

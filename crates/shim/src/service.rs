@@ -1,0 +1,118 @@
+//! The shim's side of the shim protocol: decode a call, run it on the [`Shim`], encode.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use oxvirt_conf::domain::parse_status;
+use oxvirt_proto::message::SHIM_PROGRAM;
+use oxvirt_proto::shim::{self as sp, ShimCall};
+use oxvirt_proto::{ToVirError, VirError};
+use oxvirt_rpc::server::{Call, Client, Reply, Service};
+
+use super::Shim;
+use crate::ShimError;
+
+/// Serves one shim's socket.
+#[derive(Debug)]
+pub struct ShimService {
+    shim: Arc<Shim>,
+}
+
+impl ShimService {
+    /// The service of `shim`.
+    pub fn new(shim: Arc<Shim>) -> Arc<Self> {
+        Arc::new(ShimService { shim })
+    }
+}
+
+/// Decode a call's arguments as `C`'s, run `f`, encode its reply as `C`'s.
+async fn typed<C, F, Fut>(_: C, call: &Call, f: F) -> Result<Reply, ShimError>
+where
+    C: ShimCall,
+    F: FnOnce(C::Args) -> Fut,
+    Fut: Future<Output = Result<C::Ret, ShimError>>,
+{
+    let a: C::Args = oxvirt_xdr::from_bytes_exact(&call.body).map_err(|_| ShimError::Decode)?;
+    let ret = f(a).await?;
+    Ok(Reply::ok(oxvirt_xdr::to_bytes(&ret)?))
+}
+
+impl ShimService {
+    async fn dispatch(&self, call: &Call) -> Result<Reply, ShimError> {
+        let s = &self.shim;
+        match call.header.procedure {
+            sp::Status::PROC => {
+                typed(sp::Status, call, |()| async {
+                    Ok(sp::StatusRet {
+                        status_xml: s.settled_status().await?.format(),
+                    })
+                })
+                .await
+            }
+            sp::Start::PROC => {
+                typed(sp::Start, call, |a| async move {
+                    // the driver's one copy of the definition: parsed here once, never
+                    // re-derived (its defaults, ids and aliases came with it)
+                    let st = parse_status(&a.status_xml)?;
+                    let r = s.start(st, a.flags & sp::START_PAUSED != 0).await?;
+                    Ok(sp::StatusRet {
+                        status_xml: r.format(),
+                    })
+                })
+                .await
+            }
+            sp::Suspend::PROC => typed(sp::Suspend, call, |_| s.suspend()).await,
+            sp::Resume::PROC => typed(sp::Resume, call, |_| s.resume()).await,
+            sp::Shutdown::PROC => typed(sp::Shutdown, call, |_| s.shutdown(false)).await,
+            sp::Reboot::PROC => typed(sp::Reboot, call, |_| s.shutdown(true)).await,
+            sp::Reset::PROC => typed(sp::Reset, call, |_| s.reset()).await,
+            sp::Destroy::PROC => typed(sp::Destroy, call, |a| s.destroy(a.flags)).await,
+            sp::SetMemory::PROC => typed(sp::SetMemory, call, |a| s.set_memory(a.kib)).await,
+            sp::MonitorCommand::PROC => {
+                typed(sp::MonitorCommand, call, |a| async move {
+                    let value = s.monitor_command(&a.cmd, a.flags & 1 != 0).await?;
+                    Ok(sp::StringRet { value })
+                })
+                .await
+            }
+            sp::OpenConsole::PROC => {
+                let mut fd = None;
+                let mut r = typed(sp::OpenConsole, call, |a| {
+                    let r = s.open_console(a.dev_name.as_deref()).map(|(f, alias)| {
+                        fd = Some(f);
+                        sp::StringRet { value: alias }
+                    });
+                    std::future::ready(r)
+                })
+                .await?;
+                r.fds.extend(fd);
+                Ok(r)
+            }
+            sp::Stats::PROC => typed(sp::Stats, call, |a| s.stats(a.groups)).await,
+            p => Ok(Reply::err(VirError::unknown_procedure(p))),
+        }
+    }
+}
+
+impl Service for ShimService {
+    type Session = ();
+
+    fn serves(&self, _listener: &str, program: u32) -> bool {
+        program == SHIM_PROGRAM
+    }
+
+    fn connected(&self, client: &Arc<Client>) {
+        self.shim.add_client(client.clone());
+    }
+
+    async fn call(self: Arc<Self>, _client: Arc<Client>, _session: Arc<()>, call: Call) -> Reply {
+        match self.dispatch(&call).await {
+            Ok(r) => r,
+            Err(e) => Reply::err(e.to_vir_error()),
+        }
+    }
+
+    fn disconnected(&self, client: &Arc<Client>, _session: &Arc<()>) {
+        self.shim.remove_client(client.id);
+    }
+}
