@@ -3,6 +3,7 @@
 //! the table of every procedure (number, name, ACL, priority, stream direction), and the
 //! argument/return types of the procedures oxvirt implements. No I/O here.
 
+pub mod calls;
 pub mod errors;
 pub mod message;
 pub mod procedures;

@@ -22,9 +22,11 @@
 
 use crate::errors::{format_message, ErrorCode, ErrorDomain};
 
+mod served_by;
 mod table;
 mod unserved;
 
+pub use served_by::ServedBy;
 pub use table::{
     admin_proc, lxc_proc, qemu_proc, remote_proc, ADMIN_PROCEDURES, LXC_PROCEDURES,
     QEMU_PROCEDURES, REMOTE_PROCEDURES,

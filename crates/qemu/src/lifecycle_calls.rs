@@ -7,15 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxvirt_conf::domain::Domain;
-use oxvirt_proto::procedures::{qemu_proc as qp, remote_proc as rp, unserved};
-use oxvirt_proto::remote::{
-    DomainArgs, DomainCreateXmlArgs, DomainFlagsArgs, DomainOpenConsoleArgs, DomainRet,
-    DomainSetMemoryArgs, DomainSetMemoryFlagsArgs, QemuDomainMonitorCommandArgs,
-    QemuDomainMonitorCommandRet,
-};
+use oxvirt_proto::calls;
+use oxvirt_proto::procedures::remote_proc as rp;
+use oxvirt_proto::remote::{DomainOpenConsoleArgs, DomainRet, QemuDomainMonitorCommandRet};
 use oxvirt_proto::shim::{self as sp, proc};
 use oxvirt_proto::{NonnullDomain, VirError};
-use oxvirt_remote::CallCtx;
+use oxvirt_remote::{CallCtx, Router};
 use oxvirt_rpc::stream::StreamIn;
 use tokio::io::unix::AsyncFd;
 use tokio_util::sync::CancellationToken;
@@ -39,14 +36,6 @@ const CONSOLE_FORCE: u32 = 1;
 const CONSOLE_SAFE: u32 = 2;
 /// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`.
 const MONITOR_HMP: u32 = 1;
-
-fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {
-    Ok(oxvirt_xdr::to_bytes(v)?)
-}
-
-fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
-    ctx.args().map_err(QemuError::Vir)
-}
 
 fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
     if flags & !allowed != 0 {
@@ -125,8 +114,11 @@ impl QemuDriver {
         Ok(vm.handle())
     }
 
-    async fn console(self: &Arc<Self>, mut ctx: CallCtx) -> Result<Vec<u8>, QemuError> {
-        let a: DomainOpenConsoleArgs = args(&ctx)?;
+    async fn console(
+        self: &Arc<Self>,
+        a: DomainOpenConsoleArgs,
+        mut ctx: CallCtx,
+    ) -> Result<(), QemuError> {
         check_flags(
             a.flags,
             CONSOLE_FORCE | CONSOLE_SAFE,
@@ -179,7 +171,7 @@ impl QemuDriver {
         })?;
         let stream = ctx.call.open_stream(&ctx.client);
         tokio::spawn(pump_console(afd, stream, token));
-        Ok(Vec::new())
+        Ok(())
     }
 }
 
@@ -278,154 +270,134 @@ async fn write_all(fd: &AsyncFd<OwnedFd>, mut data: &[u8]) -> std::io::Result<()
     Ok(())
 }
 
-/// Whether this module handles the procedure (REMOTE program).
-pub fn handles(procedure: i32) -> bool {
-    matches!(
-        procedure,
-        rp::DOMAIN_CREATE
-            | rp::DOMAIN_CREATE_WITH_FLAGS
-            | rp::DOMAIN_CREATE_XML
-            | rp::DOMAIN_SUSPEND
-            | rp::DOMAIN_RESUME
-            | rp::DOMAIN_SHUTDOWN
-            | rp::DOMAIN_SHUTDOWN_FLAGS
-            | rp::DOMAIN_REBOOT
-            | rp::DOMAIN_RESET
-            | rp::DOMAIN_DESTROY
-            | rp::DOMAIN_DESTROY_FLAGS
-            | rp::DOMAIN_SET_MEMORY
-            | rp::DOMAIN_SET_MEMORY_FLAGS
-            | rp::DOMAIN_OPEN_CONSOLE
-    )
+/// Register the calls on running domains (and the QEMU program's monitor passthrough).
+pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    r.add(calls::QemuDomainMonitorCommand, |d, a, _| async move {
+        let t = d.call_timeout;
+        check_flags(a.flags, MONITOR_HMP, "qemuDomainQemuMonitorCommand")?;
+        let vm = d.running_vm(&a.dom)?;
+        vm.update_status(|s| {
+            if !s.taints.iter().any(|x| x == "custom-monitor") {
+                s.taints.push("custom-monitor".into());
+            }
+        });
+        let r: sp::StringRet = vm
+            .call(
+                proc::MONITOR_COMMAND,
+                &sp::MonitorCommandArgs {
+                    cmd: a.cmd,
+                    flags: a.flags,
+                },
+                t,
+            )
+            .await?;
+        Ok::<_, QemuError>(QemuDomainMonitorCommandRet { result: r.value })
+    });
+    r.add(calls::DomainCreate, |d, a, _| async move {
+        d.start_persistent(&a.dom, 0).await?;
+        Ok::<_, QemuError>(())
+    });
+    r.add(calls::DomainCreateWithFlags, |d, a, _| async move {
+        check_flags(a.flags, START_FLAGS, "qemuDomainCreateWithFlags")?;
+        let dom = d.start_persistent(&a.dom, a.flags & START_PAUSED).await?;
+        Ok::<_, QemuError>(DomainRet { dom })
+    });
+    r.add(calls::DomainCreateXml, |d, a, _| async move {
+        check_flags(a.flags, START_FLAGS, "qemuDomainCreateXML")?;
+        let dom = d
+            .create_transient(&a.xml_desc, a.flags & START_PAUSED)
+            .await?;
+        Ok::<_, QemuError>(DomainRet { dom })
+    });
+    r.add(calls::DomainSuspend, |d, a, _| async move {
+        let vm = d.running_vm(&a.dom)?;
+        vm.call::<_, ()>(proc::SUSPEND, &sp::FlagsArgs { flags: 0 }, d.call_timeout)
+            .await
+    });
+    r.add(calls::DomainResume, |d, a, _| async move {
+        let vm = d.running_vm(&a.dom)?;
+        vm.call::<_, ()>(proc::RESUME, &sp::FlagsArgs { flags: 0 }, d.call_timeout)
+            .await
+    });
+    r.add(calls::DomainShutdown, |d, a, _| async move {
+        shutdown(&d, a.dom, 0, proc::SHUTDOWN).await
+    });
+    r.add(calls::DomainShutdownFlags, |d, a, _| async move {
+        shutdown(&d, a.dom, a.flags, proc::SHUTDOWN).await
+    });
+    r.add(calls::DomainReboot, |d, a, _| async move {
+        shutdown(&d, a.dom, a.flags, proc::REBOOT).await
+    });
+    r.add(calls::DomainReset, |d, a, _| async move {
+        check_flags(a.flags, 0, "qemuDomainReset")?;
+        let vm = d.running_vm(&a.dom)?;
+        vm.call::<_, ()>(proc::RESET, &sp::FlagsArgs { flags: 0 }, d.call_timeout)
+            .await
+    });
+    r.add(calls::DomainDestroy, |d, a, _| async move {
+        destroy_flags(&d, a.dom, 0).await
+    });
+    r.add(calls::DomainDestroyFlags, |d, a, _| async move {
+        destroy_flags(&d, a.dom, a.flags).await
+    });
+    r.add(calls::DomainSetMemory, |d, a, _| async move {
+        set_memory_flags(&d, a.dom, a.memory, AFFECT_LIVE).await
+    });
+    r.add(calls::DomainSetMemoryFlags, |d, a, _| async move {
+        set_memory_flags(&d, a.dom, a.memory, a.flags).await
+    });
+    r.add(calls::DomainOpenConsole, |d, a, ctx| async move {
+        d.console(a, ctx).await
+    });
 }
 
-pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuError> {
-    let t = d.call_timeout;
-    if ctx.program() == oxvirt_proto::message::QEMU_PROGRAM {
-        return match ctx.procedure() {
-            qp::DOMAIN_MONITOR_COMMAND => {
-                let a: QemuDomainMonitorCommandArgs = args(&ctx)?;
-                check_flags(a.flags, MONITOR_HMP, "qemuDomainQemuMonitorCommand")?;
-                let vm = d.running_vm(&a.dom)?;
-                vm.update_status(|s| {
-                    if !s.taints.iter().any(|x| x == "custom-monitor") {
-                        s.taints.push("custom-monitor".into());
-                    }
-                });
-                let r: sp::StringRet = vm
-                    .call(
-                        proc::MONITOR_COMMAND,
-                        &sp::MonitorCommandArgs {
-                            cmd: a.cmd,
-                            flags: a.flags,
-                        },
-                        t,
-                    )
-                    .await?;
-                enc(&QemuDomainMonitorCommandRet { result: r.value })
-            }
-            p => Err(QemuError::Vir(unserved(ctx.program(), p))),
-        };
-    }
-    match ctx.procedure() {
-        rp::DOMAIN_CREATE => {
-            let a: DomainArgs = args(&ctx)?;
-            d.start_persistent(&a.dom, 0).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_CREATE_WITH_FLAGS => {
-            let a: DomainFlagsArgs = args(&ctx)?;
-            check_flags(a.flags, START_FLAGS, "qemuDomainCreateWithFlags")?;
-            let dom = d.start_persistent(&a.dom, a.flags & START_PAUSED).await?;
-            enc(&DomainRet { dom })
-        }
-        rp::DOMAIN_CREATE_XML => {
-            let a: DomainCreateXmlArgs = args(&ctx)?;
-            check_flags(a.flags, START_FLAGS, "qemuDomainCreateXML")?;
-            let dom = d
-                .create_transient(&a.xml_desc, a.flags & START_PAUSED)
-                .await?;
-            enc(&DomainRet { dom })
-        }
-        rp::DOMAIN_SUSPEND | rp::DOMAIN_RESUME => {
-            let a: DomainArgs = args(&ctx)?;
-            let vm = d.running_vm(&a.dom)?;
-            let p = if ctx.procedure() == rp::DOMAIN_SUSPEND {
-                proc::SUSPEND
-            } else {
-                proc::RESUME
-            };
-            vm.call::<_, ()>(p, &sp::FlagsArgs { flags: 0 }, t).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_SHUTDOWN | rp::DOMAIN_SHUTDOWN_FLAGS | rp::DOMAIN_REBOOT => {
-            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_SHUTDOWN {
-                let a: DomainArgs = args(&ctx)?;
-                (a.dom, 0)
-            } else {
-                let a: DomainFlagsArgs = args(&ctx)?;
-                (a.dom, a.flags)
-            };
-            if flags & !SHUTDOWN_ACPI != 0 {
-                if flags & !0x1f != 0 {
-                    return Err(QemuError::UnsupportedFlags {
-                        flags,
-                        func: "qemuDomainShutdownFlags",
-                    });
-                }
-                return Err(QemuError::ConfigUnsupported(
-                    "only the ACPI power button is supported by oxvirt yet (no guest agent)".into(),
-                ));
-            }
-            let vm = d.running_vm(&dom)?;
-            let p = if ctx.procedure() == rp::DOMAIN_REBOOT {
-                proc::REBOOT
-            } else {
-                proc::SHUTDOWN
-            };
-            vm.call::<_, ()>(p, &sp::FlagsArgs { flags }, t).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_RESET => {
-            let a: DomainFlagsArgs = args(&ctx)?;
-            check_flags(a.flags, 0, "qemuDomainReset")?;
-            let vm = d.running_vm(&a.dom)?;
-            vm.call::<_, ()>(proc::RESET, &sp::FlagsArgs { flags: 0 }, t)
-                .await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_DESTROY | rp::DOMAIN_DESTROY_FLAGS => {
-            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_DESTROY {
-                let a: DomainArgs = args(&ctx)?;
-                (a.dom, 0)
-            } else {
-                let a: DomainFlagsArgs = args(&ctx)?;
-                (a.dom, a.flags)
-            };
-            check_flags(flags, DESTROY_GRACEFUL, "qemuDomainDestroyFlags")?;
-            let vm = d.running_vm(&dom)?;
-            d.destroy(&vm, flags).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_SET_MEMORY | rp::DOMAIN_SET_MEMORY_FLAGS => {
-            let (dom, kib, flags) = if ctx.procedure() == rp::DOMAIN_SET_MEMORY {
-                let a: DomainSetMemoryArgs = args(&ctx)?;
-                (a.dom, a.memory, AFFECT_LIVE)
-            } else {
-                let a: DomainSetMemoryFlagsArgs = args(&ctx)?;
-                (a.dom, a.memory, a.flags)
-            };
-            check_flags(
+/// DOMAIN_SHUTDOWN (flags 0), DOMAIN_SHUTDOWN_FLAGS and DOMAIN_REBOOT (`p`: the shim's call).
+async fn shutdown(
+    d: &Arc<QemuDriver>,
+    dom: NonnullDomain,
+    flags: u32,
+    p: i32,
+) -> Result<(), QemuError> {
+    if flags & !SHUTDOWN_ACPI != 0 {
+        if flags & !0x1f != 0 {
+            return Err(QemuError::UnsupportedFlags {
                 flags,
-                AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM,
-                "qemuDomainSetMemoryFlags",
-            )?;
-            d.set_memory(&dom, kib, flags).await?;
-            Ok(Vec::new())
+                func: "qemuDomainShutdownFlags",
+            });
         }
-        rp::DOMAIN_OPEN_CONSOLE => d.console(ctx).await,
-        p => Err(QemuError::Vir(unserved(ctx.program(), p))),
+        return Err(QemuError::ConfigUnsupported(
+            "only the ACPI power button is supported by oxvirt yet (no guest agent)".into(),
+        ));
     }
+    let vm = d.running_vm(&dom)?;
+    vm.call::<_, ()>(p, &sp::FlagsArgs { flags }, d.call_timeout)
+        .await
+}
+
+/// DOMAIN_DESTROY (flags 0) and DOMAIN_DESTROY_FLAGS.
+async fn destroy_flags(
+    d: &Arc<QemuDriver>,
+    dom: NonnullDomain,
+    flags: u32,
+) -> Result<(), QemuError> {
+    check_flags(flags, DESTROY_GRACEFUL, "qemuDomainDestroyFlags")?;
+    let vm = d.running_vm(&dom)?;
+    d.destroy(&vm, flags).await
+}
+
+/// DOMAIN_SET_MEMORY (flags AFFECT_LIVE) and DOMAIN_SET_MEMORY_FLAGS.
+async fn set_memory_flags(
+    d: &Arc<QemuDriver>,
+    dom: NonnullDomain,
+    kib: u64,
+    flags: u32,
+) -> Result<(), QemuError> {
+    check_flags(
+        flags,
+        AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM,
+        "qemuDomainSetMemoryFlags",
+    )?;
+    d.set_memory(&dom, kib, flags).await
 }
 
 impl QemuDriver {

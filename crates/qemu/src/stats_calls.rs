@@ -6,12 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxvirt_proto::calls;
 use oxvirt_proto::remote::{
     ConnectGetAllDomainStatsArgs, ConnectGetAllDomainStatsRet, DomainStatsRecord,
 };
 use oxvirt_proto::shim::{self as sp, proc};
 use oxvirt_proto::{TypedParam, TypedParamValue};
-use oxvirt_remote::CallCtx;
+use oxvirt_remote::Router;
 
 use crate::domain_calls::View;
 use crate::shim::stats::group;
@@ -35,8 +36,17 @@ const ENFORCE_STATS: u32 = 1 << 31;
 const SHIM_DEADLINE: Duration = Duration::from_secs(2);
 const SHIM_DEADLINE_NOWAIT: Duration = Duration::from_millis(50);
 
-pub async fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
-    let a: ConnectGetAllDomainStatsArgs = ctx.args().map_err(QemuError::Vir)?;
+/// Register CONNECT_GET_ALL_DOMAIN_STATS.
+pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    r.add(calls::ConnectGetAllDomainStats, |d, a, _| async move {
+        all_domain_stats(&d, a).await
+    });
+}
+
+async fn all_domain_stats(
+    d: &Arc<QemuDriver>,
+    a: ConnectGetAllDomainStatsArgs,
+) -> Result<ConnectGetAllDomainStatsRet, QemuError> {
     if a.flags & !(FILTERS | NOWAIT | BACKING | ENFORCE_STATS) != 0 {
         return Err(QemuError::UnsupportedFlags {
             flags: a.flags,
@@ -87,9 +97,7 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuErr
             ret_stats.push(r);
         }
     }
-    Ok(oxvirt_xdr::to_bytes(&ConnectGetAllDomainStatsRet {
-        ret_stats,
-    })?)
+    Ok(ConnectGetAllDomainStatsRet { ret_stats })
 }
 
 async fn record(d: &QemuDriver, v: &View, groups: u32, deadline: Duration) -> DomainStatsRecord {
