@@ -26,6 +26,7 @@ use crate::events::{self, DomainEvents};
 use crate::stats::DomainStats;
 use crate::uri::{self, Target};
 use crate::{Error, Result};
+use oxvirt_sync::MutexExt;
 
 /// How long the owner of an embedded root, when it closes, waits for the programs that share
 /// the root through its socket to finish (they get new connections to the next owner).
@@ -60,16 +61,7 @@ impl Drop for Inner {
 
 /// Flags of [`Connection::list_domains`] (`virConnectListAllDomainsFlags`); 0 lists all.
 pub mod list_flags {
-    pub const ACTIVE: u32 = 1;
-    pub const INACTIVE: u32 = 2;
-    pub const PERSISTENT: u32 = 4;
-    pub const TRANSIENT: u32 = 8;
-    pub const RUNNING: u32 = 16;
-    pub const PAUSED: u32 = 32;
-    pub const SHUTOFF: u32 = 64;
-    pub const OTHER: u32 = 128;
-    pub const AUTOSTART: u32 = 1024;
-    pub const NO_AUTOSTART: u32 = 2048;
+    pub use oxvirt_proto::flags::list_domains::*;
 }
 
 impl Connection {
@@ -221,11 +213,7 @@ impl Connection {
     /// Whether this connection runs the embedded driver itself (rather than sharing a root
     /// another program owns, or talking to a daemon).
     pub fn owns_embedded_driver(&self) -> bool {
-        self.inner
-            .owner
-            .lock()
-            .map(|o| o.is_some())
-            .unwrap_or(false)
+        self.inner.owner.locked().is_some()
     }
 
     /// Resolves when the connection is gone (daemon exited, keepalive timeout).
@@ -400,7 +388,7 @@ impl Connection {
     pub async fn close(self) -> Result<()> {
         let r: Result<()> = self.call(rp::CONNECT_CLOSE, &()).await;
         self.inner.client.abort();
-        let owner = self.inner.owner.lock().ok().and_then(|mut o| o.take());
+        let owner = self.inner.owner.locked().take();
         if let Some(served) = owner {
             // programs sharing the root through its socket get a moment to finish
             served.stop(OWNER_LINGER).await;

@@ -41,29 +41,31 @@ pub enum DomainState {
 
 impl DomainState {
     pub fn from_raw(n: i32) -> DomainState {
+        use oxvirt_proto::states::state;
         match n {
-            0 => DomainState::NoState,
-            1 => DomainState::Running,
-            2 => DomainState::Blocked,
-            3 => DomainState::Paused,
-            4 => DomainState::Shutdown,
-            5 => DomainState::Shutoff,
-            6 => DomainState::Crashed,
-            7 => DomainState::PmSuspended,
+            state::NOSTATE => DomainState::NoState,
+            state::RUNNING => DomainState::Running,
+            state::BLOCKED => DomainState::Blocked,
+            state::PAUSED => DomainState::Paused,
+            state::SHUTDOWN => DomainState::Shutdown,
+            state::SHUTOFF => DomainState::Shutoff,
+            state::CRASHED => DomainState::Crashed,
+            state::PMSUSPENDED => DomainState::PmSuspended,
             n => DomainState::Other(n),
         }
     }
 
     pub fn raw(self) -> i32 {
+        use oxvirt_proto::states::state;
         match self {
-            DomainState::NoState => 0,
-            DomainState::Running => 1,
-            DomainState::Blocked => 2,
-            DomainState::Paused => 3,
-            DomainState::Shutdown => 4,
-            DomainState::Shutoff => 5,
-            DomainState::Crashed => 6,
-            DomainState::PmSuspended => 7,
+            DomainState::NoState => state::NOSTATE,
+            DomainState::Running => state::RUNNING,
+            DomainState::Blocked => state::BLOCKED,
+            DomainState::Paused => state::PAUSED,
+            DomainState::Shutdown => state::SHUTDOWN,
+            DomainState::Shutoff => state::SHUTOFF,
+            DomainState::Crashed => state::CRASHED,
+            DomainState::PmSuspended => state::PMSUSPENDED,
             DomainState::Other(n) => n,
         }
     }
@@ -164,10 +166,7 @@ pub struct DomainInfo {
 
 /// Flags of [`Domain::xml`] (`virDomainXMLFlags`).
 pub mod xml_flags {
-    pub const SECURE: u32 = 1;
-    pub const INACTIVE: u32 = 2;
-    pub const UPDATE_CPU: u32 = 4;
-    pub const MIGRATABLE: u32 = 8;
+    pub use oxvirt_proto::flags::domain_xml::*;
 }
 
 /// Format a UUID as libvirt does (`8-4-4-4-12` lowercase hex).

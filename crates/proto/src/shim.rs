@@ -58,7 +58,7 @@ pub struct StatusRet {
 }
 
 /// Start flags.
-pub const START_PAUSED: u32 = 1;
+pub const START_PAUSED: u32 = crate::flags::domain_start::PAUSED;
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct StartArgs {
@@ -75,7 +75,7 @@ pub struct FlagsArgs {
 }
 
 /// Destroy flag: only SIGTERM, never SIGKILL (libvirt's `VIR_DOMAIN_DESTROY_GRACEFUL`).
-pub const DESTROY_GRACEFUL: u32 = 1;
+pub const DESTROY_GRACEFUL: u32 = crate::flags::domain_destroy::GRACEFUL;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub struct SetMemoryArgs {

@@ -19,26 +19,21 @@ use crate::registry::{Defined, Entry, Summary};
 use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
-/// Every `VIR_CONNECT_LIST_DOMAINS_*` flag libvirt 9.0 knows.
-const LIST_DOMAINS_FLAGS: u32 = 0xffff;
-/// `VIR_DOMAIN_DEFINE_VALIDATE`.
-const DEFINE_VALIDATE: u32 = 1;
-/// `VIR_DOMAIN_XML_SECURE | INACTIVE | UPDATE_CPU | MIGRATABLE`.
-const XML_FLAGS: u32 = 0xf;
-const XML_SECURE: u32 = 1;
-const XML_INACTIVE: u32 = 2;
-const XML_MIGRATABLE: u32 = 8;
-/// `VIR_DOMAIN_UNDEFINE_*` (managed save, snapshots, nvram, keep nvram, checkpoints, tpm,
-/// keep tpm): of these only NVRAM files exist; the others are accepted and have nothing to do.
-const UNDEFINE_FLAGS: u32 = 0x7f;
-const UNDEFINE_NVRAM: u32 = 4;
-const UNDEFINE_KEEP_NVRAM: u32 = 8;
-
-/// Domain states and lifecycle events (libvirt's numbers).
-const STATE_SHUTOFF: i32 = 5;
-const EVENT_DEFINED: i32 = 0;
-const EVENT_UNDEFINED: i32 = 1;
-const PROC_EVENT_LIFECYCLE_LEGACY: i32 = 107;
+use oxvirt_proto::events::lifecycle::{DEFINED as EVENT_DEFINED, UNDEFINED as EVENT_UNDEFINED};
+use oxvirt_proto::flags::domain_define::VALIDATE as DEFINE_VALIDATE;
+use oxvirt_proto::flags::domain_message as message;
+use oxvirt_proto::flags::domain_xml::{
+    ALL as XML_FLAGS, INACTIVE as XML_INACTIVE, MIGRATABLE as XML_MIGRATABLE, SECURE as XML_SECURE,
+};
+use oxvirt_proto::flags::list_domains::{self as list, ALL as LIST_DOMAINS_FLAGS};
+// Of the `VIR_DOMAIN_UNDEFINE_*` flags (managed save, snapshots, nvram, keep nvram,
+// checkpoints, tpm, keep tpm) only NVRAM files exist; the others are accepted and have
+// nothing to do.
+use oxvirt_proto::flags::domain_undefine::{
+    ALL as UNDEFINE_FLAGS, KEEP_NVRAM as UNDEFINE_KEEP_NVRAM, NVRAM as UNDEFINE_NVRAM,
+};
+use oxvirt_proto::states::state;
+use oxvirt_sync::RwLockExt;
 
 fn handle(def: &Summary) -> NonnullDomain {
     NonnullDomain {
@@ -58,7 +53,7 @@ fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuE
 impl QemuDriver {
     /// The entry behind a client's handle (found by UUID, as libvirt does).
     pub(crate) fn entry(&self, dom: &NonnullDomain) -> Result<Entry, QemuError> {
-        let reg = self.registry.read().map_err(|_| poisoned())?;
+        let reg = self.registry.read_locked();
         reg.by_uuid(&dom.uuid)
             .cloned()
             .ok_or_else(|| QemuError::NoDomainHandle(uuid_string(&dom.uuid), dom.name.clone()))
@@ -68,7 +63,7 @@ impl QemuDriver {
     pub(crate) fn view(&self, dom: &NonnullDomain) -> Result<View, QemuError> {
         let vm = self.running.get(&dom.uuid);
         let entry = {
-            let reg = self.registry.read().map_err(|_| poisoned())?;
+            let reg = self.registry.read_locked();
             reg.by_uuid(&dom.uuid).cloned()
         };
         View::new(entry, vm)
@@ -77,7 +72,7 @@ impl QemuDriver {
 
     fn view_by_name(&self, name: &str) -> Result<View, QemuError> {
         let entry = {
-            let reg = self.registry.read().map_err(|_| poisoned())?;
+            let reg = self.registry.read_locked();
             reg.by_name(name).cloned()
         };
         let vm = match &entry {
@@ -100,7 +95,7 @@ impl QemuDriver {
     pub(crate) fn all_views(&self) -> Result<Vec<View>, QemuError> {
         let any_running = !self.running.is_empty();
         let mut out: Vec<View> = {
-            let reg = self.registry.read().map_err(|_| poisoned())?;
+            let reg = self.registry.read_locked();
             reg.all()
                 .map(|e| {
                     let vm = if any_running {
@@ -152,10 +147,10 @@ impl QemuDriver {
         let msg = DomainEventLifecycleMsg { dom, event, detail };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
-                oxvirt_remote::events::DOMAIN_EVENT_ID_LIFECYCLE,
+                oxvirt_proto::events::id::LIFECYCLE,
                 &msg.dom,
                 rp::DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                Some(PROC_EVENT_LIFECYCLE_LEGACY),
+                Some(rp::DOMAIN_EVENT_LIFECYCLE),
                 &body,
             );
         }
@@ -183,7 +178,7 @@ impl QemuDriver {
             }
         }
         let (entry, how) = {
-            let mut reg = self.registry.write().map_err(|_| poisoned())?;
+            let mut reg = self.registry.write_locked();
             reg.define(def)?
         };
         let mut h = handle(&entry.def);
@@ -269,12 +264,6 @@ impl View {
     }
 }
 
-fn poisoned() -> QemuError {
-    QemuError::Vir(oxvirt_proto::VirError::internal(
-        "domain registry lock poisoned",
-    ))
-}
-
 /// `CONNECT_LIST_ALL_DOMAINS` filters: each pair is an OR, pairs are ANDed. No domain has a
 /// managed save image, snapshots or checkpoints.
 pub(crate) fn matches_filter(d: &QemuDriver, v: &View, flags: u32) -> bool {
@@ -293,23 +282,22 @@ fn filter_bits(flags: u32, active: bool, persistent: bool, state: i32, autostart
         let want = flags & (on | off);
         want == 0 || (is && flags & on != 0) || (!is && flags & off != 0)
     };
-    pair(1, 2, active)                 // ACTIVE / INACTIVE
-        && pair(4, 8, persistent)      // PERSISTENT / TRANSIENT
+    pair(list::ACTIVE, list::INACTIVE, active)
+        && pair(list::PERSISTENT, list::TRANSIENT, persistent)
         && {
-            // RUNNING 16, PAUSED 32, SHUTOFF 64, OTHER 128
-            let states = flags & (16 | 32 | 64 | 128);
+            let states = flags & (list::RUNNING | list::PAUSED | list::SHUTOFF | list::OTHER);
             let bit = match state {
-                crate::states::state::RUNNING => 16,
-                crate::states::state::PAUSED => 32,
-                STATE_SHUTOFF => 64,
-                _ => 128,
+                state::RUNNING => list::RUNNING,
+                state::PAUSED => list::PAUSED,
+                state::SHUTOFF => list::SHUTOFF,
+                _ => list::OTHER,
             };
             states == 0 || states & bit != 0
         }
-        && pair(256, 512, false)      // MANAGEDSAVE / NO_MANAGEDSAVE
-        && pair(1024, 2048, autostart) // AUTOSTART / NO_AUTOSTART
-        && pair(4096, 8192, false)    // HAS_SNAPSHOT / NO_SNAPSHOT
-        && pair(16384, 32768, false) // HAS_CHECKPOINT / NO_CHECKPOINT
+        && pair(list::MANAGEDSAVE, list::NO_MANAGEDSAVE, false)
+        && pair(list::AUTOSTART, list::NO_AUTOSTART, autostart)
+        && pair(list::HAS_SNAPSHOT, list::NO_SNAPSHOT, false)
+        && pair(list::HAS_CHECKPOINT, list::NO_CHECKPOINT, false)
 }
 
 /// Register the registry's calls. Those that write files (define, undefine, autostart) block
@@ -319,7 +307,7 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
         check_flags(a.flags, LIST_DOMAINS_FLAGS, "qemuConnectListAllDomains")?;
         let doms: Vec<NonnullDomain> = if d.running.is_empty() {
             // the common case of a big registry: no views to build
-            let reg = d.registry.read().map_err(|_| poisoned())?;
+            let reg = d.registry.read_locked();
             reg.all()
                 .filter(|e| {
                     filter_bits(
@@ -500,7 +488,7 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
                 "cannot set autostart for transient domain".into(),
             ));
         };
-        let mut reg = d.registry.write().map_err(|_| poisoned())?;
+        let mut reg = d.registry.write_locked();
         reg.set_autostart(&e.def.name, a.autostart != 0)?;
         Ok(())
     });
@@ -521,11 +509,14 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
         Ok::<_, QemuError>(IntRet { value: 0 })
     });
     r.add_sync(calls::DomainGetMessages, |d, a, _| {
-        // VIR_DOMAIN_MESSAGE_DEPRECATION | TAINTING
-        check_flags(a.flags, 3, "qemuDomainGetMessages")?;
+        check_flags(
+            a.flags,
+            message::DEPRECATION | message::TAINTING,
+            "qemuDomainGetMessages",
+        )?;
         let v = d.view(&a.dom)?;
         let mut msgs = Vec::new();
-        if a.flags == 0 || a.flags & 2 != 0 {
+        if a.flags == 0 || a.flags & message::TAINTING != 0 {
             if let Some(vm) = v.vm() {
                 for t in vm.status().taints {
                     msgs.push(format!("tainted: {}", taint_text(&t)));
@@ -561,7 +552,7 @@ fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), Q
         }
     }
     let removed = {
-        let mut reg = d.registry.write().map_err(|_| poisoned())?;
+        let mut reg = d.registry.write_locked();
         reg.undefine(&e.def.name)?
     };
     let mut h = handle(&removed.def);

@@ -16,6 +16,7 @@ use oxvirt_proto::VirError;
 use oxvirt_remote::Router;
 
 use crate::{QemuDriver, QemuError};
+use oxvirt_sync::MutexExt;
 
 /// NODE_GET_INFO is cheap to keep: the topology and total memory rarely change, and
 /// monitoring tools call it in loops. Re-read at most once a second.
@@ -23,7 +24,8 @@ static NODE_INFO: Mutex<Option<(Instant, NodeGetInfoRet)>> = Mutex::new(None);
 const NODE_INFO_TTL: Duration = Duration::from_secs(1);
 
 fn node_info() -> Result<NodeGetInfoRet, QemuError> {
-    if let Ok(g) = NODE_INFO.lock() {
+    {
+        let g = NODE_INFO.locked();
         if let Some((at, info)) = g.as_ref() {
             if at.elapsed() < NODE_INFO_TTL {
                 return Ok(info.clone());
@@ -46,7 +48,8 @@ fn node_info() -> Result<NodeGetInfoRet, QemuError> {
         cores: to_i32(n.cores),
         threads: to_i32(n.threads),
     };
-    if let Ok(mut g) = NODE_INFO.lock() {
+    {
+        let mut g = NODE_INFO.locked();
         *g = Some((Instant::now(), info.clone()));
     }
     Ok(info)

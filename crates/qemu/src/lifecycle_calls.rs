@@ -20,22 +20,16 @@ use tokio_util::sync::CancellationToken;
 use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
-/// `VIR_DOMAIN_START_*`: PAUSED, AUTODESTROY, BYPASS_CACHE, FORCE_BOOT, VALIDATE, RESET_NVRAM.
-const START_FLAGS: u32 = 0x3f;
-const START_PAUSED: u32 = 1;
-/// `VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN` (and DEFAULT, 0).
-const SHUTDOWN_ACPI: u32 = 1;
-/// `VIR_DOMAIN_DESTROY_GRACEFUL`.
-const DESTROY_GRACEFUL: u32 = 1;
-/// `VIR_DOMAIN_AFFECT_LIVE | CONFIG`, `VIR_DOMAIN_MEM_MAXIMUM`.
-const AFFECT_LIVE: u32 = 1;
-const AFFECT_CONFIG: u32 = 2;
-const MEM_MAXIMUM: u32 = 4;
-/// `VIR_DOMAIN_CONSOLE_FORCE | SAFE`.
-const CONSOLE_FORCE: u32 = 1;
-const CONSOLE_SAFE: u32 = 2;
-/// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`.
-const MONITOR_HMP: u32 = 1;
+use oxvirt_proto::events::id as event_id;
+use oxvirt_proto::flags::domain_affect::{CONFIG as AFFECT_CONFIG, LIVE as AFFECT_LIVE};
+use oxvirt_proto::flags::domain_console::{FORCE as CONSOLE_FORCE, SAFE as CONSOLE_SAFE};
+use oxvirt_proto::flags::domain_destroy::GRACEFUL as DESTROY_GRACEFUL;
+use oxvirt_proto::flags::domain_mem::MAXIMUM as MEM_MAXIMUM;
+// (and DEFAULT, 0)
+use oxvirt_proto::flags::domain_shutdown::{ACPI_POWER_BTN as SHUTDOWN_ACPI, ALL as SHUTDOWN_ALL};
+use oxvirt_proto::flags::domain_start::{ALL as START_FLAGS, PAUSED as START_PAUSED};
+use oxvirt_proto::flags::qemu_monitor_command::HMP as MONITOR_HMP;
+use oxvirt_sync::{MutexExt, RwLockExt};
 
 fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
     if flags & !allowed != 0 {
@@ -81,10 +75,7 @@ impl QemuDriver {
     ) -> Result<NonnullDomain, QemuError> {
         let def: Domain = self.parse_domain(xml)?;
         let persistent = {
-            let reg = self
-                .registry
-                .read()
-                .map_err(|_| QemuError::Internal("registry lock poisoned".into()))?;
+            let reg = self.registry.read_locked();
             match (reg.by_name(&def.name), reg.by_uuid(&def.uuid)) {
                 (Some(e), _) if e.def.uuid != def.uuid => {
                     return Err(QemuError::DomainExists(format!(
@@ -127,10 +118,7 @@ impl QemuDriver {
         let vm = self.running_vm(&a.dom)?;
         let token = CancellationToken::new();
         {
-            let mut c = vm
-                .console
-                .lock()
-                .map_err(|_| QemuError::Internal("console lock poisoned".into()))?;
+            let mut c = vm.console.locked();
             if let Some(t) = c.as_ref() {
                 if !t.is_cancelled() {
                     if a.flags & CONSOLE_FORCE == 0 {
@@ -359,7 +347,7 @@ async fn shutdown(
     p: i32,
 ) -> Result<(), QemuError> {
     if flags & !SHUTDOWN_ACPI != 0 {
-        if flags & !0x1f != 0 {
+        if flags & !SHUTDOWN_ALL != 0 {
             return Err(QemuError::UnsupportedFlags {
                 flags,
                 func: "qemuDomainShutdownFlags",
@@ -473,10 +461,7 @@ impl QemuDriver {
             }
             let d = self.clone();
             tokio::task::spawn_blocking(move || {
-                let mut reg = d
-                    .registry
-                    .write()
-                    .map_err(|_| QemuError::Internal("registry lock poisoned".into()))?;
+                let mut reg = d.registry.write_locked();
                 reg.define(def).map(|_| ())
             })
             .await
@@ -490,7 +475,7 @@ impl QemuDriver {
         let msg = oxvirt_proto::remote::DomainEventRebootMsg { dom };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
-                DOMAIN_EVENT_ID_REBOOT,
+                event_id::REBOOT,
                 &msg.dom,
                 rp::DOMAIN_EVENT_CALLBACK_REBOOT,
                 Some(rp::DOMAIN_EVENT_REBOOT),
@@ -504,7 +489,7 @@ impl QemuDriver {
         let msg = oxvirt_proto::remote::DomainEventBalloonChangeMsg { dom, actual };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
-                DOMAIN_EVENT_ID_BALLOON_CHANGE,
+                event_id::BALLOON_CHANGE,
                 &msg.dom,
                 rp::DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE,
                 Some(rp::DOMAIN_EVENT_BALLOON_CHANGE),
@@ -513,7 +498,3 @@ impl QemuDriver {
         }
     }
 }
-
-/// `VIR_DOMAIN_EVENT_ID_REBOOT`, `..._BALLOON_CHANGE`.
-const DOMAIN_EVENT_ID_REBOOT: i32 = 1;
-const DOMAIN_EVENT_ID_BALLOON_CHANGE: i32 = 13;

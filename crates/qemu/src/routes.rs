@@ -42,6 +42,8 @@ mod tests {
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
         let undefined = by_name(Program::Remote, "DOMAIN_SAVE").expect("in the table");
-        assert!(ROUTES.route(undefined.program.number(), undefined.number).is_none());
+        assert!(ROUTES
+            .route(undefined.program.number(), undefined.number)
+            .is_none());
     }
 }

@@ -15,7 +15,10 @@ use oxvirt_proto::{TypedParam, TypedParamValue};
 use oxvirt_remote::Router;
 
 use crate::domain_calls::View;
-use crate::shim::stats::group;
+use oxvirt_proto::flags::domain_stats as group;
+// the list filters (as CONNECT_LIST_ALL_DOMAINS' first 8 bits), NOWAIT, BACKING, ENFORCE_STATS
+use oxvirt_proto::flags::get_all_domain_stats::{BACKING, ENFORCE_STATS, FILTERS, NOWAIT};
+
 use crate::{QemuDriver, QemuError};
 
 /// The groups oxvirt gathers.
@@ -25,12 +28,6 @@ const SUPPORTED: u32 = group::STATE
     | group::VCPU
     | group::INTERFACE
     | group::BLOCK;
-/// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_*`: the list filters (as CONNECT_LIST_ALL_DOMAINS'
-/// first 8 bits), NOWAIT, BACKING, ENFORCE_STATS.
-const FILTERS: u32 = 0xff;
-const NOWAIT: u32 = 1 << 29;
-const BACKING: u32 = 1 << 30;
-const ENFORCE_STATS: u32 = 1 << 31;
 
 /// How long a record waits for its shim (`NOWAIT`: hardly at all).
 const SHIM_DEADLINE: Duration = Duration::from_secs(2);
