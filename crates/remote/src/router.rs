@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The router decodes the arguments (exactly: bytes after them are refused, see
-//! [`crate::service::decode_args`]), runs the handler — on the async workers, inline, or on
+//! [`crate::service::decode_args`]; a procedure without arguments ignores its body), runs the handler — on the async workers, inline, or on
 //! tokio's blocking pool for handlers that write files — maps its error to libvirt's with
 //! [`ToVirError`], and encodes the reply. A procedure nobody registered answers
 //! VIR_ERR_NO_SUPPORT with the API's name ([`oxvirt_proto::procedures::unserved`]). The ACL
@@ -83,8 +83,13 @@ impl<D> Default for Router<D> {
     }
 }
 
-/// Decode a call's arguments as `P`'s.
+/// Decode a call's arguments as `P`'s. A procedure without arguments ignores the body, as
+/// libvirtd does (there is nothing a check and a handler could read differently).
 fn args<P: Procedure>(ctx: &CallCtx) -> Result<P::Args, VirError> {
+    if std::any::TypeId::of::<P::Args>() == std::any::TypeId::of::<()>() {
+        return oxvirt_xdr::from_bytes(&[])
+            .map_err(|_| VirError::rpc("Unable to decode message payload"));
+    }
     decode_args(&ctx.call)
 }
 
