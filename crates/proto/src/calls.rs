@@ -14,10 +14,10 @@ pub trait Procedure: Send + Sync + 'static {
     const PROGRAM: Program;
     /// Its number in the message header.
     const NUMBER: i32;
-    /// What the CALL's body decodes to (`()`: no arguments).
-    type Args: oxvirt_xdr::Decode + Send + 'static;
-    /// What the REPLY's body encodes (`()`: an empty reply).
-    type Ret: oxvirt_xdr::Encode + Send + 'static;
+    /// The CALL's body (`()`: no arguments): a server decodes it, a client encodes it.
+    type Args: oxvirt_xdr::Encode + oxvirt_xdr::Decode + Send + Sync + 'static;
+    /// The REPLY's body (`()`: an empty reply): a server encodes it, a client decodes it.
+    type Ret: oxvirt_xdr::Encode + oxvirt_xdr::Decode + Send + 'static;
 
     /// The procedure's row in the table (ACL, read-only policy, priority, serving daemon).
     fn info() -> Option<&'static ProcedureInfo> {

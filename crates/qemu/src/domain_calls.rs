@@ -19,7 +19,9 @@ use crate::registry::{Defined, Entry, Summary};
 use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
-use oxvirt_proto::events::lifecycle::{DEFINED as EVENT_DEFINED, UNDEFINED as EVENT_UNDEFINED};
+use oxvirt_proto::events::lifecycle::{
+    self, DEFINED as EVENT_DEFINED, UNDEFINED as EVENT_UNDEFINED,
+};
 use oxvirt_proto::flags::domain_define::VALIDATE as DEFINE_VALIDATE;
 use oxvirt_proto::flags::domain_message as message;
 use oxvirt_proto::flags::domain_xml::{
@@ -188,8 +190,8 @@ impl QemuDriver {
             h = vm.handle();
         }
         let detail = match how {
-            Defined::Added => 0,
-            Defined::Updated => 1,
+            Defined::Added => lifecycle::DEFINED_ADDED,
+            Defined::Updated => lifecycle::DEFINED_UPDATED,
         };
         self.emit_lifecycle(h.clone(), EVENT_DEFINED, detail);
         Ok(h)
@@ -563,7 +565,7 @@ fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), Q
     } else {
         crate::vmlog::remove(&d.vm_log(&removed.def.name));
     }
-    d.emit_lifecycle(h, EVENT_UNDEFINED, 0);
+    d.emit_lifecycle(h, EVENT_UNDEFINED, lifecycle::UNDEFINED_REMOVED);
     Ok(())
 }
 
