@@ -39,8 +39,9 @@ pub trait Driver: Send + Sync + 'static {
         false
     }
 
-    /// Handle a REMOTE or QEMU program call on an open connection. Unimplemented procedures
-    /// answer [`VirError::unknown_procedure`].
+    /// Handle a REMOTE or QEMU program call on an open connection: a driver dispatches it
+    /// through its [`crate::Router`], where a procedure nobody registered answers
+    /// VIR_ERR_NO_SUPPORT with the API's name ([`oxvirt_proto::procedures::unserved`]).
     fn call(
         self: Arc<Self>,
         ctx: CallCtx,
