@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use crate::DaemonError;
+use oxvirt_sync::MutexExt;
 
 /// What a socket is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +110,8 @@ pub fn init() -> Result<(), DaemonError> {
             listener,
         });
     }
-    if let Ok(mut g) = INHERITED.lock() {
+    {
+        let mut g = INHERITED.locked();
         *g = Some(out);
     }
     Ok(())
@@ -117,11 +119,7 @@ pub fn init() -> Result<(), DaemonError> {
 
 /// The sockets [`init`] took, once (later calls get none).
 pub fn take() -> Vec<Activated> {
-    INHERITED
-        .lock()
-        .ok()
-        .and_then(|mut g| g.take())
-        .unwrap_or_default()
+    INHERITED.locked().take().unwrap_or_default()
 }
 
 #[cfg(test)]

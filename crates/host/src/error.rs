@@ -18,21 +18,19 @@ impl ErrorDomain {
     /// The numeric `virErrorDomain` value.
     pub fn as_i32(self) -> i32 {
         match self {
-            ErrorDomain::None => 0,
-            ErrorDomain::Qemu => 10,
-            ErrorDomain::Domain => 20,
+            ErrorDomain::None => domain::NONE,
+            ErrorDomain::Qemu => domain::QEMU,
+            ErrorDomain::Domain => domain::DOMAIN,
         }
     }
 }
 
-/// `VIR_ERR_INTERNAL_ERROR`.
-pub const VIR_ERR_INTERNAL_ERROR: i32 = 1;
-/// `VIR_ERR_INVALID_ARG`.
-pub const VIR_ERR_INVALID_ARG: i32 = 8;
-/// `VIR_ERR_SYSTEM_ERROR`.
-pub const VIR_ERR_SYSTEM_ERROR: i32 = 38;
-/// `VIR_ERR_CONFIG_UNSUPPORTED`.
-pub const VIR_ERR_CONFIG_UNSUPPORTED: i32 = 67;
+/// The `virErrorNumber`s this crate's errors carry (libvirt's numbers, from `oxvirt_proto`).
+pub use oxvirt_proto::vir_error::code::{
+    CONFIG_UNSUPPORTED as VIR_ERR_CONFIG_UNSUPPORTED, INTERNAL_ERROR as VIR_ERR_INTERNAL_ERROR,
+    INVALID_ARG as VIR_ERR_INVALID_ARG, SYSTEM_ERROR as VIR_ERR_SYSTEM_ERROR,
+};
+use oxvirt_proto::vir_error::domain;
 
 /// An error as libvirt 9.0 would report it. `Display` gives the complete message a client
 /// prints (`virError.message`); [`HostError::code`] and [`HostError::domain`] give the

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use oxvirt_proto::calls::{self, Procedure};
 use oxvirt_proto::message::REMOTE_PROGRAM;
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{
@@ -26,6 +27,7 @@ use crate::events::{self, DomainEvents};
 use crate::stats::DomainStats;
 use crate::uri::{self, Target};
 use crate::{Error, Result};
+use oxvirt_sync::MutexExt;
 
 /// How long the owner of an embedded root, when it closes, waits for the programs that share
 /// the root through its socket to finish (they get new connections to the next owner).
@@ -60,16 +62,7 @@ impl Drop for Inner {
 
 /// Flags of [`Connection::list_domains`] (`virConnectListAllDomainsFlags`); 0 lists all.
 pub mod list_flags {
-    pub const ACTIVE: u32 = 1;
-    pub const INACTIVE: u32 = 2;
-    pub const PERSISTENT: u32 = 4;
-    pub const TRANSIENT: u32 = 8;
-    pub const RUNNING: u32 = 16;
-    pub const PAUSED: u32 = 32;
-    pub const SHUTOFF: u32 = 64;
-    pub const OTHER: u32 = 128;
-    pub const AUTOSTART: u32 = 1024;
-    pub const NO_AUTOSTART: u32 = 2048;
+    pub use oxvirt_proto::flags::list_domains::*;
 }
 
 impl Connection {
@@ -196,6 +189,16 @@ impl Connection {
             .map_err(|e| Error::from_client(&self.inner.uri, e))
     }
 
+    /// A typed call: the procedure's marker ([`oxvirt_proto::calls`]) names its program, number,
+    /// argument and reply types, the same the daemon's router decodes and encodes.
+    pub(crate) async fn request<P: Procedure>(&self, args: &P::Args) -> Result<P::Ret> {
+        self.inner
+            .client
+            .call(P::PROGRAM.number(), P::NUMBER, args)
+            .await
+            .map_err(|e| Error::from_client(&self.inner.uri, e))
+    }
+
     /// A call whose reply opens a stream.
     pub(crate) async fn call_stream<A: oxvirt_xdr::Encode + ?Sized>(
         &self,
@@ -221,11 +224,7 @@ impl Connection {
     /// Whether this connection runs the embedded driver itself (rather than sharing a root
     /// another program owns, or talking to a daemon).
     pub fn owns_embedded_driver(&self) -> bool {
-        self.inner
-            .owner
-            .lock()
-            .map(|o| o.is_some())
-            .unwrap_or(false)
+        self.inner.owner.locked().is_some()
     }
 
     /// Resolves when the connection is gone (daemon exited, keepalive timeout).
@@ -235,44 +234,38 @@ impl Connection {
 
     /// The hypervisor's version (major × 1 000 000 + minor × 1 000 + micro).
     pub async fn version(&self) -> Result<u64> {
-        let r: U64Ret = self.call(rp::CONNECT_GET_VERSION, &()).await?;
+        let r: U64Ret = self.request::<calls::ConnectGetVersion>(&()).await?;
         Ok(r.value)
     }
 
     /// The host's name.
     pub async fn hostname(&self) -> Result<String> {
-        let r: StringRet = self.call(rp::CONNECT_GET_HOSTNAME, &()).await?;
+        let r: StringRet = self.request::<calls::ConnectGetHostname>(&()).await?;
         Ok(r.value)
     }
 
     /// The capabilities XML.
     pub async fn capabilities(&self) -> Result<String> {
-        let r: StringRet = self.call(rp::CONNECT_GET_CAPABILITIES, &()).await?;
+        let r: StringRet = self.request::<calls::ConnectGetCapabilities>(&()).await?;
         Ok(r.value)
     }
 
     /// Domains, filtered by [`list_flags`] (0: all, running and defined).
     pub async fn list_domains(&self, flags: u32) -> Result<Vec<Domain>> {
         let r: ConnectListAllDomainsRet = self
-            .call(
-                rp::CONNECT_LIST_ALL_DOMAINS,
-                &ConnectListAllDomainsArgs {
-                    need_results: 1,
-                    flags,
-                },
-            )
+            .request::<calls::ConnectListAllDomains>(&ConnectListAllDomainsArgs {
+                need_results: 1,
+                flags,
+            })
             .await?;
         Ok(r.domains.into_iter().map(|d| self.domain(d)).collect())
     }
 
     pub async fn domain_by_name(&self, name: &str) -> Result<Domain> {
         let r: DomainRet = self
-            .call(
-                rp::DOMAIN_LOOKUP_BY_NAME,
-                &DomainLookupByNameArgs {
-                    name: name.to_owned(),
-                },
-            )
+            .request::<calls::DomainLookupByName>(&DomainLookupByNameArgs {
+                name: name.to_owned(),
+            })
             .await?;
         Ok(self.domain(r.dom))
     }
@@ -287,14 +280,14 @@ impl Connection {
             ))
         })?;
         let r: DomainRet = self
-            .call(rp::DOMAIN_LOOKUP_BY_UUID, &DomainLookupByUuidArgs { uuid })
+            .request::<calls::DomainLookupByUuid>(&DomainLookupByUuidArgs { uuid })
             .await?;
         Ok(self.domain(r.dom))
     }
 
     pub async fn domain_by_id(&self, id: i32) -> Result<Domain> {
         let r: DomainRet = self
-            .call(rp::DOMAIN_LOOKUP_BY_ID, &DomainLookupByIdArgs { id })
+            .request::<calls::DomainLookupById>(&DomainLookupByIdArgs { id })
             .await?;
         Ok(self.domain(r.dom))
     }
@@ -320,13 +313,10 @@ impl Connection {
     /// Define (or redefine) a persistent domain. `flags`: 1 validates against the schema.
     pub async fn define_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
         let r: DomainRet = self
-            .call(
-                rp::DOMAIN_DEFINE_XML_FLAGS,
-                &DomainDefineXmlFlagsArgs {
-                    xml: xml.to_owned(),
-                    flags,
-                },
-            )
+            .request::<calls::DomainDefineXmlFlags>(&DomainDefineXmlFlagsArgs {
+                xml: xml.to_owned(),
+                flags,
+            })
             .await?;
         Ok(self.domain(r.dom))
     }
@@ -334,13 +324,10 @@ impl Connection {
     /// Create and start a transient domain. `flags`: 1 starts it paused.
     pub async fn create_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
         let r: DomainRet = self
-            .call(
-                rp::DOMAIN_CREATE_XML,
-                &DomainCreateXmlArgs {
-                    xml_desc: xml.to_owned(),
-                    flags,
-                },
-            )
+            .request::<calls::DomainCreateXml>(&DomainCreateXmlArgs {
+                xml_desc: xml.to_owned(),
+                flags,
+            })
             .await?;
         Ok(self.domain(r.dom))
     }
@@ -350,14 +337,11 @@ impl Connection {
     /// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_*` bits.
     pub async fn all_domain_stats(&self, stats: u32, flags: u32) -> Result<Vec<DomainStats>> {
         let r: ConnectGetAllDomainStatsRet = self
-            .call(
-                rp::CONNECT_GET_ALL_DOMAIN_STATS,
-                &ConnectGetAllDomainStatsArgs {
-                    doms: Vec::new(),
-                    stats,
-                    flags,
-                },
-            )
+            .request::<calls::ConnectGetAllDomainStats>(&ConnectGetAllDomainStatsArgs {
+                doms: Vec::new(),
+                stats,
+                flags,
+            })
             .await?;
         Ok(r.ret_stats
             .into_iter()
@@ -400,7 +384,7 @@ impl Connection {
     pub async fn close(self) -> Result<()> {
         let r: Result<()> = self.call(rp::CONNECT_CLOSE, &()).await;
         self.inner.client.abort();
-        let owner = self.inner.owner.lock().ok().and_then(|mut o| o.take());
+        let owner = self.inner.owner.locked().take();
         if let Some(served) = owner {
             // programs sharing the root through its socket get a moment to finish
             served.stop(OWNER_LINGER).await;

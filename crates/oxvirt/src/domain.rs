@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
+use oxvirt_proto::calls;
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{
     DomainArgs, DomainFlagsArgs, DomainGetInfoRet, DomainGetStateRet, DomainOpenConsoleArgs,
@@ -41,29 +42,31 @@ pub enum DomainState {
 
 impl DomainState {
     pub fn from_raw(n: i32) -> DomainState {
+        use oxvirt_proto::states::state;
         match n {
-            0 => DomainState::NoState,
-            1 => DomainState::Running,
-            2 => DomainState::Blocked,
-            3 => DomainState::Paused,
-            4 => DomainState::Shutdown,
-            5 => DomainState::Shutoff,
-            6 => DomainState::Crashed,
-            7 => DomainState::PmSuspended,
+            state::NOSTATE => DomainState::NoState,
+            state::RUNNING => DomainState::Running,
+            state::BLOCKED => DomainState::Blocked,
+            state::PAUSED => DomainState::Paused,
+            state::SHUTDOWN => DomainState::Shutdown,
+            state::SHUTOFF => DomainState::Shutoff,
+            state::CRASHED => DomainState::Crashed,
+            state::PMSUSPENDED => DomainState::PmSuspended,
             n => DomainState::Other(n),
         }
     }
 
     pub fn raw(self) -> i32 {
+        use oxvirt_proto::states::state;
         match self {
-            DomainState::NoState => 0,
-            DomainState::Running => 1,
-            DomainState::Blocked => 2,
-            DomainState::Paused => 3,
-            DomainState::Shutdown => 4,
-            DomainState::Shutoff => 5,
-            DomainState::Crashed => 6,
-            DomainState::PmSuspended => 7,
+            DomainState::NoState => state::NOSTATE,
+            DomainState::Running => state::RUNNING,
+            DomainState::Blocked => state::BLOCKED,
+            DomainState::Paused => state::PAUSED,
+            DomainState::Shutdown => state::SHUTDOWN,
+            DomainState::Shutoff => state::SHUTOFF,
+            DomainState::Crashed => state::CRASHED,
+            DomainState::PmSuspended => state::PMSUSPENDED,
             DomainState::Other(n) => n,
         }
     }
@@ -164,10 +167,7 @@ pub struct DomainInfo {
 
 /// Flags of [`Domain::xml`] (`virDomainXMLFlags`).
 pub mod xml_flags {
-    pub const SECURE: u32 = 1;
-    pub const INACTIVE: u32 = 2;
-    pub const UPDATE_CPU: u32 = 4;
-    pub const MIGRATABLE: u32 = 8;
+    pub use oxvirt_proto::flags::domain_xml::*;
 }
 
 /// Format a UUID as libvirt does (`8-4-4-4-12` lowercase hex).
@@ -246,7 +246,7 @@ impl Domain {
     pub async fn start(&self, flags: u32) -> Result<()> {
         let r: DomainRet = self
             .conn
-            .call(rp::DOMAIN_CREATE_WITH_FLAGS, &self.flags(flags))
+            .request::<calls::DomainCreateWithFlags>(&self.flags(flags))
             .await?;
         self.id.store(r.dom.id, Ordering::Relaxed);
         Ok(())
@@ -254,18 +254,22 @@ impl Domain {
 
     /// Ask the guest to shut down (ACPI power button); returns at once.
     pub async fn shutdown(&self) -> Result<()> {
-        self.conn.call(rp::DOMAIN_SHUTDOWN, &self.args()).await
+        self.conn
+            .request::<calls::DomainShutdown>(&self.args())
+            .await
     }
 
     /// Ask the guest to reboot (ACPI); returns at once.
     pub async fn reboot(&self) -> Result<()> {
-        self.conn.call(rp::DOMAIN_REBOOT, &self.flags(0)).await
+        self.conn
+            .request::<calls::DomainReboot>(&self.flags(0))
+            .await
     }
 
     /// Power off at once. `flags`: 1 (graceful) gives QEMU time to exit by itself.
     pub async fn destroy(&self, flags: u32) -> Result<()> {
         self.conn
-            .call::<_, ()>(rp::DOMAIN_DESTROY_FLAGS, &self.flags(flags))
+            .request::<calls::DomainDestroyFlags>(&self.flags(flags))
             .await?;
         self.id.store(-1, Ordering::Relaxed);
         Ok(())
@@ -273,32 +277,42 @@ impl Domain {
 
     /// Reset the virtual hardware.
     pub async fn reset(&self) -> Result<()> {
-        self.conn.call(rp::DOMAIN_RESET, &self.flags(0)).await
+        self.conn
+            .request::<calls::DomainReset>(&self.flags(0))
+            .await
     }
 
     pub async fn suspend(&self) -> Result<()> {
-        self.conn.call(rp::DOMAIN_SUSPEND, &self.args()).await
+        self.conn
+            .request::<calls::DomainSuspend>(&self.args())
+            .await
     }
 
     pub async fn resume(&self) -> Result<()> {
-        self.conn.call(rp::DOMAIN_RESUME, &self.args()).await
+        self.conn.request::<calls::DomainResume>(&self.args()).await
     }
 
     /// Remove the persistent definition (a running domain becomes transient).
     pub async fn undefine(&self, flags: u32) -> Result<()> {
         self.conn
-            .call(rp::DOMAIN_UNDEFINE_FLAGS, &self.flags(flags))
+            .request::<calls::DomainUndefineFlags>(&self.flags(flags))
             .await
     }
 
     /// State and its reason (see [`DomainState::reason_name`]).
     pub async fn state(&self) -> Result<(DomainState, i32)> {
-        let r: DomainGetStateRet = self.conn.call(rp::DOMAIN_GET_STATE, &self.flags(0)).await?;
+        let r: DomainGetStateRet = self
+            .conn
+            .request::<calls::DomainGetState>(&self.flags(0))
+            .await?;
         Ok((DomainState::from_raw(r.state), r.reason))
     }
 
     pub async fn info(&self) -> Result<DomainInfo> {
-        let r: DomainGetInfoRet = self.conn.call(rp::DOMAIN_GET_INFO, &self.args()).await?;
+        let r: DomainGetInfoRet = self
+            .conn
+            .request::<calls::DomainGetInfo>(&self.args())
+            .await?;
         Ok(DomainInfo {
             state: DomainState::from_raw(i32::from(r.state)),
             max_memory_kib: r.max_mem,
@@ -312,25 +326,31 @@ impl Domain {
     pub async fn xml(&self, flags: u32) -> Result<String> {
         let r: StringRet = self
             .conn
-            .call(rp::DOMAIN_GET_XML_DESC, &self.flags(flags))
+            .request::<calls::DomainGetXmlDesc>(&self.flags(flags))
             .await?;
         Ok(r.value)
     }
 
     pub async fn os_type(&self) -> Result<String> {
-        let r: StringRet = self.conn.call(rp::DOMAIN_GET_OS_TYPE, &self.args()).await?;
+        let r: StringRet = self
+            .conn
+            .request::<calls::DomainGetOsType>(&self.args())
+            .await?;
         Ok(r.value)
     }
 
     pub async fn is_active(&self) -> Result<bool> {
-        let r: IntRet = self.conn.call(rp::DOMAIN_IS_ACTIVE, &self.args()).await?;
+        let r: IntRet = self
+            .conn
+            .request::<calls::DomainIsActive>(&self.args())
+            .await?;
         Ok(r.value != 0)
     }
 
     pub async fn is_persistent(&self) -> Result<bool> {
         let r: IntRet = self
             .conn
-            .call(rp::DOMAIN_IS_PERSISTENT, &self.args())
+            .request::<calls::DomainIsPersistent>(&self.args())
             .await?;
         Ok(r.value != 0)
     }
@@ -338,34 +358,28 @@ impl Domain {
     pub async fn autostart(&self) -> Result<bool> {
         let r: IntRet = self
             .conn
-            .call(rp::DOMAIN_GET_AUTOSTART, &self.args())
+            .request::<calls::DomainGetAutostart>(&self.args())
             .await?;
         Ok(r.value != 0)
     }
 
     pub async fn set_autostart(&self, on: bool) -> Result<()> {
         self.conn
-            .call(
-                rp::DOMAIN_SET_AUTOSTART,
-                &DomainSetAutostartArgs {
-                    dom: self.handle.clone(),
-                    autostart: i32::from(on),
-                },
-            )
+            .request::<calls::DomainSetAutostart>(&DomainSetAutostartArgs {
+                dom: self.handle.clone(),
+                autostart: i32::from(on),
+            })
             .await
     }
 
     /// Change the balloon target (KiB). `flags` as `virDomainModificationImpact` (0: live).
     pub async fn set_memory(&self, kib: u64, flags: u32) -> Result<()> {
         self.conn
-            .call(
-                rp::DOMAIN_SET_MEMORY_FLAGS,
-                &DomainSetMemoryFlagsArgs {
-                    dom: self.handle.clone(),
-                    memory: kib,
-                    flags,
-                },
-            )
+            .request::<calls::DomainSetMemoryFlags>(&DomainSetMemoryFlagsArgs {
+                dom: self.handle.clone(),
+                memory: kib,
+                flags,
+            })
             .await
     }
 

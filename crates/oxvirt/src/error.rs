@@ -5,16 +5,10 @@ use oxvirt_proto::vir_error::{code as vcode, domain as vdomain};
 use oxvirt_proto::{ToVirError, VirError};
 
 /// libvirt's error codes a program commonly checks ([`Error::code`]).
+/// Every code of libvirt 9.0, e.g. `XML_ERROR` (the XML is not a valid description),
+/// `XML_DETAIL` (the XML is malformed), `CONFIG_UNSUPPORTED`, `AUTH_FAILED`.
 pub mod code {
     pub use oxvirt_proto::vir_error::code::*;
-    /// `VIR_ERR_XML_ERROR`: the XML is not a valid description.
-    pub const XML_ERROR: i32 = 27;
-    /// `VIR_ERR_XML_DETAIL`: the XML is malformed.
-    pub const XML_DETAIL: i32 = 35;
-    /// `VIR_ERR_CONFIG_UNSUPPORTED`.
-    pub const CONFIG_UNSUPPORTED: i32 = 67;
-    /// `VIR_ERR_AUTH_FAILED`.
-    pub const AUTH_FAILED: i32 = 45;
 }
 
 #[derive(Debug, thiserror::Error)]

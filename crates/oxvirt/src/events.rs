@@ -20,9 +20,10 @@ use crate::Connection;
 
 /// `VIR_DOMAIN_EVENT_ID_*` this library subscribes to.
 pub(crate) const EVENT_IDS: [i32; 3] = [ID_LIFECYCLE, ID_REBOOT, ID_BALLOON_CHANGE];
-const ID_LIFECYCLE: i32 = 0;
-const ID_REBOOT: i32 = 1;
-const ID_BALLOON_CHANGE: i32 = 13;
+use oxvirt_proto::events::id::{
+    BALLOON_CHANGE as ID_BALLOON_CHANGE, LIFECYCLE as ID_LIFECYCLE, REBOOT as ID_REBOOT,
+};
+use oxvirt_sync::MutexExt;
 
 /// Which domain an event is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,19 +174,22 @@ pub(crate) struct Subscribers(Arc<Mutex<HashMap<i32, mpsc::UnboundedSender<Domai
 
 impl Subscribers {
     pub(crate) fn add(&self, id: i32, tx: mpsc::UnboundedSender<DomainEvent>) {
-        if let Ok(mut m) = self.0.lock() {
+        {
+            let mut m = self.0.locked();
             m.insert(id, tx);
         }
     }
 
     fn remove(&self, id: i32) {
-        if let Ok(mut m) = self.0.lock() {
+        {
+            let mut m = self.0.locked();
             m.remove(&id);
         }
     }
 
     fn send(&self, id: i32, ev: DomainEvent) {
-        if let Ok(m) = self.0.lock() {
+        {
+            let m = self.0.locked();
             if let Some(tx) = m.get(&id) {
                 let _ = tx.send(ev);
             }
@@ -193,7 +197,8 @@ impl Subscribers {
     }
 
     fn clear(&self) {
-        if let Ok(mut m) = self.0.lock() {
+        {
+            let mut m = self.0.locked();
             m.clear();
         }
     }

@@ -1,13 +1,20 @@
 //! libvirt's remote protocol, declared in oxvirt's own Rust from the documented facts:
 //! program numbers, the message header, the error struct, error codes and domains,
 //! the table of every procedure (number, name, ACL, priority, stream direction), and the
-//! argument/return types of the procedures oxvirt implements. No I/O here.
+//! argument/return types of the procedures oxvirt implements, and libvirt's other numbers by
+//! name, each written once: error codes and domains ([`errors`], named in [`vir_error::code`]
+//! and [`vir_error::domain`]), event ids ([`events`]), domain states ([`states`]) and flag bits
+//! ([`flags`]). No I/O here.
 
+pub mod calls;
 pub mod errors;
+pub mod events;
+pub mod flags;
 pub mod message;
 pub mod procedures;
 pub mod remote;
 pub mod shim;
+pub mod states;
 pub mod types;
 pub mod vir_error;
 

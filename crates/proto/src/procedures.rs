@@ -21,10 +21,13 @@
 //! [`read_only_denial`] / [`read_only_denied`] once per CALL.
 
 use crate::errors::{format_message, ErrorCode, ErrorDomain};
+use crate::flags;
 
+mod served_by;
 mod table;
 mod unserved;
 
+pub use served_by::ServedBy;
 pub use table::{
     admin_proc, lxc_proc, qemu_proc, remote_proc, ADMIN_PROCEDURES, LXC_PROCEDURES,
     QEMU_PROCEDURES, REMOTE_PROCEDURES,
@@ -483,21 +486,51 @@ fn read_only_override(info: &ProcedureInfo) -> Option<bool> {
 /// headers). Flag conditions are bit masks; `VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT` is
 /// compared with the `source` argument.
 pub const ACL_CONSTANTS: &[(&str, u32)] = &[
-    ("VIR_DOMAIN_AFFECT_LIVE", 1 << 0),
-    ("VIR_DOMAIN_AFFECT_CONFIG", 1 << 1),
-    ("VIR_DOMAIN_XML_SECURE", 1 << 0),
-    ("VIR_DOMAIN_XML_MIGRATABLE", 1 << 3),
-    ("VIR_DOMAIN_REBOOT_GUEST_AGENT", 1 << 1),
-    ("VIR_DOMAIN_SHUTDOWN_GUEST_AGENT", 1 << 1),
-    ("VIR_DOMAIN_VCPU_GUEST", 1 << 3),
-    ("VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE", 1 << 6),
-    ("VIR_DOMAIN_SNAPSHOT_XML_SECURE", 1 << 0),
-    ("VIR_DOMAIN_SAVE_IMAGE_XML_SECURE", 1 << 0),
-    ("VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE", 1 << 1),
-    ("VIR_DOMAIN_CHECKPOINT_XML_SECURE", 1 << 0),
-    ("VIR_NETWORK_UPDATE_AFFECT_LIVE", 1 << 0),
-    ("VIR_NETWORK_UPDATE_AFFECT_CONFIG", 1 << 1),
-    ("VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT", 1),
+    ("VIR_DOMAIN_AFFECT_LIVE", flags::domain_affect::LIVE),
+    ("VIR_DOMAIN_AFFECT_CONFIG", flags::domain_affect::CONFIG),
+    ("VIR_DOMAIN_XML_SECURE", flags::domain_xml::SECURE),
+    ("VIR_DOMAIN_XML_MIGRATABLE", flags::domain_xml::MIGRATABLE),
+    (
+        "VIR_DOMAIN_REBOOT_GUEST_AGENT",
+        flags::domain_reboot::GUEST_AGENT,
+    ),
+    (
+        "VIR_DOMAIN_SHUTDOWN_GUEST_AGENT",
+        flags::domain_shutdown::GUEST_AGENT,
+    ),
+    ("VIR_DOMAIN_VCPU_GUEST", flags::domain_vcpu::GUEST),
+    (
+        "VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE",
+        flags::domain_snapshot::CREATE_QUIESCE,
+    ),
+    (
+        "VIR_DOMAIN_SNAPSHOT_XML_SECURE",
+        flags::domain_snapshot::XML_SECURE,
+    ),
+    (
+        "VIR_DOMAIN_SAVE_IMAGE_XML_SECURE",
+        flags::domain_save_image::XML_SECURE,
+    ),
+    (
+        "VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE",
+        flags::domain_checkpoint::CREATE_QUIESCE,
+    ),
+    (
+        "VIR_DOMAIN_CHECKPOINT_XML_SECURE",
+        flags::domain_checkpoint::XML_SECURE,
+    ),
+    (
+        "VIR_NETWORK_UPDATE_AFFECT_LIVE",
+        flags::network_update::AFFECT_LIVE,
+    ),
+    (
+        "VIR_NETWORK_UPDATE_AFFECT_CONFIG",
+        flags::network_update::AFFECT_CONFIG,
+    ),
+    (
+        "VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT",
+        flags::interface_addresses_src::AGENT,
+    ),
 ];
 
 /// The value of a constant named in an ACL condition.

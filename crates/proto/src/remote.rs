@@ -36,9 +36,9 @@ pub mod feature {
 }
 
 /// CONNECT_OPEN flag: read-only connection.
-pub const CONNECT_RO: u32 = 1;
+pub const CONNECT_RO: u32 = crate::flags::connect::RO;
 /// Typed-parameter getters: the client accepts string parameters.
-pub const TYPED_PARAM_STRING_OKAY: u32 = 4;
+pub const TYPED_PARAM_STRING_OKAY: u32 = crate::flags::typed_param::STRING_OKAY;
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct AuthListRet {

@@ -96,20 +96,7 @@ shim_events! {
 }
 
 /// The statistics groups a driver asks for in [`StatsArgs`] (libvirt's `VIR_DOMAIN_STATS_*`).
-pub mod group {
-    /// `state.*`.
-    pub const STATE: u32 = 1;
-    /// `cpu.*`.
-    pub const CPU_TOTAL: u32 = 2;
-    /// `balloon.*`.
-    pub const BALLOON: u32 = 4;
-    /// `vcpu.*`.
-    pub const VCPU: u32 = 8;
-    /// `net.*`.
-    pub const INTERFACE: u32 = 16;
-    /// `block.*`.
-    pub const BLOCK: u32 = 32;
-}
+pub use crate::flags::domain_stats as group;
 
 /// Largest status document.
 pub const STATUS_MAX: usize = 4 * 1024 * 1024;
@@ -121,7 +108,7 @@ pub struct StatusRet {
 }
 
 /// Start flags.
-pub const START_PAUSED: u32 = 1;
+pub const START_PAUSED: u32 = crate::flags::domain_start::PAUSED;
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct StartArgs {
@@ -138,7 +125,7 @@ pub struct FlagsArgs {
 }
 
 /// Destroy flag: only SIGTERM, never SIGKILL (libvirt's `VIR_DOMAIN_DESTROY_GRACEFUL`).
-pub const DESTROY_GRACEFUL: u32 = 1;
+pub const DESTROY_GRACEFUL: u32 = crate::flags::domain_destroy::GRACEFUL;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub struct SetMemoryArgs {

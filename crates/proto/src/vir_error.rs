@@ -3,32 +3,9 @@
 
 use crate::types::WireError;
 
-/// libvirt's error numbers used directly by the RPC layers (the full list is in [`crate::errors`]).
-pub mod code {
-    pub const INTERNAL_ERROR: i32 = 1;
-    pub const NO_SUPPORT: i32 = 3;
-    pub const NO_CONNECT: i32 = 5;
-    pub const INVALID_ARG: i32 = 8;
-    pub const OPERATION_FAILED: i32 = 9;
-    pub const OPERATION_DENIED: i32 = 29;
-    pub const SYSTEM_ERROR: i32 = 38;
-    pub const RPC: i32 = 39;
-    pub const NO_DOMAIN: i32 = 42;
-    pub const OPERATION_INVALID: i32 = 55;
-    pub const OPERATION_TIMEOUT: i32 = 68;
-    pub const OPERATION_UNSUPPORTED: i32 = 84;
-}
+mod numbers;
 
-/// libvirt's error domains used directly by the RPC layers.
-pub mod domain {
-    pub const NONE: i32 = 0;
-    pub const RPC: i32 = 7;
-    pub const QEMU: i32 = 10;
-    pub const REMOTE: i32 = 13;
-    pub const DOMAIN: i32 = 20;
-    pub const STREAMS: i32 = 38;
-    pub const ADMIN: i32 = 62;
-}
+pub use numbers::{code, domain};
 
 /// An error in libvirt's terms, ready to be sent in a REPLY with status ERROR.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

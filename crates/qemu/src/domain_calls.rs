@@ -5,50 +5,37 @@
 use std::sync::Arc;
 
 use oxvirt_conf::domain::{uuid_string, Domain, FormatOptions};
+use oxvirt_proto::calls;
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{
-    ConnectListAllDomainsArgs, ConnectListAllDomainsRet, ConnectListDefinedDomainsArgs,
-    ConnectListDefinedDomainsRet, ConnectListDomainsArgs, ConnectListDomainsRet, DomainArgs,
-    DomainDefineXmlArgs, DomainDefineXmlFlagsArgs, DomainEventLifecycleMsg, DomainFlagsArgs,
-    DomainGetInfoRet, DomainGetMessagesRet, DomainGetStateRet, DomainLookupByIdArgs,
-    DomainLookupByNameArgs, DomainLookupByUuidArgs, DomainRet, DomainSetAutostartArgs, IntRet,
-    StringRet, U64Ret, DOMAIN_LIST_MAX,
+    ConnectListAllDomainsRet, ConnectListDefinedDomainsRet, ConnectListDomainsRet,
+    DomainEventLifecycleMsg, DomainGetInfoRet, DomainGetMessagesRet, DomainGetStateRet, DomainRet,
+    IntRet, StringRet, U64Ret, DOMAIN_LIST_MAX,
 };
 use oxvirt_proto::NonnullDomain;
-use oxvirt_remote::{CallCtx, Driver};
+use oxvirt_remote::{Driver, Router};
 
 use crate::registry::{Defined, Entry, Summary};
 use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
-/// Every `VIR_CONNECT_LIST_DOMAINS_*` flag libvirt 9.0 knows.
-const LIST_DOMAINS_FLAGS: u32 = 0xffff;
-/// `VIR_DOMAIN_DEFINE_VALIDATE`.
-const DEFINE_VALIDATE: u32 = 1;
-/// `VIR_DOMAIN_XML_SECURE | INACTIVE | UPDATE_CPU | MIGRATABLE`.
-const XML_FLAGS: u32 = 0xf;
-const XML_SECURE: u32 = 1;
-const XML_INACTIVE: u32 = 2;
-const XML_MIGRATABLE: u32 = 8;
-/// `VIR_DOMAIN_UNDEFINE_*` (managed save, snapshots, nvram, keep nvram, checkpoints, tpm,
-/// keep tpm): of these only NVRAM files exist; the others are accepted and have nothing to do.
-const UNDEFINE_FLAGS: u32 = 0x7f;
-const UNDEFINE_NVRAM: u32 = 4;
-const UNDEFINE_KEEP_NVRAM: u32 = 8;
-
-/// Domain states and lifecycle events (libvirt's numbers).
-const STATE_SHUTOFF: i32 = 5;
-const EVENT_DEFINED: i32 = 0;
-const EVENT_UNDEFINED: i32 = 1;
-const PROC_EVENT_LIFECYCLE_LEGACY: i32 = 107;
-
-fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {
-    Ok(oxvirt_xdr::to_bytes(v)?)
-}
-
-fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
-    ctx.args().map_err(QemuError::Vir)
-}
+use oxvirt_proto::events::lifecycle::{
+    self, DEFINED as EVENT_DEFINED, UNDEFINED as EVENT_UNDEFINED,
+};
+use oxvirt_proto::flags::domain_define::VALIDATE as DEFINE_VALIDATE;
+use oxvirt_proto::flags::domain_message as message;
+use oxvirt_proto::flags::domain_xml::{
+    ALL as XML_FLAGS, INACTIVE as XML_INACTIVE, MIGRATABLE as XML_MIGRATABLE, SECURE as XML_SECURE,
+};
+use oxvirt_proto::flags::list_domains::{self as list, ALL as LIST_DOMAINS_FLAGS};
+// Of the `VIR_DOMAIN_UNDEFINE_*` flags (managed save, snapshots, nvram, keep nvram,
+// checkpoints, tpm, keep tpm) only NVRAM files exist; the others are accepted and have
+// nothing to do.
+use oxvirt_proto::flags::domain_undefine::{
+    ALL as UNDEFINE_FLAGS, KEEP_NVRAM as UNDEFINE_KEEP_NVRAM, NVRAM as UNDEFINE_NVRAM,
+};
+use oxvirt_proto::states::state;
+use oxvirt_sync::RwLockExt;
 
 fn handle(def: &Summary) -> NonnullDomain {
     NonnullDomain {
@@ -68,7 +55,7 @@ fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuE
 impl QemuDriver {
     /// The entry behind a client's handle (found by UUID, as libvirt does).
     pub(crate) fn entry(&self, dom: &NonnullDomain) -> Result<Entry, QemuError> {
-        let reg = self.registry.read().map_err(|_| poisoned())?;
+        let reg = self.registry.read_locked();
         reg.by_uuid(&dom.uuid)
             .cloned()
             .ok_or_else(|| QemuError::NoDomainHandle(uuid_string(&dom.uuid), dom.name.clone()))
@@ -78,7 +65,7 @@ impl QemuDriver {
     pub(crate) fn view(&self, dom: &NonnullDomain) -> Result<View, QemuError> {
         let vm = self.running.get(&dom.uuid);
         let entry = {
-            let reg = self.registry.read().map_err(|_| poisoned())?;
+            let reg = self.registry.read_locked();
             reg.by_uuid(&dom.uuid).cloned()
         };
         View::new(entry, vm)
@@ -87,7 +74,7 @@ impl QemuDriver {
 
     fn view_by_name(&self, name: &str) -> Result<View, QemuError> {
         let entry = {
-            let reg = self.registry.read().map_err(|_| poisoned())?;
+            let reg = self.registry.read_locked();
             reg.by_name(name).cloned()
         };
         let vm = match &entry {
@@ -110,7 +97,7 @@ impl QemuDriver {
     pub(crate) fn all_views(&self) -> Result<Vec<View>, QemuError> {
         let any_running = !self.running.is_empty();
         let mut out: Vec<View> = {
-            let reg = self.registry.read().map_err(|_| poisoned())?;
+            let reg = self.registry.read_locked();
             reg.all()
                 .map(|e| {
                     let vm = if any_running {
@@ -162,10 +149,10 @@ impl QemuDriver {
         let msg = DomainEventLifecycleMsg { dom, event, detail };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
-                oxvirt_remote::events::DOMAIN_EVENT_ID_LIFECYCLE,
+                oxvirt_proto::events::id::LIFECYCLE,
                 &msg.dom,
                 rp::DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                Some(PROC_EVENT_LIFECYCLE_LEGACY),
+                Some(rp::DOMAIN_EVENT_LIFECYCLE),
                 &body,
             );
         }
@@ -193,7 +180,7 @@ impl QemuDriver {
             }
         }
         let (entry, how) = {
-            let mut reg = self.registry.write().map_err(|_| poisoned())?;
+            let mut reg = self.registry.write_locked();
             reg.define(def)?
         };
         let mut h = handle(&entry.def);
@@ -203,8 +190,8 @@ impl QemuDriver {
             h = vm.handle();
         }
         let detail = match how {
-            Defined::Added => 0,
-            Defined::Updated => 1,
+            Defined::Added => lifecycle::DEFINED_ADDED,
+            Defined::Updated => lifecycle::DEFINED_UPDATED,
         };
         self.emit_lifecycle(h.clone(), EVENT_DEFINED, detail);
         Ok(h)
@@ -279,12 +266,6 @@ impl View {
     }
 }
 
-fn poisoned() -> QemuError {
-    QemuError::Vir(oxvirt_proto::VirError::internal(
-        "domain registry lock poisoned",
-    ))
-}
-
 /// `CONNECT_LIST_ALL_DOMAINS` filters: each pair is an OR, pairs are ANDed. No domain has a
 /// managed save image, snapshots or checkpoints.
 pub(crate) fn matches_filter(d: &QemuDriver, v: &View, flags: u32) -> bool {
@@ -303,320 +284,289 @@ fn filter_bits(flags: u32, active: bool, persistent: bool, state: i32, autostart
         let want = flags & (on | off);
         want == 0 || (is && flags & on != 0) || (!is && flags & off != 0)
     };
-    pair(1, 2, active)                 // ACTIVE / INACTIVE
-        && pair(4, 8, persistent)      // PERSISTENT / TRANSIENT
+    pair(list::ACTIVE, list::INACTIVE, active)
+        && pair(list::PERSISTENT, list::TRANSIENT, persistent)
         && {
-            // RUNNING 16, PAUSED 32, SHUTOFF 64, OTHER 128
-            let states = flags & (16 | 32 | 64 | 128);
+            let states = flags & (list::RUNNING | list::PAUSED | list::SHUTOFF | list::OTHER);
             let bit = match state {
-                crate::states::state::RUNNING => 16,
-                crate::states::state::PAUSED => 32,
-                STATE_SHUTOFF => 64,
-                _ => 128,
+                state::RUNNING => list::RUNNING,
+                state::PAUSED => list::PAUSED,
+                state::SHUTOFF => list::SHUTOFF,
+                _ => list::OTHER,
             };
             states == 0 || states & bit != 0
         }
-        && pair(256, 512, false)      // MANAGEDSAVE / NO_MANAGEDSAVE
-        && pair(1024, 2048, autostart) // AUTOSTART / NO_AUTOSTART
-        && pair(4096, 8192, false)    // HAS_SNAPSHOT / NO_SNAPSHOT
-        && pair(16384, 32768, false) // HAS_CHECKPOINT / NO_CHECKPOINT
+        && pair(list::MANAGEDSAVE, list::NO_MANAGEDSAVE, false)
+        && pair(list::AUTOSTART, list::NO_AUTOSTART, autostart)
+        && pair(list::HAS_SNAPSHOT, list::NO_SNAPSHOT, false)
+        && pair(list::HAS_CHECKPOINT, list::NO_CHECKPOINT, false)
 }
 
-/// Whether a procedure writes configuration files (and so should not run on an async worker).
-pub fn writes_files(procedure: i32) -> bool {
-    matches!(
-        procedure,
-        rp::DOMAIN_DEFINE_XML
-            | rp::DOMAIN_DEFINE_XML_FLAGS
-            | rp::DOMAIN_UNDEFINE
-            | rp::DOMAIN_UNDEFINE_FLAGS
-            | rp::DOMAIN_SET_AUTOSTART
-    )
-}
-
-pub fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
-    match ctx.procedure() {
-        rp::CONNECT_LIST_ALL_DOMAINS => {
-            let a: ConnectListAllDomainsArgs = args(ctx)?;
-            check_flags(a.flags, LIST_DOMAINS_FLAGS, "qemuConnectListAllDomains")?;
-            let doms: Vec<NonnullDomain> = if d.running.is_empty() {
-                // the common case of a big registry: no views to build
-                let reg = d.registry.read().map_err(|_| poisoned())?;
-                reg.all()
-                    .filter(|e| {
-                        filter_bits(
-                            a.flags,
-                            false,
-                            true,
-                            d.running.stopped_state(&e.def.uuid).0,
-                            e.autostart,
-                        )
-                    })
-                    .map(|e| handle(&e.def))
-                    .collect()
+/// Register the registry's calls. Those that write files (define, undefine, autostart) block
+/// briefly: they run off the async workers; the queries never wait for a VM.
+pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    r.add_sync(calls::ConnectListAllDomains, |d, a, _| {
+        check_flags(a.flags, LIST_DOMAINS_FLAGS, "qemuConnectListAllDomains")?;
+        let doms: Vec<NonnullDomain> = if d.running.is_empty() {
+            // the common case of a big registry: no views to build
+            let reg = d.registry.read_locked();
+            reg.all()
+                .filter(|e| {
+                    filter_bits(
+                        a.flags,
+                        false,
+                        true,
+                        d.running.stopped_state(&e.def.uuid).0,
+                        e.autostart,
+                    )
+                })
+                .map(|e| handle(&e.def))
+                .collect()
+        } else {
+            d.all_views()?
+                .iter()
+                .filter(|v| matches_filter(d, v, a.flags))
+                .map(View::handle)
+                .collect()
+        };
+        let n = doms.len() as u32;
+        Ok::<_, QemuError>(ConnectListAllDomainsRet {
+            domains: if a.need_results != 0 {
+                doms
             } else {
-                d.all_views()?
-                    .iter()
-                    .filter(|v| matches_filter(d, v, a.flags))
-                    .map(View::handle)
-                    .collect()
-            };
-            let n = doms.len() as u32;
-            enc(&ConnectListAllDomainsRet {
-                domains: if a.need_results != 0 {
-                    doms
-                } else {
-                    Vec::new()
-                },
-                ret: n,
-            })
-        }
-        rp::CONNECT_NUM_OF_DOMAINS => enc(&IntRet {
+                Vec::new()
+            },
+            ret: n,
+        })
+    });
+    r.add_sync(calls::ConnectNumOfDomains, |d, (), _| {
+        Ok::<_, QemuError>(IntRet {
             value: i32::try_from(d.running.len()).unwrap_or(i32::MAX),
-        }),
-        rp::CONNECT_NUM_OF_DEFINED_DOMAINS => {
-            let n = d.all_views()?.iter().filter(|v| !v.active()).count();
-            enc(&IntRet {
-                value: i32::try_from(n).unwrap_or(i32::MAX),
-            })
+        })
+    });
+    r.add_sync(calls::ConnectNumOfDefinedDomains, |d, (), _| {
+        let n = d.all_views()?.iter().filter(|v| !v.active()).count();
+        Ok::<_, QemuError>(IntRet {
+            value: i32::try_from(n).unwrap_or(i32::MAX),
+        })
+    });
+    r.add_sync(calls::ConnectListDomains, |d, a, _| {
+        if a.maxids < 0 || a.maxids as usize > DOMAIN_LIST_MAX {
+            return Err(QemuError::Vir(oxvirt_proto::VirError::rpc(
+                "maxids > REMOTE_DOMAIN_LIST_MAX",
+            )));
         }
-        rp::CONNECT_LIST_DOMAINS => {
-            let a: ConnectListDomainsArgs = args(ctx)?;
-            if a.maxids < 0 || a.maxids as usize > DOMAIN_LIST_MAX {
-                return Err(QemuError::Vir(oxvirt_proto::VirError::rpc(
-                    "maxids > REMOTE_DOMAIN_LIST_MAX",
-                )));
+        let ids = d
+            .running
+            .all()
+            .iter()
+            .map(|v| v.id)
+            .take(a.maxids as usize)
+            .collect();
+        Ok(ConnectListDomainsRet { ids })
+    });
+    r.add_sync(calls::ConnectListDefinedDomains, |d, a, _| {
+        if a.maxnames < 0 || a.maxnames as usize > DOMAIN_LIST_MAX {
+            return Err(QemuError::Vir(oxvirt_proto::VirError::rpc(
+                "maxnames > REMOTE_DOMAIN_LIST_MAX",
+            )));
+        }
+        let names = d
+            .all_views()?
+            .iter()
+            .filter(|v| !v.active())
+            .take(a.maxnames as usize)
+            .map(|v| v.handle().name)
+            .collect();
+        Ok(ConnectListDefinedDomainsRet { names })
+    });
+    r.add_sync(calls::DomainLookupByName, |d, a, _| {
+        Ok::<_, QemuError>(DomainRet {
+            dom: d.view_by_name(&a.name)?.handle(),
+        })
+    });
+    r.add_sync(calls::DomainLookupByUuid, |d, a, _| {
+        Ok::<_, QemuError>(DomainRet {
+            dom: d.view_by_uuid(&a.uuid)?.handle(),
+        })
+    });
+    r.add_sync(calls::DomainLookupById, |d, a, _| {
+        let vm = d.running.by_id(a.id).ok_or(QemuError::NoDomainId(a.id))?;
+        Ok::<_, QemuError>(DomainRet { dom: vm.handle() })
+    });
+    r.add_blocking(calls::DomainDefineXml, |d, a, _| {
+        Ok::<_, QemuError>(DomainRet {
+            dom: d.define(&a.xml)?,
+        })
+    });
+    r.add_blocking(calls::DomainDefineXmlFlags, |d, a, _| {
+        check_flags(a.flags, DEFINE_VALIDATE, "qemuDomainDefineXMLFlags")?;
+        if a.flags & DEFINE_VALIDATE != 0 {
+            oxvirt_conf::domain::validate(&a.xml)?;
+        }
+        Ok::<_, QemuError>(DomainRet {
+            dom: d.define(&a.xml)?,
+        })
+    });
+    r.add_blocking(calls::DomainUndefine, |d, a, _| undefine(d, a.dom, 0));
+    r.add_blocking(calls::DomainUndefineFlags, |d, a, _| {
+        undefine(d, a.dom, a.flags)
+    });
+    r.add_sync(calls::DomainGetState, |d, a, _| {
+        check_flags(a.flags, 0, "qemuDomainGetState")?;
+        let (state, reason) = d.view(&a.dom)?.state(&d.running);
+        Ok::<_, QemuError>(DomainGetStateRet { state, reason })
+    });
+    r.add_sync(calls::DomainGetInfo, |d, a, _| {
+        let v = d.view(&a.dom)?;
+        let def = v.def();
+        let (state, _) = v.state(&d.running);
+        let cpu_time = v
+            .vm()
+            .and_then(|vm| oxvirt_shim::vm_dir::qemu_cpu_time_ns(vm.qemu_pid()))
+            .unwrap_or(0);
+        Ok::<_, QemuError>(DomainGetInfoRet {
+            state: u8::try_from(state).unwrap_or(0),
+            max_mem: def.memory_kib,
+            memory: def.current_memory_kib.unwrap_or(def.memory_kib),
+            nr_virt_cpu: u16::try_from(def.vcpus_current.unwrap_or(def.vcpus)).unwrap_or(u16::MAX),
+            cpu_time,
+        })
+    });
+    r.add_sync(calls::DomainGetXmlDesc, |d, a, _| {
+        check_flags(a.flags, XML_FLAGS, "qemuDomainGetXMLDesc")?;
+        let v = d.view(&a.dom)?;
+        let inactive = a.flags & XML_INACTIVE != 0;
+        let xml = match (&v, inactive) {
+            (View::Defined(e, _), true) | (View::Defined(e, None), false) => {
+                e.inactive_xml(a.flags & XML_SECURE != 0)?
             }
-            let ids = d
-                .running
-                .all()
-                .iter()
-                .map(|v| v.id)
-                .take(a.maxids as usize)
-                .collect();
-            enc(&ConnectListDomainsRet { ids })
-        }
-        rp::CONNECT_LIST_DEFINED_DOMAINS => {
-            let a: ConnectListDefinedDomainsArgs = args(ctx)?;
-            if a.maxnames < 0 || a.maxnames as usize > DOMAIN_LIST_MAX {
-                return Err(QemuError::Vir(oxvirt_proto::VirError::rpc(
-                    "maxnames > REMOTE_DOMAIN_LIST_MAX",
-                )));
+            (View::Defined(_, Some(vm)), false) | (View::Transient(vm), _) => {
+                vm.def().format_with(FormatOptions {
+                    inactive,
+                    secure: a.flags & XML_SECURE != 0,
+                    migratable: a.flags & XML_MIGRATABLE != 0,
+                })
             }
-            let names = d
-                .all_views()?
-                .iter()
-                .filter(|v| !v.active())
-                .take(a.maxnames as usize)
-                .map(|v| v.handle().name)
-                .collect();
-            enc(&ConnectListDefinedDomainsRet { names })
-        }
-        rp::DOMAIN_LOOKUP_BY_NAME => {
-            let a: DomainLookupByNameArgs = args(ctx)?;
-            enc(&DomainRet {
-                dom: d.view_by_name(&a.name)?.handle(),
-            })
-        }
-        rp::DOMAIN_LOOKUP_BY_UUID => {
-            let a: DomainLookupByUuidArgs = args(ctx)?;
-            enc(&DomainRet {
-                dom: d.view_by_uuid(&a.uuid)?.handle(),
-            })
-        }
-        rp::DOMAIN_LOOKUP_BY_ID => {
-            let a: DomainLookupByIdArgs = args(ctx)?;
-            let vm = d.running.by_id(a.id).ok_or(QemuError::NoDomainId(a.id))?;
-            enc(&DomainRet { dom: vm.handle() })
-        }
-        rp::DOMAIN_DEFINE_XML => {
-            let a: DomainDefineXmlArgs = args(ctx)?;
-            enc(&DomainRet {
-                dom: d.define(&a.xml)?,
-            })
-        }
-        rp::DOMAIN_DEFINE_XML_FLAGS => {
-            let a: DomainDefineXmlFlagsArgs = args(ctx)?;
-            check_flags(a.flags, DEFINE_VALIDATE, "qemuDomainDefineXMLFlags")?;
-            if a.flags & DEFINE_VALIDATE != 0 {
-                oxvirt_conf::domain::validate(&a.xml)?;
-            }
-            enc(&DomainRet {
-                dom: d.define(&a.xml)?,
-            })
-        }
-        rp::DOMAIN_UNDEFINE | rp::DOMAIN_UNDEFINE_FLAGS => {
-            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_UNDEFINE {
-                let a: DomainArgs = args(ctx)?;
-                (a.dom, 0)
-            } else {
-                let a: DomainFlagsArgs = args(ctx)?;
-                (a.dom, a.flags)
-            };
-            check_flags(flags, UNDEFINE_FLAGS, "qemuDomainUndefineFlags")?;
-            let v = d.view(&dom)?;
-            let Some(e) = v.entry() else {
-                return Err(QemuError::OperationInvalid(
-                    "cannot undefine transient domain".into(),
-                ));
-            };
-            // the NVRAM file goes with NVRAM, stays with KEEP_NVRAM, and otherwise
-            // prevents the undefine (qemuDomainUndefineFlags)
-            let nvram = d.nvram_file(&e.domain()?);
-            if let Some(path) = nvram.as_deref().filter(|p| p.exists()) {
-                if flags & UNDEFINE_NVRAM != 0 {
-                    std::fs::remove_file(path).map_err(|source| QemuError::Io {
-                        what: format!("failed to remove nvram: {}", path.display()),
-                        source,
-                    })?;
-                } else if flags & UNDEFINE_KEEP_NVRAM == 0 {
-                    return Err(QemuError::OperationInvalid(
-                        "cannot undefine domain with nvram".into(),
-                    ));
-                }
-            }
-            let removed = {
-                let mut reg = d.registry.write().map_err(|_| poisoned())?;
-                reg.undefine(&e.def.name)?
-            };
-            let mut h = handle(&removed.def);
+        };
+        Ok::<_, QemuError>(StringRet { value: xml })
+    });
+    r.add_sync(calls::DomainGetOsType, |d, a, _| {
+        Ok::<_, QemuError>(StringRet {
+            value: d.view(&a.dom)?.def().os_type.clone(),
+        })
+    });
+    r.add_sync(calls::DomainGetMaxMemory, |d, a, _| {
+        Ok::<_, QemuError>(U64Ret {
+            value: d.view(&a.dom)?.def().memory_kib,
+        })
+    });
+    r.add_sync(calls::DomainIsActive, |d, a, _| {
+        let v = d.view(&a.dom)?;
+        Ok::<_, QemuError>(IntRet {
+            value: i32::from(v.active()),
+        })
+    });
+    r.add_sync(calls::DomainIsUpdated, |d, a, _| {
+        d.view(&a.dom)?;
+        Ok::<_, QemuError>(IntRet { value: 0 })
+    });
+    r.add_sync(calls::DomainIsPersistent, |d, a, _| {
+        let v = d.view(&a.dom)?;
+        Ok::<_, QemuError>(IntRet {
+            value: i32::from(v.persistent()),
+        })
+    });
+    r.add_sync(calls::DomainGetAutostart, |d, a, _| {
+        let v = d.view(&a.dom)?;
+        Ok::<_, QemuError>(IntRet {
+            value: i32::from(v.entry().is_some_and(|e| e.autostart)),
+        })
+    });
+    r.add_blocking(calls::DomainSetAutostart, |d, a, _| {
+        let v = d.view(&a.dom)?;
+        let Some(e) = v.entry() else {
+            return Err(QemuError::OperationInvalid(
+                "cannot set autostart for transient domain".into(),
+            ));
+        };
+        let mut reg = d.registry.write_locked();
+        reg.set_autostart(&e.def.name, a.autostart != 0)?;
+        Ok(())
+    });
+    r.add_sync(calls::DomainGetSecurityLabel, |d, a, _| {
+        d.view(&a.dom)?;
+        // the "none" model: no label
+        Ok::<_, QemuError>(oxvirt_proto::remote::DomainGetSecurityLabelRet {
+            label: vec![0],
+            enforcing: 0,
+        })
+    });
+    r.add_sync(calls::DomainHasManagedSaveImage, |d, a, _| {
+        d.view(&a.dom)?;
+        Ok::<_, QemuError>(IntRet { value: 0 })
+    });
+    r.add_sync(calls::DomainSnapshotNum, |d, a, _| {
+        d.view(&a.dom)?;
+        Ok::<_, QemuError>(IntRet { value: 0 })
+    });
+    r.add_sync(calls::DomainGetMessages, |d, a, _| {
+        check_flags(
+            a.flags,
+            message::DEPRECATION | message::TAINTING,
+            "qemuDomainGetMessages",
+        )?;
+        let v = d.view(&a.dom)?;
+        let mut msgs = Vec::new();
+        if a.flags == 0 || a.flags & message::TAINTING != 0 {
             if let Some(vm) = v.vm() {
-                // a running domain lives on, transient (its log goes when it stops)
-                vm.set_persistent(false);
-                h = vm.handle();
-            } else {
-                crate::vmlog::remove(&d.vm_log(&removed.def.name));
-            }
-            d.emit_lifecycle(h, EVENT_UNDEFINED, 0);
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_GET_STATE => {
-            let a: DomainFlagsArgs = args(ctx)?;
-            check_flags(a.flags, 0, "qemuDomainGetState")?;
-            let (state, reason) = d.view(&a.dom)?.state(&d.running);
-            enc(&DomainGetStateRet { state, reason })
-        }
-        rp::DOMAIN_GET_INFO => {
-            let a: DomainArgs = args(ctx)?;
-            let v = d.view(&a.dom)?;
-            let def = v.def();
-            let (state, _) = v.state(&d.running);
-            let cpu_time = v
-                .vm()
-                .and_then(|vm| oxvirt_shim::vm_dir::qemu_cpu_time_ns(vm.qemu_pid()))
-                .unwrap_or(0);
-            enc(&DomainGetInfoRet {
-                state: u8::try_from(state).unwrap_or(0),
-                max_mem: def.memory_kib,
-                memory: def.current_memory_kib.unwrap_or(def.memory_kib),
-                nr_virt_cpu: u16::try_from(def.vcpus_current.unwrap_or(def.vcpus))
-                    .unwrap_or(u16::MAX),
-                cpu_time,
-            })
-        }
-        rp::DOMAIN_GET_XML_DESC => {
-            let a: DomainFlagsArgs = args(ctx)?;
-            check_flags(a.flags, XML_FLAGS, "qemuDomainGetXMLDesc")?;
-            let v = d.view(&a.dom)?;
-            let inactive = a.flags & XML_INACTIVE != 0;
-            let xml = match (&v, inactive) {
-                (View::Defined(e, _), true) | (View::Defined(e, None), false) => {
-                    e.inactive_xml(a.flags & XML_SECURE != 0)?
-                }
-                (View::Defined(_, Some(vm)), false) | (View::Transient(vm), _) => {
-                    vm.def().format_with(FormatOptions {
-                        inactive,
-                        secure: a.flags & XML_SECURE != 0,
-                        migratable: a.flags & XML_MIGRATABLE != 0,
-                    })
-                }
-            };
-            enc(&StringRet { value: xml })
-        }
-        rp::DOMAIN_GET_OS_TYPE => {
-            let a: DomainArgs = args(ctx)?;
-            enc(&StringRet {
-                value: d.view(&a.dom)?.def().os_type.clone(),
-            })
-        }
-        rp::DOMAIN_GET_MAX_MEMORY => {
-            let a: DomainArgs = args(ctx)?;
-            enc(&U64Ret {
-                value: d.view(&a.dom)?.def().memory_kib,
-            })
-        }
-        rp::DOMAIN_IS_ACTIVE => {
-            let a: DomainArgs = args(ctx)?;
-            let v = d.view(&a.dom)?;
-            enc(&IntRet {
-                value: i32::from(v.active()),
-            })
-        }
-        rp::DOMAIN_IS_UPDATED => {
-            let a: DomainArgs = args(ctx)?;
-            d.view(&a.dom)?;
-            enc(&IntRet { value: 0 })
-        }
-        rp::DOMAIN_IS_PERSISTENT => {
-            let a: DomainArgs = args(ctx)?;
-            let v = d.view(&a.dom)?;
-            enc(&IntRet {
-                value: i32::from(v.persistent()),
-            })
-        }
-        rp::DOMAIN_GET_AUTOSTART => {
-            let a: DomainArgs = args(ctx)?;
-            let v = d.view(&a.dom)?;
-            enc(&IntRet {
-                value: i32::from(v.entry().is_some_and(|e| e.autostart)),
-            })
-        }
-        rp::DOMAIN_SET_AUTOSTART => {
-            let a: DomainSetAutostartArgs = args(ctx)?;
-            let v = d.view(&a.dom)?;
-            let Some(e) = v.entry() else {
-                return Err(QemuError::OperationInvalid(
-                    "cannot set autostart for transient domain".into(),
-                ));
-            };
-            let mut reg = d.registry.write().map_err(|_| poisoned())?;
-            reg.set_autostart(&e.def.name, a.autostart != 0)?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_GET_SECURITY_LABEL => {
-            let a: DomainArgs = args(ctx)?;
-            d.view(&a.dom)?;
-            // the "none" model: no label
-            enc(&oxvirt_proto::remote::DomainGetSecurityLabelRet {
-                label: vec![0],
-                enforcing: 0,
-            })
-        }
-        rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE | rp::DOMAIN_SNAPSHOT_NUM => {
-            let a: DomainFlagsArgs = args(ctx)?;
-            d.view(&a.dom)?;
-            enc(&IntRet { value: 0 })
-        }
-        rp::DOMAIN_GET_MESSAGES => {
-            let a: DomainFlagsArgs = args(ctx)?;
-            // VIR_DOMAIN_MESSAGE_DEPRECATION | TAINTING
-            check_flags(a.flags, 3, "qemuDomainGetMessages")?;
-            let v = d.view(&a.dom)?;
-            let mut msgs = Vec::new();
-            if a.flags == 0 || a.flags & 2 != 0 {
-                if let Some(vm) = v.vm() {
-                    for t in vm.status().taints {
-                        msgs.push(format!("tainted: {}", taint_text(&t)));
-                    }
+                for t in vm.status().taints {
+                    msgs.push(format!("tainted: {}", taint_text(&t)));
                 }
             }
-            enc(&DomainGetMessagesRet { msgs })
         }
-        p => Err(QemuError::Vir(oxvirt_proto::procedures::unserved(
-            ctx.program(),
-            p,
-        ))),
+        Ok::<_, QemuError>(DomainGetMessagesRet { msgs })
+    });
+}
+
+/// DOMAIN_UNDEFINE (flags 0) and DOMAIN_UNDEFINE_FLAGS.
+fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), QemuError> {
+    check_flags(flags, UNDEFINE_FLAGS, "qemuDomainUndefineFlags")?;
+    let v = d.view(&dom)?;
+    let Some(e) = v.entry() else {
+        return Err(QemuError::OperationInvalid(
+            "cannot undefine transient domain".into(),
+        ));
+    };
+    // the NVRAM file goes with NVRAM, stays with KEEP_NVRAM, and otherwise
+    // prevents the undefine (qemuDomainUndefineFlags)
+    let nvram = d.nvram_file(&e.domain()?);
+    if let Some(path) = nvram.as_deref().filter(|p| p.exists()) {
+        if flags & UNDEFINE_NVRAM != 0 {
+            std::fs::remove_file(path).map_err(|source| QemuError::Io {
+                what: format!("failed to remove nvram: {}", path.display()),
+                source,
+            })?;
+        } else if flags & UNDEFINE_KEEP_NVRAM == 0 {
+            return Err(QemuError::OperationInvalid(
+                "cannot undefine domain with nvram".into(),
+            ));
+        }
     }
+    let removed = {
+        let mut reg = d.registry.write_locked();
+        reg.undefine(&e.def.name)?
+    };
+    let mut h = handle(&removed.def);
+    if let Some(vm) = v.vm() {
+        // a running domain lives on, transient (its log goes when it stops)
+        vm.set_persistent(false);
+        h = vm.handle();
+    } else {
+        crate::vmlog::remove(&d.vm_log(&removed.def.name));
+    }
+    d.emit_lifecycle(h, EVENT_UNDEFINED, lifecycle::UNDEFINED_REMOVED);
+    Ok(())
 }
 
 /// libvirt's descriptions of taint flags.

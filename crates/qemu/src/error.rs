@@ -107,7 +107,7 @@ impl ToVirError for QemuError {
             }
             QemuError::Io { .. } => VirError::plain(code::SYSTEM_ERROR, domain::QEMU, detail),
             QemuError::ConfigUnsupported(d) => {
-                VirError::new(CONFIG_UNSUPPORTED, domain::QEMU, d.clone())
+                VirError::new(code::CONFIG_UNSUPPORTED, domain::QEMU, d.clone())
             }
             QemuError::OperationInvalid(d) => {
                 VirError::new(code::OPERATION_INVALID, domain::QEMU, d.clone())
@@ -136,9 +136,6 @@ impl ToVirError for QemuError {
         }
     }
 }
-
-/// `VIR_ERR_CONFIG_UNSUPPORTED`.
-const CONFIG_UNSUPPORTED: i32 = 67;
 
 /// libvirt's errors from the host queries: argument checks carry an exact message (with the
 /// reporting function and argument name in str1/str2), the rest libvirt's standard prefix.

@@ -5,27 +5,18 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use oxvirt_proto::procedures::remote_proc as rp;
+use oxvirt_proto::calls;
 use oxvirt_proto::remote::{
-    ConnectGetCpuModelNamesArgs, ConnectGetCpuModelNamesRet, ConnectGetDomainCapabilitiesArgs,
-    ConnectGetMaxVcpusArgs, FlagsArgs, IntRet, NodeGetCellsFreeMemoryArgs,
-    NodeGetCellsFreeMemoryRet, NodeGetCpuMapArgs, NodeGetCpuMapRet, NodeGetCpuStatsArgs,
-    NodeGetCpuStatsRet, NodeGetInfoRet, NodeGetMemoryStatsArgs, NodeGetMemoryStatsRet,
-    NodeGetSecurityModelRet, NodeStat, StringRet, U64Ret, NODE_CPU_STATS_MAX, NODE_MAX_CELLS,
-    NODE_MEMORY_STATS_MAX,
+    ConnectGetCpuModelNamesRet, ConnectGetDomainCapabilitiesArgs, IntRet,
+    NodeGetCellsFreeMemoryRet, NodeGetCpuMapRet, NodeGetCpuStatsRet, NodeGetInfoRet,
+    NodeGetMemoryStatsRet, NodeGetSecurityModelRet, NodeStat, StringRet, U64Ret,
+    NODE_CPU_STATS_MAX, NODE_MAX_CELLS, NODE_MEMORY_STATS_MAX,
 };
 use oxvirt_proto::VirError;
-use oxvirt_remote::CallCtx;
+use oxvirt_remote::Router;
 
 use crate::{QemuDriver, QemuError};
-
-fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {
-    Ok(oxvirt_xdr::to_bytes(v)?)
-}
-
-fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
-    ctx.args().map_err(QemuError::Vir)
-}
+use oxvirt_sync::MutexExt;
 
 /// NODE_GET_INFO is cheap to keep: the topology and total memory rarely change, and
 /// monitoring tools call it in loops. Re-read at most once a second.
@@ -33,7 +24,8 @@ static NODE_INFO: Mutex<Option<(Instant, NodeGetInfoRet)>> = Mutex::new(None);
 const NODE_INFO_TTL: Duration = Duration::from_secs(1);
 
 fn node_info() -> Result<NodeGetInfoRet, QemuError> {
-    if let Ok(g) = NODE_INFO.lock() {
+    {
+        let g = NODE_INFO.locked();
         if let Some((at, info)) = g.as_ref() {
             if at.elapsed() < NODE_INFO_TTL {
                 return Ok(info.clone());
@@ -56,7 +48,8 @@ fn node_info() -> Result<NodeGetInfoRet, QemuError> {
         cores: to_i32(n.cores),
         threads: to_i32(n.threads),
     };
-    if let Ok(mut g) = NODE_INFO.lock() {
+    {
+        let mut g = NODE_INFO.locked();
         *g = Some((Instant::now(), info.clone()));
     }
     Ok(info)
@@ -83,128 +76,125 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-pub async fn call(d: &QemuDriver, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
-    match ctx.procedure() {
-        rp::CONNECT_GET_TYPE => enc(&StringRet {
+/// Register the host-level calls.
+pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    r.add_sync(calls::ConnectGetType, |_, (), _| {
+        Ok::<_, QemuError>(StringRet {
             value: "QEMU".into(),
-        }),
-        rp::CONNECT_GET_VERSION => enc(&U64Ret {
+        })
+    });
+    r.add_sync(calls::ConnectGetVersion, |d, (), _| {
+        Ok::<_, QemuError>(U64Ret {
             value: d.qemu_version.ok_or(QemuError::NoEmulator)?,
-        }),
-        rp::CONNECT_GET_LIB_VERSION => enc(&U64Ret {
+        })
+    });
+    r.add_sync(calls::ConnectGetLibVersion, |_, (), _| {
+        Ok::<_, QemuError>(U64Ret {
             value: oxvirt_remote::LIBVIRT_VERSION,
-        }),
-        rp::CONNECT_GET_HOSTNAME => enc(&StringRet {
+        })
+    });
+    r.add(calls::ConnectGetHostname, |_, (), _| async move {
+        Ok::<_, QemuError>(StringRet {
             value: blocking(oxvirt_host::hostname).await?,
-        }),
-        rp::CONNECT_GET_SYSINFO => {
-            let a: FlagsArgs = args(ctx)?;
-            enc(&StringRet {
-                value: blocking(move || oxvirt_host::connect_get_sysinfo(a.flags)).await?,
-            })
+        })
+    });
+    r.add(calls::ConnectGetSysinfo, |_, a, _| async move {
+        Ok::<_, QemuError>(StringRet {
+            value: blocking(move || oxvirt_host::connect_get_sysinfo(a.flags)).await?,
+        })
+    });
+    r.add(calls::ConnectGetMaxVcpus, |_, a, _| async move {
+        let n = blocking(move || oxvirt_host::max_vcpus(a.type_.as_deref())).await?;
+        Ok::<_, QemuError>(IntRet {
+            value: i32::try_from(n).unwrap_or(i32::MAX),
+        })
+    });
+    r.add(calls::ConnectGetCapabilities, |d, (), _| async move {
+        Ok::<_, QemuError>(StringRet {
+            value: capabilities(&d).await?,
+        })
+    });
+    r.add(calls::ConnectGetDomainCapabilities, |d, a, _| async move {
+        Ok::<_, QemuError>(StringRet {
+            value: domain_capabilities(&d, a).await?,
+        })
+    });
+    r.add_sync(calls::ConnectGetCpuModelNames, |_, a, _| {
+        let models = cpu_model_names(&a.arch, a.flags)?;
+        let ret = i32::try_from(models.len()).unwrap_or(i32::MAX);
+        Ok::<_, QemuError>(ConnectGetCpuModelNamesRet {
+            models: if a.need_results != 0 {
+                models
+            } else {
+                Vec::new()
+            },
+            ret,
+        })
+    });
+    r.add_sync(calls::NodeGetInfo, |_, (), _| node_info());
+    r.add(calls::NodeGetCpuStats, |_, a, _| async move {
+        if a.nparams > NODE_CPU_STATS_MAX as i32 {
+            return Err(QemuError::Vir(VirError::rpc("nparams too large")));
         }
-        rp::CONNECT_GET_MAX_VCPUS => {
-            let a: ConnectGetMaxVcpusArgs = args(ctx)?;
-            let n = blocking(move || oxvirt_host::max_vcpus(a.type_.as_deref())).await?;
-            enc(&IntRet {
-                value: i32::try_from(n).unwrap_or(i32::MAX),
-            })
-        }
-        rp::CONNECT_GET_CAPABILITIES => enc(&StringRet {
-            value: capabilities(d).await?,
-        }),
-        rp::CONNECT_GET_DOMAIN_CAPABILITIES => {
-            let a: ConnectGetDomainCapabilitiesArgs = args(ctx)?;
-            enc(&StringRet {
-                value: domain_capabilities(d, a).await?,
-            })
-        }
-        rp::CONNECT_GET_CPU_MODEL_NAMES => {
-            let a: ConnectGetCpuModelNamesArgs = args(ctx)?;
-            let models = cpu_model_names(&a.arch, a.flags)?;
-            let ret = i32::try_from(models.len()).unwrap_or(i32::MAX);
-            enc(&ConnectGetCpuModelNamesRet {
-                models: if a.need_results != 0 {
-                    models
-                } else {
-                    Vec::new()
-                },
-                ret,
-            })
-        }
-        rp::NODE_GET_INFO => enc(&node_info()?),
-        rp::NODE_GET_CPU_STATS => {
-            let a: NodeGetCpuStatsArgs = args(ctx)?;
-            if a.nparams > NODE_CPU_STATS_MAX as i32 {
-                return Err(QemuError::Vir(VirError::rpc("nparams too large")));
-            }
-            let r =
-                blocking(move || oxvirt_host::node_get_cpu_stats(a.cpu_num, a.nparams, a.flags))
-                    .await?;
-            enc(&NodeGetCpuStatsRet {
-                params: node_stats(r.params),
-                nparams: r.nparams,
-            })
-        }
-        rp::NODE_GET_MEMORY_STATS => {
-            let a: NodeGetMemoryStatsArgs = args(ctx)?;
-            if a.nparams > NODE_MEMORY_STATS_MAX as i32 {
-                return Err(QemuError::Vir(VirError::rpc("nparams too large")));
-            }
-            let r = blocking(move || {
-                oxvirt_host::node_get_memory_stats(a.cell_num, a.nparams, a.flags)
-            })
+        let r = blocking(move || oxvirt_host::node_get_cpu_stats(a.cpu_num, a.nparams, a.flags))
             .await?;
-            enc(&NodeGetMemoryStatsRet {
-                params: node_stats(r.params),
-                nparams: r.nparams,
-            })
+        Ok(NodeGetCpuStatsRet {
+            params: node_stats(r.params),
+            nparams: r.nparams,
+        })
+    });
+    r.add(calls::NodeGetMemoryStats, |_, a, _| async move {
+        if a.nparams > NODE_MEMORY_STATS_MAX as i32 {
+            return Err(QemuError::Vir(VirError::rpc("nparams too large")));
         }
-        rp::NODE_GET_FREE_MEMORY => {
-            let free = blocking(oxvirt_host::free_memory_bytes).await?;
-            if free == 0 {
-                // libvirt treats 0 as a failed call
-                return Err(QemuError::Vir(VirError::internal(
-                    "unable to get free memory",
-                )));
-            }
-            enc(&U64Ret { value: free })
+        let r =
+            blocking(move || oxvirt_host::node_get_memory_stats(a.cell_num, a.nparams, a.flags))
+                .await?;
+        Ok(NodeGetMemoryStatsRet {
+            params: node_stats(r.params),
+            nparams: r.nparams,
+        })
+    });
+    r.add(calls::NodeGetFreeMemory, |_, (), _| async move {
+        let free = blocking(oxvirt_host::free_memory_bytes).await?;
+        if free == 0 {
+            // libvirt treats 0 as a failed call
+            return Err(QemuError::Vir(VirError::internal(
+                "unable to get free memory",
+            )));
         }
-        rp::NODE_GET_CELLS_FREE_MEMORY => {
-            let a: NodeGetCellsFreeMemoryArgs = args(ctx)?;
-            if a.maxcells < 0 || a.maxcells as usize > NODE_MAX_CELLS {
-                return Err(QemuError::Vir(VirError::rpc(
-                    "maxCells > REMOTE_NODE_MAX_CELLS",
-                )));
-            }
-            let cells =
-                blocking(move || oxvirt_host::cells_free_memory(a.start_cell, a.maxcells)).await?;
-            enc(&NodeGetCellsFreeMemoryRet { cells })
+        Ok(U64Ret { value: free })
+    });
+    r.add(calls::NodeGetCellsFreeMemory, |_, a, _| async move {
+        if a.maxcells < 0 || a.maxcells as usize > NODE_MAX_CELLS {
+            return Err(QemuError::Vir(VirError::rpc(
+                "maxCells > REMOTE_NODE_MAX_CELLS",
+            )));
         }
-        rp::NODE_GET_CPU_MAP => {
-            let a: NodeGetCpuMapArgs = args(ctx)?;
-            let m = blocking(move || oxvirt_host::node_get_cpu_map(a.flags)).await?;
-            enc(&NodeGetCpuMapRet {
-                cpumap: if a.need_map != 0 {
-                    m.cpumap
-                } else {
-                    Vec::new()
-                },
-                online: if a.need_online != 0 { m.online } else { 0 },
-                ret: i32::try_from(m.total).unwrap_or(i32::MAX),
-            })
-        }
-        // No security driver yet: an empty model (one NUL char) makes virsh skip the lines.
-        // no security driver confines QEMU: libvirt's "none" model (what `capabilities` says)
-        rp::NODE_GET_SECURITY_MODEL => enc(&NodeGetSecurityModelRet {
+        let cells =
+            blocking(move || oxvirt_host::cells_free_memory(a.start_cell, a.maxcells)).await?;
+        Ok(NodeGetCellsFreeMemoryRet { cells })
+    });
+    r.add(calls::NodeGetCpuMap, |_, a, _| async move {
+        let m = blocking(move || oxvirt_host::node_get_cpu_map(a.flags)).await?;
+        Ok::<_, QemuError>(NodeGetCpuMapRet {
+            cpumap: if a.need_map != 0 {
+                m.cpumap
+            } else {
+                Vec::new()
+            },
+            online: if a.need_online != 0 { m.online } else { 0 },
+            ret: i32::try_from(m.total).unwrap_or(i32::MAX),
+        })
+    });
+    // No security driver yet: an empty model (one NUL char) makes virsh skip the lines.
+    // no security driver confines QEMU: libvirt's "none" model (what `capabilities` says)
+    r.add_sync(calls::NodeGetSecurityModel, |_, (), _| {
+        Ok::<_, QemuError>(NodeGetSecurityModelRet {
             model: c_chars("none"),
             doi: c_chars("0"),
-        }),
-        p => Err(QemuError::Vir(oxvirt_proto::procedures::unserved(
-            ctx.program(),
-            p,
-        ))),
-    }
+        })
+    });
 }
 
 /// The group QEMU processes run as for the DAC model, as libvirt's Debian build configures

@@ -12,6 +12,9 @@
 //!   protocol and follows its events. Start and recovery after a
 //!   restart are the same path.
 //!
+//! Every call is routed once, by [`routes::ROUTES`]: each `*_calls` module registers its
+//! typed handlers there.
+//!
 //! Errors are typed ([`QemuError`]) and mapped to libvirt's codes once, in
 //! [`QemuError::to_vir_error`].
 
@@ -27,6 +30,7 @@ pub mod path_policy;
 pub mod paths;
 pub mod probe;
 pub mod registry;
+pub mod routes;
 pub mod running;
 pub mod start_prep;
 pub mod stats_calls;
@@ -40,7 +44,6 @@ pub use oxvirt_shim::{fsutil, states, vmlog};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::vir_error::{code, domain};
 use oxvirt_proto::{ToVirError, VirError};
 use oxvirt_remote::events::EventHub;
@@ -263,78 +266,6 @@ impl Driver for QemuDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
-        if ctx.program() == oxvirt_proto::message::QEMU_PROGRAM {
-            return lifecycle_calls::call(&self, ctx)
-                .await
-                .map_err(|e| e.to_vir_error());
-        }
-        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
-            return Err(oxvirt_proto::procedures::unserved(
-                ctx.program(),
-                ctx.procedure(),
-            ));
-        }
-        let r = match ctx.procedure() {
-            rp::CONNECT_GET_TYPE
-            | rp::CONNECT_GET_VERSION
-            | rp::CONNECT_GET_LIB_VERSION
-            | rp::CONNECT_GET_HOSTNAME
-            | rp::CONNECT_GET_SYSINFO
-            | rp::CONNECT_GET_MAX_VCPUS
-            | rp::CONNECT_GET_CAPABILITIES
-            | rp::CONNECT_GET_DOMAIN_CAPABILITIES
-            | rp::CONNECT_GET_CPU_MODEL_NAMES
-            | rp::NODE_GET_INFO
-            | rp::NODE_GET_CPU_STATS
-            | rp::NODE_GET_MEMORY_STATS
-            | rp::NODE_GET_FREE_MEMORY
-            | rp::NODE_GET_CELLS_FREE_MEMORY
-            | rp::NODE_GET_CPU_MAP
-            | rp::NODE_GET_SECURITY_MODEL => host_calls::call(&self, &ctx).await,
-            rp::CONNECT_LIST_ALL_DOMAINS
-            | rp::CONNECT_NUM_OF_DOMAINS
-            | rp::CONNECT_LIST_DOMAINS
-            | rp::CONNECT_NUM_OF_DEFINED_DOMAINS
-            | rp::CONNECT_LIST_DEFINED_DOMAINS
-            | rp::DOMAIN_LOOKUP_BY_NAME
-            | rp::DOMAIN_LOOKUP_BY_UUID
-            | rp::DOMAIN_LOOKUP_BY_ID
-            | rp::DOMAIN_DEFINE_XML
-            | rp::DOMAIN_DEFINE_XML_FLAGS
-            | rp::DOMAIN_UNDEFINE
-            | rp::DOMAIN_UNDEFINE_FLAGS
-            | rp::DOMAIN_GET_STATE
-            | rp::DOMAIN_GET_INFO
-            | rp::DOMAIN_GET_XML_DESC
-            | rp::DOMAIN_GET_OS_TYPE
-            | rp::DOMAIN_GET_MAX_MEMORY
-            | rp::DOMAIN_IS_ACTIVE
-            | rp::DOMAIN_IS_UPDATED
-            | rp::DOMAIN_IS_PERSISTENT
-            | rp::DOMAIN_GET_AUTOSTART
-            | rp::DOMAIN_SET_AUTOSTART
-            | rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE
-            | rp::DOMAIN_SNAPSHOT_NUM
-            | rp::DOMAIN_GET_MESSAGES
-            | rp::DOMAIN_GET_SECURITY_LABEL => {
-                if domain_calls::writes_files(ctx.procedure()) {
-                    // file writes (define, undefine, autostart) block briefly: keep them off
-                    // the async workers
-                    let d = self.clone();
-                    match tokio::task::spawn_blocking(move || domain_calls::call(&d, &ctx)).await {
-                        Ok(r) => r,
-                        Err(e) => Err(QemuError::Vir(VirError::internal(format!(
-                            "domain call failed: {e}"
-                        )))),
-                    }
-                } else {
-                    domain_calls::call(&self, &ctx)
-                }
-            }
-            p if lifecycle_calls::handles(p) => lifecycle_calls::call(&self, ctx).await,
-            rp::CONNECT_GET_ALL_DOMAIN_STATS => stats_calls::call(&self, &ctx).await,
-            p => return Err(oxvirt_proto::procedures::unserved(ctx.program(), p)),
-        };
-        r.map_err(|e| e.to_vir_error())
+        routes::ROUTES.dispatch(self, ctx).await
     }
 }

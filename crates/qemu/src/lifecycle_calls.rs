@@ -7,15 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxvirt_conf::domain::Domain;
-use oxvirt_proto::procedures::{qemu_proc as qp, remote_proc as rp, unserved};
-use oxvirt_proto::remote::{
-    DomainArgs, DomainCreateXmlArgs, DomainFlagsArgs, DomainOpenConsoleArgs, DomainRet,
-    DomainSetMemoryArgs, DomainSetMemoryFlagsArgs, QemuDomainMonitorCommandArgs,
-    QemuDomainMonitorCommandRet,
-};
+use oxvirt_proto::calls;
+use oxvirt_proto::procedures::remote_proc as rp;
+use oxvirt_proto::remote::{DomainOpenConsoleArgs, DomainRet, QemuDomainMonitorCommandRet};
 use oxvirt_proto::shim as sp;
 use oxvirt_proto::{NonnullDomain, VirError};
-use oxvirt_remote::CallCtx;
+use oxvirt_remote::{CallCtx, Router};
 use oxvirt_rpc::stream::StreamIn;
 use tokio::io::unix::AsyncFd;
 use tokio_util::sync::CancellationToken;
@@ -23,30 +20,16 @@ use tokio_util::sync::CancellationToken;
 use crate::running::Vm;
 use crate::{QemuDriver, QemuError};
 
-/// `VIR_DOMAIN_START_*`: PAUSED, AUTODESTROY, BYPASS_CACHE, FORCE_BOOT, VALIDATE, RESET_NVRAM.
-const START_FLAGS: u32 = 0x3f;
-const START_PAUSED: u32 = 1;
-/// `VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN` (and DEFAULT, 0).
-const SHUTDOWN_ACPI: u32 = 1;
-/// `VIR_DOMAIN_DESTROY_GRACEFUL`.
-const DESTROY_GRACEFUL: u32 = 1;
-/// `VIR_DOMAIN_AFFECT_LIVE | CONFIG`, `VIR_DOMAIN_MEM_MAXIMUM`.
-const AFFECT_LIVE: u32 = 1;
-const AFFECT_CONFIG: u32 = 2;
-const MEM_MAXIMUM: u32 = 4;
-/// `VIR_DOMAIN_CONSOLE_FORCE | SAFE`.
-const CONSOLE_FORCE: u32 = 1;
-const CONSOLE_SAFE: u32 = 2;
-/// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`.
-const MONITOR_HMP: u32 = 1;
-
-fn enc<T: oxvirt_xdr::Encode>(v: &T) -> Result<Vec<u8>, QemuError> {
-    Ok(oxvirt_xdr::to_bytes(v)?)
-}
-
-fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> Result<T, QemuError> {
-    ctx.args().map_err(QemuError::Vir)
-}
+use oxvirt_proto::events::id as event_id;
+use oxvirt_proto::flags::domain_affect::{CONFIG as AFFECT_CONFIG, LIVE as AFFECT_LIVE};
+use oxvirt_proto::flags::domain_console::{FORCE as CONSOLE_FORCE, SAFE as CONSOLE_SAFE};
+use oxvirt_proto::flags::domain_destroy::GRACEFUL as DESTROY_GRACEFUL;
+use oxvirt_proto::flags::domain_mem::MAXIMUM as MEM_MAXIMUM;
+// (and DEFAULT, 0)
+use oxvirt_proto::flags::domain_shutdown::{ACPI_POWER_BTN as SHUTDOWN_ACPI, ALL as SHUTDOWN_ALL};
+use oxvirt_proto::flags::domain_start::{ALL as START_FLAGS, PAUSED as START_PAUSED};
+use oxvirt_proto::flags::qemu_monitor_command::HMP as MONITOR_HMP;
+use oxvirt_sync::{MutexExt, RwLockExt};
 
 fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
     if flags & !allowed != 0 {
@@ -92,10 +75,7 @@ impl QemuDriver {
     ) -> Result<NonnullDomain, QemuError> {
         let def: Domain = self.parse_domain(xml)?;
         let persistent = {
-            let reg = self
-                .registry
-                .read()
-                .map_err(|_| QemuError::Internal("registry lock poisoned".into()))?;
+            let reg = self.registry.read_locked();
             match (reg.by_name(&def.name), reg.by_uuid(&def.uuid)) {
                 (Some(e), _) if e.def.uuid != def.uuid => {
                     return Err(QemuError::DomainExists(format!(
@@ -125,8 +105,11 @@ impl QemuDriver {
         Ok(vm.handle())
     }
 
-    async fn console(self: &Arc<Self>, mut ctx: CallCtx) -> Result<Vec<u8>, QemuError> {
-        let a: DomainOpenConsoleArgs = args(&ctx)?;
+    async fn console(
+        self: &Arc<Self>,
+        a: DomainOpenConsoleArgs,
+        mut ctx: CallCtx,
+    ) -> Result<(), QemuError> {
         check_flags(
             a.flags,
             CONSOLE_FORCE | CONSOLE_SAFE,
@@ -135,10 +118,7 @@ impl QemuDriver {
         let vm = self.running_vm(&a.dom)?;
         let token = CancellationToken::new();
         {
-            let mut c = vm
-                .console
-                .lock()
-                .map_err(|_| QemuError::Internal("console lock poisoned".into()))?;
+            let mut c = vm.console.locked();
             if let Some(t) = c.as_ref() {
                 if !t.is_cancelled() {
                     if a.flags & CONSOLE_FORCE == 0 {
@@ -179,7 +159,7 @@ impl QemuDriver {
         })?;
         let stream = ctx.call.open_stream(&ctx.client);
         tokio::spawn(pump_console(afd, stream, token));
-        Ok(Vec::new())
+        Ok(())
     }
 }
 
@@ -278,153 +258,138 @@ async fn write_all(fd: &AsyncFd<OwnedFd>, mut data: &[u8]) -> std::io::Result<()
     Ok(())
 }
 
-/// Whether this module handles the procedure (REMOTE program).
-pub fn handles(procedure: i32) -> bool {
-    matches!(
-        procedure,
-        rp::DOMAIN_CREATE
-            | rp::DOMAIN_CREATE_WITH_FLAGS
-            | rp::DOMAIN_CREATE_XML
-            | rp::DOMAIN_SUSPEND
-            | rp::DOMAIN_RESUME
-            | rp::DOMAIN_SHUTDOWN
-            | rp::DOMAIN_SHUTDOWN_FLAGS
-            | rp::DOMAIN_REBOOT
-            | rp::DOMAIN_RESET
-            | rp::DOMAIN_DESTROY
-            | rp::DOMAIN_DESTROY_FLAGS
-            | rp::DOMAIN_SET_MEMORY
-            | rp::DOMAIN_SET_MEMORY_FLAGS
-            | rp::DOMAIN_OPEN_CONSOLE
-    )
+/// Register the calls on running domains (and the QEMU program's monitor passthrough).
+pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    r.add(calls::QemuDomainMonitorCommand, |d, a, _| async move {
+        let t = d.call_timeout;
+        check_flags(a.flags, MONITOR_HMP, "qemuDomainQemuMonitorCommand")?;
+        let vm = d.running_vm(&a.dom)?;
+        vm.update_status(|s| {
+            if !s.taints.iter().any(|x| x == "custom-monitor") {
+                s.taints.push("custom-monitor".into());
+            }
+        });
+        let r = vm
+            .call(
+                sp::MonitorCommand,
+                &sp::MonitorCommandArgs {
+                    cmd: a.cmd,
+                    flags: a.flags,
+                },
+                t,
+            )
+            .await?;
+        Ok::<_, QemuError>(QemuDomainMonitorCommandRet { result: r.value })
+    });
+    r.add(calls::DomainCreate, |d, a, _| async move {
+        d.start_persistent(&a.dom, 0).await?;
+        Ok::<_, QemuError>(())
+    });
+    r.add(calls::DomainCreateWithFlags, |d, a, _| async move {
+        check_flags(a.flags, START_FLAGS, "qemuDomainCreateWithFlags")?;
+        let dom = d.start_persistent(&a.dom, a.flags & START_PAUSED).await?;
+        Ok::<_, QemuError>(DomainRet { dom })
+    });
+    r.add(calls::DomainCreateXml, |d, a, _| async move {
+        check_flags(a.flags, START_FLAGS, "qemuDomainCreateXML")?;
+        let dom = d
+            .create_transient(&a.xml_desc, a.flags & START_PAUSED)
+            .await?;
+        Ok::<_, QemuError>(DomainRet { dom })
+    });
+    r.add(calls::DomainSuspend, |d, a, _| async move {
+        let vm = d.running_vm(&a.dom)?;
+        vm.call(sp::Suspend, &sp::FlagsArgs { flags: 0 }, d.call_timeout)
+            .await
+    });
+    r.add(calls::DomainResume, |d, a, _| async move {
+        let vm = d.running_vm(&a.dom)?;
+        vm.call(sp::Resume, &sp::FlagsArgs { flags: 0 }, d.call_timeout)
+            .await
+    });
+    r.add(calls::DomainShutdown, |d, a, _| async move {
+        shutdown(&d, a.dom, 0, false).await
+    });
+    r.add(calls::DomainShutdownFlags, |d, a, _| async move {
+        shutdown(&d, a.dom, a.flags, false).await
+    });
+    r.add(calls::DomainReboot, |d, a, _| async move {
+        shutdown(&d, a.dom, a.flags, true).await
+    });
+    r.add(calls::DomainReset, |d, a, _| async move {
+        check_flags(a.flags, 0, "qemuDomainReset")?;
+        let vm = d.running_vm(&a.dom)?;
+        vm.call(sp::Reset, &sp::FlagsArgs { flags: 0 }, d.call_timeout)
+            .await
+    });
+    r.add(calls::DomainDestroy, |d, a, _| async move {
+        destroy_flags(&d, a.dom, 0).await
+    });
+    r.add(calls::DomainDestroyFlags, |d, a, _| async move {
+        destroy_flags(&d, a.dom, a.flags).await
+    });
+    r.add(calls::DomainSetMemory, |d, a, _| async move {
+        set_memory_flags(&d, a.dom, a.memory, AFFECT_LIVE).await
+    });
+    r.add(calls::DomainSetMemoryFlags, |d, a, _| async move {
+        set_memory_flags(&d, a.dom, a.memory, a.flags).await
+    });
+    r.add(calls::DomainOpenConsole, |d, a, ctx| async move {
+        d.console(a, ctx).await
+    });
 }
 
-pub async fn call(d: &Arc<QemuDriver>, ctx: CallCtx) -> Result<Vec<u8>, QemuError> {
-    let t = d.call_timeout;
-    if ctx.program() == oxvirt_proto::message::QEMU_PROGRAM {
-        return match ctx.procedure() {
-            qp::DOMAIN_MONITOR_COMMAND => {
-                let a: QemuDomainMonitorCommandArgs = args(&ctx)?;
-                check_flags(a.flags, MONITOR_HMP, "qemuDomainQemuMonitorCommand")?;
-                let vm = d.running_vm(&a.dom)?;
-                vm.update_status(|s| {
-                    if !s.taints.iter().any(|x| x == "custom-monitor") {
-                        s.taints.push("custom-monitor".into());
-                    }
-                });
-                let r = vm
-                    .call(
-                        sp::MonitorCommand,
-                        &sp::MonitorCommandArgs {
-                            cmd: a.cmd,
-                            flags: a.flags,
-                        },
-                        t,
-                    )
-                    .await?;
-                enc(&QemuDomainMonitorCommandRet { result: r.value })
-            }
-            p => Err(QemuError::Vir(unserved(ctx.program(), p))),
-        };
-    }
-    match ctx.procedure() {
-        rp::DOMAIN_CREATE => {
-            let a: DomainArgs = args(&ctx)?;
-            d.start_persistent(&a.dom, 0).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_CREATE_WITH_FLAGS => {
-            let a: DomainFlagsArgs = args(&ctx)?;
-            check_flags(a.flags, START_FLAGS, "qemuDomainCreateWithFlags")?;
-            let dom = d.start_persistent(&a.dom, a.flags & START_PAUSED).await?;
-            enc(&DomainRet { dom })
-        }
-        rp::DOMAIN_CREATE_XML => {
-            let a: DomainCreateXmlArgs = args(&ctx)?;
-            check_flags(a.flags, START_FLAGS, "qemuDomainCreateXML")?;
-            let dom = d
-                .create_transient(&a.xml_desc, a.flags & START_PAUSED)
-                .await?;
-            enc(&DomainRet { dom })
-        }
-        rp::DOMAIN_SUSPEND | rp::DOMAIN_RESUME => {
-            let a: DomainArgs = args(&ctx)?;
-            let vm = d.running_vm(&a.dom)?;
-            let a = sp::FlagsArgs { flags: 0 };
-            if ctx.procedure() == rp::DOMAIN_SUSPEND {
-                vm.call(sp::Suspend, &a, t).await?;
-            } else {
-                vm.call(sp::Resume, &a, t).await?;
-            }
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_SHUTDOWN | rp::DOMAIN_SHUTDOWN_FLAGS | rp::DOMAIN_REBOOT => {
-            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_SHUTDOWN {
-                let a: DomainArgs = args(&ctx)?;
-                (a.dom, 0)
-            } else {
-                let a: DomainFlagsArgs = args(&ctx)?;
-                (a.dom, a.flags)
-            };
-            if flags & !SHUTDOWN_ACPI != 0 {
-                if flags & !0x1f != 0 {
-                    return Err(QemuError::UnsupportedFlags {
-                        flags,
-                        func: "qemuDomainShutdownFlags",
-                    });
-                }
-                return Err(QemuError::ConfigUnsupported(
-                    "only the ACPI power button is supported by oxvirt yet (no guest agent)".into(),
-                ));
-            }
-            let vm = d.running_vm(&dom)?;
-            let a = sp::FlagsArgs { flags };
-            if ctx.procedure() == rp::DOMAIN_REBOOT {
-                vm.call(sp::Reboot, &a, t).await?;
-            } else {
-                vm.call(sp::Shutdown, &a, t).await?;
-            }
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_RESET => {
-            let a: DomainFlagsArgs = args(&ctx)?;
-            check_flags(a.flags, 0, "qemuDomainReset")?;
-            let vm = d.running_vm(&a.dom)?;
-            vm.call(sp::Reset, &sp::FlagsArgs { flags: 0 }, t).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_DESTROY | rp::DOMAIN_DESTROY_FLAGS => {
-            let (dom, flags) = if ctx.procedure() == rp::DOMAIN_DESTROY {
-                let a: DomainArgs = args(&ctx)?;
-                (a.dom, 0)
-            } else {
-                let a: DomainFlagsArgs = args(&ctx)?;
-                (a.dom, a.flags)
-            };
-            check_flags(flags, DESTROY_GRACEFUL, "qemuDomainDestroyFlags")?;
-            let vm = d.running_vm(&dom)?;
-            d.destroy(&vm, flags).await?;
-            Ok(Vec::new())
-        }
-        rp::DOMAIN_SET_MEMORY | rp::DOMAIN_SET_MEMORY_FLAGS => {
-            let (dom, kib, flags) = if ctx.procedure() == rp::DOMAIN_SET_MEMORY {
-                let a: DomainSetMemoryArgs = args(&ctx)?;
-                (a.dom, a.memory, AFFECT_LIVE)
-            } else {
-                let a: DomainSetMemoryFlagsArgs = args(&ctx)?;
-                (a.dom, a.memory, a.flags)
-            };
-            check_flags(
+/// DOMAIN_SHUTDOWN (flags 0), DOMAIN_SHUTDOWN_FLAGS and DOMAIN_REBOOT (`reboot`).
+async fn shutdown(
+    d: &Arc<QemuDriver>,
+    dom: NonnullDomain,
+    flags: u32,
+    reboot: bool,
+) -> Result<(), QemuError> {
+    if flags & !SHUTDOWN_ACPI != 0 {
+        if flags & !SHUTDOWN_ALL != 0 {
+            return Err(QemuError::UnsupportedFlags {
                 flags,
-                AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM,
-                "qemuDomainSetMemoryFlags",
-            )?;
-            d.set_memory(&dom, kib, flags).await?;
-            Ok(Vec::new())
+                func: "qemuDomainShutdownFlags",
+            });
         }
-        rp::DOMAIN_OPEN_CONSOLE => d.console(ctx).await,
-        p => Err(QemuError::Vir(unserved(ctx.program(), p))),
+        return Err(QemuError::ConfigUnsupported(
+            "only the ACPI power button is supported by oxvirt yet (no guest agent)".into(),
+        ));
     }
+    let vm = d.running_vm(&dom)?;
+    let a = sp::FlagsArgs { flags };
+    if reboot {
+        vm.call(sp::Reboot, &a, d.call_timeout).await
+    } else {
+        vm.call(sp::Shutdown, &a, d.call_timeout).await
+    }
+}
+
+/// DOMAIN_DESTROY (flags 0) and DOMAIN_DESTROY_FLAGS.
+async fn destroy_flags(
+    d: &Arc<QemuDriver>,
+    dom: NonnullDomain,
+    flags: u32,
+) -> Result<(), QemuError> {
+    check_flags(flags, DESTROY_GRACEFUL, "qemuDomainDestroyFlags")?;
+    let vm = d.running_vm(&dom)?;
+    d.destroy(&vm, flags).await
+}
+
+/// DOMAIN_SET_MEMORY (flags AFFECT_LIVE) and DOMAIN_SET_MEMORY_FLAGS.
+async fn set_memory_flags(
+    d: &Arc<QemuDriver>,
+    dom: NonnullDomain,
+    kib: u64,
+    flags: u32,
+) -> Result<(), QemuError> {
+    check_flags(
+        flags,
+        AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM,
+        "qemuDomainSetMemoryFlags",
+    )?;
+    d.set_memory(&dom, kib, flags).await
 }
 
 impl QemuDriver {
@@ -494,10 +459,7 @@ impl QemuDriver {
             }
             let d = self.clone();
             tokio::task::spawn_blocking(move || {
-                let mut reg = d
-                    .registry
-                    .write()
-                    .map_err(|_| QemuError::Internal("registry lock poisoned".into()))?;
+                let mut reg = d.registry.write_locked();
                 reg.define(def).map(|_| ())
             })
             .await
@@ -511,7 +473,7 @@ impl QemuDriver {
         let msg = oxvirt_proto::remote::DomainEventRebootMsg { dom };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
-                DOMAIN_EVENT_ID_REBOOT,
+                event_id::REBOOT,
                 &msg.dom,
                 rp::DOMAIN_EVENT_CALLBACK_REBOOT,
                 Some(rp::DOMAIN_EVENT_REBOOT),
@@ -525,7 +487,7 @@ impl QemuDriver {
         let msg = oxvirt_proto::remote::DomainEventBalloonChangeMsg { dom, actual };
         if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
             self.events().emit(
-                DOMAIN_EVENT_ID_BALLOON_CHANGE,
+                event_id::BALLOON_CHANGE,
                 &msg.dom,
                 rp::DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE,
                 Some(rp::DOMAIN_EVENT_BALLOON_CHANGE),
@@ -534,7 +496,3 @@ impl QemuDriver {
         }
     }
 }
-
-/// `VIR_DOMAIN_EVENT_ID_REBOOT`, `..._BALLOON_CHANGE`.
-const DOMAIN_EVENT_ID_REBOOT: i32 = 1;
-const DOMAIN_EVENT_ID_BALLOON_CHANGE: i32 = 13;

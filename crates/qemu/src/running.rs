@@ -25,6 +25,7 @@ use tracing::{debug, info, warn};
 use crate::states::{event, shutoff, state};
 use crate::{QemuDriver, QemuError};
 use oxvirt_shim::vm_dir::{self, monitor_path, read_status, socket_path, status_path};
+use oxvirt_sync::{MutexExt, RwLockExt};
 
 /// How long a call on one VM may wait for its shim (and QEMU) before failing.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -46,17 +47,12 @@ pub struct Vm {
 
 impl Vm {
     pub fn status(&self) -> DomainStatus {
-        self.status
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+        self.status.locked().clone()
     }
 
     pub fn state(&self) -> (i32, i32) {
-        self.status
-            .lock()
-            .map(|s| (s.state, s.reason))
-            .unwrap_or((state::NOSTATE, 0))
+        let s = self.status.locked();
+        (s.state, s.reason)
     }
 
     pub fn def(&self) -> Domain {
@@ -72,21 +68,23 @@ impl Vm {
     }
 
     pub fn persistent(&self) -> bool {
-        self.status.lock().map(|s| s.persistent).unwrap_or(false)
+        self.status.locked().persistent
     }
 
     pub fn set_persistent(&self, p: bool) {
-        if let Ok(mut s) = self.status.lock() {
+        {
+            let mut s = self.status.locked();
             s.persistent = p;
         }
     }
 
     pub fn qemu_pid(&self) -> i32 {
-        self.status.lock().map(|s| s.qemu_pid).unwrap_or(0)
+        self.status.locked().qemu_pid
     }
 
     pub fn update_status(&self, f: impl FnOnce(&mut DomainStatus)) {
-        if let Ok(mut s) = self.status.lock() {
+        {
+            let mut s = self.status.locked();
             f(&mut s);
         }
     }
@@ -183,35 +181,33 @@ pub struct Running {
 
 impl Running {
     pub fn get(&self, uuid: &[u8; 16]) -> Option<Arc<Vm>> {
-        self.vms.read().ok().and_then(|m| m.get(uuid).cloned())
+        self.vms.read_locked().get(uuid).cloned()
     }
 
     pub fn by_name(&self, name: &str) -> Option<Arc<Vm>> {
         self.vms
-            .read()
-            .ok()
-            .and_then(|m| m.values().find(|v| v.name == name).cloned())
+            .read_locked()
+            .values()
+            .find(|v| v.name == name)
+            .cloned()
     }
 
     pub fn by_id(&self, id: i32) -> Option<Arc<Vm>> {
         self.vms
-            .read()
-            .ok()
-            .and_then(|m| m.values().find(|v| v.id == id).cloned())
+            .read_locked()
+            .values()
+            .find(|v| v.id == id)
+            .cloned()
     }
 
     pub fn all(&self) -> Vec<Arc<Vm>> {
-        let mut v: Vec<Arc<Vm>> = self
-            .vms
-            .read()
-            .map(|m| m.values().cloned().collect())
-            .unwrap_or_default();
+        let mut v: Vec<Arc<Vm>> = self.vms.read_locked().values().cloned().collect();
         v.sort_by_key(|x| x.id);
         v
     }
 
     pub fn len(&self) -> usize {
-        self.vms.read().map(|m| m.len()).unwrap_or(0)
+        self.vms.read_locked().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -219,10 +215,12 @@ impl Running {
     }
 
     fn insert(&self, vm: Arc<Vm>) {
-        if let Ok(mut n) = self.next_id.lock() {
+        {
+            let mut n = self.next_id.locked();
             *n = (*n).max(vm.id);
         }
-        if let Ok(mut m) = self.vms.write() {
+        {
+            let mut m = self.vms.write_locked();
             m.insert(vm.uuid, vm);
         }
     }
@@ -230,14 +228,15 @@ impl Running {
     /// The state of a domain that does not run.
     pub fn stopped_state(&self, uuid: &[u8; 16]) -> (i32, i32) {
         self.last_stop
-            .lock()
-            .ok()
-            .and_then(|m| m.get(uuid).copied())
+            .locked()
+            .get(uuid)
+            .copied()
             .unwrap_or((state::SHUTOFF, shutoff::UNKNOWN))
     }
 
     pub fn set_stopped_state(&self, uuid: &[u8; 16], reason: Option<i32>) {
-        if let Ok(mut m) = self.last_stop.lock() {
+        {
+            let mut m = self.last_stop.locked();
             match reason {
                 Some(r) => {
                     m.insert(*uuid, (state::SHUTOFF, r));
@@ -250,7 +249,7 @@ impl Running {
     }
 
     fn remove(&self, uuid: &[u8; 16], id: i32) -> Option<Arc<Vm>> {
-        let mut m = self.vms.write().ok()?;
+        let mut m = self.vms.write_locked();
         if m.get(uuid).is_some_and(|v| v.id == id) {
             m.remove(uuid)
         } else {
@@ -259,20 +258,14 @@ impl Running {
     }
 
     pub fn allocate_id(&self) -> i32 {
-        let mut n = match self.next_id.lock() {
-            Ok(n) => n,
-            Err(p) => p.into_inner(),
-        };
+        let mut n = self.next_id.locked();
         *n += 1;
         *n
     }
 
     /// The start/stop lock of a domain.
     pub fn job(&self, uuid: &[u8; 16]) -> Arc<tokio::sync::Mutex<()>> {
-        let mut j = match self.jobs.lock() {
-            Ok(j) => j,
-            Err(p) => p.into_inner(),
-        };
+        let mut j = self.jobs.locked();
         j.entry(*uuid).or_default().clone()
     }
 }
@@ -643,7 +636,8 @@ impl QemuDriver {
         if self.running.remove(&vm.uuid, vm.id).is_none() {
             return;
         }
-        if let Ok(mut c) = vm.console.lock() {
+        {
+            let mut c = vm.console.locked();
             if let Some(t) = c.take() {
                 t.cancel();
             }
@@ -663,20 +657,19 @@ impl QemuDriver {
     /// Start every persistent domain marked autostart that is not running (what libvirt does
     /// when its daemon starts). Failures are logged; they do not stop the others.
     pub async fn autostart_all(self: &Arc<Self>) {
-        let marked: Vec<Domain> = match self.registry.read() {
-            Ok(r) => r
-                .all()
-                .filter(|e| e.autostart)
-                .filter_map(|e| match e.domain() {
-                    Ok(d) => Some(d),
-                    Err(err) => {
-                        warn!(domain = %e.def.name, "cannot autostart: {err}");
-                        None
-                    }
-                })
-                .collect(),
-            Err(_) => return,
-        };
+        let marked: Vec<Domain> = self
+            .registry
+            .read_locked()
+            .all()
+            .filter(|e| e.autostart)
+            .filter_map(|e| match e.domain() {
+                Ok(d) => Some(d),
+                Err(err) => {
+                    warn!(domain = %e.def.name, "cannot autostart: {err}");
+                    None
+                }
+            })
+            .collect();
         let tasks: Vec<_> = marked
             .into_iter()
             .filter(|def| self.running.get(&def.uuid).is_none())

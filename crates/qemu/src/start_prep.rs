@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use oxvirt_conf::domain::{ChrSource, Domain, GraphicsListen};
 
 use crate::{Paths, QemuError};
+use oxvirt_sync::MutexExt;
 
 /// libvirt's `remote_display_port_min` and `_max` (qemu.conf defaults).
 const DISPLAY_PORT_MIN: u32 = 5900;
@@ -71,7 +72,8 @@ pub struct Reserved(Vec<u32>);
 
 impl Drop for Reserved {
     fn drop(&mut self) {
-        if let Ok(mut p) = PENDING_PORTS.lock() {
+        {
+            let mut p = PENDING_PORTS.locked();
             for port in &self.0 {
                 p.remove(port);
             }
@@ -89,9 +91,7 @@ fn port_is_free(port: u32) -> bool {
 }
 
 fn allocate_port(in_use: &BTreeSet<u32>, reserved: &mut Reserved) -> Result<u32, QemuError> {
-    let mut pending = PENDING_PORTS
-        .lock()
-        .map_err(|_| QemuError::Internal("port allocator lock poisoned".into()))?;
+    let mut pending = PENDING_PORTS.locked();
     for port in DISPLAY_PORT_MIN..=DISPLAY_PORT_MAX {
         if in_use.contains(&port) || pending.contains(&port) || !port_is_free(port) {
             continue;

@@ -6,16 +6,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxvirt_proto::calls;
 use oxvirt_proto::remote::{
     ConnectGetAllDomainStatsArgs, ConnectGetAllDomainStatsRet, DomainStatsRecord,
 };
 use oxvirt_proto::shim as sp;
 use oxvirt_proto::{TypedParam, TypedParamValue};
-use oxvirt_remote::CallCtx;
+use oxvirt_remote::Router;
 
 use crate::domain_calls::View;
+use oxvirt_proto::flags::domain_stats as group;
+// the list filters (as CONNECT_LIST_ALL_DOMAINS' first 8 bits), NOWAIT, BACKING, ENFORCE_STATS
+use oxvirt_proto::flags::get_all_domain_stats::{BACKING, ENFORCE_STATS, FILTERS, NOWAIT};
+
 use crate::{QemuDriver, QemuError};
-use oxvirt_proto::shim::group;
 
 /// The groups oxvirt gathers.
 const SUPPORTED: u32 = group::STATE
@@ -24,19 +28,22 @@ const SUPPORTED: u32 = group::STATE
     | group::VCPU
     | group::INTERFACE
     | group::BLOCK;
-/// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_*`: the list filters (as CONNECT_LIST_ALL_DOMAINS'
-/// first 8 bits), NOWAIT, BACKING, ENFORCE_STATS.
-const FILTERS: u32 = 0xff;
-const NOWAIT: u32 = 1 << 29;
-const BACKING: u32 = 1 << 30;
-const ENFORCE_STATS: u32 = 1 << 31;
 
 /// How long a record waits for its shim (`NOWAIT`: hardly at all).
 const SHIM_DEADLINE: Duration = Duration::from_secs(2);
 const SHIM_DEADLINE_NOWAIT: Duration = Duration::from_millis(50);
 
-pub async fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuError> {
-    let a: ConnectGetAllDomainStatsArgs = ctx.args().map_err(QemuError::Vir)?;
+/// Register CONNECT_GET_ALL_DOMAIN_STATS.
+pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    r.add(calls::ConnectGetAllDomainStats, |d, a, _| async move {
+        all_domain_stats(&d, a).await
+    });
+}
+
+async fn all_domain_stats(
+    d: &Arc<QemuDriver>,
+    a: ConnectGetAllDomainStatsArgs,
+) -> Result<ConnectGetAllDomainStatsRet, QemuError> {
     if a.flags & !(FILTERS | NOWAIT | BACKING | ENFORCE_STATS) != 0 {
         return Err(QemuError::UnsupportedFlags {
             flags: a.flags,
@@ -87,9 +94,7 @@ pub async fn call(d: &Arc<QemuDriver>, ctx: &CallCtx) -> Result<Vec<u8>, QemuErr
             ret_stats.push(r);
         }
     }
-    Ok(oxvirt_xdr::to_bytes(&ConnectGetAllDomainStatsRet {
-        ret_stats,
-    })?)
+    Ok(ConnectGetAllDomainStatsRet { ret_stats })
 }
 
 async fn record(d: &QemuDriver, v: &View, groups: u32, deadline: Duration) -> DomainStatsRecord {

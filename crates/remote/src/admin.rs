@@ -17,10 +17,8 @@ use oxvirt_rpc::server::{Call, Client};
 
 use crate::service::ret;
 
-/// `VIR_ERR_NO_SERVER`.
-const NO_SERVER: i32 = 95;
-/// `VIR_ERR_NO_CLIENT`.
-const NO_CLIENT: i32 = 96;
+use oxvirt_proto::vir_error::code::{NO_CLIENT, NO_SERVER};
+use oxvirt_sync::MutexExt;
 
 /// What `virt-admin client-info` shows: read-only flag and the peer's identity from
 /// SO_PEERCRED, with the same parameter names as libvirt.
@@ -88,7 +86,8 @@ impl AdminServer {
         } else {
             "main"
         };
-        if let Ok(mut c) = self.clients.lock() {
+        {
+            let mut c = self.clients.locked();
             c.insert(
                 client.id,
                 ClientRecord {
@@ -102,11 +101,12 @@ impl AdminServer {
 
     /// Clients connected now, of every server.
     pub fn client_count(&self) -> usize {
-        self.clients.lock().map(|c| c.len()).unwrap_or(0)
+        self.clients.locked().len()
     }
 
     pub fn client_gone(&self, id: u64) {
-        if let Ok(mut c) = self.clients.lock() {
+        {
+            let mut c = self.clients.locked();
             c.remove(&id);
         }
     }
@@ -122,7 +122,7 @@ impl AdminServer {
     }
 
     fn record(&self, id: u64) -> Option<ClientRecord> {
-        self.clients.lock().ok().and_then(|c| c.get(&id).cloned())
+        self.clients.locked().get(&id).cloned()
     }
 
     fn no_client(id: u64) -> VirError {
@@ -212,19 +212,16 @@ impl AdminServer {
                     .ok_or_else(|| Self::no_server(&a.srv.name))?;
                 let clients: Vec<NonnullClient> = self
                     .clients
-                    .lock()
-                    .map(|c| {
-                        c.iter()
-                            .filter(|(_, r)| r.server == key)
-                            .map(|(id, r)| NonnullClient {
-                                srv: a.srv.clone(),
-                                id: *id,
-                                timestamp: r.connected_at as i64,
-                                transport: 0,
-                            })
-                            .collect()
+                    .locked()
+                    .iter()
+                    .filter(|(_, r)| r.server == key)
+                    .map(|(id, r)| NonnullClient {
+                        srv: a.srv.clone(),
+                        id: *id,
+                        timestamp: r.connected_at as i64,
+                        transport: 0,
                     })
-                    .unwrap_or_default();
+                    .collect();
                 let n = clients.len() as u32;
                 ret(&ServerListClientsRet {
                     clients: if a.need_results != 0 {

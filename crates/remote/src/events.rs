@@ -18,10 +18,10 @@ use oxvirt_rpc::server::Client;
 
 use crate::service::ret;
 
-/// Number of domain event ids in libvirt 9.0 (`VIR_DOMAIN_EVENT_ID_LAST`).
-pub const DOMAIN_EVENT_ID_LAST: i32 = 27;
-/// The lifecycle event id.
-pub const DOMAIN_EVENT_ID_LIFECYCLE: i32 = 0;
+use oxvirt_proto::events::id::{
+    LAST as DOMAIN_EVENT_ID_LAST, LIFECYCLE as DOMAIN_EVENT_ID_LIFECYCLE,
+};
+use oxvirt_sync::MutexExt;
 
 #[derive(Debug)]
 struct Registration {
@@ -69,9 +69,7 @@ impl EventHub {
     /// ([`Client::max_event_callbacks`]); libvirt has no such cap, so the refusal is an RPC
     /// error in the style of libvirt's other protocol limits.
     fn add(&self, r: Registration) -> Result<(), VirError> {
-        let Ok(mut regs) = self.regs.lock() else {
-            return Err(VirError::internal("event registrations unavailable"));
-        };
+        let mut regs = self.regs.locked();
         let max = r.client.max_event_callbacks();
         let id = r.client.id;
         if regs.iter().filter(|x| x.client.id == id).count() >= max {
@@ -166,14 +164,10 @@ impl EventHub {
     }
 
     fn remove(&self, pred: impl Fn(&Registration) -> bool) -> usize {
-        match self.regs.lock() {
-            Ok(mut regs) => {
-                let before = regs.len();
-                regs.retain(|r| !pred(r));
-                before - regs.len()
-            }
-            Err(_) => 0,
-        }
+        let mut regs = self.regs.locked();
+        let before = regs.len();
+        regs.retain(|r| !pred(r));
+        before - regs.len()
     }
 
     /// Forget every registration of a connection that went away.
@@ -183,7 +177,7 @@ impl EventHub {
 
     /// Number of live registrations (for tests and stats).
     pub fn len(&self) -> usize {
-        self.regs.lock().map(|r| r.len()).unwrap_or(0)
+        self.regs.locked().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -201,7 +195,7 @@ impl EventHub {
         legacy_proc: Option<i32>,
         msg: &[u8],
     ) {
-        let Ok(regs) = self.regs.lock() else { return };
+        let regs = self.regs.locked();
         for r in regs.iter() {
             if r.event_id != event_id || r.dom.is_some_and(|u| u != dom.uuid) {
                 continue;

@@ -8,9 +8,11 @@
 
 pub mod admin;
 pub mod events;
+pub mod router;
 mod service;
 
-pub use service::{CallCtx, Driver, RemoteService, Session};
+pub use router::{Route, Router, Runs};
+pub use service::{decode_args, ret, CallCtx, Driver, RemoteService, Session};
 
 /// The libvirt version oxvirt's protocol and behaviour follow (9.0.0).
 pub const LIBVIRT_VERSION: u64 = 9_000_000;

@@ -16,6 +16,7 @@ use tracing::debug;
 
 use crate::admin::AdminServer;
 use crate::events::EventHub;
+use oxvirt_sync::MutexExt;
 
 /// What a driver daemon plugs into [`RemoteService`].
 pub trait Driver: Send + Sync + 'static {
@@ -38,8 +39,9 @@ pub trait Driver: Send + Sync + 'static {
         false
     }
 
-    /// Handle a REMOTE or QEMU program call on an open connection. Unimplemented procedures
-    /// answer [`VirError::unknown_procedure`].
+    /// Handle a REMOTE or QEMU program call on an open connection: a driver dispatches it
+    /// through its [`crate::Router`], where a procedure nobody registered answers
+    /// VIR_ERR_NO_SUPPORT with the API's name ([`oxvirt_proto::procedures::unserved`]).
     fn call(
         self: Arc<Self>,
         ctx: CallCtx,
@@ -148,12 +150,12 @@ struct SessionState {
 impl Session {
     /// The URI the connection is open to, if CONNECT_OPEN succeeded.
     pub fn uri(&self) -> Option<String> {
-        self.state.lock().ok().and_then(|s| s.uri.clone())
+        self.state.locked().uri.clone()
     }
 
     /// The identity a front daemon forwarded with CONNECT_SET_IDENTITY.
     pub fn identity(&self) -> Option<Vec<TypedParam>> {
-        self.state.lock().ok().and_then(|s| s.identity.clone())
+        self.state.locked().identity.clone()
     }
 }
 
@@ -241,7 +243,8 @@ impl<D: Driver> RemoteService<D> {
                 }
                 client.set_opened();
                 debug!(client = client.id, %uri, read_only = client.is_read_only(), "connection open");
-                if let Ok(mut s) = session.state.lock() {
+                {
+                    let mut s = session.state.locked();
                     s.uri = Some(uri);
                 }
                 return Ok((Vec::new(), false));
@@ -279,7 +282,8 @@ impl<D: Driver> RemoteService<D> {
                         oxvirt_proto::vir_error::domain::RPC,
                     ));
                 }
-                if let Ok(mut s) = session.state.lock() {
+                {
+                    let mut s = session.state.locked();
                     s.identity = Some(a.params);
                 }
                 Ok((Vec::new(), false))
@@ -360,12 +364,13 @@ impl<D: Driver> Service for RemoteService<D> {
             // driver does (NO_SUPPORT)
             QEMU_PROGRAM | LXC_PROGRAM => self.qemu_call(client, session, call).await.into(),
             ADMIN_PROGRAM => {
-                let open = session.state.lock().map(|s| s.admin_open).unwrap_or(false);
+                let open = session.state.locked().admin_open;
                 match self.admin.call(&client, open, &call) {
                     Ok((body, opened, close_after)) => {
                         if opened {
                             client.set_opened();
-                            if let Ok(mut s) = session.state.lock() {
+                            {
+                                let mut s = session.state.locked();
                                 s.admin_open = true;
                             }
                         }

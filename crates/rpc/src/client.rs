@@ -20,6 +20,7 @@ use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, STREAM_CHUNK};
 use oxvirt_proto::types::WireError;
 use oxvirt_proto::{Header, MessageType, Status, VirError};
+use oxvirt_sync::MutexExt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -167,10 +168,12 @@ impl Client {
                 rinner.handle(m, &etx).await;
             }
             rinner.cancel.cancel();
-            if let Ok(mut p) = rinner.pending.lock() {
+            {
+                let mut p = rinner.pending.locked();
                 p.clear();
             }
-            if let Ok(mut s) = rinner.streams.lock() {
+            {
+                let mut s = rinner.streams.locked();
                 s.clear();
             }
         });
@@ -263,7 +266,8 @@ impl Client {
         let (serial, rx) = self.register()?;
         m.header.serial = serial;
         let (stx, srx) = mpsc::channel(16);
-        if let Ok(mut s) = self.inner.streams.lock() {
+        {
+            let mut s = self.inner.streams.locked();
             s.insert(serial, stx);
         }
         // until the stream is handed out, any way out unregisters it
@@ -350,11 +354,7 @@ impl Client {
         }
         let serial = self.inner.next_serial.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.inner
-            .pending
-            .lock()
-            .map_err(|_| ClientError::Closed)?
-            .insert(serial, tx);
+        self.inner.pending.locked().insert(serial, tx);
         Ok((serial, rx))
     }
 
@@ -375,11 +375,13 @@ struct Forget<'a> {
 
 impl Drop for Forget<'_> {
     fn drop(&mut self) {
-        if let Ok(mut p) = self.inner.pending.lock() {
+        {
+            let mut p = self.inner.pending.locked();
             p.remove(&self.serial);
         }
         if self.stream {
-            if let Ok(mut s) = self.inner.streams.lock() {
+            {
+                let mut s = self.inner.streams.locked();
                 s.remove(&self.serial);
             }
         }
@@ -397,11 +399,7 @@ impl Inner {
                 }
             }
             Some(MessageType::Reply | MessageType::ReplyWithFds) => {
-                let tx = self
-                    .pending
-                    .lock()
-                    .ok()
-                    .and_then(|mut p| p.remove(&h.serial));
+                let tx = self.pending.locked().remove(&h.serial);
                 if let Some(tx) = tx {
                     let _ = tx.send(m);
                 }
@@ -410,11 +408,7 @@ impl Inner {
                 let _ = events.send(m);
             }
             Some(MessageType::Stream | MessageType::StreamHole) => {
-                let tx = self
-                    .streams
-                    .lock()
-                    .ok()
-                    .and_then(|s| s.get(&h.serial).cloned());
+                let tx = self.streams.locked().get(&h.serial).cloned();
                 if let (Some(tx), Some(item)) = (tx, StreamIn::from_owned(m)) {
                     let _ = tx.send(item).await;
                 }
@@ -485,7 +479,8 @@ impl ClientStream {
 
 impl Drop for ClientStream {
     fn drop(&mut self) {
-        if let Ok(mut s) = self.client.inner.streams.lock() {
+        {
+            let mut s = self.client.inner.streams.locked();
             s.remove(&self.key.serial);
         }
     }

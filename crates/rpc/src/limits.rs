@@ -22,6 +22,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use oxvirt_sync::MutexExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Connections held per user.
@@ -84,7 +85,8 @@ pub(crate) struct Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Some((uid, users)) = self.user.take() {
-            if let Ok(mut u) = users.lock() {
+            {
+                let mut u = users.locked();
                 if let Some(n) = u.get_mut(&uid) {
                     *n = n.saturating_sub(1);
                     if *n == 0 {
@@ -121,7 +123,7 @@ impl Slots {
         let user = if self.is_trusted(uid) {
             None
         } else {
-            let mut u = self.users.lock().map_err(|_| Refusal::UserFull(uid))?;
+            let mut u = self.users.locked();
             let n = u.entry(uid).or_insert(0);
             if *n >= self.per_uid {
                 return Err(Refusal::UserFull(uid));

@@ -26,6 +26,7 @@ use crate::stream::{ServerStream, StreamIn, StreamKey, StreamOut, StreamPacket};
 use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, PROGRAM_VERSION};
 use oxvirt_proto::{Header, MessageType, Status, VirError};
+use oxvirt_sync::MutexExt;
 
 /// Tunables, with libvirt's defaults where libvirt has the setting. The limits that hold
 /// against a hostile local user are described in [`crate::limits`].
@@ -175,7 +176,8 @@ impl Call {
             serial: self.header.serial,
         };
         let (tx, rx) = mpsc::channel(client.config.max_client_requests.max(1));
-        if let Ok(mut s) = client.streams.lock() {
+        {
+            let mut s = client.streams.locked();
             s.insert(key, tx);
         }
         let gate = self.stream_gate.take();
@@ -430,7 +432,8 @@ impl Client {
     }
 
     pub(crate) fn unregister_stream(&self, key: &StreamKey) {
-        if let Ok(mut s) = self.streams.lock() {
+        {
+            let mut s = self.streams.locked();
             s.remove(key);
         }
     }
@@ -677,7 +680,8 @@ impl<S: Service> Server<S> {
         }
         cancel.cancel();
         let _ = writer.await;
-        if let Ok(mut s) = client.streams.lock() {
+        {
+            let mut s = client.streams.locked();
             s.clear();
         }
         self.service.disconnected(&client, &session);
@@ -795,11 +799,7 @@ impl<S: Service> Server<S> {
                     procedure: h.procedure,
                     serial: h.serial,
                 };
-                let tx = client
-                    .streams
-                    .lock()
-                    .ok()
-                    .and_then(|s| s.get(&key).cloned());
+                let tx = client.streams.locked().get(&key).cloned();
                 let Some(tx) = tx else {
                     // late packets for a finished stream are dropped
                     return true;

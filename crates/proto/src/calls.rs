@@ -1,0 +1,158 @@
+//! Typed procedures: one marker type per procedure oxvirt serves (or calls), naming its
+//! program, number, argument and reply types once. A router registers a handler for a marker
+//! (`router.add(calls::DomainSuspend, handler)`) and the framework decodes the arguments and
+//! encodes the reply with these types, so a handler cannot pick the wrong ones; a client can
+//! call through the same markers. Everything else about a procedure (ACL, read-only policy,
+//! priority, serving daemon) is in its [`ProcedureInfo`].
+
+use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
+use crate::remote::*;
+
+/// A procedure with its argument and reply types.
+pub trait Procedure: Send + Sync + 'static {
+    /// The program it belongs to.
+    const PROGRAM: Program;
+    /// Its number in the message header.
+    const NUMBER: i32;
+    /// The CALL's body (`()`: no arguments): a server decodes it, a client encodes it.
+    type Args: oxvirt_xdr::Encode + oxvirt_xdr::Decode + Send + Sync + 'static;
+    /// The REPLY's body (`()`: an empty reply): a server encodes it, a client decodes it.
+    type Ret: oxvirt_xdr::Encode + oxvirt_xdr::Decode + Send + 'static;
+
+    /// The procedure's row in the table (ACL, read-only policy, priority, serving daemon).
+    fn info() -> Option<&'static ProcedureInfo> {
+        procedure(Self::PROGRAM, Self::NUMBER)
+    }
+}
+
+macro_rules! procedures {
+    ($($(#[$meta:meta])* $name:ident = $program:ident $number:expr, $args:ty => $ret:ty;)*) => {
+        $(
+            $(#[$meta])*
+            #[derive(Debug, Clone, Copy, Default)]
+            pub struct $name;
+
+            impl Procedure for $name {
+                const PROGRAM: Program = Program::$program;
+                const NUMBER: i32 = $number;
+                type Args = $args;
+                type Ret = $ret;
+            }
+        )*
+
+        /// `(program, number)` of every marker in this module, for the consistency test.
+        #[cfg(test)]
+        const ALL: &[(Program, i32, &str)] = &[$((Program::$program, $number, stringify!($name))),*];
+    };
+}
+
+procedures! {
+    // the host and the hypervisor
+    ConnectGetType = Remote rp::CONNECT_GET_TYPE, () => StringRet;
+    ConnectGetVersion = Remote rp::CONNECT_GET_VERSION, () => U64Ret;
+    ConnectGetLibVersion = Remote rp::CONNECT_GET_LIB_VERSION, () => U64Ret;
+    ConnectGetHostname = Remote rp::CONNECT_GET_HOSTNAME, () => StringRet;
+    ConnectGetSysinfo = Remote rp::CONNECT_GET_SYSINFO, FlagsArgs => StringRet;
+    ConnectGetMaxVcpus = Remote rp::CONNECT_GET_MAX_VCPUS, ConnectGetMaxVcpusArgs => IntRet;
+    ConnectGetCapabilities = Remote rp::CONNECT_GET_CAPABILITIES, () => StringRet;
+    ConnectGetDomainCapabilities = Remote rp::CONNECT_GET_DOMAIN_CAPABILITIES,
+        ConnectGetDomainCapabilitiesArgs => StringRet;
+    ConnectGetCpuModelNames = Remote rp::CONNECT_GET_CPU_MODEL_NAMES,
+        ConnectGetCpuModelNamesArgs => ConnectGetCpuModelNamesRet;
+    NodeGetInfo = Remote rp::NODE_GET_INFO, () => NodeGetInfoRet;
+    NodeGetCpuStats = Remote rp::NODE_GET_CPU_STATS, NodeGetCpuStatsArgs => NodeGetCpuStatsRet;
+    NodeGetMemoryStats = Remote rp::NODE_GET_MEMORY_STATS,
+        NodeGetMemoryStatsArgs => NodeGetMemoryStatsRet;
+    NodeGetFreeMemory = Remote rp::NODE_GET_FREE_MEMORY, () => U64Ret;
+    NodeGetCellsFreeMemory = Remote rp::NODE_GET_CELLS_FREE_MEMORY,
+        NodeGetCellsFreeMemoryArgs => NodeGetCellsFreeMemoryRet;
+    NodeGetCpuMap = Remote rp::NODE_GET_CPU_MAP, NodeGetCpuMapArgs => NodeGetCpuMapRet;
+    NodeGetSecurityModel = Remote rp::NODE_GET_SECURITY_MODEL, () => NodeGetSecurityModelRet;
+
+    // the registry of domains
+    ConnectListAllDomains = Remote rp::CONNECT_LIST_ALL_DOMAINS,
+        ConnectListAllDomainsArgs => ConnectListAllDomainsRet;
+    ConnectNumOfDomains = Remote rp::CONNECT_NUM_OF_DOMAINS, () => IntRet;
+    ConnectListDomains = Remote rp::CONNECT_LIST_DOMAINS,
+        ConnectListDomainsArgs => ConnectListDomainsRet;
+    ConnectNumOfDefinedDomains = Remote rp::CONNECT_NUM_OF_DEFINED_DOMAINS, () => IntRet;
+    ConnectListDefinedDomains = Remote rp::CONNECT_LIST_DEFINED_DOMAINS,
+        ConnectListDefinedDomainsArgs => ConnectListDefinedDomainsRet;
+    DomainLookupByName = Remote rp::DOMAIN_LOOKUP_BY_NAME, DomainLookupByNameArgs => DomainRet;
+    DomainLookupByUuid = Remote rp::DOMAIN_LOOKUP_BY_UUID, DomainLookupByUuidArgs => DomainRet;
+    DomainLookupById = Remote rp::DOMAIN_LOOKUP_BY_ID, DomainLookupByIdArgs => DomainRet;
+    DomainDefineXml = Remote rp::DOMAIN_DEFINE_XML, DomainDefineXmlArgs => DomainRet;
+    DomainDefineXmlFlags = Remote rp::DOMAIN_DEFINE_XML_FLAGS, DomainDefineXmlFlagsArgs => DomainRet;
+    DomainUndefine = Remote rp::DOMAIN_UNDEFINE, DomainArgs => ();
+    DomainUndefineFlags = Remote rp::DOMAIN_UNDEFINE_FLAGS, DomainFlagsArgs => ();
+    DomainGetState = Remote rp::DOMAIN_GET_STATE, DomainFlagsArgs => DomainGetStateRet;
+    DomainGetInfo = Remote rp::DOMAIN_GET_INFO, DomainArgs => DomainGetInfoRet;
+    DomainGetXmlDesc = Remote rp::DOMAIN_GET_XML_DESC, DomainFlagsArgs => StringRet;
+    DomainGetOsType = Remote rp::DOMAIN_GET_OS_TYPE, DomainArgs => StringRet;
+    DomainGetMaxMemory = Remote rp::DOMAIN_GET_MAX_MEMORY, DomainArgs => U64Ret;
+    DomainIsActive = Remote rp::DOMAIN_IS_ACTIVE, DomainArgs => IntRet;
+    DomainIsUpdated = Remote rp::DOMAIN_IS_UPDATED, DomainArgs => IntRet;
+    DomainIsPersistent = Remote rp::DOMAIN_IS_PERSISTENT, DomainArgs => IntRet;
+    DomainGetAutostart = Remote rp::DOMAIN_GET_AUTOSTART, DomainArgs => IntRet;
+    DomainSetAutostart = Remote rp::DOMAIN_SET_AUTOSTART, DomainSetAutostartArgs => ();
+    DomainHasManagedSaveImage = Remote rp::DOMAIN_HAS_MANAGED_SAVE_IMAGE, DomainFlagsArgs => IntRet;
+    DomainSnapshotNum = Remote rp::DOMAIN_SNAPSHOT_NUM, DomainFlagsArgs => IntRet;
+    DomainGetMessages = Remote rp::DOMAIN_GET_MESSAGES, DomainFlagsArgs => DomainGetMessagesRet;
+    DomainGetSecurityLabel = Remote rp::DOMAIN_GET_SECURITY_LABEL,
+        DomainArgs => DomainGetSecurityLabelRet;
+
+    // running domains
+    DomainCreate = Remote rp::DOMAIN_CREATE, DomainArgs => ();
+    DomainCreateWithFlags = Remote rp::DOMAIN_CREATE_WITH_FLAGS, DomainFlagsArgs => DomainRet;
+    DomainCreateXml = Remote rp::DOMAIN_CREATE_XML, DomainCreateXmlArgs => DomainRet;
+    DomainSuspend = Remote rp::DOMAIN_SUSPEND, DomainArgs => ();
+    DomainResume = Remote rp::DOMAIN_RESUME, DomainArgs => ();
+    DomainShutdown = Remote rp::DOMAIN_SHUTDOWN, DomainArgs => ();
+    DomainShutdownFlags = Remote rp::DOMAIN_SHUTDOWN_FLAGS, DomainFlagsArgs => ();
+    DomainReboot = Remote rp::DOMAIN_REBOOT, DomainFlagsArgs => ();
+    DomainReset = Remote rp::DOMAIN_RESET, DomainFlagsArgs => ();
+    DomainDestroy = Remote rp::DOMAIN_DESTROY, DomainArgs => ();
+    DomainDestroyFlags = Remote rp::DOMAIN_DESTROY_FLAGS, DomainFlagsArgs => ();
+    DomainSetMemory = Remote rp::DOMAIN_SET_MEMORY, DomainSetMemoryArgs => ();
+    DomainSetMemoryFlags = Remote rp::DOMAIN_SET_MEMORY_FLAGS, DomainSetMemoryFlagsArgs => ();
+    /// Opens a stream: the reply is empty and the console's data follows on the stream.
+    DomainOpenConsole = Remote rp::DOMAIN_OPEN_CONSOLE, DomainOpenConsoleArgs => ();
+    ConnectGetAllDomainStats = Remote rp::CONNECT_GET_ALL_DOMAIN_STATS,
+        ConnectGetAllDomainStatsArgs => ConnectGetAllDomainStatsRet;
+
+    // the QEMU program
+    QemuDomainMonitorCommand = Qemu qp::DOMAIN_MONITOR_COMMAND,
+        QemuDomainMonitorCommandArgs => QemuDomainMonitorCommandRet;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every marker names a procedure of the table, under its own name.
+    #[test]
+    fn markers_match_the_table() {
+        for &(program, number, marker) in ALL {
+            let info = procedure(program, number).expect(marker);
+            let camel: String = info
+                .name
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next().map_or(String::new(), |f| {
+                        f.to_string() + &c.as_str().to_ascii_lowercase()
+                    })
+                })
+                .collect();
+            let expected = match program {
+                Program::Qemu => format!("Qemu{camel}"),
+                _ => camel,
+            };
+            assert_eq!(marker, expected);
+        }
+        assert_eq!(
+            DomainSuspend::info().map(|i| i.name),
+            Some("DOMAIN_SUSPEND")
+        );
+    }
+}

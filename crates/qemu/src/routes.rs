@@ -1,0 +1,49 @@
+//! The driver's one routing table: every procedure `oxvirt-qemud` serves, with its typed
+//! handler ([`oxvirt_remote::Router`]). Each `*_calls` module registers its own calls; a
+//! procedure registered by none answers VIR_ERR_NO_SUPPORT.
+
+use std::sync::LazyLock;
+
+use oxvirt_remote::Router;
+
+use crate::{domain_calls, host_calls, lifecycle_calls, stats_calls, QemuDriver};
+
+/// The routes, built once.
+pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
+    let mut r = Router::new();
+    host_calls::register(&mut r);
+    domain_calls::register(&mut r);
+    lifecycle_calls::register(&mut r);
+    stats_calls::register(&mut r);
+    r
+});
+
+#[cfg(test)]
+mod tests {
+    use oxvirt_proto::procedures::{by_name, Program, ServedBy};
+    use oxvirt_remote::Runs;
+
+    use super::ROUTES;
+
+    #[test]
+    fn every_route_is_the_qemu_driver_s() {
+        assert_eq!(ROUTES.routes().count(), 58);
+        for r in ROUTES.routes() {
+            assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
+        }
+        // the calls that write files run off the async workers
+        let blocking: Vec<_> = ROUTES
+            .routes()
+            .filter(|r| r.runs == Runs::Blocking)
+            .map(|r| r.info.name)
+            .collect();
+        assert_eq!(blocking.len(), 5, "{blocking:?}");
+        let suspend = by_name(Program::Remote, "DOMAIN_SUSPEND").expect("in the table");
+        let route = ROUTES.route(suspend.program.number(), suspend.number);
+        assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
+        let undefined = by_name(Program::Remote, "DOMAIN_SAVE").expect("in the table");
+        assert!(ROUTES
+            .route(undefined.program.number(), undefined.number)
+            .is_none());
+    }
+}
