@@ -333,6 +333,8 @@ pub(crate) mod tests {
             tpm_types: vec!["passthrough".into(), "emulator".into()],
             kvm_host_props: vec!["fpu".into(), "lahf-lm".into(), "vme".into()],
             tcg_max_props: Vec::new(),
+            tcg_max_vendor: None,
+            tcg_model_props: Vec::new(),
         }
     }
 

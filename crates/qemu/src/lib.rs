@@ -17,6 +17,7 @@
 pub mod capabilities;
 pub mod command;
 pub mod cpu_map;
+pub mod cpu_models;
 pub mod daemon;
 pub mod domain_calls;
 pub mod domain_capabilities;

@@ -1,0 +1,398 @@
+//! libvirt's x86 CPU models as libvirt 9.0 uses them, computed from QEMU's own definitions,
+//! and the two algorithms of libvirt's x86 CPU driver the XML shows:
+//!
+//! - a model's features are what QEMU's `query-cpu-model-expansion` (`static`, under TCG)
+//!   says the model has, in libvirt's names, corrected by [`DIFFERENCES`], the hand-written
+//!   list of where libvirt's model and QEMU 7.2's (as TCG expands it: QEMU turns `vme` off
+//!   for TCG, and always adds `hypervisor`) differ;
+//! - [`decode`] picks the model that describes a set of features with the fewest listed
+//!   differences (libvirt's `x86Decode`: newest model first, same vendor only, a model wins
+//!   only with strictly fewer `require` + `disable` entries), as for the domain
+//!   capabilities' host-model CPU;
+//! - [`update_live`] turns a running guest's CPU into the live XML's (libvirt's
+//!   `virCPUx86UpdateLive`): the features the vCPU has beyond the model are required, the
+//!   model's features it lacks are disabled, in CPUID order.
+
+use crate::cpu_map;
+use crate::probe::ProbedQemu;
+
+/// Where libvirt's model differs from QEMU's static expansion of it under TCG (besides
+/// `hypervisor`, which no libvirt model has): (model, features libvirt's model has that the
+/// expansion lacks, features the expansion has that libvirt's model lacks).
+const DIFFERENCES: &[(&str, &[&str], &[&str])] = &[
+    ("486", &["vme"], &[]),
+    ("pentium", &["vme"], &["apic"]),
+    ("pentium2", &["vme"], &["apic"]),
+    ("pentium3", &["vme"], &["apic"]),
+    ("coreduo", &["vme"], &["acpi", "ss"]),
+    ("n270", &["vme"], &["acpi", "ss", "movbe", "lahf_lm"]),
+    ("core2duo", &["vme"], &["acpi", "ss", "cx16", "lahf_lm"]),
+    ("qemu64", &[], &["lahf_lm"]),
+    ("Westmere", &[], &["pclmuldq", "arat"]),
+    ("Westmere-IBRS", &[], &["pclmuldq", "arat"]),
+    ("SandyBridge", &[], &["arat", "xsaveopt"]),
+    ("SandyBridge-IBRS", &[], &["arat", "xsaveopt"]),
+    ("IvyBridge", &["vme"], &["arat", "xsaveopt"]),
+    ("IvyBridge-IBRS", &["vme"], &["arat", "xsaveopt"]),
+    ("Haswell-noTSX", &[], HASWELL),
+    ("Haswell-noTSX-IBRS", &[], HASWELL),
+    ("Haswell", &[], HASWELL),
+    ("Haswell-IBRS", &[], HASWELL),
+    ("Broadwell-noTSX", &[], HASWELL),
+    ("Broadwell-noTSX-IBRS", &[], HASWELL),
+    ("Broadwell", &[], HASWELL),
+    ("Broadwell-IBRS", &[], HASWELL),
+    ("Skylake-Client", &["vme", "mpx"], &[]),
+    ("Skylake-Client-IBRS", &["vme", "mpx"], &[]),
+    ("Skylake-Client-noTSX-IBRS", &["vme", "mpx"], &[]),
+    ("Skylake-Server", &["vme", "mpx"], &["clflushopt", "pku"]),
+    ("Skylake-Server-IBRS", &["vme", "mpx"], &["pku"]),
+    ("Skylake-Server-noTSX-IBRS", &["vme", "mpx"], &["pku"]),
+    ("Cascadelake-Server", &["vme", "mpx"], &["pku"]),
+    (
+        "Cascadelake-Server-noTSX",
+        &["vme", "mpx"],
+        &[
+            "pku",
+            "arch-capabilities",
+            "rdctl-no",
+            "ibrs-all",
+            "skip-l1dfl-vmentry",
+            "mds-no",
+        ],
+    ),
+    ("Icelake-Server", &["vme", "mpx"], &[]),
+    ("Icelake-Server-noTSX", &["vme", "mpx"], &[]),
+    ("Cooperlake", &["vme"], &[]),
+    ("Snowridge", &["vme"], &["monitor", "mpx"]),
+    ("athlon", &["vme"], &["mca"]),
+    (
+        "phenom",
+        &[],
+        &[
+            "cx16", "popcnt", "pdpe1gb", "rdtscp", "lahf_lm", "abm", "sse4a", "npt",
+        ],
+    ),
+    ("Opteron_G2", &["rdtscp"], &[]),
+    ("Opteron_G3", &[], &["monitor"]),
+    ("Opteron_G4", &[], &["npt", "nrip-save"]),
+    ("Opteron_G5", &[], &["npt", "nrip-save"]),
+    ("EPYC", &["vme"], EPYC),
+    ("EPYC-IBPB", &["vme"], EPYC),
+    ("EPYC-Rome", &["vme"], &["monitor", "xsaves", "topoext"]),
+    ("EPYC-Milan", &["vme"], &["monitor", "topoext"]),
+    ("Dhyana", &["vme"], EPYC),
+];
+const HASWELL: &[&str] = &["f16c", "rdrand", "arat", "xsaveopt", "abm"];
+const EPYC: &[&str] = &["monitor", "topoext", "npt", "nrip-save"];
+
+/// Features libvirt's map marks as removed from a model: libvirt disables them explicitly
+/// in every guest CPU of that model unless the definition names them.
+const REMOVED: &[(&str, &[&str])] = &[
+    ("Opteron_G3", &["monitor"]),
+    ("EPYC", &["monitor"]),
+    ("EPYC-IBPB", &["monitor"]),
+    ("Dhyana", &["monitor"]),
+    ("Icelake-Server", &["intel-pt"]),
+    ("Icelake-Server-noTSX", &["intel-pt"]),
+    ("Icelake-Client", &["intel-pt"]),
+    ("Icelake-Client-noTSX", &["intel-pt"]),
+];
+
+/// The features libvirt disables in every guest CPU of `model` (see [`REMOVED`]).
+pub fn removed_features(model: &str) -> &'static [&'static str] {
+    REMOVED
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map(|(_, f)| *f)
+        .unwrap_or(&[])
+}
+
+/// libvirt's names of the features QEMU says are on (`props`: QEMU's property names,
+/// sorted), in CPUID order.
+pub fn libvirt_features(props: &[String]) -> Vec<&'static str> {
+    cpu_map::feature_names()
+        .into_iter()
+        .filter(|name| {
+            let q = cpu_map::qemu_feature_name(name);
+            props.binary_search_by(|p| p.as_str().cmp(q)).is_ok()
+        })
+        .collect()
+}
+
+/// libvirt's features of `model` from QEMU's static expansion of it under TCG (`props`: the
+/// properties that are on, sorted), in CPUID order; `None` for a model libvirt does not know.
+pub fn model_features(model: &str, props: &[String]) -> Option<Vec<&'static str>> {
+    cpu_map::model_vendor(model)?;
+    let (add, remove) = DIFFERENCES
+        .iter()
+        .find(|(m, _, _)| *m == model)
+        .map(|(_, a, r)| (*a, *r))
+        .unwrap_or((&[], &[]));
+    Some(
+        cpu_map::feature_names()
+            .into_iter()
+            .filter(|name| {
+                let q = cpu_map::qemu_feature_name(name);
+                let on = props.binary_search_by(|p| p.as_str().cmp(q)).is_ok();
+                add.contains(name) || (on && *name != "hypervisor" && !remove.contains(name))
+            })
+            .collect(),
+    )
+}
+
+/// libvirt's name for one of QEMU's feature properties, if libvirt knows the feature.
+pub fn libvirt_feature_name(prop: &str) -> Option<&'static str> {
+    cpu_map::feature_names()
+        .into_iter()
+        .find(|name| cpu_map::qemu_feature_name(name) == prop)
+}
+
+/// A model the hypervisor offers, as [`decode`] considers it.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub name: &'a str,
+    /// libvirt's features of the model.
+    pub features: Vec<&'static str>,
+    /// libvirt's names of the features that keep the model from running here.
+    pub blockers: Vec<&'static str>,
+}
+
+/// A CPU described as a model plus differences, as libvirt writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub model: String,
+    /// libvirt's vendor name, when the data has a vendor libvirt knows.
+    pub vendor: Option<&'static str>,
+    pub require: Vec<&'static str>,
+    pub disable: Vec<&'static str>,
+}
+
+/// libvirt's `x86Decode` for a guest CPU: the model among `candidates` (any order) that
+/// describes `data` (libvirt feature names) with the fewest differences. `vendor` is the
+/// data's vendor (libvirt's name); models of other vendors are skipped.
+pub fn decode(
+    data: &[&str],
+    vendor: Option<&'static str>,
+    candidates: &[Candidate<'_>],
+) -> Option<Decoded> {
+    let mut best: Option<Decoded> = None;
+    // newest first: libvirt walks its models backwards and keeps the first of equals
+    for &(name, model_vendor) in cpu_map::X86_MODELS.iter().rev() {
+        let Some(c) = candidates.iter().find(|c| c.name == name) else {
+            continue;
+        };
+        if let (Some(v), Some(mv)) = (vendor, model_vendor) {
+            if v != mv {
+                continue;
+            }
+        }
+        let mut require = Vec::new();
+        let mut disable = Vec::new();
+        for f in cpu_map::feature_names() {
+            let in_data = data.contains(&f);
+            let in_model = c.features.contains(&f);
+            if in_data && !in_model {
+                require.push(f);
+            } else if (in_model && !in_data) || (c.blockers.contains(&f) && (!in_data || in_model))
+            {
+                // a blocker is disabled unless the data has it beyond the model
+                disable.push(f);
+            }
+        }
+        for r in removed_features(name) {
+            if !require.contains(r) && !disable.contains(r) {
+                disable.push(r);
+            }
+        }
+        let better = match &best {
+            None => true,
+            Some(b) => require.len() + disable.len() < b.require.len() + b.disable.len(),
+        };
+        if better {
+            best = Some(Decoded {
+                model: name.to_owned(),
+                vendor,
+                require,
+                disable,
+            });
+        }
+    }
+    best
+}
+
+/// libvirt's features of `model` as probed from `p` (TCG's static expansion); `None` when
+/// the model was not probed or libvirt does not know it.
+pub fn probed_model_features(p: &ProbedQemu, model: &str) -> Option<Vec<&'static str>> {
+    let (_, props) = p.tcg_model_props.iter().find(|(n, _)| n == model)?;
+    model_features(model, props)
+}
+
+/// The domain capabilities' host-model CPU for TCG: QEMU's `max` CPU decoded against the
+/// models TCG offers (libvirt's `virQEMUCapsInitHostCPUModel` for TCG). `None` when the
+/// probe has no model definitions.
+pub fn tcg_host_model(p: &ProbedQemu) -> Option<Decoded> {
+    if p.tcg_model_props.is_empty() || p.tcg_max_props.is_empty() {
+        return None;
+    }
+    let candidates: Vec<Candidate<'_>> = p
+        .tcg_cpu_models
+        .iter()
+        .filter_map(|m| {
+            Some(Candidate {
+                name: m.name.as_str(),
+                features: probed_model_features(p, &m.name)?,
+                blockers: m
+                    .unavailable_features
+                    .iter()
+                    .filter_map(|f| libvirt_feature_name(f))
+                    .collect(),
+            })
+        })
+        .collect();
+    let vendor = p.tcg_max_vendor.as_deref().and_then(cpu_map::vendor_name);
+    decode(&libvirt_features(&p.tcg_max_props), vendor, &candidates)
+}
+
+/// libvirt's `virCPUDefUpdateFeature`: change the policy of a listed feature, or append it.
+fn update_feature(features: &mut Vec<(String, String)>, name: &str, policy: &str) {
+    match features.iter_mut().find(|(_, n)| n == name) {
+        Some(f) => f.0 = policy.to_owned(),
+        None => features.push((policy.to_owned(), name.to_owned())),
+    }
+}
+
+/// Disable `model`'s removed features a definition does not name (libvirt's
+/// `virCPUx86DisableRemovedFeatures`).
+pub fn disable_removed(features: &mut Vec<(String, String)>, model: &str) {
+    for r in removed_features(model) {
+        if !features.iter().any(|(_, n)| n == r) {
+            features.push(("disable".to_owned(), (*r).to_owned()));
+        }
+    }
+}
+
+/// libvirt's `virCPUx86UpdateLive` for a custom CPU of a model whose features are
+/// `model_features`: `features` is the definition's list (policy, name), updated in place;
+/// `enabled` tells whether the running vCPU has a feature (`None`: QEMU does not know it).
+pub fn update_live(
+    features: &mut Vec<(String, String)>,
+    model: &str,
+    model_features: &[&str],
+    enabled: impl Fn(&str) -> Option<bool>,
+) {
+    // the model as the definition makes it: its features, plus the required, minus the
+    // disabled ones
+    let mut expected: Vec<&str> = model_features.to_vec();
+    for (policy, name) in features.iter() {
+        match policy.as_str() {
+            "require" | "force" => {
+                if !expected.contains(&name.as_str()) {
+                    expected.push(name.as_str());
+                }
+            }
+            "disable" | "forbid" => expected.retain(|f| *f != name.as_str()),
+            _ => {}
+        }
+    }
+    let expected: Vec<String> = expected.into_iter().map(str::to_owned).collect();
+    for name in cpu_map::feature_names() {
+        let want = expected.iter().any(|e| e == name);
+        match (enabled(name), want) {
+            (Some(true), false) => update_feature(features, name, "require"),
+            (Some(false), true) => update_feature(features, name, "disable"),
+            _ => {}
+        }
+    }
+    disable_removed(features, model);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(names: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn model_features_apply_the_differences() {
+        let p = props(&[
+            "fpu",
+            "pclmulqdq",
+            "arat",
+            "hypervisor",
+            "sse4.1",
+            "lahf-lm",
+        ]);
+        assert_eq!(
+            model_features("Westmere", &p).unwrap(),
+            ["fpu", "sse4.1", "lahf_lm"]
+        );
+        assert_eq!(
+            model_features("core2duo", &p).unwrap(),
+            ["fpu", "vme", "pclmuldq", "sse4.1", "arat"]
+        );
+        assert!(model_features("NoSuchModel", &p).is_none());
+        assert_eq!(
+            libvirt_features(&p),
+            ["fpu", "pclmuldq", "sse4.1", "hypervisor", "arat", "lahf_lm"]
+        );
+        assert_eq!(libvirt_feature_name("lahf-lm"), Some("lahf_lm"));
+        assert_eq!(libvirt_feature_name("no-such"), None);
+    }
+
+    #[test]
+    fn decode_prefers_fewest_differences_newest_first_same_vendor() {
+        let c = |name: &'static str, f: &[&'static str]| Candidate {
+            name,
+            features: f.to_vec(),
+            blockers: Vec::new(),
+        };
+        let cands = [
+            c("Opteron_G1", &["fpu", "sse"]),
+            c("Opteron_G2", &["fpu", "sse", "sse2"]),
+            c("EPYC", &["fpu", "sse", "sse2", "avx"]),
+            c("Westmere", &["fpu", "sse", "sse2"]),
+        ];
+        let d = decode(&["fpu", "sse", "sse2", "monitor"], Some("AMD"), &cands).unwrap();
+        // EPYC: monitor required, avx disabled; Opteron_G2: monitor; G1: sse2, monitor
+        assert_eq!(d.model, "Opteron_G2");
+        assert_eq!(d.require, ["monitor"]);
+        assert!(d.disable.is_empty());
+        assert_eq!(d.vendor, Some("AMD"));
+        // a tie keeps the newer model
+        let d = decode(&["fpu", "sse", "sse2", "avx"], Some("AMD"), &cands[..2]).unwrap();
+        assert_eq!((d.model.as_str(), d.require.len()), ("Opteron_G2", 1));
+        // a blocker the data has within the model is disabled too
+        let mut b = cands.to_vec();
+        b[2].blockers = vec!["avx"];
+        let d = decode(&["fpu", "sse", "sse2", "avx", "monitor"], Some("AMD"), &b).unwrap();
+        assert_eq!(d.model, "EPYC");
+        assert_eq!((d.require, d.disable), (vec!["monitor"], vec!["avx"]));
+    }
+
+    #[test]
+    fn live_update_as_libvirt() {
+        let mut f = vec![("require".to_owned(), "sse4.1".to_owned())];
+        let model = ["fpu", "vme", "monitor"];
+        update_live(&mut f, "EPYC", &model, |n| match n {
+            "fpu" | "sse4.1" | "hypervisor" => Some(true),
+            "cmt" => None,
+            _ => Some(false),
+        });
+        let got: Vec<(&str, &str)> = f.iter().map(|(p, n)| (p.as_str(), n.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("require", "sse4.1"),
+                ("disable", "vme"),
+                ("disable", "monitor"),
+                ("require", "hypervisor"),
+            ]
+        );
+        assert_eq!(removed_features("Westmere"), &[] as &[&str]);
+    }
+}
