@@ -118,7 +118,10 @@ fn domcapabilities_cpu_is_libvirts() {
         let dc_lv = lv.virsh(&args).ok().to_string();
         let dc_ox = q.virsh(&args).ok().to_string();
         let cpu_lv = block(&dc_lv, "  ", "cpu");
-        assert!(cpu_lv.contains("<mode name='host-model' supported='yes'>"), "{dc_lv}");
+        assert!(
+            cpu_lv.contains("<mode name='host-model' supported='yes'>"),
+            "{dc_lv}"
+        );
         assert_eq!(block(&dc_ox, "  ", "cpu"), cpu_lv, "{machine}");
     }
 }
@@ -161,9 +164,7 @@ fn live_cpu_of_every_model_is_libvirts() {
         "Skylake-Client",
         "EPYC",
         "Opteron_G3",
-        "Haswell-noTSX",
         "EPYC-Rome",
-        "Cascadelake-Server",
     ] {
         if !usable.iter().any(|u| u == m) {
             cpus.push((
@@ -185,7 +186,8 @@ fn live_cpu_of_every_model_is_libvirts() {
          <feature policy='require' name='pclmuldq'/></cpu>"
             .into(),
     ));
-    // define and start every domain on both daemons, then compare
+    // define and start every domain on both daemons, then compare (on pc: q35's root ports
+    // need MSI-X, which the 486's missing APIC cannot give)
     let mut names = Vec::new();
     for (i, (_, cpu)) in cpus.iter().enumerate() {
         let name = format!("m{i}");
@@ -194,14 +196,14 @@ fn live_cpu_of_every_model_is_libvirts() {
             &xml,
             format!(
                 "<domain type='qemu'><name>{name}</name><memory unit='MiB'>32</memory>\
-                 <os><type arch='x86_64' machine='q35'>hvm</type></os>{cpu}</domain>"
+                 <os><type arch='x86_64' machine='pc'>hvm</type></os>{cpu}</domain>"
             ),
         )
         .unwrap();
         names.push((name, xml));
     }
-    let mut live: Vec<Vec<String>> = Vec::new();
-    for uri in [lv.uri().to_owned(), q.uri()] {
+    // (both daemons at once: TCG starts are slow)
+    let run = |uri: String| {
         let mut blocks = Vec::new();
         for (name, xml) in &names {
             virsh(&uri, &["define", xml.to_str().unwrap()]).ok();
@@ -210,11 +212,20 @@ fn live_cpu_of_every_model_is_libvirts() {
             virsh(&uri, &["destroy", name]).ok();
             virsh(&uri, &["undefine", name]).ok();
         }
-        live.push(blocks);
-    }
+        blocks
+    };
+    let live: Vec<Vec<String>> = std::thread::scope(|s| {
+        let a = s.spawn(|| run(lv.uri().to_owned()));
+        let b = s.spawn(|| run(q.uri()));
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
     let mut differ = Vec::new();
     for (i, (label, _)) in cpus.iter().enumerate() {
-        assert!(live[0][i].contains("check='full'"), "{label}: {}", live[0][i]);
+        assert!(
+            live[0][i].contains("check='full'"),
+            "{label}: {}",
+            live[0][i]
+        );
         if live[0][i] != live[1][i] {
             differ.push(format!(
                 "{label}:\nlibvirt:\n{}oxvirt:\n{}",

@@ -274,12 +274,15 @@ pub fn disable_removed(features: &mut Vec<(String, String)>, model: &str) {
 
 /// libvirt's `virCPUx86UpdateLive` for a custom CPU of a model whose features are
 /// `model_features`: `features` is the definition's list (policy, name), updated in place;
-/// `enabled` tells whether the running vCPU has a feature (`None`: QEMU does not know it).
+/// `enabled` tells whether the running vCPU has a feature (`None`: QEMU does not know it);
+/// `filtered` are the features QEMU could not give the vCPU (its `unavailable-features`,
+/// disabled whether or not the model has them).
 pub fn update_live(
     features: &mut Vec<(String, String)>,
     model: &str,
     model_features: &[&str],
     enabled: impl Fn(&str) -> Option<bool>,
+    filtered: &[&str],
 ) {
     // the model as the definition makes it: its features, plus the required, minus the
     // disabled ones
@@ -298,10 +301,12 @@ pub fn update_live(
     let expected: Vec<String> = expected.into_iter().map(str::to_owned).collect();
     for name in cpu_map::feature_names() {
         let want = expected.iter().any(|e| e == name);
-        match (enabled(name), want) {
-            (Some(true), false) => update_feature(features, name, "require"),
-            (Some(false), true) => update_feature(features, name, "disable"),
-            _ => {}
+        let on = enabled(name);
+        if on == Some(true) && !want {
+            update_feature(features, name, "require");
+        }
+        if filtered.contains(&name) || (on == Some(false) && want) {
+            update_feature(features, name, "disable");
         }
     }
     disable_removed(features, model);
@@ -378,11 +383,17 @@ mod tests {
     fn live_update_as_libvirt() {
         let mut f = vec![("require".to_owned(), "sse4.1".to_owned())];
         let model = ["fpu", "vme", "monitor"];
-        update_live(&mut f, "EPYC", &model, |n| match n {
-            "fpu" | "sse4.1" | "hypervisor" => Some(true),
-            "cmt" => None,
-            _ => Some(false),
-        });
+        update_live(
+            &mut f,
+            "EPYC",
+            &model,
+            |n| match n {
+                "fpu" | "sse4.1" | "hypervisor" => Some(true),
+                "cmt" => None,
+                _ => Some(false),
+            },
+            &["topoext"],
+        );
         let got: Vec<(&str, &str)> = f.iter().map(|(p, n)| (p.as_str(), n.as_str())).collect();
         assert_eq!(
             got,
@@ -391,6 +402,7 @@ mod tests {
                 ("disable", "vme"),
                 ("disable", "monitor"),
                 ("require", "hypervisor"),
+                ("disable", "topoext"),
             ]
         );
         assert_eq!(removed_features("Westmere"), &[] as &[&str]);

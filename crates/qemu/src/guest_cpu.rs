@@ -77,15 +77,20 @@ pub fn prepare(dom: &mut Domain, p: Option<&ProbedQemu>) {
 
 /// Update the definition's CPU from `enabled` (libvirt feature name → whether the guest CPU
 /// has it; `None` when QEMU does not know the feature), `model_features` being libvirt's
-/// features of its model.
-pub fn apply(dom: &mut Domain, model_features: &[&str], enabled: impl Fn(&str) -> Option<bool>) {
+/// features of its model and `filtered` those QEMU could not give the vCPU.
+pub fn apply(
+    dom: &mut Domain,
+    model_features: &[&str],
+    enabled: impl Fn(&str) -> Option<bool>,
+    filtered: &[&str],
+) {
     let Some(model) = updatable_model(dom).map(str::to_owned) else {
         return;
     };
     let Some(cpu) = dom.cpu.as_mut() else {
         return;
     };
-    cpu_models::update_live(&mut cpu.features, &model, model_features, enabled);
+    cpu_models::update_live(&mut cpu.features, &model, model_features, enabled, filtered);
     cpu.check = Some("full".into());
     if let Some(m) = cpu.model.as_mut() {
         m.fallback = Some("forbid".into());
@@ -133,9 +138,28 @@ pub async fn update(qmp: &QmpClient, dom: &mut Domain) -> Result<(), QemuError> 
             }
         }
     }
-    apply(dom, &features, |n| {
-        known.iter().find(|(k, _)| *k == n).map(|(_, b)| *b)
-    });
+    // what QEMU filtered out of the model (an older QEMU without the property: nothing)
+    let filtered: Vec<&'static str> = qmp
+        .execute(
+            "qom-get",
+            Some(json!({"path": path, "property": "unavailable-features"})),
+        )
+        .await
+        .ok()
+        .and_then(|v| {
+            v.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|f| f.as_str().and_then(cpu_models::libvirt_feature_name))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    apply(
+        dom,
+        &features,
+        |n| known.iter().find(|(k, _)| *k == n).map(|(_, b)| *b),
+        &filtered,
+    );
     Ok(())
 }
 
@@ -205,7 +229,7 @@ mod tests {
     #[test]
     fn default_cpu_as_libvirt_9_0_shows_it() {
         let mut d = dom("");
-        apply(&mut d, QEMU64, tcg_qemu64);
+        apply(&mut d, QEMU64, tcg_qemu64, &[]);
         let cpu = d.cpu.as_ref().unwrap();
         assert_eq!(cpu.check.as_deref(), Some("full"));
         assert_eq!(
@@ -221,11 +245,16 @@ mod tests {
     #[test]
     fn given_features_come_first_and_are_not_repeated() {
         let mut d = dom("<cpu mode='custom' match='exact'><model>qemu64</model><feature policy='require' name='sse4.1'/><feature policy='disable' name='lahf_lm'/></cpu>");
-        apply(&mut d, QEMU64, |n| match n {
-            "sse4.1" => Some(true),
-            "lahf_lm" => Some(false),
-            n => tcg_qemu64(n),
-        });
+        apply(
+            &mut d,
+            QEMU64,
+            |n| match n {
+                "sse4.1" => Some(true),
+                "lahf_lm" => Some(false),
+                n => tcg_qemu64(n),
+            },
+            &[],
+        );
         let want: Vec<(String, String)> = [
             ("require", "sse4.1"),
             ("disable", "lahf_lm"),
@@ -244,24 +273,23 @@ mod tests {
     fn missing_model_features_are_disabled_and_other_modes_untouched() {
         let mut d = dom("<cpu><model>qemu32</model></cpu>");
         let qemu32 = cpu_map::model_features("qemu32").unwrap();
-        apply(&mut d, qemu32, |n| {
-            Some(
-                n != "pse"
-                    && (n == "hypervisor"
-                        || cpu_map::model_features("qemu32").unwrap().contains(&n)),
-            )
-        });
+        apply(
+            &mut d,
+            qemu32,
+            |n| Some(n != "pse" && (n == "hypervisor" || qemu32.contains(&n))),
+            &[],
+        );
         let want: Vec<(String, String)> = [("disable", "pse"), ("require", "hypervisor")]
             .map(|(p, n)| (p.into(), n.into()))
             .to_vec();
         assert_eq!(features(&d), want);
         let mut w = dom("<cpu><model>NoSuchModel</model></cpu>");
         let before = w.clone();
-        apply(&mut w, qemu32, |_| Some(true));
+        apply(&mut w, qemu32, |_| Some(true), &[]);
         assert_eq!(w, before);
         let mut m = dom("<cpu mode='maximum'/>");
         let before = m.clone();
-        apply(&mut m, qemu32, |_| Some(true));
+        apply(&mut m, qemu32, |_| Some(true), &[]);
         assert_eq!(m, before);
     }
 
