@@ -289,10 +289,8 @@ pub fn update_live(
     let mut expected: Vec<&str> = model_features.to_vec();
     for (policy, name) in features.iter() {
         match policy.as_str() {
-            "require" | "force" => {
-                if !expected.contains(&name.as_str()) {
-                    expected.push(name.as_str());
-                }
+            "require" | "force" if !expected.contains(&name.as_str()) => {
+                expected.push(name.as_str());
             }
             "disable" | "forbid" => expected.retain(|f| *f != name.as_str()),
             _ => {}
