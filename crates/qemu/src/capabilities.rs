@@ -334,7 +334,8 @@ pub(crate) mod tests {
             kvm_host_props: vec!["fpu".into(), "lahf-lm".into(), "vme".into()],
             tcg_max_props: Vec::new(),
             tcg_max_vendor: None,
-            tcg_model_props: Vec::new(),
+            tcg_max_signature: None,
+            tcg_model_defs: Vec::new(),
         }
     }
 

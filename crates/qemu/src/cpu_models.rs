@@ -14,7 +14,8 @@
 //!   model's features it lacks are disabled, in CPUID order.
 
 use crate::cpu_map;
-use crate::probe::ProbedQemu;
+use crate::probe::{CpuModel, ProbedQemu};
+use oxvirt_host::CpuInfo;
 
 /// Where libvirt's model differs from QEMU's static expansion of it under TCG (besides
 /// `hypervisor`, which no libvirt model has): (model, features libvirt's model has that the
@@ -156,6 +157,8 @@ pub struct Candidate<'a> {
     pub features: Vec<&'static str>,
     /// libvirt's names of the features that keep the model from running here.
     pub blockers: Vec<&'static str>,
+    /// The model's family and model numbers.
+    pub signature: Option<(u32, u32)>,
 }
 
 /// A CPU described as a model plus differences, as libvirt writes it.
@@ -170,13 +173,15 @@ pub struct Decoded {
 
 /// libvirt's `x86Decode` for a guest CPU: the model among `candidates` (any order) that
 /// describes `data` (libvirt feature names) with the fewest differences. `vendor` is the
-/// data's vendor (libvirt's name); models of other vendors are skipped.
+/// data's vendor (libvirt's name); models of other vendors are skipped. Once a model with
+/// the data's `signature` (family, model) is found, only such models are considered.
 pub fn decode(
     data: &[&str],
     vendor: Option<&'static str>,
+    signature: Option<(u32, u32)>,
     candidates: &[Candidate<'_>],
 ) -> Option<Decoded> {
-    let mut best: Option<Decoded> = None;
+    let mut best: Option<(Decoded, bool)> = None;
     // newest first: libvirt walks its models backwards and keeps the first of equals
     for &(name, model_vendor) in cpu_map::X86_MODELS.iter().rev() {
         let Some(c) = candidates.iter().find(|c| c.name == name) else {
@@ -205,53 +210,82 @@ pub fn decode(
                 disable.push(r);
             }
         }
+        let matches = signature.is_some() && c.signature == signature;
         let better = match &best {
             None => true,
-            Some(b) => require.len() + disable.len() < b.require.len() + b.disable.len(),
+            Some((_, true)) if !matches => false,
+            Some((_, false)) if matches => true,
+            Some((b, _)) => require.len() + disable.len() < b.require.len() + b.disable.len(),
         };
         if better {
-            best = Some(Decoded {
+            let d = Decoded {
                 model: name.to_owned(),
                 vendor,
                 require,
                 disable,
-            });
+            };
+            best = Some((d, matches));
         }
     }
-    best
+    best.map(|(d, _)| d)
 }
 
-/// libvirt's features of `model` as probed from `p` (TCG's static expansion); `None` when
-/// the model was not probed or libvirt does not know it.
-pub fn probed_model_features(p: &ProbedQemu, model: &str) -> Option<Vec<&'static str>> {
-    let (_, props) = p.tcg_model_props.iter().find(|(n, _)| n == model)?;
-    model_features(model, props)
+/// The models of `models` (QEMU's list for one accelerator) libvirt knows, as [`decode`]
+/// considers them.
+fn candidates<'a>(p: &'a ProbedQemu, models: &'a [CpuModel]) -> Vec<Candidate<'a>> {
+    models
+        .iter()
+        .filter_map(|m| {
+            let def = p.tcg_model_defs.iter().find(|d| d.name == m.name)?;
+            Some(Candidate {
+                name: m.name.as_str(),
+                features: model_features(&m.name, &def.props)?,
+                blockers: m
+                    .unavailable_features
+                    .iter()
+                    .filter_map(|f| libvirt_feature_name(f))
+                    .collect(),
+                signature: def.signature,
+            })
+        })
+        .collect()
 }
 
 /// The domain capabilities' host-model CPU for TCG: QEMU's `max` CPU decoded against the
 /// models TCG offers (libvirt's `virQEMUCapsInitHostCPUModel` for TCG). `None` when the
 /// probe has no model definitions.
 pub fn tcg_host_model(p: &ProbedQemu) -> Option<Decoded> {
-    if p.tcg_model_props.is_empty() || p.tcg_max_props.is_empty() {
+    if p.tcg_model_defs.is_empty() || p.tcg_max_props.is_empty() {
         return None;
     }
-    let candidates: Vec<Candidate<'_>> = p
-        .tcg_cpu_models
-        .iter()
-        .filter_map(|m| {
-            Some(Candidate {
-                name: m.name.as_str(),
-                features: probed_model_features(p, &m.name)?,
-                blockers: m
-                    .unavailable_features
-                    .iter()
-                    .filter_map(|f| libvirt_feature_name(f))
-                    .collect(),
-            })
-        })
-        .collect();
     let vendor = p.tcg_max_vendor.as_deref().and_then(cpu_map::vendor_name);
-    decode(&libvirt_features(&p.tcg_max_props), vendor, &candidates)
+    decode(
+        &libvirt_features(&p.tcg_max_props),
+        vendor,
+        p.tcg_max_signature,
+        &candidates(p, &p.tcg_cpu_models),
+    )
+}
+
+/// The domain capabilities' host-model CPU for KVM: QEMU's `host` CPU (plus the host's
+/// invariant TSC, which QEMU leaves out of migratable CPUs) decoded against the models KVM
+/// offers, with the host's vendor and signature.
+pub fn kvm_host_model(p: &ProbedQemu, host: &CpuInfo) -> Option<Decoded> {
+    if p.tcg_model_defs.is_empty() || p.kvm_host_props.is_empty() {
+        return None;
+    }
+    let mut data = libvirt_features(&p.kvm_host_props);
+    if host.flags.iter().any(|f| f == "nonstop_tsc") && !data.contains(&"invtsc") {
+        let order = cpu_map::feature_names();
+        data.push("invtsc");
+        data.sort_by_key(|f| order.iter().position(|o| o == f));
+    }
+    decode(
+        &data,
+        cpu_map::vendor_name(&host.vendor_id),
+        host.family.zip(host.model),
+        &candidates(p, &p.cpu_models),
+    )
 }
 
 /// libvirt's `virCPUDefUpdateFeature`: change the policy of a listed feature, or append it.
@@ -353,6 +387,7 @@ mod tests {
             name,
             features: f.to_vec(),
             blockers: Vec::new(),
+            signature: None,
         };
         let cands = [
             c("Opteron_G1", &["fpu", "sse"]),
@@ -360,21 +395,50 @@ mod tests {
             c("EPYC", &["fpu", "sse", "sse2", "avx"]),
             c("Westmere", &["fpu", "sse", "sse2"]),
         ];
-        let d = decode(&["fpu", "sse", "sse2", "monitor"], Some("AMD"), &cands).unwrap();
+        let d = decode(
+            &["fpu", "sse", "sse2", "monitor"],
+            Some("AMD"),
+            None,
+            &cands,
+        )
+        .unwrap();
         // EPYC: monitor required, avx disabled; Opteron_G2: monitor; G1: sse2, monitor
         assert_eq!(d.model, "Opteron_G2");
         assert_eq!(d.require, ["monitor"]);
         assert!(d.disable.is_empty());
         assert_eq!(d.vendor, Some("AMD"));
         // a tie keeps the newer model
-        let d = decode(&["fpu", "sse", "sse2", "avx"], Some("AMD"), &cands[..2]).unwrap();
+        let d = decode(
+            &["fpu", "sse", "sse2", "avx"],
+            Some("AMD"),
+            None,
+            &cands[..2],
+        )
+        .unwrap();
         assert_eq!((d.model.as_str(), d.require.len()), ("Opteron_G2", 1));
         // a blocker the data has within the model is disabled too
         let mut b = cands.to_vec();
         b[2].blockers = vec!["avx"];
-        let d = decode(&["fpu", "sse", "sse2", "avx", "monitor"], Some("AMD"), &b).unwrap();
+        let d = decode(
+            &["fpu", "sse", "sse2", "avx", "monitor"],
+            Some("AMD"),
+            None,
+            &b,
+        )
+        .unwrap();
         assert_eq!(d.model, "EPYC");
         assert_eq!((d.require, d.disable), (vec!["monitor"], vec!["avx"]));
+        // a model with the data's signature beats any without
+        b[0].signature = Some((15, 6));
+        let d = decode(
+            &["fpu", "sse", "sse2", "avx", "monitor"],
+            Some("AMD"),
+            Some((15, 6)),
+            &b,
+        )
+        .unwrap();
+        assert_eq!(d.model, "Opteron_G1");
+        assert_eq!(d.require, ["sse2", "monitor", "avx"]);
     }
 
     #[test]

@@ -259,12 +259,13 @@ fn cpu(out: &mut String, p: &ProbedQemu, virt: VirtType, input: &DomcapsInput<'_
     out.push_str("    </mode>\n");
     let x86 = matches!(p.arch.as_str(), "x86_64" | "i386");
     let c = input.host_cpu;
-    // TCG: QEMU's max CPU decoded against libvirt's models
-    let tcg = match virt {
-        VirtType::Qemu if x86 => crate::cpu_models::tcg_host_model(p),
-        _ => None,
+    // QEMU's max (TCG) or host (KVM) CPU decoded against libvirt's models
+    let decoded = match virt {
+        _ if !x86 => None,
+        VirtType::Qemu => crate::cpu_models::tcg_host_model(p),
+        VirtType::Kvm => crate::cpu_models::kvm_host_model(p, c),
     };
-    if let Some(d) = tcg {
+    if let Some(d) = decoded {
         out.push_str("    <mode name='host-model' supported='yes'>\n");
         let _ = writeln!(out, "      <model fallback='forbid'>{}</model>", d.model);
         if let Some(v) = d.vendor {

@@ -100,9 +100,9 @@ pub fn apply(
 /// libvirt's features of `model`, from the running QEMU's static expansion of it (the hand
 /// tables of the default models when QEMU cannot say).
 async fn model_features(qmp: &QmpClient, model: &str) -> Option<Vec<&'static str>> {
-    let (props, _) = crate::probe::expansion(qmp, "static", model).await;
-    if !props.is_empty() {
-        return cpu_models::model_features(model, &props);
+    let d = crate::probe::expansion(qmp, "static", model).await;
+    if !d.props.is_empty() {
+        return cpu_models::model_features(model, &d.props);
     }
     cpu_map::model_features(model).map(<[&str]>::to_vec)
 }

@@ -86,11 +86,23 @@ pub struct ProbedQemu {
     pub kvm_host_props: Vec<String>,
     /// CPU properties that are on in TCG's `max` CPU.
     pub tcg_max_props: Vec<String>,
-    /// TCG's `max` CPU's vendor (`AuthenticAMD`), if QEMU says.
+    /// TCG's `max` CPU's vendor (`AuthenticAMD`) and family and model, if QEMU says.
     pub tcg_max_vendor: Option<String>,
-    /// The properties that are on in TCG's static expansion of each CPU model libvirt knows
-    /// (the models' definitions, from which `cpu_models` computes libvirt's), sorted.
-    pub tcg_model_props: Vec<(String, Vec<String>)>,
+    pub tcg_max_signature: Option<(u32, u32)>,
+    /// TCG's static expansion of each CPU model libvirt knows (the models' definitions, from
+    /// which `cpu_models` computes libvirt's).
+    pub tcg_model_defs: Vec<CpuDefinition>,
+}
+
+/// A CPU model as `query-cpu-model-expansion` gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CpuDefinition {
+    pub name: String,
+    /// The boolean properties that are on, sorted.
+    pub props: Vec<String>,
+    pub vendor: Option<String>,
+    /// `family` and `model`.
+    pub signature: Option<(u32, u32)>,
 }
 
 impl ProbedQemu {
@@ -162,9 +174,10 @@ pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeErr
         match session(binary, scratch, "tcg", true).await {
             Ok(Answer::Cpus(c)) => {
                 p.tcg_cpu_models = c.models;
-                p.tcg_max_props = c.max_props;
-                p.tcg_max_vendor = c.max_vendor;
-                p.tcg_model_props = c.model_props;
+                p.tcg_max_props = c.max.props;
+                p.tcg_max_vendor = c.max.vendor;
+                p.tcg_max_signature = c.max.signature;
+                p.tcg_model_defs = c.model_defs;
             }
             Ok(Answer::Full(_)) => return Err(bad_answer(binary, "query-cpu-definitions")),
             Err(e) => {
@@ -195,9 +208,8 @@ enum Answer {
 /// CPU models, the `max` CPU (properties on, vendor) and the models' static expansions.
 struct TcgCpus {
     models: Vec<CpuModel>,
-    max_props: Vec<String>,
-    max_vendor: Option<String>,
-    model_props: Vec<(String, Vec<String>)>,
+    max: CpuDefinition,
+    model_defs: Vec<CpuDefinition>,
 }
 
 /// One QEMU process: everything (`cpus_only` false) or just its CPU models.
@@ -269,13 +281,12 @@ async fn session(
         let r = if cpus_only {
             match cpu_definitions(&qmp, binary).await {
                 Ok(models) => {
-                    let (max_props, max_vendor) = expansion(&qmp, "full", "max").await;
-                    let model_props = model_expansions(&qmp, &models).await;
+                    let max = expansion(&qmp, "full", "max").await;
+                    let model_defs = model_expansions(&qmp, &models).await;
                     Ok(Answer::Cpus(TcgCpus {
                         models,
-                        max_props,
-                        max_vendor,
-                        model_props,
+                        max,
+                        model_defs,
                     }))
                 }
                 Err(e) => Err(e),
@@ -410,13 +421,17 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
     };
     // KVM's host CPU; without KVM this QEMU runs TCG and `max` is its richest CPU (moved to
     // tcg_max_props by the caller)
-    let (kvm_host_props, max_vendor) =
-        expansion(qmp, "full", if kvm_present { "host" } else { "max" }).await;
+    let host = expansion(qmp, "full", if kvm_present { "host" } else { "max" }).await;
+    let kvm_host_props = host.props;
     // without KVM this QEMU runs TCG: its models' definitions as TCG expands them
-    let (tcg_model_props, tcg_max_vendor) = if kvm_present {
-        (Vec::new(), None)
+    let (tcg_model_defs, tcg_max_vendor, tcg_max_signature) = if kvm_present {
+        (Vec::new(), None, None)
     } else {
-        (model_expansions(qmp, &cpu_models).await, max_vendor)
+        (
+            model_expansions(qmp, &cpu_models).await,
+            host.vendor,
+            host.signature,
+        )
     };
 
     Ok(ProbedQemu {
@@ -435,17 +450,14 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
         kvm_host_props,
         tcg_max_props: Vec::new(),
         tcg_max_vendor,
-        tcg_model_props,
+        tcg_max_signature,
+        tcg_model_defs,
     })
 }
 
-/// The boolean properties that are on in `query-cpu-model-expansion` (`kind`: full or
-/// static) of `model`, sorted, and its `vendor`; empty when QEMU cannot expand it.
-pub(crate) async fn expansion(
-    qmp: &QmpClient,
-    kind: &str,
-    model: &str,
-) -> (Vec<String>, Option<String>) {
+/// `query-cpu-model-expansion` (`kind`: full or static) of `model`: the boolean properties
+/// that are on, its vendor and signature; empty when QEMU cannot expand it.
+pub(crate) async fn expansion(qmp: &QmpClient, kind: &str, model: &str) -> CpuDefinition {
     let r = qmp
         .execute(
             "query-cpu-model-expansion",
@@ -456,29 +468,39 @@ pub(crate) async fn expansion(
         .ok()
         .and_then(|v| v.get("model")?.get("props")?.as_object().cloned())
         .unwrap_or_default();
-    let mut v: Vec<String> = props
+    let mut on: Vec<String> = props
         .iter()
         .filter(|(_, v)| v.as_bool() == Some(true))
         .map(|(k, _)| k.clone())
         .collect();
-    v.sort();
-    let vendor = props
-        .get("vendor")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    (v, vendor)
+    on.sort();
+    let num = |k: &str| {
+        props
+            .get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    CpuDefinition {
+        name: model.to_owned(),
+        props: on,
+        vendor: props
+            .get("vendor")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        signature: num("family").zip(num("model")),
+    }
 }
 
 /// The static expansions of the models among `models` that libvirt knows.
-async fn model_expansions(qmp: &QmpClient, models: &[CpuModel]) -> Vec<(String, Vec<String>)> {
+async fn model_expansions(qmp: &QmpClient, models: &[CpuModel]) -> Vec<CpuDefinition> {
     let mut out = Vec::new();
     for m in models {
         if crate::cpu_map::model_vendor(&m.name).is_none() {
             continue;
         }
-        let (props, _) = expansion(qmp, "static", &m.name).await;
-        if !props.is_empty() {
-            out.push((m.name.clone(), props));
+        let d = expansion(qmp, "static", &m.name).await;
+        if !d.props.is_empty() {
+            out.push(d);
         }
     }
     out
@@ -562,8 +584,9 @@ fn to_json(p: &ProbedQemu, key: Value) -> Value {
         "kvm_host_props": p.kvm_host_props,
         "tcg_max_props": p.tcg_max_props,
         "tcg_max_vendor": p.tcg_max_vendor,
-        "tcg_model_props": p.tcg_model_props.iter().map(|(n, props)| json!({
-            "name": n, "props": props,
+        "tcg_max_signature": p.tcg_max_signature,
+        "tcg_model_defs": p.tcg_model_defs.iter().map(|d| json!({
+            "name": d.name, "props": d.props, "vendor": d.vendor, "signature": d.signature,
         })).collect::<Vec<_>>(),
     })
 }
@@ -621,13 +644,28 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
         kvm_host_props: strs(v.get("kvm_host_props")?)?,
         tcg_max_props: strs(v.get("tcg_max_props")?)?,
         tcg_max_vendor: v.get("tcg_max_vendor")?.as_str().map(str::to_owned),
-        tcg_model_props: v
-            .get("tcg_model_props")?
+        tcg_max_signature: signature(v.get("tcg_max_signature")?),
+        tcg_model_defs: v
+            .get("tcg_model_defs")?
             .as_array()?
             .iter()
-            .map(|m| Some((m.get("name")?.as_str()?.to_owned(), strs(m.get("props")?)?)))
+            .map(|d| {
+                Some(CpuDefinition {
+                    name: d.get("name")?.as_str()?.to_owned(),
+                    props: strs(d.get("props")?)?,
+                    vendor: d.get("vendor")?.as_str().map(str::to_owned),
+                    signature: signature(d.get("signature")?),
+                })
+            })
             .collect::<Option<_>>()?,
     })
+}
+
+/// A `[family, model]` pair of the cache (`null`: none).
+fn signature(v: &Value) -> Option<(u32, u32)> {
+    let a = v.as_array()?;
+    let n = |i: usize| u32::try_from(a.get(i)?.as_u64()?).ok();
+    n(0).zip(n(1))
 }
 
 /// The file a binary's cache entry lives in.
