@@ -124,6 +124,17 @@ fn domcapabilities_cpu_is_libvirts() {
         );
         assert_eq!(block(&dc_ox, "  ", "cpu"), cpu_lv, "{machine}");
     }
+    // KVM's (the host CPU decoded with its signature), where the host has KVM
+    if std::path::Path::new("/dev/kvm").exists() {
+        let args = ["domcapabilities", "--virttype", "kvm", "--machine", "q35"];
+        let dc_lv = lv.virsh(&args).ok().to_string();
+        let dc_ox = q.virsh(&args).ok().to_string();
+        assert_eq!(
+            block(&dc_ox, "  ", "cpu"),
+            block(&dc_lv, "  ", "cpu"),
+            "kvm"
+        );
+    }
 }
 
 /// The models libvirt's domain capabilities list as usable for TCG.

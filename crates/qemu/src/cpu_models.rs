@@ -100,6 +100,113 @@ const REMOVED: &[(&str, &[&str])] = &[
     ("Icelake-Client-noTSX", &["intel-pt"]),
 ];
 
+/// Where libvirt's CPU signatures (family, model) of a model differ from QEMU's definition:
+/// models libvirt gives none (it never prefers them by signature), models whose signature
+/// libvirt replaces, and the further signatures libvirt gives a model.
+const NO_SIGNATURE: &[&str] = &[
+    "486",
+    "pentium",
+    "pentium2",
+    "pentium3",
+    "pentiumpro",
+    "coreduo",
+    "n270",
+    "core2duo",
+    "qemu32",
+    "kvm32",
+    "cpu64-rhel5",
+    "cpu64-rhel6",
+    "qemu64",
+    "kvm64",
+    "athlon",
+    "phenom",
+];
+const OTHER_SIGNATURES: &[(&str, &[(u32, u32)])] = &[
+    ("Opteron_G3", &[(15, 6)]),
+    ("Icelake-Server", &[(6, 106)]),
+    ("Icelake-Server-noTSX", &[(6, 106)]),
+    ("Icelake-Client", &[(6, 126)]),
+    ("Icelake-Client-noTSX", &[(6, 126)]),
+];
+const MORE_SIGNATURES: &[(&str, &[(u32, u32)])] = &[
+    ("Conroe", &[(6, 22)]),
+    ("Penryn", &[(6, 29)]),
+    ("Nehalem", NEHALEM),
+    ("Nehalem-IBRS", NEHALEM),
+    ("Westmere", &[(6, 47), (6, 37)]),
+    ("SandyBridge", &[(6, 45)]),
+    ("SandyBridge-IBRS", &[(6, 45)]),
+    ("IvyBridge", &[(6, 62)]),
+    ("IvyBridge-IBRS", &[(6, 62)]),
+    ("Haswell-noTSX", HASWELL_SIGS),
+    ("Haswell-noTSX-IBRS", HASWELL_SIGS),
+    ("Haswell", HASWELL_SIGS),
+    ("Haswell-IBRS", HASWELL_SIGS),
+    ("Broadwell-noTSX", BROADWELL_SIGS),
+    ("Broadwell-noTSX-IBRS", BROADWELL_SIGS),
+    ("Broadwell", BROADWELL_SIGS),
+    ("Broadwell-IBRS", BROADWELL_SIGS),
+    ("Skylake-Client", SKYLAKE_SIGS),
+    ("Skylake-Client-IBRS", SKYLAKE_SIGS),
+    ("Skylake-Client-noTSX-IBRS", SKYLAKE_SIGS),
+];
+const NEHALEM: &[(u32, u32)] = &[(6, 30), (6, 31), (6, 46)];
+const HASWELL_SIGS: &[(u32, u32)] = &[(6, 63), (6, 69), (6, 70)];
+const BROADWELL_SIGS: &[(u32, u32)] = &[(6, 71), (6, 79), (6, 86)];
+const SKYLAKE_SIGS: &[(u32, u32)] = &[(6, 78), (6, 142), (6, 158)];
+/// The models whose signature holds for some steppings only (all of family 6 model 85).
+const STEPPINGS: &[(&str, u32, u32)] = &[
+    ("Skylake-Server", 0, 4),
+    ("Skylake-Server-IBRS", 0, 4),
+    ("Skylake-Server-noTSX-IBRS", 0, 4),
+    ("Cascadelake-Server", 5, 7),
+    ("Cascadelake-Server-noTSX", 5, 7),
+    ("Cooperlake", 10, 11),
+];
+
+/// A CPU signature libvirt matches: family, model and, if only some, the steppings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    pub family: u32,
+    pub model: u32,
+    pub steppings: Option<(u32, u32)>,
+}
+
+impl Signature {
+    fn matches(&self, (family, model, stepping): (u32, u32, u32)) -> bool {
+        self.family == family
+            && self.model == model
+            && self
+                .steppings
+                .is_none_or(|(lo, hi)| (lo..=hi).contains(&stepping))
+    }
+}
+
+/// libvirt's signatures of `model`, from QEMU's definition's (`qemu`: family, model).
+pub fn signatures(model: &str, qemu: Option<(u32, u32)>) -> Vec<Signature> {
+    if NO_SIGNATURE.contains(&model) {
+        return Vec::new();
+    }
+    let steppings = STEPPINGS
+        .iter()
+        .find(|(m, _, _)| *m == model)
+        .map(|(_, lo, hi)| (*lo, *hi));
+    let sig = |&(family, model): &(u32, u32)| Signature {
+        family,
+        model,
+        steppings,
+    };
+    if let Some((_, other)) = OTHER_SIGNATURES.iter().find(|(m, _)| *m == model) {
+        return other.iter().map(sig).collect();
+    }
+    let more = MORE_SIGNATURES
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map(|(_, s)| *s)
+        .unwrap_or(&[]);
+    qemu.iter().chain(more).map(sig).collect()
+}
+
 /// The features libvirt disables in every guest CPU of `model` (see [`REMOVED`]).
 pub fn removed_features(model: &str) -> &'static [&'static str] {
     REMOVED
@@ -157,8 +264,8 @@ pub struct Candidate<'a> {
     pub features: Vec<&'static str>,
     /// libvirt's names of the features that keep the model from running here.
     pub blockers: Vec<&'static str>,
-    /// The model's family and model numbers.
-    pub signature: Option<(u32, u32)>,
+    /// libvirt's signatures of the model.
+    pub signatures: Vec<Signature>,
 }
 
 /// A CPU described as a model plus differences, as libvirt writes it.
@@ -174,11 +281,12 @@ pub struct Decoded {
 /// libvirt's `x86Decode` for a guest CPU: the model among `candidates` (any order) that
 /// describes `data` (libvirt feature names) with the fewest differences. `vendor` is the
 /// data's vendor (libvirt's name); models of other vendors are skipped. Once a model with
-/// the data's `signature` (family, model) is found, only such models are considered.
+/// the data's `signature` (family, model, stepping) is found, only such models are
+/// considered.
 pub fn decode(
     data: &[&str],
     vendor: Option<&'static str>,
-    signature: Option<(u32, u32)>,
+    signature: Option<(u32, u32, u32)>,
     candidates: &[Candidate<'_>],
 ) -> Option<Decoded> {
     let mut best: Option<(Decoded, bool)> = None;
@@ -210,7 +318,7 @@ pub fn decode(
                 disable.push(r);
             }
         }
-        let matches = signature.is_some() && c.signature == signature;
+        let matches = signature.is_some_and(|sig| c.signatures.iter().any(|s| s.matches(sig)));
         let better = match &best {
             None => true,
             Some((_, true)) if !matches => false,
@@ -245,7 +353,7 @@ fn candidates<'a>(p: &'a ProbedQemu, models: &'a [CpuModel]) -> Vec<Candidate<'a
                     .iter()
                     .filter_map(|f| libvirt_feature_name(f))
                     .collect(),
-                signature: def.signature,
+                signatures: signatures(&m.name, def.signature.map(|(f, m, _)| (f, m))),
             })
         })
         .collect()
@@ -283,7 +391,9 @@ pub fn kvm_host_model(p: &ProbedQemu, host: &CpuInfo) -> Option<Decoded> {
     decode(
         &data,
         cpu_map::vendor_name(&host.vendor_id),
-        host.family.zip(host.model),
+        host.family
+            .zip(host.model)
+            .map(|(f, m)| (f, m, host.stepping.unwrap_or(0))),
         &candidates(p, &p.cpu_models),
     )
 }
@@ -387,7 +497,7 @@ mod tests {
             name,
             features: f.to_vec(),
             blockers: Vec::new(),
-            signature: None,
+            signatures: Vec::new(),
         };
         let cands = [
             c("Opteron_G1", &["fpu", "sse"]),
@@ -429,16 +539,16 @@ mod tests {
         assert_eq!(d.model, "EPYC");
         assert_eq!((d.require, d.disable), (vec!["monitor"], vec!["avx"]));
         // a model with the data's signature beats any without
-        b[0].signature = Some((15, 6));
-        let d = decode(
-            &["fpu", "sse", "sse2", "avx", "monitor"],
-            Some("AMD"),
-            Some((15, 6)),
-            &b,
-        )
-        .unwrap();
+        b[0].signatures = signatures("Opteron_G1", Some((15, 6)));
+        let data = ["fpu", "sse", "sse2", "avx", "monitor"];
+        let d = decode(&data, Some("AMD"), Some((15, 6, 1)), &b).unwrap();
         assert_eq!(d.model, "Opteron_G1");
         assert_eq!(d.require, ["sse2", "monitor", "avx"]);
+        assert!(signatures("qemu64", Some((15, 107))).is_empty());
+        assert_eq!(signatures("Opteron_G3", Some((16, 2)))[0].family, 15);
+        assert_eq!(signatures("Westmere", Some((6, 44))).len(), 3);
+        let sky = signatures("Skylake-Server", Some((6, 85)));
+        assert!(sky[0].matches((6, 85, 4)) && !sky[0].matches((6, 85, 5)));
     }
 
     #[test]

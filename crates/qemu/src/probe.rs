@@ -88,7 +88,7 @@ pub struct ProbedQemu {
     pub tcg_max_props: Vec<String>,
     /// TCG's `max` CPU's vendor (`AuthenticAMD`) and family and model, if QEMU says.
     pub tcg_max_vendor: Option<String>,
-    pub tcg_max_signature: Option<(u32, u32)>,
+    pub tcg_max_signature: Option<(u32, u32, u32)>,
     /// TCG's static expansion of each CPU model libvirt knows (the models' definitions, from
     /// which `cpu_models` computes libvirt's).
     pub tcg_model_defs: Vec<CpuDefinition>,
@@ -101,8 +101,8 @@ pub struct CpuDefinition {
     /// The boolean properties that are on, sorted.
     pub props: Vec<String>,
     pub vendor: Option<String>,
-    /// `family` and `model`.
-    pub signature: Option<(u32, u32)>,
+    /// `family`, `model` and `stepping`.
+    pub signature: Option<(u32, u32, u32)>,
 }
 
 impl ProbedQemu {
@@ -487,7 +487,9 @@ pub(crate) async fn expansion(qmp: &QmpClient, kind: &str, model: &str) -> CpuDe
             .get("vendor")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        signature: num("family").zip(num("model")),
+        signature: num("family")
+            .zip(num("model"))
+            .map(|(f, m)| (f, m, num("stepping").unwrap_or(0))),
     }
 }
 
@@ -661,11 +663,11 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
     })
 }
 
-/// A `[family, model]` pair of the cache (`null`: none).
-fn signature(v: &Value) -> Option<(u32, u32)> {
+/// A `[family, model, stepping]` of the cache (`null`: none).
+fn signature(v: &Value) -> Option<(u32, u32, u32)> {
     let a = v.as_array()?;
     let n = |i: usize| u32::try_from(a.get(i)?.as_u64()?).ok();
-    n(0).zip(n(1))
+    Some((n(0)?, n(1)?, n(2)?))
 }
 
 /// The file a binary's cache entry lives in.
