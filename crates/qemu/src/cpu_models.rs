@@ -5,13 +5,17 @@
 //!   says the model has, in libvirt's names, corrected by [`DIFFERENCES`], the hand-written
 //!   list of where libvirt's model and QEMU 7.2's (as TCG expands it: QEMU turns `vme` off
 //!   for TCG, and always adds `hypervisor`) differ;
+//!   a model's signatures likewise are QEMU's family/model corrected by a small table;
 //! - [`decode`] picks the model that describes a set of features with the fewest listed
-//!   differences (libvirt's `x86Decode`: newest model first, same vendor only, a model wins
-//!   only with strictly fewer `require` + `disable` entries), as for the domain
+//!   differences (libvirt's `x86Decode`: newest model first, same vendor only, models of the
+//!   CPU's signature before any other, a model wins only with strictly fewer `require` +
+//!   `disable` entries, QEMU's blockers of a model disabled), as for the domain
 //!   capabilities' host-model CPU;
 //! - [`update_live`] turns a running guest's CPU into the live XML's (libvirt's
 //!   `virCPUx86UpdateLive`): the features the vCPU has beyond the model are required, the
-//!   model's features it lacks are disabled, in CPUID order.
+//!   model's features it lacks and those QEMU filtered out are disabled, in CPUID order.
+//!
+//! Nothing here is read from libvirt's files: the tables are hand-written facts.
 
 use crate::cpu_map;
 use crate::probe::{CpuModel, ProbedQemu};
