@@ -86,7 +86,8 @@ pub fn vendor_name(vendor_id: &str) -> Option<&'static str> {
     }
 }
 
-/// CPUID features in libvirt's order: (Linux /proc/cpuinfo flag, libvirt name).
+/// CPUID features in libvirt's order: (Linux /proc/cpuinfo flag, libvirt name; `-`: a
+/// feature not read from /proc/cpuinfo).
 const FEATURES: &[(&str, &str)] = &[
     // CPUID 1 EDX
     ("fpu", "fpu"),
@@ -165,6 +166,7 @@ const FEATURES: &[(&str, &str)] = &[
     ("erms", "erms"),
     ("invpcid", "invpcid"),
     ("rtm", "rtm"),
+    ("-", "cmt"),
     ("mpx", "mpx"),
     ("avx512f", "avx512f"),
     ("avx512dq", "avx512dq"),
@@ -201,6 +203,7 @@ const FEATURES: &[(&str, &str)] = &[
     ("cldemote", "cldemote"),
     ("movdiri", "movdiri"),
     ("movdir64b", "movdir64b"),
+    ("-", "sgxlc"),
     ("pks", "pks"),
     // CPUID 7.0 EDX
     ("avx512_4vnniw", "avx512-4vnniw"),
@@ -210,6 +213,7 @@ const FEATURES: &[(&str, &str)] = &[
     ("md_clear", "md-clear"),
     ("serialize", "serialize"),
     ("tsxldtrk", "tsx-ldtrk"),
+    ("-", "pconfig"),
     ("arch_lbr", "arch-lbr"),
     ("amx_bf16", "amx-bf16"),
     ("avx512_fp16", "avx512-fp16"),
@@ -230,6 +234,20 @@ const FEATURES: &[(&str, &str)] = &[
     ("xgetbv1", "xgetbv1"),
     ("xsaves", "xsaves"),
     ("xfd", "xfd"),
+    // CPUID 0xF.1 EDX
+    ("-", "mbm_total"),
+    ("-", "mbm_local"),
+    // CPUID 0x12.0 EAX, 0x12.1 EAX
+    ("-", "sgx1"),
+    ("-", "sgx2"),
+    ("-", "sgx-exinfo"),
+    ("-", "sgx-debug"),
+    ("-", "sgx-mode64"),
+    ("-", "sgx-provisionkey"),
+    ("-", "sgx-tokenkey"),
+    ("-", "sgx-kss"),
+    // CPUID 0x14.0 ECX
+    ("-", "intel-pt-lip"),
     // CPUID 0x80000001 EDX
     ("syscall", "syscall"),
     ("nx", "nx"),
@@ -258,6 +276,7 @@ const FEATURES: &[(&str, &str)] = &[
     ("lwp", "lwp"),
     ("fma4", "fma4"),
     ("tce", "tce"),
+    ("-", "cvt16"),
     ("nodeid_msr", "nodeid_msr"),
     ("tbm", "tbm"),
     ("topoext", "topoext"),
@@ -270,8 +289,11 @@ const FEATURES: &[(&str, &str)] = &[
     ("xsaveerptr", "xsaveerptr"),
     ("wbnoinvd", "wbnoinvd"),
     ("ibpb", "ibpb"),
+    ("-", "ibrs"),
+    ("-", "amd-stibp"),
     ("amd_ssbd", "amd-ssbd"),
     ("virt_ssbd", "virt-ssbd"),
+    ("-", "amd-no-ssb"),
     // CPUID 0x8000000A EDX
     ("npt", "npt"),
     ("lbrv", "lbrv"),
@@ -297,6 +319,8 @@ const FEATURES: &[(&str, &str)] = &[
     ("-", "pschange-mc-no"),
     ("-", "tsx-ctrl"),
     ("-", "taa-no"),
+    // IA32_CORE_CAPABILITIES MSR
+    ("-", "split-lock-detect"),
 ];
 
 /// The features of libvirt's `kvm64` model.

@@ -21,6 +21,7 @@ use oxvirt_conf::domain::{
 use serde_json::{json, Map, Value};
 
 pub mod cpu_map;
+pub mod cpu_models;
 mod error;
 pub mod graphics;
 pub mod pflash;

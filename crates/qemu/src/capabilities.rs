@@ -333,6 +333,9 @@ pub(crate) mod tests {
             tpm_types: vec!["passthrough".into(), "emulator".into()],
             kvm_host_props: vec!["fpu".into(), "lahf-lm".into(), "vme".into()],
             tcg_max_props: Vec::new(),
+            tcg_max_vendor: None,
+            tcg_max_signature: None,
+            tcg_model_defs: Vec::new(),
         }
     }
 

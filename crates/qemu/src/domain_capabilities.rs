@@ -259,6 +259,57 @@ fn cpu(out: &mut String, p: &ProbedQemu, virt: VirtType, input: &DomcapsInput<'_
     out.push_str("    </mode>\n");
     let x86 = matches!(p.arch.as_str(), "x86_64" | "i386");
     let c = input.host_cpu;
+    // QEMU's max (TCG) or host (KVM) CPU decoded against libvirt's models
+    let decoded = match virt {
+        _ if !x86 => None,
+        VirtType::Qemu => crate::cpu_models::tcg_host_model(p),
+        VirtType::Kvm => crate::cpu_models::kvm_host_model(p, c),
+    };
+    if let Some(d) = decoded {
+        out.push_str("    <mode name='host-model' supported='yes'>\n");
+        let _ = writeln!(out, "      <model fallback='forbid'>{}</model>", d.model);
+        if let Some(v) = d.vendor {
+            let _ = writeln!(out, "      <vendor>{v}</vendor>");
+        }
+        for f in d.require {
+            let _ = writeln!(out, "      <feature policy='require' name='{f}'/>");
+        }
+        for f in d.disable {
+            let _ = writeln!(out, "      <feature policy='disable' name='{f}'/>");
+        }
+        out.push_str("    </mode>\n");
+    } else {
+        host_model_from_base(out, p, virt, x86, c);
+    }
+    let models = match virt {
+        VirtType::Kvm => &p.cpu_models,
+        VirtType::Qemu => &p.tcg_cpu_models,
+    };
+    let models = if x86 {
+        custom_models(models)
+    } else {
+        Vec::new()
+    };
+    if models.is_empty() {
+        out.push_str("    <mode name='custom' supported='no'/>\n");
+    } else {
+        out.push_str("    <mode name='custom' supported='yes'>\n");
+        for (name, usable, vendor) in models {
+            let _ = writeln!(
+                out,
+                "      <model usable='{}' vendor='{vendor}'>{}</model>",
+                if usable { "yes" } else { "no" },
+                escape(name)
+            );
+        }
+        out.push_str("    </mode>\n");
+    }
+    out.push_str("  </cpu>\n");
+}
+
+/// The host-model CPU as the host's base model plus features (KVM, or a QEMU whose models
+/// were not probed).
+fn host_model_from_base(out: &mut String, p: &ProbedQemu, virt: VirtType, x86: bool, c: &CpuInfo) {
     match cpu_map::vendor_name(&c.vendor_id).filter(|_| x86) {
         Some(vendor) => {
             out.push_str("    <mode name='host-model' supported='yes'>\n");
@@ -285,30 +336,6 @@ fn cpu(out: &mut String, p: &ProbedQemu, virt: VirtType, input: &DomcapsInput<'_
         }
         None => out.push_str("    <mode name='host-model' supported='no'/>\n"),
     }
-    let models = match virt {
-        VirtType::Kvm => &p.cpu_models,
-        VirtType::Qemu => &p.tcg_cpu_models,
-    };
-    let models = if x86 {
-        custom_models(models)
-    } else {
-        Vec::new()
-    };
-    if models.is_empty() {
-        out.push_str("    <mode name='custom' supported='no'/>\n");
-    } else {
-        out.push_str("    <mode name='custom' supported='yes'>\n");
-        for (name, usable, vendor) in models {
-            let _ = writeln!(
-                out,
-                "      <model usable='{}' vendor='{vendor}'>{}</model>",
-                if usable { "yes" } else { "no" },
-                escape(name)
-            );
-        }
-        out.push_str("    </mode>\n");
-    }
-    out.push_str("  </cpu>\n");
 }
 
 fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'_>) {

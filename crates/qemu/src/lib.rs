@@ -19,6 +19,7 @@
 //! [`QemuError::to_vir_error`].
 
 pub mod capabilities;
+pub mod cpu_models;
 pub mod daemon;
 pub mod domain_calls;
 pub mod domain_capabilities;

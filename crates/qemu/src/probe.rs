@@ -86,6 +86,23 @@ pub struct ProbedQemu {
     pub kvm_host_props: Vec<String>,
     /// CPU properties that are on in TCG's `max` CPU.
     pub tcg_max_props: Vec<String>,
+    /// TCG's `max` CPU's vendor (`AuthenticAMD`) and family and model, if QEMU says.
+    pub tcg_max_vendor: Option<String>,
+    pub tcg_max_signature: Option<(u32, u32, u32)>,
+    /// TCG's static expansion of each CPU model libvirt knows (the models' definitions, from
+    /// which `cpu_models` computes libvirt's).
+    pub tcg_model_defs: Vec<CpuDefinition>,
+}
+
+/// A CPU model as `query-cpu-model-expansion` gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CpuDefinition {
+    pub name: String,
+    /// The boolean properties that are on, sorted.
+    pub props: Vec<String>,
+    pub vendor: Option<String>,
+    /// `family`, `model` and `stepping`.
+    pub signature: Option<(u32, u32, u32)>,
 }
 
 impl ProbedQemu {
@@ -154,14 +171,20 @@ pub async fn probe(binary: &Path, scratch: &Path) -> Result<ProbedQemu, ProbeErr
         // a second QEMU with TCG tells which CPU models TCG can run
         // (a QEMU that cannot run TCG, e.g. without its accelerator module, keeps KVM's
         // answer: the TCG view is only used for domain capabilities of type 'qemu')
-        (p.tcg_cpu_models, p.tcg_max_props) = match session(binary, scratch, "tcg", true).await {
-            Ok(Answer::Cpus(c, props)) => (c, props),
+        match session(binary, scratch, "tcg", true).await {
+            Ok(Answer::Cpus(c)) => {
+                p.tcg_cpu_models = c.models;
+                p.tcg_max_props = c.max.props;
+                p.tcg_max_vendor = c.max.vendor;
+                p.tcg_max_signature = c.max.signature;
+                p.tcg_model_defs = c.model_defs;
+            }
             Ok(Answer::Full(_)) => return Err(bad_answer(binary, "query-cpu-definitions")),
             Err(e) => {
                 tracing::warn!("{e}");
-                (p.cpu_models.clone(), Vec::new())
+                p.tcg_cpu_models = p.cpu_models.clone();
             }
-        };
+        }
     } else {
         p.tcg_cpu_models = p.cpu_models.clone();
         p.tcg_max_props = std::mem::take(&mut p.kvm_host_props);
@@ -178,8 +201,15 @@ fn bad_answer(binary: &Path, command: &'static str) -> ProbeError {
 
 enum Answer {
     Full(Box<ProbedQemu>),
-    /// CPU models and the properties on in the `max` CPU.
-    Cpus(Vec<CpuModel>, Vec<String>),
+    /// What a TCG QEMU says of its CPUs.
+    Cpus(TcgCpus),
+}
+
+/// CPU models, the `max` CPU (properties on, vendor) and the models' static expansions.
+struct TcgCpus {
+    models: Vec<CpuModel>,
+    max: CpuDefinition,
+    model_defs: Vec<CpuDefinition>,
 }
 
 /// One QEMU process: everything (`cpus_only` false) or just its CPU models.
@@ -250,7 +280,15 @@ async fn session(
         };
         let r = if cpus_only {
             match cpu_definitions(&qmp, binary).await {
-                Ok(c) => Ok(Answer::Cpus(c, expanded_props(&qmp, "max").await)),
+                Ok(models) => {
+                    let max = expansion(&qmp, "full", "max").await;
+                    let model_defs = model_expansions(&qmp, &models).await;
+                    Ok(Answer::Cpus(TcgCpus {
+                        models,
+                        max,
+                        model_defs,
+                    }))
+                }
                 Err(e) => Err(e),
             }
         } else {
@@ -383,7 +421,18 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
     };
     // KVM's host CPU; without KVM this QEMU runs TCG and `max` is its richest CPU (moved to
     // tcg_max_props by the caller)
-    let kvm_host_props = expanded_props(qmp, if kvm_present { "host" } else { "max" }).await;
+    let host = expansion(qmp, "full", if kvm_present { "host" } else { "max" }).await;
+    let kvm_host_props = host.props;
+    // without KVM this QEMU runs TCG: its models' definitions as TCG expands them
+    let (tcg_model_defs, tcg_max_vendor, tcg_max_signature) = if kvm_present {
+        (Vec::new(), None, None)
+    } else {
+        (
+            model_expansions(qmp, &cpu_models).await,
+            host.vendor,
+            host.signature,
+        )
+    };
 
     Ok(ProbedQemu {
         binary: binary.to_owned(),
@@ -400,34 +449,63 @@ async fn ask(qmp: &QmpClient, binary: &Path) -> Result<ProbedQemu, ProbeError> {
         tpm_types,
         kvm_host_props,
         tcg_max_props: Vec::new(),
+        tcg_max_vendor,
+        tcg_max_signature,
+        tcg_model_defs,
     })
 }
 
-/// The boolean properties that are on in `query-cpu-model-expansion` (full) of `model`,
-/// sorted; empty when QEMU cannot expand it.
-async fn expanded_props(qmp: &QmpClient, model: &str) -> Vec<String> {
+/// `query-cpu-model-expansion` (`kind`: full or static) of `model`: the boolean properties
+/// that are on, its vendor and signature; empty when QEMU cannot expand it.
+pub(crate) async fn expansion(qmp: &QmpClient, kind: &str, model: &str) -> CpuDefinition {
     let r = qmp
         .execute(
             "query-cpu-model-expansion",
-            Some(json!({"type": "full", "model": {"name": model}})),
+            Some(json!({"type": kind, "model": {"name": model}})),
         )
         .await;
-    let mut v: Vec<String> = match r {
-        Ok(v) => v
-            .get("model")
-            .and_then(|m| m.get("props"))
-            .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .filter(|(_, v)| v.as_bool() == Some(true))
-                    .map(|(k, _)| k.clone())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
+    let props = r
+        .ok()
+        .and_then(|v| v.get("model")?.get("props")?.as_object().cloned())
+        .unwrap_or_default();
+    let mut on: Vec<String> = props
+        .iter()
+        .filter(|(_, v)| v.as_bool() == Some(true))
+        .map(|(k, _)| k.clone())
+        .collect();
+    on.sort();
+    let num = |k: &str| {
+        props
+            .get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
     };
-    v.sort();
-    v
+    CpuDefinition {
+        name: model.to_owned(),
+        props: on,
+        vendor: props
+            .get("vendor")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        signature: num("family")
+            .zip(num("model"))
+            .map(|(f, m)| (f, m, num("stepping").unwrap_or(0))),
+    }
+}
+
+/// The static expansions of the models among `models` that libvirt knows.
+async fn model_expansions(qmp: &QmpClient, models: &[CpuModel]) -> Vec<CpuDefinition> {
+    let mut out = Vec::new();
+    for m in models {
+        if crate::cpu_map::model_vendor(&m.name).is_none() {
+            continue;
+        }
+        let d = expansion(qmp, "static", &m.name).await;
+        if !d.props.is_empty() {
+            out.push(d);
+        }
+    }
+    out
 }
 
 async fn cpu_definitions(qmp: &QmpClient, binary: &Path) -> Result<Vec<CpuModel>, ProbeError> {
@@ -464,7 +542,7 @@ async fn cpu_definitions(qmp: &QmpClient, binary: &Path) -> Result<Vec<CpuModel>
 }
 
 /// Version of the cache entries' layout; entries of another version are probed again.
-const FORMAT: u64 = 4;
+const FORMAT: u64 = 5;
 
 /// What identifies one build of a binary: if any of it changes, probe again.
 fn binary_key(binary: &Path) -> Result<Value, ProbeError> {
@@ -507,6 +585,11 @@ fn to_json(p: &ProbedQemu, key: Value) -> Value {
         "tpm_types": p.tpm_types,
         "kvm_host_props": p.kvm_host_props,
         "tcg_max_props": p.tcg_max_props,
+        "tcg_max_vendor": p.tcg_max_vendor,
+        "tcg_max_signature": p.tcg_max_signature,
+        "tcg_model_defs": p.tcg_model_defs.iter().map(|d| json!({
+            "name": d.name, "props": d.props, "vendor": d.vendor, "signature": d.signature,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -562,7 +645,29 @@ fn from_json(binary: &Path, v: &Value, key: &Value) -> Option<ProbedQemu> {
         tpm_types: strs(v.get("tpm_types")?)?,
         kvm_host_props: strs(v.get("kvm_host_props")?)?,
         tcg_max_props: strs(v.get("tcg_max_props")?)?,
+        tcg_max_vendor: v.get("tcg_max_vendor")?.as_str().map(str::to_owned),
+        tcg_max_signature: signature(v.get("tcg_max_signature")?),
+        tcg_model_defs: v
+            .get("tcg_model_defs")?
+            .as_array()?
+            .iter()
+            .map(|d| {
+                Some(CpuDefinition {
+                    name: d.get("name")?.as_str()?.to_owned(),
+                    props: strs(d.get("props")?)?,
+                    vendor: d.get("vendor")?.as_str().map(str::to_owned),
+                    signature: signature(d.get("signature")?),
+                })
+            })
+            .collect::<Option<_>>()?,
     })
+}
+
+/// A `[family, model, stepping]` of the cache (`null`: none).
+fn signature(v: &Value) -> Option<(u32, u32, u32)> {
+    let a = v.as_array()?;
+    let n = |i: usize| u32::try_from(a.get(i)?.as_u64()?).ok();
+    Some((n(0)?, n(1)?, n(2)?))
 }
 
 /// The file a binary's cache entry lives in.

@@ -439,6 +439,12 @@ impl QemuDriver {
             a => a.unwrap_or("x86_64").to_owned(),
         };
         crate::firmware::fill_domain(&mut live, &self.firmware, &arch, &self.nvram_dir())?;
+        // the CPU as libvirt turns it before QEMU runs (host-model, removed features)
+        let probed = self
+            .emulators
+            .iter()
+            .find(|e| live.devices.emulator.as_deref() == Some(&*e.binary.to_string_lossy()));
+        crate::cpu_models::prepare(&mut live, probed);
         let id = self.running.allocate_id();
         live.id = Some(id);
         // refuse what cannot start before any process exists
