@@ -159,7 +159,7 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     }
 }
 
-fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+pub(crate) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim();
     let mut out = [0u8; 16];
     let mut i = 0;
@@ -673,7 +673,7 @@ fn parse_resource(root: Node<'_, '_>) -> Result<Option<Resource>> {
 
 /// `<metadata>`: namespaced elements, the first one per namespace URI
 /// (`virXMLNodeSanitizeNamespaces`).
-fn parse_metadata(m: Node<'_, '_>) -> Result<Vec<Element>> {
+pub(crate) fn parse_metadata(m: Node<'_, '_>) -> Result<Vec<Element>> {
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for c in m.children().filter(|c| c.is_element()) {
