@@ -35,6 +35,19 @@ pub enum NetError {
     /// `VIR_ERR_INTERNAL_ERROR` from libvirt's utility code (`VIR_FROM_NONE`): address ranges.
     #[error("internal error: {0}")]
     InternalUtil(String),
+    /// `VIR_ERR_XML_ERROR` from libvirt's utility code (`VIR_FROM_NONE`): VLANs, virtual ports.
+    #[error("XML error: {0}")]
+    XmlUtil(String),
+    /// `VIR_ERR_XML_DETAIL` from libvirt's utility code: the whole message as given.
+    #[error("{0}")]
+    DetailUtil(String),
+    /// `VIR_ERR_CONFIG_UNSUPPORTED` from libvirt's utility code: bandwidth, virtual ports.
+    #[error("unsupported configuration: {0}")]
+    UnsupportedUtil(String),
+    /// `VIR_ERR_SYSTEM_ERROR` from libvirt's utility code: the whole message, ending with the
+    /// resolver's text (an address that does not parse).
+    #[error("{0}")]
+    SystemUtil(String),
     /// `VIR_ERR_INVALID_ARG` from libvirt's utility code.
     #[error("invalid argument: {0}")]
     InvalidArg(String),
@@ -47,11 +60,15 @@ impl NetError {
     /// libvirt's error number (`virErrorNumber`).
     pub fn code(&self) -> i32 {
         (match self {
-            NetError::Malformed { .. } | NetError::Detail(_) | NetError::DetailGeneric(_) => {
-                ErrorCode::XmlDetail
+            NetError::Malformed { .. }
+            | NetError::Detail(_)
+            | NetError::DetailGeneric(_)
+            | NetError::DetailUtil(_) => ErrorCode::XmlDetail,
+            NetError::Xml(_) | NetError::XmlGeneric(_) | NetError::XmlUtil(_) => {
+                ErrorCode::XmlError
             }
-            NetError::Xml(_) | NetError::XmlGeneric(_) => ErrorCode::XmlError,
-            NetError::Unsupported(_) => ErrorCode::ConfigUnsupported,
+            NetError::Unsupported(_) | NetError::UnsupportedUtil(_) => ErrorCode::ConfigUnsupported,
+            NetError::SystemUtil(_) => ErrorCode::SystemError,
             NetError::Internal(_) | NetError::InternalUtil(_) => ErrorCode::InternalError,
             NetError::InvalidArg(_) => ErrorCode::InvalidArg,
             NetError::NoName => ErrorCode::NoName,
@@ -62,7 +79,12 @@ impl NetError {
     pub fn domain(&self) -> i32 {
         (match self {
             NetError::XmlGeneric(_) | NetError::DetailGeneric(_) => ErrorDomain::Xml,
-            NetError::InternalUtil(_) | NetError::InvalidArg(_) => ErrorDomain::None,
+            NetError::InternalUtil(_)
+            | NetError::InvalidArg(_)
+            | NetError::XmlUtil(_)
+            | NetError::DetailUtil(_)
+            | NetError::UnsupportedUtil(_)
+            | NetError::SystemUtil(_) => ErrorDomain::None,
             _ => ErrorDomain::Network,
         }) as i32
     }
@@ -71,7 +93,11 @@ impl NetError {
 impl ToVirError for NetError {
     fn to_vir_error(&self) -> VirError {
         match self {
-            NetError::Malformed { .. } | NetError::Detail(_) | NetError::DetailGeneric(_) => {
+            NetError::Malformed { .. }
+            | NetError::Detail(_)
+            | NetError::DetailGeneric(_)
+            | NetError::DetailUtil(_)
+            | NetError::SystemUtil(_) => {
                 VirError::plain(self.code(), self.domain(), self.to_string())
             }
             NetError::NoName => VirError {
@@ -86,6 +112,8 @@ impl ToVirError for NetError {
             | NetError::Unsupported(m)
             | NetError::Internal(m)
             | NetError::InternalUtil(m)
+            | NetError::XmlUtil(m)
+            | NetError::UnsupportedUtil(m)
             | NetError::InvalidArg(m) => VirError::new(self.code(), self.domain(), m.clone()),
         }
     }

@@ -44,7 +44,7 @@ fn tristate(n: N<'_, '_>, name: &str) -> Result<Option<bool>> {
         Some("yes") => Ok(Some(true)),
         Some("no") => Ok(Some(false)),
         Some(v) => Err(NetError::XmlGeneric(format!(
-            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected one of: yes, no",
+            "Invalid value for attribute '{name}' in element '{}': '{v}'.",
             n.tag_name().name()
         ))),
     }
@@ -118,7 +118,7 @@ fn parse_root(root: N<'_, '_>) -> Result<Network> {
         }
     }
     if let Some(b) = child(root, "bandwidth") {
-        def.bandwidth = Some(parse_bandwidth(b)?);
+        def.bandwidth = Some(parse_bandwidth(b, false)?);
     }
     if let Some(v) = child(root, "vlan") {
         def.vlan = parse_vlan(v)?;
@@ -326,7 +326,11 @@ fn parse_lease(n: N<'_, '_>) -> Result<Option<Lease>> {
 }
 
 fn addr_or(s: &str) -> Result<IpAddr> {
-    parse_ip(s).ok_or_else(|| NetError::InternalUtil(format!("Cannot parse socket address '{s}'")))
+    parse_ip(s).ok_or_else(|| {
+        NetError::SystemUtil(format!(
+            "Cannot parse socket address '{s}': Name or service not known"
+        ))
+    })
 }
 
 fn parse_dhcp(net: &str, ip: &mut IpDef, d: N<'_, '_>) -> Result<()> {
@@ -541,47 +545,50 @@ fn parse_route(net: &str, n: N<'_, '_>) -> Result<Route> {
     let family = attr(n, "family");
     let address_s = attr(n, "address").ok_or_else(|| {
         NetError::Xml(format!(
-            "Missing required address attribute in network '{net}'"
+            "{net}: Missing required address attribute in route definition"
         ))
     })?;
     let gateway_s = attr(n, "gateway").ok_or_else(|| {
         NetError::Xml(format!(
-            "Missing required gateway attribute in route definition in network '{net}'"
+            "{net}: Missing required gateway attribute in route definition"
         ))
     })?;
     let address = parse_ip(&address_s).ok_or_else(|| {
         NetError::Xml(format!(
-            "Bad network address '{address_s}' in route definition in network '{net}'"
+            "{net}: Bad network address '{address_s}' in route definition"
         ))
     })?;
     let gateway = parse_ip(&gateway_s).ok_or_else(|| {
         NetError::Xml(format!(
-            "Bad gateway address '{gateway_s}' in route definition in network '{net}'"
+            "{net}: Bad gateway address '{gateway_s}' in route definition"
         ))
     })?;
     let netmask = match attr(n, "netmask") {
         Some(m) => Some(parse_ip(&m).ok_or_else(|| {
             NetError::Xml(format!(
-                "Bad netmask address '{m}' in route definition in network '{net}'"
+                "{net}: Bad netmask address '{m}' in route definition"
             ))
         })?),
         None => None,
     };
-    let num = |name: &str| -> Result<Option<u32>> {
+    let num = |name: &str, nonzero: bool| -> Result<Option<u32>> {
         match n.attribute(name) {
             None => Ok(None),
-            Some(v) => parse_u64(v)
-                .and_then(|x| u32::try_from(x).ok())
-                .map(Some)
-                .ok_or_else(|| {
-                    NetError::Xml(format!(
-                        "Invalid {name} '{v}' specified in route definition in network '{net}'"
-                    ))
-                }),
+            Some(v) => {
+                let x = parse_u64(v).and_then(|x| u32::try_from(x).ok()).ok_or_else(|| {
+                    NetError::XmlGeneric(format!("Invalid value for attribute '{name}' in element 'route': '{v}'. Expected non-negative integer value"))
+                })?;
+                if nonzero && x == 0 {
+                    return Err(NetError::XmlGeneric(format!(
+                        "Invalid value for attribute '{name}' in element 'route': Zero is not permitted"
+                    )));
+                }
+                Ok(Some(x))
+            }
         }
     };
-    let prefix = num("prefix")?;
-    let metric = num("metric")?;
+    let prefix = num("prefix", false)?;
+    let metric = num("metric", true)?;
     Ok(Route {
         family,
         address,
@@ -927,13 +934,15 @@ fn parse_srv(net: &str, s: N<'_, '_>) -> Result<DnsSrv> {
 }
 
 /// `virNetDevBandwidthParse` (no floor outside a port).
-pub(crate) fn parse_bandwidth(b: N<'_, '_>) -> Result<Bandwidth> {
+pub(crate) fn parse_bandwidth(b: N<'_, '_>, allow_floor: bool) -> Result<Bandwidth> {
     let rate = |n: N<'_, '_>| -> Result<Rate> {
         let get = |k: &str| -> Result<u64> {
             match n.attribute(k) {
                 None => Ok(0),
                 Some(v) => parse_u64(v).ok_or_else(|| {
-                    NetError::Unsupported(format!("could not convert bandwidth {k} value '{v}'"))
+                    NetError::UnsupportedUtil(format!(
+                        "could not convert bandwidth {k} value '{v}'"
+                    ))
                 }),
             }
         };
@@ -944,7 +953,7 @@ pub(crate) fn parse_bandwidth(b: N<'_, '_>) -> Result<Bandwidth> {
             burst: get("burst")?,
         };
         if r.average == 0 && r.floor == 0 && n.attribute("average").is_none() {
-            return Err(NetError::Unsupported(
+            return Err(NetError::DetailUtil(
                 "Missing mandatory average or floor attributes".into(),
             ));
         }
@@ -952,6 +961,11 @@ pub(crate) fn parse_bandwidth(b: N<'_, '_>) -> Result<Bandwidth> {
     };
     let inbound = children(b, "inbound").next().map(rate).transpose()?;
     let outbound = children(b, "outbound").next().map(rate).transpose()?;
+    if !allow_floor && inbound.as_ref().is_some_and(|r| r.floor != 0) {
+        return Err(NetError::UnsupportedUtil(
+            "floor attribute is not supported for this config".into(),
+        ));
+    }
     Ok(Bandwidth { inbound, outbound })
 }
 
@@ -961,13 +975,13 @@ pub(crate) fn parse_vlan(v: N<'_, '_>) -> Result<Vlan> {
     for t in children(v, "tag") {
         let id = t
             .attribute("id")
-            .ok_or_else(|| NetError::Internal("missing or invalid vlan tag id attribute".into()))?;
+            .ok_or_else(|| NetError::XmlUtil("missing or invalid vlan tag id attribute".into()))?;
         let id = parse_u64(id).filter(|x| *x <= 4095).ok_or_else(|| {
-            NetError::Internal(format!("vlan tag id {id} too large (maximum 4095)"))
+            NetError::XmlUtil(format!("vlan tag id {id} too large (maximum 4095)"))
         })? as u32;
         if let Some(m) = t.attribute("nativeMode") {
             if m != "tagged" && m != "untagged" {
-                return Err(NetError::Internal(format!(
+                return Err(NetError::XmlUtil(format!(
                     "Invalid \"nativeMode='{m}'\" in vlan <tag> element"
                 )));
             }
@@ -976,20 +990,20 @@ pub(crate) fn parse_vlan(v: N<'_, '_>) -> Result<Vlan> {
         vlan.tags.push(id);
     }
     if vlan.tags.is_empty() {
-        return Err(NetError::Internal(
+        return Err(NetError::XmlUtil(
             "missing tag id - each <vlan> must have at least one <tag id='N'/> subelement".into(),
         ));
     }
     vlan.trunk = match v.attribute("trunk") {
         None => vlan.tags.len() > 1,
         Some("yes") => true,
-        Some("no") if vlan.tags.len() > 1 => return Err(NetError::Internal(
+        Some("no") if vlan.tags.len() > 1 => return Err(NetError::XmlUtil(
             "invalid \"trunk='no'\" in <vlan> - trunk='no' is allowed only with a single vlan tag"
                 .into(),
         )),
         Some("no") => false,
         Some(t) => {
-            return Err(NetError::Internal(format!(
+            return Err(NetError::XmlUtil(format!(
                 "invalid \"trunk='{t}'\" in <vlan> - must be yes or no"
             )))
         }
@@ -1002,12 +1016,14 @@ pub(crate) fn parse_virtualport(v: N<'_, '_>, require_type: bool) -> Result<Virt
     let kind = match v.attribute("type") {
         Some(t @ ("openvswitch" | "802.1Qbg" | "802.1Qbh" | "midonet")) => t.to_owned(),
         Some(t) => {
-            return Err(NetError::Unsupported(format!(
+            return Err(NetError::UnsupportedUtil(format!(
                 "unknown virtualport type {t}"
             )))
         }
         None if require_type => {
-            return Err(NetError::Unsupported("missing virtualport type".into()))
+            return Err(NetError::XmlUtil(
+                "missing required virtualport type".into(),
+            ))
         }
         None => String::new(),
     };
@@ -1048,7 +1064,9 @@ fn parse_portgroup(n: N<'_, '_>) -> Result<PortGroup> {
     let virtualport = child(n, "virtualport")
         .map(|v| parse_virtualport(v, false))
         .transpose()?;
-    let bandwidth = child(n, "bandwidth").map(parse_bandwidth).transpose()?;
+    let bandwidth = child(n, "bandwidth")
+        .map(|b| parse_bandwidth(b, false))
+        .transpose()?;
     let vlan = child(n, "vlan")
         .map(parse_vlan)
         .transpose()?
