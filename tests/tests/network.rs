@@ -11,20 +11,61 @@ use std::time::{Duration, Instant};
 
 use oxvirt_e2e::{binary, python, virsh, Libvirtd, Run};
 
-/// A private `oxvirt-networkd --root DIR`, stopped (SIGTERM) when dropped.
+/// A network namespace of the test's own (`ip netns add`), deleted when dropped: every
+/// bridge a daemon makes lives there, never on the host.
+struct Netns(String);
+
+impl Netns {
+    fn new(root: &Path) -> Self {
+        let name = format!(
+            "oxvirt-e2e-{}",
+            root.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .replace('.', "-")
+        );
+        let st = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .unwrap();
+        assert!(st.success(), "ip netns add {name}");
+        Netns(name)
+    }
+
+    /// Run `ip ARGS` in the namespace; its stdout.
+    fn ip(&self, args: &[&str]) -> String {
+        let o = Command::new("ip")
+            .args(["-n", &self.0])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// A private `oxvirt-networkd --root DIR` inside a network namespace, stopped (SIGTERM) when
+/// dropped.
 struct Networkd {
     root: PathBuf,
     child: Child,
 }
 
 impl Networkd {
-    fn start_in(root: &Path) -> Self {
+    fn start_in(root: &Path, ns: &Netns) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(root.join("networkd.log"))
             .unwrap();
-        let child = Command::new(binary("oxvirt-networkd"))
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.0])
+            .arg(binary("oxvirt-networkd"))
             .arg("--root")
             .arg(root)
             .stdin(Stdio::null())
@@ -88,7 +129,8 @@ fn virsh_net_session_matches_libvirtd() {
         .prefix("oxvirt-net-")
         .tempdir()
         .unwrap();
-    let ours = Networkd::start_in(tmp.path());
+    let ns = Netns::new(tmp.path());
+    let ours = Networkd::start_in(tmp.path(), &ns);
     let lv = Libvirtd::start();
     let nat = corpus("nat-full");
     let isolated = corpus("isolated-basic");
@@ -207,7 +249,8 @@ fn lifecycle_events_and_handles() {
         .prefix("oxvirt-net-")
         .tempdir()
         .unwrap();
-    let d = Networkd::start_in(tmp.path());
+    let ns = Netns::new(tmp.path());
+    let d = Networkd::start_in(tmp.path(), &ns);
     let r = python(EVENTS, &[&d.uri(), &corpus("isolated-basic")]);
     let out = r.ok();
     assert_eq!(
@@ -223,7 +266,8 @@ fn sigkill_and_restart_finds_networks() {
         .prefix("oxvirt-net-")
         .tempdir()
         .unwrap();
-    let d = Networkd::start_in(tmp.path());
+    let ns = Netns::new(tmp.path());
+    let d = Networkd::start_in(tmp.path(), &ns);
     d.virsh(&["net-define", &corpus("nat-full")]).ok();
     d.virsh(&["net-define", &corpus("isolated-basic")]).ok();
     d.virsh(&["net-define", &corpus("open-basic")]).ok();
@@ -242,9 +286,16 @@ fn sigkill_and_restart_finds_networks() {
             .collect()
     };
     let before = rows(&d);
+    let bridges = ns.ip(&["-br", "link", "show", "type", "bridge"]);
     d.sigkill();
-    let d = Networkd::start_in(tmp.path());
+    let d = Networkd::start_in(tmp.path(), &ns);
     let after = rows(&d);
+    // the bridges of the active networks are still there; open-basic's came with its start
+    let now = ns.ip(&["-br", "link", "show", "type", "bridge"]);
+    assert!(
+        now.starts_with(&bridges) || now.contains(bridges.trim()),
+        "{bridges}\n{now}"
+    );
     // open-basic is autostarted by the new daemon
     let expected: Vec<String> = before
         .iter()
@@ -269,4 +320,45 @@ fn sigkill_and_restart_finds_networks() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("open-basic.xml")]);
+    let names: Vec<String> = ns
+        .ip(&["-br", "link", "show", "type", "bridge"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert_eq!(names, vec!["virbr16".to_owned()], "bridges left");
+}
+
+#[test]
+fn start_makes_the_bridge_in_the_namespace() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-net-")
+        .tempdir()
+        .unwrap();
+    let ns = Netns::new(tmp.path());
+    let d = Networkd::start_in(tmp.path(), &ns);
+    d.virsh(&["net-define", &corpus("nat-full")]).ok();
+    d.virsh(&["net-define", &corpus("mtu")]).ok();
+    assert_eq!(ns.ip(&["-br", "link", "show", "type", "bridge"]), "");
+    d.virsh(&["net-start", "nat-full"]).ok();
+    d.virsh(&["net-start", "mtu"]).ok();
+    let link = ns.ip(&["-br", "link", "show", "virbr10"]);
+    assert!(link.contains("52:54:00:00:00:01"), "{link}");
+    let addr = ns.ip(&["-br", "addr", "show", "virbr10"]);
+    assert!(addr.contains("10.10.0.1/24"), "{addr}");
+    let details = ns.ip(&["-d", "link", "show", "virbr10"]);
+    assert!(details.contains("stp_state 0"), "{details}");
+    assert!(details.contains("forward_delay 200"), "{details}");
+    let mtu = ns.ip(&["link", "show", "virbr23"]);
+    assert!(mtu.contains("mtu 9000"), "{mtu}");
+    let details = ns.ip(&["-d", "link", "show", "virbr23"]);
+    assert!(details.contains("stp_state 1"), "{details}");
+    d.virsh(&["net-destroy", "nat-full"]).ok();
+    d.virsh(&["net-destroy", "mtu"]).ok();
+    assert_eq!(ns.ip(&["-br", "link", "show", "type", "bridge"]), "");
+    // a bridge name taken by another device in the namespace is not generated again
+    ns.ip(&["link", "add", "virbr0", "type", "bridge"]);
+    let r = d.virsh(&["net-define", &corpus("nat-generated")]);
+    r.ok();
+    let info = d.virsh(&["net-info", "nat-generated"]).ok().to_owned();
+    assert!(info.contains("Bridge:         virbr1"), "{info}");
 }

@@ -72,16 +72,12 @@ fn write(d: &NetworkDriver) -> Result<std::sync::RwLockWriteGuard<'_, Registry>>
     d.registry.write().map_err(|_| poisoned())
 }
 
-fn host_device_exists(name: &str) -> bool {
-    !name.contains('/') && std::path::Path::new("/sys/class/net").join(name).exists()
-}
-
 /// Parse and check a definition as libvirt's define and create do.
 fn parse_checked(reg: &Registry, xml: &str) -> Result<Network> {
     let mut def = parse(xml)?;
     let name = def.name.clone();
     validate(&mut def, |b| {
-        reg.bridge_in_use(b, &name) || host_device_exists(b)
+        reg.bridge_in_use(b, &name) || crate::host::device_exists(b)
     })?;
     Ok(def)
 }
@@ -149,6 +145,10 @@ pub fn create_xml(d: &NetworkDriver, a: NetworkXmlFlagsArgs) -> Result<NetworkRe
     check_identity(&reg, &def, true)?;
     let h = handle(&def);
     reg.save_status(&def)?;
+    if let Err(e) = d.host.start(&def) {
+        let _ = reg.delete_status(&def.name);
+        return Err(e);
+    }
     match reg.get_mut(&def.name) {
         Some(o) => {
             let persistent = std::mem::replace(&mut o.def, def);
@@ -207,6 +207,10 @@ pub fn start_by_name(d: &NetworkDriver, name: &str) -> Result<NonnullNetwork> {
     }
     let live = o.new_def.clone().unwrap_or_else(|| o.def.clone());
     reg.save_status(&live)?;
+    if let Err(e) = d.host.start(&live) {
+        let _ = reg.delete_status(name);
+        return Err(e);
+    }
     let h = handle(&live);
     if let Some(o) = reg.get_mut(name) {
         o.def = live;
@@ -233,6 +237,7 @@ pub fn destroy(d: &NetworkDriver, a: NetworkArgs) -> Result<()> {
         )));
     }
     let (name, persistent, h) = (o.def.name.clone(), o.persistent, handle(&o.def));
+    d.host.stop(&o.def)?;
     reg.delete_status(&name)?;
     if persistent {
         if let Some(o) = reg.get_mut(&name) {

@@ -5,6 +5,7 @@
 use oxvirt_daemon::{DaemonError, Paths, Served};
 use oxvirt_rpc::server::ServerConfig;
 
+use crate::host::HostNetwork;
 use crate::registry::Registry;
 use crate::NetworkDriver;
 
@@ -21,6 +22,8 @@ pub struct ServeOptions {
     pub server: ServerConfig,
     /// Also listen on libvirt's `virtnetworkd` socket paths.
     pub libvirt_paths: bool,
+    /// What a start sets up on the host.
+    pub host: HostNetwork,
 }
 
 /// Lock the root, set the driver up (finding the active networks), listen on its sockets.
@@ -31,7 +34,7 @@ pub async fn serve(opts: ServeOptions) -> Result<Served<NetworkDriver>, DaemonEr
             what: e.to_string(),
             source: std::io::Error::other("cannot set the network driver up"),
         })?;
-    let privileged = opts.privileged;
+    let (privileged, host) = (opts.privileged, opts.host);
     Served::start(
         oxvirt_daemon::ServeOptions {
             paths: opts.paths,
@@ -44,7 +47,7 @@ pub async fn serve(opts: ServeOptions) -> Result<Served<NetworkDriver>, DaemonEr
         },
         || async move {
             registry.load();
-            NetworkDriver::with_registry(registry, privileged)
+            NetworkDriver::with_registry(registry, privileged, host)
         },
     )
     .await

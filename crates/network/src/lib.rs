@@ -8,6 +8,7 @@
 pub mod calls;
 pub mod daemon;
 pub mod events;
+pub mod host;
 pub mod registry;
 pub mod wire;
 
@@ -23,6 +24,7 @@ use oxvirt_remote::{CallCtx, Driver};
 use oxvirt_rpc::server::Client;
 
 use crate::events::NetworkEvents;
+use crate::host::HostNetwork;
 use crate::registry::Registry;
 
 /// `VIR_ERR_NO_NETWORK`.
@@ -91,24 +93,46 @@ pub struct NetworkDriver {
     /// Domain event registrations (the envelope's; a network daemon has no domain events).
     events: EventHub,
     privileged: bool,
+    /// What a start sets up on the host.
+    pub(crate) host: HostNetwork,
 }
 
 impl NetworkDriver {
     /// Set the driver up on `paths`, finding the networks a previous daemon left active.
-    pub fn new(paths: &Paths, privileged: bool) -> Result<Arc<Self>, NetworkError> {
+    pub fn new(
+        paths: &Paths,
+        privileged: bool,
+        host: HostNetwork,
+    ) -> Result<Arc<Self>, NetworkError> {
         let mut registry = Registry::new(&paths.etc, &paths.run)?;
         registry.load();
-        Ok(Self::with_registry(registry, privileged))
+        Ok(Self::with_registry(registry, privileged, host))
     }
 
     /// The driver over a registry already loaded.
-    pub fn with_registry(registry: Registry, privileged: bool) -> Arc<Self> {
-        Arc::new(NetworkDriver {
+    pub fn with_registry(registry: Registry, privileged: bool, host: HostNetwork) -> Arc<Self> {
+        let d = NetworkDriver {
             registry: RwLock::new(registry),
             net_events: NetworkEvents::default(),
             events: EventHub::new(),
             privileged,
-        })
+            host,
+        };
+        d.reconcile();
+        Arc::new(d)
+    }
+
+    /// After a restart: set up again what an active network needs and is missing (a bridge
+    /// removed behind the daemon's back, or a crash between two steps of a start).
+    fn reconcile(&self) {
+        let Ok(reg) = self.registry.read() else {
+            return;
+        };
+        for o in reg.all().filter(|o| o.active) {
+            if let Err(e) = self.host.start(&o.def) {
+                tracing::warn!(network = %o.def.name, error = %e, "cannot restore the network on the host");
+            }
+        }
     }
 
     /// The URI a connection opened without a name gets.

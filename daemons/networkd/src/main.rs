@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use oxvirt_daemon::CommonArgs;
 use oxvirt_network::daemon::{self, ServeOptions};
+use oxvirt_network::host::HostNetwork;
 use tracing::info;
 
 #[derive(Debug, Parser)]
@@ -18,6 +19,10 @@ use tracing::info;
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
+    /// Change nothing on the host when a network starts (no bridge, no address): networks are
+    /// only recorded active. Without privileges nothing is changed either.
+    #[arg(long)]
+    no_host_network: bool,
 }
 
 fn main() -> ExitCode {
@@ -34,6 +39,11 @@ async fn run(args: Args) -> Result<(), String> {
         privileged: c.privileged(),
         server: c.server_config(),
         libvirt_paths: c.libvirt_paths,
+        host: if args.no_host_network || !c.privileged() {
+            HostNetwork::Off
+        } else {
+            HostNetwork::Ip
+        },
     })
     .await
     .map_err(|e| e.to_string())?;
