@@ -41,6 +41,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-shim-bin",
                 "-p",
                 "oxvirt-cli",
+                "-p",
+                "oxvirt-networkd",
             ])
             .status()
             .expect("run cargo build");

@@ -108,6 +108,26 @@ impl Writer {
     }
 }
 
+/// `<metadata>` with its foreign elements as libxml2 dumps them (`<metadata/>` when empty).
+pub fn format_metadata(w: &mut Writer, items: &[Element]) {
+    if items.is_empty() {
+        w.empty("metadata", &[]);
+        return;
+    }
+    w.open("metadata", &[]);
+    let level = w.indent() / 2;
+    for e in items {
+        let mut s = String::new();
+        for _ in 0..level {
+            s.push_str("  ");
+        }
+        e.dump(&mut s, level);
+        s.push('\n');
+        w.raw(&s);
+    }
+    w.close("metadata");
+}
+
 fn push_attrs(out: &mut String, attrs: &[(&str, String)]) {
     for (k, v) in attrs {
         let _ = write!(out, " {k}='{}'", escape(v));

@@ -21,6 +21,7 @@
 pub mod activation;
 mod args;
 mod error;
+pub mod fsutil;
 mod lock;
 mod paths;
 mod served;

@@ -75,21 +75,6 @@ pub(super) fn prefixes_declared(e: &Element, outer: &[&str]) -> bool {
 }
 impl Domain {
     pub(super) fn format_metadata(&self, w: &mut Writer, items: &[Element]) {
-        if items.is_empty() {
-            w.empty("metadata", &[]);
-            return;
-        }
-        w.open("metadata", &[]);
-        let level = w.indent() / 2;
-        for e in items {
-            let mut s = String::new();
-            for _ in 0..level {
-                s.push_str("  ");
-            }
-            e.dump(&mut s, level);
-            s.push('\n');
-            w.raw(&s);
-        }
-        w.close("metadata");
+        crate::xml::format_metadata(w, items);
     }
 }

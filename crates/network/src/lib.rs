@@ -1,0 +1,229 @@
+//! The network driver: virtual networks defined, listed, started and stopped as libvirt 9.0's
+//! network driver does, with its errors, events and crash-only state on disk. `oxvirt-networkd`
+//! serves it ([`daemon`]).
+//!
+//! What a start sets up on the host (bridge, firewall, dnsmasq) is not done yet: a started
+//! network is recorded active, with its live XML, and reported as libvirt reports it.
+
+pub mod calls;
+pub mod daemon;
+pub mod events;
+pub mod host;
+pub mod registry;
+pub mod wire;
+
+use std::sync::{Arc, RwLock};
+
+use oxvirt_conf::network::NetError;
+use oxvirt_daemon::Paths;
+use oxvirt_proto::procedures::remote_proc as rp;
+use oxvirt_proto::vir_error::{code, domain};
+use oxvirt_proto::{ToVirError, VirError};
+use oxvirt_remote::events::EventHub;
+use oxvirt_remote::{CallCtx, Driver};
+use oxvirt_rpc::server::Client;
+
+use crate::events::NetworkEvents;
+use crate::host::HostNetwork;
+use crate::registry::Registry;
+
+/// `VIR_ERR_NO_NETWORK`.
+const NO_NETWORK: i32 = 43;
+/// `VIR_FROM_NETWORK`.
+const FROM_NETWORK: i32 = 19;
+
+/// What the network driver reports, in libvirt's terms at the RPC boundary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkError {
+    /// The document was refused.
+    #[error(transparent)]
+    Conf(#[from] NetError),
+    /// `VIR_ERR_NO_NETWORK`: the detail after "Network not found: ".
+    #[error("Network not found: {0}")]
+    NoNetwork(String),
+    /// `VIR_ERR_OPERATION_INVALID` from the network driver.
+    #[error("Requested operation is not valid: {0}")]
+    OperationInvalid(String),
+    /// `VIR_ERR_OPERATION_FAILED` from the network driver.
+    #[error("operation failed: {0}")]
+    OperationFailed(String),
+    /// `VIR_ERR_INTERNAL_ERROR` from the network driver.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// `VIR_ERR_INVALID_ARG`: unsupported flags and the like.
+    #[error("invalid argument: {0}")]
+    InvalidArg(String),
+    /// A file of the driver's state could not be written or removed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ToVirError for NetworkError {
+    fn to_vir_error(&self) -> VirError {
+        match self {
+            NetworkError::Conf(e) => e.to_vir_error(),
+            NetworkError::NoNetwork(m) => VirError::new(NO_NETWORK, FROM_NETWORK, m.clone()),
+            NetworkError::OperationInvalid(m) => {
+                VirError::new(code::OPERATION_INVALID, FROM_NETWORK, m.clone())
+            }
+            NetworkError::OperationFailed(m) => {
+                VirError::new(code::OPERATION_FAILED, FROM_NETWORK, m.clone())
+            }
+            NetworkError::Internal(m) => {
+                VirError::new(code::INTERNAL_ERROR, FROM_NETWORK, m.clone())
+            }
+            NetworkError::InvalidArg(m) => {
+                VirError::new(code::INVALID_ARG, FROM_NETWORK, m.clone())
+            }
+            NetworkError::Io(m) => VirError::plain(code::SYSTEM_ERROR, FROM_NETWORK, m.clone()),
+        }
+    }
+}
+
+/// Encode a reply body.
+pub(crate) fn enc<T: oxvirt_xdr::Encode + ?Sized>(v: &T) -> Result<Vec<u8>, VirError> {
+    oxvirt_xdr::to_bytes(v).map_err(|e| VirError::internal(format!("cannot encode reply: {e}")))
+}
+
+/// The network driver.
+#[derive(Debug)]
+pub struct NetworkDriver {
+    pub(crate) registry: RwLock<Registry>,
+    pub(crate) net_events: NetworkEvents,
+    /// Domain event registrations (the envelope's; a network daemon has no domain events).
+    events: EventHub,
+    privileged: bool,
+    /// What a start sets up on the host.
+    pub(crate) host: HostNetwork,
+}
+
+impl NetworkDriver {
+    /// Set the driver up on `paths`, finding the networks a previous daemon left active.
+    pub fn new(
+        paths: &Paths,
+        privileged: bool,
+        host: HostNetwork,
+    ) -> Result<Arc<Self>, NetworkError> {
+        let mut registry = Registry::new(&paths.etc, &paths.run)?;
+        registry.load();
+        Ok(Self::with_registry(registry, privileged, host))
+    }
+
+    /// The driver over a registry already loaded.
+    pub fn with_registry(registry: Registry, privileged: bool, host: HostNetwork) -> Arc<Self> {
+        let d = NetworkDriver {
+            registry: RwLock::new(registry),
+            net_events: NetworkEvents::default(),
+            events: EventHub::new(),
+            privileged,
+            host,
+        };
+        d.reconcile();
+        Arc::new(d)
+    }
+
+    /// After a restart: set up again what an active network needs and is missing (a bridge
+    /// removed behind the daemon's back, or a crash between two steps of a start).
+    fn reconcile(&self) {
+        let Ok(reg) = self.registry.read() else {
+            return;
+        };
+        for o in reg.all().filter(|o| o.active) {
+            if let Err(e) = self.host.start(&o.def) {
+                tracing::warn!(network = %o.def.name, error = %e, "cannot restore the network on the host");
+            }
+        }
+    }
+
+    /// The URI a connection opened without a name gets.
+    pub fn default_uri(&self) -> &'static str {
+        if self.privileged {
+            "network:///system"
+        } else {
+            "network:///session"
+        }
+    }
+
+    /// Start the persistent networks marked autostart that are not active.
+    pub fn autostart_all(&self) {
+        let names: Vec<String> = match self.registry.read() {
+            Ok(r) => r
+                .all()
+                .filter(|o| o.autostart && o.persistent && !o.active)
+                .map(|o| o.def.name.clone())
+                .collect(),
+            Err(_) => return,
+        };
+        for n in names {
+            if let Err(e) = calls::start_by_name(self, &n) {
+                tracing::warn!(network = %n, error = %e, "autostart failed");
+            }
+        }
+    }
+
+    /// Number of active networks.
+    pub fn active_count(&self) -> usize {
+        self.registry
+            .read()
+            .map(|r| r.all().filter(|o| o.active).count())
+            .unwrap_or(0)
+    }
+}
+
+impl Driver for NetworkDriver {
+    fn open(&self, name: Option<&str>, _client: &Client) -> Result<String, VirError> {
+        let name = match name {
+            None | Some("") => return Ok(self.default_uri().to_owned()),
+            Some(n) => n,
+        };
+        let (scheme, rest) = name.split_once(':').unwrap_or((name, ""));
+        let path = rest
+            .strip_prefix("//")
+            .map(|r| r.split_once('/').map(|(_, p)| p).unwrap_or(""))
+            .unwrap_or(rest);
+        let path = path.split_once('?').map(|(p, _)| p).unwrap_or(path);
+        // the network driver's own URIs, and the hypervisor URIs a client of libvirtd sends
+        // when it uses networks through them
+        let scheme = scheme.to_ascii_lowercase();
+        if matches!(scheme.as_str(), "network" | "qemu") && matches!(path, "system" | "session") {
+            return Ok(format!("{scheme}:///{path}"));
+        }
+        Err(VirError::new(
+            code::NO_CONNECT,
+            domain::NONE,
+            name.to_owned(),
+        ))
+    }
+
+    fn events(&self) -> &EventHub {
+        &self.events
+    }
+
+    fn holds_running_resources(&self) -> bool {
+        self.active_count() > 0
+    }
+
+    async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
+        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
+            return Err(oxvirt_proto::procedures::unserved(
+                ctx.program(),
+                ctx.procedure(),
+            ));
+        }
+        let p = ctx.procedure();
+        if NetworkEvents::handles(p) {
+            return self.net_events.call(&ctx.client, p, &ctx.call.body);
+        }
+        match p {
+            rp::CONNECT_GET_TYPE => enc(&oxvirt_proto::remote::StringRet {
+                value: "network".into(),
+            }),
+            rp::CONNECT_GET_LIB_VERSION | rp::CONNECT_GET_VERSION => {
+                enc(&oxvirt_proto::remote::U64Ret {
+                    value: oxvirt_remote::LIBVIRT_VERSION,
+                })
+            }
+            _ => calls::dispatch(&self, &ctx),
+        }
+    }
+}

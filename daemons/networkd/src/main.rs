@@ -1,0 +1,57 @@
+//! `oxvirt-networkd`: the network driver daemon. Wiring only: the runtime (options, sockets,
+//! signals, idle exit) is `oxvirt-daemon`, the driver `oxvirt-network`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use oxvirt_daemon::CommonArgs;
+use oxvirt_network::daemon::{self, ServeOptions};
+use oxvirt_network::host::HostNetwork;
+use tracing::info;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oxvirt-networkd",
+    version,
+    about = "oxvirt's network driver daemon"
+)]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Change nothing on the host when a network starts (no bridge, no address): networks are
+    /// only recorded active. Without privileges nothing is changed either.
+    #[arg(long)]
+    no_host_network: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let log = args.common.log.clone();
+    oxvirt_daemon::run(log.as_deref(), run(args))
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let c = &args.common;
+    let paths = c.paths();
+    let served = daemon::serve(ServeOptions {
+        paths: paths.clone(),
+        privileged: c.privileged(),
+        server: c.server_config(),
+        libvirt_paths: c.libvirt_paths,
+        host: if args.no_host_network || !c.privileged() {
+            HostNetwork::Off
+        } else {
+            HostNetwork::Ip
+        },
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-networkd ready");
+    // networks marked autostart, once the sockets answer
+    served.driver.autostart_all();
+    let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
+    info!(?why, "shutting down");
+    served.stop(Duration::ZERO).await;
+    Ok(())
+}
