@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 mod libxml;
 pub mod name;
+pub mod storage;
 pub mod xml;
 
 pub use error::ConfError;

@@ -15,6 +15,7 @@ mod validate;
 pub use alias::{assign_aliases, controller_alias, disk_alias};
 pub use parse::parse;
 pub use parse::parse_live;
+pub(crate) use parse::{parse_u64, parse_uuid, random_uuid, unit_scale};
 pub use post_parse::{post_parse, MachineType, QemuCaps};
 pub use seclabel::SecLabel;
 pub use status::{parse_status, DomainStatus, STATUS_VERSION};

@@ -159,7 +159,7 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     }
 }
 
-fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+pub(crate) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim();
     let mut out = [0u8; 16];
     let mut i = 0;
@@ -190,7 +190,7 @@ pub(crate) fn random_uuid() -> Result<[u8; 16]> {
 }
 
 /// Bytes per unit for libvirt's `virScaleInteger`.
-fn unit_scale(unit: &str) -> Option<u64> {
+pub(crate) fn unit_scale(unit: &str) -> Option<u64> {
     let lower = unit.to_ascii_lowercase();
     if lower == "b" || lower == "byte" || lower == "bytes" {
         return Some(1);
