@@ -8,6 +8,7 @@ pub mod message;
 pub mod procedures;
 pub mod remote;
 pub mod shim;
+pub mod storage;
 pub mod types;
 pub mod vir_error;
 
