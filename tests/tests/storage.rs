@@ -222,3 +222,102 @@ fn a_killed_daemon_comes_back_with_its_pools_and_without_half_made_volumes() {
     assert!(!half.exists(), "the half-made volume is removed");
     assert!(!pending.join("half.img").exists());
 }
+
+/// Bytes allocated to a file (`st_blocks` × 512).
+fn allocated(p: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().blocks() * 512
+}
+
+#[test]
+fn upload_and_download_round_trip_and_keep_holes() {
+    use std::io::{Seek, SeekFrom, Write};
+    let sd = Storaged::start();
+    let dir = sd.root().join("images");
+    for args in [
+        vec![
+            "pool-define-as",
+            "p1",
+            "dir",
+            "--target",
+            dir.to_str().unwrap(),
+        ],
+        vec!["pool-build", "p1"],
+        vec!["pool-start", "p1"],
+        vec!["vol-create-as", "p1", "a.img", "64M", "--allocation", "0"],
+        vec!["vol-create-as", "p1", "b.img", "64M", "--allocation", "0"],
+    ] {
+        sd.virsh(&args).ok();
+    }
+    // 4 MiB of data, a 40 MiB hole, a tail
+    let src = sd.root().join("src.bin");
+    let mut f = std::fs::File::create(&src).unwrap();
+    let data: Vec<u8> = (0..4u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    f.write_all(&data).unwrap();
+    f.seek(SeekFrom::Start(44 << 20)).unwrap();
+    f.write_all(b"the end").unwrap();
+    drop(f);
+    let size = std::fs::metadata(&src).unwrap().len();
+
+    // plain: every byte goes over the stream
+    sd.virsh(&["vol-upload", "--pool", "p1", "a.img", src.to_str().unwrap()])
+        .ok();
+    let out = sd.root().join("out.bin");
+    sd.virsh(&[
+        "vol-download",
+        "--pool",
+        "p1",
+        "a.img",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let got = std::fs::read(&out).unwrap();
+    assert_eq!(got.len(), 64 << 20, "the whole volume comes back");
+    assert_eq!(&got[..size as usize], &std::fs::read(&src).unwrap()[..]);
+
+    // sparse: the hole stays a hole in the volume and in the downloaded copy
+    sd.virsh(&[
+        "vol-upload",
+        "--sparse",
+        "--pool",
+        "p1",
+        "b.img",
+        src.to_str().unwrap(),
+    ])
+    .ok();
+    let vol = dir.join("b.img");
+    assert!(
+        allocated(&vol) < 8 << 20,
+        "sparse upload allocated {}",
+        allocated(&vol)
+    );
+    let out2 = sd.root().join("out2.bin");
+    sd.virsh(&[
+        "vol-download",
+        "--sparse",
+        "--pool",
+        "p1",
+        "b.img",
+        out2.to_str().unwrap(),
+    ])
+    .ok();
+    let got2 = std::fs::read(&out2).unwrap();
+    assert_eq!(&got2[..size as usize], &std::fs::read(&src).unwrap()[..]);
+    assert!(
+        allocated(&out2) < 8 << 20,
+        "sparse download allocated {}",
+        allocated(&out2)
+    );
+
+    // a volume that does not exist
+    let e = sd.virsh(&[
+        "vol-upload",
+        "--pool",
+        "p1",
+        "nosuch.img",
+        src.to_str().unwrap(),
+    ]);
+    assert!(e.err().contains("no storage vol with matching"), "{e:?}");
+}

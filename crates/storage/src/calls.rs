@@ -29,17 +29,49 @@ fn string(v: String) -> Result<Vec<u8>> {
 }
 
 /// Serve one call of the REMOTE program.
-pub async fn call(d: &Arc<StorageDriver>, ctx: CallCtx) -> std::result::Result<Vec<u8>, VirError> {
+pub async fn call(
+    d: &Arc<StorageDriver>,
+    mut ctx: CallCtx,
+) -> std::result::Result<Vec<u8>, VirError> {
     if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
         return Err(oxvirt_proto::procedures::unserved(
             ctx.program(),
             ctx.procedure(),
         ));
     }
+    if matches!(
+        ctx.procedure(),
+        rp::STORAGE_VOL_UPLOAD | rp::STORAGE_VOL_DOWNLOAD
+    ) {
+        return transfer_call(d, &mut ctx).map_err(|e| match e {
+            StorageError::Vir(v) => v,
+            e => e.to_vir_error(),
+        });
+    }
     dispatch(d, &ctx).await.map_err(|e| match e {
         StorageError::Vir(v) => v,
         e => e.to_vir_error(),
     })
+}
+
+/// VOL_UPLOAD / VOL_DOWNLOAD: check, open the call's stream, and move the bytes in a task of
+/// their own (the reply goes out first).
+fn transfer_call(d: &Arc<StorageDriver>, ctx: &mut CallCtx) -> Result<Vec<u8>> {
+    let a: VolTransferArgs = args(ctx)?;
+    let upload = ctx.procedure() == rp::STORAGE_VOL_UPLOAD;
+    let func = if upload {
+        "storageVolUpload"
+    } else {
+        "storageVolDownload"
+    };
+    let path = crate::transfer::prepare(d, &a, func)?;
+    let stream = ctx.call.open_stream(&ctx.client);
+    if upload {
+        tokio::spawn(crate::transfer::upload(d.clone(), path, a, stream));
+    } else {
+        tokio::spawn(crate::transfer::download(path, a, stream));
+    }
+    Ok(Vec::new())
 }
 
 async fn dispatch(d: &Arc<StorageDriver>, ctx: &CallCtx) -> Result<Vec<u8>> {

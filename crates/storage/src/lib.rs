@@ -15,6 +15,7 @@ pub mod dir;
 pub mod error;
 pub mod pools;
 pub mod state;
+mod transfer;
 pub mod vols;
 
 use std::sync::{Arc, Mutex, MutexGuard};

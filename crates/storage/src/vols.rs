@@ -45,7 +45,7 @@ fn active_pool(d: &StorageDriver, h: &oxvirt_proto::NonnullStoragePool) -> Resul
 }
 
 /// The pool and volume a handle names (`storageVolLookupObjFromVol`).
-fn vol_of(d: &StorageDriver, h: &NonnullStorageVol) -> Result<(PoolObj, Volume)> {
+pub(crate) fn vol_of(d: &StorageDriver, h: &NonnullStorageVol) -> Result<(PoolObj, Volume)> {
     let g = d.lock();
     let p = g.get(&h.pool).ok_or_else(|| {
         StorageError::NoPool(format!("no storage pool with matching name '{}'", h.pool))
