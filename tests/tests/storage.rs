@@ -321,3 +321,89 @@ fn upload_and_download_round_trip_and_keep_holes() {
     ]);
     assert!(e.err().contains("no storage vol with matching"), "{e:?}");
 }
+
+/// python3-libvirt's other storage calls, on both daemons: the legacy lists and counts,
+/// lookups by UUID, target path, key and path, a transient pool, and the errors of lookups
+/// that find nothing.
+const PY_SESSION: &str = r#"
+import sys, libvirt
+libvirt.registerErrorHandler(lambda c, e: None, None)
+conn = libvirt.open(sys.argv[1])
+d = sys.argv[2]
+def err(f):
+    try:
+        f()
+        print("no error")
+    except libvirt.libvirtError as e:
+        print("error", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+p = conn.storagePoolDefineXML("<pool type='dir'><name>py1</name><target><path>%s/py1</path></target></pool>" % d, 0)
+p.build(0)
+print("defined", conn.numOfDefinedStoragePools(), conn.listDefinedStoragePools())
+p.create(0)
+print("active", conn.numOfStoragePools(), conn.listStoragePools(), p.isActive(), p.isPersistent(), p.autostart())
+print("by uuid", conn.storagePoolLookupByUUIDString(p.UUIDString()).name())
+print("by path", conn.storagePoolLookupByTargetPath(d + "/py1/").name())
+v = p.createXML("<volume><name>v1</name><capacity unit='KiB'>64</capacity></volume>", 0)
+print("vol", v.name(), v.key() == d + "/py1/v1", v.path() == d + "/py1/v1", v.info())
+print("by key", conn.storageVolLookupByKey(d + "/py1/v1").name())
+print("by path", conn.storageVolLookupByPath(d + "//py1/v1").name())
+print("pool of vol", v.storagePoolLookupByVolume().name())
+print("vols", p.numOfVolumes(), p.listVolumes(), [x.name() for x in p.listAllVolumes(0)])
+print("info", p.info()[0])
+err(lambda: conn.storagePoolLookupByName("nosuch"))
+err(lambda: conn.storagePoolLookupByUUIDString("00000000-0000-0000-0000-000000000001"))
+err(lambda: conn.storagePoolLookupByTargetPath("/nowhere"))
+err(lambda: conn.storageVolLookupByKey("/nowhere/x"))
+err(lambda: conn.storageVolLookupByPath("/nowhere/x"))
+err(lambda: p.storageVolLookupByName("nosuch"))
+err(lambda: p.create(0))
+err(lambda: p.undefine())
+err(lambda: p.createXML("<volume><name>v1</name><capacity>1</capacity></volume>", 0))
+err(lambda: p.createXML("<volume><name>v2</name></volume>", 0))
+v.delete(0)
+p.destroy()
+err(lambda: p.destroy())
+err(lambda: p.numOfVolumes())
+p.delete(0)
+p.undefine()
+t = conn.storagePoolCreateXML("<pool type='dir'><name>py2</name><target><path>%s</path></target></pool>" % d, 0)
+print("transient", t.isActive(), t.isPersistent(), [x.name() for x in conn.listAllStoragePools(0)])
+err(lambda: t.setAutostart(1))
+t.destroy()
+print("after", [x.name() for x in conn.listAllStoragePools(0)])
+err(lambda: conn.storagePoolDefineXML("<pool type='dir'><name>py3</name></pool>", 0))
+err(lambda: conn.storagePoolDefineXML("<pool type='dir'><name>py/3</name><target><path>/x</path></target></pool>", 0))
+"#;
+
+#[test]
+fn python_storage_calls_match_libvirt() {
+    let run = |uri: &str, dir: &std::path::Path| {
+        let r = oxvirt_e2e::python(PY_SESSION, &[uri, dir.to_str().unwrap()]);
+        assert_eq!(r.status, 0, "{r:?}");
+        r.stdout.replace(dir.to_str().unwrap(), "DIR")
+    };
+    let lv = Libvirtd::start();
+    let lv_dir = tempfile::Builder::new()
+        .prefix("oxvirt-storage-lv-")
+        .tempdir()
+        .unwrap();
+    let want = run(lv.uri(), lv_dir.path());
+    let sd = Storaged::start();
+    let sd_dir = tempfile::Builder::new()
+        .prefix("oxvirt-storage-sd-")
+        .tempdir()
+        .unwrap();
+    let got = run(&sd.uri(), sd_dir.path());
+    let mut diffs = Vec::new();
+    for (w, g) in want.lines().zip(got.lines()) {
+        if w != g {
+            diffs.push(format!("libvirt: {w}\noxvirt:  {g}"));
+        }
+    }
+    assert_eq!(
+        want.lines().count(),
+        got.lines().count(),
+        "{want}\n---\n{got}"
+    );
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

@@ -495,9 +495,7 @@ pub fn get_autostart(d: &StorageDriver, a: PoolArgs) -> Result<i32> {
 pub fn set_autostart(d: &StorageDriver, a: PoolSetAutostartArgs) -> Result<()> {
     let p = pool_of(d, &a.pool)?;
     if !p.persistent {
-        return Err(StorageError::Internal(
-            "cannot set autostart for transient pool".into(),
-        ));
+        return Err(StorageError::Internal("pool has no config file".into()));
     }
     let on = a.autostart != 0;
     state::set_autostart(d.paths(), &p.def.name, on)?;
