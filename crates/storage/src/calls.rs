@@ -67,7 +67,7 @@ fn transfer_call(d: &Arc<StorageDriver>, ctx: &mut CallCtx) -> Result<Vec<u8>> {
     let path = crate::transfer::prepare(d, &a, func)?;
     let stream = ctx.call.open_stream(&ctx.client);
     if upload {
-        tokio::spawn(crate::transfer::upload(d.clone(), path, a, stream));
+        tokio::spawn(crate::transfer::upload(path, a, stream));
     } else {
         tokio::spawn(crate::transfer::download(path, a, stream));
     }

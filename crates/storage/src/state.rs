@@ -272,3 +272,62 @@ pub fn load(paths: &StoragePaths) -> Pools {
     }
     pools
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(name: &str, path: &Path) -> Pool {
+        parse_pool(&format!(
+            "<pool type='dir'><name>{name}</name><target><path>{}</path></target></pool>",
+            path.display()
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn pools_come_back_from_disk_as_they_were() {
+        let root = tempfile::tempdir().unwrap();
+        let paths = StoragePaths::new(&oxvirt_daemon::Paths::under(root.path()));
+        paths.create_all().unwrap();
+        let a = pool("a", &root.path().join("a"));
+        let t = pool("t", &root.path().join("t"));
+        save_config(&paths, &a).unwrap();
+        set_autostart(&paths, "a", true).unwrap();
+        save_state(&paths, &a, true).unwrap();
+        // a transient pool is only in the state directory
+        save_state(&paths, &t, true).unwrap();
+        let pools = load(&paths);
+        let pa = pools.get("a").unwrap();
+        assert!(pa.persistent && pa.active && pa.autostart);
+        assert_eq!(pa.def.uuid, a.uuid);
+        let pt = pools.get("t").unwrap();
+        assert!(!pt.persistent && pt.active && !pt.autostart);
+        save_state(&paths, &a, false).unwrap();
+        remove_config(&paths, "t").unwrap();
+        let pools = load(&paths);
+        assert!(!pools.get("a").unwrap().active);
+    }
+
+    #[test]
+    fn half_made_volumes_are_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let paths = StoragePaths::new(&oxvirt_daemon::Paths::under(root.path()));
+        paths.create_all().unwrap();
+        let dir = root.path().join("images");
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = pool("a", &dir);
+        save_config(&paths, &a).unwrap();
+        let half = dir.join("half.img");
+        std::fs::write(&half, b"x").unwrap();
+        let kept = dir.join("kept.img");
+        std::fs::write(&kept, b"x").unwrap();
+        mark_pending(&paths, "a", "half.img", &half).unwrap();
+        // a mark naming something outside a known pool removes nothing
+        mark_pending(&paths, "gone", "kept.img", &kept).unwrap();
+        clean_pending(&paths, &load(&paths));
+        assert!(!half.exists());
+        assert!(kept.exists());
+        assert_eq!(std::fs::read_dir(&paths.pending).unwrap().count(), 0);
+    }
+}

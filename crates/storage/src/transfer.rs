@@ -6,7 +6,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use oxvirt_proto::storage::VolTransferArgs;
 use oxvirt_proto::{ToVirError, VirError};
@@ -168,13 +167,7 @@ fn read_file(
 /// Write what the client sends into the file from `offset` (at most `length` bytes when not 0)
 /// until its finish; holes leave the file's bytes unwritten and sparse (the file grows to cover
 /// a hole at its end). The finish is confirmed once the data is on disk.
-pub(crate) async fn upload(
-    d: Arc<StorageDriver>,
-    path: PathBuf,
-    a: VolTransferArgs,
-    mut stream: ServerStream,
-) {
-    let _ = &d;
+pub(crate) async fn upload(path: PathBuf, a: VolTransferArgs, mut stream: ServerStream) {
     let (tx, mut rx) = mpsc::channel::<StreamIn>(4);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<()>>();
     let limit = if a.length == 0 { u64::MAX } else { a.length };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use oxvirt_conf::storage::{parse_volume, CapacityRule, PoolType, Volume};
+use oxvirt_conf::storage::{parse_volume, CapacityRule, Volume};
 use oxvirt_proto::storage::*;
 use oxvirt_proto::NonnullStorageVol;
 
@@ -450,9 +450,4 @@ pub fn lookup_by_path(d: &StorageDriver, a: StringArgs) -> Result<VolRet> {
     find(d, |v| v.target.path.as_deref() == Some(clean.as_str())).ok_or_else(|| {
         StorageError::NoVol(format!("no storage vol with matching path '{}'", a.value))
     })
-}
-
-/// Whether a pool type's volumes can be made by this driver.
-pub fn can_create(t: PoolType) -> bool {
-    t == PoolType::Dir
 }
