@@ -26,6 +26,7 @@ const SESSION: &[&[&str]] = &[
     &["vol-list", "p1", "--details"],
     &["vol-info", "--pool", "p1", "a.img"],
     &["vol-info", "--pool", "p1", "s.img"],
+    &["vol-info", "--pool", "p1", "s.img", "--bytes", "--physical"],
     &["vol-dumpxml", "--pool", "p1", "a.img"],
     &["vol-dumpxml", "--pool", "p1", "b.qcow2"],
     &["vol-dumpxml", "--pool", "p1", "s.img"],

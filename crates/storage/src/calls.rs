@@ -147,11 +147,11 @@ async fn dispatch(d: &Arc<StorageDriver>, ctx: &CallCtx) -> Result<Vec<u8>> {
         rp::STORAGE_VOL_RESIZE => enc(&vols::resize(d, args(ctx)?).await?),
         rp::STORAGE_VOL_GET_INFO => {
             let a: VolArgs = args(ctx)?;
-            enc(&vols::get_info(d, a.vol).await?)
+            enc(&vols::get_info(d, a.vol, 0).await?)
         }
         rp::STORAGE_VOL_GET_INFO_FLAGS => {
             let a: VolFlagsArgs = args(ctx)?;
-            enc(&vols::get_info(d, a.vol).await?)
+            enc(&vols::get_info(d, a.vol, a.flags).await?)
         }
         rp::STORAGE_VOL_GET_XML_DESC => string(vols::get_xml_desc(d, args(ctx)?).await?),
         rp::STORAGE_VOL_GET_PATH => {

@@ -135,14 +135,9 @@ impl Driver for StorageDriver {
             .map(|r| r.split_once('/').map(|(_, p)| p).unwrap_or(""))
             .unwrap_or(rest);
         let path = path.split_once('?').map_or(path, |(p, _)| p);
-        // virtstoraged answers its own URIs; a hypervisor URI reaches it when a client opens
-        // the storage socket directly, and is served as libvirt's storage driver would be
-        // behind virtqemud
-        let ours = scheme.eq_ignore_ascii_case("storage") || scheme.eq_ignore_ascii_case("qemu");
-        match (ours, path) {
-            (true, "system" | "session") => {
-                Ok(format!("{}:///{path}", scheme.to_ascii_lowercase()))
-            }
+        // virtstoraged answers its own URIs only (virtqemud reaches it as storage:///system)
+        match (scheme.eq_ignore_ascii_case("storage"), path) {
+            (true, "system" | "session") => Ok(format!("storage:///{path}")),
             _ => Err(VirError::new(
                 code::NO_CONNECT,
                 domain::NONE,

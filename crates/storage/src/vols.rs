@@ -397,13 +397,25 @@ pub async fn resize(d: &Arc<StorageDriver>, a: VolResizeArgs) -> Result<()> {
     .await
 }
 
-pub async fn get_info(d: &Arc<StorageDriver>, vol: NonnullStorageVol) -> Result<VolGetInfoRet> {
+/// `VIR_STORAGE_VOL_GET_PHYSICAL`: the info's allocation is the file's size.
+const GET_PHYSICAL: u32 = 1;
+
+pub async fn get_info(
+    d: &Arc<StorageDriver>,
+    vol: NonnullStorageVol,
+    flags: u32,
+) -> Result<VolGetInfoRet> {
+    check_flags(flags, GET_PHYSICAL, "storageVolGetInfoFlags")?;
     let (_, v) = vol_of(d, &vol)?;
     let v = blocking(move || refreshed(v, false)).await?;
     Ok(VolGetInfoRet {
         vol_type: i8::try_from(v.vol_type.number()).unwrap_or(0),
         capacity: v.capacity,
-        allocation: v.allocation,
+        allocation: if flags & GET_PHYSICAL != 0 {
+            v.physical
+        } else {
+            v.allocation
+        },
     })
 }
 
