@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::panic)] // a test harness fails loudly on purpose
 
 pub mod chardev;
+pub mod storaged;
 
 use std::io::Read;
 use std::os::unix::net::UnixStream;
@@ -43,6 +44,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-cli",
                 "-p",
                 "oxvirt-networkd",
+                "-p",
+                "oxvirt-storaged",
             ])
             .status()
             .expect("run cargo build");

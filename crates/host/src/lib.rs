@@ -19,6 +19,7 @@
 //! fuzzed on their own; thin wrappers read the real files.
 
 mod arch;
+pub mod atomic;
 mod bitmap;
 mod caps;
 mod cpu;

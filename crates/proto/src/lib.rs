@@ -15,6 +15,7 @@ pub mod procedures;
 pub mod remote;
 pub mod shim;
 pub mod states;
+pub mod storage;
 pub mod types;
 pub mod vir_error;
 

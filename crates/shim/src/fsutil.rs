@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-pub use oxvirt_daemon::fsutil::write_atomic;
+pub use oxvirt_host::atomic::write_atomic;
 
 /// Remove the directory `parent/name`, an object's own directory, only if it is one: `name` is
 /// a valid object name (one ordinary path component, never `.` or `..`) and the entry is a

@@ -1,0 +1,57 @@
+//! `oxvirt-storaged`: the storage driver daemon (libvirt's `virtstoraged`). Its wiring only: the
+//! runtime is `oxvirt-daemon`, the driver `oxvirt-storage`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use oxvirt_daemon::{CommonArgs, Served};
+use oxvirt_storage::{StorageDriver, LIBVIRT_NAME, SHORT_NAME};
+use tracing::info;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oxvirt-storaged",
+    version,
+    about = "oxvirt's storage driver daemon"
+)]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let log = args.common.log.clone();
+    oxvirt_daemon::run(log.as_deref(), run(args))
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let c = &args.common;
+    let paths = c.paths();
+    let privileged = c.privileged();
+    let driver_paths = paths.clone();
+    StorageDriver::prepare(&paths).map_err(|e| e.to_string())?;
+    let served = Served::start(
+        oxvirt_daemon::ServeOptions {
+            paths: paths.clone(),
+            short_name: SHORT_NAME,
+            libvirt_name: LIBVIRT_NAME,
+            libvirt_paths: c.libvirt_paths,
+            privileged,
+            server: c.server_config(),
+            server_name: LIBVIRT_NAME,
+        },
+        move || async move { StorageDriver::new(&driver_paths, privileged) },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    info!(socket = %paths.sockets(SHORT_NAME).rw.display(), "oxvirt-storaged ready");
+    let driver = served.driver.clone();
+    let autostart = tokio::spawn(async move { driver.autostart_all().await });
+    let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
+    info!(?why, "shutting down");
+    autostart.abort();
+    served.stop(Duration::ZERO).await;
+    Ok(())
+}
