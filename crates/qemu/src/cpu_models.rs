@@ -6,8 +6,8 @@
 
 use oxvirt_conf::domain::{CpuModel as XmlCpuModel, Domain, VirtType};
 use oxvirt_host::CpuInfo;
-pub use oxvirt_qemu_command::cpu_models::*;
 use oxvirt_qemu_command::cpu_map;
+pub use oxvirt_qemu_command::cpu_models::*;
 
 use crate::probe::{CpuModel, ProbedQemu};
 
@@ -114,7 +114,6 @@ pub fn prepare(dom: &mut Domain, p: Option<&ProbedQemu>) {
         disable_removed(&mut cpu.features, &m);
     }
 }
-
 
 #[cfg(test)]
 mod tests {

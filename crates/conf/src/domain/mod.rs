@@ -34,11 +34,11 @@ pub use devices::*;
 pub use features::*;
 pub use lifecycle::*;
 pub use memory::*;
+pub(crate) use metadata::parse_metadata;
 pub use os::*;
 pub use parse::parse;
 pub use parse::parse_live;
-pub(crate) use metadata::parse_metadata;
-pub(crate) use parse::{parse_uuid, random_uuid};
+
 pub(crate) use parse::{parse_u64, parse_uuid, random_uuid, unit_scale};
 pub use post_parse::{post_parse, MachineType, QemuCaps};
 pub use resource::*;

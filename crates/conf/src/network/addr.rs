@@ -63,7 +63,7 @@ pub fn format_ip(a: &IpAddr) -> String {
 }
 
 /// The number of leading one bits of a netmask, if it is a valid netmask.
-pub fn netmask_bits(m: &IpAddr) -> Option<u32> {
+pub(crate) fn netmask_bits(m: &IpAddr) -> Option<u32> {
     let bits: u128 = match m {
         IpAddr::V4(v) => (u32::from(*v) as u128) << 96,
         IpAddr::V6(v) => u128::from(*v),
