@@ -8,6 +8,7 @@ use oxvirt_proto::remote::IntRet;
 use oxvirt_proto::remote::StringRet;
 use oxvirt_proto::{ToVirError, VirError};
 use oxvirt_remote::CallCtx;
+use oxvirt_sync::RwLockExt;
 
 use crate::events::Lifecycle;
 use crate::registry::{NetObj, Registry};
@@ -31,10 +32,6 @@ pub mod list_flags {
 pub const XML_INACTIVE: u32 = 1;
 /// `VIR_NETWORK_DEFINE_VALIDATE` / `VIR_NETWORK_CREATE_VALIDATE`.
 pub const VALIDATE: u32 = 1;
-
-fn poisoned() -> NetworkError {
-    NetworkError::Internal("network registry unavailable".into())
-}
 
 fn handle(def: &Network) -> NonnullNetwork {
     NonnullNetwork {
@@ -65,11 +62,11 @@ fn find<'a>(reg: &'a Registry, net: &NonnullNetwork) -> Result<&'a NetObj> {
 }
 
 fn read(d: &NetworkDriver) -> Result<std::sync::RwLockReadGuard<'_, Registry>> {
-    d.registry.read().map_err(|_| poisoned())
+    Ok(d.registry.read_locked())
 }
 
 fn write(d: &NetworkDriver) -> Result<std::sync::RwLockWriteGuard<'_, Registry>> {
-    d.registry.write().map_err(|_| poisoned())
+    Ok(d.registry.write_locked())
 }
 
 /// Parse and check a definition as libvirt's define and create do.

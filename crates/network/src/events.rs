@@ -1,5 +1,6 @@
 //! Network event registrations (`CONNECT_NETWORK_EVENT_REGISTER_ANY`) and their delivery.
 
+use oxvirt_sync::MutexExt;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -56,9 +57,7 @@ impl NetworkEvents {
         args: &[u8],
     ) -> Result<Vec<u8>, VirError> {
         let bad = |_| VirError::rpc("Unable to decode message payload");
-        let Ok(mut regs) = self.regs.lock() else {
-            return Err(VirError::internal("event registrations unavailable"));
-        };
+        let mut regs = self.regs.locked();
         regs.retain(|r| !r.client.is_closed());
         if procedure == rp::CONNECT_NETWORK_EVENT_REGISTER_ANY {
             let a: NetworkEventRegisterAnyArgs = oxvirt_xdr::from_bytes_exact(args).map_err(bad)?;
@@ -101,9 +100,7 @@ impl NetworkEvents {
 
     /// Send a lifecycle event about `net` to every matching registration.
     pub fn emit(&self, net: &NonnullNetwork, event: Lifecycle) {
-        let Ok(mut regs) = self.regs.lock() else {
-            return;
-        };
+        let mut regs = self.regs.locked();
         regs.retain(|r| !r.client.is_closed());
         for r in regs.iter() {
             if r.net.is_some_and(|u| u != net.uuid) {
@@ -124,7 +121,7 @@ impl NetworkEvents {
 
     /// Number of live registrations.
     pub fn len(&self) -> usize {
-        self.regs.lock().map(|r| r.len()).unwrap_or(0)
+        self.regs.locked().len()
     }
 
     /// Whether there is none.

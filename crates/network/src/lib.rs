@@ -12,6 +12,7 @@ pub mod host;
 pub mod registry;
 pub mod wire;
 
+use oxvirt_sync::RwLockExt;
 use std::sync::{Arc, RwLock};
 
 use oxvirt_conf::network::NetError;
@@ -125,9 +126,7 @@ impl NetworkDriver {
     /// After a restart: set up again what an active network needs and is missing (a bridge
     /// removed behind the daemon's back, or a crash between two steps of a start).
     fn reconcile(&self) {
-        let Ok(reg) = self.registry.read() else {
-            return;
-        };
+        let reg = self.registry.read_locked();
         for o in reg.all().filter(|o| o.active) {
             if let Err(e) = self.host.start(&o.def) {
                 tracing::warn!(network = %o.def.name, error = %e, "cannot restore the network on the host");
@@ -146,14 +145,13 @@ impl NetworkDriver {
 
     /// Start the persistent networks marked autostart that are not active.
     pub fn autostart_all(&self) {
-        let names: Vec<String> = match self.registry.read() {
-            Ok(r) => r
-                .all()
-                .filter(|o| o.autostart && o.persistent && !o.active)
-                .map(|o| o.def.name.clone())
-                .collect(),
-            Err(_) => return,
-        };
+        let names: Vec<String> = self
+            .registry
+            .read_locked()
+            .all()
+            .filter(|o| o.autostart && o.persistent && !o.active)
+            .map(|o| o.def.name.clone())
+            .collect();
         for n in names {
             if let Err(e) = calls::start_by_name(self, &n) {
                 tracing::warn!(network = %n, error = %e, "autostart failed");
@@ -164,9 +162,10 @@ impl NetworkDriver {
     /// Number of active networks.
     pub fn active_count(&self) -> usize {
         self.registry
-            .read()
-            .map(|r| r.all().filter(|o| o.active).count())
-            .unwrap_or(0)
+            .read_locked()
+            .all()
+            .filter(|o| o.active)
+            .count()
     }
 }
 

@@ -9,6 +9,7 @@
 //! connection ends, the consumer first gets the events still queued, then
 //! [`EventRecvError::Closed`].
 
+use oxvirt_sync::MutexExt;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -68,7 +69,7 @@ impl EventQueue {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A poisoned lock only means another thread panicked while holding it; the state
         // is still consistent (every update is a few plain assignments).
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.locked()
     }
 
     /// Queue an event of `size` wire bytes, dropping the oldest ones if needed. Never waits.

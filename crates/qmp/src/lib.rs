@@ -41,6 +41,7 @@ pub mod events;
 mod io;
 pub mod message;
 
+use oxvirt_sync::MutexExt;
 use std::collections::HashMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -237,7 +238,7 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Conn> {
         // Every update under this lock is a few plain operations: a poisoned lock still
         // guards a consistent state.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.conn.locked()
     }
 
     /// End the connection (idempotent: the first reason is kept).
@@ -413,7 +414,7 @@ impl QmpClient {
     /// The receiver of this connection's events; `Some` only the first time. Events that
     /// arrive before it is taken are queued (within the bounds).
     pub fn take_events(&self) -> Option<QmpEvents> {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.events.locked().take()
     }
 
     /// Run `cmd` with `args` (a JSON object, or `None`) and return what QEMU returns.

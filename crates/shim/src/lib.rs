@@ -43,6 +43,7 @@ pub use qemu_log::log_line;
 pub use serve::run;
 pub use vm_dir::{monitor_path, read_status, socket_path, status_path};
 
+use oxvirt_sync::MutexExt;
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -160,10 +161,7 @@ impl Shim {
     /// libvirt's busy-domain error (OPERATION_TIMEOUT).
     async fn begin_job(&self, what: &'static str) -> Result<Job, ShimError> {
         let held = |busy: &Mutex<Option<(std::time::Instant, &'static str)>>| {
-            busy.lock()
-                .ok()
-                .and_then(|b| *b)
-                .map(|(at, w)| (at.elapsed(), w))
+            (*busy.locked()).map(|(at, w)| (at.elapsed(), w))
         };
         let guard = match self.job.clone().try_lock_owned() {
             Ok(g) => g,
@@ -186,7 +184,8 @@ impl Shim {
                 }
             }
         };
-        if let Ok(mut b) = self.busy.lock() {
+        {
+            let mut b = self.busy.locked();
             *b = Some((std::time::Instant::now(), what));
         }
         Ok(Job {
@@ -203,19 +202,21 @@ impl Shim {
 
     /// How many clients (drivers) are connected.
     pub fn client_count(&self) -> usize {
-        self.clients.lock().map(|c| c.len()).unwrap_or(0)
+        self.clients.locked().len()
     }
 
     pub(crate) fn add_client(&self, c: Arc<oxvirt_rpc::server::Client>) {
         self.ever_connected
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Ok(mut v) = self.clients.lock() {
+        {
+            let mut v = self.clients.locked();
             v.push(c);
         }
     }
 
     pub(crate) fn remove_client(&self, id: u64) {
-        if let Ok(mut v) = self.clients.lock() {
+        {
+            let mut v = self.clients.locked();
             v.retain(|c| c.id != id);
         }
     }
@@ -228,7 +229,7 @@ impl Shim {
     }
 
     fn broadcast(&self, procedure: i32, body: Vec<u8>) {
-        let clients = self.clients.lock().map(|c| c.clone()).unwrap_or_default();
+        let clients = self.clients.locked().clone();
         for c in clients {
             c.send_event(oxvirt_proto::message::SHIM_PROGRAM, procedure, body.clone());
         }
@@ -236,16 +237,15 @@ impl Shim {
 
     fn qmp(&self) -> Result<Arc<QmpClient>, ShimError> {
         self.qmp
-            .lock()
-            .ok()
-            .and_then(|q| q.clone())
+            .locked()
+            .clone()
             .ok_or_else(|| invalid("domain is not running"))
     }
 
     /// The status document once a start in progress has ended (a driver recovering after a
     /// crash may ask while QEMU is still being launched).
     pub async fn settled_status(&self) -> Result<DomainStatus, ShimError> {
-        let started = self.rt.lock().map(|r| r.is_some()).unwrap_or(false);
+        let started = self.rt.locked().is_some();
         if !started && self.start_tried.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = tokio::time::timeout(Duration::from_secs(120), self.job.lock()).await;
         }
@@ -254,7 +254,7 @@ impl Shim {
 
     /// The current status document.
     pub fn status(&self) -> Result<DomainStatus, ShimError> {
-        let rt = self.rt.lock().map_err(|_| poisoned())?;
+        let rt = self.rt.locked();
         rt.as_ref()
             .map(|r| r.status.clone())
             .ok_or_else(|| invalid("domain is not running"))
@@ -262,16 +262,16 @@ impl Shim {
 
     fn state(&self) -> (i32, i32) {
         self.rt
-            .lock()
-            .ok()
-            .and_then(|r| r.as_ref().map(|r| (r.status.state, r.status.reason)))
+            .locked()
+            .as_ref()
+            .map(|r| (r.status.state, r.status.reason))
             .unwrap_or((state::SHUTOFF, shutoff::UNKNOWN))
     }
 
     /// Change the runtime state, write the status file, and (with `event >= 0`) tell clients.
     fn update(&self, f: impl FnOnce(&mut Runtime) -> Option<(i32, i32)>) {
         let (doc, ev) = {
-            let Ok(mut g) = self.rt.lock() else { return };
+            let mut g = self.rt.locked();
             let Some(rt) = g.as_mut() else { return };
             let key = |rt: &Runtime| {
                 (
@@ -313,7 +313,7 @@ impl Shim {
         paused_start: bool,
     ) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("start").await?;
-        if self.rt.lock().map_err(|_| poisoned())?.is_some() {
+        if self.rt.locked().is_some() {
             return Err(invalid("domain is already running"));
         }
         self.start_tried
@@ -374,7 +374,7 @@ impl Shim {
             what: "cannot watch the QEMU process".into(),
             source,
         })?);
-        *self.signaller.lock().map_err(|_| poisoned())? = Some(signaller.clone());
+        *self.signaller.locked() = Some(signaller.clone());
 
         let r = self.connect_and_boot(&mut status, paused_start).await;
         if let Err(e) = r {
@@ -402,7 +402,7 @@ impl Shim {
             let _ = std::fs::remove_file(status_path(&self.opts.dir));
             return Err(msg);
         }
-        *self.rt.lock().map_err(|_| poisoned())? = Some(Runtime {
+        *self.rt.locked() = Some(Runtime {
             status: status.clone(),
             intent: Intent::None,
         });
@@ -416,7 +416,7 @@ impl Shim {
     /// is recorded, so a shim killed meanwhile leaves a running domain (shown with its CPU
     /// as defined), never an unrecorded QEMU.
     async fn update_guest_cpu(&self, status: &mut DomainStatus) {
-        let Some(qmp) = self.qmp.lock().ok().and_then(|q| q.clone()) else {
+        let Some(qmp) = self.qmp.locked().clone() else {
             return;
         };
         let mut dom = status.domain.clone();
@@ -436,13 +436,10 @@ impl Shim {
         if dom.cpu == status.domain.cpu {
             return;
         }
-        let doc = match self.rt.lock() {
-            Ok(mut rt) => rt.as_mut().map(|r| {
-                r.status.domain.cpu = dom.cpu.clone();
-                r.status.format()
-            }),
-            Err(_) => None,
-        };
+        let doc = self.rt.locked().as_mut().map(|r| {
+            r.status.domain.cpu = dom.cpu.clone();
+            r.status.format()
+        });
         if let Some(doc) = doc {
             self.write_status(&doc);
         }
@@ -455,7 +452,7 @@ impl Shim {
         paused_start: bool,
     ) -> Result<(), ShimError> {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
-        *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
+        *self.qmp.locked() = Some(qmp.clone());
         console::fill_ptys(&qmp, status).await?;
         for args in oxvirt_qemu_command::graphics::password_commands(&status.domain) {
             qmp.execute("set_password", Some(args)).await?;
@@ -494,9 +491,9 @@ impl Shim {
                     source,
                 })?,
             );
-        *self.signaller.lock().map_err(|_| poisoned())? = Some(signaller);
+        *self.signaller.locked() = Some(signaller);
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
-        *self.qmp.lock().map_err(|_| poisoned())? = Some(qmp.clone());
+        *self.qmp.locked() = Some(qmp.clone());
         // QEMU may have changed while nobody watched
         let st = qmp.execute("query-status", None).await?;
         let running_now = st.get("running").and_then(Value::as_bool).unwrap_or(false);
@@ -514,7 +511,7 @@ impl Shim {
             status.reason = paused::UNKNOWN;
         }
         status.shim_pid = Some(std::process::id() as i32);
-        *self.rt.lock().map_err(|_| poisoned())? = Some(Runtime {
+        *self.rt.locked() = Some(Runtime {
             status: status.clone(),
             intent: Intent::None,
         });
@@ -585,7 +582,8 @@ impl Shim {
             }
             match QmpClient::connect(&monitor, self.opts.qmp.clone()).await {
                 Ok(q) => {
-                    if let Ok(mut g) = self.qmp.lock() {
+                    {
+                        let mut g = self.qmp.locked();
                         *g = Some(Arc::new(q));
                     }
                     log_line(&self.opts, "QMP connection restored");
@@ -674,9 +672,9 @@ impl Shim {
     fn after_guest_poweroff(self: &Arc<Self>) {
         let action = self
             .rt
-            .lock()
-            .ok()
-            .and_then(|r| r.as_ref().map(|r| r.status.domain.on_poweroff));
+            .locked()
+            .as_ref()
+            .map(|r| r.status.domain.on_poweroff);
         match action {
             Some(oxvirt_conf::domain::Lifecycle::Restart) => self.finish_fake_reboot(),
             Some(oxvirt_conf::domain::Lifecycle::Preserve) => {}
@@ -727,7 +725,8 @@ impl Shim {
             rt.status.reason = reason;
             Some((event::STOPPED, detail))
         });
-        if let Ok(mut q) = self.qmp.lock() {
+        {
+            let mut q = self.qmp.locked();
             if let Some(q) = q.take() {
                 q.close();
             }
@@ -740,9 +739,8 @@ impl Shim {
     async fn kill(&self, graceful: bool) -> Result<(), ShimError> {
         let sig = self
             .signaller
-            .lock()
-            .ok()
-            .and_then(|s| s.clone())
+            .locked()
+            .clone()
             .ok_or_else(|| invalid("domain is not running"))?;
         let mut gone = self.gone.subscribe();
         if *gone.borrow() {
@@ -971,7 +969,8 @@ struct Job {
 
 impl Drop for Job {
     fn drop(&mut self) {
-        if let Ok(mut b) = self.busy.lock() {
+        {
+            let mut b = self.busy.locked();
             *b = None;
         }
     }
@@ -979,8 +978,4 @@ impl Drop for Job {
 
 fn state_is_active(s: i32) -> bool {
     crate::states::is_active(s)
-}
-
-fn poisoned() -> ShimError {
-    ShimError::Internal("shim state lock poisoned".into())
 }

@@ -1,6 +1,7 @@
 //! The shim process's life: serve `DIR/shim.sock` until QEMU is gone (or, before a start,
 //! until nobody needs the shim), rotating QEMU's log meanwhile.
 
+use oxvirt_sync::MutexExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -68,7 +69,7 @@ pub async fn run(
         tokio::select! {
             _ = shim.wait_gone() => break,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                let started = shim.rt.lock().map(|r| r.is_some()).unwrap_or(false);
+                let started = shim.rt.locked().is_some();
                 let tried = shim.start_tried.load(std::sync::atomic::Ordering::Relaxed)
                     || shim.ever_connected.load(std::sync::atomic::Ordering::Relaxed);
                 if !started

@@ -18,6 +18,7 @@ pub mod state;
 mod transfer;
 pub mod vols;
 
+use oxvirt_sync::MutexExt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use oxvirt_proto::vir_error::{code, domain};
@@ -107,7 +108,7 @@ impl StorageDriver {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Pools> {
-        self.pools.lock().unwrap_or_else(|p| p.into_inner())
+        self.pools.locked()
     }
 
     pub(crate) fn paths(&self) -> &StoragePaths {
