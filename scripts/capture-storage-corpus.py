@@ -9,14 +9,7 @@ import sys
 
 import libvirt
 
-ERR_NAMES = {}
-for k in dir(libvirt):
-    if k.startswith("VIR_ERR_") and isinstance(getattr(libvirt, k), int):
-        ERR_NAMES.setdefault(("code", getattr(libvirt, k)), k)
-    if k.startswith("VIR_FROM_") and isinstance(getattr(libvirt, k), int):
-        ERR_NAMES.setdefault(("domain", getattr(libvirt, k)), k)
-
-libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+from capture_common import error_text
 
 # the dir pool the volumes are created in (a path of the private libvirtd's namespace)
 VOL_POOL = """<pool type='dir'>
@@ -35,14 +28,6 @@ SECRET = """<secret ephemeral='no' private='no'>
   </usage>
 </secret>
 """ % SECRET_UUID
-
-
-def error_text(e):
-    code, dom = e.get_error_code(), e.get_error_domain()
-    return "code: %d %s\ndomain: %d %s\nmessage: %s\n" % (
-        code, ERR_NAMES.get(("code", code), "?"),
-        dom, ERR_NAMES.get(("domain", dom), "?"),
-        e.get_error_message())
 
 
 def write(path, text):
