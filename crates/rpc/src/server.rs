@@ -481,9 +481,10 @@ impl<S: Service> Server<S> {
         self.accepting.cancel();
     }
 
-    /// Stop accepting, and stop reading new calls: each connection sends the replies of the
-    /// calls it has in flight, then closes ([`Server::serve`] returns once all have). What a
-    /// daemon does on SIGTERM, as libvirtd finishes its workers' jobs before it exits.
+    /// Stop accepting; each connection answers the calls it has in flight (and those that
+    /// follow, such as the client's CONNECT_CLOSE) and closes once it has been without a call
+    /// for a moment ([`Server::serve`] returns once all have). What a daemon does on SIGTERM,
+    /// as libvirtd finishes its workers' jobs before it exits.
     pub fn drain(&self) {
         self.accepting.cancel();
         self.draining.cancel();
@@ -649,19 +650,16 @@ impl<S: Service> Server<S> {
         let mut reader = MessageReader::new(stream.clone());
         let handshake_deadline =
             tokio::time::Instant::now().checked_add(self.config.handshake_timeout);
+        let all_requests = clamp_permits(self.config.max_client_requests);
         loop {
+            let draining = self.draining.is_cancelled();
             let msg = tokio::select! {
                 m = self.next_message(&client, &mut reader, handshake_deadline) => m,
                 _ = cancel.cancelled() => break,
-                _ = self.draining.cancelled() => {
-                    // every call's permit comes back once its reply is written
-                    let all = clamp_permits(self.config.max_client_requests);
-                    tokio::select! {
-                        _ = client.requests.acquire_many(all) => {}
-                        _ = cancel.cancelled() => {}
-                    }
-                    break;
-                }
+                _ = self.draining.cancelled(), if !draining => continue,
+                // draining: calls are still read (a client answered closes its connection
+                // with one more call), and the connection ends once it has been quiet a moment
+                _ = quiet(&client, all_requests), if draining => break,
             };
             let msg = match msg {
                 Ok(Some(m)) => m,
@@ -934,6 +932,24 @@ fn peer_of(stream: &UnixStream) -> Option<Peer> {
 }
 
 /// Permits for a semaphore: at least 1, and what `acquire_many` can take.
+/// How long a draining connection must have no call in flight before it is closed.
+const DRAIN_QUIET: Duration = Duration::from_millis(250);
+
+/// Resolves once `client` has had no call in flight for [`DRAIN_QUIET`] (every call's permit
+/// comes back once its reply is written).
+async fn quiet(client: &Client, all: u32) {
+    loop {
+        match client.requests.acquire_many(all).await {
+            Ok(p) => drop(p),
+            Err(_) => return,
+        }
+        tokio::time::sleep(DRAIN_QUIET).await;
+        if client.requests.available_permits() >= all as usize {
+            return;
+        }
+    }
+}
+
 fn clamp_permits(n: usize) -> u32 {
     n.clamp(1, (u32::MAX as usize).min(Semaphore::MAX_PERMITS)) as u32
 }
