@@ -222,6 +222,19 @@ impl Driver for NetworkDriver {
                     value: oxvirt_remote::LIBVIRT_VERSION,
                 })
             }
+            // these write state files (fsync) and run `ip` on the host: off the async workers
+            rp::NETWORK_DEFINE_XML
+            | rp::NETWORK_DEFINE_XML_FLAGS
+            | rp::NETWORK_CREATE_XML
+            | rp::NETWORK_CREATE_XML_FLAGS
+            | rp::NETWORK_UNDEFINE
+            | rp::NETWORK_CREATE
+            | rp::NETWORK_DESTROY
+            | rp::NETWORK_SET_AUTOSTART => {
+                tokio::task::spawn_blocking(move || calls::dispatch(&self, &ctx))
+                    .await
+                    .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
+            }
             _ => calls::dispatch(&self, &ctx),
         }
     }
