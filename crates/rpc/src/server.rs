@@ -22,7 +22,12 @@ use tracing::{debug, info, warn};
 
 use crate::frame::Message;
 use crate::limits::{Pool, Slots};
-use crate::stream::{ServerStream, StreamIn, StreamKey, StreamOut, StreamPacket};
+use crate::stream::{ServerStream, StreamIn, StreamKey, StreamPacket};
+mod client;
+
+pub use client::Client;
+use client::Outgoing;
+
 use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, PROGRAM_VERSION};
 use oxvirt_proto::{Header, MessageType, Status, VirError};
@@ -253,192 +258,6 @@ pub trait Service: Send + Sync + 'static {
     fn disconnected(&self, _client: &Arc<Client>, _session: &Arc<Self::Session>) {}
 }
 
-enum Outgoing {
-    /// A message, and what it holds until it is written: its share of the byte budget and,
-    /// for a reply, the call's place among the calls in flight.
-    ///
-    /// Boxed: the queue allocates its slots in blocks of 32, and an idle connection should not
-    /// pay for 32 whole messages.
-    Msg(Box<(Message, Vec<OwnedSemaphorePermit>)>),
-    Close,
-}
-
-/// One connected client, as the service sees it.
-#[derive(Debug)]
-pub struct Client {
-    pub id: u64,
-    pub peer: Peer,
-    pub listener: &'static str,
-    /// Unix time the client connected at.
-    pub connected_at: u64,
-    read_only: AtomicBool,
-    /// A user other than root and the daemon's own (see [`crate::limits`]).
-    stranger: bool,
-    /// CONNECT_OPEN succeeded.
-    opened: AtomicBool,
-    keepalive: AtomicBool,
-    config: ServerConfig,
-    tx: mpsc::Sender<Outgoing>,
-    /// Bytes that may still be queued for writing (`max_queued_bytes`).
-    out_bytes: Arc<Semaphore>,
-    out_bytes_max: u32,
-    /// Calls in flight and stream packets not yet taken by their stream
-    /// (`max_client_requests`).
-    requests: Arc<Semaphore>,
-    pub(crate) streams: Mutex<HashMap<StreamKey, mpsc::Sender<StreamPacket>>>,
-    cancel: CancellationToken,
-    epoch: Instant,
-    last_rx_ms: AtomicU64,
-    throttled: AtomicBool,
-}
-
-impl std::fmt::Debug for Outgoing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Outgoing::Msg(m) => write!(f, "Msg({:?})", m.0.header),
-            Outgoing::Close => write!(f, "Close"),
-        }
-    }
-}
-
-impl Client {
-    /// Read-only connections refuse every call that changes anything.
-    pub fn is_read_only(&self) -> bool {
-        self.read_only.load(Ordering::Relaxed)
-    }
-
-    /// Make the connection read-only (CONNECT_OPEN with the read-only flag).
-    pub fn set_read_only(&self) {
-        self.read_only.store(true, Ordering::Relaxed);
-    }
-
-    /// The connection opened (CONNECT_OPEN succeeded): another user's read-write connection
-    /// is no longer restricted. Read-only connections stay restricted.
-    pub fn set_opened(&self) {
-        self.opened.store(true, Ordering::Relaxed);
-    }
-
-    fn is_opened(&self) -> bool {
-        self.opened.load(Ordering::Relaxed)
-    }
-
-    /// Whether the limits of restricted connections apply (see [`crate::limits`]).
-    pub fn is_restricted(&self) -> bool {
-        self.is_read_only() || (self.stranger && !self.is_opened())
-    }
-
-    /// Most event callbacks this connection may register.
-    pub fn max_event_callbacks(&self) -> usize {
-        self.config.max_event_callbacks
-    }
-
-    /// Start PINGing this client when it is silent (after it asked for keepalive). The
-    /// keepalive task exists only for clients that asked, and ends with the connection.
-    pub fn enable_keepalive(self: &Arc<Self>) {
-        if self.config.keepalive_interval.is_zero() || self.is_closed() {
-            return;
-        }
-        if !self.keepalive.swap(true, Ordering::Relaxed) {
-            tokio::spawn(keepalive_loop(self.clone()));
-        }
-    }
-
-    /// Queue an event (a MESSAGE). A client too slow to take its events is dropped rather than
-    /// letting its queue grow without bound.
-    ///
-    /// Events do not wait for the byte budget (they are queued from synchronous code), only
-    /// for a place among `max_queued_messages`.
-    pub fn send_event(&self, program: u32, procedure: i32, body: Vec<u8>) {
-        // libvirtd sends events with serial 1; clients ignore it.
-        let msg = Message::new(
-            Header::new(program, procedure, MessageType::Message, 1, Status::Ok),
-            body,
-        );
-        if let Err(e) = msg.check() {
-            warn!(client = self.id, "cannot send event {procedure}: {e}");
-            return;
-        }
-        if let Err(e) = self.tx.try_send(Outgoing::Msg(Box::new((msg, Vec::new())))) {
-            if matches!(e, mpsc::error::TrySendError::Full(_)) {
-                warn!(
-                    client = self.id,
-                    "client does not read its events; dropping it"
-                );
-                self.close();
-            }
-        }
-    }
-
-    /// Queue any message, waiting for room in the byte budget. False once the connection is
-    /// gone.
-    pub(crate) async fn send(&self, msg: Message) -> bool {
-        self.send_holding(msg, None).await
-    }
-
-    /// Queue a message that keeps `permit` (a call's place among the calls in flight) until it
-    /// has been written.
-    async fn send_holding(&self, msg: Message, permit: Option<OwnedSemaphorePermit>) -> bool {
-        let want = msg.wire_len().clamp(1, self.out_bytes_max as usize) as u32;
-        let budget = tokio::select! {
-            p = self.out_bytes.clone().acquire_many_owned(want) => match p {
-                Ok(p) => p,
-                Err(_) => return false,
-            },
-            _ = self.closed() => return false,
-        };
-        let mut held = vec![budget];
-        held.extend(permit);
-        tokio::select! {
-            r = self.tx.send(Outgoing::Msg(Box::new((msg, held)))) => r.is_ok(),
-            _ = self.closed() => false,
-        }
-    }
-
-    /// A place among the calls in flight; the connection's reader waits here (and so stops
-    /// reading the socket) while the client is at its limit. `None` once the connection is
-    /// gone.
-    async fn acquire_request(&self) -> Option<OwnedSemaphorePermit> {
-        if let Ok(p) = self.requests.clone().try_acquire_owned() {
-            return Some(p);
-        }
-        // While we do not read, the client's silence is ours: keepalive must not count it.
-        self.throttled.store(true, Ordering::Relaxed);
-        let p = tokio::select! {
-            p = self.requests.clone().acquire_owned() => p.ok(),
-            _ = self.closed() => None,
-        };
-        self.throttled.store(false, Ordering::Relaxed);
-        self.touch();
-        p
-    }
-
-    /// Drop the connection.
-    pub fn close(&self) {
-        self.cancel.cancel();
-    }
-
-    pub fn is_closed(&self) -> bool {
-        self.cancel.is_cancelled()
-    }
-
-    /// Resolves when the connection is gone.
-    pub async fn closed(&self) {
-        self.cancel.cancelled().await
-    }
-
-    fn touch(&self) {
-        let ms = self.epoch.elapsed().as_millis() as u64;
-        self.last_rx_ms.store(ms, Ordering::Relaxed);
-    }
-
-    pub(crate) fn unregister_stream(&self, key: &StreamKey) {
-        {
-            let mut s = self.streams.locked();
-            s.remove(key);
-        }
-    }
-}
-
 /// The server: accepts on every listener, runs one task per connection.
 #[derive(Debug)]
 pub struct Server<S: Service> {
@@ -611,10 +430,13 @@ impl<S: Service> Server<S> {
         let wstream = stream.clone();
         let wcancel = cancel.clone();
         let writer = tokio::spawn(async move {
+            // Registered once, not once per message: a reply's path is short.
+            let cancelled = wcancel.cancelled();
+            tokio::pin!(cancelled);
             loop {
                 let item = tokio::select! {
                     i = rx.recv() => i,
-                    _ = wcancel.cancelled() => None,
+                    _ = &mut cancelled => None,
                 };
                 match item {
                     Some(Outgoing::Msg(queued)) => {
@@ -622,7 +444,7 @@ impl<S: Service> Server<S> {
                         // A client that does not read must not keep us here after a close.
                         let r = tokio::select! {
                             r = write_message(&wstream, &m) => r,
-                            _ = wcancel.cancelled() => break,
+                            _ = &mut cancelled => break,
                         };
                         drop(held);
                         match r {
@@ -651,12 +473,17 @@ impl<S: Service> Server<S> {
         let handshake_deadline =
             tokio::time::Instant::now().checked_add(self.config.handshake_timeout);
         let all_requests = clamp_permits(self.config.max_client_requests);
+        // Registered once for the connection's life, not once per message.
+        let cancelled = cancel.cancelled();
+        tokio::pin!(cancelled);
+        let drain_begins = self.draining.cancelled();
+        tokio::pin!(drain_begins);
         loop {
             let draining = self.draining.is_cancelled();
             let msg = tokio::select! {
                 m = self.next_message(&client, &mut reader, handshake_deadline) => m,
-                _ = cancel.cancelled() => break,
-                _ = self.draining.cancelled(), if !draining => continue,
+                _ = &mut cancelled => break,
+                _ = &mut drain_begins, if !draining => continue,
                 // draining: calls are still read (a client answered closes its connection
                 // with one more call), and the connection ends once it has been quiet a moment
                 _ = quiet(&client, all_requests), if draining => break,
@@ -991,64 +818,4 @@ pub fn error_message(h: &Header, e: &VirError) -> Message {
     let mut hdr = h.reply(Status::Error);
     hdr.mtype = MessageType::Reply as i32;
     Message::new(hdr, body)
-}
-
-/// PING a silent client after each interval of silence; drop it after `count` unanswered
-/// PINGs, about `interval * (count + 1)` after the last message received (libvirt's rule).
-async fn keepalive_loop(client: Arc<Client>) {
-    let interval = client.config.keepalive_interval;
-    if interval.is_zero() {
-        return;
-    }
-    let count = client.config.keepalive_count;
-    let mut sent = 0u32;
-    let mut seen_rx = client.last_rx_ms.load(Ordering::Relaxed);
-    loop {
-        let deadline = interval
-            .checked_mul(sent.saturating_add(1))
-            .and_then(|d| d.checked_add(Duration::from_millis(seen_rx)))
-            .and_then(|d| client.epoch.checked_add(d));
-        let Some(deadline) = deadline else {
-            // an interval too long to ever elapse
-            return;
-        };
-        tokio::select! {
-            _ = tokio::time::sleep_until(deadline.into()) => {}
-            _ = client.closed() => return,
-        }
-        let rx = client.last_rx_ms.load(Ordering::Relaxed);
-        if rx != seen_rx || client.throttled.load(Ordering::Relaxed) {
-            // heard from the client (or we are the ones not reading): start over
-            seen_rx = if rx != seen_rx {
-                rx
-            } else {
-                client.epoch.elapsed().as_millis() as u64
-            };
-            sent = 0;
-            continue;
-        }
-        if sent >= count {
-            info!(
-                client = client.id,
-                "keepalive timeout; closing the connection"
-            );
-            client.close();
-            return;
-        }
-        // Never wait for room: a client that does not read must still time out. A PING that
-        // finds the queue full counts as sent.
-        let ping = Outgoing::Msg(Box::new((Message::keepalive(KEEPALIVE_PING), Vec::new())));
-        if let Err(mpsc::error::TrySendError::Closed(_)) = client.tx.try_send(ping) {
-            return;
-        }
-        sent += 1;
-    }
-}
-
-// Stream packets leave through the client's queue.
-impl Client {
-    pub(crate) async fn send_stream(&self, key: &StreamKey, out: StreamOut) -> bool {
-        let msg = out.into_message(key);
-        self.send(msg).await
-    }
 }
