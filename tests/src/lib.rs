@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::panic)] // a test harness fails loudly on purpose
 
 pub mod chardev;
+pub mod daemon;
 pub mod storaged;
 
 use std::io::Read;
@@ -46,6 +47,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-networkd",
                 "-p",
                 "oxvirt-storaged",
+                "-p",
+                "oxvirt-secretd",
             ])
             .status()
             .expect("run cargo build");

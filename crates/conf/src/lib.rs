@@ -18,6 +18,7 @@ pub mod name;
 pub mod network;
 // The storage model mirrors libvirt's elements one to one; its field docs are still to be
 // written, so the crate-wide missing_docs lint is lifted here.
+pub mod secret;
 #[allow(missing_docs)]
 pub mod storage;
 pub mod xml;

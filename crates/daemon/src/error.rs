@@ -25,6 +25,9 @@ pub enum DaemonError {
     /// Systemd's socket activation handed over something unusable.
     #[error("socket activation: {0}")]
     Activation(String),
+    /// The driver could not be set up (its state or keys unreadable).
+    #[error("cannot set the driver up: {0}")]
+    Driver(String),
 }
 
 impl DaemonError {

@@ -61,6 +61,16 @@ impl<D: Driver> Served<D> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Arc<D>>,
     {
+        Self::try_start(opts, || async move { Ok(make_driver().await) }).await
+    }
+
+    /// [`Served::start`] for a driver whose setup can fail (a key or a directory it cannot
+    /// read): the error ends the start, with the root unlocked again.
+    pub async fn try_start<F, Fut>(opts: ServeOptions, make_driver: F) -> Result<Self, DaemonError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Arc<D>, DaemonError>>,
+    {
         opts.paths
             .create_all()
             .map_err(DaemonError::io("cannot create the state directories"))?;
@@ -71,7 +81,7 @@ impl<D: Driver> Served<D> {
             .unwrap_or(&opts.paths.run)
             .to_owned();
         let lock = RootLock::acquire(&opts.paths.lock_file(opts.short_name), &root)?;
-        let driver = make_driver().await;
+        let driver = make_driver().await?;
         let service = RemoteService::new(driver.clone(), opts.server_name);
 
         let mut listeners = Vec::new();

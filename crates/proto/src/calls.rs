@@ -69,6 +69,29 @@ procedures! {
     NodeGetCpuMap = Remote rp::NODE_GET_CPU_MAP, NodeGetCpuMapArgs => NodeGetCpuMapRet;
     NodeGetSecurityModel = Remote rp::NODE_GET_SECURITY_MODEL, () => NodeGetSecurityModelRet;
 
+    // secrets (oxvirt-secretd)
+    ConnectNumOfSecrets = Remote rp::CONNECT_NUM_OF_SECRETS, () => IntRet;
+    ConnectListSecrets = Remote rp::CONNECT_LIST_SECRETS,
+        crate::secret::ConnectListSecretsArgs => crate::secret::ConnectListSecretsRet;
+    ConnectListAllSecrets = Remote rp::CONNECT_LIST_ALL_SECRETS,
+        crate::secret::ConnectListAllSecretsArgs => crate::secret::ConnectListAllSecretsRet;
+    SecretLookupByUuid = Remote rp::SECRET_LOOKUP_BY_UUID,
+        crate::secret::SecretLookupByUuidArgs => crate::secret::SecretRet;
+    SecretLookupByUsage = Remote rp::SECRET_LOOKUP_BY_USAGE,
+        crate::secret::SecretLookupByUsageArgs => crate::secret::SecretRet;
+    SecretDefineXml = Remote rp::SECRET_DEFINE_XML,
+        crate::secret::SecretDefineXmlArgs => crate::secret::SecretRet;
+    SecretGetXmlDesc = Remote rp::SECRET_GET_XML_DESC,
+        crate::secret::SecretFlagsArgs => StringRet;
+    SecretSetValue = Remote rp::SECRET_SET_VALUE, crate::secret::SecretSetValueArgs => ();
+    SecretGetValue = Remote rp::SECRET_GET_VALUE,
+        crate::secret::SecretFlagsArgs => crate::secret::SecretGetValueRet;
+    SecretUndefine = Remote rp::SECRET_UNDEFINE, crate::secret::SecretArgs => ();
+    ConnectSecretEventRegisterAny = Remote rp::CONNECT_SECRET_EVENT_REGISTER_ANY,
+        crate::secret::SecretEventRegisterAnyArgs => CallbackIdRet;
+    ConnectSecretEventDeregisterAny = Remote rp::CONNECT_SECRET_EVENT_DEREGISTER_ANY,
+        CallbackIdArgs => ();
+
     // the registry of domains
     ConnectListAllDomains = Remote rp::CONNECT_LIST_ALL_DOMAINS,
         ConnectListAllDomainsArgs => ConnectListAllDomainsRet;

@@ -13,6 +13,7 @@ pub mod flags;
 pub mod message;
 pub mod procedures;
 pub mod remote;
+pub mod secret;
 pub mod shim;
 pub mod states;
 pub mod storage;
