@@ -42,6 +42,23 @@ impl Daemon {
         Self::spawn(short, scheme, root.to_path_buf(), None, env)
     }
 
+    /// Start `oxvirt-SHORT` on a new temporary root inside the network namespace `netns`
+    /// (`ip netns exec`), so it sees that namespace's interfaces.
+    pub fn start_in_netns(short: &'static str, scheme: &'static str, netns: &str) -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("oxvirt-{short}-"))
+            .tempdir()
+            .expect("tempdir");
+        Self::spawn_via(
+            short,
+            scheme,
+            tmp.path().to_path_buf(),
+            Some(tmp),
+            &[],
+            &["ip", "netns", "exec", netns],
+        )
+    }
+
     fn spawn(
         short: &'static str,
         scheme: &'static str,
@@ -49,12 +66,32 @@ impl Daemon {
         tmp: Option<tempfile::TempDir>,
         env: &[(&str, &str)],
     ) -> Self {
+        Self::spawn_via(short, scheme, root, tmp, env, &[])
+    }
+
+    fn spawn_via(
+        short: &'static str,
+        scheme: &'static str,
+        root: PathBuf,
+        tmp: Option<tempfile::TempDir>,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(root.join(format!("{short}.log")))
             .expect("log file");
-        let child = Command::new(binary(&format!("oxvirt-{short}")))
+        let bin = binary(&format!("oxvirt-{short}"));
+        let mut cmd = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(&bin);
+                c
+            }
+            None => Command::new(&bin),
+        };
+        let child = cmd
             .arg("--root")
             .arg(&root)
             .envs(env.iter().copied())

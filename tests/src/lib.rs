@@ -49,6 +49,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-storaged",
                 "-p",
                 "oxvirt-secretd",
+                "-p",
+                "oxvirt-interfaced",
             ])
             .status()
             .expect("run cargo build");

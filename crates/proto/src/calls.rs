@@ -69,6 +69,25 @@ procedures! {
     NodeGetCpuMap = Remote rp::NODE_GET_CPU_MAP, NodeGetCpuMapArgs => NodeGetCpuMapRet;
     NodeGetSecurityModel = Remote rp::NODE_GET_SECURITY_MODEL, () => NodeGetSecurityModelRet;
 
+    // host interfaces (oxvirt-interfaced)
+    ConnectNumOfInterfaces = Remote rp::CONNECT_NUM_OF_INTERFACES, () => IntRet;
+    ConnectListInterfaces = Remote rp::CONNECT_LIST_INTERFACES,
+        crate::interface::ConnectListInterfacesArgs => crate::interface::ConnectListInterfacesRet;
+    ConnectNumOfDefinedInterfaces = Remote rp::CONNECT_NUM_OF_DEFINED_INTERFACES, () => IntRet;
+    ConnectListDefinedInterfaces = Remote rp::CONNECT_LIST_DEFINED_INTERFACES,
+        crate::interface::ConnectListInterfacesArgs => crate::interface::ConnectListInterfacesRet;
+    ConnectListAllInterfaces = Remote rp::CONNECT_LIST_ALL_INTERFACES,
+        crate::interface::ConnectListAllInterfacesArgs
+            => crate::interface::ConnectListAllInterfacesRet;
+    InterfaceLookupByName = Remote rp::INTERFACE_LOOKUP_BY_NAME,
+        crate::interface::InterfaceLookupByNameArgs => crate::interface::InterfaceRet;
+    InterfaceLookupByMacString = Remote rp::INTERFACE_LOOKUP_BY_MAC_STRING,
+        crate::interface::InterfaceLookupByMacStringArgs => crate::interface::InterfaceRet;
+    InterfaceGetXmlDesc = Remote rp::INTERFACE_GET_XML_DESC,
+        crate::interface::InterfaceGetXmlDescArgs => StringRet;
+    InterfaceIsActive = Remote rp::INTERFACE_IS_ACTIVE,
+        crate::interface::InterfaceArgs => crate::interface::InterfaceIsActiveRet;
+
     // secrets (oxvirt-secretd)
     ConnectNumOfSecrets = Remote rp::CONNECT_NUM_OF_SECRETS, () => IntRet;
     ConnectListSecrets = Remote rp::CONNECT_LIST_SECRETS,

@@ -10,6 +10,7 @@ pub mod calls;
 pub mod errors;
 pub mod events;
 pub mod flags;
+pub mod interface;
 pub mod message;
 pub mod procedures;
 pub mod remote;
