@@ -22,5 +22,6 @@ pub mod secret;
 #[allow(missing_docs)]
 pub mod storage;
 pub mod xml;
+mod xpath;
 
 pub use error::ConfError;

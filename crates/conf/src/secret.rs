@@ -17,6 +17,7 @@ use roxmltree::Node;
 
 use crate::domain::{parse_uuid, random_uuid, uuid_string};
 use crate::xml::escape;
+use crate::xpath::{child, string};
 
 /// What a secret is for (`virSecretUsageType`), with the id that names its user: looking a secret
 /// up by usage matches both.
@@ -140,22 +141,6 @@ impl ToVirError for SecretError {
 
 type Result<T> = std::result::Result<T, SecretError>;
 
-fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    n.children().find(|c| {
-        c.is_element() && c.tag_name().name() == name && c.tag_name().namespace().is_none()
-    })
-}
-
-/// XPath's `string(./x)`: every text below the element, `None` when missing or empty.
-fn text_of(n: Node<'_, '_>) -> Option<String> {
-    let t: String = n
-        .descendants()
-        .filter(|d| d.is_text())
-        .filter_map(|d| d.text())
-        .collect();
-    (!t.is_empty()).then_some(t)
-}
-
 fn yes_no(root: Node<'_, '_>, name: &str) -> Result<bool> {
     match root.attribute(name) {
         None => Ok(false),
@@ -184,13 +169,13 @@ pub fn parse(xml: &str) -> Result<Secret> {
     let ephemeral = yes_no(root, "ephemeral")?;
     let private = yes_no(root, "private")?;
     let uuid =
-        match child(root, "uuid").and_then(text_of) {
+        match string(root, "uuid") {
             None => random_uuid()
                 .map_err(|_| SecretError::Internal("Failed to generate UUID".into()))?,
             Some(u) => parse_uuid(&u)
                 .ok_or_else(|| SecretError::Internal("malformed uuid element".into()))?,
         };
-    let description = child(root, "description").and_then(text_of);
+    let description = string(root, "description");
     let usage = match child(root, "usage") {
         None => Usage::None,
         Some(u) => parse_usage(u)?,
@@ -209,13 +194,13 @@ fn parse_usage(u: Node<'_, '_>) -> Result<Usage> {
         return Err(SecretError::Xml("unknown secret usage type".into()));
     };
     let id = |elem: &str, what: &str| {
-        child(u, elem).and_then(text_of).ok_or_else(|| {
+        string(u, elem).ok_or_else(|| {
             SecretError::Internal(format!("{what} usage specified, but {elem} is missing"))
         })
     };
     Ok(match kind {
         "none" => Usage::None,
-        "volume" => Usage::Volume(child(u, "volume").and_then(text_of).ok_or_else(|| {
+        "volume" => Usage::Volume(string(u, "volume").ok_or_else(|| {
             SecretError::Internal("volume usage specified, but volume path is missing".into())
         })?),
         "ceph" => Usage::Ceph(id("name", "Ceph")?),

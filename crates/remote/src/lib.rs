@@ -10,6 +10,7 @@ pub mod admin;
 pub mod events;
 pub mod router;
 mod service;
+pub mod uri;
 
 pub use router::{Route, Router, Runs};
 pub use service::{decode_args, ret, CallCtx, Driver, RemoteService, Session};

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use oxvirt_proto::errors::{ErrorCode, ErrorDomain};
 use oxvirt_proto::secret::NonnullSecret;
-use oxvirt_proto::vir_error::{code, domain};
+use oxvirt_proto::vir_error::code;
 use oxvirt_proto::{ToVirError, VirError};
 use oxvirt_remote::events::EventHub;
 use oxvirt_remote::{CallCtx, Driver};
@@ -147,27 +147,8 @@ impl SecretDriver {
 
 impl Driver for SecretDriver {
     fn open(&self, name: Option<&str>, _client: &Client) -> Result<String, VirError> {
-        let name = match name {
-            None | Some("") => return Ok(self.default_uri().to_owned()),
-            Some(n) => n,
-        };
-        let (scheme, rest) = name.split_once(':').unwrap_or((name, ""));
-        let path = rest
-            .strip_prefix("//")
-            .map(|r| r.split_once('/').map(|(_, p)| p).unwrap_or(""))
-            .unwrap_or(rest);
-        let path = path.split_once('?').map(|(p, _)| p).unwrap_or(path);
-        // the driver's own URIs, and the hypervisor URIs a client sends when it reaches
-        // secrets through them
-        let scheme = scheme.to_ascii_lowercase();
-        if matches!(scheme.as_str(), "secret" | "qemu") && matches!(path, "system" | "session") {
-            return Ok(format!("{scheme}:///{path}"));
-        }
-        Err(VirError::new(
-            code::NO_CONNECT,
-            domain::NONE,
-            name.to_owned(),
-        ))
+        // the driver's own URIs only: qemud reaches it as SCHEME:///system
+        oxvirt_remote::uri::open_driver_uri(name, self.default_uri(), &["secret"])
     }
 
     fn events(&self) -> &EventHub {
