@@ -127,7 +127,7 @@ async fn dispatch(d: &Arc<StorageDriver>, ctx: &CallCtx) -> Result<Vec<u8>> {
         rp::STORAGE_POOL_GET_INFO => enc(&pools::get_info(d, args(ctx)?).await?),
         rp::STORAGE_POOL_GET_XML_DESC => string(pools::get_xml_desc(d, args(ctx)?).await?),
         rp::STORAGE_POOL_GET_AUTOSTART => int(pools::get_autostart(d, args(ctx)?)?),
-        rp::STORAGE_POOL_SET_AUTOSTART => enc(&pools::set_autostart(d, args(ctx)?)?),
+        rp::STORAGE_POOL_SET_AUTOSTART => enc(&pools::set_autostart(d, args(ctx)?).await?),
         rp::STORAGE_POOL_IS_ACTIVE => int(pools::is_active(d, args(ctx)?)?),
         rp::STORAGE_POOL_IS_PERSISTENT => int(pools::is_persistent(d, args(ctx)?)?),
         rp::STORAGE_POOL_NUM_OF_VOLUMES => int(vols::num(d, args(ctx)?)?),
