@@ -67,7 +67,13 @@ fn transfer_call(d: &Arc<StorageDriver>, ctx: &mut CallCtx) -> Result<Vec<u8>> {
     let path = crate::transfer::prepare(d, &a, func)?;
     let stream = ctx.call.open_stream(&ctx.client);
     if upload {
-        tokio::spawn(crate::transfer::upload(path, a, stream));
+        let d = d.clone();
+        let pool = a.vol.pool.clone();
+        tokio::spawn(async move {
+            crate::transfer::upload(path, a, stream).await;
+            // as libvirt once an upload's stream closes: the pool is refreshed, a refresh event
+            pools::refresh_after_upload(&d, &pool).await;
+        });
     } else {
         tokio::spawn(crate::transfer::download(path, a, stream));
     }

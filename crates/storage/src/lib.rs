@@ -13,6 +13,7 @@
 pub mod calls;
 pub mod dir;
 pub mod error;
+pub mod events;
 pub mod pools;
 pub mod state;
 mod transfer;
@@ -42,7 +43,9 @@ pub struct StorageDriver {
     paths: StoragePaths,
     privileged: bool,
     pools: Mutex<Pools>,
+    /// Domain event registrations (the envelope's; a storage daemon has no domain events).
     events: EventHub,
+    pub(crate) pool_events: events::PoolEvents,
 }
 
 impl StorageDriver {
@@ -58,6 +61,7 @@ impl StorageDriver {
             privileged,
             pools: Mutex::new(loaded),
             events: EventHub::new(),
+            pool_events: events::PoolEvents::default(),
         });
         let active: Vec<String> = d
             .lock()
@@ -111,6 +115,11 @@ impl StorageDriver {
         self.pools.locked()
     }
 
+    /// Send a lifecycle event about a pool.
+    pub(crate) fn emit(&self, pool: &oxvirt_proto::NonnullStoragePool, e: events::Lifecycle) {
+        self.pool_events.lifecycle(pool, e);
+    }
+
     pub(crate) fn paths(&self) -> &StoragePaths {
         &self.paths
     }
@@ -156,6 +165,11 @@ impl Driver for StorageDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> std::result::Result<Vec<u8>, VirError> {
+        let p = ctx.procedure();
+        if ctx.program() == oxvirt_proto::message::REMOTE_PROGRAM && events::PoolEvents::handles(p)
+        {
+            return self.pool_events.call(&ctx.client, p, &ctx.call.body);
+        }
         calls::call(&self, ctx).await
     }
 }

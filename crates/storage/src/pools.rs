@@ -10,6 +10,7 @@ use oxvirt_proto::storage::*;
 use oxvirt_proto::{NonnullStoragePool, NonnullStorageVol};
 
 use crate::error::{Result, StorageError};
+use crate::events::Lifecycle;
 use crate::state::{self, PoolObj, VolObj};
 use crate::{dir, StorageDriver};
 
@@ -145,6 +146,8 @@ pub async fn define_xml(d: &Arc<StorageDriver>, a: XmlFlagsArgs) -> Result<PoolR
             );
         }
     }
+    drop(g);
+    d.emit(&handle, Lifecycle::Defined);
     Ok(PoolRet { pool: handle })
 }
 
@@ -224,6 +227,7 @@ pub(crate) async fn start_by_name(d: &Arc<StorageDriver>, name: &str, flags: u32
         let _ = blocking(move || state::save_state(&paths, &def, false)).await;
         return Err(e);
     }
+    d.emit(&p.handle(), Lifecycle::Started);
     Ok(())
 }
 
@@ -278,10 +282,7 @@ const PROBE_THREADS: usize = 8;
 /// Stat and read the header of every file of a pool's directory, on at most
 /// [`PROBE_THREADS`] threads (a pool of thousands of images on a slow disk refreshes in a
 /// fraction of the time one thread takes); files that vanished meanwhile are left out.
-fn probe_all(
-    dir: &std::path::Path,
-    names: Vec<String>,
-) -> Vec<(String, PathBuf, dir::FileInfo)> {
+fn probe_all(dir: &std::path::Path, names: Vec<String>) -> Vec<(String, PathBuf, dir::FileInfo)> {
     let threads = PROBE_THREADS.min(names.len().div_ceil(64)).max(1);
     if threads == 1 {
         return names
@@ -381,7 +382,9 @@ pub async fn build(d: &Arc<StorageDriver>, a: PoolFlagsArgs) -> Result<()> {
         )));
     }
     let (path, perms) = (p.path(), p.def.target_perms.clone());
-    blocking(move || dir::build(&path, &perms)).await
+    blocking(move || dir::build(&path, &perms)).await?;
+    d.emit(&p.handle(), Lifecycle::Created);
+    Ok(())
 }
 
 pub async fn destroy(d: &Arc<StorageDriver>, a: PoolArgs) -> Result<()> {
@@ -406,6 +409,8 @@ pub async fn destroy(d: &Arc<StorageDriver>, a: PoolArgs) -> Result<()> {
     } else {
         g.by_name.remove(&p.def.name);
     }
+    drop(g);
+    d.emit(&p.handle(), Lifecycle::Stopped);
     Ok(())
 }
 
@@ -419,7 +424,9 @@ pub async fn delete(d: &Arc<StorageDriver>, a: PoolFlagsArgs) -> Result<()> {
         )));
     }
     let path = p.path();
-    blocking(move || dir::delete(&path)).await
+    blocking(move || dir::delete(&path)).await?;
+    d.emit(&p.handle(), Lifecycle::Deleted);
+    Ok(())
 }
 
 pub async fn undefine(d: &Arc<StorageDriver>, a: PoolArgs) -> Result<()> {
@@ -438,6 +445,7 @@ pub async fn undefine(d: &Arc<StorageDriver>, a: PoolArgs) -> Result<()> {
     let (paths, name) = (d.paths().clone(), p.def.name.clone());
     blocking(move || state::remove_config(&paths, &name)).await?;
     d.lock().by_name.remove(&p.def.name);
+    d.emit(&p.handle(), Lifecycle::Undefined);
     Ok(())
 }
 
@@ -449,7 +457,9 @@ pub async fn refresh(d: &Arc<StorageDriver>, a: PoolFlagsArgs) -> Result<()> {
     }
     let d2 = d.clone();
     let name = p.def.name.clone();
-    blocking(move || refresh_blocking(&d2, &name)).await
+    blocking(move || refresh_blocking(&d2, &name)).await?;
+    d.pool_events.refresh(&p.handle());
+    Ok(())
 }
 
 pub fn lookup_by_name(d: &StorageDriver, a: PoolLookupByNameArgs) -> Result<PoolRet> {
@@ -664,4 +674,18 @@ pub(crate) fn vol_handle(pool: &str, v: &Volume) -> NonnullStorageVol {
 /// The path a pool's volume has.
 pub(crate) fn vol_path(p: &PoolObj, name: &str) -> PathBuf {
     p.path().join(name)
+}
+
+/// Refresh a pool after an upload into one of its volumes closed, and send its refresh event
+/// (libvirt's `virStorageVolPoolRefreshThread`); a pool stopped meanwhile is left alone.
+pub(crate) async fn refresh_after_upload(d: &Arc<StorageDriver>, name: &str) {
+    let Some(handle) = d.lock().get(name).filter(|p| p.active).map(PoolObj::handle) else {
+        return;
+    };
+    let (d2, n) = (d.clone(), name.to_owned());
+    if let Err(e) = blocking(move || refresh_blocking(&d2, &n)).await {
+        tracing::warn!(pool = %name, "cannot refresh the pool after an upload: {e}");
+        return;
+    }
+    d.pool_events.refresh(&handle);
 }
