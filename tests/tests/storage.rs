@@ -135,6 +135,7 @@ fn virsh_session_matches_libvirt() {
     let want = run_session(|a| lv.virsh(a), lv_dir.path().to_str().unwrap());
 
     let sd = Storaged::start();
+    sd.drop_default_pool();
     let sd_dir = tempfile::Builder::new()
         .prefix("oxvirt-storage-sd-")
         .tempdir()
@@ -217,6 +218,13 @@ fn a_killed_daemon_comes_back_with_its_pools_and_without_half_made_volumes() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    // the default pool the first start made comes back running, and is not made twice
+    let l = sd.virsh(&["pool-list", "--all"]).ok().to_owned();
+    assert!(
+        l.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["default", "active", "yes"]),
+        "{l}"
+    );
     let vols = sd.virsh(&["vol-list", "p1"]).ok().to_owned();
     assert!(vols.contains("done.img"), "{vols}");
     assert!(!vols.contains("half.img"), "{vols}");
@@ -390,6 +398,7 @@ fn python_storage_calls_match_libvirt() {
         .unwrap();
     let want = run(lv.uri(), lv_dir.path());
     let sd = Storaged::start();
+    sd.drop_default_pool();
     let sd_dir = tempfile::Builder::new()
         .prefix("oxvirt-storage-sd-")
         .tempdir()

@@ -98,6 +98,7 @@ fn pool_events_match_libvirt() {
         .unwrap();
     let want = run(lv.uri(), lv_dir.path());
     let sd = Storaged::start();
+    sd.drop_default_pool();
     let sd_dir = tempfile::Builder::new()
         .prefix("oxvirt-storage-ev-sd-")
         .tempdir()

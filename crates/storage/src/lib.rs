@@ -11,6 +11,7 @@
 //! results; [`calls`] decodes a call, runs its handler and encodes the reply.
 
 pub mod calls;
+pub mod default_pool;
 pub mod dir;
 pub mod error;
 pub mod events;
@@ -52,8 +53,23 @@ impl StorageDriver {
     /// Set the driver up on a root: read the pools, remove half-made volumes, and bring back
     /// the pools that were running (a pool whose directory is gone stays inactive). Call
     /// [`StorageDriver::prepare`] first: this logs what it cannot do and carries on.
-    pub fn new(paths: &oxvirt_daemon::Paths, privileged: bool) -> Arc<Self> {
+    ///
+    /// `default_images`: where the `default` pool goes if this is the root's first start
+    /// ([`default_pool`]; `None`: no default pool).
+    pub fn new(
+        paths: &oxvirt_daemon::Paths,
+        privileged: bool,
+        default_images: Option<&std::path::Path>,
+    ) -> Arc<Self> {
         let sp = StoragePaths::new(paths);
+        if let Some(images) = default_images {
+            if let Err(e) = default_pool::create_if_first_start(&sp, images) {
+                warn!("cannot set up the default pool: {e}");
+            }
+        }
+        if let Err(e) = sp.create_all() {
+            warn!("cannot create the storage directories: {e}");
+        }
         let loaded = state::load(&sp);
         state::clean_pending(&sp, &loaded);
         let d = Arc::new(StorageDriver {
@@ -88,10 +104,12 @@ impl StorageDriver {
         d
     }
 
-    /// Create the driver's directories under a root (before the daemon takes its lock).
+    /// Create the driver's run-time directories under a root (before the daemon takes its lock;
+    /// the configuration directory is made by [`StorageDriver::new`], under the lock, as the
+    /// root's first start finds it missing).
     pub fn prepare(paths: &oxvirt_daemon::Paths) -> Result<()> {
         StoragePaths::new(paths)
-            .create_all()
+            .create_run()
             .map_err(|e| StorageError::system("cannot create the storage directories", e))
     }
 

@@ -41,6 +41,14 @@ impl StoragePaths {
         }
     }
 
+    /// The run-time directories only (`run/storage`, `run/storage/pending`).
+    pub fn create_run(&self) -> std::io::Result<()> {
+        for d in [&self.state, &self.pending] {
+            std::fs::create_dir_all(d)?;
+        }
+        Ok(())
+    }
+
     pub fn create_all(&self) -> std::io::Result<()> {
         for d in [&self.config, &self.autostart, &self.state, &self.pending] {
             std::fs::create_dir_all(d)?;
