@@ -15,6 +15,7 @@ pub mod default_pool;
 pub mod dir;
 pub mod error;
 pub mod events;
+pub mod fs;
 pub mod pools;
 pub mod state;
 mod transfer;
@@ -87,7 +88,19 @@ impl StorageDriver {
             .map(|p| p.def.name.clone())
             .collect();
         for name in active {
-            if let Err(e) = pools::refresh_blocking(&d, &name) {
+            // a file system unmounted while the daemon was away: the pool stopped
+            let unmounted = d
+                .lock()
+                .get(&name)
+                .is_some_and(|p| !fs::still_active(&p.def, &p.path()));
+            let r = if unmounted {
+                Err(StorageError::OperationInvalid(format!(
+                    "the file system of pool '{name}' is not mounted"
+                )))
+            } else {
+                pools::refresh_blocking(&d, &name)
+            };
+            if let Err(e) = r {
                 warn!(pool = %name, "the pool that was running cannot be refreshed, it stays inactive: {e}");
                 let mut g = d.lock();
                 if let Some(p) = g.get_mut(&name) {

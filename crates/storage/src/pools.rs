@@ -12,7 +12,7 @@ use oxvirt_proto::{NonnullStoragePool, NonnullStorageVol};
 use crate::error::{Result, StorageError};
 use crate::events::Lifecycle;
 use crate::state::{self, PoolObj, VolObj};
-use crate::{dir, StorageDriver};
+use crate::{dir, fs, StorageDriver};
 
 /// `virStoragePoolState`
 pub const STATE_INACTIVE: u8 = 0;
@@ -29,7 +29,7 @@ const XML_INACTIVE: u32 = 1;
 
 /// The pool types this driver has a backend for.
 pub fn supported(t: PoolType) -> bool {
-    t == PoolType::Dir
+    matches!(t, PoolType::Dir | PoolType::Fs | PoolType::Netfs)
 }
 
 fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
@@ -204,10 +204,23 @@ pub(crate) async fn start_by_name(d: &Arc<StorageDriver>, name: &str, flags: u32
     let build = flags
         & (CREATE_WITH_BUILD | CREATE_WITH_BUILD_OVERWRITE | CREATE_WITH_BUILD_NO_OVERWRITE)
         != 0;
+    // the build flags of create, as build's
+    let build_flags = match flags {
+        f if f & CREATE_WITH_BUILD_OVERWRITE != 0 => BUILD_OVERWRITE,
+        f if f & CREATE_WITH_BUILD_NO_OVERWRITE != 0 => BUILD_NO_OVERWRITE,
+        _ => 0,
+    };
     let (paths, def) = (d.paths().clone(), p.def.clone());
     blocking(move || {
         if build {
-            dir::build(&path, &perms)?;
+            if fs::is_mounted_type(def.pool_type) {
+                fs::build(&def, &path, build_flags)?;
+            } else {
+                dir::build(&path, &perms)?;
+            }
+        }
+        if fs::is_mounted_type(def.pool_type) {
+            fs::start(&def, &path)?;
         }
         dir::check(&path)?;
         state::save_state(&paths, &def, true)
@@ -223,8 +236,14 @@ pub(crate) async fn start_by_name(d: &Arc<StorageDriver>, name: &str, flags: u32
             obj.active = false;
             obj.vols.clear();
         }
-        let (paths, def) = (d.paths().clone(), p.def.clone());
-        let _ = blocking(move || state::save_state(&paths, &def, false)).await;
+        let (paths, def, path) = (d.paths().clone(), p.def.clone(), p.path());
+        let _ = blocking(move || {
+            if fs::is_mounted_type(def.pool_type) {
+                let _ = fs::stop(&path);
+            }
+            state::save_state(&paths, &def, false)
+        })
+        .await;
         return Err(e);
     }
     d.emit(&p.handle(), Lifecycle::Started);
@@ -381,8 +400,15 @@ pub async fn build(d: &Arc<StorageDriver>, a: PoolFlagsArgs) -> Result<()> {
             p.def.name
         )));
     }
-    let (path, perms) = (p.path(), p.def.target_perms.clone());
-    blocking(move || dir::build(&path, &perms)).await?;
+    let (path, def) = (p.path(), p.def.clone());
+    blocking(move || {
+        if fs::is_mounted_type(def.pool_type) {
+            fs::build(&def, &path, a.flags)
+        } else {
+            dir::build(&path, &def.target_perms)
+        }
+    })
+    .await?;
     d.emit(&p.handle(), Lifecycle::Created);
     Ok(())
 }
@@ -398,8 +424,14 @@ pub async fn destroy(d: &Arc<StorageDriver>, a: PoolArgs) -> Result<()> {
             p.def.name
         )));
     }
-    let (paths, def) = (d.paths().clone(), p.def.clone());
-    blocking(move || state::save_state(&paths, &def, false)).await?;
+    let (paths, def, path) = (d.paths().clone(), p.def.clone(), p.path());
+    blocking(move || {
+        if fs::is_mounted_type(def.pool_type) {
+            fs::stop(&path)?;
+        }
+        state::save_state(&paths, &def, false)
+    })
+    .await?;
     let mut g = d.lock();
     if p.persistent {
         if let Some(obj) = g.get_mut(&p.def.name) {
