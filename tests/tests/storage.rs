@@ -491,6 +491,7 @@ const FS_SESSION: &[&[&str]] = &[
     ],
     &["pool-dumpxml", "n1"],
     &["pool-build", "n1"],
+    &["pool-start", "n1"],
     &["pool-list", "--all"],
     &["pool-delete", "n1"],
     &["pool-undefine", "n1"],

@@ -17,9 +17,10 @@ use crate::error::{Result, StorageError};
 const NO_OVERWRITE: u32 = 4;
 const OVERWRITE: u32 = 8;
 
-const MOUNT: &str = "/usr/bin/mount";
-const UMOUNT: &str = "/usr/bin/umount";
-const MKFS: &str = "/usr/sbin/mkfs";
+// the paths libvirt 9.0 of Debian 12 runs (its build found them there)
+const MOUNT: &str = "/bin/mount";
+const UMOUNT: &str = "/bin/umount";
+const MKFS: &str = "/sbin/mkfs";
 const BLKID: &str = "/usr/sbin/blkid";
 
 /// Whether a pool type is mounted by this backend.
@@ -36,7 +37,8 @@ fn run(prog: &str, args: &[&str]) -> Result<()> {
     if out.status.success() {
         return Ok(());
     }
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    // libvirt keeps the tool's stderr as it is, its last newline too
+    let err = String::from_utf8_lossy(&out.stderr);
     Err(StorageError::Internal(format!(
         "Child process ({prog} {}) unexpected exit status {}: {err}",
         args.join(" "),
@@ -178,22 +180,17 @@ pub fn start(def: &Pool, target: &Path) -> Result<()> {
     }
     let t = target.to_string_lossy();
     let fmt = format(def);
+    // libvirt's order: the default options, the type, source and target, then a type's own
     let mut args: Vec<&str> = Vec::new();
-    if def.pool_type == PoolType::Netfs {
-        let fstype = match fmt {
-            "auto" => "nfs",
-            f => f,
-        };
-        args.extend(["-t", fstype]);
-        match fstype {
-            "glusterfs" => args.extend(["-o", "direct-io-mode=1"]),
-            "cifs" => args.extend(["-o", "guest"]),
-            _ => args.extend(["-o", "nodev,nosuid,noexec"]),
-        }
-    } else if fmt != "auto" {
-        args.extend(["-t", fmt]);
+    if fmt != "glusterfs" {
+        args.extend(["-o", "nodev,nosuid,noexec"]);
     }
-    args.extend([src.as_str(), &t]);
+    args.extend(["-t", fmt, src.as_str(), &t]);
+    match (def.pool_type, fmt) {
+        (PoolType::Netfs, "glusterfs") => args.extend(["-o", "direct-io-mode=1"]),
+        (PoolType::Netfs, "cifs") => args.extend(["-o", "guest"]),
+        _ => {}
+    }
     run(MOUNT, &args)
 }
 
