@@ -20,6 +20,7 @@ pub mod pools;
 pub mod state;
 mod transfer;
 pub mod vols;
+pub mod wipe;
 
 use oxvirt_sync::MutexExt;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -327,16 +327,15 @@ pub async fn wipe(
     flags: u32,
 ) -> Result<()> {
     check_flags(flags, 0, "storageVolWipePattern")?;
-    if algorithm != 0 {
-        return Err(StorageError::Unsupported(format!(
-            "wiping algorithm {algorithm} is not supported by oxvirt yet"
-        )));
-    }
+    let pattern = crate::wipe::pattern(algorithm)?;
     let (p, v) = vol_of(d, &vol)?;
     let path = vol_path(&p, &v.name);
-    blocking(move || {
-        let info = dir::probe(&path)?;
-        dir::wipe_zero(&path, info.allocation.min(info.physical))
+    blocking(move || match pattern {
+        None => {
+            let info = dir::probe(&path)?;
+            dir::wipe_zero(&path, info.allocation.min(info.physical))
+        }
+        Some(alg) => crate::wipe::scrub(alg, &path),
     })
     .await
 }
