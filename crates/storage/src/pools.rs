@@ -57,12 +57,26 @@ fn not_active(name: &str) -> StorageError {
     StorageError::OperationInvalid(format!("storage pool '{name}' is not active"))
 }
 
-/// The pool a handle names (by UUID, as libvirt looks it up), cloned.
+/// The pool a handle names (by UUID, as libvirt looks it up), cloned without its volumes.
 pub(crate) fn pool_of(d: &StorageDriver, h: &NonnullStoragePool) -> Result<PoolObj> {
     d.lock()
         .by_uuid(&h.uuid)
-        .cloned()
+        .map(PoolObj::without_vols)
         .ok_or_else(|| no_pool_uuid(h))
+}
+
+/// Run `f` on the active pool a handle names, under the driver's lock (no copy).
+pub(crate) fn with_active_pool<T>(
+    d: &StorageDriver,
+    h: &NonnullStoragePool,
+    f: impl FnOnce(&PoolObj) -> Result<T>,
+) -> Result<T> {
+    let g = d.lock();
+    let p = g.by_uuid(&h.uuid).ok_or_else(|| no_pool_uuid(h))?;
+    if !p.active {
+        return Err(not_active(&p.def.name));
+    }
+    f(p)
 }
 
 fn backend_check(t: PoolType) -> Result<()> {

@@ -97,6 +97,19 @@ impl PoolObj {
         PathBuf::from(self.def.target_path.as_deref().unwrap_or("/"))
     }
 
+    /// A copy without the volumes (a pool of thousands of volumes is not copied whole for a
+    /// call about one of them).
+    pub fn without_vols(&self) -> PoolObj {
+        PoolObj {
+            def: self.def.clone(),
+            persistent: self.persistent,
+            active: self.active,
+            autostart: self.autostart,
+            vols: BTreeMap::new(),
+            busy: self.busy.clone(),
+        }
+    }
+
     pub fn handle(&self) -> oxvirt_proto::NonnullStoragePool {
         oxvirt_proto::NonnullStoragePool {
             name: self.def.name.clone(),
