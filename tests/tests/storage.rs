@@ -499,6 +499,12 @@ const FS_SESSION: &[&[&str]] = &[
     &["pool-list", "--all"],
     &["pool-delete", "n1"],
     &["pool-undefine", "n1"],
+    &["find-storage-pool-sources", "dir"],
+    &["find-storage-pool-sources", "fs"],
+    &["find-storage-pool-sources", "netfs"],
+    &["find-storage-pool-sources", "disk"],
+    &["find-storage-pool-sources", "bogus"],
+    &["find-storage-pool-sources-as", "netfs", "nas.invalid"],
 ];
 
 /// A loop device on a 64 MiB file, detached on drop.

@@ -116,6 +116,10 @@ async fn dispatch(d: &Arc<StorageDriver>, ctx: &CallCtx) -> Result<Vec<u8>> {
             }
             string(pools::capabilities())
         }
+        rp::CONNECT_FIND_STORAGE_POOL_SOURCES => {
+            let a: ConnectFindStoragePoolSourcesArgs = args(ctx)?;
+            string(crate::pools::blocking(move || crate::find_sources::find(&a)).await?)
+        }
         rp::STORAGE_POOL_DEFINE_XML => enc(&pools::define_xml(d, args(ctx)?).await?),
         rp::STORAGE_POOL_CREATE_XML => enc(&pools::create_xml(d, args(ctx)?).await?),
         rp::STORAGE_POOL_CREATE => enc(&pools::create(d, args(ctx)?).await?),

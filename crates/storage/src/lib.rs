@@ -15,6 +15,7 @@ pub mod default_pool;
 pub mod dir;
 pub mod error;
 pub mod events;
+pub mod find_sources;
 pub mod fs;
 pub mod pools;
 pub mod state;
