@@ -81,6 +81,33 @@ impl Storaged {
         std::fs::read_to_string(self.root.join("storaged.log")).unwrap_or_default()
     }
 
+    /// Check that the root's first start made the `default` pool (running, autostart, on
+    /// `ROOT/lib/images`), then destroy and undefine it, so that a session compared with a
+    /// libvirtd that has no pools starts from the same nothing.
+    pub fn drop_default_pool(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let l = self.virsh(&["pool-list", "--all"]);
+            if l.stdout
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["default", "active", "yes"])
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no running default pool: {l:?}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let path = self.virsh(&["pool-dumpxml", "default"]).ok().to_owned();
+        let want = format!("<path>{}</path>", self.root.join("lib/images").display());
+        assert!(path.contains(&want), "{path}");
+        self.virsh(&["pool-destroy", "default"]).ok();
+        self.virsh(&["pool-undefine", "default"]).ok();
+    }
+
     /// SIGKILL the daemon, as a crash would.
     pub fn sigkill(mut self) {
         let _ = self.child.kill();

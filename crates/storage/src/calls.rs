@@ -67,7 +67,13 @@ fn transfer_call(d: &Arc<StorageDriver>, ctx: &mut CallCtx) -> Result<Vec<u8>> {
     let path = crate::transfer::prepare(d, &a, func)?;
     let stream = ctx.call.open_stream(&ctx.client);
     if upload {
-        tokio::spawn(crate::transfer::upload(path, a, stream));
+        let d = d.clone();
+        let pool = a.vol.pool.clone();
+        tokio::spawn(async move {
+            crate::transfer::upload(path, a, stream).await;
+            // as libvirt once an upload's stream closes: the pool is refreshed, a refresh event
+            pools::refresh_after_upload(&d, &pool).await;
+        });
     } else {
         tokio::spawn(crate::transfer::download(path, a, stream));
     }
@@ -110,6 +116,10 @@ async fn dispatch(d: &Arc<StorageDriver>, ctx: &CallCtx) -> Result<Vec<u8>> {
             }
             string(pools::capabilities())
         }
+        rp::CONNECT_FIND_STORAGE_POOL_SOURCES => {
+            let a: ConnectFindStoragePoolSourcesArgs = args(ctx)?;
+            string(crate::pools::blocking(move || crate::find_sources::find(&a)).await?)
+        }
         rp::STORAGE_POOL_DEFINE_XML => enc(&pools::define_xml(d, args(ctx)?).await?),
         rp::STORAGE_POOL_CREATE_XML => enc(&pools::create_xml(d, args(ctx)?).await?),
         rp::STORAGE_POOL_CREATE => enc(&pools::create(d, args(ctx)?).await?),
@@ -127,7 +137,7 @@ async fn dispatch(d: &Arc<StorageDriver>, ctx: &CallCtx) -> Result<Vec<u8>> {
         rp::STORAGE_POOL_GET_INFO => enc(&pools::get_info(d, args(ctx)?).await?),
         rp::STORAGE_POOL_GET_XML_DESC => string(pools::get_xml_desc(d, args(ctx)?).await?),
         rp::STORAGE_POOL_GET_AUTOSTART => int(pools::get_autostart(d, args(ctx)?)?),
-        rp::STORAGE_POOL_SET_AUTOSTART => enc(&pools::set_autostart(d, args(ctx)?)?),
+        rp::STORAGE_POOL_SET_AUTOSTART => enc(&pools::set_autostart(d, args(ctx)?).await?),
         rp::STORAGE_POOL_IS_ACTIVE => int(pools::is_active(d, args(ctx)?)?),
         rp::STORAGE_POOL_IS_PERSISTENT => int(pools::is_persistent(d, args(ctx)?)?),
         rp::STORAGE_POOL_NUM_OF_VOLUMES => int(vols::num(d, args(ctx)?)?),

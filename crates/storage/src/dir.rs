@@ -161,6 +161,10 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
         format: None,
         backing: None,
     };
+    if vol_type == VolType::Dir {
+        // libvirt counts no size for a directory (`virStorageBackendUpdateVolTargetInfoFD`)
+        (info.capacity, info.allocation, info.physical) = (0, 0, 0);
+    }
     if vol_type == VolType::File {
         if let Ok(mut f) = File::open(path) {
             let mut head = [0u8; 512];

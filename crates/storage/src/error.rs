@@ -31,6 +31,9 @@ pub enum StorageError {
     /// `VIR_ERR_CONFIG_UNSUPPORTED`
     #[error("unsupported configuration: {0}")]
     Unsupported(String),
+    /// `VIR_ERR_STORAGE_POOL_BUILT`: the pool's device holds a file system already.
+    #[error("Storage pool already built: {0}")]
+    Built(String),
     /// `VIR_ERR_INTERNAL_ERROR`
     #[error("internal error: {0}")]
     Internal(String),
@@ -77,6 +80,7 @@ impl ToVirError for StorageError {
             StorageError::VolExists(d) => new(ErrorCode::StorageVolExist, d),
             StorageError::InvalidArg(d) => new(ErrorCode::InvalidArg, d),
             StorageError::Unsupported(d) => new(ErrorCode::ConfigUnsupported, d),
+            StorageError::Built(d) => new(ErrorCode::StoragePoolBuilt, d),
             StorageError::Internal(d) => new(ErrorCode::InternalError, d),
             StorageError::System { what, source } => VirError::plain(
                 ErrorCode::SystemError as i32,

@@ -11,12 +11,17 @@
 //! results; [`calls`] decodes a call, runs its handler and encodes the reply.
 
 pub mod calls;
+pub mod default_pool;
 pub mod dir;
 pub mod error;
+pub mod events;
+pub mod find_sources;
+pub mod fs;
 pub mod pools;
 pub mod state;
 mod transfer;
 pub mod vols;
+pub mod wipe;
 
 use oxvirt_sync::MutexExt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,15 +47,32 @@ pub struct StorageDriver {
     paths: StoragePaths,
     privileged: bool,
     pools: Mutex<Pools>,
+    /// Domain event registrations (the envelope's; a storage daemon has no domain events).
     events: EventHub,
+    pub(crate) pool_events: events::PoolEvents,
 }
 
 impl StorageDriver {
     /// Set the driver up on a root: read the pools, remove half-made volumes, and bring back
     /// the pools that were running (a pool whose directory is gone stays inactive). Call
     /// [`StorageDriver::prepare`] first: this logs what it cannot do and carries on.
-    pub fn new(paths: &oxvirt_daemon::Paths, privileged: bool) -> Arc<Self> {
+    ///
+    /// `default_images`: where the `default` pool goes if this is the root's first start
+    /// ([`default_pool`]; `None`: no default pool).
+    pub fn new(
+        paths: &oxvirt_daemon::Paths,
+        privileged: bool,
+        default_images: Option<&std::path::Path>,
+    ) -> Arc<Self> {
         let sp = StoragePaths::new(paths);
+        if let Some(images) = default_images {
+            if let Err(e) = default_pool::create_if_first_start(&sp, images) {
+                warn!("cannot set up the default pool: {e}");
+            }
+        }
+        if let Err(e) = sp.create_all() {
+            warn!("cannot create the storage directories: {e}");
+        }
         let loaded = state::load(&sp);
         state::clean_pending(&sp, &loaded);
         let d = Arc::new(StorageDriver {
@@ -58,6 +80,7 @@ impl StorageDriver {
             privileged,
             pools: Mutex::new(loaded),
             events: EventHub::new(),
+            pool_events: events::PoolEvents::default(),
         });
         let active: Vec<String> = d
             .lock()
@@ -67,7 +90,19 @@ impl StorageDriver {
             .map(|p| p.def.name.clone())
             .collect();
         for name in active {
-            if let Err(e) = pools::refresh_blocking(&d, &name) {
+            // a file system unmounted while the daemon was away: the pool stopped
+            let unmounted = d
+                .lock()
+                .get(&name)
+                .is_some_and(|p| !fs::still_active(&p.def, &p.path()));
+            let r = if unmounted {
+                Err(StorageError::OperationInvalid(format!(
+                    "the file system of pool '{name}' is not mounted"
+                )))
+            } else {
+                pools::refresh_blocking(&d, &name)
+            };
+            if let Err(e) = r {
                 warn!(pool = %name, "the pool that was running cannot be refreshed, it stays inactive: {e}");
                 let mut g = d.lock();
                 if let Some(p) = g.get_mut(&name) {
@@ -84,10 +119,12 @@ impl StorageDriver {
         d
     }
 
-    /// Create the driver's directories under a root (before the daemon takes its lock).
+    /// Create the driver's run-time directories under a root (before the daemon takes its lock;
+    /// the configuration directory is made by [`StorageDriver::new`], under the lock, as the
+    /// root's first start finds it missing).
     pub fn prepare(paths: &oxvirt_daemon::Paths) -> Result<()> {
         StoragePaths::new(paths)
-            .create_all()
+            .create_run()
             .map_err(|e| StorageError::system("cannot create the storage directories", e))
     }
 
@@ -109,6 +146,11 @@ impl StorageDriver {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Pools> {
         self.pools.locked()
+    }
+
+    /// Send a lifecycle event about a pool.
+    pub(crate) fn emit(&self, pool: &oxvirt_proto::NonnullStoragePool, e: events::Lifecycle) {
+        self.pool_events.lifecycle(pool, e);
     }
 
     pub(crate) fn paths(&self) -> &StoragePaths {
@@ -156,6 +198,11 @@ impl Driver for StorageDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> std::result::Result<Vec<u8>, VirError> {
+        let p = ctx.procedure();
+        if ctx.program() == oxvirt_proto::message::REMOTE_PROGRAM && events::PoolEvents::handles(p)
+        {
+            return self.pool_events.call(&ctx.client, p, &ctx.call.body);
+        }
         calls::call(&self, ctx).await
     }
 }

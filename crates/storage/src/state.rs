@@ -41,6 +41,14 @@ impl StoragePaths {
         }
     }
 
+    /// The run-time directories only (`run/storage`, `run/storage/pending`).
+    pub fn create_run(&self) -> std::io::Result<()> {
+        for d in [&self.state, &self.pending] {
+            std::fs::create_dir_all(d)?;
+        }
+        Ok(())
+    }
+
     pub fn create_all(&self) -> std::io::Result<()> {
         for d in [&self.config, &self.autostart, &self.state, &self.pending] {
             std::fs::create_dir_all(d)?;
@@ -87,6 +95,19 @@ pub struct PoolObj {
 impl PoolObj {
     pub fn path(&self) -> PathBuf {
         PathBuf::from(self.def.target_path.as_deref().unwrap_or("/"))
+    }
+
+    /// A copy without the volumes (a pool of thousands of volumes is not copied whole for a
+    /// call about one of them).
+    pub fn without_vols(&self) -> PoolObj {
+        PoolObj {
+            def: self.def.clone(),
+            persistent: self.persistent,
+            active: self.active,
+            autostart: self.autostart,
+            vols: BTreeMap::new(),
+            busy: self.busy.clone(),
+        }
     }
 
     pub fn handle(&self) -> oxvirt_proto::NonnullStoragePool {

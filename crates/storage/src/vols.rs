@@ -59,7 +59,7 @@ pub(crate) fn vol_of(d: &StorageDriver, h: &NonnullStorageVol) -> Result<(PoolOb
     let v = p.vols.get(&h.name).ok_or_else(|| {
         StorageError::NoVol(format!("no storage vol with matching name '{}'", h.name))
     })?;
-    Ok((p.clone(), v.def.clone()))
+    Ok((p.without_vols(), v.def.clone()))
 }
 
 /// A volume's definition with what is on disk now (`refreshVol`): sizes, permissions, times.
@@ -86,37 +86,36 @@ fn refreshed(mut v: Volume, with_times: bool) -> Result<Volume> {
 
 pub fn list_all(d: &StorageDriver, a: PoolListAllVolumesArgs) -> Result<PoolListAllVolumesRet> {
     check_flags(a.flags, 0, "storagePoolListAllVolumes")?;
-    let p = active_pool(d, &a.pool)?;
-    let vols: Vec<NonnullStorageVol> = p
-        .vols
-        .values()
-        .map(|v| vol_handle(&p.def.name, &v.def))
-        .collect();
-    let ret = u32::try_from(vols.len()).unwrap_or(u32::MAX);
-    Ok(PoolListAllVolumesRet {
-        vols: if a.need_results != 0 {
-            vols
+    crate::pools::with_active_pool(d, &a.pool, |p| {
+        let ret = u32::try_from(p.vols.len()).unwrap_or(u32::MAX);
+        let vols = if a.need_results != 0 {
+            p.vols
+                .values()
+                .map(|v| vol_handle(&p.def.name, &v.def))
+                .collect()
         } else {
             Vec::new()
-        },
-        ret,
+        };
+        Ok(PoolListAllVolumesRet { vols, ret })
     })
 }
 
 pub fn num(d: &StorageDriver, a: PoolArgs) -> Result<i32> {
-    let p = active_pool(d, &a.pool)?;
-    Ok(i32::try_from(p.vols.len()).unwrap_or(i32::MAX))
+    crate::pools::with_active_pool(d, &a.pool, |p| {
+        Ok(i32::try_from(p.vols.len()).unwrap_or(i32::MAX))
+    })
 }
 
 pub fn list_names(d: &StorageDriver, a: PoolListVolumesArgs) -> Result<NamesRet> {
-    let p = active_pool(d, &a.pool)?;
-    Ok(NamesRet {
-        names: p
-            .vols
-            .keys()
-            .take(usize::try_from(a.maxnames).unwrap_or(0))
-            .cloned()
-            .collect(),
+    crate::pools::with_active_pool(d, &a.pool, |p| {
+        Ok(NamesRet {
+            names: p
+                .vols
+                .keys()
+                .take(usize::try_from(a.maxnames).unwrap_or(0))
+                .cloned()
+                .collect(),
+        })
     })
 }
 
@@ -327,16 +326,15 @@ pub async fn wipe(
     flags: u32,
 ) -> Result<()> {
     check_flags(flags, 0, "storageVolWipePattern")?;
-    if algorithm != 0 {
-        return Err(StorageError::Unsupported(format!(
-            "wiping algorithm {algorithm} is not supported by oxvirt yet"
-        )));
-    }
+    let pattern = crate::wipe::pattern(algorithm)?;
     let (p, v) = vol_of(d, &vol)?;
     let path = vol_path(&p, &v.name);
-    blocking(move || {
-        let info = dir::probe(&path)?;
-        dir::wipe_zero(&path, info.allocation.min(info.physical))
+    blocking(move || match pattern {
+        None => {
+            let info = dir::probe(&path)?;
+            dir::wipe_zero(&path, info.allocation.min(info.physical))
+        }
+        Some(alg) => crate::wipe::scrub(alg, &path),
     })
     .await
 }
@@ -432,15 +430,16 @@ pub fn get_path(d: &StorageDriver, vol: NonnullStorageVol) -> Result<String> {
 }
 
 pub fn lookup_by_name(d: &StorageDriver, a: VolLookupByNameArgs) -> Result<VolRet> {
-    let p = active_pool(d, &a.pool)?;
-    p.vols
-        .get(&a.name)
-        .map(|v| VolRet {
-            vol: vol_handle(&p.def.name, &v.def),
-        })
-        .ok_or_else(|| {
-            StorageError::NoVol(format!("no storage vol with matching name '{}'", a.name))
-        })
+    crate::pools::with_active_pool(d, &a.pool, |p| {
+        p.vols
+            .get(&a.name)
+            .map(|v| VolRet {
+                vol: vol_handle(&p.def.name, &v.def),
+            })
+            .ok_or_else(|| {
+                StorageError::NoVol(format!("no storage vol with matching name '{}'", a.name))
+            })
+    })
 }
 
 fn find(d: &StorageDriver, pred: impl Fn(&Volume) -> bool) -> Option<VolRet> {

@@ -31,6 +31,9 @@ async fn run(args: Args) -> Result<(), String> {
     let paths = c.paths();
     let privileged = c.privileged();
     let driver_paths = paths.clone();
+    // the first start on a root makes the default pool there, as libvirt's packaging does
+    let images =
+        oxvirt_storage::default_pool::images_dir(&paths, c.libvirt_paths, c.root.is_some());
     StorageDriver::prepare(&paths).map_err(|e| e.to_string())?;
     let served = Served::start(
         oxvirt_daemon::ServeOptions {
@@ -42,7 +45,7 @@ async fn run(args: Args) -> Result<(), String> {
             server: c.server_config(),
             server_name: LIBVIRT_NAME,
         },
-        move || async move { StorageDriver::new(&driver_paths, privileged) },
+        move || async move { StorageDriver::new(&driver_paths, privileged, Some(&images)) },
     )
     .await
     .map_err(|e| e.to_string())?;

@@ -18,8 +18,8 @@ pub use caps::pool_capabilities;
 pub use common::{sanitize_path, Perms};
 pub use error::StorageConfError;
 pub use pool::{
-    parse_pool, Adapter, Auth, FcHost, Pool, PoolSource, PoolType, RefreshAllocation,
-    ScsiHostParent, SecretRef, SourceDevice, SourceHost,
+    parse_pool, parse_source_spec, Adapter, Auth, FcHost, Pool, PoolSource, PoolType,
+    RefreshAllocation, ScsiHostParent, SecretRef, SourceDevice, SourceHost,
 };
 pub use volume::{
     parse_volume, volume_formats, BackingStore, CapacityRule, Encryption, Timestamps, VolFormat,

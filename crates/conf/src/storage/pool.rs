@@ -352,6 +352,20 @@ fn parse_pool_node(root: Node<'_, '_>) -> Result<Pool> {
     })
 }
 
+/// A `<source>` document on its own, as find-pool-sources takes it
+/// (`virStoragePoolDefParseSourceString`).
+pub fn parse_source_spec(xml: &str, pool_type: PoolType) -> Result<PoolSource> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| malformed(xml, &e, "pool"))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "source" {
+        return Err(StorageConfError::XmlValue(format!(
+            "expecting root element of 'source', not '{}'",
+            root.tag_name().name()
+        )));
+    }
+    parse_source(root, pool_type)
+}
+
 /// `virStoragePoolDefParseSource`
 fn parse_source(s: Node<'_, '_>, pool_type: PoolType) -> Result<PoolSource> {
     let mut src = PoolSource {
