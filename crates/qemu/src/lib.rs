@@ -111,6 +111,8 @@ pub struct QemuDriver {
     pub log_limits: vmlog::LogLimits,
     /// Where a domain's chardevs and logs may be created.
     pub path_policy: path_policy::PathPolicy,
+    /// Where network and storage calls go (the sibling daemons of this root's run directory).
+    pub forward: oxvirt_remote::Forwarder,
     events: EventHub,
 }
 
@@ -171,7 +173,9 @@ impl QemuDriver {
             .chain(opts.root.clone());
         let path_policy =
             path_policy::PathPolicy::new(own.chain(opts.allowed_paths.iter().cloned()));
+        let forward = oxvirt_remote::Forwarder::siblings(&paths.run, privileged);
         let d = Arc::new(QemuDriver {
+            forward,
             paths,
             privileged,
             emulator,
@@ -267,6 +271,9 @@ impl Driver for QemuDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
+        if self.forward.forwards(ctx.program(), ctx.procedure()).is_some() {
+            return self.forward.call(ctx).await;
+        }
         routes::ROUTES.dispatch(self, ctx).await
     }
 }

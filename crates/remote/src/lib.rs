@@ -8,9 +8,11 @@
 
 pub mod admin;
 pub mod events;
+pub mod forward;
 pub mod router;
 mod service;
 
+pub use forward::{Forwarder, Upstream};
 pub use router::{Route, Router, Runs};
 pub use service::{decode_args, ret, CallCtx, Driver, RemoteService, Session};
 
