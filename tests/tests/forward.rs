@@ -102,9 +102,18 @@ fn networks_pools_and_volume_streams_through_qemud() {
     let up = root.join("up.bin");
     let down = root.join("down.bin");
     std::fs::write(&up, &data).unwrap();
-    q.virsh(&["vol-upload", "--pool", "fwdpool", "v.img", up.to_str().unwrap()])
-        .ok();
-    assert_eq!(&std::fs::read(target.join("v.img")).unwrap()[..data.len()], &data[..]);
+    q.virsh(&[
+        "vol-upload",
+        "--pool",
+        "fwdpool",
+        "v.img",
+        up.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(
+        &std::fs::read(target.join("v.img")).unwrap()[..data.len()],
+        &data[..]
+    );
     q.virsh(&[
         "vol-download",
         "--pool",

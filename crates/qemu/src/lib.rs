@@ -271,7 +271,11 @@ impl Driver for QemuDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
-        if self.forward.forwards(ctx.program(), ctx.procedure()).is_some() {
+        if self
+            .forward
+            .forwards(ctx.program(), ctx.procedure())
+            .is_some()
+        {
             return self.forward.call(ctx).await;
         }
         routes::ROUTES.dispatch(self, ctx).await
