@@ -118,3 +118,64 @@ fn volume_disks_start_from_their_pool() {
     );
     q.virsh(&["undefine", "voldom"]).ok();
 }
+
+/// Embedded mode (`qemu:///embed?root=DIR`, here through the `oxvirt` command, which runs the
+/// driver in its own process): with the root's storaged running, a volume disk resolves the
+/// same way.
+#[test]
+fn embedded_root_resolves_volumes_through_its_storaged() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-voldisk-embed-")
+        .tempdir()
+        .unwrap();
+    let root = tmp.path();
+    let s = Storaged::start_in(root);
+    let pool = root.join("fp");
+    s.virsh(&[
+        "pool-define-as",
+        "fp",
+        "dir",
+        "--target",
+        pool.to_str().unwrap(),
+    ])
+    .ok();
+    s.virsh(&["pool-build", "fp"]).ok();
+    s.virsh(&["pool-start", "fp"]).ok();
+    for v in ["v.img", "q.qcow2", "c.iso"] {
+        s.virsh(&["vol-create-as", "fp", v, "4M"]).ok();
+    }
+    let xml = guest_xml("embvol", &root.join("serial.log"))
+        .replace("<devices>", &format!("<devices>{DISKS}"))
+        .replace("type='qcow2'", "type='raw'");
+    let file = root.join("embvol.xml");
+    std::fs::write(&file, xml).unwrap();
+    let uri = format!("qemu:///embed?root={}", root.display());
+    let oxvirt = |args: &[&str]| {
+        let o = oxvirt_e2e::command(oxvirt_e2e::binary("oxvirt").to_str().unwrap())
+            .args(["--connect", &uri])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "oxvirt {args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    oxvirt(&["define", file.to_str().unwrap()]);
+    oxvirt(&["start", "embvol"]);
+    let live = oxvirt(&["dumpxml", "embvol"]);
+    assert!(
+        live.contains("<source pool='fp' volume='v.img'/>"),
+        "{live}"
+    );
+    let cmdline = oxvirt_e2e::qemus_under(root)
+        .into_iter()
+        .map(|p| p.cmdline)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = pool.join("v.img").display().to_string();
+    assert!(
+        cmdline.contains(&format!("\"filename\":\"{path}\"")),
+        "{cmdline}"
+    );
+    oxvirt(&["destroy", "embvol"]);
+    oxvirt(&["undefine", "embvol"]);
+}
