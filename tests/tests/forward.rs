@@ -172,11 +172,69 @@ fn networks_pools_and_volume_streams_through_qemud() {
         "the downloaded file has its hole ({blocks} bytes allocated)"
     );
 
+    // streams aborted by the client, both ways: the connection goes on
+    let r = q.python(ABORTS, &[]);
+    assert_eq!(r.ok().trim(), "65536 1 ok", "{r:?}");
+
     q.virsh(&["vol-delete", "--pool", "fwdpool", "v.img"]).ok();
     q.virsh(&["net-undefine", "fwdnet"]).ok();
     let list = q.virsh(&["net-list", "--all", "--name"]);
     assert_eq!(list.ok().trim(), "", "{list:?}");
+
+    // every secondary connection went with its client: storaged has no client left
+    let clients = || {
+        let o = oxvirt_e2e::command("virt-admin")
+            .arg("-c")
+            .arg(format!(
+                "virtstoraged:///system?socket={}",
+                root.join("run/storaged-admin-sock").display()
+            ))
+            .args(["srv-clients-list", "virtstoraged"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| {
+                l.split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.parse::<u64>().is_ok())
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while clients() != 0 {
+        assert!(Instant::now() < deadline, "storaged still has clients");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
+
+const ABORTS: &str = r#"
+import sys, libvirt
+c = libvirt.open(sys.argv[1])
+v = c.storagePoolLookupByName("fwdpool").storageVolLookupByName("v.img")
+st = c.newStream(0)
+v.download(st, 0, 0, 0)
+got = b""
+while len(got) < 65536:
+    got += st.recv(65536 - len(got))
+st.abort()
+st = c.newStream(0)
+v.upload(st, 0, 4096, 0)
+st.send(b"x" * 1000)
+st.abort()
+n = len(c.listAllStoragePools())
+st = c.newStream(0)
+v.download(st, 0, 4096, 0)
+back = b""
+while True:
+    b = st.recv(4096)
+    if not b:
+        break
+    back += b
+st.finish()
+print(len(got), n, "ok" if len(back) == 4096 else "short")
+"#;
 
 const NETWORK_EVENTS: &str = r#"
 import sys, threading, time, libvirt
