@@ -129,7 +129,9 @@ impl Forwarder {
         served_by: ServedBy,
     ) -> Result<RpcClient, VirError> {
         let Some(up) = self.upstreams.get(&served_by) else {
-            return Err(procedures::unserved(0, 0));
+            return Err(VirError::internal(format!(
+                "no daemon to forward {served_by:?} calls to"
+            )));
         };
         let mut conns = secondaries.conns.lock().await;
         if let Some(c) = conns.get(&served_by) {
