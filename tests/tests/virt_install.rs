@@ -1,9 +1,12 @@
 //! Debian's virt-install 4.1 against oxvirt-qemud: it reads the capabilities and domain
-//! capabilities, writes a pc machine with its USB controllers, and starts the test guest; and
-//! the common recipes that need neither networks nor storage, against libvirt 9.0's results.
+//! capabilities, writes a pc machine with its USB controllers, and starts the test guest; the
+//! common recipes that need neither networks nor storage, against libvirt 9.0's results; and
+//! the storage recipes (`--cdrom`, `--disk size=`, `pool=`, `vol=`), which qemud forwards to
+//! the storaged of its root.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use oxvirt_e2e::chardev::chardev_elements;
+use oxvirt_e2e::storaged::Storaged;
 use oxvirt_e2e::{command, guest, Libvirtd, Qemud};
 
 #[test]
@@ -141,8 +144,8 @@ fn run_recipe(uri: &str, home: &std::path::Path, recipe: &Recipe) -> (String, bo
 /// virt-install recipes that need neither networks nor storage start the guest on oxvirt as
 /// on libvirt 9.0 (a private instance, same recipes, same machine), with the same serials,
 /// consoles, channels and graphics in the live XML. (`--cdrom PATH` is not among them:
-/// virt-install 4.1 resolves a media path through the storage API and drops it on a
-/// connection without one, so it needs oxvirt's storage driver.)
+/// virt-install 4.1 resolves a media path through the storage API: see
+/// [`virt_install_storage_recipes`].)
 #[test]
 fn virt_install_recipes_start_as_on_libvirt() {
     let lv = Libvirtd::start();
@@ -314,4 +317,215 @@ fn virt_install_recipes_start_as_on_libvirt() {
         "virt-install recipes started on libvirt 9.0 and on oxvirt: {started} of {}",
         recipes.len()
     );
+}
+
+/// A directory QEMU under libvirt (its qemu user) can enter, with a small ISO in it.
+fn media_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("oxvirt-vi-media-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let content = dir.path().join("iso");
+    std::fs::create_dir(&content).unwrap();
+    std::fs::write(content.join("readme.txt"), "oxvirt\n").unwrap();
+    let iso = dir.path().join("small.iso");
+    let out = command("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-o"])
+        .arg(&iso)
+        .arg(&content)
+        .output()
+        .expect("run xorriso (run scripts/install-deps)");
+    assert!(out.status.success(), "xorriso: {out:?}");
+    std::fs::set_permissions(&iso, std::fs::Permissions::from_mode(0o644)).unwrap();
+    (dir, iso)
+}
+
+/// The storage recipes for a daemon whose `default` pool is at `images`.
+fn storage_recipes(iso: &std::path::Path, images: &std::path::Path) -> Vec<Recipe> {
+    let (kernel, initrd) = guest();
+    let common = |disk: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "--import",
+            "--osinfo",
+            "debian11",
+            "--network",
+            "none",
+            "--graphics",
+            "none",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push("--boot".into());
+        v.push(format!(
+            "kernel={},initrd={},kernel_args=console=ttyS0 quiet",
+            kernel.display(),
+            initrd.display()
+        ));
+        v.extend(disk.iter().map(|s| s.to_string()));
+        v
+    };
+    // (libvirt adds index='N' after the path)
+    let file = |name: &str| format!("<source file='{}'", images.join(name).display());
+    let mut cdrom = common(&["--disk", "none"]);
+    // --cdrom is an install method: not with --import
+    cdrom.retain(|a| a != "--import");
+    cdrom.extend(["--cdrom".to_owned(), iso.display().to_string()]);
+    vec![
+        Recipe {
+            name: "vi-cdrom",
+            args: cdrom,
+            live_has: vec![
+                "<disk type='file' device='cdrom'>".into(),
+                format!("<source file='{}'", iso.display()),
+            ],
+        },
+        Recipe {
+            name: "vi-size",
+            args: common(&["--disk", "size=1"]),
+            live_has: vec![
+                "<driver name='qemu' type='qcow2' discard='unmap'/>".into(),
+                file("vi-size.qcow2"),
+            ],
+        },
+        Recipe {
+            name: "vi-pool",
+            args: common(&["--disk", "pool=default,size=1"]),
+            live_has: vec![file("vi-pool.qcow2")],
+        },
+        Recipe {
+            name: "vi-vol",
+            args: common(&["--disk", "vol=default/vi-pre.img"]),
+            live_has: vec![
+                "<driver name='qemu' type='raw'/>".into(),
+                file("vi-pre.img"),
+            ],
+        },
+    ]
+}
+
+/// Define, build and start a `default` dir pool at `images`, with the volume `vi-pre.img`.
+fn default_pool(uri: &str, images: &std::path::Path) {
+    let v = |args: &[&str]| oxvirt_e2e::virsh(uri, args).ok().to_string();
+    v(&[
+        "pool-define-as",
+        "default",
+        "dir",
+        "--target",
+        images.to_str().unwrap(),
+    ]);
+    v(&["pool-build", "default"]);
+    v(&["pool-start", "default"]);
+    v(&["vol-create-as", "default", "vi-pre.img", "16M"]);
+}
+
+/// virt-install's storage recipes on a `qemud` whose root has a `storaged` (the client talks
+/// to qemud only; qemud forwards the pool and volume calls), and the same on libvirt 9.0: the
+/// ISO of `--cdrom` is looked up, the volumes of `--disk size=1`, `pool=default,size=1` are
+/// created in the `default` pool, `vol=default/NAME` is found, and each guest starts with the
+/// disk in its live XML.
+#[test]
+fn virt_install_storage_recipes() {
+    let (media, iso) = media_dir();
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-vi-storage-")
+        .tempdir()
+        .unwrap();
+    let root = tmp.path();
+    let _s = Storaged::start_in(root);
+    let q = Qemud::start_in_with(root, &["--allow-path", media.path().to_str().unwrap()]);
+    let ox_images = root.join("images");
+    default_pool(&q.uri(), &ox_images);
+    let lv = Libvirtd::start();
+    let lv_images = media.path().join("images");
+    default_pool(lv.uri(), &lv_images);
+    let lv_home = tempfile::tempdir().unwrap();
+    let mut started = 0;
+    for (lv_r, ox_r) in storage_recipes(&iso, &lv_images)
+        .iter()
+        .zip(storage_recipes(&iso, &ox_images).iter())
+    {
+        run_recipe(lv.uri(), lv_home.path(), lv_r);
+        run_recipe(&q.uri(), root, ox_r);
+        started += 1;
+    }
+    // the volumes virt-install made are in the pool, as on libvirt
+    let vols = |uri: &str| {
+        oxvirt_e2e::virsh(uri, &["vol-list", "default"])
+            .ok()
+            .to_string()
+    };
+    for v in ["vi-size.qcow2", "vi-pool.qcow2", "vi-pre.img"] {
+        assert!(vols(&q.uri()).contains(v), "{v}: {}", vols(&q.uri()));
+        assert!(vols(lv.uri()).contains(v), "{v}: {}", vols(lv.uri()));
+    }
+    eprintln!("virt-install storage recipes started on libvirt 9.0 and on oxvirt: {started} of 4");
+}
+
+/// Removes a file when dropped (a volume virt-install makes outside the test's root).
+struct RemoveFile(std::path::PathBuf);
+
+impl Drop for RemoveFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// On a root with no pool, `--disk size=1` makes virt-install define, build and start the
+/// `default` pool itself (at libvirt's `/var/lib/libvirt/images`, virt-install's choice for a
+/// system connection) and create the volume there.
+#[test]
+fn virt_install_defines_the_default_pool() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-vi-nopool-")
+        .tempdir()
+        .unwrap();
+    let root = tmp.path();
+    let _s = Storaged::start_in(root);
+    let q = Qemud::start_in(root);
+    assert_eq!(q.virsh(&["pool-list", "--all", "--name"]).ok().trim(), "");
+    let (kernel, initrd) = guest();
+    // a name of this run's own: the volume lands in a directory of the host
+    let name = format!("vi-mkpool-{}", std::process::id());
+    let images = std::path::Path::new("/var/lib/libvirt/images");
+    let _vol = RemoveFile(images.join(format!("{name}.qcow2")));
+    let recipe = Recipe {
+        name: Box::leak(name.clone().into_boxed_str()),
+        args: vec![
+            "--import".into(),
+            "--osinfo".into(),
+            "debian11".into(),
+            "--network".into(),
+            "none".into(),
+            "--graphics".into(),
+            "none".into(),
+            "--boot".into(),
+            format!(
+                "kernel={},initrd={},kernel_args=console=ttyS0 quiet",
+                kernel.display(),
+                initrd.display()
+            ),
+            "--disk".into(),
+            "size=1".into(),
+        ],
+        live_has: vec![format!(
+            "<source file='{}'",
+            images.join(format!("{name}.qcow2")).display()
+        )],
+    };
+    run_recipe(&q.uri(), root, &recipe);
+    assert_eq!(
+        q.virsh(&["pool-list", "--name"]).ok().trim(),
+        "default",
+        "virt-install started the default pool"
+    );
+    let xml = q.virsh(&["pool-dumpxml", "default"]).ok().to_string();
+    assert!(
+        xml.contains("<path>/var/lib/libvirt/images</path>"),
+        "{xml}"
+    );
+    q.virsh(&["vol-delete", "--pool", "default", &format!("{name}.qcow2")])
+        .ok();
 }

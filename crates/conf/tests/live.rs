@@ -299,6 +299,7 @@ fn status_files_round_trip() {
             started_at_ms: 1_763_900_000_000,
             taints: vec!["custom-argv".into()],
             persistent: n % 3 != 0,
+            volumes: Vec::new(),
             domain: d,
         };
         let text = s.format();

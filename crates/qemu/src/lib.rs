@@ -36,6 +36,7 @@ pub mod running;
 pub mod start_prep;
 pub mod stats_calls;
 pub mod version;
+pub mod volume_disks;
 
 // shared with the shim: its status files, VM logs and state numbers are the driver's view too
 pub use oxvirt_qemu_command::cpu_map;
@@ -111,6 +112,10 @@ pub struct QemuDriver {
     pub log_limits: vmlog::LogLimits,
     /// Where a domain's chardevs and logs may be created.
     pub path_policy: path_policy::PathPolicy,
+    /// Where network and storage calls go (the sibling daemons of this root's run directory).
+    pub forward: oxvirt_remote::Forwarder,
+    /// The driver's connection to the storage daemon (volume disks).
+    pub storage: volume_disks::StorageLink,
     events: EventHub,
 }
 
@@ -171,7 +176,15 @@ impl QemuDriver {
             .chain(opts.root.clone());
         let path_policy =
             path_policy::PathPolicy::new(own.chain(opts.allowed_paths.iter().cloned()));
+        let forward = oxvirt_remote::Forwarder::siblings(&paths.run, privileged);
+        let storage = volume_disks::StorageLink::new(
+            forward
+                .upstream(oxvirt_proto::procedures::ServedBy::Storage)
+                .cloned(),
+        );
         let d = Arc::new(QemuDriver {
+            forward,
+            storage,
             paths,
             privileged,
             emulator,
@@ -267,6 +280,13 @@ impl Driver for QemuDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
+        if self
+            .forward
+            .forwards(ctx.program(), ctx.procedure())
+            .is_some()
+        {
+            return self.forward.call(ctx).await;
+        }
         routes::ROUTES.dispatch(self, ctx).await
     }
 }

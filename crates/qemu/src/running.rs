@@ -453,6 +453,8 @@ impl QemuDriver {
         }
         // the name becomes file names: never anything but one path component
         oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
+        // disks named by pool and volume: their paths, from the storage daemon
+        let volumes = crate::volume_disks::resolve(&self.storage, &mut live).await?;
         let in_use = self
             .running
             .all()
@@ -489,6 +491,7 @@ impl QemuDriver {
             started_at_ms: 0,
             taints: Vec::new(),
             persistent,
+            volumes,
             domain: live,
         };
         // The definition is handed over once: this one document is the status file and the

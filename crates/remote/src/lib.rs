@@ -8,10 +8,12 @@
 
 pub mod admin;
 pub mod events;
+pub mod forward;
 pub mod router;
 mod service;
 pub mod uri;
 
+pub use forward::{Forwarder, Upstream};
 pub use router::{Route, Router, Runs};
 pub use service::{decode_args, ret, CallCtx, Driver, RemoteService, Session};
 

@@ -138,6 +138,8 @@ pub fn ret<T: oxvirt_xdr::Encode + ?Sized>(v: &T) -> Result<Vec<u8>, VirError> {
 #[derive(Debug, Default)]
 pub struct Session {
     state: Mutex<SessionState>,
+    /// The connections to other daemons opened for this client ([`crate::forward`]).
+    pub secondaries: crate::forward::Secondaries,
 }
 
 #[derive(Debug, Default)]
@@ -385,8 +387,9 @@ impl<D: Driver> Service for RemoteService<D> {
         }
     }
 
-    fn disconnected(&self, client: &Arc<Client>, _session: &Arc<Session>) {
+    fn disconnected(&self, client: &Arc<Client>, session: &Arc<Session>) {
         self.driver.events().client_gone(client.id);
+        session.secondaries.close();
         self.admin.client_gone(client.id);
     }
 }

@@ -258,10 +258,26 @@ impl Client {
         args: &A,
     ) -> Result<ClientStream, ClientError> {
         let body = oxvirt_xdr::to_bytes(args)?;
+        let (_, stream) = self
+            .call_stream_raw(program, procedure, body, Vec::new())
+            .await?;
+        Ok(stream)
+    }
+
+    /// [`Client::call_stream`] with a raw body and fds: the reply (body and fds) and the
+    /// stream (what a daemon forwarding another's stream uses).
+    pub async fn call_stream_raw(
+        &self,
+        program: u32,
+        procedure: i32,
+        body: Vec<u8>,
+        fds: Vec<OwnedFd>,
+    ) -> Result<(ReplyBody, ClientStream), ClientError> {
         let mut m = Message::new(
             Header::new(program, procedure, MessageType::Call, 0, Status::Ok),
             body,
         );
+        m.fds = fds;
         m.check().map_err(TransportError::from)?;
         let (serial, rx) = self.register()?;
         m.header.serial = serial;
@@ -296,11 +312,17 @@ impl Client {
         }
         // the stream is the caller's now (the serial is done: its reply came)
         forget.stream = false;
-        Ok(ClientStream {
-            client: self.clone(),
-            key,
-            rx: srx,
-        })
+        Ok((
+            ReplyBody {
+                body: reply.body,
+                fds: reply.fds,
+            },
+            ClientStream {
+                client: self.clone(),
+                key,
+                rx: srx,
+            },
+        ))
     }
 
     /// Answering the server's PINGs is automatic; this also PINGs the server after each
@@ -442,7 +464,8 @@ impl ClientStream {
         }
     }
 
-    async fn send(&self, out: StreamOut) -> Result<(), ClientError> {
+    /// Send one packet as it is (data is not re-chunked).
+    pub async fn send(&self, out: StreamOut) -> Result<(), ClientError> {
         self.client.send_message(out.into_message(&self.key)).await
     }
 

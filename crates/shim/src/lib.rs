@@ -318,7 +318,9 @@ impl Shim {
         }
         self.start_tried
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let dom = &start.domain;
+        // volume disks as the file or block disks the driver resolved them to
+        let command_domain = start.command_domain();
+        let dom = &command_domain;
         // OXVIRT_SHIM_EMULATOR runs another program in QEMU's place (the tests play a
         // misbehaving QEMU with it)
         let emulator = match std::env::var("OXVIRT_SHIM_EMULATOR") {

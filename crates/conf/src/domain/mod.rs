@@ -43,7 +43,7 @@ pub(crate) use parse::{parse_u64, parse_uuid, random_uuid, unit_scale};
 pub use post_parse::{post_parse, MachineType, QemuCaps};
 pub use resource::*;
 pub use seclabel::SecLabel;
-pub use status::{parse_status, DomainStatus, STATUS_VERSION};
+pub use status::{parse_status, DomainStatus, VolumeSource, STATUS_VERSION};
 pub use sysinfo::*;
 pub use validate::validate;
 pub use vcpu::*;

@@ -4,6 +4,7 @@
 //! ```xml
 //! <domstatus version='1' state='1' reason='1' pid='4242' startTicks='123456' monitor='/run/x.qmp' shimPid='4241' startedAt='1700000000000' persistent='yes'>
 //!   <taint flag='custom-argv'/>
+//!   <volume target='vda' type='file' path='/var/lib/oxvirt/images/a.img'/>
 //! <domain type='qemu' id='5'>
 //!   ...
 //! </domain>
@@ -45,11 +46,45 @@ pub struct DomainStatus {
     pub taints: Vec<String>,
     /// The domain has a persistent definition too.
     pub persistent: bool,
+    /// What the `<disk type='volume'>`s were resolved to at start (the live XML keeps
+    /// `<source pool= volume=>`, as libvirt's does; QEMU opens these paths).
+    pub volumes: Vec<VolumeSource>,
     /// The live definition: id, aliases, pty paths, current memory.
     pub domain: Domain,
 }
 
+/// A `<disk type='volume'>` resolved through the storage driver: the disk of target `target`
+/// is the `kind` (`file` or `block`) at `path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeSource {
+    /// The disk's `<target dev=>`.
+    pub target: String,
+    /// `file` or `block`: the disk type the volume stands for.
+    pub kind: String,
+    /// The volume's path.
+    pub path: String,
+}
+
 impl DomainStatus {
+    /// The definition QEMU's command line is built from: the live one, with each resolved
+    /// `<disk type='volume'>` turned into the file or block disk it stands for.
+    pub fn command_domain(&self) -> Domain {
+        let mut dom = self.domain.clone();
+        for v in &self.volumes {
+            if let Some(d) = dom
+                .devices
+                .disks
+                .iter_mut()
+                .find(|d| d.kind == "volume" && d.target_dev == v.target)
+            {
+                d.kind = v.kind.clone();
+                d.source = Some(v.path.clone());
+                d.volume = None;
+            }
+        }
+        dom
+    }
+
     /// The status file text.
     pub fn format(&self) -> String {
         let mut a = vec![
@@ -72,6 +107,16 @@ impl DomainStatus {
         w.open("domstatus", &a);
         for t in &self.taints {
             w.empty("taint", &[("flag", t.clone())]);
+        }
+        for v in &self.volumes {
+            w.empty(
+                "volume",
+                &[
+                    ("target", v.target.clone()),
+                    ("type", v.kind.clone()),
+                    ("path", v.path.clone()),
+                ],
+            );
         }
         // with secrets: reattaching needs all of the running configuration
         w.raw(&self.domain.format_with(FormatOptions {
@@ -144,6 +189,7 @@ pub fn parse_status(xml: &str) -> Result<DomainStatus, ConfError> {
         None => return Err(bad("missing attribute 'persistent'")),
     };
     let mut taints = Vec::new();
+    let mut volumes = Vec::new();
     let mut domain = None;
     for c in root.children() {
         if c.is_text() {
@@ -160,6 +206,18 @@ pub fn parse_status(xml: &str) -> Result<DomainStatus, ConfError> {
                 Some(f) => taints.push(f.to_owned()),
                 None => return Err(bad("<taint> without a flag")),
             },
+            "volume" if domain.is_none() => {
+                let a = |name: &str| {
+                    c.attribute(name)
+                        .map(str::to_owned)
+                        .ok_or_else(|| bad(format!("<volume> without {name}")))
+                };
+                volumes.push(VolumeSource {
+                    target: a("target")?,
+                    kind: a("type")?,
+                    path: a("path")?,
+                });
+            }
             "domain" if domain.is_none() => {
                 let text = xml
                     .get(c.range())
@@ -190,6 +248,7 @@ pub fn parse_status(xml: &str) -> Result<DomainStatus, ConfError> {
         started_at_ms: num(root, "startedAt")?,
         taints,
         persistent,
+        volumes,
         domain,
     })
 }
@@ -213,6 +272,7 @@ mod tests {
             started_at_ms: 1_763_900_000_123,
             taints: vec!["custom-argv".into(), "high-privileges".into()],
             persistent: true,
+            volumes: Vec::new(),
             domain: dom,
         }
     }
@@ -250,6 +310,50 @@ mod tests {
         s.taints.clear();
         s.persistent = false;
         assert_eq!(parse_status(&s.format()).expect("parse_status"), s);
+    }
+
+    #[test]
+    fn volume_disks_resolved_for_the_command_line() {
+        let xml = G2.replacen("<disk type='file'", "<disk type='volume'", 1);
+        let xml = with_volume_source(&xml);
+        let mut s = status(started(&xml));
+        assert_eq!(s.domain.devices.disks[0].kind, "volume");
+        let target = s.domain.devices.disks[0].target_dev.clone();
+        s.volumes.push(VolumeSource {
+            target: target.clone(),
+            kind: "file".into(),
+            path: "/pool/v.img".into(),
+        });
+        let text = s.format();
+        assert!(
+            text.contains(&format!(
+                "<volume target='{target}' type='file' path='/pool/v.img'/>"
+            )),
+            "{text}"
+        );
+        // the live XML keeps the pool and volume
+        assert!(text.contains("<source pool='p' volume='v.img'/>"), "{text}");
+        let back = parse_status(&text).expect("parse_status");
+        assert_eq!(back, s);
+        let cmd = back.command_domain();
+        let d = &cmd.devices.disks[0];
+        assert_eq!(
+            (d.kind.as_str(), d.source.as_deref()),
+            ("file", Some("/pool/v.img"))
+        );
+        assert!(d.volume.is_none());
+        assert!(parse_status(&text.replacen(" path='/pool/v.img'", "", 1)).is_err());
+    }
+
+    /// G2 with its first disk's `<source file=>` made `<source pool='p' volume='v.img'/>`.
+    fn with_volume_source(xml: &str) -> String {
+        let at = xml.find("<source file='").expect("a file source");
+        let end = at + xml[at..].find("/>").expect("end of source") + 2;
+        format!(
+            "{}<source pool='p' volume='v.img'/>{}",
+            &xml[..at],
+            &xml[end..]
+        )
     }
 
     #[test]

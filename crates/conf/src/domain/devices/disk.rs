@@ -751,7 +751,9 @@ pub(crate) fn disk_defaults(def: &mut Domain) -> Result<()> {
         if !d.driver.iter().any(|(k, _)| *k == "name") {
             d.driver.insert(0, ("name", "qemu".into()));
         }
-        if !d.driver.iter().any(|(k, _)| *k == "type") {
+        // a volume's format is filled in at start, from the storage driver (libvirt's
+        // qemuDomainDeviceDiskDefPostParse leaves it unset)
+        if !d.driver.iter().any(|(k, _)| *k == "type") && d.kind != "volume" {
             d.driver.insert(1, ("type", "raw".into()));
         }
         if let Some(s) = &d.serial {
