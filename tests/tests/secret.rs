@@ -360,3 +360,22 @@ fn secrets_a_libvirt_host_stored_load() {
         .join("1604f519-cbd0-4efc-b467-dd228a204836.aes256cbc")
         .exists());
 }
+
+#[test]
+fn qemud_forwards_secret_calls_to_the_secretd_of_its_root() {
+    let root = tempfile::tempdir().unwrap();
+    let q = oxvirt_e2e::Qemud::start_in(root.path());
+    // no secretd yet: libvirt's answer when virtsecretd's socket is missing
+    let e = q.virsh(&["secret-list"]).err().to_owned();
+    assert!(
+        e.contains("Failed to connect socket to") && e.contains("secretd-sock"),
+        "{e}"
+    );
+    let sd = Daemon::start_in("secretd", "secret", root.path(), &[]);
+    let f = root.path().join("v.xml");
+    std::fs::write(&f, VOLUME).unwrap();
+    q.virsh(&["secret-define", f.to_str().unwrap()]).ok();
+    let list = q.virsh(&["secret-list"]).ok().to_owned();
+    assert!(list.contains("a15dcc96-ccc3-4688-bd89-67309cd6166d"), "{list}");
+    assert_eq!(sd.virsh(&["secret-list"]).ok(), list);
+}

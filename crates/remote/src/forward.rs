@@ -92,12 +92,15 @@ impl Forwarder {
     }
 
     /// oxvirt's sibling daemons of one run directory: `DIR/networkd-sock` for networks,
-    /// `DIR/storaged-sock` for storage, opened as `network:///system` (or `///session`).
+    /// `DIR/storaged-sock` for storage, `DIR/secretd-sock` for secrets, `DIR/interfaced-sock`
+    /// for host interfaces, opened as `network:///system` (or `///session`), ….
     pub fn siblings(run_dir: &Path, privileged: bool) -> Self {
         let mut f = Self::new();
         for (served_by, short) in [
             (ServedBy::Network, "networkd"),
             (ServedBy::Storage, "storaged"),
+            (ServedBy::Secret, "secretd"),
+            (ServedBy::Interface, "interfaced"),
         ] {
             if let Some(uri) = driver_uri(served_by, privileged) {
                 let socket = run_dir.join(format!("{short}-sock"));
@@ -350,7 +353,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn siblings_forward_network_and_storage_only() {
+    fn siblings_forward_the_drivers_that_have_a_daemon() {
         let f = Forwarder::siblings(Path::new("/r/run"), true);
         let remote = oxvirt_proto::message::REMOTE_PROGRAM;
         assert_eq!(
@@ -366,7 +369,15 @@ mod tests {
             Some(ServedBy::Storage)
         );
         assert_eq!(f.forwards(remote, rp::DOMAIN_CREATE), None);
-        assert_eq!(f.forwards(remote, rp::CONNECT_LIST_ALL_SECRETS), None);
+        assert_eq!(
+            f.forwards(remote, rp::CONNECT_LIST_ALL_SECRETS),
+            Some(ServedBy::Secret)
+        );
+        assert_eq!(
+            f.forwards(remote, rp::INTERFACE_GET_XML_DESC),
+            Some(ServedBy::Interface)
+        );
+        assert_eq!(f.forwards(remote, rp::NODE_DEVICE_GET_XML_DESC), None);
         assert_eq!(f.forwards(remote, 99999), None);
         let up = f.upstream(ServedBy::Storage).expect("storage");
         assert_eq!(up.socket, Path::new("/r/run/storaged-sock"));
