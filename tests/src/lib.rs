@@ -45,6 +45,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "-p",
                 "oxvirt-networkd",
                 "-p",
+                "oxvirt-leaseshelper",
+                "-p",
                 "oxvirt-storaged",
             ])
             .status()

@@ -6,6 +6,7 @@ use oxvirt_daemon::{DaemonError, Paths, Served};
 use oxvirt_rpc::server::ServerConfig;
 
 use crate::host::HostNetwork;
+use crate::plumbing::Plumbing;
 use crate::registry::Registry;
 use crate::NetworkDriver;
 
@@ -34,7 +35,13 @@ pub async fn serve(opts: ServeOptions) -> Result<Served<NetworkDriver>, DaemonEr
             what: e.to_string(),
             source: std::io::Error::other("cannot set the network driver up"),
         })?;
-    let (privileged, host) = (opts.privileged, opts.host);
+    let plumbing = Plumbing::new(opts.host, &opts.paths.run, &opts.paths.lib).map_err(|e| {
+        DaemonError::Io {
+            what: e.to_string(),
+            source: std::io::Error::other("cannot set the network driver up"),
+        }
+    })?;
+    let privileged = opts.privileged;
     Served::start(
         oxvirt_daemon::ServeOptions {
             paths: opts.paths,
@@ -47,7 +54,7 @@ pub async fn serve(opts: ServeOptions) -> Result<Served<NetworkDriver>, DaemonEr
         },
         || async move {
             registry.load();
-            NetworkDriver::with_registry(registry, privileged, host)
+            NetworkDriver::with_registry(registry, privileged, plumbing)
         },
     )
     .await
