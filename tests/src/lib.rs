@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::panic)] // a test harness fails loudly on purpose
 
 pub mod chardev;
+pub mod networkd;
 pub mod storaged;
 
 use std::io::Read;

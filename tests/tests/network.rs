@@ -4,115 +4,8 @@
 //! SIGKILLed and restarted finding its networks (active, persistent, autostart).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use oxvirt_e2e::{binary, python, virsh, Libvirtd, Run};
-
-/// A network namespace of the test's own (`ip netns add`), deleted when dropped: every
-/// bridge a daemon makes lives there, never on the host.
-struct Netns(String);
-
-impl Netns {
-    fn new(root: &Path) -> Self {
-        let name = format!(
-            "oxvirt-e2e-{}",
-            root.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .replace('.', "-")
-        );
-        let st = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .unwrap();
-        assert!(st.success(), "ip netns add {name}");
-        Netns(name)
-    }
-
-    /// Run `ip ARGS` in the namespace; its stdout.
-    fn ip(&self, args: &[&str]) -> String {
-        let o = Command::new("ip")
-            .args(["-n", &self.0])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// A private `oxvirt-networkd --root DIR` inside a network namespace, stopped (SIGTERM) when
-/// dropped.
-struct Networkd {
-    root: PathBuf,
-    child: Child,
-}
-
-impl Networkd {
-    fn start_in(root: &Path, ns: &Netns) -> Self {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(root.join("networkd.log"))
-            .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns.0])
-            .arg(binary("oxvirt-networkd"))
-            .arg("--root")
-            .arg(root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let d = Networkd {
-            root: root.to_owned(),
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while UnixStream::connect(d.root.join("run/networkd-sock")).is_err() {
-            assert!(Instant::now() < deadline, "oxvirt-networkd did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        d
-    }
-
-    fn uri(&self) -> String {
-        format!(
-            "qemu+unix:///system?socket={}",
-            self.root.join("run/networkd-sock").display()
-        )
-    }
-
-    fn virsh(&self, args: &[&str]) -> Run {
-        virsh(&self.uri(), args)
-    }
-
-    fn sigkill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Networkd {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = rustix::process::kill_process(
-                rustix::process::Pid::from_child(&self.child),
-                rustix::process::Signal::TERM,
-            );
-            let _ = self.child.wait();
-        }
-    }
-}
+use oxvirt_e2e::networkd::{Netns, Networkd};
+use oxvirt_e2e::{python, Libvirtd, Run};
 
 fn corpus(name: &str) -> String {
     format!("{}/data/network/{name}.xml", env!("CARGO_MANIFEST_DIR"))
@@ -318,6 +211,7 @@ fn sigkill_and_restart_finds_networks() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".xml"))
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("open-basic.xml")]);
     let names: Vec<String> = ns

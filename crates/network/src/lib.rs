@@ -7,6 +7,7 @@
 
 pub mod calls;
 pub mod daemon;
+pub mod default_net;
 pub mod dhcp_calls;
 pub mod dnsmasq;
 pub mod events;
