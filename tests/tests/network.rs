@@ -256,3 +256,205 @@ fn start_makes_the_bridge_in_the_namespace() {
     let info = d.virsh(&["net-info", "nat-generated"]).ok().to_owned();
     assert!(info.contains("Bridge:         virbr1"), "{info}");
 }
+
+/// `virsh net-update` (`--config` on a defined network: libvirtd cannot start one without
+/// touching the host) gives the same output and the same definition as libvirtd 9.0.
+#[test]
+fn net_update_matches_libvirtd() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-net-")
+        .tempdir()
+        .unwrap();
+    let ns = Netns::new(tmp.path());
+    let ours = Networkd::start_in(tmp.path(), &ns);
+    let lv = Libvirtd::start();
+    let def = tmp.path().join("up.xml");
+    std::fs::write(
+        &def,
+        "<network><name>up</name><uuid>0d7b6b1e-aaaa-4bbb-8ccc-000000000077</uuid>\
+         <forward mode='nat'/><bridge name='virbr77'/><mac address='52:54:00:00:77:77'/>\
+         <dns><host ip='10.77.0.5'><hostname>five</hostname></host></dns>\
+         <ip address='10.77.0.1' netmask='255.255.255.0'><dhcp>\
+         <range start='10.77.0.100' end='10.77.0.150'/>\
+         <host mac='52:54:00:00:00:aa' name='aa' ip='10.77.0.10'/></dhcp></ip>\
+         <portgroup name='pg1' default='yes'/></network>",
+    )
+    .unwrap();
+    let def = def.to_str().unwrap();
+    let u = |cmd: &'static str, section: &'static str, xml: &'static str, flag: &'static str| {
+        vec!["net-update", "up", cmd, section, xml, flag]
+    };
+    let session: Vec<Vec<&str>> = vec![
+        vec!["net-define", def],
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:bb' name='bb' ip='10.77.0.11'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:bb' name='bb' ip='10.77.0.11'/>",
+            "--config",
+        ),
+        u(
+            "add-first",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:cc' ip='10.77.0.12'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:bb' name='bb2' ip='10.77.0.21'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:dd' ip='10.77.0.22'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:aa'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:aa'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<hots mac='52:54:00:00:00:ee' ip='10.77.0.30'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:ee' ip='10.78.0.30'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-range",
+            "<range start='10.77.0.200' end='10.77.0.210'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-range",
+            "<range start='10.77.0.200' end='10.77.0.210'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "ip-dhcp-range",
+            "<range start='10.77.0.200' end='10.77.0.210'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-range",
+            "<range start='10.77.0.100' end='10.77.0.150'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-range",
+            "<range start='10.77.0.100' end='10.77.0.150'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-range",
+            "<range start='10.79.0.200' end='10.79.0.210'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-host",
+            "<host ip='10.77.0.6'><hostname>six</hostname></host>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-host",
+            "<host ip='10.77.0.6'><hostname>six</hostname></host>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "dns-host",
+            "<host ip='10.77.0.6'><hostname>six</hostname></host>",
+            "--config",
+        ),
+        u("delete", "dns-host", "<host ip='10.77.0.5'/>", "--config"),
+        u(
+            "delete",
+            "dns-host",
+            "<host><hostname>nope</hostname></host>",
+            "--config",
+        ),
+        u("add", "portgroup", "<portgroup name='pg2'/>", "--config"),
+        u(
+            "add",
+            "portgroup",
+            "<portgroup name='pg3' default='yes'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "portgroup",
+            "<portgroup name='pg2'><vlan><tag id='5'/></vlan></portgroup>",
+            "--config",
+        ),
+        u("delete", "portgroup", "<portgroup name='pg1'/>", "--config"),
+        u("delete", "portgroup", "<portgroup name='pg1'/>", "--config"),
+        u("add", "bridge", "<bridge name='x'/>", "--config"),
+        u("add", "forward", "<forward mode='route'/>", "--config"),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:ff' ip='10.77.0.40'/>",
+            "--live",
+        ),
+        vec![
+            "net-update",
+            "up",
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:ff' ip='10.77.0.40'/>",
+        ],
+        vec![
+            "net-update",
+            "up",
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:f1' ip='10.77.0.41'/>",
+            "--parent-index",
+            "3",
+        ],
+        vec!["net-dumpxml", "up", "--inactive"],
+        vec!["net-undefine", "up"],
+    ];
+    let mut diffs = Vec::new();
+    let mut failed = 0;
+    for args in &session {
+        let ra = ours.virsh(args);
+        failed += usize::from(ra.status != 0);
+        let (a, b) = (shown(&ra), shown(&lv.virsh(args)));
+        if a != b {
+            diffs.push(format!(
+                "virsh {args:?}\n--- oxvirt-networkd\n{a}--- libvirtd 9.0\n{b}"
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    assert_eq!(failed, 17, "calls that failed");
+}

@@ -410,3 +410,106 @@ fn default_network_and_route_collisions() {
         .ok()
         .contains("default"));
 }
+
+#[test]
+fn live_update_reaches_dnsmasq() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-dhcp-")
+        .tempdir()
+        .unwrap();
+    let root = tmp.path();
+    // dnsmasq, unprivileged once started, reads its hosts file again on SIGHUP: the root
+    // must let it through (a private root that does not gets a new dnsmasq instead)
+    std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let ns = Netns::new(root);
+    let d = Networkd::start_in(root, &ns);
+    let f = write(
+        root,
+        "upd.xml",
+        &net_xml("upd54", 54, "<forward mode='nat'/>"),
+    );
+    d.virsh(&["net-define", &f]).ok();
+    d.virsh(&["net-start", "upd54"]).ok();
+    let pid = dnsmasq_pid(root, "upd54").unwrap();
+
+    // a fixed address for a MAC, live only: dnsmasq's hosts file, SIGHUP, served
+    d.virsh(&[
+        "net-update",
+        "upd54",
+        "add",
+        "ip-dhcp-host",
+        "<host mac='52:54:00:54:00:07' name='fixed' ip='10.54.0.77'/>",
+        "--live",
+    ])
+    .ok();
+    let hosts = std::fs::read_to_string(root.join("lib/network/dnsmasq/upd54.hostsfile")).unwrap();
+    assert_eq!(hosts, "52:54:00:54:00:07,10.54.0.77,fixed\n");
+    assert_eq!(dnsmasq_pid(root, "upd54"), Some(pid));
+    let live = d.virsh(&["net-dumpxml", "upd54"]).ok().to_owned();
+    assert!(
+        live.contains("<host mac='52:54:00:54:00:07' name='fixed' ip='10.54.0.77'/>"),
+        "{live}"
+    );
+    let inactive = d
+        .virsh(&["net-dumpxml", "upd54", "--inactive"])
+        .ok()
+        .to_owned();
+    assert!(!inactive.contains("10.54.0.77"), "{inactive}");
+    let g = guest(
+        &ns,
+        "virbr54",
+        "vu1",
+        &suffix(root, "gu"),
+        "52:54:00:54:00:07",
+    );
+    assert_eq!(dhcp(&g, root, "fixed").as_deref(), Some("10.54.0.77"));
+
+    // a new range, live: dnsmasq started again with it
+    d.virsh(&[
+        "net-update",
+        "upd54",
+        "add",
+        "ip-dhcp-range",
+        "<range start='10.54.0.200' end='10.54.0.210'/>",
+        "--live",
+    ])
+    .ok();
+    let conf = std::fs::read_to_string(root.join("lib/network/dnsmasq/upd54.conf")).unwrap();
+    assert!(
+        conf.contains("dhcp-range=10.54.0.200,10.54.0.210,255.255.255.0\n"),
+        "{conf}"
+    );
+    assert!(dnsmasq_pid(root, "upd54").is_some_and(|p| p != pid));
+
+    // the persistent definition, on a running network: the next start
+    d.virsh(&[
+        "net-update",
+        "upd54",
+        "add",
+        "dns-host",
+        "<host ip='10.54.0.9'><hostname>nine</hostname></host>",
+        "--config",
+    ])
+    .ok();
+    assert!(d
+        .virsh(&["net-dumpxml", "upd54", "--inactive"])
+        .ok()
+        .contains("nine"));
+    assert!(!d.virsh(&["net-dumpxml", "upd54"]).ok().contains("nine"));
+    d.virsh(&["net-destroy", "upd54"]).ok();
+    let r = d.virsh(&[
+        "net-update",
+        "upd54",
+        "delete",
+        "dns-host",
+        "<host ip='10.54.0.9'/>",
+        "--live",
+    ]);
+    assert!(
+        r.stderr
+            .contains("Requested operation is not valid: network is not running"),
+        "{}",
+        r.stderr
+    );
+    assert!(d.virsh(&["net-dumpxml", "upd54"]).ok().contains("nine"));
+}

@@ -435,6 +435,7 @@ pub fn dispatch(d: &NetworkDriver, ctx: &CallCtx) -> std::result::Result<Vec<u8>
         rp::NETWORK_SET_AUTOSTART => unit(set_autostart(d, args(ctx)?)),
         rp::NETWORK_IS_ACTIVE => out(is_active(d, args(ctx)?)),
         rp::NETWORK_IS_PERSISTENT => out(is_persistent(d, args(ctx)?)),
+        rp::NETWORK_UPDATE => unit(crate::update::network_update(d, args(ctx)?)),
         rp::NETWORK_GET_DHCP_LEASES => out(crate::dhcp_calls::get_dhcp_leases(d, args(ctx)?)),
         p => Err(oxvirt_proto::procedures::unserved(ctx.program(), p)),
     }

@@ -234,7 +234,22 @@ pub fn write_files(def: &Network, files: &DnsmasqFiles) -> Result<(), NetworkErr
         write_atomic(path, text.as_bytes())
             .map_err(|e| NetworkError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
+    // dnsmasq reads the hosts files again as its unprivileged user (libvirt's are 0644)
+    for path in [&files.hosts, &files.addn_hosts] {
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(|e| NetworkError::Io(format!("cannot chmod {}: {e}", path.display())))?;
+    }
     Ok(())
+}
+
+/// Whether every directory up to `dir` lets anyone through, so that dnsmasq, which drops its
+/// privileges once started, can read its hosts files again on SIGHUP.
+pub fn readable_by_others(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    dir.ancestors().all(|d| {
+        d.as_os_str().is_empty()
+            || std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
+    })
 }
 
 /// The pid in the pid file, if that process is a dnsmasq running this configuration.

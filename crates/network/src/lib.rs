@@ -17,6 +17,7 @@ pub mod netsys;
 pub mod nft;
 pub mod plumbing;
 pub mod registry;
+pub mod update;
 pub mod wire;
 
 use oxvirt_sync::RwLockExt;
@@ -56,6 +57,12 @@ pub enum NetworkError {
     /// `VIR_ERR_OPERATION_FAILED` from the network driver.
     #[error("operation failed: {0}")]
     OperationFailed(String),
+    /// `VIR_ERR_OPERATION_UNSUPPORTED` from the network code.
+    #[error("Operation not supported: {0}")]
+    OperationUnsupported(String),
+    /// `VIR_ERR_NO_SUPPORT` from the network code.
+    #[error("this function is not supported by the connection driver: {0}")]
+    NoSupport(String),
     /// `VIR_ERR_INTERNAL_ERROR` from the network driver.
     #[error("internal error: {0}")]
     Internal(String),
@@ -81,6 +88,10 @@ impl ToVirError for NetworkError {
             NetworkError::Internal(m) => {
                 VirError::new(code::INTERNAL_ERROR, FROM_NETWORK, m.clone())
             }
+            NetworkError::OperationUnsupported(m) => {
+                VirError::new(code::OPERATION_UNSUPPORTED, FROM_NETWORK, m.clone())
+            }
+            NetworkError::NoSupport(m) => VirError::new(code::NO_SUPPORT, FROM_NETWORK, m.clone()),
             NetworkError::InvalidArg(m) => {
                 VirError::new(code::INVALID_ARG, FROM_NETWORK, m.clone())
             }
@@ -243,6 +254,12 @@ impl Driver for NetworkDriver {
         &self.events
     }
 
+    /// libvirt's network driver takes `NETWORK_UPDATE`'s command and section in their order
+    /// (a client of a server that does not say so sends them swapped).
+    fn supports_feature(&self, feature: i32) -> bool {
+        feature == oxvirt_proto::remote::feature::NETWORK_UPDATE_HAS_CORRECT_ORDER
+    }
+
     fn holds_running_resources(&self) -> bool {
         self.active_count() > 0
     }
@@ -275,7 +292,8 @@ impl Driver for NetworkDriver {
             | rp::NETWORK_UNDEFINE
             | rp::NETWORK_CREATE
             | rp::NETWORK_DESTROY
-            | rp::NETWORK_SET_AUTOSTART => {
+            | rp::NETWORK_SET_AUTOSTART
+            | rp::NETWORK_UPDATE => {
                 tokio::task::spawn_blocking(move || calls::dispatch(&self, &ctx))
                     .await
                     .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?

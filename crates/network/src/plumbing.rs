@@ -150,17 +150,28 @@ impl Plumbing {
     }
 
     /// After a change of the definition of a running network: dnsmasq's files written again
-    /// and dnsmasq told (SIGHUP), started if it was not running.
+    /// and dnsmasq told (SIGHUP), started if it was not running. A root whose directories
+    /// dnsmasq's unprivileged user cannot go through (a private temporary root) gets a new
+    /// dnsmasq instead, which reads its files before it drops its privileges.
     pub fn refresh_dnsmasq(&self, def: &Network) -> Result<(), NetworkError> {
         if self.applies(def).is_none() || !dnsmasq::needed(def) {
             return Ok(());
         }
         let files = self.dnsmasq_files(&def.name);
         dnsmasq::write_files(def, &files)?;
+        if !dnsmasq::readable_by_others(&self.dnsmasq_dir) {
+            return self.restart_dnsmasq(def);
+        }
         if !dnsmasq::reload(&files) {
             self.start_dnsmasq(def)?;
         }
         Ok(())
+    }
+
+    /// A new dnsmasq for running network `def` (its ranges changed).
+    pub fn restart_dnsmasq(&self, def: &Network) -> Result<(), NetworkError> {
+        dnsmasq::kill(&self.dnsmasq_files(&def.name));
+        self.start_dnsmasq(def).map(|_| ())
     }
 
     /// Undo [`Plumbing::start`] (a destroy).
