@@ -416,6 +416,52 @@ fn net_update_matches_libvirtd() {
         ),
         u("delete", "portgroup", "<portgroup name='pg1'/>", "--config"),
         u("delete", "portgroup", "<portgroup name='pg1'/>", "--config"),
+        u("add", "dns-txt", "<txt name='t1' value='v1'/>", "--config"),
+        u(
+            "add-first",
+            "dns-txt",
+            "<txt name='t0' value='v0'/>",
+            "--config",
+        ),
+        u("add", "dns-txt", "<txt name='t1' value='v2'/>", "--config"),
+        u(
+            "modify",
+            "dns-txt",
+            "<txt name='t1' value='v2'/>",
+            "--config",
+        ),
+        u("delete", "dns-txt", "<txt name='t1'/>", "--config"),
+        u("delete", "dns-txt", "<txt name='t1'/>", "--config"),
+        u(
+            "add",
+            "forward-interface",
+            "<interface dev='eth9'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "forward-interface",
+            "<interface dev='eth8'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "forward-interface",
+            "<interface dev='eth8'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "forward-interface",
+            "<interface dev='eth9'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "forward-interface",
+            "<interface dev='eth9'/>",
+            "--config",
+        ),
         u("add", "bridge", "<bridge name='x'/>", "--config"),
         u("add", "forward", "<forward mode='route'/>", "--config"),
         u(
@@ -456,5 +502,5 @@ fn net_update_matches_libvirtd() {
         }
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
-    assert_eq!(failed, 17, "calls that failed");
+    assert_eq!(failed, 23, "calls that failed");
 }

@@ -60,9 +60,6 @@ pub enum NetworkError {
     /// `VIR_ERR_OPERATION_UNSUPPORTED` from the network code.
     #[error("Operation not supported: {0}")]
     OperationUnsupported(String),
-    /// `VIR_ERR_NO_SUPPORT` from the network code.
-    #[error("this function is not supported by the connection driver: {0}")]
-    NoSupport(String),
     /// `VIR_ERR_INTERNAL_ERROR` from the network driver.
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,7 +88,6 @@ impl ToVirError for NetworkError {
             NetworkError::OperationUnsupported(m) => {
                 VirError::new(code::OPERATION_UNSUPPORTED, FROM_NETWORK, m.clone())
             }
-            NetworkError::NoSupport(m) => VirError::new(code::NO_SUPPORT, FROM_NETWORK, m.clone()),
             NetworkError::InvalidArg(m) => {
                 VirError::new(code::INVALID_ARG, FROM_NETWORK, m.clone())
             }

@@ -314,8 +314,98 @@ fn update_dns_host(def: &mut Network, c: u32, xml: &str) -> Result<()> {
     Ok(())
 }
 
-/// `virNetworkDefUpdateSection`: apply one update to `def`.
+fn update_dns_txt(def: &mut Network, c: u32, xml: &str) -> Result<()> {
+    let name = def.name.clone();
+    if c == command::MODIFY {
+        return Err(NetworkError::OperationUnsupported(
+            "DNS TXT records cannot be modified, only added or deleted".into(),
+        ));
+    }
+    fragment::check_element(&name, xml, "txt")?;
+    let add = is_add(c);
+    let txt = fragment::dns_txt(&name, xml, !add)?;
+    let found = def.dns.txts.iter().position(|t| t.name == txt.name);
+    if add {
+        if found.is_some() {
+            return Err(invalid(format!(
+                "there is already a DNS TXT record with name '{}' in network {name}",
+                txt.name
+            )));
+        }
+        insert(&mut def.dns.txts, c, txt);
+    } else if c == command::DELETE {
+        let Some(i) = found else {
+            return Err(invalid(format!(
+                "couldn't locate a matching DNS TXT record in network {name}"
+            )));
+        };
+        def.dns.txts.remove(i);
+    } else {
+        return Err(unknown_command(c));
+    }
+    Ok(())
+}
+
+fn update_forward_interface(def: &mut Network, c: u32, xml: &str) -> Result<()> {
+    use oxvirt_conf::network::ForwardIf;
+    let name = def.name.clone();
+    fragment::check_element(&name, xml, "interface")?;
+    if c == command::MODIFY {
+        return Err(NetworkError::OperationUnsupported(
+            "forward interface entries cannot be modified, only added or deleted".into(),
+        ));
+    }
+    let dev = fragment::forward_interface(&name, xml)?;
+    let found = def
+        .forward
+        .ifs
+        .iter()
+        .position(|i| matches!(i, ForwardIf::Netdev { dev: d, .. } if *d == dev));
+    if is_add(c) {
+        if found.is_some() {
+            return Err(invalid(format!(
+                "there is an existing interface entry in network '{name}' that matches \"<interface dev='{dev}'>\""
+            )));
+        }
+        insert(
+            &mut def.forward.ifs,
+            c,
+            ForwardIf::Netdev {
+                dev,
+                connections: 0,
+            },
+        );
+    } else if c == command::DELETE {
+        let Some(i) = found else {
+            return Err(invalid(format!(
+                "couldn't find an interface entry in network '{name}' matching <interface dev='{dev}'>"
+            )));
+        };
+        if let ForwardIf::Netdev { connections, .. } = &def.forward.ifs[i] {
+            if *connections > 0 {
+                return Err(invalid(format!(
+                    "unable to delete interface '{dev}' in network '{name}'. It is currently being used by {connections} domains."
+                )));
+            }
+        }
+        def.forward.ifs.remove(i);
+    } else {
+        return Err(unknown_command(c));
+    }
+    Ok(())
+}
+
+/// `virNetworkDefUpdateSection`, then the checks a definition gets when it is read (libvirt
+/// copies the updated definition through its parser).
 pub fn apply(def: &mut Network, c: u32, s: u32, parent: i32, xml: &str) -> Result<()> {
+    apply_section(def, c, s, parent, xml)?;
+    oxvirt_conf::network::parse(
+        &def.format(oxvirt_conf::network::FormatFlags { inactive: false }),
+    )?;
+    Ok(())
+}
+
+fn apply_section(def: &mut Network, c: u32, s: u32, parent: i32, xml: &str) -> Result<()> {
     // the document is read before anything else is looked at
     oxvirt_conf::network::fragment::check_element(&def.name, xml, "").or_else(|e| match e {
         oxvirt_conf::network::NetError::Xml(_) => Ok(()),
@@ -337,13 +427,13 @@ pub fn apply(def: &mut Network, c: u32, s: u32, parent: i32, xml: &str) -> Resul
         section::IP_DHCP_RANGE => update_dhcp_range(def, c, parent, xml),
         section::PORTGROUP => update_portgroup(def, c, xml),
         section::DNS_HOST => update_dns_host(def, c, xml),
-        section::FORWARD_INTERFACE | section::DNS_TXT | section::DNS_SRV => {
-            Err(NetworkError::OperationUnsupported(format!(
-                "can't update this section of network '{}' (not implemented by oxvirt yet)",
-                def.name
-            )))
-        }
-        _ => Err(NetworkError::NoSupport(
+        section::DNS_TXT => update_dns_txt(def, c, xml),
+        section::FORWARD_INTERFACE => update_forward_interface(def, c, xml),
+        section::DNS_SRV => Err(NetworkError::OperationUnsupported(format!(
+            "can't update 'dns srv' section of network '{}' (not implemented by oxvirt yet)",
+            def.name
+        ))),
+        _ => Err(NetworkError::OperationUnsupported(
             "can't update unrecognized section of network".into(),
         )),
     }

@@ -3,8 +3,8 @@
 //! checks and errors (`virNetworkDefUpdateSection` and the section parsers).
 
 use super::error::{from_conf, NetError, Result};
-use super::parse::{parse_dhcp_host, parse_dns_host, parse_portgroup, parse_range};
-use super::{parse_ip, parse_mac, DhcpHost, DhcpRange, DnsHost, IpDef, PortGroup};
+use super::parse::{parse_dhcp_host, parse_dns_host, parse_dns_txt, parse_portgroup, parse_range};
+use super::{parse_ip, parse_mac, DhcpHost, DhcpRange, DnsHost, DnsTxt, IpDef, PortGroup};
 
 /// The element the update carries, once its name is the one `section` expects
 /// ("unexpected element <x>, expecting <y>, while updating network 'NAME'").
@@ -85,4 +85,20 @@ pub fn portgroup(net: &str, xml: &str) -> Result<PortGroup> {
 pub fn check_element(net: &str, xml: &str, expect: &str) -> Result<()> {
     let doc = document(xml)?;
     element(&doc, net, expect).map(|_| ())
+}
+
+/// A DNS `<txt>`; `partial` (a deletion): the name is enough.
+pub fn dns_txt(net: &str, xml: &str, partial: bool) -> Result<DnsTxt> {
+    let doc = document(xml)?;
+    let t = element(&doc, net, "txt")?;
+    parse_dns_txt(net, t, partial)
+}
+
+/// The `dev` of a forward `<interface>` ("missing dev attribute in <interface> element").
+pub fn forward_interface(net: &str, xml: &str) -> Result<String> {
+    let doc = document(xml)?;
+    let i = element(&doc, net, "interface")?;
+    i.attribute("dev")
+        .map(str::to_owned)
+        .ok_or_else(|| NetError::Xml("missing dev attribute in <interface> element".into()))
 }

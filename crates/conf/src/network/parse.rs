@@ -818,23 +818,7 @@ fn parse_dns(net: &str, d: N<'_, '_>) -> Result<Dns> {
         dns.srvs.push(parse_srv(net, s)?);
     }
     for t in children(d, "txt") {
-        let name = t.attribute("name").ok_or_else(|| {
-            NetError::Detail(format!(
-                "missing required name attribute in DNS TXT record of network {net}"
-            ))
-        })?;
-        if name.contains([' ', ',']) {
-            return Err(NetError::Detail(format!(
-                "prohibited character in DNS TXT record name '{name}' of network {net}"
-            )));
-        }
-        let value = t.attribute("value").ok_or_else(|| {
-            NetError::Detail(format!("missing required value attribute in DNS TXT record named '{name}' of network {net}"))
-        })?;
-        dns.txts.push(DnsTxt {
-            name: name.to_owned(),
-            value: value.to_owned(),
-        });
+        dns.txts.push(parse_dns_txt(net, t, false)?);
     }
     if dns.enable == Some(false)
         && !(dns.forwarders.is_empty()
@@ -878,6 +862,33 @@ pub(crate) fn parse_dns_host(net: &str, h: N<'_, '_>, partial: bool) -> Result<D
     Ok(DnsHost {
         ip,
         hostnames: names,
+    })
+}
+
+/// `virNetworkDNSTxtDefParseXML`; `partial` (a deletion) needs no value.
+pub(crate) fn parse_dns_txt(net: &str, t: N<'_, '_>, partial: bool) -> Result<DnsTxt> {
+    let name = t.attribute("name").ok_or_else(|| {
+        NetError::Detail(format!(
+            "missing required name attribute in DNS TXT record of network {net}"
+        ))
+    })?;
+    if name.contains([' ', ',']) {
+        return Err(NetError::Detail(format!(
+            "prohibited character in DNS TXT record name '{name}' of network {net}"
+        )));
+    }
+    let value = match t.attribute("value") {
+        Some(v) => v.to_owned(),
+        None if partial => String::new(),
+        None => {
+            return Err(NetError::Detail(format!(
+                "missing required value attribute in DNS TXT record named '{name}' of network {net}"
+            )))
+        }
+    };
+    Ok(DnsTxt {
+        name: name.to_owned(),
+        value,
     })
 }
 
