@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use oxvirt_daemon::fsutil::write_atomic;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// One lease.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -59,35 +59,37 @@ pub fn read(path: &Path) -> Vec<Lease> {
         .unwrap_or_default()
 }
 
-/// The status file's text for `leases`.
+/// The status file's text for `leases`, keys in the order libvirt's helper writes them.
 pub fn format(leases: &[Lease]) -> String {
-    let items: Vec<Value> = leases
+    let q = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
+    let items: Vec<String> = leases
         .iter()
         .map(|l| {
-            let mut o = Map::new();
+            let mut fields = Vec::new();
             if let Some(v) = &l.iaid {
-                o.insert("iaid".into(), json!(v));
+                fields.push(format!("    \"iaid\": {}", q(v)));
             }
-            o.insert("ip-address".into(), json!(l.ip));
+            fields.push(format!("    \"ip-address\": {}", q(&l.ip)));
             if let Some(v) = &l.mac {
-                o.insert("mac-address".into(), json!(v));
+                fields.push(format!("    \"mac-address\": {}", q(v)));
             }
             if let Some(v) = &l.hostname {
-                o.insert("hostname".into(), json!(v));
+                fields.push(format!("    \"hostname\": {}", q(v)));
             }
             if let Some(v) = &l.client_id {
-                o.insert("client-id".into(), json!(v));
+                fields.push(format!("    \"client-id\": {}", q(v)));
             }
-            o.insert("expiry-time".into(), json!(l.expiry));
+            fields.push(format!("    \"expiry-time\": {}", l.expiry));
             if let Some(v) = &l.server_duid {
-                o.insert("server-duid".into(), json!(v));
+                fields.push(format!("    \"server-duid\": {}", q(v)));
             }
-            Value::Object(o)
+            format!("  {{\n{}\n  }}", fields.join(",\n"))
         })
         .collect();
-    let mut t = serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_else(|_| "[]".into());
-    t.push('\n');
-    t
+    if items.is_empty() {
+        return "[\n]\n".into();
+    }
+    format!("[\n{}\n]\n", items.join(",\n"))
 }
 
 /// Write a status file atomically.
