@@ -434,6 +434,32 @@ fn net_update_matches_libvirtd() {
         u("delete", "dns-txt", "<txt name='t1'/>", "--config"),
         u(
             "add",
+            "dns-srv",
+            "<srv service='ldap' protocol='tcp' target='a.b' port='389'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-srv",
+            "<srv service='ldap' protocol='tcp' target='a.b' port='389'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-srv",
+            "<srv service='kerberos' protocol='udp'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "dns-srv",
+            "<srv service='ldap' protocol='tcp'/>",
+            "--config",
+        ),
+        u("delete", "dns-srv", "<srv protocol='tcp'/>", "--config"),
+        u("delete", "dns-srv", "<srv protocol='tcp'/>", "--config"),
+        u(
+            "add",
             "forward-interface",
             "<interface dev='eth9'/>",
             "--config",
@@ -502,5 +528,5 @@ fn net_update_matches_libvirtd() {
         }
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
-    assert_eq!(failed, 23, "calls that failed");
+    assert_eq!(failed, 26, "calls that failed");
 }

@@ -346,6 +346,60 @@ fn update_dns_txt(def: &mut Network, c: u32, xml: &str) -> Result<()> {
     Ok(())
 }
 
+fn update_dns_srv(def: &mut Network, c: u32, xml: &str) -> Result<()> {
+    let name = def.name.clone();
+    if c == command::MODIFY {
+        return Err(NetworkError::OperationUnsupported(
+            "DNS SRV records cannot be modified, only added or deleted".into(),
+        ));
+    }
+    fragment::check_element(&name, xml, "srv")?;
+    let add = is_add(c);
+    let srv = fragment::dns_srv(&name, xml, !add)?;
+    let field = |want: &str, have: &str| want.is_empty() || want == have;
+    let opt = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
+    let found: Vec<usize> = def
+        .dns
+        .srvs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            opt(&srv.domain, &s.domain)
+                && field(&srv.service, &s.service)
+                && field(&srv.protocol, &s.protocol)
+                && opt(&srv.target, &s.target)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if add {
+        if !found.is_empty() {
+            return Err(invalid(format!(
+                "there is already at least one DNS SRV record matching all specified fields in network {name}"
+            )));
+        }
+        insert(&mut def.dns.srvs, c, srv);
+    } else if c == command::DELETE {
+        match found.as_slice() {
+            [] => {
+                return Err(invalid(format!(
+                    "couldn't locate a matching DNS SRV record in network {name}"
+                )))
+            }
+            [i] => {
+                def.dns.srvs.remove(*i);
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "multiple DNS SRV records matching all specified fields were found in network {name}"
+                )))
+            }
+        }
+    } else {
+        return Err(unknown_command(c));
+    }
+    Ok(())
+}
+
 fn update_forward_interface(def: &mut Network, c: u32, xml: &str) -> Result<()> {
     use oxvirt_conf::network::ForwardIf;
     let name = def.name.clone();
@@ -429,10 +483,7 @@ fn apply_section(def: &mut Network, c: u32, s: u32, parent: i32, xml: &str) -> R
         section::DNS_HOST => update_dns_host(def, c, xml),
         section::DNS_TXT => update_dns_txt(def, c, xml),
         section::FORWARD_INTERFACE => update_forward_interface(def, c, xml),
-        section::DNS_SRV => Err(NetworkError::OperationUnsupported(format!(
-            "can't update 'dns srv' section of network '{}' (not implemented by oxvirt yet)",
-            def.name
-        ))),
+        section::DNS_SRV => update_dns_srv(def, c, xml),
         _ => Err(NetworkError::OperationUnsupported(
             "can't update unrecognized section of network".into(),
         )),
@@ -506,6 +557,9 @@ pub fn network_update(d: &NetworkDriver, a: NetworkUpdateArgs) -> Result<()> {
             d.plumbing.restart_dnsmasq(&def)?;
         } else if matches!(a.section, section::IP_DHCP_HOST | section::DNS_HOST) {
             d.plumbing.refresh_dnsmasq(&def)?;
+        } else if matches!(a.section, section::DNS_TXT | section::DNS_SRV) {
+            // TXT and SRV records are in dnsmasq's configuration file, read at start only
+            d.plumbing.restart_dnsmasq(&def)?;
         }
     }
     Ok(())

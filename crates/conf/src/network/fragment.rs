@@ -3,8 +3,10 @@
 //! checks and errors (`virNetworkDefUpdateSection` and the section parsers).
 
 use super::error::{from_conf, NetError, Result};
-use super::parse::{parse_dhcp_host, parse_dns_host, parse_dns_txt, parse_portgroup, parse_range};
-use super::{parse_ip, parse_mac, DhcpHost, DhcpRange, DnsHost, DnsTxt, IpDef, PortGroup};
+use super::parse::{
+    parse_dhcp_host, parse_dns_host, parse_dns_txt, parse_portgroup, parse_range, parse_srv,
+};
+use super::{parse_ip, parse_mac, DhcpHost, DhcpRange, DnsHost, DnsSrv, DnsTxt, IpDef, PortGroup};
 
 /// The element the update carries, once its name is the one `section` expects
 /// ("unexpected element <x>, expecting <y>, while updating network 'NAME'").
@@ -101,4 +103,11 @@ pub fn forward_interface(net: &str, xml: &str) -> Result<String> {
     i.attribute("dev")
         .map(str::to_owned)
         .ok_or_else(|| NetError::Xml("missing dev attribute in <interface> element".into()))
+}
+
+/// A DNS `<srv>`; `partial` (a deletion): any of its fields is enough.
+pub fn dns_srv(net: &str, xml: &str, partial: bool) -> Result<DnsSrv> {
+    let doc = document(xml)?;
+    let s = element(&doc, net, "srv")?;
+    parse_srv(net, s, partial)
 }

@@ -815,7 +815,7 @@ fn parse_dns(net: &str, d: N<'_, '_>) -> Result<Dns> {
         dns.hosts.push(parse_dns_host(net, h, false)?);
     }
     for s in children(d, "srv") {
-        dns.srvs.push(parse_srv(net, s)?);
+        dns.srvs.push(parse_srv(net, s, false)?);
     }
     for t in children(d, "txt") {
         dns.txts.push(parse_dns_txt(net, t, false)?);
@@ -895,12 +895,18 @@ pub(crate) fn parse_dns_txt(net: &str, t: N<'_, '_>, partial: bool) -> Result<Dn
 const PROTOCOL_CHARS: &str = "-+/";
 const SERVICE_CHARS: &str = "_-+/*";
 
-fn parse_srv(net: &str, s: N<'_, '_>) -> Result<DnsSrv> {
-    let service = s.attribute("service").ok_or_else(|| {
-        NetError::Detail(format!(
-            "missing required service attribute in DNS SRV record of network '{net}'"
-        ))
-    })?;
+/// `virNetworkDNSSrvDefParseXML`; `partial` (a deletion): service and protocol may be
+/// missing (left empty: they then match any).
+pub(crate) fn parse_srv(net: &str, s: N<'_, '_>, partial: bool) -> Result<DnsSrv> {
+    let service = match s.attribute("service") {
+        Some(v) => v,
+        None if partial => "",
+        None => {
+            return Err(NetError::Detail(format!(
+                "missing required service attribute in DNS SRV record of network '{net}'"
+            )))
+        }
+    };
     if service.len() > 15 {
         return Err(NetError::Detail(format!(
             "service attribute '{service}' in network '{net}' is too long, limit is 15 bytes"
@@ -912,11 +918,15 @@ fn parse_srv(net: &str, s: N<'_, '_>) -> Result<DnsSrv> {
     {
         return Err(NetError::Detail(format!("invalid character in service attribute '{service}' in DNS SRV record of network '{net}'")));
     }
-    let protocol = s.attribute("protocol").ok_or_else(|| {
-        NetError::Detail(format!(
+    let protocol = match s.attribute("protocol") {
+        Some(v) => v,
+        None if partial => "",
+        None => {
+            return Err(NetError::Detail(format!(
             "missing required protocol attribute in DNS SRV record '{service}' of network '{net}'"
-        ))
-    })?;
+        )))
+        }
+    };
     if !protocol
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || PROTOCOL_CHARS.contains(c))
