@@ -7,6 +7,7 @@
 
 pub mod chardev;
 pub mod daemon;
+pub mod networkd;
 pub mod storaged;
 
 use std::io::Read;
@@ -45,6 +46,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-cli",
                 "-p",
                 "oxvirt-networkd",
+                "-p",
+                "oxvirt-leaseshelper",
                 "-p",
                 "oxvirt-storaged",
                 "-p",

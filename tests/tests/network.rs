@@ -4,115 +4,8 @@
 //! SIGKILLed and restarted finding its networks (active, persistent, autostart).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use oxvirt_e2e::{binary, python, virsh, Libvirtd, Run};
-
-/// A network namespace of the test's own (`ip netns add`), deleted when dropped: every
-/// bridge a daemon makes lives there, never on the host.
-struct Netns(String);
-
-impl Netns {
-    fn new(root: &Path) -> Self {
-        let name = format!(
-            "oxvirt-e2e-{}",
-            root.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .replace('.', "-")
-        );
-        let st = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .unwrap();
-        assert!(st.success(), "ip netns add {name}");
-        Netns(name)
-    }
-
-    /// Run `ip ARGS` in the namespace; its stdout.
-    fn ip(&self, args: &[&str]) -> String {
-        let o = Command::new("ip")
-            .args(["-n", &self.0])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// A private `oxvirt-networkd --root DIR` inside a network namespace, stopped (SIGTERM) when
-/// dropped.
-struct Networkd {
-    root: PathBuf,
-    child: Child,
-}
-
-impl Networkd {
-    fn start_in(root: &Path, ns: &Netns) -> Self {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(root.join("networkd.log"))
-            .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns.0])
-            .arg(binary("oxvirt-networkd"))
-            .arg("--root")
-            .arg(root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let d = Networkd {
-            root: root.to_owned(),
-            child,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while UnixStream::connect(d.root.join("run/networkd-sock")).is_err() {
-            assert!(Instant::now() < deadline, "oxvirt-networkd did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        d
-    }
-
-    fn uri(&self) -> String {
-        format!(
-            "qemu+unix:///system?socket={}",
-            self.root.join("run/networkd-sock").display()
-        )
-    }
-
-    fn virsh(&self, args: &[&str]) -> Run {
-        virsh(&self.uri(), args)
-    }
-
-    fn sigkill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Networkd {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = rustix::process::kill_process(
-                rustix::process::Pid::from_child(&self.child),
-                rustix::process::Signal::TERM,
-            );
-            let _ = self.child.wait();
-        }
-    }
-}
+use oxvirt_e2e::networkd::{Netns, Networkd};
+use oxvirt_e2e::{python, Libvirtd, Run};
 
 fn corpus(name: &str) -> String {
     format!("{}/data/network/{name}.xml", env!("CARGO_MANIFEST_DIR"))
@@ -318,6 +211,7 @@ fn sigkill_and_restart_finds_networks() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".xml"))
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("open-basic.xml")]);
     let names: Vec<String> = ns
@@ -361,4 +255,278 @@ fn start_makes_the_bridge_in_the_namespace() {
     r.ok();
     let info = d.virsh(&["net-info", "nat-generated"]).ok().to_owned();
     assert!(info.contains("Bridge:         virbr1"), "{info}");
+}
+
+/// `virsh net-update` (`--config` on a defined network: libvirtd cannot start one without
+/// touching the host) gives the same output and the same definition as libvirtd 9.0.
+#[test]
+fn net_update_matches_libvirtd() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-net-")
+        .tempdir()
+        .unwrap();
+    let ns = Netns::new(tmp.path());
+    let ours = Networkd::start_in(tmp.path(), &ns);
+    let lv = Libvirtd::start();
+    let def = tmp.path().join("up.xml");
+    std::fs::write(
+        &def,
+        "<network><name>up</name><uuid>0d7b6b1e-aaaa-4bbb-8ccc-000000000077</uuid>\
+         <forward mode='nat'/><bridge name='virbr77'/><mac address='52:54:00:00:77:77'/>\
+         <dns><host ip='10.77.0.5'><hostname>five</hostname></host></dns>\
+         <ip address='10.77.0.1' netmask='255.255.255.0'><dhcp>\
+         <range start='10.77.0.100' end='10.77.0.150'/>\
+         <host mac='52:54:00:00:00:aa' name='aa' ip='10.77.0.10'/></dhcp></ip>\
+         <portgroup name='pg1' default='yes'/></network>",
+    )
+    .unwrap();
+    let def = def.to_str().unwrap();
+    let u = |cmd: &'static str, section: &'static str, xml: &'static str, flag: &'static str| {
+        vec!["net-update", "up", cmd, section, xml, flag]
+    };
+    let session: Vec<Vec<&str>> = vec![
+        vec!["net-define", def],
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:bb' name='bb' ip='10.77.0.11'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:bb' name='bb' ip='10.77.0.11'/>",
+            "--config",
+        ),
+        u(
+            "add-first",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:cc' ip='10.77.0.12'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:bb' name='bb2' ip='10.77.0.21'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:dd' ip='10.77.0.22'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:aa'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:aa'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<hots mac='52:54:00:00:00:ee' ip='10.77.0.30'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:ee' ip='10.78.0.30'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-range",
+            "<range start='10.77.0.200' end='10.77.0.210'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-range",
+            "<range start='10.77.0.200' end='10.77.0.210'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "ip-dhcp-range",
+            "<range start='10.77.0.200' end='10.77.0.210'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-range",
+            "<range start='10.77.0.100' end='10.77.0.150'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "ip-dhcp-range",
+            "<range start='10.77.0.100' end='10.77.0.150'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "ip-dhcp-range",
+            "<range start='10.79.0.200' end='10.79.0.210'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-host",
+            "<host ip='10.77.0.6'><hostname>six</hostname></host>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-host",
+            "<host ip='10.77.0.6'><hostname>six</hostname></host>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "dns-host",
+            "<host ip='10.77.0.6'><hostname>six</hostname></host>",
+            "--config",
+        ),
+        u("delete", "dns-host", "<host ip='10.77.0.5'/>", "--config"),
+        u(
+            "delete",
+            "dns-host",
+            "<host><hostname>nope</hostname></host>",
+            "--config",
+        ),
+        u("add", "portgroup", "<portgroup name='pg2'/>", "--config"),
+        u(
+            "add",
+            "portgroup",
+            "<portgroup name='pg3' default='yes'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "portgroup",
+            "<portgroup name='pg2'><vlan><tag id='5'/></vlan></portgroup>",
+            "--config",
+        ),
+        u("delete", "portgroup", "<portgroup name='pg1'/>", "--config"),
+        u("delete", "portgroup", "<portgroup name='pg1'/>", "--config"),
+        u("add", "dns-txt", "<txt name='t1' value='v1'/>", "--config"),
+        u(
+            "add-first",
+            "dns-txt",
+            "<txt name='t0' value='v0'/>",
+            "--config",
+        ),
+        u("add", "dns-txt", "<txt name='t1' value='v2'/>", "--config"),
+        u(
+            "modify",
+            "dns-txt",
+            "<txt name='t1' value='v2'/>",
+            "--config",
+        ),
+        u("delete", "dns-txt", "<txt name='t1'/>", "--config"),
+        u("delete", "dns-txt", "<txt name='t1'/>", "--config"),
+        u(
+            "add",
+            "dns-srv",
+            "<srv service='ldap' protocol='tcp' target='a.b' port='389'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-srv",
+            "<srv service='ldap' protocol='tcp' target='a.b' port='389'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "dns-srv",
+            "<srv service='kerberos' protocol='udp'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "dns-srv",
+            "<srv service='ldap' protocol='tcp'/>",
+            "--config",
+        ),
+        u("delete", "dns-srv", "<srv protocol='tcp'/>", "--config"),
+        u("delete", "dns-srv", "<srv protocol='tcp'/>", "--config"),
+        u(
+            "add",
+            "forward-interface",
+            "<interface dev='eth9'/>",
+            "--config",
+        ),
+        u(
+            "add",
+            "forward-interface",
+            "<interface dev='eth8'/>",
+            "--config",
+        ),
+        u(
+            "modify",
+            "forward-interface",
+            "<interface dev='eth8'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "forward-interface",
+            "<interface dev='eth9'/>",
+            "--config",
+        ),
+        u(
+            "delete",
+            "forward-interface",
+            "<interface dev='eth9'/>",
+            "--config",
+        ),
+        u("add", "bridge", "<bridge name='x'/>", "--config"),
+        u("add", "forward", "<forward mode='route'/>", "--config"),
+        u(
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:ff' ip='10.77.0.40'/>",
+            "--live",
+        ),
+        vec![
+            "net-update",
+            "up",
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:ff' ip='10.77.0.40'/>",
+        ],
+        vec![
+            "net-update",
+            "up",
+            "add",
+            "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:f1' ip='10.77.0.41'/>",
+            "--parent-index",
+            "3",
+        ],
+        vec!["net-dumpxml", "up", "--inactive"],
+        vec!["net-undefine", "up"],
+    ];
+    let mut diffs = Vec::new();
+    let mut failed = 0;
+    for args in &session {
+        let ra = ours.virsh(args);
+        failed += usize::from(ra.status != 0);
+        let (a, b) = (shown(&ra), shown(&lv.virsh(args)));
+        if a != b {
+            diffs.push(format!(
+                "virsh {args:?}\n--- oxvirt-networkd\n{a}--- libvirtd 9.0\n{b}"
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    assert_eq!(failed, 26, "calls that failed");
 }

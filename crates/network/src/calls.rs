@@ -51,7 +51,7 @@ fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
 }
 
 /// The object a client's handle names (`networkObjFromNetwork`).
-fn find<'a>(reg: &'a Registry, net: &NonnullNetwork) -> Result<&'a NetObj> {
+pub(crate) fn find<'a>(reg: &'a Registry, net: &NonnullNetwork) -> Result<&'a NetObj> {
     reg.by_uuid(&net.uuid).ok_or_else(|| {
         NetworkError::NoNetwork(format!(
             "no network with matching uuid '{}' ({})",
@@ -61,7 +61,7 @@ fn find<'a>(reg: &'a Registry, net: &NonnullNetwork) -> Result<&'a NetObj> {
     })
 }
 
-fn read(d: &NetworkDriver) -> Result<std::sync::RwLockReadGuard<'_, Registry>> {
+pub(crate) fn read(d: &NetworkDriver) -> Result<std::sync::RwLockReadGuard<'_, Registry>> {
     Ok(d.registry.read_locked())
 }
 
@@ -142,7 +142,7 @@ pub fn create_xml(d: &NetworkDriver, a: NetworkXmlFlagsArgs) -> Result<NetworkRe
     check_identity(&reg, &def, true)?;
     let h = handle(&def);
     reg.save_status(&def)?;
-    if let Err(e) = d.host.start(&def) {
+    if let Err(e) = d.plumbing.start(&def) {
         let _ = reg.delete_status(&def.name);
         return Err(e);
     }
@@ -204,7 +204,7 @@ pub fn start_by_name(d: &NetworkDriver, name: &str) -> Result<NonnullNetwork> {
     }
     let live = o.new_def.clone().unwrap_or_else(|| o.def.clone());
     reg.save_status(&live)?;
-    if let Err(e) = d.host.start(&live) {
+    if let Err(e) = d.plumbing.start(&live) {
         let _ = reg.delete_status(name);
         return Err(e);
     }
@@ -234,7 +234,7 @@ pub fn destroy(d: &NetworkDriver, a: NetworkArgs) -> Result<()> {
         )));
     }
     let (name, persistent, h) = (o.def.name.clone(), o.persistent, handle(&o.def));
-    d.host.stop(&o.def)?;
+    d.plumbing.stop(&o.def)?;
     reg.delete_status(&name)?;
     if persistent {
         if let Some(o) = reg.get_mut(&name) {
@@ -435,6 +435,8 @@ pub fn dispatch(d: &NetworkDriver, ctx: &CallCtx) -> std::result::Result<Vec<u8>
         rp::NETWORK_SET_AUTOSTART => unit(set_autostart(d, args(ctx)?)),
         rp::NETWORK_IS_ACTIVE => out(is_active(d, args(ctx)?)),
         rp::NETWORK_IS_PERSISTENT => out(is_persistent(d, args(ctx)?)),
+        rp::NETWORK_UPDATE => unit(crate::update::network_update(d, args(ctx)?)),
+        rp::NETWORK_GET_DHCP_LEASES => out(crate::dhcp_calls::get_dhcp_leases(d, args(ctx)?)),
         p => Err(oxvirt_proto::procedures::unserved(ctx.program(), p)),
     }
 }

@@ -6,6 +6,7 @@ use oxvirt_daemon::{DaemonError, Paths, Served};
 use oxvirt_rpc::server::ServerConfig;
 
 use crate::host::HostNetwork;
+use crate::plumbing::Plumbing;
 use crate::registry::Registry;
 use crate::NetworkDriver;
 
@@ -28,13 +29,21 @@ pub struct ServeOptions {
 
 /// Lock the root, set the driver up (finding the active networks), listen on its sockets.
 pub async fn serve(opts: ServeOptions) -> Result<Served<NetworkDriver>, DaemonError> {
+    // a root with no network configuration yet gets libvirt's default network
+    let first_start = !opts.paths.etc.join("network").exists();
     // the directories now; what they hold is read once the root is ours
     let mut registry =
         Registry::new(&opts.paths.etc, &opts.paths.run).map_err(|e| DaemonError::Io {
             what: e.to_string(),
             source: std::io::Error::other("cannot set the network driver up"),
         })?;
-    let (privileged, host) = (opts.privileged, opts.host);
+    let plumbing = Plumbing::new(opts.host, &opts.paths.run, &opts.paths.lib).map_err(|e| {
+        DaemonError::Io {
+            what: e.to_string(),
+            source: std::io::Error::other("cannot set the network driver up"),
+        }
+    })?;
+    let privileged = opts.privileged;
     Served::start(
         oxvirt_daemon::ServeOptions {
             paths: opts.paths,
@@ -47,7 +56,13 @@ pub async fn serve(opts: ServeOptions) -> Result<Served<NetworkDriver>, DaemonEr
         },
         || async move {
             registry.load();
-            NetworkDriver::with_registry(registry, privileged, host)
+            let driver = NetworkDriver::with_registry(registry, privileged, plumbing);
+            if first_start {
+                if let Err(e) = crate::default_net::define_default(&driver) {
+                    tracing::warn!(error = %e, "cannot define the default network");
+                }
+            }
+            driver
         },
     )
     .await

@@ -1,7 +1,7 @@
 //! What a started network sets up on the host: for the modes libvirt configures itself
 //! (isolated, nat, route, open), the Linux bridge with its MAC address, MTU, STP and delay and
-//! the network's addresses, through `ip` (iproute2), undone on destroy. Firewall rules and
-//! dnsmasq come later.
+//! the network's addresses, through `ip` (iproute2), undone on destroy. The rest of a start
+//! (firewall, dnsmasq) is [`crate::plumbing`]'s.
 //!
 //! A daemon started without privileges, or with `--no-host-network`, changes nothing on the
 //! host (networks are still recorded active, as before this existed).

@@ -2,14 +2,22 @@
 //! network driver does, with its errors, events and crash-only state on disk. `oxvirt-networkd`
 //! serves it ([`daemon`]).
 //!
-//! What a start sets up on the host (bridge, firewall, dnsmasq) is not done yet: a started
-//! network is recorded active, with its live XML, and reported as libvirt reports it.
+//! A start sets up the host ([`plumbing`]): the bridge, the sysctls, the nftables rules and a
+//! dnsmasq per network, whose leases the lease helper keeps ([`leases`]).
 
 pub mod calls;
 pub mod daemon;
+pub mod default_net;
+pub mod dhcp_calls;
+pub mod dnsmasq;
 pub mod events;
 pub mod host;
+pub mod leases;
+pub mod netsys;
+pub mod nft;
+pub mod plumbing;
 pub mod registry;
+pub mod update;
 pub mod wire;
 
 use oxvirt_sync::RwLockExt;
@@ -26,6 +34,7 @@ use oxvirt_rpc::server::Client;
 
 use crate::events::NetworkEvents;
 use crate::host::HostNetwork;
+use crate::plumbing::Plumbing;
 use crate::registry::Registry;
 
 /// `VIR_ERR_NO_NETWORK`.
@@ -48,6 +57,9 @@ pub enum NetworkError {
     /// `VIR_ERR_OPERATION_FAILED` from the network driver.
     #[error("operation failed: {0}")]
     OperationFailed(String),
+    /// `VIR_ERR_OPERATION_UNSUPPORTED` from the network code.
+    #[error("Operation not supported: {0}")]
+    OperationUnsupported(String),
     /// `VIR_ERR_INTERNAL_ERROR` from the network driver.
     #[error("internal error: {0}")]
     Internal(String),
@@ -73,6 +85,9 @@ impl ToVirError for NetworkError {
             NetworkError::Internal(m) => {
                 VirError::new(code::INTERNAL_ERROR, FROM_NETWORK, m.clone())
             }
+            NetworkError::OperationUnsupported(m) => {
+                VirError::new(code::OPERATION_UNSUPPORTED, FROM_NETWORK, m.clone())
+            }
             NetworkError::InvalidArg(m) => {
                 VirError::new(code::INVALID_ARG, FROM_NETWORK, m.clone())
             }
@@ -96,6 +111,8 @@ pub struct NetworkDriver {
     privileged: bool,
     /// What a start sets up on the host.
     pub(crate) host: HostNetwork,
+    /// The bridge, firewall and dnsmasq of started networks.
+    pub(crate) plumbing: Plumbing,
 }
 
 impl NetworkDriver {
@@ -107,17 +124,19 @@ impl NetworkDriver {
     ) -> Result<Arc<Self>, NetworkError> {
         let mut registry = Registry::new(&paths.etc, &paths.run)?;
         registry.load();
-        Ok(Self::with_registry(registry, privileged, host))
+        let plumbing = Plumbing::new(host, &paths.run, &paths.lib)?;
+        Ok(Self::with_registry(registry, privileged, plumbing))
     }
 
     /// The driver over a registry already loaded.
-    pub fn with_registry(registry: Registry, privileged: bool, host: HostNetwork) -> Arc<Self> {
+    pub fn with_registry(registry: Registry, privileged: bool, plumbing: Plumbing) -> Arc<Self> {
         let d = NetworkDriver {
             registry: RwLock::new(registry),
             net_events: NetworkEvents::default(),
             events: EventHub::new(),
             privileged,
-            host,
+            host: plumbing.mode,
+            plumbing,
         };
         d.reconcile();
         Arc::new(d)
@@ -128,9 +147,42 @@ impl NetworkDriver {
     fn reconcile(&self) {
         let reg = self.registry.read_locked();
         for o in reg.all().filter(|o| o.active) {
-            if let Err(e) = self.host.start(&o.def) {
+            if let Err(e) = self.plumbing.reconcile(&o.def) {
                 tracing::warn!(network = %o.def.name, error = %e, "cannot restore the network on the host");
             }
+        }
+    }
+
+    /// Watch the dnsmasq of every running network (once a second, on a thread of its own that
+    /// ends with the driver): one that died is started again, with the leases it had.
+    pub fn watch_dnsmasq(self: &Arc<Self>) {
+        if self.host == HostNetwork::Off {
+            return;
+        }
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("dnsmasq-watch".into())
+            .spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                let Some(d) = weak.upgrade() else {
+                    return;
+                };
+                let dead: Vec<oxvirt_conf::network::Network> = d
+                    .registry
+                    .read_locked()
+                    .all()
+                    .filter(|o| o.active && d.plumbing.dnsmasq_died(&o.def))
+                    .map(|o| o.def.clone())
+                    .collect();
+                for def in dead {
+                    tracing::warn!(network = %def.name, "dnsmasq is gone, starting it again");
+                    if let Err(e) = d.plumbing.start_dnsmasq(&def) {
+                        tracing::warn!(network = %def.name, error = %e, "cannot restart dnsmasq");
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot watch dnsmasq");
         }
     }
 
@@ -198,6 +250,12 @@ impl Driver for NetworkDriver {
         &self.events
     }
 
+    /// libvirt's network driver takes `NETWORK_UPDATE`'s command and section in their order
+    /// (a client of a server that does not say so sends them swapped).
+    fn supports_feature(&self, feature: i32) -> bool {
+        feature == oxvirt_proto::remote::feature::NETWORK_UPDATE_HAS_CORRECT_ORDER
+    }
+
     fn holds_running_resources(&self) -> bool {
         self.active_count() > 0
     }
@@ -230,7 +288,8 @@ impl Driver for NetworkDriver {
             | rp::NETWORK_UNDEFINE
             | rp::NETWORK_CREATE
             | rp::NETWORK_DESTROY
-            | rp::NETWORK_SET_AUTOSTART => {
+            | rp::NETWORK_SET_AUTOSTART
+            | rp::NETWORK_UPDATE => {
                 tokio::task::spawn_blocking(move || calls::dispatch(&self, &ctx))
                     .await
                     .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?

@@ -104,3 +104,43 @@ pub struct NetworkEventLifecycleMsg {
     pub event: i32,
     pub detail: i32,
 }
+
+/// `REMOTE_NETWORK_DHCP_LEASES_MAX`.
+pub const NETWORK_DHCP_LEASES_MAX: usize = 65536;
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct NetworkGetDhcpLeasesArgs {
+    pub net: NonnullNetwork,
+    #[xdr(max = STRING_MAX)]
+    pub mac: Option<String>,
+    pub need_results: i32,
+    pub flags: u32,
+}
+
+/// `remote_network_dhcp_lease`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct NetworkDhcpLease {
+    #[xdr(max = STRING_MAX)]
+    pub iface: String,
+    pub expirytime: i64,
+    /// `VIR_IP_ADDR_TYPE_IPV4` (0) or `_IPV6` (1).
+    pub type_: i32,
+    #[xdr(max = STRING_MAX)]
+    pub mac: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub iaid: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub ipaddr: String,
+    pub prefix: u32,
+    #[xdr(max = STRING_MAX)]
+    pub hostname: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub clientid: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct NetworkGetDhcpLeasesRet {
+    #[xdr(max = NETWORK_DHCP_LEASES_MAX)]
+    pub leases: Vec<NetworkDhcpLease>,
+    pub ret: u32,
+}

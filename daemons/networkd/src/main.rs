@@ -50,6 +50,7 @@ async fn run(args: Args) -> Result<(), String> {
     info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-networkd ready");
     // networks marked autostart, once the sockets answer
     served.driver.autostart_all();
+    served.driver.watch_dnsmasq();
     let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
     info!(?why, "shutting down");
     served.stop(Duration::ZERO).await;

@@ -8,7 +8,7 @@ use oxvirt_proto::{ToVirError, VirError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NetError {
     /// Not well-formed XML (`VIR_ERR_XML_DETAIL`): libxml2's message and context lines.
-    #[error("({doc}):{line}: {message}")]
+    #[error("{doc}:{line}: {message}")]
     Malformed {
         doc: &'static str,
         line: u32,

@@ -9,6 +9,7 @@
 mod addr;
 mod error;
 mod format;
+pub mod fragment;
 mod parse;
 pub mod port;
 mod validate;

@@ -62,7 +62,7 @@ fn parse_u64(s: &str) -> Option<u64> {
 /// `<network>` root. A missing `<uuid>` is generated.
 pub fn parse(xml: &str) -> Result<Network> {
     let doc = roxmltree::Document::parse(xml)
-        .map_err(|e| from_conf(crate::libxml::malformed(xml, &e), "network_definition"))?;
+        .map_err(|e| from_conf(crate::libxml::malformed(xml, &e), "(network_definition)"))?;
     let root = doc.root_element();
     if root.tag_name().name() != "network" {
         return Err(NetError::XmlGeneric(format!(
@@ -334,26 +334,9 @@ fn addr_or(s: &str) -> Result<IpAddr> {
 }
 
 fn parse_dhcp(net: &str, ip: &mut IpDef, d: N<'_, '_>) -> Result<()> {
-    let prefix = ip.effective_prefix().unwrap_or(0);
     for r in children(d, "range") {
-        let start = r.attribute("start").ok_or_else(|| {
-            NetError::Xml(format!(
-                "Missing 'start' attribute in dhcp range for network '{net}'"
-            ))
-        })?;
-        let start = addr_or(start)?;
-        let end = r.attribute("end").ok_or_else(|| {
-            NetError::Xml(format!(
-                "Missing 'end' attribute in dhcp range for network '{net}'"
-            ))
-        })?;
-        let end = addr_or(end)?;
-        check_range(&start, &end, Some((&ip.address, prefix))).map_err(NetError::InternalUtil)?;
-        let lease = match child(r, "lease") {
-            Some(l) => parse_lease(l)?,
-            None => None,
-        };
-        ip.ranges.push(DhcpRange { start, end, lease });
+        let range = parse_range(net, ip, r)?;
+        ip.ranges.push(range);
     }
     for h in children(d, "host") {
         ip.hosts.push(parse_dhcp_host(net, ip, h)?);
@@ -369,6 +352,29 @@ fn parse_dhcp(net: &str, ip: &mut IpDef, d: N<'_, '_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `virNetworkDHCPRangeDefParseXML`: one `<range>` of `ip`.
+pub(crate) fn parse_range(net: &str, ip: &IpDef, r: N<'_, '_>) -> Result<DhcpRange> {
+    let prefix = ip.effective_prefix().unwrap_or(0);
+    let start = r.attribute("start").ok_or_else(|| {
+        NetError::Xml(format!(
+            "Missing 'start' attribute in dhcp range for network '{net}'"
+        ))
+    })?;
+    let start = addr_or(start)?;
+    let end = r.attribute("end").ok_or_else(|| {
+        NetError::Xml(format!(
+            "Missing 'end' attribute in dhcp range for network '{net}'"
+        ))
+    })?;
+    let end = addr_or(end)?;
+    check_range(&start, &end, Some((&ip.address, prefix))).map_err(NetError::InternalUtil)?;
+    let lease = match child(r, "lease") {
+        Some(l) => parse_lease(l)?,
+        None => None,
+    };
+    Ok(DhcpRange { start, end, lease })
 }
 
 /// `virNetworkDHCPHostDefParseXML` (not partial: the form of a definition).
@@ -806,52 +812,13 @@ fn parse_dns(net: &str, d: N<'_, '_>) -> Result<Dns> {
         dns.forwarders.push(DnsForwarder { domain, addr });
     }
     for h in children(d, "host") {
-        let names: Vec<String> = children(h, "hostname")
-            .map(|n| text_of(n).unwrap_or_default())
-            .collect();
-        if names.is_empty() || names.iter().any(String::is_empty) {
-            return Err(NetError::Detail(format!(
-                "Missing hostname in network '{net}' DNS HOST record"
-            )));
-        }
-        let ip = match h.attribute("ip") {
-            Some(i) => parse_ip(i).ok_or_else(|| {
-                NetError::Detail(format!(
-                    "Invalid IP address in network '{net}' DNS HOST record"
-                ))
-            })?,
-            None => {
-                return Err(NetError::Detail(format!(
-                    "Missing IP address in network '{net}' DNS HOST record"
-                )))
-            }
-        };
-        dns.hosts.push(DnsHost {
-            ip,
-            hostnames: names,
-        });
+        dns.hosts.push(parse_dns_host(net, h, false)?);
     }
     for s in children(d, "srv") {
-        dns.srvs.push(parse_srv(net, s)?);
+        dns.srvs.push(parse_srv(net, s, false)?);
     }
     for t in children(d, "txt") {
-        let name = t.attribute("name").ok_or_else(|| {
-            NetError::Detail(format!(
-                "missing required name attribute in DNS TXT record of network {net}"
-            ))
-        })?;
-        if name.contains([' ', ',']) {
-            return Err(NetError::Detail(format!(
-                "prohibited character in DNS TXT record name '{name}' of network {net}"
-            )));
-        }
-        let value = t.attribute("value").ok_or_else(|| {
-            NetError::Detail(format!("missing required value attribute in DNS TXT record named '{name}' of network {net}"))
-        })?;
-        dns.txts.push(DnsTxt {
-            name: name.to_owned(),
-            value: value.to_owned(),
-        });
+        dns.txts.push(parse_dns_txt(net, t, false)?);
     }
     if dns.enable == Some(false)
         && !(dns.forwarders.is_empty()
@@ -866,15 +833,80 @@ fn parse_dns(net: &str, d: N<'_, '_>) -> Result<Dns> {
     Ok(dns)
 }
 
+/// `virNetworkDNSHostDefParseXML`; `partial` (a deletion) takes a record with only an
+/// address or only names.
+pub(crate) fn parse_dns_host(net: &str, h: N<'_, '_>, partial: bool) -> Result<DnsHost> {
+    let names: Vec<String> = children(h, "hostname")
+        .map(|n| text_of(n).unwrap_or_default())
+        .collect();
+    if names.iter().any(String::is_empty)
+        || (names.is_empty() && !(partial && h.attribute("ip").is_some()))
+    {
+        return Err(NetError::Detail(format!(
+            "Missing hostname in network '{net}' DNS HOST record"
+        )));
+    }
+    let ip = match h.attribute("ip") {
+        Some(i) => parse_ip(i).ok_or_else(|| {
+            NetError::Detail(format!(
+                "Invalid IP address in network '{net}' DNS HOST record"
+            ))
+        })?,
+        None if partial && !names.is_empty() => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        None => {
+            return Err(NetError::Detail(format!(
+                "Missing IP address in network '{net}' DNS HOST record"
+            )))
+        }
+    };
+    Ok(DnsHost {
+        ip,
+        hostnames: names,
+    })
+}
+
+/// `virNetworkDNSTxtDefParseXML`; `partial` (a deletion) needs no value.
+pub(crate) fn parse_dns_txt(net: &str, t: N<'_, '_>, partial: bool) -> Result<DnsTxt> {
+    let name = t.attribute("name").ok_or_else(|| {
+        NetError::Detail(format!(
+            "missing required name attribute in DNS TXT record of network {net}"
+        ))
+    })?;
+    if name.contains([' ', ',']) {
+        return Err(NetError::Detail(format!(
+            "prohibited character in DNS TXT record name '{name}' of network {net}"
+        )));
+    }
+    let value = match t.attribute("value") {
+        Some(v) => v.to_owned(),
+        None if partial => String::new(),
+        None => {
+            return Err(NetError::Detail(format!(
+                "missing required value attribute in DNS TXT record named '{name}' of network {net}"
+            )))
+        }
+    };
+    Ok(DnsTxt {
+        name: name.to_owned(),
+        value,
+    })
+}
+
 const PROTOCOL_CHARS: &str = "-+/";
 const SERVICE_CHARS: &str = "_-+/*";
 
-fn parse_srv(net: &str, s: N<'_, '_>) -> Result<DnsSrv> {
-    let service = s.attribute("service").ok_or_else(|| {
-        NetError::Detail(format!(
-            "missing required service attribute in DNS SRV record of network '{net}'"
-        ))
-    })?;
+/// `virNetworkDNSSrvDefParseXML`; `partial` (a deletion): service and protocol may be
+/// missing (left empty: they then match any).
+pub(crate) fn parse_srv(net: &str, s: N<'_, '_>, partial: bool) -> Result<DnsSrv> {
+    let service = match s.attribute("service") {
+        Some(v) => v,
+        None if partial => "",
+        None => {
+            return Err(NetError::Detail(format!(
+                "missing required service attribute in DNS SRV record of network '{net}'"
+            )))
+        }
+    };
     if service.len() > 15 {
         return Err(NetError::Detail(format!(
             "service attribute '{service}' in network '{net}' is too long, limit is 15 bytes"
@@ -886,11 +918,15 @@ fn parse_srv(net: &str, s: N<'_, '_>) -> Result<DnsSrv> {
     {
         return Err(NetError::Detail(format!("invalid character in service attribute '{service}' in DNS SRV record of network '{net}'")));
     }
-    let protocol = s.attribute("protocol").ok_or_else(|| {
-        NetError::Detail(format!(
+    let protocol = match s.attribute("protocol") {
+        Some(v) => v,
+        None if partial => "",
+        None => {
+            return Err(NetError::Detail(format!(
             "missing required protocol attribute in DNS SRV record '{service}' of network '{net}'"
-        ))
-    })?;
+        )))
+        }
+    };
     if !protocol
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || PROTOCOL_CHARS.contains(c))
@@ -1056,7 +1092,7 @@ pub(crate) fn parse_virtualport(v: N<'_, '_>, require_type: bool) -> Result<Virt
     Ok(VirtualPort { kind, params })
 }
 
-fn parse_portgroup(n: N<'_, '_>) -> Result<PortGroup> {
+pub(crate) fn parse_portgroup(n: N<'_, '_>) -> Result<PortGroup> {
     let name = attr(n, "name")
         .ok_or_else(|| NetError::Xml("Missing required name attribute in portgroup".into()))?;
     let is_default = attr(n, "default").is_some_and(|d| d.eq_ignore_ascii_case("yes"));

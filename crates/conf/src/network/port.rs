@@ -103,8 +103,12 @@ fn pci_number(s: Option<&str>) -> Option<u32> {
 
 /// Parse a `<networkport>` document (`virNetworkPortDefParseString`).
 pub fn parse(xml: &str) -> Result<NetworkPort> {
-    let doc = roxmltree::Document::parse(xml)
-        .map_err(|e| from_conf(crate::libxml::malformed(xml, &e), "networkport_definition"))?;
+    let doc = roxmltree::Document::parse(xml).map_err(|e| {
+        from_conf(
+            crate::libxml::malformed(xml, &e),
+            "(networkport_definition)",
+        )
+    })?;
     let root = doc.root_element();
     if root.tag_name().name() != "networkport" {
         return Err(NetError::Xml(
