@@ -9,11 +9,15 @@ pub mod calls;
 pub mod daemon;
 pub mod events;
 pub mod host;
+pub mod ports;
+pub mod ports_wire;
 pub mod registry;
+mod sys;
+pub mod tap;
 pub mod wire;
 
 use oxvirt_sync::RwLockExt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use oxvirt_conf::network::NetError;
 use oxvirt_daemon::Paths;
@@ -26,7 +30,9 @@ use oxvirt_rpc::server::Client;
 
 use crate::events::NetworkEvents;
 use crate::host::HostNetwork;
+use crate::ports::PortTable;
 use crate::registry::Registry;
+use crate::tap::PortAccess;
 
 /// `VIR_ERR_NO_NETWORK`.
 const NO_NETWORK: i32 = 43;
@@ -57,6 +63,24 @@ pub enum NetworkError {
     /// A file of the driver's state could not be written or removed.
     #[error("{0}")]
     Io(String),
+    /// `VIR_ERR_NO_NETWORK_PORT`.
+    #[error("network port not found: {0}")]
+    NoNetworkPort(String),
+    /// `VIR_ERR_NETWORK_PORT_EXIST`.
+    #[error("network port {0} exists already")]
+    PortExists(String),
+    /// `VIR_ERR_OPERATION_UNSUPPORTED`.
+    #[error("Operation not supported: {0}")]
+    OperationUnsupported(String),
+    /// `VIR_ERR_INVALID_ARG` as `virCheckFlags` reports it (the whole message).
+    #[error("{0}")]
+    UnsupportedFlags(String),
+    /// `VIR_ERR_SYSTEM_ERROR` from a system call (the whole message).
+    #[error("{0}")]
+    System(String),
+    /// `VIR_ERR_ACCESS_DENIED`.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
 }
 
 impl ToVirError for NetworkError {
@@ -76,7 +100,24 @@ impl ToVirError for NetworkError {
             NetworkError::InvalidArg(m) => {
                 VirError::new(code::INVALID_ARG, FROM_NETWORK, m.clone())
             }
-            NetworkError::Io(m) => VirError::plain(code::SYSTEM_ERROR, FROM_NETWORK, m.clone()),
+            NetworkError::Io(m) | NetworkError::System(m) => {
+                VirError::plain(code::SYSTEM_ERROR, FROM_NETWORK, m.clone())
+            }
+            NetworkError::NoNetworkPort(m) => {
+                VirError::new(code::NO_NETWORK_PORT, FROM_NETWORK, m.clone())
+            }
+            NetworkError::PortExists(m) => {
+                VirError::new(code::NETWORK_PORT_EXIST, FROM_NETWORK, m.clone())
+            }
+            NetworkError::OperationUnsupported(m) => {
+                VirError::new(code::OPERATION_UNSUPPORTED, FROM_NETWORK, m.clone())
+            }
+            NetworkError::UnsupportedFlags(m) => {
+                VirError::plain(code::INVALID_ARG, FROM_NETWORK, m.clone())
+            }
+            NetworkError::AccessDenied(m) => {
+                VirError::new(code::ACCESS_DENIED, domain::ACCESS, m.clone())
+            }
         }
     }
 }
@@ -96,6 +137,10 @@ pub struct NetworkDriver {
     privileged: bool,
     /// What a start sets up on the host.
     pub(crate) host: HostNetwork,
+    /// The active networks' ports ([`ports`]); taken after `registry` when both are.
+    pub(crate) ports: Mutex<PortTable>,
+    /// Who may create ports ([`tap`]).
+    port_access: RwLock<PortAccess>,
 }
 
 impl NetworkDriver {
@@ -111,8 +156,12 @@ impl NetworkDriver {
     }
 
     /// The driver over a registry already loaded.
-    pub fn with_registry(registry: Registry, privileged: bool, host: HostNetwork) -> Arc<Self> {
+    pub fn with_registry(mut registry: Registry, privileged: bool, host: HostNetwork) -> Arc<Self> {
+        let mut ports = PortTable::new(registry.status_dir());
+        ports.load(&mut registry);
         let d = NetworkDriver {
+            ports: Mutex::new(ports),
+            port_access: RwLock::new(PortAccess::default()),
             registry: RwLock::new(registry),
             net_events: NetworkEvents::default(),
             events: EventHub::new(),
@@ -132,6 +181,22 @@ impl NetworkDriver {
                 tracing::warn!(network = %o.def.name, error = %e, "cannot restore the network on the host");
             }
         }
+    }
+
+    /// Set who may create ports (root always may).
+    pub fn set_port_access(&self, access: PortAccess) {
+        *self.port_access.write_locked() = access;
+    }
+
+    /// Refuse a client that may not create ports on network `net`.
+    pub(crate) fn check_port_access(&self, client: &Client, net: &str) -> Result<(), NetworkError> {
+        if self.port_access.read_locked().allows(&client.peer) {
+            return Ok(());
+        }
+        Err(NetworkError::AccessDenied(format!(
+            "user {} may not create ports on network '{net}'",
+            client.peer.uid
+        )))
     }
 
     /// The URI a connection opened without a name gets.
@@ -235,7 +300,31 @@ impl Driver for NetworkDriver {
                     .await
                     .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
             }
+            // ports write state files and create or remove TAP devices
+            p if ports::handles(p) => {
+                tokio::task::spawn_blocking(move || ports::dispatch(&self, &ctx))
+                    .await
+                    .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
+            }
             _ => calls::dispatch(&self, &ctx),
         }
+    }
+
+    async fn call_with_fds(
+        self: Arc<Self>,
+        ctx: CallCtx,
+    ) -> Result<(Vec<u8>, Vec<std::os::fd::OwnedFd>), VirError> {
+        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM
+            || ctx.procedure() != rp::NETWORK_PORT_CREATE_XML
+        {
+            return Ok((self.call(ctx).await?, Vec::new()));
+        }
+        // a port creation may answer the TAP device it made ([`tap`])
+        tokio::task::spawn_blocking(move || {
+            let a = ctx.args()?;
+            ports::create_call(&self, &ctx.client, a)
+        })
+        .await
+        .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
     }
 }
