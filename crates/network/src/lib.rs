@@ -188,15 +188,55 @@ impl NetworkDriver {
         *self.port_access.write_locked() = access;
     }
 
-    /// Refuse a client that may not create ports on network `net`.
-    pub(crate) fn check_port_access(&self, client: &Client, net: &str) -> Result<(), NetworkError> {
-        if self.port_access.read_locked().allows(&client.peer) {
+    /// What a client other than root and the daemon's own user may do: read (what a read-only
+    /// connection may), and use ports when the port setting allows it (its socket is open to
+    /// others only when that setting names someone).
+    fn check_stranger(&self, ctx: &CallCtx) -> Result<(), VirError> {
+        let peer = &ctx.client.peer;
+        if peer.uid == 0 || peer.uid == rustix::process::geteuid().as_raw() {
+            return Ok(());
+        }
+        let p = ctx.procedure();
+        if p == rp::NETWORK_PORT_DELETE || p == rp::NETWORK_PORT_SET_PARAMETERS {
+            return self
+                .check_port_access(&ctx.client, None)
+                .map_err(|e| e.to_vir_error());
+        }
+        // CREATE_XML is checked with its network's name
+        if ports::handles(p)
+            || oxvirt_proto::procedures::read_only_denial(ctx.program(), p, Some(0)).is_none()
+        {
             return Ok(());
         }
         Err(NetworkError::AccessDenied(format!(
-            "user {} may not create ports on network '{net}'",
+            "user {} may only read networks and use ports",
+            peer.uid
+        ))
+        .to_vir_error())
+    }
+
+    /// Refuse a client that may not create ports on network `net`.
+    pub(crate) fn check_port_access(
+        &self,
+        client: &Client,
+        net: Option<&str>,
+    ) -> Result<(), NetworkError> {
+        if self.port_access.read_locked().allows(&client.peer) {
+            return Ok(());
+        }
+        let on = net
+            .map(|n| format!(" on network '{n}'"))
+            .unwrap_or_default();
+        Err(NetworkError::AccessDenied(format!(
+            "user {} may not use network ports{on}",
             client.peer.uid
         )))
+    }
+
+    /// Whether the port setting names anyone besides root (the socket is then open to all).
+    pub fn ports_open_to_others(&self) -> bool {
+        let a = self.port_access.read_locked();
+        !a.users.is_empty() || !a.groups.is_empty()
     }
 
     /// The URI a connection opened without a name gets.
@@ -274,6 +314,7 @@ impl Driver for NetworkDriver {
                 ctx.procedure(),
             ));
         }
+        self.check_stranger(&ctx)?;
         let p = ctx.procedure();
         if NetworkEvents::handles(p) {
             return self.net_events.call(&ctx.client, p, &ctx.call.body);
@@ -320,6 +361,7 @@ impl Driver for NetworkDriver {
             return Ok((self.call(ctx).await?, Vec::new()));
         }
         // a port creation may answer the TAP device it made ([`tap`])
+        self.check_stranger(&ctx)?;
         tokio::task::spawn_blocking(move || {
             let a = ctx.args()?;
             ports::create_call(&self, &ctx.client, a)

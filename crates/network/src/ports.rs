@@ -51,11 +51,8 @@ pub const OUT_BURST: &str = "outbound.burst";
 #[derive(Debug)]
 pub struct PortObj {
     pub def: NetworkPort,
-    /// Names of the TAP devices made for the port (empty for a plain libvirt port).
+    /// The TAP devices made for the port, `NAME:IFINDEX` (empty for a plain libvirt port).
     pub taps: Vec<String>,
-    /// networkd's own copy of the TAP queues while it runs: the device lives as long as any
-    /// copy is open (QEMU's keeps it after a networkd restart).
-    pub fds: Vec<OwnedFd>,
 }
 
 /// Every active network's ports, by network name and port UUID.
@@ -130,14 +127,7 @@ impl PortTable {
             let taps = std::fs::read_to_string(path.with_extension("taps"))
                 .map(|t| t.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default();
-            out.insert(
-                def.uuid,
-                PortObj {
-                    def,
-                    taps,
-                    fds: Vec::new(),
-                },
-            );
+            out.insert(def.uuid, PortObj { def, taps });
         }
         out
     }
@@ -196,6 +186,25 @@ impl PortTable {
         remove_if_present(&self.file(net, uuid, "xml"))?;
         remove_if_present(&self.file(net, uuid, "taps"))?;
         Ok(Some(p))
+    }
+
+    /// Delete the ports of `net` whose TAP devices are all gone (their QEMU ended and nobody
+    /// deleted the port: a hypervisor daemon that died, an embedded program that exited).
+    /// Returns how many went.
+    pub fn reap(&mut self, net: &str) -> u32 {
+        let dead: Vec<[u8; 16]> = self
+            .of(net)
+            .filter(|p| crate::tap::gone(&p.taps))
+            .map(|p| p.def.uuid)
+            .collect();
+        let mut n = 0;
+        for u in dead {
+            match self.remove(net, &u) {
+                Ok(_) => n += 1,
+                Err(e) => warn!(network = %net, error = %e, "cannot reap a network port"),
+            }
+        }
+        n
     }
 
     /// Forget every port of `net` (network destroyed, or started afresh).
@@ -265,6 +274,18 @@ fn active_net<'a>(reg: &'a Registry, net: &NonnullNetwork) -> Result<&'a Network
         )));
     }
     Ok(&o.def)
+}
+
+/// The network a handle names, active or not (per-port calls: libvirt answers "no port"
+/// for an inactive network, whose ports are gone).
+fn any_net<'a>(reg: &'a Registry, net: &NonnullNetwork) -> Result<&'a Network> {
+    reg.by_uuid(&net.uuid).map(|o| &o.def).ok_or_else(|| {
+        NetworkError::NoNetwork(format!(
+            "no network with matching uuid '{}' ({})",
+            uuid_string(&net.uuid),
+            net.name
+        ))
+    })
 }
 
 fn no_port(uuid: &[u8; 16]) -> NetworkError {
@@ -338,11 +359,28 @@ fn check_floor(net: &Network, bw: Option<&Bandwidth>, mac: &[u8; 6]) -> Result<(
     Ok(())
 }
 
+/// Reap the ports of `net` whose TAP devices are gone, and count them out of the network.
+fn reap(reg: &mut Registry, table: &mut PortTable, net: &str) {
+    let n = table.reap(net);
+    if n == 0 {
+        return;
+    }
+    if let Some(o) = reg.get_mut(net) {
+        o.def.connections = o.def.connections.saturating_sub(n);
+        let live = o.def.clone();
+        if let Err(e) = reg.save_status(&live) {
+            warn!(network = %net, error = %e, "cannot save the network's status");
+        }
+    }
+}
+
 pub fn list_all(d: &NetworkDriver, a: NetworkListAllPortsArgs) -> Result<NetworkListAllPortsRet> {
     check_flags(a.flags, 0, "networkListAllPorts")?;
-    let reg = d.registry.read_locked();
+    let mut reg = d.registry.write_locked();
+    let name = active_net(&reg, &a.network)?.name.clone();
+    let mut table = d.ports.locked();
+    reap(&mut reg, &mut table, &name);
     let net = active_net(&reg, &a.network)?;
-    let table = d.ports.locked();
     let ports: Vec<NonnullNetworkPort> = table
         .of(&net.name)
         .map(|p| port_handle(net, &p.def))
@@ -360,7 +398,7 @@ pub fn list_all(d: &NetworkDriver, a: NetworkListAllPortsArgs) -> Result<Network
 
 pub fn lookup_by_uuid(d: &NetworkDriver, a: NetworkPortLookupByUuidArgs) -> Result<NetworkPortRet> {
     let reg = d.registry.read_locked();
-    let net = active_net(&reg, &a.network)?;
+    let net = any_net(&reg, &a.network)?;
     let table = d.ports.locked();
     let p = table
         .get(&net.name, &a.uuid)
@@ -404,6 +442,7 @@ pub fn create_xml(
         ));
     }
     let mut table = d.ports.locked();
+    reap(&mut reg, &mut table, &net.name);
     if table.get(&net.name, &def.uuid).is_some() {
         return Err(NetworkError::PortExists(format!(
             "Network port with UUID {} already exists",
@@ -413,7 +452,7 @@ pub fn create_xml(
     if !reclaim {
         allocate(&net, &mut def)?;
     }
-    let (taps, fds, ours) = match tap {
+    let (taps, fds) = match tap {
         Some(req) => {
             let bridge = match &def.plug {
                 Plug::Network { bridge, .. } | Plug::Bridge { bridge, .. } => bridge.clone(),
@@ -424,14 +463,13 @@ pub fn create_xml(
                 }
             };
             let made = crate::tap::create(req, &def.mac, &bridge)?;
-            (vec![made.name], made.fds, made.own)
+            (vec![made.id], made.fds)
         }
-        None => (Vec::new(), Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new()),
     };
     let obj = PortObj {
         def: def.clone(),
         taps,
-        fds: ours,
     };
     if let Err(e) = table.insert(&net.name, obj) {
         let _ = table.remove(&net.name, &def.uuid);
@@ -455,7 +493,7 @@ pub fn create_xml(
 pub fn get_xml_desc(d: &NetworkDriver, a: NetworkPortFlagsArgs) -> Result<String> {
     check_flags(a.flags, 0, "networkPortGetXMLDesc")?;
     let reg = d.registry.read_locked();
-    let net = active_net(&reg, &a.port.net)?;
+    let net = any_net(&reg, &a.port.net)?;
     let table = d.ports.locked();
     let p = table
         .get(&net.name, &a.port.uuid)
@@ -466,7 +504,7 @@ pub fn get_xml_desc(d: &NetworkDriver, a: NetworkPortFlagsArgs) -> Result<String
 pub fn delete(d: &NetworkDriver, a: NetworkPortFlagsArgs) -> Result<()> {
     check_flags(a.flags, 0, "networkPortDelete")?;
     let mut reg = d.registry.write_locked();
-    let name = active_net(&reg, &a.port.net)?.name.clone();
+    let name = any_net(&reg, &a.port.net)?.name.clone();
     let mut table = d.ports.locked();
     if table.remove(&name, &a.port.uuid)?.is_none() {
         return Err(no_port(&a.port.uuid));
@@ -494,7 +532,7 @@ pub fn get_parameters(
 ) -> Result<NetworkPortGetParametersRet> {
     check_flags(a.flags, 0, "networkPortGetParameters")?;
     let reg = d.registry.read_locked();
-    let net = active_net(&reg, &a.port.net)?;
+    let net = any_net(&reg, &a.port.net)?;
     let table = d.ports.locked();
     let p = table
         .get(&net.name, &a.port.uuid)
@@ -567,7 +605,7 @@ fn type_name(v: &TypedParamValue) -> &'static str {
 pub fn set_parameters(d: &NetworkDriver, a: NetworkPortSetParametersArgs) -> Result<()> {
     check_flags(a.flags, 0, "networkPortSetParameters")?;
     let reg = d.registry.read_locked();
-    let net = active_net(&reg, &a.port.net)?;
+    let net = any_net(&reg, &a.port.net)?;
     let mut table = d.ports.locked();
     let p = table
         .get(&net.name, &a.port.uuid)
@@ -607,8 +645,8 @@ pub fn create_call(
     let tap = crate::tap::TapRequest::from_flags(a.flags);
     {
         let reg = d.registry.read_locked();
-        let net = vir(active_net(&reg, &a.network))?;
-        vir(d.check_port_access(client, &net.name))?;
+        let net = vir(any_net(&reg, &a.network))?;
+        vir(d.check_port_access(client, Some(&net.name)))?;
     }
     let a = NetworkPortCreateXmlArgs {
         flags: a.flags & !crate::tap::TAP_FLAGS_MASK,
@@ -689,10 +727,22 @@ mod tests {
             PortObj {
                 def: p,
                 taps: Vec::new(),
-                fds: Vec::new(),
             },
         )
         .unwrap();
+        // a port with no TAP device is never reaped; one whose device is gone is
+        assert_eq!(t.reap("n"), 0);
+        let mut gone = port::parse("<networkport><uuid>5d744f21-ba4a-4d6e-bdb2-1d7a19e1b7d6</uuid><owner><name>g</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid></owner><mac address='52:54:00:7b:35:94'/></networkport>").unwrap();
+        allocate(&net, &mut gone).unwrap();
+        t.insert(
+            "n",
+            PortObj {
+                def: gone,
+                taps: vec!["oxvirt-no-such-dev:4242".into()],
+            },
+        )
+        .unwrap();
+        assert_eq!(t.reap("n"), 1);
         assert!(run
             .join("network/n/ports/5d744f21-ba4a-4d6e-bdb2-1d7a19e1b7d5.xml")
             .exists());

@@ -96,14 +96,41 @@ pub fn resolve_id(file: &str, name: &str) -> Option<u32> {
     })
 }
 
-/// A TAP device just made.
+/// A TAP device just made. networkd keeps no fd of it: the device lives exactly as long as
+/// the client (QEMU) holds a queue, and a port whose device is gone is reaped ([`gone`]).
 #[derive(Debug)]
 pub struct MadeTap {
-    pub name: String,
+    /// `NAME:IFINDEX` (names are reused, the index tells one device from a later one).
+    pub id: String,
     /// One fd per queue, for the client.
     pub fds: Vec<OwnedFd>,
-    /// networkd's own copies.
-    pub own: Vec<OwnedFd>,
+}
+
+/// The ifindex of device `name`, if it exists.
+fn ifindex(name: &str) -> Option<u32> {
+    if name.contains('/') || name.is_empty() {
+        return None;
+    }
+    std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether the device a `NAME:IFINDEX` record names still exists (the same one).
+fn present(id: &str) -> bool {
+    let (name, index) = id.split_once(':').unwrap_or((id, ""));
+    match (ifindex(name), index.parse::<u32>().ok()) {
+        (Some(now), Some(was)) => now == was,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Whether every device of a port is gone (its QEMU ended): the port can be reaped.
+pub fn gone(ids: &[String]) -> bool {
+    !ids.is_empty() && !ids.iter().any(|i| present(i))
 }
 
 fn ip(args: &[&str]) -> Result<(), NetworkError> {
@@ -168,18 +195,20 @@ pub fn create(req: &TapRequest, mac: &[u8; 6], bridge: &str) -> Result<MadeTap, 
     ip(&["link", "set", &name, "mtu", &mtu])?;
     ip(&["link", "set", &name, "master", bridge])?;
     ip(&["link", "set", &name, "up"])?;
-    let own = fds
-        .iter()
-        .map(|f| f.try_clone())
-        .collect::<std::io::Result<Vec<_>>>()
-        .map_err(|e| NetworkError::System(format!("cannot duplicate the tap fd: {e}")))?;
-    Ok(MadeTap { name, fds, own })
+    let index = ifindex(&name)
+        .ok_or_else(|| NetworkError::System(format!("the tap device {name} vanished")))?;
+    Ok(MadeTap {
+        id: format!("{name}:{index}"),
+        fds,
+    })
 }
 
-/// Remove TAP devices a port had (those still there: QEMU may hold them).
-pub fn remove_all(names: &[String]) {
-    for n in names {
-        if crate::host::device_exists(n) {
+/// Remove TAP devices a port had (those still there: QEMU may hold them), never a later
+/// device that reuses a name.
+pub fn remove_all(ids: &[String]) {
+    for id in ids {
+        let n = id.split_once(':').map_or(id.as_str(), |(n, _)| n);
+        if present(id) {
             if let Err(e) = ip(&["link", "del", n]) {
                 tracing::warn!(tap = %n, error = %e, "cannot remove the tap device");
             }

@@ -71,6 +71,14 @@ async fn run(args: Args) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     served.driver.set_port_access(access);
+    // users the port setting names reach the read-write socket; the driver lets them read
+    // and use ports, nothing else
+    if served.driver.ports_open_to_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let rw = paths.sockets(daemon::SHORT_NAME).rw;
+        std::fs::set_permissions(&rw, std::fs::Permissions::from_mode(0o666))
+            .map_err(|e| format!("cannot open {} to the port users: {e}", rw.display()))?;
+    }
     info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-networkd ready");
     // networks marked autostart, once the sockets answer
     served.driver.autostart_all();
