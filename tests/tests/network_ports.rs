@@ -3,7 +3,8 @@
 //! namespace of its own) give the same output; a guest with `<interface type='network'>` gets
 //! its TAP device from networkd (as an fd, through qemud and its shim), its DHCP discover is
 //! seen on the bridge, the TAP outlives a SIGKILLed networkd, and a destroy removes port and
-//! TAP; an ordinary user gets a TAP only when networkd's setting allows it.
+//! TAP; `<interface type='bridge'>` the same on a host bridge; an ordinary user gets a TAP only
+//! when networkd's setting allows it.
 //!
 //! Every bridge, TAP device and packet stays inside the namespaces the tests make.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
@@ -464,4 +465,44 @@ fn an_ordinary_user_gets_a_tap_only_when_allowed() {
         !d.virsh(&["net-port-list", "tapnet"]).ok().contains('-')
     });
     assert!(ns.ip(&["link", "show", "vnet0"]).is_empty());
+}
+
+#[test]
+fn a_bridge_nic_gets_its_tap_on_the_host_bridge() {
+    let ns_dir = tempdir();
+    let ns = Netns::new(ns_dir.path());
+    let q = Qemud::start_via(&["ip", "netns", "exec", &ns.0], &[]);
+    let root = q.root().to_owned();
+    let d = Networkd::start_in(&root, &ns, &[]);
+    ns.ip(&["link", "add", "br0", "type", "bridge"]);
+    ns.ip(&["link", "set", "br0", "mtu", "1400", "up"]);
+    let mac = "52:54:00:aa:bb:02";
+    let xml = nic_guest_xml("brnic", &root.join("log/brnic.serial"), mac)
+        .replace("type='network'", "type='bridge'")
+        .replace("<source network='tapnet'/>", "<source bridge='br0'/>");
+    let file = root.join("g.xml");
+    std::fs::write(&file, xml).unwrap();
+    let watch = dhcp_watch(&ns, "br0", mac);
+    q.virsh(&["create", file.to_str().unwrap()]).ok();
+    let live = q.virsh(&["dumpxml", "brnic"]).ok().to_owned();
+    let want = format!(
+        "    <interface type='bridge'>
+      <mac address='{mac}'/>
+      <source bridge='br0'/>
+      <target dev='vnet0'/>
+      <model type='virtio'/>
+      <alias name='net0'/>
+"
+    );
+    assert!(live.contains(&want), "{live}");
+    let link = ns.ip(&["-d", "link", "show", "vnet0"]);
+    assert!(link.contains("master br0"), "{link}");
+    assert!(link.contains("mtu 1400"), "{link}");
+    assert!(link.contains("link/ether fe:54:00:aa:bb:02"), "{link}");
+    wait_discover(watch);
+    q.virsh(&["destroy", "brnic"]).ok();
+    wait_until("the TAP goes with its QEMU", || {
+        ns.ip(&["link", "show", "vnet0"]).is_empty()
+    });
+    drop(d);
 }

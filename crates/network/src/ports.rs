@@ -643,6 +643,9 @@ pub fn create_call(
     a: NetworkPortCreateXmlArgs,
 ) -> std::result::Result<(Vec<u8>, Vec<OwnedFd>), VirError> {
     let tap = crate::tap::TapRequest::from_flags(a.flags);
+    if let Some(req) = tap.filter(|_| is_bridge_handle(&a.network)) {
+        return bridge_tap(d, client, &a.xml, &req);
+    }
     {
         let reg = d.registry.read_locked();
         let net = vir(any_net(&reg, &a.network))?;
@@ -654,6 +657,47 @@ pub fn create_call(
     };
     let c = vir(create_xml(d, a, tap.as_ref()))?;
     Ok((enc(&c.ret)?, c.fds))
+}
+
+/// The handle of no network: with the TAP flag, a port on a host bridge
+/// (`<interface type='bridge'>`), named by the port's `<plug type='bridge'>`.
+pub fn is_bridge_handle(h: &NonnullNetwork) -> bool {
+    h.name.is_empty() && h.uuid == [0; 16]
+}
+
+/// A TAP device on an existing host bridge, for a client the port setting allows: nothing is
+/// recorded (the device goes with its QEMU; there is no network to count it in).
+fn bridge_tap(
+    d: &NetworkDriver,
+    client: &Client,
+    xml: &str,
+    req: &crate::tap::TapRequest,
+) -> std::result::Result<(Vec<u8>, Vec<OwnedFd>), VirError> {
+    let def = vir(port::parse(xml).map_err(NetworkError::from))?;
+    let Plug::Bridge { bridge, .. } = &def.plug else {
+        return Err(NetworkError::InvalidArg(
+            "a port on a host bridge needs <plug type='bridge' bridge='...'/>".into(),
+        )
+        .to_vir_error());
+    };
+    vir(d.check_port_access(client, Some(bridge)))?;
+    if !crate::host::device_exists(bridge) {
+        return Err(NetworkError::System(format!(
+            "Cannot get interface MTU on '{bridge}': No such device"
+        ))
+        .to_vir_error());
+    }
+    let made = vir(crate::tap::create(req, &def.mac, bridge))?;
+    let ret = NetworkPortRet {
+        port: NonnullNetworkPort {
+            net: NonnullNetwork {
+                name: String::new(),
+                uuid: [0; 16],
+            },
+            uuid: def.uuid,
+        },
+    };
+    Ok((enc(&ret)?, made.fds))
 }
 
 /// Decode a port call, run it and encode its reply (the TAP fds of a creation are dropped:

@@ -18,7 +18,7 @@ use oxvirt_network::ports_wire::{
     NetworkPortCreateXmlArgs, NetworkPortFlagsArgs, NetworkPortRet, NonnullNetworkPort,
 };
 use oxvirt_network::tap::TapRequest;
-use oxvirt_network::wire::{NetworkLookupByNameArgs, NetworkRet};
+use oxvirt_network::wire::{NetworkLookupByNameArgs, NetworkRet, NonnullNetwork};
 use oxvirt_proto::message::REMOTE_PROGRAM;
 use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::{ConnectOpenArgs, StringRet};
@@ -137,10 +137,10 @@ async fn plug_all(paths: &Paths, live: &mut Domain, out: &mut Plugged) -> Result
         match n.kind.as_str() {
             "network" => {}
             "bridge" => {
-                return Err(QemuError::ConfigUnsupported(
-                    "<interface type='bridge'> is not supported by oxvirt yet; use type='network'"
-                        .into(),
-                ))
+                let fds = bridge_tap(&c, &dom, n).await?;
+                n.target_dev = fds.first().and_then(tap_name);
+                out.fds.extend(fds);
+                continue;
             }
             _ => continue,
         }
@@ -205,6 +205,47 @@ async fn plug_all(paths: &Paths, live: &mut Domain, out: &mut Plugged) -> Result
         out.fds.extend(reply.fds);
     }
     Ok(())
+}
+
+/// A TAP device on the host bridge of an `<interface type='bridge'>`: the port names the bridge
+/// and no network (the handle of none); networkd records nothing, the device goes with QEMU.
+async fn bridge_tap(c: &RpcClient, dom: &Domain, n: &Interface) -> Result<Vec<OwnedFd>, QemuError> {
+    let mut port = port_xml(dom, n)?;
+    port.plug = Plug::Bridge {
+        bridge: n.source.clone().unwrap_or_default(),
+        mac_table_manager: None,
+    };
+    let req = TapRequest {
+        queues: u32::try_from(oxvirt_qemu_command::net::tap_queues(n)).unwrap_or(1),
+        vnet_hdr: n.model.as_deref() == Some("virtio"),
+    };
+    let args = NetworkPortCreateXmlArgs {
+        network: NonnullNetwork {
+            name: String::new(),
+            uuid: [0; 16],
+        },
+        xml: port.format(),
+        flags: req.flags(),
+    };
+    let body = oxvirt_xdr::to_bytes(&args)
+        .map_err(|e| QemuError::Internal(format!("cannot encode a port: {e}")))?;
+    let reply = c
+        .call_raw(
+            REMOTE_PROGRAM,
+            rp::NETWORK_PORT_CREATE_XML,
+            body,
+            Vec::new(),
+        )
+        .await
+        .map_err(remote)?;
+    if reply.fds.len() != req.queues as usize {
+        return Err(QemuError::OperationFailed(format!(
+            "oxvirt-networkd gave {} TAP queues, {} expected",
+            reply.fds.len(),
+            req.queues
+        )));
+    }
+    Ok(reply.fds)
 }
 
 /// The ports a live definition records (`<source portid>`), to release at its stop.
