@@ -214,12 +214,14 @@ impl PortTable {
                 crate::tap::remove_all(&p.taps);
             }
         }
-        let dir = self.base.join(net);
+        let dir = self.dir(net);
         if let Err(e) = std::fs::remove_dir_all(&dir) {
             if e.kind() != std::io::ErrorKind::NotFound {
                 warn!(dir = %dir.display(), error = %e, "cannot remove the network's ports");
             }
         }
+        // the network's directory too, unless something else keeps files there
+        let _ = std::fs::remove_dir(self.base.join(net));
     }
 }
 
