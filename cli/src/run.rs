@@ -45,6 +45,9 @@ pub struct RunArgs {
     /// A user-mode (slirp) network card.
     #[arg(long)]
     user_network: bool,
+    /// A network card on this network of oxvirt-networkd (its TAP device comes from there).
+    #[arg(long, value_name = "NAME")]
+    network: Option<String>,
     /// Start it and return; it keeps running (stop it with `oxvirt shutdown|destroy NAME`).
     #[arg(long)]
     detach: bool,
@@ -143,6 +146,12 @@ pub fn domain_xml(a: &RunArgs, virt_type: &str) -> Result<String, String> {
         devices.push_str(
             "    <interface type='user'>\n      <model type='virtio'/>\n    </interface>\n",
         );
+    }
+    if let Some(n) = &a.network {
+        devices.push_str(&format!(
+            "    <interface type='network'>\n      <source network='{}'/>\n      <model type='virtio'/>\n    </interface>\n",
+            esc(n)
+        ));
     }
     devices.push_str("    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n");
     Ok(format!(
@@ -247,6 +256,7 @@ mod tests {
             machine: "q35".into(),
             virt_type: None,
             user_network: false,
+            network: Some("default".into()),
             detach: false,
             print_xml: false,
         };
@@ -256,6 +266,7 @@ mod tests {
         assert!(x.contains("<kernel>/</kernel>"), "{x}");
         assert!(x.contains("a=&apos;b&apos;"), "{x}");
         assert!(x.contains("<cpu mode='maximum'/>"), "{x}");
+        assert!(x.contains("<source network='default'/>"), "{x}");
         let none = RunArgs { kernel: None, ..a };
         assert!(domain_xml(&none, "qemu").is_err());
     }

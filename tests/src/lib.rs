@@ -7,6 +7,7 @@
 
 pub mod chardev;
 pub mod daemon;
+pub mod netns;
 pub mod networkd;
 pub mod storaged;
 
@@ -621,7 +622,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(o: Output) -> Self {
+    pub fn from(o: Output) -> Self {
         Run {
             status: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -800,6 +801,16 @@ pub struct Libvirtd {
 impl Libvirtd {
     /// Start an instance; returns once `virsh version` answers on its socket.
     pub fn start() -> Self {
+        Self::start_netns(None)
+    }
+
+    /// [`Libvirtd::start`] inside network namespace `ns` (`ip netns exec`): its networks'
+    /// bridges, TAP devices and firewall rules live there, never on the host.
+    pub fn start_in_netns(ns: &str) -> Self {
+        Self::start_netns(Some(ns))
+    }
+
+    fn start_netns(ns: Option<&str>) -> Self {
         assert!(
             rustix::process::geteuid().is_root(),
             "a private libvirtd needs root (scripts/private-libvirtd mounts in its own namespace)"
@@ -808,7 +819,7 @@ impl Libvirtd {
             .prefix("oxvirt-libvirtd-")
             .tempdir()
             .expect("tempdir");
-        let o = private_libvirtd("start", dir.path());
+        let o = private_libvirtd("start", dir.path(), ns);
         assert!(
             o.status == 0,
             "scripts/private-libvirtd start failed ({}):\n{}",
@@ -883,7 +894,7 @@ impl Libvirtd {
 
 impl Drop for Libvirtd {
     fn drop(&mut self) {
-        let o = private_libvirtd("stop", self.dir.path());
+        let o = private_libvirtd("stop", self.dir.path(), None);
         if o.status != 0 {
             eprintln!(
                 "scripts/private-libvirtd stop {} failed ({}): {}",
@@ -895,10 +906,18 @@ impl Drop for Libvirtd {
     }
 }
 
-/// Run `scripts/private-libvirtd CMD DIR`.
-fn private_libvirtd(cmd: &str, dir: &Path) -> Run {
+/// Run `scripts/private-libvirtd CMD DIR`, in network namespace `ns` if given.
+fn private_libvirtd(cmd: &str, dir: &Path, ns: Option<&str>) -> Run {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/private-libvirtd");
-    let o = Command::new(&script)
+    let mut c = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(&script);
+            c
+        }
+        None => Command::new(&script),
+    };
+    let o = c
         .arg(cmd)
         .arg(dir)
         .stdin(Stdio::null())

@@ -8,7 +8,7 @@ use oxvirt_proto::remote::IntRet;
 use oxvirt_proto::remote::StringRet;
 use oxvirt_proto::{ToVirError, VirError};
 use oxvirt_remote::CallCtx;
-use oxvirt_sync::RwLockExt;
+use oxvirt_sync::{MutexExt, RwLockExt};
 
 use crate::events::Lifecycle;
 use crate::registry::{NetObj, Registry};
@@ -141,6 +141,7 @@ pub fn create_xml(d: &NetworkDriver, a: NetworkXmlFlagsArgs) -> Result<NetworkRe
     let def = parse_checked(&reg, &a.xml)?;
     check_identity(&reg, &def, true)?;
     let h = handle(&def);
+    d.ports.locked().remove_all(&def.name);
     reg.save_status(&def)?;
     if let Err(e) = d.plumbing.start(&def) {
         let _ = reg.delete_status(&def.name);
@@ -203,6 +204,7 @@ pub fn start_by_name(d: &NetworkDriver, name: &str) -> Result<NonnullNetwork> {
         ));
     }
     let live = o.new_def.clone().unwrap_or_else(|| o.def.clone());
+    d.ports.locked().remove_all(name);
     reg.save_status(&live)?;
     if let Err(e) = d.plumbing.start(&live) {
         let _ = reg.delete_status(name);
@@ -235,6 +237,7 @@ pub fn destroy(d: &NetworkDriver, a: NetworkArgs) -> Result<()> {
     }
     let (name, persistent, h) = (o.def.name.clone(), o.persistent, handle(&o.def));
     d.plumbing.stop(&o.def)?;
+    d.ports.locked().remove_all(&name);
     reg.delete_status(&name)?;
     if persistent {
         if let Some(o) = reg.get_mut(&name) {

@@ -16,12 +16,16 @@ pub mod leases;
 pub mod netsys;
 pub mod nft;
 pub mod plumbing;
+pub mod ports;
+pub mod ports_wire;
 pub mod registry;
+mod sys;
+pub mod tap;
 pub mod update;
 pub mod wire;
 
 use oxvirt_sync::RwLockExt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use oxvirt_conf::network::NetError;
 use oxvirt_daemon::Paths;
@@ -35,7 +39,9 @@ use oxvirt_rpc::server::Client;
 use crate::events::NetworkEvents;
 use crate::host::HostNetwork;
 use crate::plumbing::Plumbing;
+use crate::ports::PortTable;
 use crate::registry::Registry;
+use crate::tap::PortAccess;
 
 /// `VIR_ERR_NO_NETWORK`.
 const NO_NETWORK: i32 = 43;
@@ -69,6 +75,21 @@ pub enum NetworkError {
     /// A file of the driver's state could not be written or removed.
     #[error("{0}")]
     Io(String),
+    /// `VIR_ERR_NO_NETWORK_PORT`.
+    #[error("network port not found: {0}")]
+    NoNetworkPort(String),
+    /// `VIR_ERR_NETWORK_PORT_EXIST`.
+    #[error("network port {0} exists already")]
+    PortExists(String),
+    /// `VIR_ERR_INVALID_ARG` as `virCheckFlags` reports it (the whole message).
+    #[error("{0}")]
+    UnsupportedFlags(String),
+    /// `VIR_ERR_SYSTEM_ERROR` from a system call (the whole message).
+    #[error("{0}")]
+    System(String),
+    /// `VIR_ERR_ACCESS_DENIED`.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
 }
 
 impl ToVirError for NetworkError {
@@ -91,7 +112,21 @@ impl ToVirError for NetworkError {
             NetworkError::InvalidArg(m) => {
                 VirError::new(code::INVALID_ARG, FROM_NETWORK, m.clone())
             }
-            NetworkError::Io(m) => VirError::plain(code::SYSTEM_ERROR, FROM_NETWORK, m.clone()),
+            NetworkError::Io(m) | NetworkError::System(m) => {
+                VirError::plain(code::SYSTEM_ERROR, FROM_NETWORK, m.clone())
+            }
+            NetworkError::NoNetworkPort(m) => {
+                VirError::new(code::NO_NETWORK_PORT, FROM_NETWORK, m.clone())
+            }
+            NetworkError::PortExists(m) => {
+                VirError::new(code::NETWORK_PORT_EXIST, FROM_NETWORK, m.clone())
+            }
+            NetworkError::UnsupportedFlags(m) => {
+                VirError::plain(code::INVALID_ARG, FROM_NETWORK, m.clone())
+            }
+            NetworkError::AccessDenied(m) => {
+                VirError::new(code::ACCESS_DENIED, domain::ACCESS, m.clone())
+            }
         }
     }
 }
@@ -113,6 +148,10 @@ pub struct NetworkDriver {
     pub(crate) host: HostNetwork,
     /// The bridge, firewall and dnsmasq of started networks.
     pub(crate) plumbing: Plumbing,
+    /// The active networks' ports ([`ports`]); taken after `registry` when both are.
+    pub(crate) ports: Mutex<PortTable>,
+    /// Who may create ports ([`tap`]).
+    port_access: RwLock<PortAccess>,
 }
 
 impl NetworkDriver {
@@ -129,8 +168,12 @@ impl NetworkDriver {
     }
 
     /// The driver over a registry already loaded.
-    pub fn with_registry(registry: Registry, privileged: bool, plumbing: Plumbing) -> Arc<Self> {
+    pub fn with_registry(mut registry: Registry, privileged: bool, plumbing: Plumbing) -> Arc<Self> {
+        let mut ports = PortTable::new(registry.status_dir());
+        ports.load(&mut registry);
         let d = NetworkDriver {
+            ports: Mutex::new(ports),
+            port_access: RwLock::new(PortAccess::default()),
             registry: RwLock::new(registry),
             net_events: NetworkEvents::default(),
             events: EventHub::new(),
@@ -184,6 +227,62 @@ impl NetworkDriver {
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot watch dnsmasq");
         }
+    }
+
+    /// Set who may create ports (root always may).
+    pub fn set_port_access(&self, access: PortAccess) {
+        *self.port_access.write_locked() = access;
+    }
+
+    /// What a client other than root and the daemon's own user may do: read (what a read-only
+    /// connection may), and use ports when the port setting allows it (its socket is open to
+    /// others only when that setting names someone).
+    fn check_stranger(&self, ctx: &CallCtx) -> Result<(), VirError> {
+        let peer = &ctx.client.peer;
+        if peer.uid == 0 || peer.uid == rustix::process::geteuid().as_raw() {
+            return Ok(());
+        }
+        let p = ctx.procedure();
+        if p == rp::NETWORK_PORT_DELETE || p == rp::NETWORK_PORT_SET_PARAMETERS {
+            return self
+                .check_port_access(&ctx.client, None)
+                .map_err(|e| e.to_vir_error());
+        }
+        // CREATE_XML is checked with its network's name
+        if ports::handles(p)
+            || oxvirt_proto::procedures::read_only_denial(ctx.program(), p, Some(0)).is_none()
+        {
+            return Ok(());
+        }
+        Err(NetworkError::AccessDenied(format!(
+            "user {} may only read networks and use ports",
+            peer.uid
+        ))
+        .to_vir_error())
+    }
+
+    /// Refuse a client that may not create ports on network `net`.
+    pub(crate) fn check_port_access(
+        &self,
+        client: &Client,
+        net: Option<&str>,
+    ) -> Result<(), NetworkError> {
+        if self.port_access.read_locked().allows(&client.peer) {
+            return Ok(());
+        }
+        let on = net
+            .map(|n| format!(" on network '{n}'"))
+            .unwrap_or_default();
+        Err(NetworkError::AccessDenied(format!(
+            "user {} may not use network ports{on}",
+            client.peer.uid
+        )))
+    }
+
+    /// Whether the port setting names anyone besides root (the socket is then open to all).
+    pub fn ports_open_to_others(&self) -> bool {
+        let a = self.port_access.read_locked();
+        !a.users.is_empty() || !a.groups.is_empty()
     }
 
     /// The URI a connection opened without a name gets.
@@ -267,6 +366,7 @@ impl Driver for NetworkDriver {
                 ctx.procedure(),
             ));
         }
+        self.check_stranger(&ctx)?;
         let p = ctx.procedure();
         if NetworkEvents::handles(p) {
             return self.net_events.call(&ctx.client, p, &ctx.call.body);
@@ -294,7 +394,32 @@ impl Driver for NetworkDriver {
                     .await
                     .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
             }
+            // ports write state files and create or remove TAP devices
+            p if ports::handles(p) => {
+                tokio::task::spawn_blocking(move || ports::dispatch(&self, &ctx))
+                    .await
+                    .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
+            }
             _ => calls::dispatch(&self, &ctx),
         }
+    }
+
+    async fn call_with_fds(
+        self: Arc<Self>,
+        ctx: CallCtx,
+    ) -> Result<(Vec<u8>, Vec<std::os::fd::OwnedFd>), VirError> {
+        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM
+            || ctx.procedure() != rp::NETWORK_PORT_CREATE_XML
+        {
+            return Ok((self.call(ctx).await?, Vec::new()));
+        }
+        // a port creation may answer the TAP device it made ([`tap`])
+        self.check_stranger(&ctx)?;
+        tokio::task::spawn_blocking(move || {
+            let a = ctx.args()?;
+            ports::create_call(&self, &ctx.client, a)
+        })
+        .await
+        .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
     }
 }

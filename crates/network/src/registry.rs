@@ -114,6 +114,11 @@ impl Registry {
         }
     }
 
+    /// `run/network`: active networks' status, and their ports below `NAME/ports`.
+    pub fn status_dir(&self) -> &Path {
+        &self.status_dir
+    }
+
     pub fn get(&self, name: &str) -> Option<&NetObj> {
         self.nets.get(name)
     }

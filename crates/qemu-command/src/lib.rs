@@ -24,6 +24,7 @@ pub mod cpu_map;
 pub mod cpu_models;
 mod error;
 pub mod graphics;
+pub mod net;
 pub mod pflash;
 mod sound;
 
@@ -36,6 +37,9 @@ pub struct Inputs<'a> {
     pub emulator: &'a str,
     /// An inherited listening socket QEMU serves QMP on (`fd=N`).
     pub monitor_fd: i32,
+    /// The inherited TAP queues of the interfaces networkd plugs, in interface order
+    /// ([`net::tap_queues`] each).
+    pub tap_fds: &'a [i32],
 }
 
 /// A QEMU invocation.
@@ -256,7 +260,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     hubs(dom, &mut a)?;
     let boots = boot_indexes(dom);
     disks(dom, &boots.disks, &mut a)?;
-    interfaces(dom, &boots.nets, &mut a)?;
+    interfaces(dom, &boots.nets, &mut inp.tap_fds.iter(), &mut a)?;
     chardevs(dom, &mut a)?;
     inputs(dom, &mut a)?;
     for au in &dom.devices.audios {
@@ -729,9 +733,14 @@ fn disk(
     Ok(())
 }
 
-fn interfaces(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), CommandError> {
+fn interfaces(
+    dom: &Domain,
+    boot: &[Option<u32>],
+    taps: &mut std::slice::Iter<'_, i32>,
+    a: &mut Vec<String>,
+) -> Result<(), CommandError> {
     for (i, n) in dom.devices.interfaces.iter().enumerate() {
-        interface(dom, n, i, boot.get(i).copied().flatten(), a)?;
+        interface(dom, n, i, boot.get(i).copied().flatten(), taps, a)?;
     }
     Ok(())
 }
@@ -741,17 +750,21 @@ fn interface(
     n: &Interface,
     i: usize,
     bootindex: Option<u32>,
+    taps: &mut std::slice::Iter<'_, i32>,
     a: &mut Vec<String>,
 ) -> Result<(), CommandError> {
-    if n.kind != "user" {
-        return Err(CommandError::ConfigUnsupported(format!(
-            "<interface type='{}'> is not supported by oxvirt yet (it needs oxvirt-networkd); use type='user'",
-            n.kind
-        )));
-    }
     let netdev = format!("hostnet{i}");
+    let backend = match n.kind.as_str() {
+        "user" => json!({"type": "user", "id": netdev}).to_string(),
+        "network" | "bridge" => net::tap_netdev(n, &netdev, taps)?,
+        k => {
+            return Err(CommandError::ConfigUnsupported(format!(
+                "<interface type='{k}'> is not supported by oxvirt yet; use type='user', 'network' or 'bridge'"
+            )))
+        }
+    };
     a.push("-netdev".into());
-    a.push(json!({"type": "user", "id": netdev}).to_string());
+    a.push(backend);
     let model = n.model.as_deref().unwrap_or("e1000");
     let driver = match model {
         "virtio" => "virtio-net-pci",

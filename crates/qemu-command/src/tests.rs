@@ -38,6 +38,7 @@ pub(super) fn args_of(xml: &str) -> String {
         &Inputs {
             emulator: "q",
             monitor_fd: 3,
+            tap_fds: &[],
         },
     )
     .expect("build")
@@ -58,6 +59,7 @@ fn libvirts_command_line_for_the_test_guest() {
         &Inputs {
             emulator: "/usr/bin/qemu-system-x86_64",
             monitor_fd: 3,
+            tap_fds: &[],
         },
     )
     .expect("build");
@@ -89,6 +91,7 @@ fn refuses_what_it_cannot_start() {
         &Inputs {
             emulator: "q",
             monitor_fd: 3,
+            tap_fds: &[],
         },
     )
     .expect_err("network interface");
@@ -195,4 +198,35 @@ fn disks_and_user_networking() {
         "{s}"
     );
     assert!(s.contains(r#""mac":"52:54:00:12:34:56""#), "{s}");
+}
+
+#[test]
+fn tap_interfaces_take_their_inherited_fds() {
+    let x = GUEST.replace(
+        "<devices>",
+        "<devices><interface type='network'><mac address='52:54:00:12:34:56'/><source network='default'/><model type='virtio'/></interface>\
+<interface type='bridge'><mac address='52:54:00:12:34:57'/><source bridge='br0'/><model type='virtio'/><driver queues='2'/></interface>",
+    );
+    let d = dom(&x);
+    let build_with = |fds: &[i32]| {
+        build(
+            &d,
+            &Inputs {
+                emulator: "q",
+                monitor_fd: 3,
+                tap_fds: fds,
+            },
+        )
+    };
+    let s = build_with(&[20, 21, 22]).unwrap().args.join(" ");
+    assert!(
+        s.contains(r#"-netdev {"fd":"20","id":"hostnet0","type":"tap"}"#),
+        "{s}"
+    );
+    assert!(
+        s.contains(r#"-netdev {"fds":"21:22","id":"hostnet1","type":"tap"}"#),
+        "{s}"
+    );
+    let e = build_with(&[20]).unwrap_err().to_string();
+    assert!(e.contains("has no TAP device"), "{e}");
 }

@@ -27,6 +27,7 @@ pub mod error;
 pub mod firmware;
 pub mod host_calls;
 pub mod lifecycle_calls;
+pub mod net_ports;
 pub mod path_policy;
 pub mod paths;
 pub mod probe;

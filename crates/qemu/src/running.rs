@@ -157,6 +157,23 @@ async fn link_call<C: ShimCall>(
         .map_err(shim_error)
 }
 
+/// [`link_call`] with fds (CALL_WITH_FDS): START with the NICs' TAP queues.
+async fn link_call_fds<C: ShimCall>(
+    link: &RpcClient,
+    _call: C,
+    args: &C::Args,
+    fds: Vec<std::os::fd::OwnedFd>,
+) -> Result<C::Ret, QemuError> {
+    let body = oxvirt_xdr::to_bytes(args)
+        .map_err(|e| QemuError::Internal(format!("cannot encode a shim call: {e}")))?;
+    let r = link
+        .call_raw(SHIM_PROGRAM, C::PROC, body, fds)
+        .await
+        .map_err(shim_error)?;
+    oxvirt_xdr::from_bytes(&r.body)
+        .map_err(|e| QemuError::Internal(format!("bad reply from the shim: {e}")))
+}
+
 /// Ask a shim for its status document.
 async fn shim_status(link: &RpcClient) -> Result<sp::StatusRet, QemuError> {
     link_call(link, sp::Status, &()).await
@@ -471,15 +488,24 @@ impl QemuDriver {
                 Ok(ports)
             })
             .inspect_err(cleanup)?;
+        // the NICs on networkd's networks: a port and a TAP device each, as fds
+        let plugged = crate::net_ports::plug(&self.paths, &mut live)
+            .await
+            .inspect_err(cleanup)?;
+        let plugged_ports = plugged.ports;
+        let mut tap_fds = Some(plugged.fds);
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
         self.remove_vm_dir(&dir);
-        std::fs::create_dir_all(&dir)
-            .map_err(|source| QemuError::Io {
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            let e = QemuError::Io {
                 what: format!("cannot create {}", dir.display()),
-                source,
-            })
-            .inspect_err(cleanup)?;
+                source: e,
+            };
+            cleanup(&e);
+            return Err(e);
+        }
         let status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
@@ -499,12 +525,15 @@ impl QemuDriver {
         let status_xml = status.format();
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
-        crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes())
-            .map_err(|source| QemuError::Io {
+        if let Err(e) = crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes()) {
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            let e = QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
-                source,
-            })
-            .inspect_err(cleanup)?;
+                source: e,
+            };
+            cleanup(&e);
+            return Err(e);
+        }
         let mut shim_exit = None;
         let r = async {
             shim_exit = Some(self.spawn_shim(&dir, &log, false).await?);
@@ -515,7 +544,7 @@ impl QemuDriver {
             };
             let reply = match tokio::time::timeout(
                 Duration::from_secs(120),
-                link_call(&link, sp::Start, &start),
+                link_call_fds(&link, sp::Start, &start, tap_fds.take().unwrap_or_default()),
             )
             .await
             {
@@ -553,6 +582,7 @@ impl QemuDriver {
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
                 crate::start_prep::cleanup(&self.paths, id, &def.name);
+                crate::net_ports::release(&self.paths, plugged_ports).await;
                 // we hung up: the shim of a failed start exits at once (it checks every
                 // 200 ms); a start the shim refused (QEMU's command line) leaves no process
                 if let Some(exit) = shim_exit {
@@ -642,6 +672,7 @@ impl QemuDriver {
         let _ = std::fs::remove_file(status_path(&vm.dir));
         self.remove_vm_dir(&vm.dir);
         crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
+        self.release_ports(&vm.def());
         if self.running.remove(&vm.uuid, vm.id).is_none() {
             return;
         }
@@ -807,10 +838,20 @@ impl QemuDriver {
         self.forget_dir(dir, &st, true);
     }
 
+    /// Delete the network ports of a domain that stopped, in the background.
+    fn release_ports(&self, live: &Domain) {
+        let ports = crate::net_ports::ports_of(live);
+        if !ports.is_empty() {
+            let paths = self.paths.clone();
+            tokio::spawn(async move { crate::net_ports::release_by_name(&paths, ports).await });
+        }
+    }
+
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
         vm_dir::kill_unrecorded_qemus(dir);
         self.remove_vm_dir(dir);
+        self.release_ports(&st.domain);
         if let Some(id) = st.domain.id {
             crate::start_prep::cleanup(&self.paths, id, &st.domain.name);
         }

@@ -1,6 +1,7 @@
 //! The connection envelope and the dispatch to a driver.
 
 use std::future::Future;
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};
 
 use oxvirt_proto::message::{ADMIN_PROGRAM, LXC_PROGRAM, QEMU_PROGRAM, REMOTE_PROGRAM};
@@ -46,6 +47,15 @@ pub trait Driver: Send + Sync + 'static {
         self: Arc<Self>,
         ctx: CallCtx,
     ) -> impl Future<Output = Result<Vec<u8>, VirError>> + Send;
+
+    /// [`Driver::call`] for a REMOTE program call whose reply may carry file descriptors
+    /// (REPLY_WITH_FDS). The default carries none.
+    fn call_with_fds(
+        self: Arc<Self>,
+        ctx: CallCtx,
+    ) -> impl Future<Output = Result<(Vec<u8>, Vec<OwnedFd>), VirError>> + Send {
+        async move { Ok((self.call(ctx).await?, Vec::new())) }
+    }
 }
 
 /// Everything a driver needs to handle one call.
@@ -196,6 +206,7 @@ impl<D: Driver> RemoteService<D> {
         client: Arc<Client>,
         session: Arc<Session>,
         call: Call,
+        reply_fds: &mut Vec<OwnedFd>,
     ) -> Result<(Vec<u8>, bool), VirError> {
         let procedure = call.header.procedure;
         let is_open = session.uri().is_some();
@@ -300,7 +311,9 @@ impl<D: Driver> RemoteService<D> {
                     session,
                     call,
                 };
-                Ok((self.driver.clone().call(ctx).await?, false))
+                let (body, fds) = self.driver.clone().call_with_fds(ctx).await?;
+                *reply_fds = fds;
+                Ok((body, false))
             }
         }
     }
@@ -354,14 +367,18 @@ impl<D: Driver> Service for RemoteService<D> {
         call: Call,
     ) -> Reply {
         match call.header.program {
-            REMOTE_PROGRAM => match self.remote_call(client, session, call).await {
-                Ok((body, close_after)) => {
-                    let mut r = Reply::ok(body);
-                    r.close_after = close_after;
-                    r
+            REMOTE_PROGRAM => {
+                let mut fds = Vec::new();
+                match self.remote_call(client, session, call, &mut fds).await {
+                    Ok((body, close_after)) => {
+                        let mut r = Reply::ok(body);
+                        r.close_after = close_after;
+                        r.fds = fds;
+                        r
+                    }
+                    Err(e) => Reply::err(e),
                 }
-                Err(e) => Reply::err(e),
-            },
+            }
             // the LXC program's one call reaches the driver, which answers as libvirt's QEMU
             // driver does (NO_SUPPORT)
             QEMU_PROGRAM | LXC_PROGRAM => self.qemu_call(client, session, call).await.into(),

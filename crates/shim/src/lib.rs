@@ -311,6 +311,7 @@ impl Shim {
         self: &Arc<Self>,
         start: DomainStatus,
         paused_start: bool,
+        taps: Vec<std::os::fd::OwnedFd>,
     ) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("start").await?;
         if self.rt.locked().is_some() {
@@ -338,6 +339,10 @@ impl Shim {
             &oxvirt_qemu_command::Inputs {
                 emulator: &emulator,
                 monitor_fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
+                tap_fds: &taps
+                    .iter()
+                    .map(std::os::fd::AsRawFd::as_raw_fd)
+                    .collect::<Vec<_>>(),
             },
         )?;
         log_line(
@@ -352,12 +357,15 @@ impl Shim {
                     .join(" ")
             ),
         );
-        let child =
-            process::spawn(&cmd, &listener, &self.opts.log).map_err(|source| ShimError::Io {
+        let child = process::spawn(&cmd, &listener, &taps, &self.opts.log).map_err(|source| {
+            ShimError::Io {
                 what: format!("cannot execute {}", cmd.program),
                 source,
-            })?;
+            }
+        })?;
         drop(listener);
+        // QEMU holds the TAP devices now
+        drop(taps);
         let pid = child.id() as i32;
         let watched = Watched::new(pid, Some(child)).map_err(|source| ShimError::Io {
             what: "cannot watch the QEMU process".into(),

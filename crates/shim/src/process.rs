@@ -13,14 +13,22 @@ use tokio::io::unix::AsyncFd;
 
 use oxvirt_qemu_command::Command;
 
-/// Launch QEMU with `monitor` (a listening socket) inherited at the fd number the command line
-/// names, and stdout/stderr appended to `log`.
-pub(crate) fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::io::Result<Child> {
+/// Launch QEMU with `monitor` (a listening socket) and `taps` (the NICs' TAP queues) inherited
+/// at the fd numbers the command line names, and stdout/stderr appended to `log`.
+pub(crate) fn spawn(
+    cmd: &Command,
+    monitor: &UnixListener,
+    taps: &[OwnedFd],
+    log: &Path,
+) -> std::io::Result<Child> {
     let out = crate::vmlog::open(log)?;
     let err = out.try_clone()?;
-    // Inherit the monitor socket: clear close-on-exec for this spawn only. The shim starts
-    // exactly one QEMU, so no other spawn can race for the descriptor.
+    // Inherit the monitor socket and the TAP queues: clear close-on-exec for this spawn only.
+    // The shim starts exactly one QEMU, so no other spawn can race for the descriptors.
     rustix::io::fcntl_setfd(monitor, FdFlags::empty())?;
+    for t in taps {
+        rustix::io::fcntl_setfd(t, FdFlags::empty())?;
+    }
     let mut c = std::process::Command::new(&cmd.program);
     // QEMU carries its VM's directory in its environment: if the shim dies before recording
     // QEMU's pid, the driver still finds it ([`unrecorded_qemus`])
@@ -39,6 +47,9 @@ pub(crate) fn spawn(cmd: &Command, monitor: &UnixListener, log: &Path) -> std::i
         .stderr(Stdio::from(err))
         .spawn();
     rustix::io::fcntl_setfd(monitor, FdFlags::CLOEXEC)?;
+    for t in taps {
+        rustix::io::fcntl_setfd(t, FdFlags::CLOEXEC)?;
+    }
     r
 }
 

@@ -50,11 +50,21 @@ impl ShimService {
                 .await
             }
             sp::Start::PROC => {
+                // the TAP queues networkd made for the NICs ride along (CALL_WITH_FDS)
+                let taps = call
+                    .fds
+                    .iter()
+                    .map(|f| f.try_clone())
+                    .collect::<std::io::Result<Vec<_>>>()
+                    .map_err(|source| ShimError::Io {
+                        what: "cannot take the TAP devices".into(),
+                        source,
+                    })?;
                 typed(sp::Start, call, |a| async move {
                     // the driver's one copy of the definition: parsed here once, never
                     // re-derived (its defaults, ids and aliases came with it)
                     let st = parse_status(&a.status_xml)?;
-                    let r = s.start(st, a.flags & sp::START_PAUSED != 0).await?;
+                    let r = s.start(st, a.flags & sp::START_PAUSED != 0, taps).await?;
                     Ok(sp::StatusRet {
                         status_xml: r.format(),
                     })

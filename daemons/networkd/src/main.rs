@@ -8,6 +8,7 @@ use clap::Parser;
 use oxvirt_daemon::CommonArgs;
 use oxvirt_network::daemon::{self, ServeOptions};
 use oxvirt_network::host::HostNetwork;
+use oxvirt_network::tap::{resolve_id, PortAccess};
 use tracing::info;
 
 #[derive(Debug, Parser)]
@@ -23,6 +24,27 @@ struct Args {
     /// only recorded active. Without privileges nothing is changed either.
     #[arg(long)]
     no_host_network: bool,
+    /// A user (name or uid) who may create network ports and get their TAP devices; repeat
+    /// for several. Root always may.
+    #[arg(long = "port-user", value_name = "USER")]
+    port_users: Vec<String>,
+    /// A group (name or gid) whose members may create network ports; repeat for several.
+    #[arg(long = "port-group", value_name = "GROUP")]
+    port_groups: Vec<String>,
+}
+
+/// The users and groups of `--port-user` and `--port-group`.
+fn port_access(args: &Args) -> Result<PortAccess, String> {
+    let ids = |file: &str, what: &str, names: &[String]| {
+        names
+            .iter()
+            .map(|n| resolve_id(file, n).ok_or_else(|| format!("unknown {what} '{n}'")))
+            .collect::<Result<Vec<u32>, String>>()
+    };
+    Ok(PortAccess {
+        users: ids("/etc/passwd", "user", &args.port_users)?,
+        groups: ids("/etc/group", "group", &args.port_groups)?,
+    })
 }
 
 fn main() -> ExitCode {
@@ -33,6 +55,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let c = &args.common;
+    let access = port_access(&args)?;
     let paths = c.paths();
     let served = daemon::serve(ServeOptions {
         paths: paths.clone(),
@@ -47,6 +70,15 @@ async fn run(args: Args) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
+    served.driver.set_port_access(access);
+    // users the port setting names reach the read-write socket; the driver lets them read
+    // and use ports, nothing else
+    if served.driver.ports_open_to_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let rw = paths.sockets(daemon::SHORT_NAME).rw;
+        std::fs::set_permissions(&rw, std::fs::Permissions::from_mode(0o666))
+            .map_err(|e| format!("cannot open {} to the port users: {e}", rw.display()))?;
+    }
     info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-networkd ready");
     // networks marked autostart, once the sockets answer
     served.driver.autostart_all();

@@ -15,6 +15,11 @@ pub struct Interface {
     pub source_mode: Option<String>,
     /// `portgroup=` of a `network` source.
     pub portgroup: Option<String>,
+    /// Live only, `network` source: the network port the running domain is plugged into
+    /// (`portid=`).
+    pub source_portid: Option<[u8; 16]>,
+    /// Live only, `network` source: the bridge of that port (`bridge=`).
+    pub source_bridge: Option<String>,
     /// The socket of a `mcast`, `udp`, `server` or `client` interface.
     pub socket: Option<NetSocket>,
     /// The host PCI device of a `hostdev` interface, and its `managed=`.
@@ -166,6 +171,12 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         ),
     };
     let source_mode = parse_source_mode(n, kind)?;
+    let live_source = |a: &str| match kind {
+        "network" if live => child(n, "source").and_then(|s| attr(s, a)),
+        _ => None,
+    };
+    let source_portid = live_source("portid").and_then(|u| crate::domain::parse_uuid(&u));
+    let source_bridge = live_source("bridge");
     let model = child(n, "model").and_then(|m| attr(m, "type"));
     if let Some(m) = &model {
         if !m
@@ -232,6 +243,8 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         source,
         source_mode,
         portgroup,
+        source_portid,
+        source_bridge,
         socket,
         hostdev,
         vlan,
@@ -520,6 +533,14 @@ pub(super) fn format_interface(w: &mut Writer, n: &Interface, cx: Ctx) {
         }
         if let Some(p) = &n.portgroup {
             a.push(("portgroup", p.clone()));
+        }
+        if cx.live && n.kind == "network" {
+            if let Some(u) = &n.source_portid {
+                a.push(("portid", crate::domain::uuid_string(u)));
+            }
+            if let Some(b) = &n.source_bridge {
+                a.push(("bridge", b.clone()));
+            }
         }
         w.empty("source", &a);
     }
