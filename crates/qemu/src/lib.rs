@@ -30,6 +30,7 @@ pub mod lifecycle_calls;
 pub mod path_policy;
 pub mod paths;
 pub mod probe;
+pub mod procedure_table;
 pub mod registry;
 pub mod routes;
 pub mod running;
