@@ -84,6 +84,13 @@ shim_calls! {
     OpenConsole = 11: OpenConsoleArgs => StringRet;
     /// `domstats` groups ([`group`] bits).
     Stats = 12: StatsArgs => StatsRet;
+    /// Inject an NMI (QMP `inject-nmi`); the flags must be 0.
+    InjectNmi = 13: FlagsArgs => ();
+    /// Press and release keys (QMP `send-key`), given as QEMU's key numbers.
+    SendKey = 14: SendKeyArgs => ();
+    /// The balloon's statistics (`virsh dommemstat`), as `(tag, value)` pairs in libvirt's
+    /// order and units; the driver adds the process's RSS.
+    MemoryStats = 15: () => MemoryStatsRet;
 }
 
 shim_events! {
@@ -179,6 +186,22 @@ pub struct StatsRet {
     pub params: Vec<crate::types::TypedParam>,
 }
 
+/// [`SendKey`]'s keys: QEMU's key numbers (libvirt's QNUM codeset), pressed in order, held
+/// `holdtime` ms (0: QEMU's default).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SendKeyArgs {
+    pub holdtime: u32,
+    #[xdr(max = crate::domain_api::SEND_KEY_MAX)]
+    pub qnums: Vec<u32>,
+}
+
+/// [`MemoryStats`]' reply: `VIR_DOMAIN_MEMORY_STAT_*` tags and values.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct MemoryStatsRet {
+    #[xdr(max = crate::domain_api::MEMORY_STATS_MAX)]
+    pub stats: Vec<crate::domain_api::DomainMemoryStat>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,8 +222,11 @@ mod tests {
             MonitorCommand::PROC,
             OpenConsole::PROC,
             Stats::PROC,
+            InjectNmi::PROC,
+            SendKey::PROC,
+            MemoryStats::PROC,
         ];
-        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
         let events = [StateChanged::PROC, Rebooted::PROC, BalloonChanged::PROC];
         assert_eq!(events, [100, 101, 102]);
     }

@@ -18,14 +18,18 @@
 //! Errors are typed ([`QemuError`]) and mapped to libvirt's codes once, in
 //! [`QemuError::to_vir_error`].
 
+pub mod agent_calls;
 pub mod capabilities;
 pub mod cpu_models;
 pub mod daemon;
+pub mod device_stats_calls;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
 pub mod host_calls;
+pub mod input_calls;
+pub mod job_calls;
 pub mod lifecycle_calls;
 pub mod path_policy;
 pub mod paths;
