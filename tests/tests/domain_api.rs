@@ -262,3 +262,116 @@ print(json.dumps(out, sort_keys=True, indent=1))
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
 }
+
+/// Description, title and metadata elements (SET/GET_METADATA, `virsh desc`, `metadata`) on
+/// the live and persistent definitions of a running guest, their XML, and the metadata-change
+/// events, on oxvirt and on libvirt 9.0.
+#[test]
+fn metadata_matches_libvirt() {
+    let files = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(files.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (ox_disk, lv_disk) = (files.path().join("ox.raw"), files.path().join("lv.raw"));
+    for f in [&ox_disk, &lv_disk] {
+        std::fs::File::create(f).unwrap().set_len(1 << 20).unwrap();
+    }
+    let q = Qemud::start_with(&["--allow-path", files.path().to_str().unwrap()]);
+    let lv = Libvirtd::start();
+    define_and_start(
+        &q.uri(),
+        files.path(),
+        &guest_with_devices("md", &ox_disk),
+        "md",
+    );
+    define_and_start(
+        lv.uri(),
+        files.path(),
+        &guest_with_devices("md", &lv_disk),
+        "md",
+    );
+
+    let script = r#"
+import sys, json, re, threading, time, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+events = []
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                         lambda conn, dom, mtype, nsuri, opaque: events.append([dom.name(), mtype, nsuri]), None)
+d = c.lookupByName('md')
+D, T, E = libvirt.VIR_DOMAIN_METADATA_DESCRIPTION, libvirt.VIR_DOMAIN_METADATA_TITLE, libvirt.VIR_DOMAIN_METADATA_ELEMENT
+LIVE, CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
+URI = 'http://example.org/x'
+def call(f):
+    try:
+        r = f()
+    except libvirt.libvirtError as e:
+        return ['error', e.get_error_code(), e.get_error_domain(), e.get_error_message()]
+    return r
+def parts(xml):
+    return re.findall(r'<title>.*?</title>|<description>.*?</description>|<metadata>.*?</metadata>|<metadata/>', xml, re.S)
+out = []
+out.append(call(lambda: d.metadata(D, None, 0)))
+out.append(call(lambda: d.setMetadata(D, 'hello <world> & co', None, None, 0)))
+out.append(call(lambda: d.metadata(D, None, 0)))
+out.append(call(lambda: d.metadata(D, None, LIVE)))
+out.append(call(lambda: d.metadata(D, None, CONFIG)))
+out.append(call(lambda: d.setMetadata(T, 'A title', None, None, CONFIG)))
+out.append(call(lambda: d.metadata(T, None, CONFIG)))
+out.append(call(lambda: d.metadata(T, None, 0)))
+out.append(call(lambda: d.setMetadata(T, 'two\nlines', None, None, 0)))
+out.append(call(lambda: d.setMetadata(E, '<foo a="1">bar<baz/></foo>', 'x', URI, LIVE | CONFIG)))
+out.append(call(lambda: d.metadata(E, URI, 0)))
+out.append(call(lambda: d.metadata(E, URI, CONFIG)))
+out.append(call(lambda: d.metadata(E, 'http://example.org/none', 0)))
+out.append(call(lambda: d.metadata(7, None, 0)))
+out.append(call(lambda: d.setMetadata(7, 'x', None, None, 0)))
+out.append(call(lambda: d.setMetadata(D, 'x', None, None, 4)))
+out.append(call(lambda: d.metadata(D, None, LIVE | CONFIG)))
+out.append(parts(d.XMLDesc(0)))
+out.append(parts(d.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)))
+out.append(call(lambda: d.setMetadata(D, '', None, None, LIVE)))
+out.append(call(lambda: d.metadata(D, None, LIVE)))
+out.append(call(lambda: d.setMetadata(E, None, None, URI, CONFIG)))
+out.append(call(lambda: d.metadata(E, URI, CONFIG)))
+d.destroy()
+out.append(call(lambda: d.metadata(D, None, LIVE)))
+out.append(call(lambda: d.setMetadata(D, 'off', None, None, LIVE)))
+out.append(call(lambda: d.setMetadata(D, 'off', None, None, 0)))
+out.append(call(lambda: d.metadata(D, None, 0)))
+out.append(parts(d.XMLDesc(0)))
+time.sleep(1)
+out.append(events)
+print(json.dumps(out, indent=1))
+"#;
+    let ours = python(script, &[&q.uri()]);
+    let theirs = python(script, &[lv.uri()]);
+    let (ours, theirs) = (ours.ok(), theirs.ok());
+    assert_eq!(ours, theirs, "oxvirt (left) and libvirt (right) differ");
+    // virsh's desc and metadata commands on the (now inactive) domain
+    let mut diffs = Vec::new();
+    for args in [
+        &["desc", "md"][..],
+        &["desc", "md", "--title"],
+        &[
+            "desc",
+            "md",
+            "--config",
+            "--title",
+            "--new-desc",
+            "Virsh title",
+        ],
+        &["desc", "md", "--title", "--config"],
+        &["metadata", "md", "http://example.org/none"],
+    ] {
+        let a = normalized(&q.virsh(args), false);
+        let b = normalized(&lv.virsh(args), false);
+        if a != b {
+            diffs.push(format!("virsh {}:\n{a}\n---\n{b}", args.join(" ")));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
+}

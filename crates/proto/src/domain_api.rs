@@ -304,3 +304,12 @@ pub struct QemuDomainAgentCommandRet {
     #[xdr(max = STRING_MAX)]
     pub result: Option<String>,
 }
+
+/// The metadata-change event's body (without the callback id).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainEventMetadataChangeMsg {
+    pub dom: NonnullDomain,
+    pub type_: i32,
+    #[xdr(max = STRING_MAX)]
+    pub nsuri: Option<String>,
+}

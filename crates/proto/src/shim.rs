@@ -91,6 +91,9 @@ shim_calls! {
     /// The balloon's statistics (`virsh dommemstat`), as `(tag, value)` pairs in libvirt's
     /// order and units; the driver adds the process's RSS.
     MemoryStats = 15: () => MemoryStatsRet;
+    /// Set (or, with no value, remove) the live definition's description, title or metadata
+    /// element (`virsh desc --live`, `metadata --live`), kept in the status file.
+    SetMetadata = 16: SetMetadataArgs => ();
 }
 
 shim_events! {
@@ -195,6 +198,20 @@ pub struct SendKeyArgs {
     pub qnums: Vec<u32>,
 }
 
+/// [`SetMetadata`]'s arguments, as DOMAIN_SET_METADATA's: libvirt's metadata type (0
+/// description, 1 title, 2 element), the new text (none: remove), and for an element its
+/// namespace prefix and URI.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SetMetadataArgs {
+    pub type_: i32,
+    #[xdr(max = STRING_MAX)]
+    pub value: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub key: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub uri: Option<String>,
+}
+
 /// [`MemoryStats`]' reply: `VIR_DOMAIN_MEMORY_STAT_*` tags and values.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct MemoryStatsRet {
@@ -225,8 +242,12 @@ mod tests {
             InjectNmi::PROC,
             SendKey::PROC,
             MemoryStats::PROC,
+            SetMetadata::PROC,
         ];
-        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+        assert_eq!(
+            calls,
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        );
         let events = [StateChanged::PROC, Rebooted::PROC, BalloonChanged::PROC];
         assert_eq!(events, [100, 101, 102]);
     }

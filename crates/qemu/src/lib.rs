@@ -31,6 +31,7 @@ pub mod host_calls;
 pub mod input_calls;
 pub mod job_calls;
 pub mod lifecycle_calls;
+pub mod metadata_calls;
 pub mod path_policy;
 pub mod paths;
 pub mod probe;

@@ -8,7 +8,7 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, device_stats_calls, domain_calls, host_calls, input_calls, job_calls,
-    lifecycle_calls, stats_calls, QemuDriver,
+    lifecycle_calls, metadata_calls, stats_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -22,6 +22,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     agent_calls::register(&mut r);
     device_stats_calls::register(&mut r);
     input_calls::register(&mut r);
+    metadata_calls::register(&mut r);
     r
 });
 
@@ -34,7 +35,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 81);
+        assert_eq!(ROUTES.routes().count(), 83);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::stats::QMP_STATS_TIMEOUT;
 use crate::{Shim, ShimError};
+use oxvirt_sync::MutexExt;
 
 /// The balloon's `guest-stats` fields in libvirt's order: QEMU's name, libvirt's tag, and the
 /// divisor to libvirt's unit (KiB for sizes). `last-update` sits between `usable` and the
@@ -46,7 +47,45 @@ pub(crate) fn guest_stats(v: &Value) -> Vec<DomainMemoryStat> {
         .collect()
 }
 
+/// libvirt's metadata types: `VIR_DOMAIN_METADATA_DESCRIPTION`, `_TITLE`, `_ELEMENT`.
+const METADATA_DESCRIPTION: i32 = 0;
+const METADATA_TITLE: i32 = 1;
+const METADATA_ELEMENT: i32 = 2;
+
 impl Shim {
+    /// Set or remove the live definition's description, title or metadata element, and write
+    /// the status file.
+    pub async fn set_metadata(&self, a: sp::SetMetadataArgs) -> Result<(), ShimError> {
+        let _job = self.begin_job("set metadata").await?;
+        self.require_active()?;
+        let doc = {
+            let mut g = self.rt.locked();
+            let Some(rt) = g.as_mut() else {
+                return Err(ShimError::OperationInvalid("domain is not running".into()));
+            };
+            let dom = &mut rt.status.domain;
+            match a.type_ {
+                METADATA_DESCRIPTION => dom.description = a.value,
+                METADATA_TITLE => dom.title = a.value,
+                METADATA_ELEMENT => dom
+                    .set_metadata_element(
+                        a.value.as_deref(),
+                        a.key.as_deref(),
+                        a.uri.as_deref().unwrap_or_default(),
+                    )
+                    .map_err(|e| ShimError::InvalidArg(e.to_string()))?,
+                t => {
+                    return Err(ShimError::InvalidArg(format!(
+                        "unknown metadata type '{t}'"
+                    )))
+                }
+            }
+            rt.status.format()
+        };
+        self.write_status(&doc);
+        Ok(())
+    }
+
     /// QMP `inject-nmi`.
     pub async fn inject_nmi(&self, flags: u32) -> Result<(), ShimError> {
         if flags != 0 {

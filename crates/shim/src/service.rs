@@ -92,6 +92,7 @@ impl ShimService {
             sp::InjectNmi::PROC => typed(sp::InjectNmi, call, |a| s.inject_nmi(a.flags)).await,
             sp::SendKey::PROC => typed(sp::SendKey, call, |a| s.send_key(a)).await,
             sp::MemoryStats::PROC => typed(sp::MemoryStats, call, |()| s.memory_stats()).await,
+            sp::SetMetadata::PROC => typed(sp::SetMetadata, call, |a| s.set_metadata(a)).await,
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }
