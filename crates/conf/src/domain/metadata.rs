@@ -150,7 +150,6 @@ fn in_namespace(e: &mut Element, prefix: Option<String>, uri: Option<&str>) {
 
 #[cfg(test)]
 mod element_tests {
-    use super::*;
 
     #[test]
     fn set_get_and_remove_an_element() {
