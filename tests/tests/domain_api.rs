@@ -186,6 +186,13 @@ fn running_guest_api_matches_libvirt() {
         (&["send-key", "api", "KEY_A"], false),
         (&["send-key", "api", "--codeset", "usb", "4"], false),
         (&["inject-nmi", "api"], false),
+        (&["vcpucount", "api"], false),
+        (&["vcpuinfo", "api"], true),
+        (&["vcpupin", "api"], false),
+        (&["vcpupin", "api", "--config"], false),
+        (&["emulatorpin", "api"], false),
+        (&["emulatorpin", "api", "--config"], false),
+        (&["iothreadinfo", "api"], false),
     ];
     let mut diffs = Vec::new();
     for (args, numbers) in commands {
@@ -242,6 +249,12 @@ out = {
     'sendKeyFlags': call(lambda: d.sendKey(0, 0, [30], 1, 1)),
     'nmiFlags': call(lambda: d.injectNMI(1)),
     'blockInfo': call(lambda: [d.blockInfo('vda')[0], d.blockInfo('vda')[2]]),
+    'maxVcpus': call(d.maxVcpus),
+    'vcpusFlags': call(lambda: [d.vcpusFlags(f) for f in (0, 1, 2, 4, 5, 6)]),
+    'vcpusShape': call(lambda: [[[v[0], v[1]] for v in d.vcpus()[0]], d.vcpus()[1]]),
+    'vcpuPinInfo': call(lambda: d.vcpuPinInfo(0)),
+    'emulatorPinInfo': call(lambda: d.emulatorPinInfo(0)),
+    'ioThreadInfo': call(lambda: d.ioThreadInfo(0)),
 }
 d.destroy()
 out['inactiveControl'] = call(d.controlInfo)
@@ -250,6 +263,10 @@ out['inactiveTime'] = call(d.getTime)
 out['inactiveBlockStats'] = call(lambda: d.blockStats('vda'))
 out['inactiveMem'] = call(d.memoryStats)
 out['inactiveNmi'] = call(d.injectNMI)
+out['inactiveVcpus'] = call(d.vcpus)
+out['inactiveMaxVcpus'] = call(d.maxVcpus)
+out['inactiveVcpuPinInfo'] = call(lambda: d.vcpuPinInfo(0))
+out['inactiveVcpusFlagsLive'] = call(lambda: d.vcpusFlags(1))
 print(json.dumps(out, sort_keys=True, indent=1))
 "#;
     let ours = python(script, &[&q.uri()]);

@@ -159,6 +159,15 @@ procedures! {
     DomainGetMetadata = Remote rp::DOMAIN_GET_METADATA, DomainGetMetadataArgs => StringRet;
     QemuDomainAgentCommand = Qemu qp::DOMAIN_AGENT_COMMAND,
         QemuDomainAgentCommandArgs => QemuDomainAgentCommandRet;
+    DomainGetMaxVcpus = Remote rp::DOMAIN_GET_MAX_VCPUS, DomainArgs => IntRet;
+    DomainGetVcpusFlags = Remote rp::DOMAIN_GET_VCPUS_FLAGS, DomainFlagsArgs => IntRet;
+    DomainGetVcpus = Remote rp::DOMAIN_GET_VCPUS, DomainGetVcpusArgs => DomainGetVcpusRet;
+    DomainGetVcpuPinInfo = Remote rp::DOMAIN_GET_VCPU_PIN_INFO,
+        DomainGetVcpuPinInfoArgs => CpumapsRet;
+    DomainGetEmulatorPinInfo = Remote rp::DOMAIN_GET_EMULATOR_PIN_INFO,
+        DomainGetEmulatorPinInfoArgs => CpumapsRet;
+    DomainGetIothreadInfo = Remote rp::DOMAIN_GET_IOTHREAD_INFO,
+        DomainFlagsArgs => DomainGetIothreadInfoRet;
 }
 
 #[cfg(test)]

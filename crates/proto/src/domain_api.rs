@@ -313,3 +313,75 @@ pub struct DomainEventMetadataChangeMsg {
     #[xdr(max = STRING_MAX)]
     pub nsuri: Option<String>,
 }
+
+/// `REMOTE_VCPUINFO_MAX`, `REMOTE_CPUMAPS_MAX`, `REMOTE_IOTHREAD_INFO_MAX`.
+pub const VCPUINFO_MAX: usize = 16384;
+pub const CPUMAPS_MAX: usize = 8_388_608;
+pub const IOTHREAD_INFO_MAX: usize = 16384;
+
+/// DOMAIN_GET_VCPUS.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetVcpusArgs {
+    pub dom: NonnullDomain,
+    pub maxinfo: i32,
+    pub maplen: i32,
+}
+
+/// One vCPU (`remote_vcpu_info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct VcpuInfo {
+    pub number: u32,
+    pub state: i32,
+    pub cpu_time: u64,
+    pub cpu: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetVcpusRet {
+    #[xdr(max = VCPUINFO_MAX)]
+    pub info: Vec<VcpuInfo>,
+    #[xdr(max = CPUMAPS_MAX, opaque)]
+    pub cpumaps: Vec<u8>,
+}
+
+/// DOMAIN_GET_VCPU_PIN_INFO.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetVcpuPinInfoArgs {
+    pub dom: NonnullDomain,
+    pub ncpumaps: i32,
+    pub maplen: i32,
+    pub flags: u32,
+}
+
+/// DOMAIN_GET_VCPU_PIN_INFO's and DOMAIN_GET_EMULATOR_PIN_INFO's reply: the maps and how
+/// many there are.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct CpumapsRet {
+    #[xdr(max = CPUMAPS_MAX, opaque)]
+    pub cpumaps: Vec<u8>,
+    pub num: i32,
+}
+
+/// DOMAIN_GET_EMULATOR_PIN_INFO.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetEmulatorPinInfoArgs {
+    pub dom: NonnullDomain,
+    pub maplen: i32,
+    pub flags: u32,
+}
+
+/// One I/O thread (`remote_domain_iothread_info`).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainIothreadInfo {
+    pub iothread_id: u32,
+    #[xdr(max = CPUMAPS_MAX, opaque)]
+    pub cpumap: Vec<u8>,
+}
+
+/// DOMAIN_GET_IOTHREAD_INFO's reply.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetIothreadInfoRet {
+    #[xdr(max = IOTHREAD_INFO_MAX)]
+    pub info: Vec<DomainIothreadInfo>,
+    pub ret: u32,
+}

@@ -41,6 +41,7 @@ pub mod routes;
 pub mod running;
 pub mod start_prep;
 pub mod stats_calls;
+pub mod vcpu_calls;
 pub mod version;
 
 // shared with the shim: its status files, VM logs and state numbers are the driver's view too

@@ -8,7 +8,7 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, device_stats_calls, domain_calls, host_calls, input_calls, job_calls,
-    lifecycle_calls, metadata_calls, stats_calls, QemuDriver,
+    lifecycle_calls, metadata_calls, stats_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -23,6 +23,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     device_stats_calls::register(&mut r);
     input_calls::register(&mut r);
     metadata_calls::register(&mut r);
+    vcpu_calls::register(&mut r);
     r
 });
 
@@ -35,7 +36,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 83);
+        assert_eq!(ROUTES.routes().count(), 89);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
