@@ -5,6 +5,7 @@
 //! call through the same markers. Everything else about a procedure (ACL, read-only policy,
 //! priority, serving daemon) is in its [`ProcedureInfo`].
 
+use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
 
@@ -165,6 +166,50 @@ procedures! {
     // the QEMU program
     QemuDomainMonitorCommand = Qemu qp::DOMAIN_MONITOR_COMMAND,
         QemuDomainMonitorCommandArgs => QemuDomainMonitorCommandRet;
+    // a running domain's statistics, jobs, metadata, guest agent and input (domain_api)
+    DomainGetJobInfo = Remote rp::DOMAIN_GET_JOB_INFO, DomainArgs => DomainGetJobInfoRet;
+    DomainGetJobStats = Remote rp::DOMAIN_GET_JOB_STATS, DomainFlagsArgs => DomainGetJobStatsRet;
+    DomainAbortJob = Remote rp::DOMAIN_ABORT_JOB, DomainArgs => ();
+    DomainAbortJobFlags = Remote rp::DOMAIN_ABORT_JOB_FLAGS, DomainFlagsArgs => ();
+    DomainGetControlInfo = Remote rp::DOMAIN_GET_CONTROL_INFO,
+        DomainFlagsArgs => DomainGetControlInfoRet;
+    DomainGetDiskErrors = Remote rp::DOMAIN_GET_DISK_ERRORS,
+        DomainGetDiskErrorsArgs => DomainGetDiskErrorsRet;
+    DomainBlockStats = Remote rp::DOMAIN_BLOCK_STATS, DomainDeviceArgs => DomainBlockStatsRet;
+    DomainBlockStatsFlags = Remote rp::DOMAIN_BLOCK_STATS_FLAGS,
+        DomainBlockStatsFlagsArgs => TypedParamsRet;
+    DomainInterfaceStats = Remote rp::DOMAIN_INTERFACE_STATS,
+        DomainDeviceArgs => DomainInterfaceStatsRet;
+    DomainMemoryStats = Remote rp::DOMAIN_MEMORY_STATS,
+        DomainMemoryStatsArgs => DomainMemoryStatsRet;
+    DomainGetBlockInfo = Remote rp::DOMAIN_GET_BLOCK_INFO,
+        DomainGetBlockInfoArgs => DomainGetBlockInfoRet;
+    DomainGetTime = Remote rp::DOMAIN_GET_TIME, DomainFlagsArgs => DomainGetTimeRet;
+    DomainSetTime = Remote rp::DOMAIN_SET_TIME, DomainSetTimeArgs => ();
+    DomainGetHostname = Remote rp::DOMAIN_GET_HOSTNAME, DomainFlagsArgs => StringRet;
+    DomainGetFsinfo = Remote rp::DOMAIN_GET_FSINFO, DomainFlagsArgs => DomainGetFsInfoRet;
+    DomainFsfreeze = Remote rp::DOMAIN_FSFREEZE, DomainFsFreezeArgs => IntRet;
+    DomainFsthaw = Remote rp::DOMAIN_FSTHAW, DomainFsFreezeArgs => IntRet;
+    DomainGetGuestInfo = Remote rp::DOMAIN_GET_GUEST_INFO,
+        DomainGetGuestInfoArgs => TypedParamsOnlyRet;
+    DomainGetGuestVcpus = Remote rp::DOMAIN_GET_GUEST_VCPUS, DomainFlagsArgs => TypedParamsOnlyRet;
+    DomainInterfaceAddresses = Remote rp::DOMAIN_INTERFACE_ADDRESSES,
+        DomainInterfaceAddressesArgs => DomainInterfaceAddressesRet;
+    DomainSendKey = Remote rp::DOMAIN_SEND_KEY, DomainSendKeyArgs => ();
+    DomainInjectNmi = Remote rp::DOMAIN_INJECT_NMI, DomainFlagsArgs => ();
+    DomainSetMetadata = Remote rp::DOMAIN_SET_METADATA, DomainSetMetadataArgs => ();
+    DomainGetMetadata = Remote rp::DOMAIN_GET_METADATA, DomainGetMetadataArgs => StringRet;
+    QemuDomainAgentCommand = Qemu qp::DOMAIN_AGENT_COMMAND,
+        QemuDomainAgentCommandArgs => QemuDomainAgentCommandRet;
+    DomainGetMaxVcpus = Remote rp::DOMAIN_GET_MAX_VCPUS, DomainArgs => IntRet;
+    DomainGetVcpusFlags = Remote rp::DOMAIN_GET_VCPUS_FLAGS, DomainFlagsArgs => IntRet;
+    DomainGetVcpus = Remote rp::DOMAIN_GET_VCPUS, DomainGetVcpusArgs => DomainGetVcpusRet;
+    DomainGetVcpuPinInfo = Remote rp::DOMAIN_GET_VCPU_PIN_INFO,
+        DomainGetVcpuPinInfoArgs => CpumapsRet;
+    DomainGetEmulatorPinInfo = Remote rp::DOMAIN_GET_EMULATOR_PIN_INFO,
+        DomainGetEmulatorPinInfoArgs => CpumapsRet;
+    DomainGetIothreadInfo = Remote rp::DOMAIN_GET_IOTHREAD_INFO,
+        DomainFlagsArgs => DomainGetIothreadInfoRet;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! ([`flags`]). No I/O here.
 
 pub mod calls;
+pub mod domain_api;
 pub mod errors;
 pub mod events;
 pub mod flags;

@@ -84,6 +84,16 @@ shim_calls! {
     OpenConsole = 11: OpenConsoleArgs => StringRet;
     /// `domstats` groups ([`group`] bits).
     Stats = 12: StatsArgs => StatsRet;
+    /// Inject an NMI (QMP `inject-nmi`); the flags must be 0.
+    InjectNmi = 13: FlagsArgs => ();
+    /// Press and release keys (QMP `send-key`), given as QEMU's key numbers.
+    SendKey = 14: SendKeyArgs => ();
+    /// The balloon's statistics (`virsh dommemstat`), as `(tag, value)` pairs in libvirt's
+    /// order and units; the driver adds the process's RSS.
+    MemoryStats = 15: () => MemoryStatsRet;
+    /// Set (or, with no value, remove) the live definition's description, title or metadata
+    /// element (`virsh desc --live`, `metadata --live`), kept in the status file.
+    SetMetadata = 16: SetMetadataArgs => ();
 }
 
 shim_events! {
@@ -179,6 +189,36 @@ pub struct StatsRet {
     pub params: Vec<crate::types::TypedParam>,
 }
 
+/// [`SendKey`]'s keys: QEMU's key numbers (libvirt's QNUM codeset), pressed in order, held
+/// `holdtime` ms (0: QEMU's default).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SendKeyArgs {
+    pub holdtime: u32,
+    #[xdr(max = crate::domain_api::SEND_KEY_MAX)]
+    pub qnums: Vec<u32>,
+}
+
+/// [`SetMetadata`]'s arguments, as DOMAIN_SET_METADATA's: libvirt's metadata type (0
+/// description, 1 title, 2 element), the new text (none: remove), and for an element its
+/// namespace prefix and URI.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SetMetadataArgs {
+    pub type_: i32,
+    #[xdr(max = STRING_MAX)]
+    pub value: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub key: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub uri: Option<String>,
+}
+
+/// [`MemoryStats`]' reply: `VIR_DOMAIN_MEMORY_STAT_*` tags and values.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct MemoryStatsRet {
+    #[xdr(max = crate::domain_api::MEMORY_STATS_MAX)]
+    pub stats: Vec<crate::domain_api::DomainMemoryStat>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,8 +239,15 @@ mod tests {
             MonitorCommand::PROC,
             OpenConsole::PROC,
             Stats::PROC,
+            InjectNmi::PROC,
+            SendKey::PROC,
+            MemoryStats::PROC,
+            SetMetadata::PROC,
         ];
-        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(
+            calls,
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        );
         let events = [StateChanged::PROC, Rebooted::PROC, BalloonChanged::PROC];
         assert_eq!(events, [100, 101, 102]);
     }

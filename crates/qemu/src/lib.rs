@@ -18,24 +18,31 @@
 //! Errors are typed ([`QemuError`]) and mapped to libvirt's codes once, in
 //! [`QemuError::to_vir_error`].
 
+pub mod agent_calls;
 pub mod capabilities;
 pub mod cpu_models;
 pub mod daemon;
+pub mod device_stats_calls;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
 pub mod host_calls;
+pub mod input_calls;
+pub mod job_calls;
 pub mod lifecycle_calls;
+pub mod metadata_calls;
 pub mod net_ports;
 pub mod path_policy;
 pub mod paths;
 pub mod probe;
+pub mod procedure_table;
 pub mod registry;
 pub mod routes;
 pub mod running;
 pub mod start_prep;
 pub mod stats_calls;
+pub mod vcpu_calls;
 pub mod version;
 pub mod volume_disks;
 

@@ -6,7 +6,10 @@ use std::sync::LazyLock;
 
 use oxvirt_remote::Router;
 
-use crate::{domain_calls, host_calls, lifecycle_calls, stats_calls, QemuDriver};
+use crate::{
+    agent_calls, device_stats_calls, domain_calls, host_calls, input_calls, job_calls,
+    lifecycle_calls, metadata_calls, stats_calls, vcpu_calls, QemuDriver,
+};
 
 /// The routes, built once.
 pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
@@ -15,6 +18,12 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     domain_calls::register(&mut r);
     lifecycle_calls::register(&mut r);
     stats_calls::register(&mut r);
+    job_calls::register(&mut r);
+    agent_calls::register(&mut r);
+    device_stats_calls::register(&mut r);
+    input_calls::register(&mut r);
+    metadata_calls::register(&mut r);
+    vcpu_calls::register(&mut r);
     r
 });
 
@@ -27,7 +36,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 58);
+        assert_eq!(ROUTES.routes().count(), 89);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

@@ -25,6 +25,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod console;
+mod domain_api;
 mod error;
 pub mod fsutil;
 pub mod guest_cpu;

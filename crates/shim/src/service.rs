@@ -99,6 +99,10 @@ impl ShimService {
                 Ok(r)
             }
             sp::Stats::PROC => typed(sp::Stats, call, |a| s.stats(a.groups)).await,
+            sp::InjectNmi::PROC => typed(sp::InjectNmi, call, |a| s.inject_nmi(a.flags)).await,
+            sp::SendKey::PROC => typed(sp::SendKey, call, |a| s.send_key(a)).await,
+            sp::MemoryStats::PROC => typed(sp::MemoryStats, call, |()| s.memory_stats()).await,
+            sp::SetMetadata::PROC => typed(sp::SetMetadata, call, |a| s.set_metadata(a)).await,
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

@@ -78,3 +78,113 @@ impl Domain {
         crate::xml::format_metadata(w, items);
     }
 }
+
+impl Domain {
+    /// The `<metadata>` element of namespace `uri`, as libvirt's `virDomainGetMetadata`
+    /// returns it (the element alone, its namespace declared on it).
+    pub fn metadata_element(&self, uri: &str) -> Option<String> {
+        let e = self
+            .metadata
+            .as_ref()?
+            .iter()
+            .find(|e| e.namespace.as_deref() == Some(uri))?;
+        // libvirt hands the element back out of its namespace
+        let mut e = e.clone();
+        in_namespace(&mut e, None, None);
+        e.ns_decls.retain(|(_, u)| u != uri);
+        let mut s = String::new();
+        e.dump(&mut s, 0);
+        Some(s)
+    }
+
+    /// Replace (or, with no `xml`, remove) the `<metadata>` element of namespace `uri`, as
+    /// libvirt's `virDomainSetMetadata`: the new element is `xml`'s root moved into namespace
+    /// `uri` with prefix `key`.
+    pub fn set_metadata_element(
+        &mut self,
+        xml: Option<&str>,
+        key: Option<&str>,
+        uri: &str,
+    ) -> Result<()> {
+        let new = match xml {
+            Some(text) => {
+                let doc = roxmltree::Document::parse(text)
+                    .map_err(|e| crate::libxml::malformed(text, &e))?;
+                let mut e = Element::from_node(doc.root_element());
+                let key = key.unwrap_or_default();
+                // the element and its descendants without a namespace of their own move into
+                // `uri`, as libvirt's
+                in_namespace(&mut e, (!key.is_empty()).then(|| key.to_owned()), Some(uri));
+                e.namespace = Some(uri.to_owned());
+                e.ns_decls
+                    .retain(|(p, _)| p.is_some() && p.as_deref() != Some(key));
+                e.ns_decls.insert(0, (e.prefix.clone(), uri.to_owned()));
+                Some(e)
+            }
+            None => None,
+        };
+        let items = self.metadata.get_or_insert_with(Vec::new);
+        items.retain(|e| e.namespace.as_deref() != Some(uri));
+        items.extend(new);
+        Ok(())
+    }
+}
+
+/// Put `e` and its descendants that are in no namespace (or in `e`'s own) into `uri` with
+/// `prefix`; `uri` none takes them out of their namespace.
+fn in_namespace(e: &mut Element, prefix: Option<String>, uri: Option<&str>) {
+    let from = e.namespace.clone();
+    fn walk(e: &mut Element, from: &Option<String>, prefix: &Option<String>, uri: Option<&str>) {
+        if e.namespace.is_none() || e.namespace == *from {
+            e.prefix = prefix.clone();
+            e.namespace = uri.map(str::to_owned);
+        }
+        for c in &mut e.children {
+            if let crate::xml::Node::Element(child) = c {
+                walk(child, from, prefix, uri);
+            }
+        }
+    }
+    walk(e, &from, &prefix, uri);
+}
+
+#[cfg(test)]
+mod element_tests {
+
+    #[test]
+    fn set_get_and_remove_an_element() {
+        let mut d = super::super::parse::parse(
+            "<domain type='qemu'><name>m</name><memory>65536</memory><os><type>hvm</type></os></domain>",
+        )
+        .unwrap();
+        d.set_metadata_element(Some("<foo>bar</foo>"), Some("x"), "http://example.org/x")
+            .unwrap();
+        assert_eq!(
+            d.metadata_element("http://example.org/x").as_deref(),
+            Some("<foo>bar</foo>")
+        );
+        let mut stored = String::new();
+        if let Some(e) = d.metadata.as_deref().and_then(<[_]>::first) {
+            e.dump(&mut stored, 0);
+        }
+        assert_eq!(
+            stored,
+            "<x:foo xmlns:x=\"http://example.org/x\">bar</x:foo>"
+        );
+        d.set_metadata_element(Some("<a><b/></a>"), Some("y"), "http://example.org/x")
+            .unwrap();
+        stored.clear();
+        if let Some(e) = d.metadata.as_deref().and_then(<[_]>::first) {
+            e.dump(&mut stored, 0);
+        }
+        assert_eq!(
+            stored,
+            "<y:a xmlns:y=\"http://example.org/x\">\n  <y:b/>\n</y:a>"
+        );
+        d.set_metadata_element(None, None, "http://example.org/x")
+            .unwrap();
+        assert_eq!(d.metadata_element("http://example.org/x"), None);
+        // an emptied <metadata> stays, as libvirt's
+        assert_eq!(d.metadata.as_deref(), Some(&[][..]));
+    }
+}
