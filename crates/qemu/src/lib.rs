@@ -26,6 +26,7 @@ pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
 pub mod host_calls;
+pub mod hotplug_calls;
 pub mod lifecycle_calls;
 pub mod path_policy;
 pub mod paths;

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use oxvirt_remote::Router;
 
-use crate::{domain_calls, host_calls, lifecycle_calls, stats_calls, QemuDriver};
+use crate::{domain_calls, host_calls, hotplug_calls, lifecycle_calls, stats_calls, QemuDriver};
 
 /// The routes, built once.
 pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
@@ -15,6 +15,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     domain_calls::register(&mut r);
     lifecycle_calls::register(&mut r);
     stats_calls::register(&mut r);
+    hotplug_calls::register(&mut r);
     r
 });
 
@@ -27,7 +28,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 58);
+        assert_eq!(ROUTES.routes().count(), 64);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
