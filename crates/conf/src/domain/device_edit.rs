@@ -51,7 +51,9 @@ fn parse_device_with(xml: &str, live: bool) -> Result<DeviceXml> {
     let root = doc.root_element();
     let element = root.tag_name().name().to_owned();
     if !KNOWN.contains(&element.as_str()) {
-        return Err(ConfError::Xml(format!("unknown device type '{element}'")));
+        return Err(ConfError::unsupported(format!(
+            "unknown device type '{element}'"
+        )));
     }
     let mac_given = element == "interface"
         && root
@@ -459,14 +461,14 @@ pub fn update_config(def: &mut Domain, dev: DeviceXml) -> Result<()> {
     if let Some(mut new) = devices.disks.pop() {
         if let Some(old) = def.devices.disks.get_mut(idx) {
             if new.address.is_none() {
-                new.address = old.address.clone();
+                new.address = old.address;
             }
             *old = new;
         }
     } else if let Some(mut new) = devices.interfaces.pop() {
         if let Some(old) = def.devices.interfaces.get_mut(idx) {
             if new.address.is_none() {
-                new.address = old.address.clone();
+                new.address = old.address;
             }
             *old = new;
         }
@@ -579,7 +581,10 @@ mod tests {
     #[test]
     fn unknown_elements_and_aliases() {
         let e = parse_device("<bogus/>").unwrap_err();
-        assert_eq!(e.to_string(), "XML error: unknown device type 'bogus'");
+        assert_eq!(
+            e.to_string(),
+            "unsupported configuration: unknown device type 'bogus'"
+        );
         let mut d = dom(
             "<disk type='file'><source file='/x'/><target dev='vda'/><alias name='ua-a'/></disk>",
         );

@@ -1,0 +1,205 @@
+//! Device attach, detach and update: the same virsh sequences on libvirt 9.0 and on oxvirt,
+//! every command's output and error and the resulting definitions compared.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::Path;
+
+use oxvirt_e2e::{guest_xml, Libvirtd, Qemud};
+
+/// What a command printed, in one string: status, stdout, stderr.
+fn outcome(r: &oxvirt_e2e::Run) -> String {
+    format!("[{}] {}{}", r.status, r.stdout.trim(), r.stderr.trim())
+}
+
+/// A definition without its (random) UUID.
+fn without_uuid(xml: &str) -> String {
+    xml.lines()
+        .filter(|l| !l.trim_start().starts_with("<uuid>"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Write the device files of the sequences into `dir`.
+fn device_files(dir: &Path) {
+    let img = dir.join("d1.img");
+    std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
+    let img = img.display();
+    let files = [
+        ("disk.xml", format!("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{img}'/><target dev='vdb' bus='virtio'/></disk>")),
+        ("disk2.xml", format!("<disk type='file' device='disk'><source file='{img}'/><target dev='vdc'/></disk>")),
+        ("nic.xml", "<interface type='user'><mac address='52:54:00:11:22:33'/><model type='virtio'/></interface>".to_owned()),
+        ("nic2.xml", "<interface type='user'><mac address='52:54:00:11:22:44'/></interface>".to_owned()),
+        ("nicnomac.xml", "<interface type='user'/>".to_owned()),
+        ("ctl.xml", "<controller type='scsi' index='0' model='virtio-scsi'/>".to_owned()),
+        ("cd.xml", "<disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>".to_owned()),
+        ("cd2.xml", format!("<disk type='file' device='cdrom'><source file='{img}'/><target dev='sda' bus='sata'/><readonly/></disk>")),
+        ("rng.xml", "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>".to_owned()),
+        ("wd.xml", "<watchdog model='i6300esb' action='reset'/>".to_owned()),
+        ("ser.xml", format!("<serial type='file'><source path='{}'/><target port='1'/></serial>", dir.join("ser.log").display())),
+        ("bogus.xml", "<bogus/>".to_owned()),
+    ];
+    for (name, body) in files {
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+}
+
+/// The persistent-definition sequence: attach, detach, update with `--config` (and the
+/// flag errors of a shut-off domain), then the virsh commands built on them.
+fn config_sequence(uri: &str, dir: &Path) -> Vec<String> {
+    let f = |n: &str| dir.join(n).display().to_string();
+    let img = f("d1.img");
+    let def = f("g.xml");
+    let mut out = Vec::new();
+    let mut run = |args: &[&str]| {
+        let r = oxvirt_e2e::virsh(uri, args);
+        out.push(format!("{args:?} {}", outcome(&r)));
+    };
+    run(&["define", &def]);
+    for (cmd, file, flag) in [
+        ("attach-device", "disk.xml", "--config"),
+        ("attach-device", "nic.xml", "--config"),
+        ("attach-device", "disk.xml", "--config"),
+        ("attach-device", "disk.xml", "--live"),
+        ("attach-device", "disk.xml", "--current"),
+        ("attach-device", "bogus.xml", "--config"),
+        ("attach-device", "disk2.xml", "--config"),
+        ("attach-device", "nic2.xml", "--config"),
+        ("attach-device", "ctl.xml", "--config"),
+        ("attach-device", "cd.xml", "--config"),
+        ("attach-device", "rng.xml", "--config"),
+        ("attach-device", "wd.xml", "--config"),
+        ("attach-device", "ser.xml", "--config"),
+        ("detach-device", "nicnomac.xml", "--config"),
+        ("detach-device", "disk.xml", "--config"),
+        ("detach-device", "disk.xml", "--config"),
+        ("detach-device", "nic.xml", "--config"),
+        ("detach-device", "nic.xml", "--config"),
+        ("update-device", "cd2.xml", "--config"),
+        ("update-device", "disk.xml", "--config"),
+        ("detach-device", "ctl.xml", "--config"),
+        ("detach-device", "ctl.xml", "--config"),
+        ("detach-device", "rng.xml", "--config"),
+        ("detach-device", "rng.xml", "--config"),
+        ("detach-device", "wd.xml", "--config"),
+        ("detach-device", "wd.xml", "--config"),
+    ] {
+        run(&[cmd, "g", &f(file), flag]);
+    }
+    run(&["detach-device-alias", "g", "ua-x", "--config"]);
+    run(&["dumpxml", "g", "--inactive"]);
+    // the commands virsh builds on the same procedures
+    run(&["attach-disk", "g", &img, "vdb", "--config"]);
+    run(&[
+        "attach-disk",
+        "g",
+        &img,
+        "sdb",
+        "--targetbus",
+        "scsi",
+        "--config",
+    ]);
+    run(&[
+        "attach-disk",
+        "g",
+        &img,
+        "sdc",
+        "--type",
+        "cdrom",
+        "--targetbus",
+        "sata",
+        "--config",
+    ]);
+    run(&[
+        "attach-disk",
+        "g",
+        &img,
+        "vdd",
+        "--subdriver",
+        "qcow2",
+        "--cache",
+        "none",
+        "--persistent",
+    ]);
+    run(&[
+        "attach-interface",
+        "g",
+        "user",
+        "--mac",
+        "52:54:00:aa:bb:cc",
+        "--model",
+        "virtio",
+        "--config",
+    ]);
+    run(&[
+        "attach-interface",
+        "g",
+        "network",
+        "default",
+        "--mac",
+        "52:54:00:aa:bb:ee",
+        "--config",
+    ]);
+    run(&[
+        "attach-interface",
+        "g",
+        "bridge",
+        "br0",
+        "--mac",
+        "52:54:00:aa:bb:dd",
+        "--config",
+    ]);
+    run(&["change-media", "g", "sdc", "--eject", "--config"]);
+    run(&["change-media", "g", "sdc", &img, "--insert", "--config"]);
+    run(&["change-media", "g", "sdc", &img, "--update", "--config"]);
+    run(&["change-media", "g", "vdq", &img, "--update", "--config"]);
+    run(&[
+        "domif-setlink",
+        "g",
+        "52:54:00:aa:bb:dd",
+        "down",
+        "--config",
+    ]);
+    run(&["domif-getlink", "g", "52:54:00:aa:bb:dd", "--config"]);
+    run(&["detach-disk", "g", "vdb", "--config"]);
+    run(&["detach-disk", "g", "vdz", "--config"]);
+    run(&["detach-interface", "g", "bridge", "--config"]);
+    run(&["detach-interface", "g", "user", "--config"]);
+    run(&["attach-disk", "g", &img, "vdb"]);
+    let r = oxvirt_e2e::virsh(uri, &["dumpxml", "g", "--inactive"]);
+    out.push(without_uuid(r.ok()));
+    oxvirt_e2e::virsh(uri, &["undefine", "g"]).ok();
+    out
+}
+
+#[test]
+fn config_edits_match_libvirt() {
+    let lv = Libvirtd::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let q = Qemud::start_with(&["--allow-path", dir.path().to_str().unwrap()]);
+    device_files(dir.path());
+    std::fs::write(
+        dir.path().join("g.xml"),
+        guest_xml("g", &dir.path().join("serial.log")),
+    )
+    .unwrap();
+    let want = config_sequence(lv.uri(), dir.path());
+    let got = config_sequence(&q.uri(), dir.path());
+    // the sequence did something: devices came and went, errors were met
+    let all = want.join("\n");
+    assert!(all.contains("target vdb already exists"), "{all}");
+    assert!(all.contains("<model type='rtl8139'/>"), "{all}");
+    assert!(all.contains("52:54:00:aa:bb:dd down"), "{all}");
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(
+            without_uuid(g),
+            without_uuid(w),
+            "oxvirt (left) and libvirt 9.0 (right)"
+        );
+    }
+}
