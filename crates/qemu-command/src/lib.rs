@@ -97,6 +97,10 @@ fn pci_props(dom: &Domain, addr: Option<&Address>, o: &mut Map<String, Value>) {
     }
 }
 
+/// A JSON object of QEMU's: a `-device`, `-blockdev` or `-netdev` (and the QMP command
+/// arguments of the same).
+pub type JsonObject = Map<String, Value>;
+
 fn device(o: Map<String, Value>) -> [String; 2] {
     ["-device".into(), Value::Object(o).to_string()]
 }
@@ -581,6 +585,25 @@ fn disk(
     bootindex: Option<u32>,
     a: &mut Vec<String>,
 ) -> Result<(), CommandError> {
+    let (blockdevs, dev) = disk_parts(dom, d, n + 1, bootindex)?;
+    for b in blockdevs {
+        a.push("-blockdev".into());
+        a.push(Value::Object(b).to_string());
+    }
+    a.extend(device(dev));
+    Ok(())
+}
+
+/// A disk's `-blockdev` objects (storage, then format; none for an empty drive) and its
+/// `-device` object, its nodes named `libvirt-NODE-storage` and `libvirt-NODE-format`: the
+/// command line's and the arguments of QMP's `blockdev-add` and `device_add` for a hotplug.
+pub fn disk_parts(
+    dom: &Domain,
+    d: &Disk,
+    node: usize,
+    bootindex: Option<u32>,
+) -> Result<(Vec<JsonObject>, JsonObject), CommandError> {
+    let mut blockdevs = Vec::new();
     if d.kind != "file" && d.kind != "block" {
         return Err(unsupported(format!("<disk type='{}'>", d.kind)));
     }
@@ -594,7 +617,6 @@ fn disk(
             d.target_dev
         )));
     }
-    let node = n + 1;
     let readonly = d.readonly || d.device == "cdrom";
     let bus = d.target_bus.as_deref().unwrap_or("virtio");
     let mut dev = match bus {
@@ -692,18 +714,13 @@ fn disk(
         if let Some(aio) = driver_attr(d, "io") {
             st.insert("aio".into(), json!(aio));
         }
-        a.push("-blockdev".into());
-        a.push(Value::Object(st).to_string());
-        a.push("-blockdev".into());
-        a.push(
-            json!({
-                "node-name": fmt_node,
-                "read-only": readonly,
-                "driver": format,
-                "file": storage,
-            })
-            .to_string(),
-        );
+        blockdevs.push(st);
+        blockdevs.push(obj(json!({
+            "node-name": fmt_node,
+            "read-only": readonly,
+            "driver": format,
+            "file": storage,
+        })));
         dev.insert("drive".into(), json!(fmt_node));
     } else if d.device != "cdrom" {
         return Err(CommandError::ConfigUnsupported(format!(
@@ -725,8 +742,7 @@ fn disk(
     if d.shareable {
         dev.insert("share-rw".into(), json!(true));
     }
-    a.extend(device(dev));
-    Ok(())
+    Ok((blockdevs, dev))
 }
 
 fn interfaces(dom: &Domain, boot: &[Option<u32>], a: &mut Vec<String>) -> Result<(), CommandError> {
@@ -743,15 +759,29 @@ fn interface(
     bootindex: Option<u32>,
     a: &mut Vec<String>,
 ) -> Result<(), CommandError> {
+    let (netdev, dev) = interface_parts(dom, n, &format!("hostnet{i}"), i, bootindex)?;
+    a.push("-netdev".into());
+    a.push(Value::Object(netdev).to_string());
+    a.extend(device(dev));
+    Ok(())
+}
+
+/// A NIC's `-netdev` object (id `netdev`) and its `-device` object (id its alias, else
+/// `net{i}`): the command line's and the arguments of QMP's `netdev_add` and `device_add`.
+pub fn interface_parts(
+    dom: &Domain,
+    n: &Interface,
+    netdev: &str,
+    i: usize,
+    bootindex: Option<u32>,
+) -> Result<(JsonObject, JsonObject), CommandError> {
     if n.kind != "user" {
         return Err(CommandError::ConfigUnsupported(format!(
             "<interface type='{}'> is not supported by oxvirt yet (it needs oxvirt-networkd); use type='user'",
             n.kind
         )));
     }
-    let netdev = format!("hostnet{i}");
-    a.push("-netdev".into());
-    a.push(json!({"type": "user", "id": netdev}).to_string());
+    let nd = obj(json!({"type": "user", "id": netdev}));
     let model = n.model.as_deref().unwrap_or("e1000");
     let driver = match model {
         "virtio" => "virtio-net-pci",
@@ -774,8 +804,7 @@ fn interface(
     if let Some(b) = bootindex {
         o.insert("bootindex".into(), json!(b));
     }
-    a.extend(device(o));
-    Ok(())
+    Ok((nd, o))
 }
 
 /// A chardev backend option string for `-chardev`.

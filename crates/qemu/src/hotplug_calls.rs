@@ -4,17 +4,15 @@
 //! ([`oxvirt_conf::domain::attach_config`] and its siblings) followed by the domain's
 //! post-parse, which gives a new device its defaults and addresses as libvirt does.
 //!
-//! The live side (QEMU's `device_add`/`device_del` through the shim) is not written yet: a
-//! change of a running domain's live definition answers libvirt's "not supported" error for
-//! the device, before anything changed.
+//! The live side is in [`crate::hotplug_live`]: disks and user NICs plug and unplug; an
+//! update of a running domain's live definition answers libvirt's "not supported" error.
 
 use std::sync::Arc;
 
 use oxvirt_conf::domain::{DeviceXml, Domain};
 use oxvirt_proto::calls;
 use oxvirt_proto::flags::domain_affect::{CONFIG as AFFECT_CONFIG, LIVE as AFFECT_LIVE};
-use oxvirt_proto::vir_error::{code, domain as vir_domain};
-use oxvirt_proto::{NonnullDomain, VirError};
+use oxvirt_proto::NonnullDomain;
 use oxvirt_remote::Router;
 use oxvirt_sync::RwLockExt;
 
@@ -70,6 +68,15 @@ impl Edit {
         }
     }
 
+    fn clone_for_check(&self) -> Self {
+        match self {
+            Edit::Attach(d) => Edit::Attach(d.clone()),
+            Edit::Detach(d) => Edit::Detach(d.clone()),
+            Edit::DetachAlias(a) => Edit::DetachAlias(a.clone()),
+            Edit::Update(d) => Edit::Update(d.clone()),
+        }
+    }
+
     fn apply(self, def: &mut Domain) -> Result<(), QemuError> {
         match self {
             Edit::Attach(d) => oxvirt_conf::domain::attach_config(def, d)?,
@@ -91,13 +98,27 @@ impl QemuDriver {
     ) -> Result<(), QemuError> {
         let v = self.view(dom)?;
         let how = impact(flags, v.active(), v.persistent())?;
+        if how.live && how.config {
+            // libvirt checks the persistent edit first (on a copy), so a device it refuses
+            // there changes nothing live
+            let e = self.entry(dom)?;
+            let mut def = e.domain()?;
+            edit.clone_for_check().apply(&mut def)?;
+        }
         if how.live {
-            let (verb, device) = edit.what();
-            return Err(QemuError::Vir(VirError::new(
-                code::OPERATION_UNSUPPORTED,
-                vir_domain::QEMU,
-                format!("live {verb} of device '{device}' is not supported"),
-            )));
+            let vm = v
+                .vm()
+                .cloned()
+                .ok_or_else(|| QemuError::OperationInvalid("domain is not running".into()))?;
+            match &edit {
+                Edit::Attach(d) => self.attach_live(&vm, d.clone()).await?,
+                Edit::Detach(d) => self.detach_live(&vm, Some(d), None).await?,
+                Edit::DetachAlias(a) => self.detach_live(&vm, None, Some(a)).await?,
+                Edit::Update(_) => {
+                    let (verb, device) = edit.what();
+                    return Err(crate::hotplug_live::live_unsupported(verb, device));
+                }
+            }
         }
         if how.config {
             let d = self.clone();

@@ -27,6 +27,7 @@ pub mod error;
 pub mod firmware;
 pub mod host_calls;
 pub mod hotplug_calls;
+pub mod hotplug_live;
 pub mod lifecycle_calls;
 pub mod path_policy;
 pub mod paths;

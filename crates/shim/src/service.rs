@@ -89,6 +89,20 @@ impl ShimService {
                 Ok(r)
             }
             sp::Stats::PROC => typed(sp::Stats, call, |a| s.stats(a.groups)).await,
+            sp::AttachDevice::PROC => {
+                typed(sp::AttachDevice, call, |a| async move {
+                    let status_xml = s.attach_device(&a.domain_xml, &a.alias).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::DetachDevice::PROC => {
+                typed(sp::DetachDevice, call, |a| async move {
+                    let removed = s.detach_device(&a.alias).await?;
+                    Ok(sp::DetachDeviceRet { removed })
+                })
+                .await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }
