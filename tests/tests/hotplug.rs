@@ -203,3 +203,200 @@ fn config_edits_match_libvirt() {
         );
     }
 }
+
+/// The `<devices>` section of a live definition, pty numbers masked.
+fn live_devices(xml: &str) -> String {
+    let start = xml.find("<devices>").unwrap_or(0);
+    let end = xml.find("</devices>").unwrap_or(xml.len());
+    let mut out = String::new();
+    let mut rest = &xml[start..end];
+    while let Some(i) = rest.find("/dev/pts/") {
+        out.push_str(&rest[..i + 9]);
+        rest = rest[i + 9..].trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push('N');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The running-domain sequence: hotplug a virtio disk (twice: the second is refused), a NIC
+/// (the test guest has no free PCIe root port left), a USB disk, then unplug both disks.
+fn live_sequence(uri: &str, dir: &Path) -> Vec<String> {
+    let f = |n: &str| dir.join(n).display().to_string();
+    let mut out = Vec::new();
+    let run = |out: &mut Vec<String>, args: &[&str]| {
+        let r = oxvirt_e2e::virsh(uri, args);
+        out.push(format!("{args:?} {}", outcome(&r)));
+        r
+    };
+    run(&mut out, &["define", &f("g.xml")]);
+    run(&mut out, &["start", "g"]);
+    run(&mut out, &["attach-device", "g", &f("hdisk.xml"), "--live"]);
+    run(&mut out, &["attach-device", "g", &f("hdisk.xml"), "--live"]);
+    run(&mut out, &["attach-device", "g", &f("hnic.xml"), "--live"]);
+    run(&mut out, &["attach-device", "g", &f("wd.xml"), "--live"]);
+    run(
+        &mut out,
+        &[
+            "attach-disk",
+            "g",
+            &f("d3.img"),
+            "sdb",
+            "--targetbus",
+            "usb",
+            "--live",
+        ],
+    );
+    let live = oxvirt_e2e::virsh(uri, &["dumpxml", "g"]);
+    out.push(live_devices(live.ok()));
+    let inactive = oxvirt_e2e::virsh(uri, &["dumpxml", "g", "--inactive"]);
+    out.push(without_uuid(inactive.ok()));
+    run(&mut out, &["detach-disk", "g", "sdb", "--live"]);
+    let live = oxvirt_e2e::virsh(uri, &["dumpxml", "g"]);
+    out.push(live_devices(live.ok()));
+    run(&mut out, &["detach-device-alias", "g", "nosuch", "--live"]);
+    run(&mut out, &["destroy", "g"]);
+    run(&mut out, &["undefine", "g"]);
+    out
+}
+
+fn live_files(dir: &Path) {
+    for n in ["d2.img", "d3.img"] {
+        std::fs::write(dir.join(n), vec![0u8; 1 << 20]).unwrap();
+    }
+    std::fs::write(
+        dir.join("hdisk.xml"),
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
+            dir.join("d2.img").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("hnic.xml"),
+        "<interface type='user'><mac address='52:54:00:11:22:55'/><model type='e1000e'/></interface>",
+    )
+    .unwrap();
+}
+
+#[test]
+fn live_hotplug_matches_libvirt() {
+    let lv = Libvirtd::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let q = Qemud::start_with(&["--allow-path", dir.path().to_str().unwrap()]);
+    device_files(dir.path());
+    live_files(dir.path());
+    std::fs::write(
+        dir.path().join("g.xml"),
+        guest_xml("g", &dir.path().join("serial.log")),
+    )
+    .unwrap();
+    let want = live_sequence(lv.uri(), dir.path());
+    let got = live_sequence(&q.uri(), dir.path());
+    let all = want.join("\n");
+    assert!(all.contains("<alias name='virtio-disk1'/>"), "{all}");
+    assert!(all.contains("<alias name='usb-disk1'/>"), "{all}");
+    assert!(all.contains("No more available PCI slots"), "{all}");
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(
+            without_uuid(g),
+            without_uuid(w),
+            "oxvirt (left) and libvirt 9.0 (right)"
+        );
+    }
+}
+
+/// python3-libvirt: DEVICE_ADDED and DEVICE_REMOVED callbacks registered, a virtio and a USB
+/// disk hot-added (the guest lists the virtio one in /proc/partitions, read on its serial
+/// console), the USB disk unplugged; prints the events in order and what the guest saw.
+const EVENTS_PY: &str = r#"
+import sys, signal, threading, time, libvirt
+signal.alarm(240)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+d = c.lookupByName("g")
+events = []
+def added(conn, dom, alias, opaque): events.append("added " + alias)
+def removed(conn, dom, alias, opaque): events.append("removed " + alias)
+c.domainEventRegisterAny(d, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, added, None)
+c.domainEventRegisterAny(d, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, removed, None)
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+d.attachDeviceFlags(open(sys.argv[2]).read(), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+d.attachDeviceFlags(open(sys.argv[3]).read(), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+st = c.newStream(0)
+d.openConsole(None, st, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+done = threading.Event()
+def typer():
+    while not done.is_set():
+        st.send(b"\ncat /proc/partitions; echo parts-$((6*7))\n")
+        done.wait(3)
+threading.Thread(target=typer, daemon=True).start()
+buf = b""
+while not (b"parts-42" in buf.replace(b"parts-$((6*7))", b"") and b"vdb" in buf.split(b"cat /proc")[-1]):
+    data = st.recv(4096)
+    if isinstance(data, int):
+        continue
+    if not data:
+        break
+    buf += data
+done.set()
+st.abort()
+print("guest sees vdb:", b"vdb" in buf.replace(b"cat /proc/partitions", b""))
+d.detachDeviceFlags(open(sys.argv[3]).read(), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+deadline = time.time() + 30
+while "removed usb-disk1" not in events and time.time() < deadline:
+    time.sleep(0.1)
+print("events:", ", ".join(events))
+"#;
+
+#[test]
+fn device_events_and_the_guest_sees_the_disk() {
+    let lv = Libvirtd::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let q = Qemud::start_with(&["--allow-path", dir.path().to_str().unwrap()]);
+    live_files(dir.path());
+    std::fs::write(
+        dir.path().join("usb.xml"),
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{}'/><target dev='sdb' bus='usb'/></disk>",
+            dir.path().join("d3.img").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("g.xml"),
+        guest_xml("g", &dir.path().join("serial.log")),
+    )
+    .unwrap();
+    let f = |n: &str| dir.path().join(n).display().to_string();
+    let mut outs = Vec::new();
+    for uri in [lv.uri().to_owned(), q.uri()] {
+        oxvirt_e2e::virsh(&uri, &["define", &f("g.xml")]).ok();
+        oxvirt_e2e::virsh(&uri, &["start", "g"]).ok();
+        let r = oxvirt_e2e::python(EVENTS_PY, &[&uri, &f("hdisk.xml"), &f("usb.xml")]);
+        outs.push(r.ok().to_owned());
+        oxvirt_e2e::virsh(&uri, &["destroy", "g"]).ok();
+        oxvirt_e2e::virsh(&uri, &["undefine", "g"]).ok();
+    }
+    assert!(
+        outs[0].contains("guest sees vdb: True")
+            && outs[0].contains("events: added virtio-disk1, added usb-disk1, removed usb-disk1"),
+        "libvirt: {}",
+        outs[0]
+    );
+    assert_eq!(outs[1], outs[0], "oxvirt (left) and libvirt 9.0 (right)");
+}

@@ -85,7 +85,11 @@ impl QemuDriver {
         let element = dev.element.clone();
         let target = match element.as_str() {
             "disk" => dev.disk().map(|d| d.target_dev.clone()),
-            "interface" => None,
+            // libvirt plugs these live; oxvirt does not yet, but gives the same answer when
+            // the device would find no PCI slot
+            "interface" | "watchdog" | "rng" | "controller" | "serial" | "channel" | "input" => {
+                None
+            }
             other => return Err(live_unsupported("attach", other)),
         };
         if let (Some(t), Some(new_disk)) = (&target, dev.disk()) {
@@ -107,6 +111,9 @@ impl QemuDriver {
         if new.devices.controllers.len() != cur.devices.controllers.len() {
             // the device needs a controller (a PCIe root port) QEMU cannot get live
             return Err(QemuError::Internal("No more available PCI slots".into()));
+        }
+        if !matches!(element.as_str(), "disk" | "interface") {
+            return Err(live_unsupported("attach", &element));
         }
         oxvirt_conf::domain::assign_aliases(&mut new);
         let alias = match &target {
