@@ -380,3 +380,134 @@ fn device_events_match_libvirt() {
     );
     assert_eq!(outs[1], outs[0], "oxvirt (left) and libvirt 9.0 (right)");
 }
+
+/// CD-ROM eject, insert and update and a NIC's link down and up on a running domain.
+fn media_sequence(uri: &str, dir: &Path) -> Vec<String> {
+    let f = |n: &str| dir.join(n).display().to_string();
+    let mut out = Vec::new();
+    let run = |out: &mut Vec<String>, args: &[&str]| {
+        let r = oxvirt_e2e::virsh(uri, args);
+        out.push(format!("{args:?} {}", outcome(&r)));
+    };
+    let live = |out: &mut Vec<String>| {
+        let r = oxvirt_e2e::virsh(uri, &["dumpxml", "g"]);
+        out.push(live_devices(r.ok()));
+    };
+    run(&mut out, &["define", &f("g2.xml")]);
+    run(&mut out, &["start", "g"]);
+    run(&mut out, &["change-media", "g", "sda", "--eject", "--live"]);
+    live(&mut out);
+    run(
+        &mut out,
+        &[
+            "change-media",
+            "g",
+            "sda",
+            &f("d1.img"),
+            "--insert",
+            "--live",
+        ],
+    );
+    live(&mut out);
+    run(
+        &mut out,
+        &[
+            "change-media",
+            "g",
+            "sda",
+            &f("d2.img"),
+            "--update",
+            "--live",
+        ],
+    );
+    live(&mut out);
+    run(
+        &mut out,
+        &["domif-setlink", "g", "52:54:00:11:22:77", "down"],
+    );
+    run(&mut out, &["domif-getlink", "g", "52:54:00:11:22:77"]);
+    live(&mut out);
+    run(&mut out, &["domif-setlink", "g", "52:54:00:11:22:77", "up"]);
+    live(&mut out);
+    run(&mut out, &["update-device", "g", &f("disk.xml"), "--live"]);
+    let r = oxvirt_e2e::virsh(uri, &["dumpxml", "g", "--inactive"]);
+    out.push(without_uuid(r.ok()));
+    run(&mut out, &["destroy", "g"]);
+    run(&mut out, &["undefine", "g"]);
+    out
+}
+
+#[test]
+fn media_change_and_link_state_match_libvirt() {
+    let lv = Libvirtd::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let q = Qemud::start_with(&["--allow-path", dir.path().to_str().unwrap()]);
+    device_files(dir.path());
+    live_files(dir.path());
+    let g = guest_xml("g", &dir.path().join("serial.log")).replace(
+        "<devices>",
+        &format!(
+            "<devices><disk type='file' device='cdrom'><source file='{}'/><target dev='sda' bus='sata'/><readonly/></disk><interface type='user'><mac address='52:54:00:11:22:77'/><model type='e1000'/></interface>",
+            dir.path().join("d3.img").display()
+        ),
+    );
+    std::fs::write(dir.path().join("g2.xml"), g).unwrap();
+    let want = media_sequence(lv.uri(), dir.path());
+    let got = media_sequence(&q.uri(), dir.path());
+    let all = want.join("\n");
+    assert!(all.contains("<source index='2'/>"), "{all}");
+    assert!(all.contains("<link state='down'/>"), "{all}");
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(
+            without_uuid(g),
+            without_uuid(w),
+            "oxvirt (left) and libvirt 9.0 (right)"
+        );
+    }
+}
+
+/// Crash-only: a daemon SIGKILLed after a hotplug comes back with the device (the shim's
+/// status file has it), and an unplug then still works.
+#[test]
+fn a_restarted_daemon_keeps_hotplugged_devices() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let allow = ["--allow-path", dir.path().to_str().unwrap()];
+    let q = Qemud::start_in_with(root.path(), &allow);
+    live_files(dir.path());
+    let g = dir.path().join("g.xml");
+    std::fs::write(&g, guest_xml("g", &dir.path().join("serial.log"))).unwrap();
+    let img = dir.path().join("d3.img").display().to_string();
+    q.virsh(&["define", g.to_str().unwrap()]).ok();
+    q.virsh(&["start", "g"]).ok();
+    q.virsh(&[
+        "attach-disk",
+        "g",
+        &img,
+        "sdb",
+        "--targetbus",
+        "usb",
+        "--live",
+    ])
+    .ok();
+    q.sigkill();
+    let q = Qemud::start_in_with(root.path(), &allow);
+    let live = q.virsh(&["dumpxml", "g"]).ok().to_string();
+    assert!(live.contains("<alias name='usb-disk1'/>"), "{live}");
+    q.virsh(&["detach-disk", "g", "sdb", "--live"]).ok();
+    let live = q.virsh(&["dumpxml", "g"]).ok().to_string();
+    assert!(!live.contains("usb-disk1"), "{live}");
+    q.virsh(&["destroy", "g"]).ok();
+    q.virsh(&["undefine", "g"]).ok();
+}

@@ -90,6 +90,12 @@ shim_calls! {
     /// Unplug the device `alias` (`device_del`), waiting up to 5 s for QEMU's
     /// `DEVICE_DELETED`; the removal finishes later if it has not come by then.
     DetachDevice = 14: DetachDeviceArgs => DetachDeviceRet;
+    /// Change (or eject) the medium of the removable disk `alias` to the one it has in the
+    /// given live definition (`blockdev-open-tray`, `blockdev-remove-medium`,
+    /// `blockdev-insert-medium`, `blockdev-close-tray`).
+    ChangeMedia = 15: AttachDeviceArgs => StatusRet;
+    /// A NIC's link up or down (QMP `set_link`).
+    SetLink = 16: SetLinkArgs => StatusRet;
 }
 
 shim_events! {
@@ -187,6 +193,13 @@ pub struct AttachDeviceArgs {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SetLinkArgs {
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+    pub up: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct DetachDeviceArgs {
     #[xdr(max = STRING_MAX)]
     pub alias: String,
@@ -242,8 +255,13 @@ mod tests {
             Stats::PROC,
             AttachDevice::PROC,
             DetachDevice::PROC,
+            ChangeMedia::PROC,
+            SetLink::PROC,
         ];
-        assert_eq!(calls, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+        assert_eq!(
+            calls,
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        );
         let events = [
             StateChanged::PROC,
             Rebooted::PROC,

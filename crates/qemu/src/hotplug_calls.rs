@@ -4,8 +4,9 @@
 //! ([`oxvirt_conf::domain::attach_config`] and its siblings) followed by the domain's
 //! post-parse, which gives a new device its defaults and addresses as libvirt does.
 //!
-//! The live side is in [`crate::hotplug_live`]: disks and user NICs plug and unplug; an
-//! update of a running domain's live definition answers libvirt's "not supported" error.
+//! The live side is in [`crate::hotplug_live`]: disks and user NICs plug and unplug, CD-ROM
+//! media change and NIC links go up and down; other live changes answer libvirt's "not
+//! supported" error.
 
 use std::sync::Arc;
 
@@ -58,16 +59,6 @@ enum Edit {
 }
 
 impl Edit {
-    /// libvirt's verb in its "live ... of device 'X' is not supported" errors, and the device.
-    fn what(&self) -> (&'static str, &str) {
-        match self {
-            Edit::Attach(d) => ("attach", &d.element),
-            Edit::Detach(d) => ("detach", &d.element),
-            Edit::DetachAlias(a) => ("detach", a),
-            Edit::Update(d) => ("update", &d.element),
-        }
-    }
-
     fn clone_for_check(&self) -> Self {
         match self {
             Edit::Attach(d) => Edit::Attach(d.clone()),
@@ -114,10 +105,7 @@ impl QemuDriver {
                 Edit::Attach(d) => self.attach_live(&vm, d.clone()).await?,
                 Edit::Detach(d) => self.detach_live(&vm, Some(d), None).await?,
                 Edit::DetachAlias(a) => self.detach_live(&vm, None, Some(a)).await?,
-                Edit::Update(_) => {
-                    let (verb, device) = edit.what();
-                    return Err(crate::hotplug_live::live_unsupported(verb, device));
-                }
+                Edit::Update(d) => self.update_live(&vm, d.clone()).await?,
             }
         }
         if how.config {

@@ -175,6 +175,97 @@ impl QemuDriver {
         Ok(())
     }
 
+    /// Update a running device: a removable disk's medium (change, insert, eject) or a NIC's
+    /// link state; other changes answer libvirt's "not supported".
+    pub(crate) async fn update_live(
+        self: &Arc<Self>,
+        vm: &Arc<Vm>,
+        dev: DeviceXml,
+    ) -> Result<(), QemuError> {
+        let cur = vm.def();
+        let r = match dev.element.as_str() {
+            "disk" => {
+                let Some(new_disk) = dev.disk() else {
+                    return Err(QemuError::Internal("not a disk".into()));
+                };
+                let Some(old) = cur
+                    .devices
+                    .disks
+                    .iter()
+                    .find(|d| d.target_dev == new_disk.target_dev)
+                else {
+                    return Err(QemuError::Internal(format!(
+                        "disk '{}' not found",
+                        new_disk.target_dev
+                    )));
+                };
+                if !matches!(old.device.as_str(), "cdrom" | "floppy") {
+                    return Err(live_unsupported("update", "disk"));
+                }
+                let alias = old.alias.clone().unwrap_or_default();
+                let mut new = cur.clone();
+                if let Some(d) = new
+                    .devices
+                    .disks
+                    .iter_mut()
+                    .find(|d| d.target_dev == new_disk.target_dev)
+                {
+                    d.source = new_disk.source.clone();
+                    d.kind = new_disk.kind.clone();
+                    // a medium's format: the new XML's, else raw as libvirt's post-parse
+                    d.driver = new_disk.driver.clone();
+                    if !d.driver.iter().any(|(k, _)| *k == "name") {
+                        d.driver.insert(0, ("name", "qemu".into()));
+                    }
+                    if !d.driver.iter().any(|(k, _)| *k == "type") {
+                        d.driver.push(("type", "raw".into()));
+                    }
+                }
+                vm.call(
+                    sp::ChangeMedia,
+                    &sp::AttachDeviceArgs {
+                        domain_xml: new.format_with(FormatOptions::default()),
+                        alias,
+                    },
+                    self.call_timeout,
+                )
+                .await?
+            }
+            "interface" => {
+                let i = oxvirt_conf::domain::find_interface(&cur, &dev)?;
+                let (Some(old), Some(new)) = (cur.devices.interfaces.get(i), dev.interface())
+                else {
+                    return Err(QemuError::Internal("no NIC".into()));
+                };
+                // only the link may change live (what domif-setlink sends)
+                let mut same = new.clone();
+                same.link_up = old.link_up;
+                same.alias = old.alias.clone();
+                same.address = old.address;
+                if same.model.is_none() {
+                    same.model = old.model.clone();
+                }
+                if same != *old {
+                    return Err(live_unsupported("update", "interface"));
+                }
+                let up = new.link_up != Some(false);
+                vm.call(
+                    sp::SetLink,
+                    &sp::SetLinkArgs {
+                        alias: old.alias.clone().unwrap_or_default(),
+                        up,
+                    },
+                    self.call_timeout,
+                )
+                .await?
+            }
+            other => return Err(live_unsupported("update", other)),
+        };
+        let st = parse_status(&r.status_xml)?;
+        vm.update_status(|s| *s = st);
+        Ok(())
+    }
+
     /// The shim's DEVICE_REMOVED (or DEVICE_REMOVAL_FAILED): the new status, and the event.
     pub(crate) fn device_event(&self, vm: &Arc<Vm>, ev: sp::DeviceEvent, removed: bool) {
         if removed {

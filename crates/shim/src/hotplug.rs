@@ -24,7 +24,7 @@ pub(crate) const REMOVAL_WAIT: Duration = Duration::from_secs(5);
 
 /// The block node index of a disk: the one its `<source index>` names, else (a disk of the
 /// command line) its place among those disks.
-fn disk_node(dom: &Domain, alias: &str) -> Option<usize> {
+pub(crate) fn disk_node(dom: &Domain, alias: &str) -> Option<usize> {
     let mut boot = 0usize;
     for d in &dom.devices.disks {
         if d.source_index.is_none() {
@@ -38,7 +38,7 @@ fn disk_node(dom: &Domain, alias: &str) -> Option<usize> {
 }
 
 /// The next free block node index (libvirt counts on from the highest in use).
-fn next_node(dom: &Domain) -> u32 {
+pub(crate) fn next_node(dom: &Domain) -> u32 {
     let boot = dom
         .devices
         .disks
@@ -152,7 +152,7 @@ impl Shim {
         Ok(doc)
     }
 
-    async fn del_nodes(&self, nodes: &[String]) {
+    pub(crate) async fn del_nodes(&self, nodes: &[String]) {
         let Ok(qmp) = self.qmp() else { return };
         for n in nodes.iter().rev() {
             if let Err(e) = qmp

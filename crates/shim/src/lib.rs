@@ -29,6 +29,7 @@ mod error;
 pub mod fsutil;
 pub mod guest_cpu;
 mod hotplug;
+mod media;
 mod process;
 mod qemu_log;
 mod serve;

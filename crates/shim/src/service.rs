@@ -96,6 +96,20 @@ impl ShimService {
                 })
                 .await
             }
+            sp::ChangeMedia::PROC => {
+                typed(sp::ChangeMedia, call, |a| async move {
+                    let status_xml = s.change_media(&a.domain_xml, &a.alias).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::SetLink::PROC => {
+                typed(sp::SetLink, call, |a| async move {
+                    let status_xml = s.set_link(&a.alias, a.up).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
             sp::DetachDevice::PROC => {
                 typed(sp::DetachDevice, call, |a| async move {
                     let removed = s.detach_device(&a.alias).await?;
