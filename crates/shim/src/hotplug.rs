@@ -277,3 +277,54 @@ impl Shim {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dom(disks: &str) -> Domain {
+        let xml = format!(
+            "<domain type='qemu' id='1'><name>d</name><memory>1024</memory><os><type>hvm</type></os><devices>{disks}</devices></domain>"
+        );
+        parse_live(&xml).unwrap()
+    }
+
+    fn disk(dev: &str, alias: &str, index: Option<u32>) -> String {
+        let index = index.map(|i| format!(" index='{i}'")).unwrap_or_default();
+        format!("<disk type='file' device='disk'><source file='/x/{dev}'{index}/><target dev='{dev}' bus='virtio'/><alias name='{alias}'/></disk>")
+    }
+
+    #[test]
+    fn block_nodes_of_command_line_and_hot_added_disks() {
+        // two disks of the command line (nodes 1 and 2), one hot-added as node 3
+        let d = dom(&format!(
+            "{}{}{}",
+            disk("vda", "virtio-disk0", None),
+            disk("vdb", "virtio-disk1", Some(3)),
+            disk("vdc", "virtio-disk2", None)
+        ));
+        assert_eq!(disk_node(&d, "virtio-disk0"), Some(1));
+        assert_eq!(disk_node(&d, "virtio-disk1"), Some(3));
+        assert_eq!(disk_node(&d, "virtio-disk2"), Some(2));
+        assert_eq!(disk_node(&d, "nosuch"), None);
+        assert_eq!(next_node(&d), 4);
+        assert_eq!(next_node(&dom("")), 1);
+    }
+
+    #[test]
+    fn a_hot_added_disk_keeps_the_new_definition_s_place() {
+        let cur = dom(&format!(
+            "{}{}",
+            disk("vda", "virtio-disk0", None),
+            disk("vdc", "virtio-disk2", None)
+        ));
+        let new = dom(&format!(
+            "{}{}{}",
+            disk("vda", "virtio-disk0", None),
+            disk("vdb", "virtio-disk1", None),
+            disk("vdc", "virtio-disk2", None)
+        ));
+        assert_eq!(place_of(&new, &cur, "virtio-disk1"), 1);
+        assert_eq!(place_of(&new, &cur, "virtio-disk0"), 0);
+    }
+}
