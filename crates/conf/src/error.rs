@@ -108,6 +108,23 @@ pub enum ConfError {
     /// reported as `VIR_ERR_INTERNAL_ERROR`.
     #[error("internal error: invalid domain status file: {0}")]
     Status(String),
+    /// A device edit that does not fit the definition (`VIR_ERR_OPERATION_INVALID` from
+    /// `VIR_FROM_QEMU`): "target vdb already exists".
+    #[error("Requested operation is not valid: {0}")]
+    OperationInvalid(String),
+    /// An edit that matches more than one device (`VIR_ERR_OPERATION_FAILED` from the domain
+    /// code): "multiple matching devices found".
+    #[error("operation failed: {0}")]
+    OperationFailed(String),
+    /// A device a detach or update names is not in the definition (`VIR_ERR_DEVICE_MISSING`,
+    /// from the domain code or the QEMU driver).
+    #[error("device not found: {message}")]
+    DeviceMissing {
+        /// Which part of libvirt reports it.
+        origin: Origin,
+        /// The message after the prefix.
+        message: String,
+    },
 }
 
 impl ConfError {
@@ -149,13 +166,19 @@ impl ConfError {
             ConfError::Overflow(_) => ErrorCode::Overflow as i32,
             ConfError::SchemaInvalid(_) => ErrorCode::XmlInvalidSchema as i32,
             ConfError::SystemQemu(_) => ErrorCode::SystemError as i32,
+            ConfError::OperationInvalid(_) => ErrorCode::OperationInvalid as i32,
+            ConfError::OperationFailed(_) => ErrorCode::OperationFailed as i32,
+            ConfError::DeviceMissing { .. } => ErrorCode::DeviceMissing as i32,
         }
     }
 
     /// libvirt's error domain (`virErrorDomain`).
     pub fn domain(&self) -> i32 {
         match self {
-            ConfError::Unsupported { origin, .. } => origin.code(),
+            ConfError::Unsupported { origin, .. } | ConfError::DeviceMissing { origin, .. } => {
+                origin.code()
+            }
+            ConfError::OperationInvalid(_) => Origin::Qemu.code(),
             ConfError::XmlValue(_)
             | ConfError::SchemaInvalid(_)
             | ConfError::IllegalChar { .. } => Origin::Xml.code(),
@@ -189,8 +212,12 @@ impl ConfError {
             | ConfError::InvalidArgDomain(m)
             | ConfError::NoTarget(m)
             | ConfError::Overflow(m)
-            | ConfError::SystemQemu(m) => m.clone(),
-            ConfError::Unsupported { message, .. } => message.clone(),
+            | ConfError::SystemQemu(m)
+            | ConfError::OperationInvalid(m)
+            | ConfError::OperationFailed(m) => m.clone(),
+            ConfError::Unsupported { message, .. } | ConfError::DeviceMissing { message, .. } => {
+                message.clone()
+            }
             ConfError::NotImplemented(what) => format!("{what} is not supported by oxvirt yet"),
             ConfError::Status(m) => format!("invalid domain status file: {m}"),
         }

@@ -210,6 +210,18 @@ procedures! {
         DomainGetEmulatorPinInfoArgs => CpumapsRet;
     DomainGetIothreadInfo = Remote rp::DOMAIN_GET_IOTHREAD_INFO,
         DomainFlagsArgs => DomainGetIothreadInfoRet;
+
+    // devices: hotplug and the persistent definition's devices
+    DomainAttachDevice = Remote rp::DOMAIN_ATTACH_DEVICE, DomainAttachDeviceArgs => ();
+    DomainAttachDeviceFlags = Remote rp::DOMAIN_ATTACH_DEVICE_FLAGS,
+        DomainAttachDeviceFlagsArgs => ();
+    DomainDetachDevice = Remote rp::DOMAIN_DETACH_DEVICE, DomainAttachDeviceArgs => ();
+    DomainDetachDeviceFlags = Remote rp::DOMAIN_DETACH_DEVICE_FLAGS,
+        DomainAttachDeviceFlagsArgs => ();
+    DomainDetachDeviceAlias = Remote rp::DOMAIN_DETACH_DEVICE_ALIAS,
+        DomainDetachDeviceAliasArgs => ();
+    DomainUpdateDeviceFlags = Remote rp::DOMAIN_UPDATE_DEVICE_FLAGS,
+        DomainAttachDeviceFlagsArgs => ();
 }
 
 #[cfg(test)]

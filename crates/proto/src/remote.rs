@@ -620,3 +620,39 @@ pub struct DomainInterfaceAddressesArgs {
     pub source: u32,
     pub flags: u32,
 }
+
+/// `remote_domain_attach_device_args` (DETACH_DEVICE's too).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainAttachDeviceArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub xml: String,
+}
+
+/// `remote_domain_attach_device_flags_args` (DETACH_DEVICE_FLAGS' and UPDATE_DEVICE_FLAGS'
+/// too).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainAttachDeviceFlagsArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub xml: String,
+    pub flags: u32,
+}
+
+/// `remote_domain_detach_device_alias_args`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainDetachDeviceAliasArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+    pub flags: u32,
+}
+
+/// `domain_event_device_removed_msg` (DEVICE_ADDED's and DEVICE_REMOVAL_FAILED's too; after
+/// the callback id in the callback form).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainEventDeviceAliasMsg {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub dev_alias: String,
+}

@@ -94,6 +94,18 @@ shim_calls! {
     /// Set (or, with no value, remove) the live definition's description, title or metadata
     /// element (`virsh desc --live`, `metadata --live`), kept in the status file.
     SetMetadata = 16: SetMetadataArgs => ();
+    /// Hotplug the device `alias` of the given live definition (`blockdev-add`, `netdev_add`,
+    /// `device_add`); the reply is the status with the device.
+    AttachDevice = 17: AttachDeviceArgs => StatusRet;
+    /// Unplug the device `alias` (`device_del`), waiting up to 5 s for QEMU's
+    /// `DEVICE_DELETED`; the removal finishes later if it has not come by then.
+    DetachDevice = 18: DetachDeviceArgs => DetachDeviceRet;
+    /// Change (or eject) the medium of the removable disk `alias` to the one it has in the
+    /// given live definition (`blockdev-open-tray`, `blockdev-remove-medium`,
+    /// `blockdev-insert-medium`, `blockdev-close-tray`).
+    ChangeMedia = 19: AttachDeviceArgs => StatusRet;
+    /// A NIC's link up or down (QMP `set_link`).
+    SetLink = 20: SetLinkArgs => StatusRet;
 }
 
 shim_events! {
@@ -103,6 +115,10 @@ shim_events! {
     Rebooted = 101: ();
     /// The balloon reached a new size.
     BalloonChanged = 102: BalloonEvent;
+    /// A device left the VM (QEMU's `DEVICE_DELETED` after an unplug): the new status.
+    DeviceRemoved = 103: DeviceEvent;
+    /// QEMU refused to unplug a device (`DEVICE_UNPLUG_GUEST_ERROR`).
+    DeviceRemovalFailed = 104: DeviceEvent;
 }
 
 /// The statistics groups a driver asks for in [`StatsArgs`] (libvirt's `VIR_DOMAIN_STATS_*`).
@@ -176,6 +192,44 @@ pub struct BalloonEvent {
     pub actual_kib: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct AttachDeviceArgs {
+    /// The live definition with the new device (its alias and address assigned).
+    #[xdr(max = STATUS_MAX)]
+    pub domain_xml: String,
+    /// The new device's alias.
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SetLinkArgs {
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+    pub up: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DetachDeviceArgs {
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DetachDeviceRet {
+    /// QEMU's `DEVICE_DELETED` came within the wait: the device is gone.
+    pub removed: bool,
+}
+
+/// A device event: the device's alias and the status after it.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DeviceEvent {
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+    #[xdr(max = STATUS_MAX)]
+    pub status_xml: String,
+}
+
 /// Statistics groups (libvirt's `VIR_DOMAIN_STATS_*` bits) the driver asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub struct StatsArgs {
@@ -243,13 +297,23 @@ mod tests {
             SendKey::PROC,
             MemoryStats::PROC,
             SetMetadata::PROC,
+            AttachDevice::PROC,
+            DetachDevice::PROC,
+            ChangeMedia::PROC,
+            SetLink::PROC,
         ];
         assert_eq!(
             calls,
-            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
         );
-        let events = [StateChanged::PROC, Rebooted::PROC, BalloonChanged::PROC];
-        assert_eq!(events, [100, 101, 102]);
+        let events = [
+            StateChanged::PROC,
+            Rebooted::PROC,
+            BalloonChanged::PROC,
+            DeviceRemoved::PROC,
+            DeviceRemovalFailed::PROC,
+        ];
+        assert_eq!(events, [100, 101, 102, 103, 104]);
     }
 
     /// What the driver sends for SUSPEND/RESUME/RESET (flags 0) decodes as their arguments.

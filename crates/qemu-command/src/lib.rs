@@ -101,6 +101,10 @@ fn pci_props(dom: &Domain, addr: Option<&Address>, o: &mut Map<String, Value>) {
     }
 }
 
+/// A JSON object of QEMU's: a `-device`, `-blockdev` or `-netdev` (and the QMP command
+/// arguments of the same).
+pub type JsonObject = Map<String, Value>;
+
 fn device(o: Map<String, Value>) -> [String; 2] {
     ["-device".into(), Value::Object(o).to_string()]
 }
@@ -585,6 +589,25 @@ fn disk(
     bootindex: Option<u32>,
     a: &mut Vec<String>,
 ) -> Result<(), CommandError> {
+    let (blockdevs, dev) = disk_parts(dom, d, n + 1, bootindex)?;
+    for b in blockdevs {
+        a.push("-blockdev".into());
+        a.push(Value::Object(b).to_string());
+    }
+    a.extend(device(dev));
+    Ok(())
+}
+
+/// A disk's `-blockdev` objects (storage, then format; none for an empty drive) and its
+/// `-device` object, its nodes named `libvirt-NODE-storage` and `libvirt-NODE-format`: the
+/// command line's and the arguments of QMP's `blockdev-add` and `device_add` for a hotplug.
+pub fn disk_parts(
+    dom: &Domain,
+    d: &Disk,
+    node: usize,
+    bootindex: Option<u32>,
+) -> Result<(Vec<JsonObject>, JsonObject), CommandError> {
+    let mut blockdevs = Vec::new();
     if d.kind != "file" && d.kind != "block" {
         return Err(unsupported(format!("<disk type='{}'>", d.kind)));
     }
@@ -598,7 +621,6 @@ fn disk(
             d.target_dev
         )));
     }
-    let node = n + 1;
     let readonly = d.readonly || d.device == "cdrom";
     let bus = d.target_bus.as_deref().unwrap_or("virtio");
     let mut dev = match bus {
@@ -696,18 +718,13 @@ fn disk(
         if let Some(aio) = driver_attr(d, "io") {
             st.insert("aio".into(), json!(aio));
         }
-        a.push("-blockdev".into());
-        a.push(Value::Object(st).to_string());
-        a.push("-blockdev".into());
-        a.push(
-            json!({
-                "node-name": fmt_node,
-                "read-only": readonly,
-                "driver": format,
-                "file": storage,
-            })
-            .to_string(),
-        );
+        blockdevs.push(st);
+        blockdevs.push(obj(json!({
+            "node-name": fmt_node,
+            "read-only": readonly,
+            "driver": format,
+            "file": storage,
+        })));
         dev.insert("drive".into(), json!(fmt_node));
     } else if d.device != "cdrom" {
         return Err(CommandError::ConfigUnsupported(format!(
@@ -729,8 +746,7 @@ fn disk(
     if d.shareable {
         dev.insert("share-rw".into(), json!(true));
     }
-    a.extend(device(dev));
-    Ok(())
+    Ok((blockdevs, dev))
 }
 
 fn interfaces(
@@ -755,7 +771,7 @@ fn interface(
 ) -> Result<(), CommandError> {
     let netdev = format!("hostnet{i}");
     let backend = match n.kind.as_str() {
-        "user" => json!({"type": "user", "id": netdev}).to_string(),
+        "user" => Value::Object(user_netdev(&netdev)).to_string(),
         "network" | "bridge" => net::tap_netdev(n, &netdev, taps)?,
         k => {
             return Err(CommandError::ConfigUnsupported(format!(
@@ -765,6 +781,44 @@ fn interface(
     };
     a.push("-netdev".into());
     a.push(backend);
+    a.extend(device(interface_device(dom, n, &netdev, i, bootindex)?));
+    Ok(())
+}
+
+fn user_netdev(netdev: &str) -> JsonObject {
+    obj(json!({"type": "user", "id": netdev}))
+}
+
+/// A NIC's `-netdev` object (id `netdev`) and its `-device` object (id its alias, else
+/// `net{i}`): the arguments of QMP's `netdev_add` and `device_add` for a hotplugged NIC. Only
+/// `type='user'` for now: a TAP for a hotplugged NIC is not asked of networkd yet.
+pub fn interface_parts(
+    dom: &Domain,
+    n: &Interface,
+    netdev: &str,
+    i: usize,
+    bootindex: Option<u32>,
+) -> Result<(JsonObject, JsonObject), CommandError> {
+    if n.kind != "user" {
+        return Err(CommandError::ConfigUnsupported(format!(
+            "live attach of <interface type='{}'> is not supported by oxvirt yet; use type='user'",
+            n.kind
+        )));
+    }
+    Ok((
+        user_netdev(netdev),
+        interface_device(dom, n, netdev, i, bootindex)?,
+    ))
+}
+
+/// A NIC's `-device` object.
+fn interface_device(
+    dom: &Domain,
+    n: &Interface,
+    netdev: &str,
+    i: usize,
+    bootindex: Option<u32>,
+) -> Result<JsonObject, CommandError> {
     let model = n.model.as_deref().unwrap_or("e1000");
     let driver = match model {
         "virtio" => "virtio-net-pci",
@@ -787,8 +841,7 @@ fn interface(
     if let Some(b) = bootindex {
         o.insert("bootindex".into(), json!(b));
     }
-    a.extend(device(o));
-    Ok(())
+    Ok(o)
 }
 
 /// A chardev backend option string for `-chardev`.

@@ -45,7 +45,7 @@ fn handle(def: &Summary) -> NonnullDomain {
     }
 }
 
-fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
+pub(crate) fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
     if flags & !allowed != 0 {
         return Err(QemuError::UnsupportedFlags { flags, func });
     }
@@ -136,13 +136,20 @@ impl QemuDriver {
 
     /// Parse, fill in the QEMU defaults, and validate a domain XML.
     pub fn parse_domain(&self, xml: &str) -> Result<Domain, QemuError> {
-        let caps = self.caps.as_ref().ok_or(QemuError::NoEmulator)?;
         let mut def = oxvirt_conf::domain::parse(xml)?;
-        crate::start_prep::drop_generated_paths(&mut def, &self.paths);
+        self.post_parse(&mut def)?;
+        Ok(def)
+    }
+
+    /// Fill in the QEMU defaults of a parsed (or edited) definition: its devices' defaults,
+    /// addresses and implicit controllers.
+    pub fn post_parse(&self, def: &mut Domain) -> Result<(), QemuError> {
+        let caps = self.caps.as_ref().ok_or(QemuError::NoEmulator)?;
+        crate::start_prep::drop_generated_paths(def, &self.paths);
         let mut conf_caps = caps.conf_caps();
         conf_caps.nvram_dir = self.nvram_dir().display().to_string();
-        oxvirt_conf::domain::post_parse(&mut def, &conf_caps)?;
-        Ok(def)
+        oxvirt_conf::domain::post_parse(def, &conf_caps)?;
+        Ok(())
     }
 
     pub(crate) fn emit_lifecycle(&self, dom: NonnullDomain, event: i32, detail: i32) {

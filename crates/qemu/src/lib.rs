@@ -28,6 +28,8 @@ pub mod domain_capabilities;
 pub mod error;
 pub mod firmware;
 pub mod host_calls;
+pub mod hotplug_calls;
+pub mod hotplug_live;
 pub mod input_calls;
 pub mod job_calls;
 pub mod lifecycle_calls;

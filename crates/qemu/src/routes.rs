@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 use oxvirt_remote::Router;
 
 use crate::{
-    agent_calls, device_stats_calls, domain_calls, host_calls, input_calls, job_calls,
-    lifecycle_calls, metadata_calls, stats_calls, vcpu_calls, QemuDriver,
+    agent_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls, input_calls,
+    job_calls, lifecycle_calls, metadata_calls, stats_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -24,6 +24,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     input_calls::register(&mut r);
     metadata_calls::register(&mut r);
     vcpu_calls::register(&mut r);
+    hotplug_calls::register(&mut r);
     r
 });
 
@@ -36,7 +37,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 89);
+        assert_eq!(ROUTES.routes().count(), 95);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

@@ -645,6 +645,16 @@ impl QemuDriver {
                         self.emit_balloon(vm.handle(), b.actual_kib);
                     }
                 }
+                sp::DeviceRemoved::PROC => {
+                    if let Ok(ev) = event_body(sp::DeviceRemoved, &m.body) {
+                        self.device_event(&vm, ev, true);
+                    }
+                }
+                sp::DeviceRemovalFailed::PROC => {
+                    if let Ok(ev) = event_body(sp::DeviceRemovalFailed, &m.body) {
+                        self.device_event(&vm, ev, false);
+                    }
+                }
                 _ => {}
             }
         }

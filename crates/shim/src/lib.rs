@@ -29,6 +29,8 @@ mod domain_api;
 mod error;
 pub mod fsutil;
 pub mod guest_cpu;
+mod hotplug;
+mod media;
 mod process;
 mod qemu_log;
 mod serve;
@@ -120,6 +122,8 @@ pub struct Shim {
     gone: watch::Sender<bool>,
     /// A START came (it may have failed: then the shim has nothing left to do).
     start_tried: std::sync::atomic::AtomicBool,
+    /// Counts the devices QEMU has unplugged (an unplug waits for it to move).
+    removed: watch::Sender<u64>,
 }
 
 fn now_ms() -> u64 {
@@ -148,6 +152,7 @@ impl Shim {
             qmp_losses: std::sync::atomic::AtomicU32::new(0),
             gone: watch::channel(false).0,
             start_tried: std::sync::atomic::AtomicBool::new(false),
+            removed: watch::channel(0).0,
         })
     }
 
@@ -664,6 +669,16 @@ impl Shim {
                 }
             }
             "RESET" => self.emit(sp::Rebooted, &()),
+            "DEVICE_DELETED" => {
+                if let Some(alias) = data.get("device").and_then(Value::as_str) {
+                    self.device_deleted(alias.to_owned());
+                }
+            }
+            "DEVICE_UNPLUG_GUEST_ERROR" => {
+                if let Some(alias) = data.get("device").and_then(Value::as_str) {
+                    self.device_removal_failed(alias.to_owned());
+                }
+            }
             "BALLOON_CHANGE" => {
                 if let Some(actual) = data.get("actual").and_then(Value::as_u64) {
                     let kib = actual / 1024;

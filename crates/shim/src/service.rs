@@ -103,6 +103,34 @@ impl ShimService {
             sp::SendKey::PROC => typed(sp::SendKey, call, |a| s.send_key(a)).await,
             sp::MemoryStats::PROC => typed(sp::MemoryStats, call, |()| s.memory_stats()).await,
             sp::SetMetadata::PROC => typed(sp::SetMetadata, call, |a| s.set_metadata(a)).await,
+            sp::AttachDevice::PROC => {
+                typed(sp::AttachDevice, call, |a| async move {
+                    let status_xml = s.attach_device(&a.domain_xml, &a.alias).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::ChangeMedia::PROC => {
+                typed(sp::ChangeMedia, call, |a| async move {
+                    let status_xml = s.change_media(&a.domain_xml, &a.alias).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::SetLink::PROC => {
+                typed(sp::SetLink, call, |a| async move {
+                    let status_xml = s.set_link(&a.alias, a.up).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::DetachDevice::PROC => {
+                typed(sp::DetachDevice, call, |a| async move {
+                    let removed = s.detach_device(&a.alias).await?;
+                    Ok(sp::DetachDeviceRet { removed })
+                })
+                .await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

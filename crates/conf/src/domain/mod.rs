@@ -5,6 +5,7 @@ mod alias;
 mod clock;
 mod commandline;
 mod cpu;
+mod device_edit;
 mod device_order;
 mod devices;
 mod features;
@@ -30,6 +31,10 @@ pub use alias::{assign_aliases, controller_alias, disk_alias};
 pub use clock::*;
 pub use commandline::*;
 pub use cpu::*;
+pub use device_edit::{
+    attach_config, detach_alias_config, detach_config, find_interface, parse_device,
+    parse_device_live, update_config, DeviceXml,
+};
 pub use devices::*;
 pub use features::*;
 pub use lifecycle::*;

@@ -620,6 +620,9 @@ pub(super) fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
             a.push(("index", i.to_string()));
         }
         w.empty("source", &a);
+    } else if let (true, Some(i)) = (cx.live, d.source_index) {
+        // an ejected medium: the live form keeps the index of the empty source
+        w.empty("source", &[("index", i.to_string())]);
     }
     // libvirt prints the chain terminator in the migratable form too
     if d.backing_store_end && (cx.live || cx.migratable) {
