@@ -376,6 +376,9 @@ fn qemud_forwards_secret_calls_to_the_secretd_of_its_root() {
     std::fs::write(&f, VOLUME).unwrap();
     q.virsh(&["secret-define", f.to_str().unwrap()]).ok();
     let list = q.virsh(&["secret-list"]).ok().to_owned();
-    assert!(list.contains("a15dcc96-ccc3-4688-bd89-67309cd6166d"), "{list}");
+    assert!(
+        list.contains("a15dcc96-ccc3-4688-bd89-67309cd6166d"),
+        "{list}"
+    );
     assert_eq!(sd.virsh(&["secret-list"]).ok(), list);
 }

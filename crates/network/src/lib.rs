@@ -168,7 +168,11 @@ impl NetworkDriver {
     }
 
     /// The driver over a registry already loaded.
-    pub fn with_registry(mut registry: Registry, privileged: bool, plumbing: Plumbing) -> Arc<Self> {
+    pub fn with_registry(
+        mut registry: Registry,
+        privileged: bool,
+        plumbing: Plumbing,
+    ) -> Arc<Self> {
         let mut ports = PortTable::new(registry.status_dir());
         ports.load(&mut registry);
         let d = NetworkDriver {
