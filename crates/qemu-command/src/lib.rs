@@ -15,8 +15,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 use oxvirt_conf::domain::{
-    Address, BootDev, ChrSource, Console, Controller, Disk, Domain, Interface, PciAddress, UsbPort,
-    VirtType,
+    Address, BootDev, ChrSource, Console, Controller, Disk, Domain, PciAddress, UsbPort, VirtType,
 };
 use serde_json::{json, Map, Value};
 
@@ -25,6 +24,7 @@ pub mod cpu_models;
 mod error;
 pub mod graphics;
 pub mod net;
+pub use net::interface_parts;
 pub mod pflash;
 mod sound;
 
@@ -264,7 +264,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     hubs(dom, &mut a)?;
     let boots = boot_indexes(dom);
     disks(dom, &boots.disks, &mut a)?;
-    interfaces(dom, &boots.nets, &mut inp.tap_fds.iter(), &mut a)?;
+    net::interfaces(dom, &boots.nets, &mut inp.tap_fds.iter(), &mut a)?;
     chardevs(dom, &mut a)?;
     inputs(dom, &mut a)?;
     for au in &dom.devices.audios {
@@ -747,101 +747,6 @@ pub fn disk_parts(
         dev.insert("share-rw".into(), json!(true));
     }
     Ok((blockdevs, dev))
-}
-
-fn interfaces(
-    dom: &Domain,
-    boot: &[Option<u32>],
-    taps: &mut std::slice::Iter<'_, i32>,
-    a: &mut Vec<String>,
-) -> Result<(), CommandError> {
-    for (i, n) in dom.devices.interfaces.iter().enumerate() {
-        interface(dom, n, i, boot.get(i).copied().flatten(), taps, a)?;
-    }
-    Ok(())
-}
-
-fn interface(
-    dom: &Domain,
-    n: &Interface,
-    i: usize,
-    bootindex: Option<u32>,
-    taps: &mut std::slice::Iter<'_, i32>,
-    a: &mut Vec<String>,
-) -> Result<(), CommandError> {
-    let netdev = format!("hostnet{i}");
-    let backend = match n.kind.as_str() {
-        "user" => Value::Object(user_netdev(&netdev)).to_string(),
-        "network" | "bridge" => net::tap_netdev(n, &netdev, taps)?,
-        k => {
-            return Err(CommandError::ConfigUnsupported(format!(
-                "<interface type='{k}'> is not supported by oxvirt yet; use type='user', 'network' or 'bridge'"
-            )))
-        }
-    };
-    a.push("-netdev".into());
-    a.push(backend);
-    a.extend(device(interface_device(dom, n, &netdev, i, bootindex)?));
-    Ok(())
-}
-
-fn user_netdev(netdev: &str) -> JsonObject {
-    obj(json!({"type": "user", "id": netdev}))
-}
-
-/// A NIC's `-netdev` object (id `netdev`) and its `-device` object (id its alias, else
-/// `net{i}`): the arguments of QMP's `netdev_add` and `device_add` for a hotplugged NIC. Only
-/// `type='user'` for now: a TAP for a hotplugged NIC is not asked of networkd yet.
-pub fn interface_parts(
-    dom: &Domain,
-    n: &Interface,
-    netdev: &str,
-    i: usize,
-    bootindex: Option<u32>,
-) -> Result<(JsonObject, JsonObject), CommandError> {
-    if n.kind != "user" {
-        return Err(CommandError::ConfigUnsupported(format!(
-            "live attach of <interface type='{}'> is not supported by oxvirt yet; use type='user'",
-            n.kind
-        )));
-    }
-    Ok((
-        user_netdev(netdev),
-        interface_device(dom, n, netdev, i, bootindex)?,
-    ))
-}
-
-/// A NIC's `-device` object.
-fn interface_device(
-    dom: &Domain,
-    n: &Interface,
-    netdev: &str,
-    i: usize,
-    bootindex: Option<u32>,
-) -> Result<JsonObject, CommandError> {
-    let model = n.model.as_deref().unwrap_or("e1000");
-    let driver = match model {
-        "virtio" => "virtio-net-pci",
-        "e1000" => "e1000",
-        "e1000e" => "e1000e",
-        "rtl8139" => "rtl8139",
-        m => return Err(unsupported(format!("NIC model '{m}'"))),
-    };
-    let mac = oxvirt_conf::domain::mac_string(&n.mac);
-    let mut o = obj(json!({
-        "driver": driver,
-        "netdev": netdev,
-        "id": dev_id(n.alias.as_deref(), format!("net{i}")),
-        "mac": mac,
-    }));
-    if n.link_up == Some(false) {
-        o.insert("x-link-down".into(), json!(true));
-    }
-    pci_props(dom, n.address.as_ref(), &mut o);
-    if let Some(b) = bootindex {
-        o.insert("bootindex".into(), json!(b));
-    }
-    Ok(o)
 }
 
 /// A chardev backend option string for `-chardev`.

@@ -1,10 +1,11 @@
-//! The host side of NICs plugged into a TAP device that `oxvirt-networkd` made (`<interface
-//! type='network'>` and `type='bridge'`): QEMU inherits the device's queues as fds.
+//! NICs on QEMU's command line and in a hotplug: their `-netdev` (user, or the TAP device that
+//! `oxvirt-networkd` made for `<interface type='network'>` and `type='bridge'`, whose queues
+//! QEMU inherits as fds) and their `-device`.
 
-use oxvirt_conf::domain::Interface;
-use serde_json::json;
+use oxvirt_conf::domain::{Domain, Interface};
+use serde_json::{json, Value};
 
-use crate::CommandError;
+use crate::{dev_id, device, obj, pci_props, unsupported, CommandError, JsonObject};
 
 /// How many TAP fds an interface takes: one per queue (`<driver queues='N'>`) for the kinds
 /// networkd plugs, none for the others. The driver receives that many from networkd and hands
@@ -41,4 +42,99 @@ pub(crate) fn tap_netdev(
     } else {
         json!({"type": "tap", "fds": mine.join(":"), "id": id}).to_string()
     })
+}
+
+pub(crate) fn interfaces(
+    dom: &Domain,
+    boot: &[Option<u32>],
+    taps: &mut std::slice::Iter<'_, i32>,
+    a: &mut Vec<String>,
+) -> Result<(), CommandError> {
+    for (i, n) in dom.devices.interfaces.iter().enumerate() {
+        interface(dom, n, i, boot.get(i).copied().flatten(), taps, a)?;
+    }
+    Ok(())
+}
+
+fn interface(
+    dom: &Domain,
+    n: &Interface,
+    i: usize,
+    bootindex: Option<u32>,
+    taps: &mut std::slice::Iter<'_, i32>,
+    a: &mut Vec<String>,
+) -> Result<(), CommandError> {
+    let netdev = format!("hostnet{i}");
+    let backend = match n.kind.as_str() {
+        "user" => Value::Object(user_netdev(&netdev)).to_string(),
+        "network" | "bridge" => tap_netdev(n, &netdev, taps)?,
+        k => {
+            return Err(CommandError::ConfigUnsupported(format!(
+                "<interface type='{k}'> is not supported by oxvirt yet; use type='user', 'network' or 'bridge'"
+            )))
+        }
+    };
+    a.push("-netdev".into());
+    a.push(backend);
+    a.extend(device(interface_device(dom, n, &netdev, i, bootindex)?));
+    Ok(())
+}
+
+fn user_netdev(netdev: &str) -> JsonObject {
+    obj(json!({"type": "user", "id": netdev}))
+}
+
+/// A NIC's `-netdev` object (id `netdev`) and its `-device` object (id its alias, else
+/// `net{i}`): the arguments of QMP's `netdev_add` and `device_add` for a hotplugged NIC. Only
+/// `type='user'` for now: a TAP for a hotplugged NIC is not asked of networkd yet.
+pub fn interface_parts(
+    dom: &Domain,
+    n: &Interface,
+    netdev: &str,
+    i: usize,
+    bootindex: Option<u32>,
+) -> Result<(JsonObject, JsonObject), CommandError> {
+    if n.kind != "user" {
+        return Err(CommandError::ConfigUnsupported(format!(
+            "live attach of <interface type='{}'> is not supported by oxvirt yet; use type='user'",
+            n.kind
+        )));
+    }
+    Ok((
+        user_netdev(netdev),
+        interface_device(dom, n, netdev, i, bootindex)?,
+    ))
+}
+
+/// A NIC's `-device` object.
+fn interface_device(
+    dom: &Domain,
+    n: &Interface,
+    netdev: &str,
+    i: usize,
+    bootindex: Option<u32>,
+) -> Result<JsonObject, CommandError> {
+    let model = n.model.as_deref().unwrap_or("e1000");
+    let driver = match model {
+        "virtio" => "virtio-net-pci",
+        "e1000" => "e1000",
+        "e1000e" => "e1000e",
+        "rtl8139" => "rtl8139",
+        m => return Err(unsupported(format!("NIC model '{m}'"))),
+    };
+    let mac = oxvirt_conf::domain::mac_string(&n.mac);
+    let mut o = obj(json!({
+        "driver": driver,
+        "netdev": netdev,
+        "id": dev_id(n.alias.as_deref(), format!("net{i}")),
+        "mac": mac,
+    }));
+    if n.link_up == Some(false) {
+        o.insert("x-link-down".into(), json!(true));
+    }
+    pci_props(dom, n.address.as_ref(), &mut o);
+    if let Some(b) = bootindex {
+        o.insert("bootindex".into(), json!(b));
+    }
+    Ok(o)
 }
