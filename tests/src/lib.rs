@@ -7,7 +7,6 @@
 
 pub mod chardev;
 pub mod daemon;
-pub mod netns;
 pub mod networkd;
 pub mod storaged;
 
@@ -187,7 +186,9 @@ impl Qemud {
             child,
             keep_vms: false,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // a fresh root probes QEMU first (two emulators): on a loaded machine that can take a
+        // while
+        let deadline = Instant::now() + Duration::from_secs(120);
         while UnixStream::connect(d.socket()).is_err()
             || UnixStream::connect(d.socket_ro()).is_err()
         {

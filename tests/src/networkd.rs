@@ -49,10 +49,23 @@ impl Netns {
     }
 
     /// A command run inside the namespace (`ip netns exec`).
-    pub fn command(&self, program: &str) -> Command {
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.0, program]);
+        c.args(["netns", "exec", &self.0]).arg(program);
         c
+    }
+
+    /// A counter of interface `dev` (`/sys/class/net/DEV/statistics/NAME`) in the namespace.
+    pub fn counter(&self, dev: &str, name: &str) -> u64 {
+        let o = self
+            .command("cat")
+            .arg(format!("/sys/class/net/{dev}/statistics/{name}"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0)
     }
 
     /// Run `program ARGS` inside the namespace; its output.
@@ -83,21 +96,31 @@ impl Networkd {
     /// default network, as at a first start: `start_in` makes the directory first so that
     /// the tests that do not want it start empty; [`Networkd::first_start_in`] does not.
     pub fn start_in(root: &Path, ns: &Netns) -> Self {
+        Self::start_in_with(root, ns, &[])
+    }
+
+    /// [`Networkd::start_in`] with `extra` arguments (`--port-user`, …).
+    pub fn start_in_with(root: &Path, ns: &Netns, extra: &[&str]) -> Self {
         std::fs::create_dir_all(root.join("etc/network")).unwrap();
-        Self::first_start_in(root, ns)
+        Self::spawn(root, ns, extra)
     }
 
     /// Start on `root` in `ns` as it is.
     pub fn first_start_in(root: &Path, ns: &Netns) -> Self {
+        Self::spawn(root, ns, &[])
+    }
+
+    fn spawn(root: &Path, ns: &Netns, extra: &[&str]) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(root.join("networkd.log"))
             .unwrap();
         let child = ns
-            .command(binary("oxvirt-networkd").to_str().unwrap())
+            .command(binary("oxvirt-networkd"))
             .arg("--root")
             .arg(root)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -116,11 +139,13 @@ impl Networkd {
         d
     }
 
+    /// Its read-write socket.
+    pub fn socket(&self) -> PathBuf {
+        self.root.join("run/networkd-sock")
+    }
+
     pub fn uri(&self) -> String {
-        format!(
-            "qemu+unix:///system?socket={}",
-            self.root.join("run/networkd-sock").display()
-        )
+        format!("qemu+unix:///system?socket={}", self.socket().display())
     }
 
     pub fn virsh(&self, args: &[&str]) -> Run {

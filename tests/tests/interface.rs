@@ -4,80 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use oxvirt_e2e::daemon::Daemon;
-use oxvirt_e2e::{python, virsh, Run};
-
-/// A network namespace, removed on drop (with everything in it).
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Self {
-        let name = format!("oxvirt-if-{}", std::process::id());
-        sh(&format!("ip netns add {name}"));
-        Netns(name)
-    }
-
-    fn exec(&self, script: &str) {
-        sh(&format!("ip netns exec {} sh -ec '{script}'", self.0));
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-fn sh(script: &str) {
-    let st = Command::new("sh")
-        .args(["-ec", script])
-        .stdin(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success(), "{script}");
-}
-
-/// A private libvirtd 9.0 started inside the namespace (its interface driver reads the
-/// namespace's sysfs); stopped on drop.
-struct NetnsLibvirtd {
-    dir: tempfile::TempDir,
-    uri: String,
-}
-
-impl NetnsLibvirtd {
-    fn start(ns: &Netns) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("oxvirt-libvirtd-")
-            .tempdir()
-            .unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/private-libvirtd");
-        let o = Command::new("ip")
-            .args(["netns", "exec", &ns.0])
-            .arg(&script)
-            .arg("start")
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let uri = String::from_utf8_lossy(&o.stdout).trim().to_owned();
-        NetnsLibvirtd { dir, uri }
-    }
-}
-
-impl Drop for NetnsLibvirtd {
-    fn drop(&mut self) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/private-libvirtd");
-        let _ = Command::new(script)
-            .arg("stop")
-            .arg(self.dir.path())
-            .stdin(Stdio::null())
-            .output();
-    }
-}
+use oxvirt_e2e::networkd::Netns;
+use oxvirt_e2e::{python, virsh, Libvirtd, Run};
 
 const SESSION: &[&[&str]] = &[
     &["iface-list"],
@@ -153,9 +82,12 @@ fn run_session(uri: &str) -> Vec<String> {
 
 #[test]
 fn virsh_and_python_see_what_libvirt_9_sees() {
-    let ns = Netns::new();
-    ns.exec(
-        "ip link set lo up; \
+    let ns = Netns::named(&format!("if-{}", std::process::id()));
+    let setup = ns.exec(
+        "sh",
+        &[
+            "-ec",
+            "ip link set lo up; \
          ip link add br0 type bridge; ip link add v0 type veth peer name v1; \
          ip link set v0 master br0; ip link set br0 up; ip link set v0 up; ip link set v1 up; \
          ip link add br1 type bridge; ip link add v2 type veth peer name v3; \
@@ -168,9 +100,11 @@ fn virsh_and_python_see_what_libvirt_9_sees() {
          ip link set t0 up; ip link set t1 up; \
          ip link add t2 type veth peer name t3; \
          ip tuntap add tp0 mode tap",
+        ],
     );
-    let lv = NetnsLibvirtd::start(&ns);
-    let lv_uri = lv.uri.replace("qemu+unix", "interface+unix");
+    assert!(setup.status.success(), "{setup:?}");
+    let lv = Libvirtd::start_in_netns(&ns.0);
+    let lv_uri = lv.uri().replace("qemu+unix", "interface+unix");
     let want = run_session(&lv_uri);
     let want_py = python(PY, &[&lv_uri]);
 

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use oxvirt_e2e::netns::{Netns, Networkd};
+use oxvirt_e2e::networkd::{Netns, Networkd};
 use oxvirt_e2e::{guest, python, Libvirtd, Qemud, Run};
 
 const NET: &str = "<network>
@@ -109,7 +109,7 @@ fn port_api_matches_libvirtd() {
     let dir = tmp.path();
     let ns = Netns::new(dir);
     let lv_ns = Netns::new(&dir.join("lv"));
-    let ours = Networkd::start_in(dir, &ns, &[]);
+    let ours = Networkd::start_in(dir, &ns);
     let lv = Libvirtd::start_in_netns(&lv_ns.0);
     let net = dir.join("net.xml");
     let port = dir.join("port.xml");
@@ -169,7 +169,7 @@ fn ports_survive_a_networkd_sigkill_and_go_with_their_network() {
     let tmp = tempdir();
     let dir = tmp.path();
     let ns = Netns::new(dir);
-    let d = Networkd::start_in(dir, &ns, &[]);
+    let d = Networkd::start_in(dir, &ns);
     let net = dir.join("net.xml");
     let port = dir.join("port.xml");
     std::fs::write(&net, NET).unwrap();
@@ -180,7 +180,7 @@ fn ports_survive_a_networkd_sigkill_and_go_with_their_network() {
     let file = dir.join(format!("run/network/tapnet/ports/{PORT_UUID}.xml"));
     assert!(file.exists());
     d.sigkill();
-    let d = Networkd::start_in(dir, &ns, &[]);
+    let d = Networkd::start_in(dir, &ns);
     assert!(d
         .virsh(&["net-port-list", "tapnet"])
         .ok()
@@ -266,7 +266,7 @@ fn a_guest_nic_gets_its_tap_from_networkd() {
     let ns = Netns::new(ns_dir.path());
     let q = Qemud::start_via(&["ip", "netns", "exec", &ns.0], &[]);
     let root = q.root().to_owned();
-    let d = Networkd::start_in(&root, &ns, &[]);
+    let d = Networkd::start_in(&root, &ns);
     let net = root.join("net.xml");
     std::fs::write(&net, NET).unwrap();
     d.virsh(&["net-create", net.to_str().unwrap()]).ok();
@@ -332,7 +332,7 @@ for _ in range(5):
     );
     assert!(ns.ip(&["link", "show", "vnet0"]).contains("master virbr9"));
     // back up: the port is still there; destroy deletes it and the TAP
-    let d = Networkd::start_in(&root, &ns, &[]);
+    let d = Networkd::start_in(&root, &ns);
     assert!(d.virsh(&["net-port-list", "tapnet"]).ok().contains(&portid));
     q.virsh(&["destroy", "nic"]).ok();
     wait_until("the port is deleted", || {
@@ -412,7 +412,7 @@ fn an_ordinary_user_gets_a_tap_only_when_allowed() {
     std::fs::set_permissions(&port, std::fs::Permissions::from_mode(0o644)).unwrap();
 
     // a setting that names someone else: nobody reaches the socket, may read, may not plug
-    let d = Networkd::start_in(&nd, &ns, &["--port-group", "root"]);
+    let d = Networkd::start_in_with(&nd, &ns, &["--port-group", "root"]);
     d.virsh(&["net-create", net.to_str().unwrap()]).ok();
     std::fs::set_permissions(nd.join("run"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let as_nobody = |args: &[&str]| {
@@ -446,7 +446,7 @@ fn an_ordinary_user_gets_a_tap_only_when_allowed() {
     drop(d);
 
     // allowed: the guest boots with its NIC and sends its DHCP discover on the bridge
-    let d = Networkd::start_in(&nd, &ns, &["--port-user", "nobody"]);
+    let d = Networkd::start_in_with(&nd, &ns, &["--port-user", "nobody"]);
     let work = dir.join("u2");
     std::fs::create_dir_all(&work).unwrap();
     let root = nobody_root(&work, &d.socket());
@@ -473,7 +473,7 @@ fn a_bridge_nic_gets_its_tap_on_the_host_bridge() {
     let ns = Netns::new(ns_dir.path());
     let q = Qemud::start_via(&["ip", "netns", "exec", &ns.0], &[]);
     let root = q.root().to_owned();
-    let d = Networkd::start_in(&root, &ns, &[]);
+    let d = Networkd::start_in(&root, &ns);
     ns.ip(&["link", "add", "br0", "type", "bridge"]);
     ns.ip(&["link", "set", "br0", "mtu", "1400", "up"]);
     let mac = "52:54:00:aa:bb:02";
