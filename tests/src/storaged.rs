@@ -30,6 +30,13 @@ impl Storaged {
         Self::spawn(root.to_path_buf(), None)
     }
 
+    /// Start on `root` as on a root whose first start is past: without the `default` pool a
+    /// first start makes (its pool configuration directory exists, empty).
+    pub fn start_in_without_default(root: &Path) -> Self {
+        std::fs::create_dir_all(root.join("etc/storage")).expect("etc/storage");
+        Self::spawn(root.to_path_buf(), None)
+    }
+
     fn spawn(root: PathBuf, tmp: Option<tempfile::TempDir>) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)

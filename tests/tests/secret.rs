@@ -365,10 +365,10 @@ fn secrets_a_libvirt_host_stored_load() {
 fn qemud_forwards_secret_calls_to_the_secretd_of_its_root() {
     let root = tempfile::tempdir().unwrap();
     let q = oxvirt_e2e::Qemud::start_in(root.path());
-    // no secretd yet: libvirt's answer when virtsecretd's socket is missing
+    // no secretd on this root: as a libvirtd without the secret driver
     let e = q.virsh(&["secret-list"]).err().to_owned();
     assert!(
-        e.contains("Failed to connect socket to") && e.contains("secretd-sock"),
+        e.contains("not supported by the connection driver: virConnectNumOfSecrets"),
         "{e}"
     );
     let sd = Daemon::start_in("secretd", "secret", root.path(), &[]);

@@ -434,7 +434,7 @@ fn virt_install_storage_recipes() {
         .tempdir()
         .unwrap();
     let root = tmp.path();
-    let _s = Storaged::start_in(root);
+    let _s = Storaged::start_in_without_default(root);
     let q = Qemud::start_in_with(root, &["--allow-path", media.path().to_str().unwrap()]);
     let ox_images = root.join("images");
     default_pool(&q.uri(), &ox_images);
@@ -483,7 +483,7 @@ fn virt_install_defines_the_default_pool() {
         .tempdir()
         .unwrap();
     let root = tmp.path();
-    let _s = Storaged::start_in(root);
+    let _s = Storaged::start_in_without_default(root);
     let q = Qemud::start_in(root);
     assert_eq!(q.virsh(&["pool-list", "--all", "--name"]).ok().trim(), "");
     let (kernel, initrd) = guest();

@@ -20,7 +20,7 @@ fn volume_disks_start_from_their_pool() {
         .tempdir()
         .unwrap();
     let root = tmp.path();
-    let _s = Storaged::start_in(root);
+    let _s = Storaged::start_in_without_default(root);
     let q = Qemud::start_in(root);
     let pool = root.join("fp");
     q.virsh(&[
@@ -129,7 +129,7 @@ fn embedded_root_resolves_volumes_through_its_storaged() {
         .tempdir()
         .unwrap();
     let root = tmp.path();
-    let s = Storaged::start_in(root);
+    let s = Storaged::start_in_without_default(root);
     let pool = root.join("fp");
     s.virsh(&[
         "pool-define-as",

@@ -162,6 +162,16 @@ impl Forwarder {
         let Some(served_by) = self.forwards(program, procedure) else {
             return Err(procedures::unserved(program, procedure));
         };
+        // No socket at all: the driver is not installed on this root, and the call gets what a
+        // libvirtd without that driver answers (VIR_ERR_NO_SUPPORT naming the API). A socket
+        // nobody answers on is a daemon that is down: libvirt's connect error.
+        if self
+            .upstreams
+            .get(&served_by)
+            .is_some_and(|up| !up.socket.exists())
+        {
+            return Err(procedures::unserved(program, procedure));
+        }
         let conn = self
             .connection(&client, &session.secondaries, session.identity(), served_by)
             .await?;
