@@ -70,9 +70,19 @@ impl Qemu {
     }
 
     async fn client(&self) -> QmpClient {
-        guard(QmpClient::connect(&self.sock, QmpConfig::default()))
-            .await
-            .unwrap()
+        // QEMU binds the socket before it listens: a connect in between is refused
+        let start = Instant::now();
+        loop {
+            match guard(QmpClient::connect(&self.sock, QmpConfig::default())).await {
+                Err(oxvirt_qmp::QmpError::Connect { source, .. })
+                    if source.kind() == std::io::ErrorKind::ConnectionRefused
+                        && start.elapsed() < Duration::from_secs(20) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                r => return r.unwrap(),
+            }
+        }
     }
 
     fn pid(&self) -> u32 {
