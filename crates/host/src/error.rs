@@ -1,6 +1,7 @@
 //! [`HostError`]: every failure of this crate, carrying what the RPC boundary needs to
 //! build libvirt's error (code, domain, exact message).
 
+pub(crate) use oxvirt_proto::vir_error::strerror;
 use std::io;
 
 /// libvirt's error domain (`virErrorDomain`) an error is raised in.
@@ -154,21 +155,6 @@ impl HostError {
             "flags",
             format!("unsupported flags (0x{flags:x}) in function {func}"),
         )
-    }
-}
-
-/// `g_strerror(errno)`: the C library's text without Rust's " (os error N)" suffix.
-pub(crate) fn strerror(e: &io::Error) -> String {
-    let text = e.to_string();
-    match e.raw_os_error() {
-        Some(code) => {
-            let suffix = format!(" (os error {code})");
-            match text.strip_suffix(&suffix) {
-                Some(t) => t.to_owned(),
-                None => text,
-            }
-        }
-        None => text,
     }
 }
 

@@ -121,3 +121,13 @@ impl ToVirError for oxvirt_xdr::Error {
         VirError::rpc("Unable to decode message payload")
     }
 }
+
+/// `g_strerror(errno)`: the C library's text of an I/O error, without Rust's
+/// " (os error N)" suffix, as libvirt's messages quote it.
+pub fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}

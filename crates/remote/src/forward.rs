@@ -16,6 +16,7 @@
 //! cannot reach the daemon's socket: `VIR_ERR_SYSTEM_ERROR` in the RPC domain, "Failed to
 //! connect socket to 'PATH': No such file or directory" (or "Connection refused").
 
+use oxvirt_proto::vir_error::strerror;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -240,15 +241,6 @@ pub fn connect_error(socket: &Path, e: &std::io::Error) -> VirError {
             strerror(e)
         ),
     )
-}
-
-/// The C library's text of an I/O error, without Rust's " (os error N)".
-fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
-    }
 }
 
 /// The identity libvirt's daemon forwards for a local client: its UNIX user and group, and

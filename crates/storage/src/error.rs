@@ -2,6 +2,7 @@
 
 use oxvirt_conf::storage::StorageConfError;
 use oxvirt_proto::errors::{ErrorCode, ErrorDomain};
+pub(crate) use oxvirt_proto::vir_error::strerror;
 use oxvirt_proto::{ToVirError, VirError};
 
 /// An error of a storage call.
@@ -55,15 +56,6 @@ impl StorageError {
             what: what.into(),
             source,
         }
-    }
-}
-
-/// `strerror` of an I/O error, without Rust's " (os error N)".
-pub(crate) fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
     }
 }
 
