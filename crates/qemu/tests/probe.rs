@@ -29,13 +29,27 @@ async fn probes_the_installed_qemu() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+/// Copies an executable with `cp`, not `std::fs::copy`: a file this process holds open for
+/// writing is inherited by any child another test thread forks at that moment, and exec'ing
+/// the copy then fails with ETXTBSY ("Text file busy") until that child execs. A `cp`
+/// process's write fd is never in our forks.
+fn copy_binary(from: &std::path::Path, to: &std::path::Path) {
+    let st = std::process::Command::new("cp")
+        .arg("--")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(st.success(), "cp {from:?} {to:?}");
+}
+
 #[tokio::test]
 async fn cache_is_per_build_of_the_binary() {
     let real = find_emulator().expect("qemu-system-x86_64 is installed");
     let dir = tempfile::tempdir().unwrap();
     // a copy of the binary, so its identity can change
     let bin = dir.path().join("qemu-system-x86_64");
-    std::fs::copy(&real, &bin).unwrap();
+    copy_binary(&real, &bin);
     let cache = dir.path().join("cache");
     let (a, hit) = cached_probe(&bin, &cache).await.unwrap();
     assert!(!hit);
@@ -44,7 +58,7 @@ async fn cache_is_per_build_of_the_binary() {
     assert_eq!(a, b);
     // a changed binary (new mtime/ctime) is probed again
     std::thread::sleep(std::time::Duration::from_millis(20));
-    std::fs::copy(&real, &bin).unwrap();
+    copy_binary(&real, &bin);
     let (c, hit) = cached_probe(&bin, &cache).await.unwrap();
     assert!(!hit);
     assert_eq!(a.machines, c.machines);
