@@ -1,19 +1,16 @@
-//! The network procedures: one plain function per call with typed arguments and reply (so they
-//! plug into any routing), and [`dispatch`], which decodes, calls and encodes.
+//! The network procedures: one plain function per call with typed arguments and reply, each
+//! registered on the driver's routing table ([`crate::routes`]).
 
 use oxvirt_conf::domain::uuid_string;
 use oxvirt_conf::network::{parse, validate, FormatFlags, Network};
-use oxvirt_proto::procedures::remote_proc as rp;
 use oxvirt_proto::remote::IntRet;
 use oxvirt_proto::remote::StringRet;
-use oxvirt_proto::{ToVirError, VirError};
-use oxvirt_remote::CallCtx;
 use oxvirt_sync::{MutexExt, RwLockExt};
 
 use crate::events::Lifecycle;
 use crate::registry::{NetObj, Registry};
 use crate::wire::*;
-use crate::{enc, NetworkDriver, NetworkError};
+use crate::{NetworkDriver, NetworkError};
 
 type Result<T> = std::result::Result<T, NetworkError>;
 
@@ -393,53 +390,4 @@ pub fn count(d: &NetworkDriver, active: bool) -> Result<IntRet> {
     Ok(IntRet {
         value: i32::try_from(n).unwrap_or(i32::MAX),
     })
-}
-
-fn args<T: oxvirt_xdr::Decode>(ctx: &CallCtx) -> std::result::Result<T, VirError> {
-    ctx.args()
-}
-
-fn out<T: oxvirt_xdr::Encode>(r: Result<T>) -> std::result::Result<Vec<u8>, VirError> {
-    enc(&r.map_err(|e| e.to_vir_error())?)
-}
-
-fn unit(r: Result<()>) -> std::result::Result<Vec<u8>, VirError> {
-    r.map(|()| Vec::new()).map_err(|e| e.to_vir_error())
-}
-
-/// Decode a network call, run it and encode its reply. Procedures the driver does not serve
-/// answer libvirt's NO_SUPPORT naming the API.
-pub fn dispatch(d: &NetworkDriver, ctx: &CallCtx) -> std::result::Result<Vec<u8>, VirError> {
-    let xml_only = |ctx: &CallCtx| -> std::result::Result<NetworkXmlFlagsArgs, VirError> {
-        let a: NetworkXmlArgs = args(ctx)?;
-        Ok(NetworkXmlFlagsArgs {
-            xml: a.xml,
-            flags: 0,
-        })
-    };
-    match ctx.procedure() {
-        rp::CONNECT_LIST_ALL_NETWORKS => out(list_all(d, args(ctx)?)),
-        rp::CONNECT_NUM_OF_NETWORKS => out(count(d, true)),
-        rp::CONNECT_NUM_OF_DEFINED_NETWORKS => out(count(d, false)),
-        rp::CONNECT_LIST_NETWORKS => out(list_names(d, args(ctx)?, true)),
-        rp::CONNECT_LIST_DEFINED_NETWORKS => out(list_names(d, args(ctx)?, false)),
-        rp::NETWORK_LOOKUP_BY_NAME => out(lookup_by_name(d, args(ctx)?)),
-        rp::NETWORK_LOOKUP_BY_UUID => out(lookup_by_uuid(d, args(ctx)?)),
-        rp::NETWORK_DEFINE_XML => out(define_xml(d, xml_only(ctx)?)),
-        rp::NETWORK_DEFINE_XML_FLAGS => out(define_xml(d, args(ctx)?)),
-        rp::NETWORK_CREATE_XML => out(create_xml(d, xml_only(ctx)?)),
-        rp::NETWORK_CREATE_XML_FLAGS => out(create_xml(d, args(ctx)?)),
-        rp::NETWORK_UNDEFINE => unit(undefine(d, args(ctx)?)),
-        rp::NETWORK_CREATE => unit(create(d, args(ctx)?)),
-        rp::NETWORK_DESTROY => unit(destroy(d, args(ctx)?)),
-        rp::NETWORK_GET_XML_DESC => out(get_xml_desc(d, args(ctx)?)),
-        rp::NETWORK_GET_BRIDGE_NAME => out(get_bridge_name(d, args(ctx)?)),
-        rp::NETWORK_GET_AUTOSTART => out(get_autostart(d, args(ctx)?)),
-        rp::NETWORK_SET_AUTOSTART => unit(set_autostart(d, args(ctx)?)),
-        rp::NETWORK_IS_ACTIVE => out(is_active(d, args(ctx)?)),
-        rp::NETWORK_IS_PERSISTENT => out(is_persistent(d, args(ctx)?)),
-        rp::NETWORK_UPDATE => unit(crate::update::network_update(d, args(ctx)?)),
-        rp::NETWORK_GET_DHCP_LEASES => out(crate::dhcp_calls::get_dhcp_leases(d, args(ctx)?)),
-        p => Err(oxvirt_proto::procedures::unserved(ctx.program(), p)),
-    }
 }

@@ -18,7 +18,9 @@ pub mod nft;
 pub mod plumbing;
 pub mod ports;
 pub mod ports_wire;
+pub mod procs;
 pub mod registry;
+pub mod routes;
 mod sys;
 pub mod tap;
 pub mod update;
@@ -129,11 +131,6 @@ impl ToVirError for NetworkError {
             }
         }
     }
-}
-
-/// Encode a reply body.
-pub(crate) fn enc<T: oxvirt_xdr::Encode + ?Sized>(v: &T) -> Result<Vec<u8>, VirError> {
-    oxvirt_xdr::to_bytes(v).map_err(|e| VirError::internal(format!("cannot encode reply: {e}")))
 }
 
 /// The network driver.
@@ -253,7 +250,7 @@ impl NetworkDriver {
                 .map_err(|e| e.to_vir_error());
         }
         // CREATE_XML is checked with its network's name
-        if ports::handles(p)
+        if routes::is_port_call(p)
             || oxvirt_proto::procedures::read_only_denial(ctx.program(), p, Some(0)).is_none()
         {
             return Ok(());
@@ -364,66 +361,16 @@ impl Driver for NetworkDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> Result<Vec<u8>, VirError> {
-        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM {
-            return Err(oxvirt_proto::procedures::unserved(
-                ctx.program(),
-                ctx.procedure(),
-            ));
-        }
         self.check_stranger(&ctx)?;
-        let p = ctx.procedure();
-        if NetworkEvents::handles(p) {
-            return self.net_events.call(&ctx.client, p, &ctx.call.body);
-        }
-        match p {
-            rp::CONNECT_GET_TYPE => enc(&oxvirt_proto::remote::StringRet {
-                value: "network".into(),
-            }),
-            rp::CONNECT_GET_LIB_VERSION | rp::CONNECT_GET_VERSION => {
-                enc(&oxvirt_proto::remote::U64Ret {
-                    value: oxvirt_remote::LIBVIRT_VERSION,
-                })
-            }
-            // these write state files (fsync) and run `ip` on the host: off the async workers
-            rp::NETWORK_DEFINE_XML
-            | rp::NETWORK_DEFINE_XML_FLAGS
-            | rp::NETWORK_CREATE_XML
-            | rp::NETWORK_CREATE_XML_FLAGS
-            | rp::NETWORK_UNDEFINE
-            | rp::NETWORK_CREATE
-            | rp::NETWORK_DESTROY
-            | rp::NETWORK_SET_AUTOSTART
-            | rp::NETWORK_UPDATE => {
-                tokio::task::spawn_blocking(move || calls::dispatch(&self, &ctx))
-                    .await
-                    .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
-            }
-            // ports write state files and create or remove TAP devices
-            p if ports::handles(p) => {
-                tokio::task::spawn_blocking(move || ports::dispatch(&self, &ctx))
-                    .await
-                    .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
-            }
-            _ => calls::dispatch(&self, &ctx),
-        }
+        routes::ROUTES.dispatch(self, ctx).await
     }
 
+    /// A port creation may answer the TAP device it made ([`tap`]).
     async fn call_with_fds(
         self: Arc<Self>,
         ctx: CallCtx,
     ) -> Result<(Vec<u8>, Vec<std::os::fd::OwnedFd>), VirError> {
-        if ctx.program() != oxvirt_proto::message::REMOTE_PROGRAM
-            || ctx.procedure() != rp::NETWORK_PORT_CREATE_XML
-        {
-            return Ok((self.call(ctx).await?, Vec::new()));
-        }
-        // a port creation may answer the TAP device it made ([`tap`])
         self.check_stranger(&ctx)?;
-        tokio::task::spawn_blocking(move || {
-            let a = ctx.args()?;
-            ports::create_call(&self, &ctx.client, a)
-        })
-        .await
-        .map_err(|e| VirError::internal(format!("a network call failed: {e}")))?
+        routes::ROUTES.dispatch_with_fds(self, ctx).await
     }
 }

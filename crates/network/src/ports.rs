@@ -17,11 +17,8 @@ use oxvirt_conf::domain::{mac_string, uuid_string};
 use oxvirt_conf::network::port::{self, NetworkPort, Plug};
 use oxvirt_conf::network::{Bandwidth, ForwardMode, Network, Rate};
 use oxvirt_daemon::fsutil::write_atomic;
-use oxvirt_proto::procedures::remote_proc as rp;
-use oxvirt_proto::remote::StringRet;
 use oxvirt_proto::types::{TypedParam, TypedParamValue};
 use oxvirt_proto::{ToVirError, VirError};
-use oxvirt_remote::CallCtx;
 use oxvirt_rpc::server::Client;
 use oxvirt_sync::{MutexExt, RwLockExt};
 use tracing::warn;
@@ -29,7 +26,7 @@ use tracing::warn;
 use crate::ports_wire::*;
 use crate::registry::Registry;
 use crate::wire::NonnullNetwork;
-use crate::{enc, NetworkDriver, NetworkError};
+use crate::{NetworkDriver, NetworkError};
 
 type Result<T> = std::result::Result<T, NetworkError>;
 
@@ -619,20 +616,6 @@ pub fn set_parameters(d: &NetworkDriver, a: NetworkPortSetParametersArgs) -> Res
     table.update(&net.name, def)
 }
 
-/// Whether procedure `p` is a port call ([`dispatch`]).
-pub fn handles(p: i32) -> bool {
-    matches!(
-        p,
-        rp::NETWORK_LIST_ALL_PORTS
-            | rp::NETWORK_PORT_LOOKUP_BY_UUID
-            | rp::NETWORK_PORT_CREATE_XML
-            | rp::NETWORK_PORT_GET_PARAMETERS
-            | rp::NETWORK_PORT_SET_PARAMETERS
-            | rp::NETWORK_PORT_GET_XML_DESC
-            | rp::NETWORK_PORT_DELETE
-    )
-}
-
 fn vir<T>(r: Result<T>) -> std::result::Result<T, VirError> {
     r.map_err(|e| e.to_vir_error())
 }
@@ -643,7 +626,7 @@ pub fn create_call(
     d: &NetworkDriver,
     client: &Client,
     a: NetworkPortCreateXmlArgs,
-) -> std::result::Result<(Vec<u8>, Vec<OwnedFd>), VirError> {
+) -> std::result::Result<(NetworkPortRet, Vec<OwnedFd>), VirError> {
     let tap = crate::tap::TapRequest::from_flags(a.flags);
     if let Some(req) = tap.filter(|_| is_bridge_handle(&a.network)) {
         return bridge_tap(d, client, &a.xml, &req);
@@ -658,7 +641,7 @@ pub fn create_call(
         ..a
     };
     let c = vir(create_xml(d, a, tap.as_ref()))?;
-    Ok((enc(&c.ret)?, c.fds))
+    Ok((c.ret, c.fds))
 }
 
 /// The handle of no network: with the TAP flag, a port on a host bridge
@@ -674,7 +657,7 @@ fn bridge_tap(
     client: &Client,
     xml: &str,
     req: &crate::tap::TapRequest,
-) -> std::result::Result<(Vec<u8>, Vec<OwnedFd>), VirError> {
+) -> std::result::Result<(NetworkPortRet, Vec<OwnedFd>), VirError> {
     let def = vir(port::parse(xml).map_err(NetworkError::from))?;
     let Plug::Bridge { bridge, .. } = &def.plug else {
         return Err(NetworkError::InvalidArg(
@@ -699,113 +682,5 @@ fn bridge_tap(
             uuid: def.uuid,
         },
     };
-    Ok((enc(&ret)?, made.fds))
-}
-
-/// Decode a port call, run it and encode its reply (the TAP fds of a creation are dropped:
-/// see [`create_call`]).
-pub fn dispatch(d: &NetworkDriver, ctx: &CallCtx) -> std::result::Result<Vec<u8>, VirError> {
-    match ctx.procedure() {
-        rp::NETWORK_LIST_ALL_PORTS => enc(&vir(list_all(d, ctx.args()?))?),
-        rp::NETWORK_PORT_LOOKUP_BY_UUID => enc(&vir(lookup_by_uuid(d, ctx.args()?))?),
-        rp::NETWORK_PORT_CREATE_XML => create_call(d, &ctx.client, ctx.args()?).map(|r| r.0),
-        rp::NETWORK_PORT_GET_PARAMETERS => enc(&vir(get_parameters(d, ctx.args()?))?),
-        rp::NETWORK_PORT_SET_PARAMETERS => vir(set_parameters(d, ctx.args()?)).map(|()| Vec::new()),
-        rp::NETWORK_PORT_GET_XML_DESC => enc(&StringRet {
-            value: vir(get_xml_desc(d, ctx.args()?))?,
-        }),
-        rp::NETWORK_PORT_DELETE => vir(delete(d, ctx.args()?)).map(|()| Vec::new()),
-        p => Err(oxvirt_proto::procedures::unserved(ctx.program(), p)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn set_parameters_builds_libvirts_bandwidth() {
-        let bw = bandwidth_of(&[uint(IN_AVERAGE, 500), uint(OUT_PEAK, 10)]).unwrap();
-        assert_eq!(
-            bw,
-            Some(Bandwidth {
-                inbound: Some(Rate {
-                    average: 500,
-                    ..Default::default()
-                }),
-                outbound: None,
-            })
-        );
-        assert_eq!(bandwidth_of(&[]).unwrap(), None);
-        let e = bandwidth_of(&[uint("bogus", 1)]).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid argument: parameter 'bogus' not supported"
-        );
-        let e = bandwidth_of(&[TypedParam {
-            field: IN_AVERAGE.into(),
-            value: TypedParamValue::Int(3),
-        }])
-        .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid argument: invalid type 'int' for parameter 'inbound.average', expected 'uint'"
-        );
-    }
-
-    #[test]
-    fn ports_persist_and_reload() {
-        let tmp = tempfile::tempdir().unwrap();
-        let etc = tmp.path().join("etc");
-        let run = tmp.path().join("run");
-        let reg = Registry::new(&etc, &run).unwrap();
-        let net = oxvirt_conf::network::parse(
-            "<network><name>n</name><uuid>0d7b6b1e-aaaa-4bbb-8ccc-0000000000a1</uuid><bridge name='virbr9'/></network>",
-        )
-        .unwrap();
-        reg.save_status(&net).unwrap();
-        let mut t = PortTable::new(reg.status_dir());
-        let mut p = port::parse("<networkport><uuid>5d744f21-ba4a-4d6e-bdb2-1d7a19e1b7d5</uuid><owner><name>g</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid></owner><mac address='52:54:00:7b:35:93'/></networkport>").unwrap();
-        allocate(&net, &mut p).unwrap();
-        let uuid = p.uuid;
-        t.insert(
-            "n",
-            PortObj {
-                def: p,
-                taps: Vec::new(),
-            },
-        )
-        .unwrap();
-        // a port with no TAP device is never reaped; one whose device is gone is
-        assert_eq!(t.reap("n"), 0);
-        let mut gone = port::parse("<networkport><uuid>5d744f21-ba4a-4d6e-bdb2-1d7a19e1b7d6</uuid><owner><name>g</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid></owner><mac address='52:54:00:7b:35:94'/></networkport>").unwrap();
-        allocate(&net, &mut gone).unwrap();
-        t.insert(
-            "n",
-            PortObj {
-                def: gone,
-                taps: vec!["oxvirt-no-such-dev:4242".into()],
-            },
-        )
-        .unwrap();
-        assert_eq!(t.reap("n"), 1);
-        assert!(run
-            .join("network/n/ports/5d744f21-ba4a-4d6e-bdb2-1d7a19e1b7d5.xml")
-            .exists());
-        let mut reg2 = Registry::new(&etc, &run).unwrap();
-        reg2.load();
-        let mut t2 = PortTable::new(reg2.status_dir());
-        t2.load(&mut reg2);
-        assert_eq!(reg2.get("n").unwrap().def.connections, 1);
-        let again = t2.get("n", &uuid).unwrap();
-        assert_eq!(
-            again.def.plug,
-            Plug::Network {
-                bridge: "virbr9".into(),
-                mac_table_manager: None
-            }
-        );
-        t2.remove_all("n");
-        assert!(!run.join("network/n").exists());
-    }
+    Ok((ret, made.fds))
 }

@@ -26,28 +26,65 @@ pub trait Procedure: Send + Sync + 'static {
     }
 }
 
-macro_rules! procedures {
+/// Define procedure markers: `Name = Program NUMBER, Args => Ret;` each. A driver crate whose
+/// argument types are its own (the network driver's wire types) defines its markers with it
+/// as this module does; each invocation also defines `const MARKERS` (under `cfg(test)`), the
+/// `(program, number, name)` of its markers, for [`marker_name_mismatches`].
+#[macro_export]
+macro_rules! procedure_markers {
     ($($(#[$meta:meta])* $name:ident = $program:ident $number:expr, $args:ty => $ret:ty;)*) => {
         $(
             $(#[$meta])*
             #[derive(Debug, Clone, Copy, Default)]
             pub struct $name;
 
-            impl Procedure for $name {
-                const PROGRAM: Program = Program::$program;
+            impl $crate::calls::Procedure for $name {
+                const PROGRAM: $crate::procedures::Program = $crate::procedures::Program::$program;
                 const NUMBER: i32 = $number;
                 type Args = $args;
                 type Ret = $ret;
             }
         )*
 
-        /// `(program, number)` of every marker in this module, for the consistency test.
+        /// `(program, number, name)` of every marker defined here, for the consistency test.
         #[cfg(test)]
-        const ALL: &[(Program, i32, &str)] = &[$((Program::$program, $number, stringify!($name))),*];
+        const MARKERS: &[($crate::procedures::Program, i32, &str)] =
+            &[$(($crate::procedures::Program::$program, $number, stringify!($name))),*];
     };
 }
 
-procedures! {
+/// The markers of `markers` that are not a procedure of the table under their own name
+/// (`DOMAIN_SUSPEND` is `DomainSuspend`, the QEMU program's `QemuDomainMonitorCommand`): a
+/// test of each crate that defines markers checks that this is empty.
+pub fn marker_name_mismatches(markers: &[(Program, i32, &str)]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for &(program, number, marker) in markers {
+        let Some(info) = procedure(program, number) else {
+            bad.push(format!("{marker}: no procedure {number}"));
+            continue;
+        };
+        let camel: String = info
+            .name
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next().map_or(String::new(), |f| {
+                    f.to_string() + &c.as_str().to_ascii_lowercase()
+                })
+            })
+            .collect();
+        let expected = match program {
+            Program::Qemu => format!("Qemu{camel}"),
+            _ => camel,
+        };
+        if marker != expected {
+            bad.push(format!("{marker}: the procedure is {expected}"));
+        }
+    }
+    bad
+}
+
+procedure_markers! {
     // the host and the hypervisor
     ConnectGetType = Remote rp::CONNECT_GET_TYPE, () => StringRet;
     ConnectGetVersion = Remote rp::CONNECT_GET_VERSION, () => U64Ret;
@@ -231,27 +268,14 @@ mod tests {
     /// Every marker names a procedure of the table, under its own name.
     #[test]
     fn markers_match_the_table() {
-        for &(program, number, marker) in ALL {
-            let info = procedure(program, number).expect(marker);
-            let camel: String = info
-                .name
-                .split('_')
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next().map_or(String::new(), |f| {
-                        f.to_string() + &c.as_str().to_ascii_lowercase()
-                    })
-                })
-                .collect();
-            let expected = match program {
-                Program::Qemu => format!("Qemu{camel}"),
-                _ => camel,
-            };
-            assert_eq!(marker, expected);
-        }
+        assert_eq!(marker_name_mismatches(MARKERS), Vec::<String>::new());
         assert_eq!(
             DomainSuspend::info().map(|i| i.name),
             Some("DOMAIN_SUSPEND")
+        );
+        assert_eq!(
+            marker_name_mismatches(&[(Program::Remote, rp::DOMAIN_SUSPEND, "DomainResume")]).len(),
+            1
         );
     }
 }

@@ -7,12 +7,14 @@
 //! ADMIN program on admin sockets, and hands every other call to a [`Driver`].
 
 pub mod admin;
+pub mod event_registry;
 pub mod events;
 pub mod forward;
 pub mod router;
 mod service;
 pub mod uri;
 
+pub use event_registry::EventRegistry;
 pub use forward::{Forwarder, Upstream};
 pub use router::{Route, Router, Runs};
 pub use service::{decode_args, ret, CallCtx, Driver, RemoteService, Session};

@@ -20,6 +20,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -30,7 +31,9 @@ use oxvirt_proto::{ToVirError, VirError};
 use crate::service::{decode_args, CallCtx};
 
 type Reply = Result<Vec<u8>, VirError>;
-type BoxReply = Pin<Box<dyn Future<Output = Reply> + Send>>;
+/// A reply body with the file descriptors it carries (REPLY_WITH_FDS; none for most calls).
+type FdReply = Result<(Vec<u8>, Vec<OwnedFd>), VirError>;
+type BoxReply = Pin<Box<dyn Future<Output = FdReply> + Send>>;
 type Handler<D> = Box<dyn Fn(Arc<D>, CallCtx) -> BoxReply + Send + Sync>;
 
 /// How a route's handler runs.
@@ -104,6 +107,19 @@ fn reply<P: Procedure, E: ToVirError>(r: Result<P::Ret, E>) -> Reply {
     }
 }
 
+/// [`reply`] for a handler whose result carries file descriptors.
+fn reply_fds<P: Procedure, E: ToVirError>(r: Result<(P::Ret, Vec<OwnedFd>), E>) -> FdReply {
+    match r {
+        Ok((v, fds)) => Ok((reply::<P, E>(Ok(v))?, fds)),
+        Err(e) => Err(e.to_vir_error()),
+    }
+}
+
+/// A reply without file descriptors.
+fn no_fds(r: Reply) -> FdReply {
+    r.map(|body| (body, Vec::new()))
+}
+
 impl<D: Send + Sync + 'static> Router<D> {
     /// An empty table.
     pub fn new() -> Self {
@@ -141,7 +157,7 @@ impl<D: Send + Sync + 'static> Router<D> {
         let handler: Handler<D> = Box::new(move |d, ctx| match args::<P>(&ctx) {
             Ok(a) => {
                 let fut = f(d, a, ctx);
-                Box::pin(async move { reply::<P, E>(fut.await) })
+                Box::pin(async move { no_fds(reply::<P, E>(fut.await)) })
             }
             Err(e) => Box::pin(std::future::ready(Err(e))),
         });
@@ -158,7 +174,7 @@ impl<D: Send + Sync + 'static> Router<D> {
     {
         let handler: Handler<D> = Box::new(move |d, ctx| {
             let r = args::<P>(&ctx).and_then(|a| reply::<P, E>(f(&d, a, &ctx)));
-            Box::pin(std::future::ready(r))
+            Box::pin(std::future::ready(no_fds(r)))
         });
         self.insert::<P>(Runs::Inline, handler);
         self
@@ -178,6 +194,32 @@ impl<D: Send + Sync + 'static> Router<D> {
             Box::pin(async move {
                 let a = args::<P>(&ctx)?;
                 let r = tokio::task::spawn_blocking(move || reply::<P, E>(f(&d, a, &ctx))).await;
+                no_fds(r.unwrap_or_else(|e| Err(VirError::internal(format!("call failed: {e}")))))
+            })
+        });
+        self.insert::<P>(Runs::Blocking, handler);
+        self
+    }
+
+    /// [`Router::add_blocking`] for a procedure whose reply may carry file descriptors
+    /// (REPLY_WITH_FDS): the handler answers its reply and the descriptors to pass with it,
+    /// which [`Router::dispatch_with_fds`] hands on (a network port's TAP queues).
+    pub fn add_blocking_with_fds<P, E, F>(&mut self, _procedure: P, f: F) -> &mut Self
+    where
+        P: Procedure,
+        E: ToVirError,
+        F: Fn(&Arc<D>, P::Args, &CallCtx) -> Result<(P::Ret, Vec<OwnedFd>), E>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let f = Arc::new(f);
+        let handler: Handler<D> = Box::new(move |d, ctx| {
+            let f = f.clone();
+            Box::pin(async move {
+                let a = args::<P>(&ctx)?;
+                let r =
+                    tokio::task::spawn_blocking(move || reply_fds::<P, E>(f(&d, a, &ctx))).await;
                 r.unwrap_or_else(|e| Err(VirError::internal(format!("call failed: {e}"))))
             })
         });
@@ -195,13 +237,31 @@ impl<D: Send + Sync + 'static> Router<D> {
         self.routes.values()
     }
 
+    /// Whether a procedure has a route.
+    pub fn serves(&self, program: u32, procedure: i32) -> bool {
+        self.routes.contains_key(&(program, procedure))
+    }
+
     /// Run a call: its handler's reply body, or libvirt's error (VIR_ERR_NO_SUPPORT for a
-    /// procedure nobody registered).
+    /// procedure nobody registered). File descriptors a handler answers are closed: a driver
+    /// that registers such handlers serves [`crate::Driver::call_with_fds`] with
+    /// [`Router::dispatch_with_fds`].
     pub fn dispatch(
         &self,
         driver: Arc<D>,
         ctx: CallCtx,
     ) -> impl Future<Output = Reply> + Send + 'static {
+        let fut = self.dispatch_with_fds(driver, ctx);
+        async move { fut.await.map(|(body, _fds)| body) }
+    }
+
+    /// Run a call: its handler's reply body and the file descriptors to pass with it, or
+    /// libvirt's error (VIR_ERR_NO_SUPPORT for a procedure nobody registered).
+    pub fn dispatch_with_fds(
+        &self,
+        driver: Arc<D>,
+        ctx: CallCtx,
+    ) -> impl Future<Output = FdReply> + Send + 'static {
         let (program, procedure) = (ctx.program(), ctx.procedure());
         match self.route(program, procedure) {
             Some(route) => (route.handler)(driver, ctx),

@@ -2,17 +2,9 @@
 //! delivery: lifecycle events (`STORAGE_POOL_EVENT_LIFECYCLE`) and refresh events
 //! (`STORAGE_POOL_EVENT_REFRESH`), sent when libvirt 9.0 sends them (see [`Lifecycle`]).
 
-use oxvirt_sync::MutexExt;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
-
-use oxvirt_proto::message::REMOTE_PROGRAM;
 use oxvirt_proto::procedures::remote_proc as rp;
-use oxvirt_proto::remote::{CallbackIdArgs, CallbackIdRet};
-use oxvirt_proto::types::{NonnullStoragePool, Uuid};
-use oxvirt_proto::vir_error::{code, domain};
-use oxvirt_proto::VirError;
-use oxvirt_rpc::server::Client;
+use oxvirt_proto::types::NonnullStoragePool;
+use oxvirt_remote::EventRegistry;
 use oxvirt_xdr::{Decode, Encode};
 
 /// `VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE`
@@ -57,126 +49,53 @@ pub struct RefreshMsg {
     pub pool: NonnullStoragePool,
 }
 
+/// The storage pool event registrations of the daemon's connections.
 #[derive(Debug)]
-struct Registration {
-    client: Arc<Client>,
-    callback_id: i32,
-    event_id: i32,
-    pool: Option<Uuid>,
+pub struct PoolEvents {
+    /// The registrations (`CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY`).
+    pub registry: EventRegistry,
 }
 
-/// The storage pool event registrations of the daemon's connections.
-#[derive(Debug, Default)]
-pub struct PoolEvents {
-    next_id: AtomicI32,
-    regs: Mutex<Vec<Registration>>,
+impl Default for PoolEvents {
+    fn default() -> Self {
+        PoolEvents {
+            registry: EventRegistry::new("storage pool ", EVENT_ID_LIFECYCLE..EVENT_ID_REFRESH + 1),
+        }
+    }
 }
 
 impl PoolEvents {
-    /// Whether `procedure` is a storage pool event (de)registration.
-    pub fn handles(procedure: i32) -> bool {
-        matches!(
-            procedure,
-            rp::CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY
-                | rp::CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY
-        )
-    }
-
-    /// Answer a (de)registration call.
-    pub fn call(
-        &self,
-        client: &Arc<Client>,
-        procedure: i32,
-        args: &[u8],
-    ) -> Result<Vec<u8>, VirError> {
-        let bad = |_| VirError::rpc("Unable to decode message payload");
-        let mut regs = self.regs.locked();
-        regs.retain(|r| !r.client.is_closed());
-        if procedure == rp::CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY {
-            let a: RegisterAnyArgs = oxvirt_xdr::from_bytes_exact(args).map_err(bad)?;
-            if !(EVENT_ID_LIFECYCLE..=EVENT_ID_REFRESH).contains(&a.event_id) {
-                return Err(VirError::new(
-                    code::INVALID_ARG,
-                    domain::RPC,
-                    format!("unsupported storage pool event ID {}", a.event_id),
-                ));
-            }
-            let max = client.max_event_callbacks();
-            if regs.iter().filter(|r| r.client.id == client.id).count() >= max {
-                return Err(VirError::new(
-                    code::RPC,
-                    domain::RPC,
-                    format!("too many event callbacks on this connection (the maximum is {max})"),
-                ));
-            }
-            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-            regs.push(Registration {
-                client: client.clone(),
-                callback_id: id,
-                event_id: a.event_id,
-                pool: a.pool.map(|p| p.uuid),
-            });
-            oxvirt_xdr::to_bytes(&CallbackIdRet { callback_id: id })
-                .map_err(|e| VirError::internal(e.to_string()))
-        } else {
-            let a: CallbackIdArgs = oxvirt_xdr::from_bytes_exact(args).map_err(bad)?;
-            let before = regs.len();
-            regs.retain(|r| !(r.client.id == client.id && r.callback_id == a.callback_id));
-            if regs.len() == before {
-                return Err(VirError::new(
-                    code::INVALID_ARG,
-                    domain::RPC,
-                    format!("callback ID {} not registered", a.callback_id),
-                ));
-            }
-            Ok(Vec::new())
-        }
-    }
-
-    fn send(&self, event_id: i32, pool: &NonnullStoragePool, body: impl Fn(i32) -> Vec<u8>) {
-        let mut regs = self.regs.locked();
-        regs.retain(|r| !r.client.is_closed());
-        let procedure = if event_id == EVENT_ID_LIFECYCLE {
-            rp::STORAGE_POOL_EVENT_LIFECYCLE
-        } else {
-            rp::STORAGE_POOL_EVENT_REFRESH
-        };
-        for r in regs.iter() {
-            if r.event_id != event_id || r.pool.is_some_and(|u| u != pool.uuid) {
-                continue;
-            }
-            r.client
-                .send_event(REMOTE_PROGRAM, procedure, body(r.callback_id));
-        }
-    }
-
     /// Send a lifecycle event about `pool` to every matching registration.
     pub fn lifecycle(&self, pool: &NonnullStoragePool, event: Lifecycle) {
-        self.send(EVENT_ID_LIFECYCLE, pool, |callback_id| {
-            oxvirt_xdr::to_bytes(&LifecycleMsg {
+        self.registry.broadcast_msg(
+            EVENT_ID_LIFECYCLE,
+            &pool.uuid,
+            rp::STORAGE_POOL_EVENT_LIFECYCLE,
+            |callback_id| LifecycleMsg {
                 callback_id,
                 pool: pool.clone(),
                 event: event as i32,
                 detail: 0,
-            })
-            .unwrap_or_default()
-        });
+            },
+        );
     }
 
     /// Send a refresh event about `pool` to every matching registration.
     pub fn refresh(&self, pool: &NonnullStoragePool) {
-        self.send(EVENT_ID_REFRESH, pool, |callback_id| {
-            oxvirt_xdr::to_bytes(&RefreshMsg {
+        self.registry.broadcast_msg(
+            EVENT_ID_REFRESH,
+            &pool.uuid,
+            rp::STORAGE_POOL_EVENT_REFRESH,
+            |callback_id| RefreshMsg {
                 callback_id,
                 pool: pool.clone(),
-            })
-            .unwrap_or_default()
-        });
+            },
+        );
     }
 
     /// Number of live registrations.
     pub fn len(&self) -> usize {
-        self.regs.locked().len()
+        self.registry.len()
     }
 
     /// Whether there is none.

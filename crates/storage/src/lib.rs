@@ -8,7 +8,8 @@
 //! pools running and without half-made volumes.
 //!
 //! The procedure handlers ([`pools`], [`vols`]) are plain functions with typed arguments and
-//! results; [`calls`] decodes a call, runs its handler and encodes the reply.
+//! results, registered on the driver's routing table ([`calls`]) under the markers of
+//! [`procs`].
 
 pub mod calls;
 pub mod default_pool;
@@ -18,6 +19,7 @@ pub mod events;
 pub mod find_sources;
 pub mod fs;
 pub mod pools;
+pub mod procs;
 pub mod state;
 mod transfer;
 pub mod vols;
@@ -198,11 +200,6 @@ impl Driver for StorageDriver {
     }
 
     async fn call(self: Arc<Self>, ctx: CallCtx) -> std::result::Result<Vec<u8>, VirError> {
-        let p = ctx.procedure();
-        if ctx.program() == oxvirt_proto::message::REMOTE_PROGRAM && events::PoolEvents::handles(p)
-        {
-            return self.pool_events.call(&ctx.client, p, &ctx.call.body);
-        }
-        calls::call(&self, ctx).await
+        calls::ROUTES.dispatch(self, ctx).await
     }
 }
