@@ -161,14 +161,18 @@ fn register(r: &mut Router<SecretDriver>) {
     r.add_sync(
         calls::ConnectSecretEventRegisterAny,
         |d: &Arc<SecretDriver>, a, ctx| {
-            let id = d
-                .secret_events
-                .register(&ctx.client, a.event_id, a.secret.map(|s| s.uuid))?;
+            let id = d.secret_events.registry.register(
+                &ctx.client,
+                a.event_id,
+                a.secret.map(|s| s.uuid),
+            )?;
             Ok::<_, VirError>(CallbackIdRet { callback_id: id })
         },
     );
     r.add_sync(calls::ConnectSecretEventDeregisterAny, |d, a, ctx| {
-        d.secret_events.deregister(&ctx.client, a.callback_id)
+        d.secret_events
+            .registry
+            .deregister(&ctx.client, a.callback_id)
     });
 }
 
