@@ -90,6 +90,17 @@ impl CommonArgs {
         self.root.is_none() || crate::is_root()
     }
 
+    /// The options a driver's `serve` takes: paths, privileges, server settings,
+    /// `--libvirt-paths`.
+    pub fn daemon_options(&self) -> crate::DaemonOptions {
+        crate::DaemonOptions {
+            paths: self.paths(),
+            privileged: self.privileged(),
+            server: self.server_config(),
+            libvirt_paths: self.libvirt_paths,
+        }
+    }
+
     /// The daemon's file layout.
     pub fn paths(&self) -> crate::Paths {
         match &self.root {

@@ -12,7 +12,9 @@
 //! - [`Served`]: a [`Driver`](oxvirt_remote::Driver) served on its sockets and to in-process
 //!   clients, stopped cleanly;
 //! - [`until_stopped`]: SIGTERM/SIGINT end the daemon, SIGHUP asks it to reload, and an idle
-//!   timeout ends it when it has no client and holds nothing running.
+//!   timeout ends it when it has no client and holds nothing running;
+//! - [`wait_until_stopped`] and [`main`]: what every driver daemon's `main` does around its
+//!   own wiring (a daemon with only the common options is one call to [`main`]).
 //!
 //! Daemons started with the same `--root DIR` find each other's sockets under `DIR/run`.
 
@@ -20,6 +22,7 @@
 
 pub mod activation;
 mod args;
+mod daemon_main;
 mod error;
 pub mod fsutil;
 mod lock;
@@ -29,6 +32,7 @@ mod signals;
 mod sys;
 
 pub use args::CommonArgs;
+pub use daemon_main::{main, wait_until_stopped, DaemonOptions};
 pub use error::DaemonError;
 pub use lock::RootLock;
 pub use paths::{Paths, Sockets};

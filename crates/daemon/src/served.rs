@@ -51,6 +51,8 @@ pub struct Served<D: Driver> {
     serving: Option<JoinHandle<()>>,
     /// Socket files this process bound (and so removes).
     bound: Vec<PathBuf>,
+    /// The daemon's own read-write socket (`run/NAME-sock`).
+    socket: PathBuf,
     _lock: RootLock,
 }
 
@@ -105,7 +107,8 @@ impl<D: Driver> Served<D> {
             }
             Ok(())
         };
-        bind_trio(&opts.paths.sockets(opts.short_name))?;
+        let own = opts.paths.sockets(opts.short_name);
+        bind_trio(&own)?;
         let activated = activation::take();
         if activated.is_empty() {
             if opts.libvirt_paths {
@@ -133,8 +136,14 @@ impl<D: Driver> Served<D> {
             server,
             serving: Some(serving),
             bound,
+            socket: own.rw,
             _lock: lock,
         })
+    }
+
+    /// The daemon's own read-write socket (`run/NAME-sock`).
+    pub fn socket(&self) -> &std::path::Path {
+        &self.socket
     }
 
     /// A connection to this driver for a client in the same process: one end of a socket

@@ -166,12 +166,11 @@ impl Forwarder {
         // No socket at all: the driver is not installed on this root, and the call gets what a
         // libvirtd without that driver answers (VIR_ERR_NO_SUPPORT naming the API). A socket
         // nobody answers on is a daemon that is down: libvirt's connect error.
-        if self
-            .upstreams
-            .get(&served_by)
-            .is_some_and(|up| !up.socket.exists())
-        {
-            return Err(procedures::unserved(program, procedure));
+        // (the stat runs on tokio's blocking pool, off the async workers)
+        if let Some(up) = self.upstreams.get(&served_by) {
+            if !tokio::fs::try_exists(&up.socket).await.unwrap_or(false) {
+                return Err(procedures::unserved(program, procedure));
+            }
         }
         let conn = self
             .connection(&client, &session.secondaries, session.identity(), served_by)

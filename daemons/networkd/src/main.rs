@@ -9,7 +9,6 @@ use oxvirt_daemon::CommonArgs;
 use oxvirt_network::daemon::{self, ServeOptions};
 use oxvirt_network::host::HostNetwork;
 use oxvirt_network::tap::{resolve_id, PortAccess};
-use tracing::info;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,9 +55,8 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let c = &args.common;
     let access = port_access(&args)?;
-    let paths = c.paths();
     let served = daemon::serve(ServeOptions {
-        paths: paths.clone(),
+        paths: c.paths(),
         privileged: c.privileged(),
         server: c.server_config(),
         libvirt_paths: c.libvirt_paths,
@@ -75,16 +73,14 @@ async fn run(args: Args) -> Result<(), String> {
     // and use ports, nothing else
     if served.driver.ports_open_to_others() {
         use std::os::unix::fs::PermissionsExt;
-        let rw = paths.sockets(daemon::SHORT_NAME).rw;
-        std::fs::set_permissions(&rw, std::fs::Permissions::from_mode(0o666))
+        let rw = served.socket();
+        std::fs::set_permissions(rw, std::fs::Permissions::from_mode(0o666))
             .map_err(|e| format!("cannot open {} to the port users: {e}", rw.display()))?;
     }
-    info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-networkd ready");
     // networks marked autostart, once the sockets answer
     served.driver.autostart_all();
     served.driver.watch_dnsmasq();
-    let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
-    info!(?why, "shutting down");
+    oxvirt_daemon::wait_until_stopped("oxvirt-networkd", &served, c.idle_timeout()).await;
     served.stop(Duration::ZERO).await;
     Ok(())
 }

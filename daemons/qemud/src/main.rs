@@ -10,7 +10,6 @@ use clap::Parser;
 use oxvirt_daemon::CommonArgs;
 use oxvirt_qemu::daemon::{self, ServeOptions};
 use oxvirt_qemu::DriverOptions;
-use tracing::info;
 
 /// The longest SIGTERM waits for calls in flight (libvirt's daemons wait 30 s too).
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
@@ -44,9 +43,8 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let c = &args.common;
-    let paths = c.paths();
     let served = daemon::serve(ServeOptions {
-        paths: paths.clone(),
+        paths: c.paths(),
         privileged: c.privileged(),
         driver: DriverOptions {
             call_timeout: Duration::from_secs(args.vm_call_timeout.max(1)),
@@ -63,7 +61,6 @@ async fn run(args: Args) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    info!(socket = %paths.sockets(daemon::SHORT_NAME).rw.display(), "oxvirt-qemud ready");
     // domains marked autostart, once the sockets answer (their events reach early clients)
     let driver = served.driver.clone();
     let autostart = tokio::spawn(async move { driver.autostart_all().await });
@@ -74,8 +71,7 @@ async fn run(args: Args) -> Result<(), String> {
             oxvirt_host::release_free_memory();
         }
     });
-    let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
-    info!(?why, "shutting down");
+    oxvirt_daemon::wait_until_stopped("oxvirt-qemud", &served, c.idle_timeout()).await;
     autostart.abort();
     trim.abort();
     // as libvirtd: calls in flight are answered (a VM call has its own timeout), then exit

@@ -7,7 +7,6 @@ use std::time::Duration;
 use clap::Parser;
 use oxvirt_daemon::{CommonArgs, Served};
 use oxvirt_storage::{StorageDriver, LIBVIRT_NAME, SHORT_NAME};
-use tracing::info;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,24 +35,14 @@ async fn run(args: Args) -> Result<(), String> {
         oxvirt_storage::default_pool::images_dir(&paths, c.libvirt_paths, c.root.is_some());
     StorageDriver::prepare(&paths).map_err(|e| e.to_string())?;
     let served = Served::start(
-        oxvirt_daemon::ServeOptions {
-            paths: paths.clone(),
-            short_name: SHORT_NAME,
-            libvirt_name: LIBVIRT_NAME,
-            libvirt_paths: c.libvirt_paths,
-            privileged,
-            server: c.server_config(),
-            server_name: LIBVIRT_NAME,
-        },
+        c.daemon_options().serve_options(SHORT_NAME, LIBVIRT_NAME),
         move || async move { StorageDriver::new(&driver_paths, privileged, Some(&images)) },
     )
     .await
     .map_err(|e| e.to_string())?;
-    info!(socket = %paths.sockets(SHORT_NAME).rw.display(), "oxvirt-storaged ready");
     let driver = served.driver.clone();
     let autostart = tokio::spawn(async move { driver.autostart_all().await });
-    let why = oxvirt_daemon::until_stopped(|| served.is_idle(), c.idle_timeout(), || {}).await;
-    info!(?why, "shutting down");
+    oxvirt_daemon::wait_until_stopped("oxvirt-storaged", &served, c.idle_timeout()).await;
     autostart.abort();
     served.stop(Duration::ZERO).await;
     Ok(())
