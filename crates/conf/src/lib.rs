@@ -12,14 +12,8 @@ pub mod domain;
 pub mod error;
 mod libxml;
 pub mod name;
-// The network model mirrors libvirt's elements one to one; its field docs are still to be
-// written (the domain model's are), so the crate-wide missing_docs lint is lifted here.
-#[allow(missing_docs)]
 pub mod network;
-// The storage model mirrors libvirt's elements one to one; its field docs are still to be
-// written, so the crate-wide missing_docs lint is lifted here.
 pub mod secret;
-#[allow(missing_docs)]
 pub mod storage;
 pub mod xml;
 mod xpath;

@@ -9,6 +9,8 @@
 //! - [`calls`]: the procedures on the one routing table ([`oxvirt_remote::Router`]);
 //! - [`daemon`]: the driver served on its sockets by the runtime.
 
+#![warn(missing_docs, unreachable_pub)]
+
 use std::sync::Arc;
 
 use oxvirt_proto::errors::{ErrorCode, ErrorDomain};

@@ -35,6 +35,7 @@ macro_rules! procedure_markers {
     ($($(#[$meta:meta])* $name:ident = $program:ident $number:expr, $args:ty => $ret:ty;)*) => {
         $(
             $(#[$meta])*
+            #[doc = concat!("\n\nThe procedure marker `", stringify!($name), "` (", stringify!($program), " program).")]
             #[derive(Debug, Clone, Copy, Default)]
             pub struct $name;
 

@@ -73,6 +73,7 @@ pub struct AdminServer {
 }
 
 impl AdminServer {
+    /// The admin server of a daemon whose client server is called `name`.
     pub fn new(name: &str) -> Self {
         AdminServer {
             name: name.to_owned(),
@@ -80,6 +81,7 @@ impl AdminServer {
         }
     }
 
+    /// A client connected (on any socket).
     pub fn client_connected(&self, client: &Arc<Client>) {
         let server = if client.listener == "admin" {
             "admin"
@@ -104,6 +106,7 @@ impl AdminServer {
         self.clients.locked().len()
     }
 
+    /// A client went away.
     pub fn client_gone(&self, id: u64) {
         {
             let mut c = self.clients.locked();

@@ -6,6 +6,8 @@
 //! read-only connections, keeps domain event registrations ([`events::EventHub`]), serves the
 //! ADMIN program on admin sockets, and hands every other call to a [`Driver`].
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod admin;
 pub mod event_registry;
 pub mod events;

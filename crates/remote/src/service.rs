@@ -61,16 +61,21 @@ pub trait Driver: Send + Sync + 'static {
 /// Everything a driver needs to handle one call.
 #[derive(Debug)]
 pub struct CallCtx {
+    /// The client that made the call.
     pub client: Arc<Client>,
+    /// The REMOTE program's state of its connection.
     pub session: Arc<Session>,
+    /// The call: header, body, fds.
     pub call: Call,
 }
 
 impl CallCtx {
+    /// The call's program number.
     pub fn program(&self) -> u32 {
         self.call.header.program
     }
 
+    /// The call's procedure number.
     pub fn procedure(&self) -> i32 {
         self.call.header.procedure
     }
@@ -193,6 +198,7 @@ impl<D: Driver> RemoteService<D> {
         })
     }
 
+    /// The driver served.
     pub fn driver(&self) -> &Arc<D> {
         &self.driver
     }

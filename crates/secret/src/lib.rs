@@ -7,6 +7,8 @@
 //! - [`events`]: event registrations and delivery;
 //! - [`daemon`]: the driver served on its sockets by the runtime.
 
+#![warn(missing_docs, unreachable_pub)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

@@ -10,8 +10,11 @@ pub enum NetError {
     /// Not well-formed XML (`VIR_ERR_XML_DETAIL`): libxml2's message and context lines.
     #[error("{doc}:{line}: {message}")]
     Malformed {
+        /// The document's name in the message (`(network_definition)`).
         doc: &'static str,
+        /// The line of the error.
         line: u32,
+        /// libxml2's message.
         message: String,
     },
     /// `VIR_ERR_XML_ERROR` from the network code.
@@ -132,4 +135,5 @@ pub(crate) fn from_conf(e: crate::ConfError, doc: &'static str) -> NetError {
     }
 }
 
+/// The result of parsing and checking network XML.
 pub type Result<T> = std::result::Result<T, NetError>;

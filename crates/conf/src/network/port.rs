@@ -13,24 +13,36 @@ use crate::xml::Writer;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Plug {
     #[default]
+    /// No `<plug>`: nothing plugged yet.
     None,
     /// A TAP on the network's own bridge (`type='network'`).
     Network {
+        /// `bridge`: the bridge's name.
         bridge: String,
+        /// `macTableManager`: who manages the bridge's forwarding table.
         mac_table_manager: Option<MacTableManager>,
     },
     /// A TAP on an existing host bridge (`type='bridge'`).
     Bridge {
+        /// `bridge`: the bridge's name.
         bridge: String,
+        /// `macTableManager`: who manages the bridge's forwarding table.
         mac_table_manager: Option<MacTableManager>,
     },
     /// A macvtap on a host device (`type='direct'`); `mode` is the macvlan mode.
-    Direct { dev: String, mode: String },
+    Direct {
+        /// `dev`: the host device.
+        dev: String,
+        /// `mode`: the macvlan mode (`vepa`, `bridge`, `private`, `passthrough`).
+        mode: String,
+    },
     /// An SR-IOV function (`type='hostdev-pci'`).
     HostdevPci {
+        /// `managed`: whether the function is detached from its host driver by libvirt.
         managed: Option<bool>,
+        /// `<driver name>`: the host driver it is given to (`vfio`).
         driver: Option<String>,
-        /// domain, bus, slot, function
+        /// `<address>`: PCI domain, bus, slot, function
         addr: (u32, u32, u32, u32),
     },
 }
@@ -38,19 +50,29 @@ pub enum Plug {
 /// A network port.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NetworkPort {
+    /// `<uuid>`: the port's UUID.
     pub uuid: [u8; 16],
+    /// `<owner><name>`: the domain that uses the port.
     pub owner_name: String,
+    /// `<owner><uuid>`: its UUID.
     pub owner_uuid: [u8; 16],
     /// The portgroup.
     pub group: Option<String>,
+    /// `<mac address>`: the guest NIC's MAC address.
     pub mac: [u8; 6],
+    /// `<virtualport>`: the switch port profile.
     pub virtualport: Option<VirtualPort>,
+    /// `<bandwidth>`: the port's quality of service.
     pub bandwidth: Option<Bandwidth>,
     /// The traffic-control class of the port's floor (`<bandwidth classID>`).
     pub class_id: u32,
+    /// `<vlan>`: the port's VLAN tags.
     pub vlan: Vlan,
+    /// `<port isolated>`: isolated from the other ports.
     pub isolated_port: Option<bool>,
+    /// `<rxfilters trustGuest>`: the guest's filter changes are trusted.
     pub trust_guest_rx_filters: Option<bool>,
+    /// `<plug>`: how the port reaches the network (a bridge, a device, a PCI function).
     pub plug: Plug,
 }
 

@@ -90,9 +90,13 @@ pub(crate) fn parse_ull(s: &str) -> Option<u64> {
 /// `-1` (not set, inherited).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Perms {
+    /// `<mode>`: the file mode (octal in the XML).
     pub mode: Option<u32>,
+    /// `<owner>`: the owning uid.
     pub owner: Option<u32>,
+    /// `<group>`: the owning gid.
     pub group: Option<u32>,
+    /// `<label>`: the security label.
     pub label: Option<String>,
 }
 
@@ -115,6 +119,7 @@ impl Perms {
         Ok(perms)
     }
 
+    /// Whether nothing is set (no `<permissions>` element is printed).
     pub fn is_empty(&self) -> bool {
         self.mode.is_none() && self.owner.is_none() && self.group.is_none() && self.label.is_none()
     }

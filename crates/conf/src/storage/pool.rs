@@ -27,23 +27,38 @@ const LOGICAL_FORMATS: &[&str] = &["unknown", "lvm2"];
 /// `virStoragePoolType`, in libvirt's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PoolType {
+    /// `dir`: a directory of files.
     Dir,
+    /// `fs`: a file system on a block device, mounted.
     Fs,
+    /// `netfs`: a network file system, mounted.
     Netfs,
+    /// `logical`: an LVM volume group.
     Logical,
+    /// `disk`: a partitioned disk.
     Disk,
+    /// `iscsi`: an iSCSI target's LUNs.
     Iscsi,
+    /// `iscsi-direct`: an iSCSI target through libiscsi.
     IscsiDirect,
+    /// `scsi`: a SCSI host adapter's LUNs.
     Scsi,
+    /// `mpath`: multipath devices.
     Mpath,
+    /// `rbd`: a Ceph RBD pool.
     Rbd,
+    /// `sheepdog`: a Sheepdog cluster.
     Sheepdog,
+    /// `gluster`: a Gluster volume.
     Gluster,
+    /// `zfs`: a ZFS pool.
     Zfs,
+    /// `vstorage`: a Virtuozzo storage cluster.
     Vstorage,
 }
 
 impl PoolType {
+    /// Every pool type, in libvirt's order.
     pub const ALL: [PoolType; 14] = [
         PoolType::Dir,
         PoolType::Fs,
@@ -61,6 +76,7 @@ impl PoolType {
         PoolType::Vstorage,
     ];
 
+    /// The `type` attribute's value.
     pub fn as_str(self) -> &'static str {
         match self {
             PoolType::Dir => "dir",
@@ -80,6 +96,7 @@ impl PoolType {
         }
     }
 
+    /// The pool type a `type` attribute names.
     pub fn from_name(s: &str) -> Option<PoolType> {
         PoolType::ALL.into_iter().find(|t| t.as_str() == s)
     }
@@ -123,22 +140,29 @@ impl PoolType {
 /// `<host name= port=>`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceHost {
+    /// `name`: the host name or address.
     pub name: String,
+    /// `port`: its port, if given.
     pub port: Option<i32>,
 }
 
 /// `<device path= part_separator=>` with the free extents a disk backend found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceDevice {
+    /// `path`: the device's path.
     pub path: String,
+    /// `part_separator`: whether partition names put a `p` before the number.
     pub part_separator: Option<bool>,
+    /// `<freeExtent start end>`: free byte ranges on the device (disk pools).
     pub free_extents: Vec<(u64, u64)>,
 }
 
 /// A secret named by `uuid=` or `usage=`, with its `type=` when given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
+    /// `<secret uuid>`.
     Uuid(String),
+    /// `<secret usage>`.
     Usage(String),
 }
 
@@ -147,79 +171,119 @@ pub enum SecretRef {
 pub struct Auth {
     /// `chap` or `ceph`
     pub auth_type: String,
+    /// `username`: the user to log in as.
     pub username: String,
+    /// `type`: `chap` or `ceph`.
     pub secret_type: Option<String>,
+    /// `<secret>`: the secret holding the password or key.
     pub secret: SecretRef,
 }
 
 /// `<parentaddr unique_id=><address .../></parentaddr>` of a `scsi_host` adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScsiHostParent {
+    /// `<parentaddr unique_id>`: the SCSI host's unique id.
     pub unique_id: i32,
+    /// PCI domain of the parent.
     pub domain: u32,
+    /// PCI bus of the parent.
     pub bus: u32,
+    /// PCI slot of the parent.
     pub slot: u32,
+    /// PCI function of the parent.
     pub function: u32,
 }
 
 /// An `fc_host` adapter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FcHost {
+    /// `parent`: the parent vHBA-capable HBA.
     pub parent: Option<String>,
+    /// `parent_wwnn`: the parent's node name.
     pub parent_wwnn: Option<String>,
+    /// `parent_wwpn`: the parent's port name.
     pub parent_wwpn: Option<String>,
+    /// `parent_fabric_wwn`: the parent's fabric name.
     pub parent_fabric_wwn: Option<String>,
+    /// `managed`: whether libvirt creates and removes the vHBA.
     pub managed: Option<bool>,
+    /// `wwnn`: the vHBA's node name.
     pub wwnn: String,
+    /// `wwpn`: the vHBA's port name.
     pub wwpn: String,
 }
 
 /// `<adapter>` of a `scsi` pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Adapter {
+    /// `<adapter type='scsi_host' name>`.
     ScsiHostName(String),
+    /// `<adapter type='scsi_host'><parentaddr>`.
     ScsiHostParent(ScsiHostParent),
+    /// `<adapter type='fc_host'>`.
     FcHost(FcHost),
 }
 
 /// `<source>`
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PoolSource {
+    /// `<host>`: the servers of a network pool.
     pub hosts: Vec<SourceHost>,
+    /// `<device>`: the block devices of the pool.
     pub devices: Vec<SourceDevice>,
+    /// `<dir path>`: the exported directory (netfs, gluster).
     pub dir: Option<String>,
+    /// `<adapter>`: the SCSI host (scsi pools).
     pub adapter: Option<Adapter>,
+    /// `<name>`: the source's name (volume group, RBD pool, ...).
     pub name: Option<String>,
+    /// `<initiator><iqn name>`: the iSCSI initiator name.
     pub initiator_iqn: Option<String>,
+    /// `<format type>`: the file system or partition table format.
     pub format: Option<&'static str>,
+    /// `<auth>`: how to log in.
     pub auth: Option<Auth>,
+    /// `<protocol ver>`: the NFS protocol version.
     pub protocol_ver: Option<u32>,
+    /// `<vendor name>`.
     pub vendor: Option<String>,
+    /// `<product name>`.
     pub product: Option<String>,
 }
 
 /// `<refresh><volume allocation=>`
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshAllocation {
+    /// `default`: each volume's allocation as its backend computes it.
     Default,
+    /// `capacity`: each volume's allocation reported as its capacity.
     Capacity,
 }
 
 /// A storage pool definition (`virStoragePoolDef`), with the sizes a refresh found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
+    /// `type`: the pool's backend.
     pub pool_type: PoolType,
+    /// `<name>`: the pool's name, unique on the host.
     pub name: String,
+    /// `<uuid>`: its UUID (generated when not given).
     pub uuid: [u8; 16],
+    /// `<capacity>`: its size, in bytes (live).
     pub capacity: u64,
+    /// `<allocation>`: the bytes its volumes use (live).
     pub allocation: u64,
+    /// `<available>`: the bytes free (live).
     pub available: u64,
     /// `<features><cow state=>`
     pub cow: Option<bool>,
+    /// `<source>`: where the pool's storage is.
     pub source: PoolSource,
     /// `<target><path>` (sanitized), absent for network pools
     pub target_path: Option<String>,
+    /// `<target><permissions>`: of the pool's directory.
     pub target_perms: Perms,
+    /// `<refresh><volume allocation>`: how volume allocations are reported.
     pub refresh: Option<RefreshAllocation>,
 }
 

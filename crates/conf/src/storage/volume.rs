@@ -58,15 +58,22 @@ fn lookup_format(t: PoolType, f: &str) -> Option<VolFormat> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VolType {
     #[default]
+    /// `file`: a regular file.
     File,
+    /// `block`: a block device.
     Block,
+    /// `dir`: a directory.
     Dir,
+    /// `network`: a network volume (RBD, Gluster).
     Network,
+    /// `netdir`: a network directory.
     Netdir,
+    /// `ploop`: a ploop image directory.
     Ploop,
 }
 
 impl VolType {
+    /// The `type` attribute's value.
     pub fn as_str(self) -> &'static str {
         match self {
             VolType::File => "file",
@@ -100,15 +107,20 @@ impl VolType {
 /// File times a refresh found: (seconds, nanoseconds).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Timestamps {
+    /// `<atime>`: last access (seconds, nanoseconds).
     pub atime: Option<(i64, i64)>,
+    /// `<mtime>`: last change of the data (seconds, nanoseconds).
     pub mtime: Option<(i64, i64)>,
+    /// `<ctime>`: last change of the inode (seconds, nanoseconds).
     pub ctime: Option<(i64, i64)>,
+    /// `<btime>`: creation (seconds, nanoseconds).
     pub btime: Option<(i64, i64)>,
 }
 
 /// `<encryption format=>` with its secret and, for LUKS, cipher and IV generator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encryption {
+    /// `format`: `luks` (or the legacy `qcow`).
     pub format: &'static str,
     /// `(type, secret)` of each `<secret>`
     pub secrets: Vec<(String, SecretRef)>,
@@ -121,12 +133,19 @@ pub struct Encryption {
 /// `<target>` of a volume (`virStorageSource` as the storage driver uses it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VolumeTarget {
+    /// `<path>`: where the volume is (set by the pool).
     pub path: Option<String>,
+    /// `<format type>`: the volume's format.
     pub format: Option<VolFormat>,
+    /// `<permissions>`: of the volume's file.
     pub perms: Perms,
+    /// `<timestamps>` (live).
     pub timestamps: Option<Timestamps>,
+    /// `<encryption>`: how the volume is encrypted.
     pub encryption: Option<Encryption>,
+    /// `<compat>`: the qcow2 compatibility level (`0.10`, `1.1`).
     pub compat: Option<String>,
+    /// `<nocow/>`: copy-on-write turned off (btrfs).
     pub nocow: bool,
     /// bytes, 0 when not set
     pub cluster_size: u64,
@@ -137,24 +156,34 @@ pub struct VolumeTarget {
 /// `<backingStore>`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackingStore {
+    /// `<path>`: the backing file.
     pub path: String,
+    /// `<format type>`: its format.
     pub format: Option<VolFormat>,
+    /// `<permissions>`: its permissions.
     pub perms: Perms,
 }
 
 /// A storage volume (`virStorageVolDef`), with what the backend found filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
+    /// `type`: what the volume is on the host.
     pub vol_type: VolType,
+    /// `<name>`: the volume's name, unique in its pool.
     pub name: String,
+    /// `<key>`: the volume's host-wide key (its path for files).
     pub key: Option<String>,
+    /// `<capacity>`: its logical size, in bytes.
     pub capacity: u64,
+    /// `<allocation>`: the bytes it uses on the host.
     pub allocation: u64,
     /// whether `<allocation>` was given (else it is the capacity)
     pub has_allocation: bool,
     /// bytes the file takes (shown when non-zero)
     pub physical: u64,
+    /// `<target>`: where and how it is stored.
     pub target: VolumeTarget,
+    /// `<backingStore>`: the image it is an overlay of.
     pub backing_store: Option<BackingStore>,
 }
 
