@@ -338,10 +338,9 @@ fn host_model_from_base(out: &mut String, p: &ProbedQemu, virt: VirtType, x86: b
     }
 }
 
-fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'_>) {
+/// `<devices><disk>`: the disk devices, buses and models QEMU offers.
+fn disk(out: &mut String, p: &ProbedQemu, m: &Machine) {
     let has = |d: &str| p.has_device(d);
-    out.push_str("  <devices>\n");
-
     out.push_str("    <disk supported='yes'>\n");
     let mut dev = vec!["disk", "cdrom"];
     if has("isa-fdc") {
@@ -375,6 +374,39 @@ fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'
     }
     enum_values(out, 6, "model", &model);
     out.push_str("    </disk>\n");
+}
+
+/// `<devices><tpm>`: the TPM models and backends (the emulator only with swtpm).
+fn tpm(out: &mut String, p: &ProbedQemu, input: &DomcapsInput<'_>) {
+    if !p.tpm_models.is_empty() {
+        out.push_str("    <tpm supported='yes'>\n");
+        let models: Vec<&str> = ["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"]
+            .into_iter()
+            .filter(|m| p.tpm_models.iter().any(|x| x == m))
+            .collect();
+        enum_values(out, 6, "model", &models);
+        let mut back: Vec<&str> = ["passthrough", "emulator"]
+            .into_iter()
+            .filter(|b| p.tpm_types.iter().any(|x| x == b) && (*b != "emulator" || input.swtpm))
+            .collect();
+        if back.contains(&"emulator") {
+            back.push("external");
+        }
+        enum_values(out, 6, "backendModel", &back);
+        if input.swtpm {
+            enum_values(out, 6, "backendVersion", &["1.2", "2.0"]);
+        }
+        out.push_str("    </tpm>\n");
+    } else {
+        out.push_str("    <tpm supported='no'/>\n");
+    }
+}
+
+fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'_>) {
+    let has = |d: &str| p.has_device(d);
+    out.push_str("  <devices>\n");
+
+    disk(out, p, m);
 
     out.push_str("    <graphics supported='yes'>\n");
     let mut g = vec!["sdl"];
@@ -454,28 +486,7 @@ fn devices(out: &mut String, p: &ProbedQemu, m: &Machine, input: &DomcapsInput<'
     enum_values(out, 6, "driverType", &fs);
     out.push_str("    </filesystem>\n");
 
-    if !p.tpm_models.is_empty() {
-        out.push_str("    <tpm supported='yes'>\n");
-        let models: Vec<&str> = ["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"]
-            .into_iter()
-            .filter(|m| p.tpm_models.iter().any(|x| x == m))
-            .collect();
-        enum_values(out, 6, "model", &models);
-        let mut back: Vec<&str> = ["passthrough", "emulator"]
-            .into_iter()
-            .filter(|b| p.tpm_types.iter().any(|x| x == b) && (*b != "emulator" || input.swtpm))
-            .collect();
-        if back.contains(&"emulator") {
-            back.push("external");
-        }
-        enum_values(out, 6, "backendModel", &back);
-        if input.swtpm {
-            enum_values(out, 6, "backendVersion", &["1.2", "2.0"]);
-        }
-        out.push_str("    </tpm>\n");
-    } else {
-        out.push_str("    <tpm supported='no'/>\n");
-    }
+    tpm(out, p, input);
 
     if has("usb-redir") {
         out.push_str("    <redirdev supported='yes'>\n");
