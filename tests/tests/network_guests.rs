@@ -250,3 +250,82 @@ fn isolated_routed_and_bridge_nics() {
     let brif = ns.ip(&["link", "show", "master", "br0"]);
     assert!(brif.contains("vnet"), "{brif}");
 }
+
+/// The MAC of the first NIC of a live XML.
+fn first_mac(live: &str) -> String {
+    let at = live.find("<mac address='").expect("a NIC") + 14;
+    live[at..at + 17].to_owned()
+}
+
+/// Debian's virt-install, unchanged, with `--network network=default` and with
+/// `--network bridge=virbr0` (the default network's bridge, as an existing host bridge): both
+/// guests boot with their NIC on the bridge and get a lease from the network's dnsmasq.
+#[test]
+fn virt_install_network_and_bridge() {
+    let ns_dir = tempfile::Builder::new()
+        .prefix("oxvirt-guests-")
+        .tempdir()
+        .unwrap();
+    let ns = Netns::new(ns_dir.path());
+    let q = Qemud::start_via(&["ip", "netns", "exec", &ns.0], &[]);
+    let root = q.root().to_owned();
+    let d = Networkd::first_start_in(&root, &ns);
+    let (kernel, initrd) = guest();
+    let boot = format!(
+        "kernel={},initrd={},kernel_args=console=ttyS0 quiet",
+        kernel.display(),
+        initrd.display()
+    );
+    let mut macs = Vec::new();
+    for (name, network) in [("vin", "network=default"), ("vib", "bridge=virbr0")] {
+        let out = oxvirt_e2e::command("virt-install")
+            .env("HOME", &root)
+            .args(["--connect", &q.uri(), "--name", name, "--virt-type", "qemu"])
+            .args(["--memory", "256", "--vcpus", "1", "--graphics", "none"])
+            .args(["--noautoconsole", "--import", "--osinfo", "debian11"])
+            .args(["--boot", &boot, "--disk", "none", "--network", network])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "virt-install --network {network}: {}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            q.log()
+        );
+        let live = q.virsh(&["dumpxml", name]).ok().to_owned();
+        let want = if network.starts_with("network") {
+            "<source network='default' portid='"
+        } else {
+            "<source bridge='virbr0'/>"
+        };
+        assert!(live.contains(want), "{live}");
+        assert!(live.contains("<target dev='vnet"), "{live}");
+        assert!(live.contains("<model type='virtio'/>"), "{live}");
+        macs.push(first_mac(&live));
+    }
+    let m: Vec<&str> = macs.iter().map(String::as_str).collect();
+    let deadline = Instant::now() + BOOT;
+    let leases = loop {
+        let out = q.virsh(&["net-dhcp-leases", "default"]).ok().to_owned();
+        if m.iter().all(|x| out.contains(x)) {
+            break out;
+        }
+        assert!(Instant::now() < deadline, "no lease for {m:?}:\n{out}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(leases.contains("192.168.122."), "{leases}");
+    // one port on the network (the bridge NIC's TAP is no port of it), both TAPs on the bridge
+    let ports = d.virsh(&["net-port-list", "default"]).ok().to_owned();
+    assert_eq!(
+        ports.lines().filter(|l| l.contains('-')).count(),
+        1,
+        "{ports}"
+    );
+    let on = ns.ip(&["link", "show", "master", "virbr0"]);
+    assert_eq!(on.matches("vnet").count(), 2, "{on}");
+    for name in ["vin", "vib"] {
+        q.virsh(&["destroy", name]).ok();
+        q.virsh(&["undefine", name]).ok();
+    }
+}
