@@ -7,6 +7,7 @@
 
 pub mod chardev;
 pub mod daemon;
+pub mod net_guest;
 pub mod networkd;
 pub mod serial_shell;
 pub mod storaged;
@@ -136,6 +137,11 @@ impl Qemud {
     /// [`Qemud::start_in`] with extra command-line arguments.
     pub fn start_in_with(root: &Path, extra: &[&str]) -> Self {
         Self::spawn(root.to_path_buf(), None, extra)
+    }
+
+    /// [`Qemud::start_via`] on a root directory the caller keeps.
+    pub fn start_in_via(root: &Path, wrapper: &[&str], extra: &[&str]) -> Self {
+        Self::spawn_via(root.to_path_buf(), None, wrapper, extra)
     }
 
     fn spawn(root: PathBuf, tmp: Option<tempfile::TempDir>, extra: &[&str]) -> Self {
