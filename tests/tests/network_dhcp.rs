@@ -334,7 +334,16 @@ fn default_network_and_route_collisions() {
         xml.contains("<ip address='192.168.123.1' netmask='255.255.255.0'>"),
         "{xml}"
     );
-    assert!(xml.contains("<forward mode='nat'/>"), "{xml}");
+    // running, it shows libvirt's default NAT port range; its definition does not
+    assert!(
+        xml.contains("<forward mode='nat'>\n    <nat>\n      <port start='1024' end='65535'/>"),
+        "{xml}"
+    );
+    let inactive = d
+        .virsh(&["net-dumpxml", "--inactive", "default"])
+        .ok()
+        .to_owned();
+    assert!(inactive.contains("<forward mode='nat'/>"), "{inactive}");
     assert!(ns
         .ip(&["-br", "addr", "show", "virbr0"])
         .contains("192.168.123.1/24"));
