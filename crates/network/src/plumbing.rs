@@ -135,19 +135,29 @@ impl Plumbing {
     }
 
     fn setup_firewall(&self, def: &Network, br: &str) -> Result<(), NetworkError> {
-        if let Some(rec) = self.fw_record(&def.name) {
-            if nft::rules_present(&rec) {
-                return Ok(());
+        match self.fw_record(&def.name) {
+            Some(rec) if !rec.rules.is_empty() => {
+                if nft::rules_present(&rec) {
+                    return Ok(());
+                }
+                nft::remove_rules(&def.name, Some(&rec))?;
             }
-            nft::remove_rules(&def.name, Some(&rec))?;
-        } else {
-            // a crash after the rules and before their record: the comment finds them
-            nft::remove_rules(&def.name, None)?;
+            // the record of a start that had not written the handles yet (a crash between
+            // the rules and their record): the comment finds them
+            Some(_) => nft::remove_rules(&def.name, None)?,
+            // no record at all: no rule of this network was ever added on this root
+            None => {}
         }
-        let rec = nft::add_rules(def, br)?;
         let path = self.fw_file(&def.name);
-        write_atomic(&path, rec.to_text().as_bytes())
-            .map_err(|e| NetworkError::Io(format!("cannot write {}: {e}", path.display())))
+        let write = |rec: &nft::FwRecord| {
+            write_atomic(&path, rec.to_text().as_bytes())
+                .map_err(|e| NetworkError::Io(format!("cannot write {}: {e}", path.display())))
+        };
+        write(&nft::FwRecord {
+            comment: nft::comment_for(&def.name),
+            rules: Vec::new(),
+        })?;
+        write(&nft::add_rules(def, br)?)
     }
 
     /// Write dnsmasq's files and start it unless it runs; its pid.
