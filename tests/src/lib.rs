@@ -12,10 +12,12 @@ pub mod daemon;
 mod embed;
 mod guest;
 mod libvirtd;
+pub mod net_guest;
 pub mod networkd;
 mod procs;
 mod qemud;
 mod run;
+pub mod serial_shell;
 pub mod storaged;
 
 pub use binaries::*;

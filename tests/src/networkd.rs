@@ -188,3 +188,46 @@ impl Drop for Networkd {
         }
     }
 }
+
+/// An uplink: a namespace joined to `host` by a veth pair, `198.51.100.1` on the host side,
+/// `198.51.100.2` on its side, answering `hello` on TCP port 8080 (busybox `nc`).
+#[derive(Debug)]
+pub struct Uplink {
+    pub ns: Netns,
+    server: Child,
+}
+
+impl Uplink {
+    /// An uplink of `host` in a new namespace `oxvirt-e2e-SUFFIX`.
+    pub fn new(host: &Netns, suffix: &str) -> Self {
+        let ns = Netns::named(suffix);
+        let o = host.exec(
+            "ip",
+            &[
+                "link", "add", "uplink0", "type", "veth", "peer", "name", "eth0", "netns", &ns.0,
+            ],
+        );
+        assert!(o.status.success(), "{o:?}");
+        host.ip(&["addr", "add", "198.51.100.1/24", "dev", "uplink0"]);
+        host.ip(&["link", "set", "uplink0", "up"]);
+        ns.ip(&["addr", "add", "198.51.100.2/24", "dev", "eth0"]);
+        ns.ip(&["link", "set", "eth0", "up"]);
+        let server = ns
+            .command("busybox")
+            .args(["nc", "-ll", "-p", "8080", "-e", "echo", "hello"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        Uplink { ns, server }
+    }
+}
+
+impl Drop for Uplink {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}

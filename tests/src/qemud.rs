@@ -46,6 +46,11 @@ impl Qemud {
         Self::spawn(root.to_path_buf(), None, extra)
     }
 
+    /// [`Qemud::start_via`] on a root directory the caller keeps.
+    pub fn start_in_via(root: &Path, wrapper: &[&str], extra: &[&str]) -> Self {
+        Self::spawn_via(root.to_path_buf(), None, wrapper, extra)
+    }
+
     fn spawn(root: PathBuf, tmp: Option<tempfile::TempDir>, extra: &[&str]) -> Self {
         Self::spawn_via(root, tmp, &[], extra)
     }

@@ -6,10 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use oxvirt_e2e::networkd::{Netns, Networkd};
+use oxvirt_e2e::networkd::{Netns, Networkd, Uplink};
 
 fn suffix(tmp: &Path, what: &str) -> String {
     format!(
@@ -76,48 +76,6 @@ fn dhcp(g: &Netns, tmp: &Path, hostname: &str) -> Option<String> {
     std::fs::read_to_string(out)
         .ok()
         .map(|s| s.trim().to_owned())
-}
-
-/// An uplink: a namespace joined to `host` by a veth pair, `198.51.100.1` on the host side,
-/// `198.51.100.2` on its side, answering `hello` on TCP port 8080 (busybox `nc`, for
-/// `conns` connections).
-struct Uplink {
-    ns: Netns,
-    server: Child,
-}
-
-impl Uplink {
-    fn new(host: &Netns, suffix: &str) -> Self {
-        let ns = Netns::named(suffix);
-        let o = host.exec(
-            "ip",
-            &[
-                "link", "add", "uplink0", "type", "veth", "peer", "name", "eth0", "netns", &ns.0,
-            ],
-        );
-        assert!(o.status.success(), "{o:?}");
-        host.ip(&["addr", "add", "198.51.100.1/24", "dev", "uplink0"]);
-        host.ip(&["link", "set", "uplink0", "up"]);
-        ns.ip(&["addr", "add", "198.51.100.2/24", "dev", "eth0"]);
-        ns.ip(&["link", "set", "eth0", "up"]);
-        let server = ns
-            .command("busybox")
-            .args(["nc", "-ll", "-p", "8080", "-e", "echo", "hello"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        Uplink { ns, server }
-    }
-}
-
-impl Drop for Uplink {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
 }
 
 /// What the uplink's server answers guest `g` (empty when nothing got through).
@@ -376,7 +334,16 @@ fn default_network_and_route_collisions() {
         xml.contains("<ip address='192.168.123.1' netmask='255.255.255.0'>"),
         "{xml}"
     );
-    assert!(xml.contains("<forward mode='nat'/>"), "{xml}");
+    // running, it shows libvirt's default NAT port range; its definition does not
+    assert!(
+        xml.contains("<forward mode='nat'>\n    <nat>\n      <port start='1024' end='65535'/>"),
+        "{xml}"
+    );
+    let inactive = d
+        .virsh(&["net-dumpxml", "--inactive", "default"])
+        .ok()
+        .to_owned();
+    assert!(inactive.contains("<forward mode='nat'/>"), "{inactive}");
     assert!(ns
         .ip(&["-br", "addr", "show", "virbr0"])
         .contains("192.168.123.1/24"));

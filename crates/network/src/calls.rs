@@ -135,8 +135,9 @@ pub fn define_xml(d: &NetworkDriver, a: NetworkXmlFlagsArgs) -> Result<NetworkRe
 pub fn create_xml(d: &NetworkDriver, a: NetworkXmlFlagsArgs) -> Result<NetworkRet> {
     check_flags(a.flags, VALIDATE, "networkCreateXMLFlags")?;
     let mut reg = write(d)?;
-    let def = parse_checked(&reg, &a.xml)?;
+    let mut def = parse_checked(&reg, &a.xml)?;
     check_identity(&reg, &def, true)?;
+    crate::plumbing::live_defaults(&mut def);
     let h = handle(&def);
     d.ports.locked().remove_all(&def.name);
     reg.save_status(&def)?;
@@ -200,7 +201,9 @@ pub fn start_by_name(d: &NetworkDriver, name: &str) -> Result<NonnullNetwork> {
             "network is already active".into(),
         ));
     }
-    let live = o.new_def.clone().unwrap_or_else(|| o.def.clone());
+    let persistent = o.new_def.clone().unwrap_or_else(|| o.def.clone());
+    let mut live = persistent.clone();
+    crate::plumbing::live_defaults(&mut live);
     d.ports.locked().remove_all(name);
     reg.save_status(&live)?;
     if let Err(e) = d.plumbing.start(&live) {
@@ -209,8 +212,8 @@ pub fn start_by_name(d: &NetworkDriver, name: &str) -> Result<NonnullNetwork> {
     }
     let h = handle(&live);
     if let Some(o) = reg.get_mut(name) {
+        o.new_def = (live != persistent).then_some(persistent);
         o.def = live;
-        o.new_def = None;
         o.active = true;
     }
     drop(reg);

@@ -357,18 +357,24 @@ pub fn add_rules(def: &Network, br: &str) -> Result<FwRecord, NetworkError> {
     if script.is_empty() {
         return Ok(record);
     }
-    // the chains first (their own transaction), then every rule at once: all or nothing
-    nft(&["-f", "-"], &script)?;
-    let rules: String = sets
-        .iter()
-        .flat_map(|r| r.lines.iter())
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let echoed = nft(&["--echo", "--handle", "-f", "-"], &rules)?;
+    // the chains and every rule in one transaction (all or nothing, and one nft run: each
+    // costs a good part of a start)
+    for l in sets.iter().flat_map(|r| r.lines.iter()) {
+        script.push_str(l);
+        script.push('\n');
+    }
+    let echoed = nft(&["--echo", "--handle", "-f", "-"], &script)?;
+    let tagged = format!("comment {}", quote(&record.comment));
     for line in echoed.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
-        // insert rule FAMILY TABLE CHAIN ... # handle N
-        if w.len() > 6 && w[0] == "insert" && w[1] == "rule" && w[3] == TABLE {
+        // insert rule FAMILY TABLE CHAIN ... comment "..." # handle N (the shared jumps to
+        // the chains carry no comment: they are no rule of this network)
+        if w.len() > 6
+            && w[0] == "insert"
+            && w[1] == "rule"
+            && w[3] == TABLE
+            && line.contains(&tagged)
+        {
             if let Some(h) = w.last().and_then(|h| h.parse().ok()) {
                 if w[w.len() - 2] == "handle" {
                     record.rules.push((w[2].to_owned(), w[4].to_owned(), h));
@@ -422,8 +428,8 @@ pub fn rules_present(record: &FwRecord) -> bool {
     })
 }
 
-/// Delete the rules of a network: those of `record` still there, or, with no record, every
-/// rule carrying the network's comment.
+/// Delete the rules of a network: those of `record` still there, or, with no record or one
+/// without handles, every rule carrying the network's comment.
 pub fn remove_rules(name: &str, record: Option<&FwRecord>) -> Result<(), NetworkError> {
     let comment = record
         .map(|r| r.comment.clone())
@@ -431,7 +437,8 @@ pub fn remove_rules(name: &str, record: Option<&FwRecord>) -> Result<(), Network
     let mut script = String::new();
     for fam in ["ip", "ip6"] {
         for (chain, handle) in rules_with_comment(fam, &comment) {
-            let recorded = record.is_none_or(|r| {
+            // a record without handles (a start cut short) finds them by the comment too
+            let recorded = record.filter(|r| !r.rules.is_empty()).is_none_or(|r| {
                 r.rules
                     .iter()
                     .any(|(f, c, h)| f == fam && *c == chain && *h == handle)

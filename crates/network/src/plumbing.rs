@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use oxvirt_conf::network::Network;
+use oxvirt_conf::network::{ForwardMode, Network};
 use oxvirt_daemon::fsutil::write_atomic;
 
 use crate::dnsmasq::{self, DnsmasqFiles};
@@ -43,6 +43,20 @@ pub fn helper_binary() -> PathBuf {
         }
     }
     PathBuf::from("oxvirt-leaseshelper")
+}
+
+/// What a start adds to the live definition, as libvirt 9.0 shows it once the network runs:
+/// a NAT network that masquerades IPv4 gets the default source port range (1024-65535).
+pub fn live_defaults(def: &mut Network) {
+    let nat = &mut def.forward.nat;
+    if def.forward.mode == ForwardMode::Nat
+        && nat.port_start == 0
+        && nat.port_end == 0
+        && def.ips.iter().any(|ip| ip.address.is_ipv4())
+    {
+        nat.port_start = 1024;
+        nat.port_end = 65535;
+    }
 }
 
 impl Plumbing {
@@ -121,19 +135,29 @@ impl Plumbing {
     }
 
     fn setup_firewall(&self, def: &Network, br: &str) -> Result<(), NetworkError> {
-        if let Some(rec) = self.fw_record(&def.name) {
-            if nft::rules_present(&rec) {
-                return Ok(());
+        match self.fw_record(&def.name) {
+            Some(rec) if !rec.rules.is_empty() => {
+                if nft::rules_present(&rec) {
+                    return Ok(());
+                }
+                nft::remove_rules(&def.name, Some(&rec))?;
             }
-            nft::remove_rules(&def.name, Some(&rec))?;
-        } else {
-            // a crash after the rules and before their record: the comment finds them
-            nft::remove_rules(&def.name, None)?;
+            // the record of a start that had not written the handles yet (a crash between
+            // the rules and their record): the comment finds them
+            Some(_) => nft::remove_rules(&def.name, None)?,
+            // no record at all: no rule of this network was ever added on this root
+            None => {}
         }
-        let rec = nft::add_rules(def, br)?;
         let path = self.fw_file(&def.name);
-        write_atomic(&path, rec.to_text().as_bytes())
-            .map_err(|e| NetworkError::Io(format!("cannot write {}: {e}", path.display())))
+        let write = |rec: &nft::FwRecord| {
+            write_atomic(&path, rec.to_text().as_bytes())
+                .map_err(|e| NetworkError::Io(format!("cannot write {}: {e}", path.display())))
+        };
+        write(&nft::FwRecord {
+            comment: nft::comment_for(&def.name),
+            rules: Vec::new(),
+        })?;
+        write(&nft::add_rules(def, br)?)
     }
 
     /// Write dnsmasq's files and start it unless it runs; its pid.
@@ -211,5 +235,36 @@ impl Plumbing {
         self.applies(def).is_some()
             && dnsmasq::needed(def)
             && dnsmasq::running_pid(&self.dnsmasq_files(&def.name)).is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(xml: &str) -> String {
+        let mut def = oxvirt_conf::network::parse(xml).unwrap();
+        live_defaults(&mut def);
+        def.format(oxvirt_conf::network::FormatFlags { inactive: false })
+    }
+
+    #[test]
+    fn a_nat_network_gets_libvirts_port_range_once_started() {
+        let nat = "<network><name>n</name><forward mode='nat'/><bridge name='virbr5'/>\
+                   <ip address='192.168.5.1' netmask='255.255.255.0'/></network>";
+        assert!(live(nat).contains(
+            "<forward mode='nat'>\n    <nat>\n      <port start='1024' end='65535'/>\n    </nat>\n  </forward>\n"
+        ));
+        // a range given stays; no IPv4 address (nothing masqueraded) or no NAT: nothing added
+        let given = nat.replace(
+            "<forward mode='nat'/>",
+            "<forward mode='nat'><nat><port start='2000' end='3000'/></nat></forward>",
+        );
+        assert!(live(&given).contains("<port start='2000' end='3000'/>"));
+        let v6 = "<network><name>n</name><forward mode='nat'/><bridge name='virbr5'/>\
+                  <ip family='ipv6' address='fd00::1' prefix='64'/></network>";
+        assert!(live(v6).contains("<forward mode='nat'/>"));
+        let route = nat.replace("mode='nat'", "mode='route'");
+        assert!(!live(&route).contains("<port"));
     }
 }
