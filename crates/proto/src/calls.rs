@@ -8,6 +8,7 @@
 use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
+use crate::tune_api::*;
 
 /// A procedure with its argument and reply types.
 pub trait Procedure: Send + Sync + 'static {
@@ -222,6 +223,16 @@ procedures! {
         DomainDetachDeviceAliasArgs => ();
     DomainUpdateDeviceFlags = Remote rp::DOMAIN_UPDATE_DEVICE_FLAGS,
         DomainAttachDeviceFlagsArgs => ();
+
+    // setters and tuning
+    DomainSetMaxMemory = Remote rp::DOMAIN_SET_MAX_MEMORY, DomainSetMaxMemoryArgs => ();
+    DomainSetVcpus = Remote rp::DOMAIN_SET_VCPUS, DomainSetVcpusArgs => ();
+    DomainSetVcpusFlags = Remote rp::DOMAIN_SET_VCPUS_FLAGS, DomainSetVcpusFlagsArgs => ();
+    DomainPinVcpu = Remote rp::DOMAIN_PIN_VCPU, DomainPinVcpuArgs => ();
+    DomainPinVcpuFlags = Remote rp::DOMAIN_PIN_VCPU_FLAGS, DomainPinVcpuFlagsArgs => ();
+    DomainPinEmulator = Remote rp::DOMAIN_PIN_EMULATOR, DomainPinEmulatorArgs => ();
+    DomainSetLifecycleAction = Remote rp::DOMAIN_SET_LIFECYCLE_ACTION,
+        DomainSetLifecycleActionArgs => ();
 }
 
 #[cfg(test)]

@@ -131,6 +131,12 @@ impl ShimService {
                 })
                 .await
             }
+            sp::SetLiveTuning::PROC => {
+                typed(sp::SetLiveTuning, call, |a| async move {
+                    s.set_live_tuning(&a.domain_xml).await
+                })
+                .await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

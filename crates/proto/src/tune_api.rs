@@ -1,0 +1,80 @@
+//! Argument and reply types of the setters and tuning calls (`virsh setvcpus`, `setmaxmem`,
+//! `vcpupin`, `emulatorpin`, `set-lifecycle-action`): `remote_domain_*_args` of libvirt's
+//! protocol, written from its documented wire layout.
+
+use crate::types::NonnullDomain;
+use oxvirt_xdr::{Decode, Encode};
+
+/// `REMOTE_CPUMAP_MAX`: the largest CPU map a pinning call carries.
+pub const CPUMAP_MAX: usize = 2048;
+
+/// DOMAIN_SET_MAX_MEMORY.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetMaxMemoryArgs {
+    pub dom: NonnullDomain,
+    pub memory: u64,
+}
+
+/// DOMAIN_SET_VCPUS.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetVcpusArgs {
+    pub dom: NonnullDomain,
+    pub nvcpus: u32,
+}
+
+/// DOMAIN_SET_VCPUS_FLAGS.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetVcpusFlagsArgs {
+    pub dom: NonnullDomain,
+    pub nvcpus: u32,
+    pub flags: u32,
+}
+
+/// DOMAIN_PIN_VCPU.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainPinVcpuArgs {
+    pub dom: NonnullDomain,
+    pub vcpu: u32,
+    #[xdr(max = CPUMAP_MAX, opaque)]
+    pub cpumap: Vec<u8>,
+}
+
+/// DOMAIN_PIN_VCPU_FLAGS.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainPinVcpuFlagsArgs {
+    pub dom: NonnullDomain,
+    pub vcpu: u32,
+    #[xdr(max = CPUMAP_MAX, opaque)]
+    pub cpumap: Vec<u8>,
+    pub flags: u32,
+}
+
+/// DOMAIN_PIN_EMULATOR.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainPinEmulatorArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = CPUMAP_MAX, opaque)]
+    pub cpumap: Vec<u8>,
+    pub flags: u32,
+}
+
+/// DOMAIN_SET_LIFECYCLE_ACTION: `VIR_DOMAIN_LIFECYCLE_*` and `VIR_DOMAIN_LIFECYCLE_ACTION_*`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainSetLifecycleActionArgs {
+    pub dom: NonnullDomain,
+    pub type_: u32,
+    pub action: u32,
+    pub flags: u32,
+}
+
+/// `REMOTE_DOMAIN_EVENT_TUNABLE_MAX`.
+pub const EVENT_TUNABLE_MAX: usize = 2048;
+
+/// The tunable event's body (without the callback id): the changed values by libvirt's
+/// names (`cputune.vcpupin0`, `cputune.emulatorpin`, ...).
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainEventTunableMsg {
+    pub dom: NonnullDomain,
+    #[xdr(max = EVENT_TUNABLE_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
+}
