@@ -247,3 +247,122 @@ print(json.dumps(out, sort_keys=True))
     q.virsh(&["destroy", "tune"]).ok();
     lv.virsh(&["destroy", "tune"]).ok();
 }
+
+/// The cgroup path of QEMU's thread named `comm` in the v1 `cpu` hierarchy.
+fn cpu_cgroup_of(qemu: u32, comm: &str) -> Option<String> {
+    for e in std::fs::read_dir(format!("/proc/{qemu}/task"))
+        .ok()?
+        .flatten()
+    {
+        let c = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        if c.trim() == comm {
+            let cg = std::fs::read_to_string(e.path().join("cgroup")).ok()?;
+            return cg
+                .lines()
+                .find_map(|l| l.split_once(":cpu:").map(|(_, p)| p.to_owned()));
+        }
+    }
+    None
+}
+
+/// schedinfo, memtune, blkiotune, numatune and cpu-stats of a running guest on oxvirt and on
+/// libvirt 9.0 (the guests named apart: both daemons name cgroups alike): the same output;
+/// QEMU in libvirt's cgroups (`/machine/qemu-ID-NAME.libvirt-qemu`, vCPU threads in `vcpuN`),
+/// removed when the guest stops.
+#[test]
+fn cgroup_tuning_matches_libvirt() {
+    if !Path::new("/sys/fs/cgroup/cpu/cpu.shares").exists() {
+        eprintln!("no cgroup v1 cpu hierarchy here: nothing to compare");
+        return;
+    }
+    let files = tempfile::tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("oxvirt-e2e-")
+        .tempdir()
+        .unwrap();
+    let q = Qemud::start_in(root.path());
+    let lv = Libvirtd::start();
+    for (uri, name) in [(q.uri(), "cgt"), (lv.uri().to_owned(), "cgl")] {
+        let xml = files.path().join(format!("{name}.xml"));
+        std::fs::write(&xml, two_vcpu_guest(name)).unwrap();
+        oxvirt_e2e::virsh(&uri, &["define", xml.to_str().unwrap()]).ok();
+        oxvirt_e2e::virsh(&uri, &["start", name]).ok();
+    }
+    let commands: &[(&[&str], bool)] = &[
+        (&["schedinfo", "D"], false),
+        (&["schedinfo", "D", "--config"], false),
+        (&["memtune", "D"], false),
+        (&["memtune", "D", "--config"], false),
+        (&["blkiotune", "D"], false),
+        (&["blkiotune", "D", "--config"], false),
+        (&["numatune", "D"], false),
+        (&["cpu-stats", "D"], false),
+        (&["cpu-stats", "D", "--total"], true),
+        (&["schedinfo", "D", "--set", "cpu_shares=512"], false),
+        (
+            &[
+                "schedinfo",
+                "D",
+                "--set",
+                "vcpu_period=50000",
+                "--live",
+                "--config",
+            ],
+            false,
+        ),
+        (&["schedinfo", "D", "--set", "vcpu_quota=10"], false),
+        (&["schedinfo", "D", "--set", "nonsense=1"], false),
+        (&["schedinfo", "D"], false),
+        (&["schedinfo", "D", "--config"], false),
+    ];
+    let mut diffs = Vec::new();
+    for (args, numbers) in commands {
+        let ours: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "D" { "cgt" } else { a })
+            .collect();
+        let theirs: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "D" { "cgl" } else { a })
+            .collect();
+        let mut o = text(&q.virsh(&ours));
+        let mut t = text(&lv.virsh(&theirs)).replace("cgl", "cgt");
+        if *numbers {
+            let digits =
+                |s: &str| -> String { s.chars().filter(|c| !c.is_ascii_digit()).collect() };
+            o = digits(&o);
+            t = digits(&t);
+        }
+        if o != t {
+            diffs.push(format!(
+                "virsh {}:\n--- oxvirt\n{o}\n--- libvirt\n{t}",
+                ours.join(" ")
+            ));
+        }
+    }
+    for flags in [&["dumpxml"][..], &["dumpxml", "--inactive"]] {
+        let o = tuning_xml(q.virsh(&[flags, &["cgt"]].concat()).ok());
+        let t = tuning_xml(lv.virsh(&[flags, &["cgl"]].concat()).ok());
+        if o != t {
+            diffs.push(format!("{flags:?}:\n--- oxvirt\n{o}\n--- libvirt\n{t}"));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
+
+    let pid = qemu_pid_of(root.path(), "cgt");
+    let id = q.virsh(&["domid", "cgt"]).ok().trim().to_owned();
+    let group = format!("/machine/qemu-{id}-cgt.libvirt-qemu");
+    assert_eq!(
+        cpu_cgroup_of(pid, "CPU 1/TCG"),
+        Some(format!("{group}/vcpu1"))
+    );
+    assert_eq!(
+        cpu_cgroup_of(pid, "qemu-system-x86"),
+        Some(format!("{group}/emulator"))
+    );
+    let shares = std::fs::read_to_string(format!("/sys/fs/cgroup/cpu{group}/cpu.shares")).unwrap();
+    assert_eq!(shares.trim(), "512");
+    q.virsh(&["destroy", "cgt"]).ok();
+    assert!(!Path::new(&format!("/sys/fs/cgroup/cpu{group}")).exists());
+    lv.virsh(&["destroy", "cgl"]).ok();
+}

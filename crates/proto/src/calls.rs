@@ -233,6 +233,23 @@ procedures! {
     DomainPinEmulator = Remote rp::DOMAIN_PIN_EMULATOR, DomainPinEmulatorArgs => ();
     DomainSetLifecycleAction = Remote rp::DOMAIN_SET_LIFECYCLE_ACTION,
         DomainSetLifecycleActionArgs => ();
+    DomainGetSchedulerType = Remote rp::DOMAIN_GET_SCHEDULER_TYPE,
+        DomainArgs => DomainGetSchedulerTypeRet;
+    DomainGetSchedulerParameters = Remote rp::DOMAIN_GET_SCHEDULER_PARAMETERS,
+        DomainGetSchedulerParametersArgs => DomainGetSchedulerParametersRet;
+    DomainGetSchedulerParametersFlags = Remote rp::DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS,
+        DomainGetParametersArgs => DomainGetSchedulerParametersRet;
+    DomainSetSchedulerParameters = Remote rp::DOMAIN_SET_SCHEDULER_PARAMETERS,
+        DomainSetSchedulerParametersArgs => ();
+    DomainSetSchedulerParametersFlags = Remote rp::DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS,
+        DomainSetParametersArgs => ();
+    DomainGetMemoryParameters = Remote rp::DOMAIN_GET_MEMORY_PARAMETERS,
+        DomainGetParametersArgs => DomainGetParametersRet;
+    DomainGetBlkioParameters = Remote rp::DOMAIN_GET_BLKIO_PARAMETERS,
+        DomainGetParametersArgs => DomainGetParametersRet;
+    DomainGetNumaParameters = Remote rp::DOMAIN_GET_NUMA_PARAMETERS,
+        DomainGetParametersArgs => DomainGetParametersRet;
+    DomainGetCpuStats = Remote rp::DOMAIN_GET_CPU_STATS, DomainGetCpuStatsArgs => DomainGetCpuStatsRet;
 }
 
 #[cfg(test)]

@@ -78,3 +78,82 @@ pub struct DomainEventTunableMsg {
     #[xdr(max = EVENT_TUNABLE_MAX)]
     pub params: Vec<crate::types::TypedParam>,
 }
+
+/// `REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX`, `_MEMORY_PARAMETERS_MAX`, `_BLKIO_PARAMETERS_MAX`,
+/// `_NUMA_PARAMETERS_MAX` (all 16) and `REMOTE_DOMAIN_GET_CPU_STATS_MAX`.
+pub const TUNE_PARAMETERS_MAX: usize = 16;
+pub const GET_CPU_STATS_MAX: usize = 2048;
+
+/// DOMAIN_GET_SCHEDULER_TYPE's reply.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetSchedulerTypeRet {
+    #[xdr(max = crate::message::STRING_MAX)]
+    pub type_: String,
+    pub nparams: i32,
+}
+
+/// DOMAIN_GET_SCHEDULER_PARAMETERS.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetSchedulerParametersArgs {
+    pub dom: NonnullDomain,
+    pub nparams: i32,
+}
+
+/// DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, and the memory, blkio and NUMA getters.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetParametersArgs {
+    pub dom: NonnullDomain,
+    pub nparams: i32,
+    pub flags: u32,
+}
+
+/// The scheduler getters' reply.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainGetSchedulerParametersRet {
+    #[xdr(max = TUNE_PARAMETERS_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
+}
+
+/// The memory, blkio and NUMA getters' reply: the parameters, or with `nparams == 0` in the
+/// call, only how many there are.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainGetParametersRet {
+    #[xdr(max = TUNE_PARAMETERS_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
+    pub nparams: i32,
+}
+
+/// DOMAIN_SET_SCHEDULER_PARAMETERS.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainSetSchedulerParametersArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = TUNE_PARAMETERS_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
+}
+
+/// DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainSetParametersArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = TUNE_PARAMETERS_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
+    pub flags: u32,
+}
+
+/// DOMAIN_GET_CPU_STATS.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainGetCpuStatsArgs {
+    pub dom: NonnullDomain,
+    pub nparams: u32,
+    pub start_cpu: i32,
+    pub ncpus: u32,
+    pub flags: u32,
+}
+
+/// DOMAIN_GET_CPU_STATS' reply.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainGetCpuStatsRet {
+    #[xdr(max = GET_CPU_STATS_MAX)]
+    pub params: Vec<crate::types::TypedParam>,
+    pub nparams: i32,
+}

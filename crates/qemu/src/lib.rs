@@ -20,6 +20,7 @@
 
 pub mod agent_calls;
 pub mod capabilities;
+pub mod cgroup;
 pub mod cpu_models;
 pub mod daemon;
 pub mod device_stats_calls;
@@ -45,6 +46,7 @@ pub mod running;
 pub mod setter_calls;
 pub mod start_prep;
 pub mod stats_calls;
+pub mod tuning_calls;
 pub mod vcpu_calls;
 pub mod version;
 pub mod volume_disks;

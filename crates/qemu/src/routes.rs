@@ -8,7 +8,8 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls, input_calls,
-    job_calls, lifecycle_calls, metadata_calls, setter_calls, stats_calls, vcpu_calls, QemuDriver,
+    job_calls, lifecycle_calls, metadata_calls, setter_calls, stats_calls, tuning_calls,
+    vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -26,6 +27,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     vcpu_calls::register(&mut r);
     hotplug_calls::register(&mut r);
     setter_calls::register(&mut r);
+    tuning_calls::register(&mut r);
     r
 });
 
@@ -38,7 +40,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 102);
+        assert_eq!(ROUTES.routes().count(), 111);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

@@ -66,7 +66,7 @@ fn pin_cpus(map: &[u8]) -> Result<Vec<u32>, QemuError> {
 }
 
 /// Save a new persistent definition in the registry, off the async workers.
-async fn save_config(d: &Arc<QemuDriver>, def: Domain) -> Result<(), QemuError> {
+pub(crate) async fn save_config(d: &Arc<QemuDriver>, def: Domain) -> Result<(), QemuError> {
     let d2 = d.clone();
     tokio::task::spawn_blocking(move || d2.registry.write_locked().define(def).map(|_| ()))
         .await
@@ -74,7 +74,7 @@ async fn save_config(d: &Arc<QemuDriver>, def: Domain) -> Result<(), QemuError> 
 }
 
 /// Give the shim the new live definition's tuning and keep it in the driver's view.
-async fn save_live(d: &QemuDriver, vm: &Vm, def: Domain) -> Result<(), QemuError> {
+pub(crate) async fn save_live(d: &QemuDriver, vm: &Vm, def: Domain) -> Result<(), QemuError> {
     let domain_xml = def.format_with(FormatOptions {
         inactive: false,
         secure: true,
@@ -96,17 +96,11 @@ async fn save_live(d: &QemuDriver, vm: &Vm, def: Domain) -> Result<(), QemuError
     Ok(())
 }
 
-/// The tunable event (`VIR_DOMAIN_EVENT_ID_TUNABLE`) with string values.
-fn emit_tunable(d: &QemuDriver, dom: &NonnullDomain, params: Vec<(String, String)>) {
+/// The tunable event (`VIR_DOMAIN_EVENT_ID_TUNABLE`).
+pub(crate) fn emit_tunable(d: &QemuDriver, dom: &NonnullDomain, params: Vec<TypedParam>) {
     let msg = DomainEventTunableMsg {
         dom: dom.clone(),
-        params: params
-            .into_iter()
-            .map(|(field, v)| TypedParam {
-                field,
-                value: TypedParamValue::String(v),
-            })
-            .collect(),
+        params,
     };
     if let Ok(body) = oxvirt_xdr::to_bytes(&msg) {
         d.events.emit(
@@ -116,6 +110,14 @@ fn emit_tunable(d: &QemuDriver, dom: &NonnullDomain, params: Vec<(String, String
             None,
             &body,
         );
+    }
+}
+
+/// A string-valued tunable parameter.
+fn text_param(field: String, v: String) -> TypedParam {
+    TypedParam {
+        field,
+        value: TypedParamValue::String(v),
     }
 }
 
@@ -191,11 +193,14 @@ async fn pin_vcpu(
                 .map_err(|e| affinity_error(&t.tid.to_string(), &e))?;
         }
         set_vcpupin(&mut def, vcpu, cpus.clone());
-        save_live(d, &vm, def).await?;
+        save_live(d, vm, def).await?;
         emit_tunable(
             d,
             &v.handle(),
-            vec![(format!("cputune.vcpupin{vcpu}"), format_cpuset(&cpus))],
+            vec![text_param(
+                format!("cputune.vcpupin{vcpu}"),
+                format_cpuset(&cpus),
+            )],
         );
     }
     if let Some(mut def) = persistent.take() {
@@ -234,11 +239,14 @@ async fn pin_emulator(
         }
         let mut def = vm.def();
         cputune_mut(&mut def).emulatorpin = Some(cpus.clone());
-        save_live(d, &vm, def).await?;
+        save_live(d, vm, def).await?;
         emit_tunable(
             d,
             &v.handle(),
-            vec![("cputune.emulatorpin".into(), format_cpuset(&cpus))],
+            vec![text_param(
+                "cputune.emulatorpin".into(),
+                format_cpuset(&cpus),
+            )],
         );
     }
     if let (true, Some(e)) = (config, v.entry()) {
@@ -431,7 +439,7 @@ async fn set_lifecycle_action(
     if let (true, Some(vm)) = (live, v.vm()) {
         let mut def = vm.def();
         set_lifecycle(&mut def, a.type_, action);
-        save_live(d, &vm, def).await?;
+        save_live(d, vm, def).await?;
     }
     if let (true, Some(e)) = (config, v.entry()) {
         let mut def = e.domain()?;
