@@ -366,3 +366,42 @@ fn cgroup_tuning_matches_libvirt() {
     assert!(!Path::new(&format!("/sys/fs/cgroup/cpu{group}")).exists());
     lv.virsh(&["destroy", "cgl"]).ok();
 }
+
+/// `virsh screenshot` of a guest with a VGA device on oxvirt and on libvirt 9.0: the same
+/// messages, and a PNG image; a screen that does not exist and a stopped domain fail alike.
+#[test]
+fn screenshot_matches_libvirt() {
+    let files = tempfile::tempdir().unwrap();
+    let q = Qemud::start();
+    let lv = Libvirtd::start();
+    let xml = files.path().join("shot.xml");
+    let guest = two_vcpu_guest("shot")
+        .replace("</devices>", "<video><model type='vga'/></video></devices>");
+    std::fs::write(&xml, guest).unwrap();
+    let mut diffs = Vec::new();
+    let mut sizes = Vec::new();
+    for (uri, who) in [(q.uri(), "oxvirt"), (lv.uri().to_owned(), "libvirt")] {
+        oxvirt_e2e::virsh(&uri, &["define", xml.to_str().unwrap()]).ok();
+        oxvirt_e2e::virsh(&uri, &["start", "shot"]).ok();
+        let png = files.path().join(format!("{who}.png"));
+        let r = oxvirt_e2e::virsh(&uri, &["screenshot", "shot", png.to_str().unwrap()]);
+        diffs.push(text(&r).replace(png.to_str().unwrap(), "FILE"));
+        let r = oxvirt_e2e::virsh(&uri, &["screenshot", "shot", "--screen", "3"]);
+        diffs.push(text(&r));
+        let img = std::fs::read(&png).unwrap();
+        assert!(img.starts_with(b"\x89PNG\r\n\x1a\n"), "{who}: not a PNG");
+        // the IHDR's width and height
+        sizes.push(img.get(16..24).map(<[u8]>::to_vec));
+        oxvirt_e2e::virsh(&uri, &["destroy", "shot"]).ok();
+        let r = oxvirt_e2e::virsh(&uri, &["screenshot", "shot", png.to_str().unwrap()]);
+        diffs.push(text(&r).replace(png.to_str().unwrap(), "FILE"));
+    }
+    let (ours, theirs) = diffs.split_at(3);
+    assert_eq!(ours, theirs);
+    // the size follows the guest's video mode at that moment (text or framebuffer): only
+    // that there is one
+    for s in sizes {
+        let s = s.unwrap();
+        assert!(s[..4] != [0; 4] && s[4..] != [0; 4], "{s:?}");
+    }
+}

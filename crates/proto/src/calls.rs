@@ -250,6 +250,8 @@ procedures! {
     DomainGetNumaParameters = Remote rp::DOMAIN_GET_NUMA_PARAMETERS,
         DomainGetParametersArgs => DomainGetParametersRet;
     DomainGetCpuStats = Remote rp::DOMAIN_GET_CPU_STATS, DomainGetCpuStatsArgs => DomainGetCpuStatsRet;
+    /// Opens a stream: the reply names the image's type and the image follows on the stream.
+    DomainScreenshot = Remote rp::DOMAIN_SCREENSHOT, DomainScreenshotArgs => DomainScreenshotRet;
 }
 
 #[cfg(test)]

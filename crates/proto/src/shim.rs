@@ -111,6 +111,9 @@ shim_calls! {
     /// `setvcpus --live`, `set-lifecycle-action --live`); a changed `<on_reboot>` is given to
     /// QEMU (QMP `set-action`).
     SetLiveTuning = 40: LiveDefinitionArgs => ();
+    /// A PNG screenshot (QMP `screendump`) of the given video device and head (none: the
+    /// first), written to `screenshot.png` in the VM's directory; the reply is its path.
+    Screenshot = 41: ScreenshotArgs => StringRet;
 }
 
 shim_events! {
@@ -205,6 +208,14 @@ pub struct AttachDeviceArgs {
     /// The new device's alias.
     #[xdr(max = STRING_MAX)]
     pub alias: String,
+}
+
+/// [`Screenshot`]'s arguments: the video device's alias and its head.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ScreenshotArgs {
+    #[xdr(max = STRING_MAX)]
+    pub device: Option<String>,
+    pub head: u32,
 }
 
 /// A live definition (the whole domain XML).
@@ -327,7 +338,7 @@ mod tests {
         ];
         assert_eq!(events, [100, 101, 102, 103, 104]);
         // the tuning calls are numbered from 40
-        assert_eq!(SetLiveTuning::PROC, 40);
+        assert_eq!([SetLiveTuning::PROC, Screenshot::PROC], [40, 41]);
     }
 
     /// What the driver sends for SUSPEND/RESUME/RESET (flags 0) decodes as their arguments.

@@ -157,3 +157,18 @@ pub struct DomainGetCpuStatsRet {
     pub params: Vec<crate::types::TypedParam>,
     pub nparams: i32,
 }
+
+/// DOMAIN_SCREENSHOT: the screen's number (0: the first head of the first video device).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainScreenshotArgs {
+    pub dom: NonnullDomain,
+    pub screen: u32,
+    pub flags: u32,
+}
+
+/// DOMAIN_SCREENSHOT's reply: the image's MIME type; the image follows on the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainScreenshotRet {
+    #[xdr(max = crate::message::STRING_MAX)]
+    pub mime: Option<String>,
+}

@@ -43,6 +43,7 @@ pub mod procedure_table;
 pub mod registry;
 pub mod routes;
 pub mod running;
+pub mod screenshot_calls;
 pub mod setter_calls;
 pub mod start_prep;
 pub mod stats_calls;

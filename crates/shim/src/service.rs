@@ -137,6 +137,13 @@ impl ShimService {
                 })
                 .await
             }
+            sp::Screenshot::PROC => {
+                typed(sp::Screenshot, call, |a| async move {
+                    let value = s.screenshot(a.device, a.head).await?;
+                    Ok(sp::StringRet { value })
+                })
+                .await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

@@ -55,6 +55,23 @@ impl Shim {
     }
 }
 
+impl Shim {
+    /// QMP `screendump` in PNG to `screenshot.png` in the VM's directory: its path.
+    pub async fn screenshot(&self, device: Option<String>, head: u32) -> Result<String, ShimError> {
+        let _job = self.begin_job("screenshot").await?;
+        self.require_active()?;
+        let path = self.dir().join("screenshot.png");
+        let _ = std::fs::remove_file(&path);
+        let mut args = json!({ "filename": path.to_string_lossy(), "format": "png" });
+        if let Some(d) = device {
+            args["device"] = json!(d);
+            args["head"] = json!(head);
+        }
+        self.qmp()?.execute("screendump", Some(args)).await?;
+        Ok(path.to_string_lossy().into_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
