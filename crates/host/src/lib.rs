@@ -18,6 +18,7 @@
 //! The parsers are pure functions over byte slices (`parse_*`), so they can be tested and
 //! fuzzed on their own; thin wrappers read the real files.
 
+mod affinity;
 mod arch;
 pub mod atomic;
 mod bitmap;
@@ -31,6 +32,7 @@ mod sys;
 pub use sys::release_free_memory;
 mod sysinfo;
 
+pub use affinity::set_thread_affinity;
 pub use arch::{arch_from_machine, host_arch, ARCH_NAMES};
 pub use bitmap::Bitmap;
 pub use caps::{

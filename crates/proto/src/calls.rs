@@ -8,6 +8,7 @@
 use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
+use crate::tune_api::*;
 
 /// A procedure with its argument and reply types.
 pub trait Procedure: Send + Sync + 'static {
@@ -260,6 +261,35 @@ procedure_markers! {
         DomainDetachDeviceAliasArgs => ();
     DomainUpdateDeviceFlags = Remote rp::DOMAIN_UPDATE_DEVICE_FLAGS,
         DomainAttachDeviceFlagsArgs => ();
+
+    // setters and tuning
+    DomainSetMaxMemory = Remote rp::DOMAIN_SET_MAX_MEMORY, DomainSetMaxMemoryArgs => ();
+    DomainSetVcpus = Remote rp::DOMAIN_SET_VCPUS, DomainSetVcpusArgs => ();
+    DomainSetVcpusFlags = Remote rp::DOMAIN_SET_VCPUS_FLAGS, DomainSetVcpusFlagsArgs => ();
+    DomainPinVcpu = Remote rp::DOMAIN_PIN_VCPU, DomainPinVcpuArgs => ();
+    DomainPinVcpuFlags = Remote rp::DOMAIN_PIN_VCPU_FLAGS, DomainPinVcpuFlagsArgs => ();
+    DomainPinEmulator = Remote rp::DOMAIN_PIN_EMULATOR, DomainPinEmulatorArgs => ();
+    DomainSetLifecycleAction = Remote rp::DOMAIN_SET_LIFECYCLE_ACTION,
+        DomainSetLifecycleActionArgs => ();
+    DomainGetSchedulerType = Remote rp::DOMAIN_GET_SCHEDULER_TYPE,
+        DomainArgs => DomainGetSchedulerTypeRet;
+    DomainGetSchedulerParameters = Remote rp::DOMAIN_GET_SCHEDULER_PARAMETERS,
+        DomainGetSchedulerParametersArgs => DomainGetSchedulerParametersRet;
+    DomainGetSchedulerParametersFlags = Remote rp::DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS,
+        DomainGetParametersArgs => DomainGetSchedulerParametersRet;
+    DomainSetSchedulerParameters = Remote rp::DOMAIN_SET_SCHEDULER_PARAMETERS,
+        DomainSetSchedulerParametersArgs => ();
+    DomainSetSchedulerParametersFlags = Remote rp::DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS,
+        DomainSetParametersArgs => ();
+    DomainGetMemoryParameters = Remote rp::DOMAIN_GET_MEMORY_PARAMETERS,
+        DomainGetParametersArgs => DomainGetParametersRet;
+    DomainGetBlkioParameters = Remote rp::DOMAIN_GET_BLKIO_PARAMETERS,
+        DomainGetParametersArgs => DomainGetParametersRet;
+    DomainGetNumaParameters = Remote rp::DOMAIN_GET_NUMA_PARAMETERS,
+        DomainGetParametersArgs => DomainGetParametersRet;
+    DomainGetCpuStats = Remote rp::DOMAIN_GET_CPU_STATS, DomainGetCpuStatsArgs => DomainGetCpuStatsRet;
+    /// Opens a stream: the reply names the image's type and the image follows on the stream.
+    DomainScreenshot = Remote rp::DOMAIN_SCREENSHOT, DomainScreenshotArgs => DomainScreenshotRet;
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod secret;
 pub mod shim;
 pub mod states;
 pub mod storage;
+pub mod tune_api;
 pub mod types;
 pub mod vir_error;
 

@@ -106,6 +106,14 @@ shim_calls! {
     ChangeMedia = 19: AttachDeviceArgs => StatusRet;
     /// A NIC's link up or down (QMP `set_link`).
     SetLink = 20: SetLinkArgs => StatusRet;
+    /// Take the tuning of the given live definition (`<vcpu>`, `<cputune>`, the lifecycle
+    /// actions) into the status file, after the driver applied it (`virsh vcpupin --live`,
+    /// `setvcpus --live`, `set-lifecycle-action --live`); a changed `<on_reboot>` is given to
+    /// QEMU (QMP `set-action`).
+    SetLiveTuning = 40: LiveDefinitionArgs => ();
+    /// A PNG screenshot (QMP `screendump`) of the given video device and head (none: the
+    /// first), written to `screenshot.png` in the VM's directory; the reply is its path.
+    Screenshot = 41: ScreenshotArgs => StringRet;
 }
 
 shim_events! {
@@ -200,6 +208,21 @@ pub struct AttachDeviceArgs {
     /// The new device's alias.
     #[xdr(max = STRING_MAX)]
     pub alias: String,
+}
+
+/// [`Screenshot`]'s arguments: the video device's alias and its head.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ScreenshotArgs {
+    #[xdr(max = STRING_MAX)]
+    pub device: Option<String>,
+    pub head: u32,
+}
+
+/// A live definition (the whole domain XML).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct LiveDefinitionArgs {
+    #[xdr(max = STATUS_MAX)]
+    pub domain_xml: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
@@ -314,6 +337,8 @@ mod tests {
             DeviceRemovalFailed::PROC,
         ];
         assert_eq!(events, [100, 101, 102, 103, 104]);
+        // the tuning calls are numbered from 40
+        assert_eq!([SetLiveTuning::PROC, Screenshot::PROC], [40, 41]);
     }
 
     /// What the driver sends for SUSPEND/RESUME/RESET (flags 0) decodes as their arguments.

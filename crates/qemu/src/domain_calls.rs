@@ -312,6 +312,13 @@ fn filter_bits(flags: u32, active: bool, persistent: bool, state: i32, autostart
 /// Register the registry's calls. Those that write files (define, undefine, autostart) block
 /// briefly: they run off the async workers; the queries never wait for a VM.
 pub(crate) fn register(r: &mut Router<QemuDriver>) {
+    register_lists(r);
+    register_lookup_define(r);
+    register_info(r);
+}
+
+/// The connection's domain lists and counts.
+fn register_lists(r: &mut Router<QemuDriver>) {
     r.add_sync(calls::ConnectListAllDomains, |d, a, _| {
         check_flags(a.flags, LIST_DOMAINS_FLAGS, "qemuConnectListAllDomains")?;
         let doms: Vec<NonnullDomain> = if d.running.is_empty() {
@@ -387,6 +394,10 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
             .collect();
         Ok(ConnectListDefinedDomainsRet { names })
     });
+}
+
+/// Lookups, define and undefine.
+fn register_lookup_define(r: &mut Router<QemuDriver>) {
     r.add_sync(calls::DomainLookupByName, |d, a, _| {
         Ok::<_, QemuError>(DomainRet {
             dom: d.view_by_name(&a.name)?.handle(),
@@ -419,6 +430,10 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
     r.add_blocking(calls::DomainUndefineFlags, |d, a, _| {
         undefine(d, a.dom, a.flags)
     });
+}
+
+/// A domain's state, XML and the flags and counts clients ask about.
+fn register_info(r: &mut Router<QemuDriver>) {
     r.add_sync(calls::DomainGetState, |d, a, _| {
         check_flags(a.flags, 0, "qemuDomainGetState")?;
         let (state, reason) = d.view(&a.dom)?.state(&d.running);

@@ -20,6 +20,7 @@
 
 pub mod agent_calls;
 pub mod capabilities;
+pub mod cgroup;
 pub mod cpu_models;
 pub mod daemon;
 pub mod device_stats_calls;
@@ -42,8 +43,11 @@ pub mod procedure_table;
 pub mod registry;
 pub mod routes;
 pub mod running;
+pub mod screenshot_calls;
+pub mod setter_calls;
 pub mod start_prep;
 pub mod stats_calls;
+pub mod tuning_calls;
 pub mod vcpu_calls;
 pub mod version;
 pub mod volume_disks;

@@ -378,7 +378,7 @@ async fn destroy_flags(
 }
 
 /// DOMAIN_SET_MEMORY (flags AFFECT_LIVE) and DOMAIN_SET_MEMORY_FLAGS.
-async fn set_memory_flags(
+pub(crate) async fn set_memory_flags(
     d: &Arc<QemuDriver>,
     dom: NonnullDomain,
     kib: u64,
@@ -432,7 +432,7 @@ impl QemuDriver {
         let config = flags & AFFECT_CONFIG != 0
             || (flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 && vm.is_none());
         if flags & MEM_MAXIMUM != 0 && live {
-            return Err(QemuError::ConfigUnsupported(
+            return Err(QemuError::OperationInvalid(
                 "cannot resize the maximum memory on an active domain".into(),
             ));
         }

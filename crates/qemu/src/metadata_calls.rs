@@ -32,7 +32,7 @@ fn domain_error(c: i32, msg: &str) -> QemuError {
 
 /// libvirt's `virDomainObjUpdateModificationImpact`: which definitions a call with `flags`
 /// affects, as (live, config).
-fn impact(v: &View, flags: u32) -> Result<(bool, bool), QemuError> {
+pub(crate) fn impact(v: &View, flags: u32) -> Result<(bool, bool), QemuError> {
     let (mut live, config) = if flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 {
         (v.active(), !v.active())
     } else {

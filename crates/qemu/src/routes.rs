@@ -8,7 +8,8 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls, input_calls,
-    job_calls, lifecycle_calls, metadata_calls, stats_calls, vcpu_calls, QemuDriver,
+    job_calls, lifecycle_calls, metadata_calls, screenshot_calls, setter_calls, stats_calls,
+    tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -25,6 +26,9 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     metadata_calls::register(&mut r);
     vcpu_calls::register(&mut r);
     hotplug_calls::register(&mut r);
+    setter_calls::register(&mut r);
+    tuning_calls::register(&mut r);
+    screenshot_calls::register(&mut r);
     r
 });
 
@@ -37,7 +41,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 95);
+        assert_eq!(ROUTES.routes().count(), 112);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

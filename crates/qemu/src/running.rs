@@ -612,6 +612,7 @@ impl QemuDriver {
             console: Mutex::new(None),
         });
         self.running.insert(vm.clone());
+        self.place_in_cgroup(&vm.def(), vm.qemu_pid());
         let d = self.clone();
         let v = vm.clone();
         tokio::spawn(async move { d.follow(v, events).await });
@@ -682,6 +683,7 @@ impl QemuDriver {
         let _ = std::fs::remove_file(status_path(&vm.dir));
         self.remove_vm_dir(&vm.dir);
         crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
+        self.remove_cgroup(&vm.def());
         self.release_ports(&vm.def());
         if self.running.remove(&vm.uuid, vm.id).is_none() {
             return;
@@ -861,6 +863,7 @@ impl QemuDriver {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
         vm_dir::kill_unrecorded_qemus(dir);
         self.remove_vm_dir(dir);
+        self.remove_cgroup(&st.domain);
         self.release_ports(&st.domain);
         if let Some(id) = st.domain.id {
             crate::start_prep::cleanup(&self.paths, id, &st.domain.name);

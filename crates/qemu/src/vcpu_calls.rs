@@ -98,14 +98,14 @@ fn emulator_cpus(def: &Domain, host: usize) -> Vec<usize> {
 }
 
 /// A vCPU thread of QEMU: its index, thread id, CPU time (ns) and last host CPU.
-struct VcpuThread {
-    index: u32,
-    tid: i32,
+pub(crate) struct VcpuThread {
+    pub(crate) index: u32,
+    pub(crate) tid: i32,
     time_ns: u64,
     cpu: i32,
 }
 
-fn vcpu_threads(pid: i32) -> Vec<VcpuThread> {
+pub(crate) fn vcpu_threads(pid: i32) -> Vec<VcpuThread> {
     let ticks = rustix::param::clock_ticks_per_second().max(1);
     let mut out = Vec::new();
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {

@@ -38,6 +38,7 @@ mod service;
 pub mod states;
 mod stats;
 pub mod sys;
+mod tune;
 pub mod vm_dir;
 pub mod vmlog;
 

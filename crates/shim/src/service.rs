@@ -131,6 +131,19 @@ impl ShimService {
                 })
                 .await
             }
+            sp::SetLiveTuning::PROC => {
+                typed(sp::SetLiveTuning, call, |a| async move {
+                    s.set_live_tuning(&a.domain_xml).await
+                })
+                .await
+            }
+            sp::Screenshot::PROC => {
+                typed(sp::Screenshot, call, |a| async move {
+                    let value = s.screenshot(a.device, a.head).await?;
+                    Ok(sp::StringRet { value })
+                })
+                .await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

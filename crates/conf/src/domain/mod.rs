@@ -202,7 +202,7 @@ pub fn uuid_string(u: &[u8; 16]) -> String {
 }
 
 /// Format a CPU set as libvirt's `virBitmapFormat` does: `0-3,5,7-8`.
-pub(crate) fn format_cpuset(set: &[u32]) -> String {
+pub fn format_cpuset(set: &[u32]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < set.len() {
