@@ -379,6 +379,8 @@ impl QemuDriver {
         if reattach {
             cmd.arg("--reattach");
         }
+        // who QEMU runs as (the shim confines it before executing it)
+        cmd.args(self.dac.shim_args());
         let mut child = cmd
             .spawn()
             .map_err(io(format!("cannot execute {}", bin.display())))?;
@@ -506,6 +508,13 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
+        // QEMU's files to its user (libvirt's DAC model), given back when the domain stops
+        let qemu_dirs = crate::start_prep::vm_dirs(&self.paths, id, &live.name);
+        if let Err(e) = self.dac.prepare(&mut live, &qemu_dirs) {
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            cleanup(&e);
+            return Err(e);
+        }
         let status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
@@ -526,6 +535,7 @@ impl QemuDriver {
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
         if let Err(e) = crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes()) {
+            self.dac.restore(&status.domain);
             crate::net_ports::release(&self.paths, plugged_ports).await;
             let e = QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
@@ -579,6 +589,7 @@ impl QemuDriver {
                 }
                 // a shim killed before it recorded QEMU's pid: that QEMU goes too
                 vm_dir::kill_unrecorded_qemus(&dir);
+                self.dac.restore(&status.domain);
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
                 crate::start_prep::cleanup(&self.paths, id, &def.name);
@@ -679,6 +690,7 @@ impl QemuDriver {
         // The files go before the VM leaves the table: once it has, a new start may create
         // the directory again. The link closes when the last user of `vm` is done (a destroy
         // call still waits for its reply on it); the shim exits once we have hung up.
+        self.dac.restore(&vm.def());
         let _ = std::fs::remove_file(status_path(&vm.dir));
         self.remove_vm_dir(&vm.dir);
         crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
@@ -860,6 +872,7 @@ impl QemuDriver {
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
         vm_dir::kill_unrecorded_qemus(dir);
+        self.dac.restore(&st.domain);
         self.remove_vm_dir(dir);
         self.release_ports(&st.domain);
         if let Some(id) = st.domain.id {
