@@ -417,22 +417,9 @@ impl QemuDriver {
             .map_err(|e| QemuError::Internal(format!("cannot connect to the shim: {e}")))
     }
 
-    /// Start a domain: a fresh shim, START, and the [`Vm`].
-    pub async fn start_vm(
-        self: &Arc<Self>,
-        def: &Domain,
-        persistent: bool,
-        flags: u32,
-    ) -> Result<Arc<Vm>, QemuError> {
-        let job = self.running.job(&def.uuid);
-        let _job = match tokio::time::timeout(self.call_timeout, job.lock()).await {
-            Ok(g) => g,
-            Err(_) => {
-                return Err(QemuError::Timeout(
-                    "cannot acquire state change lock".into(),
-                ))
-            }
-        };
+    /// The live definition a start begins with (its id allocated), or why the domain cannot
+    /// start: it runs, or another of its name does; no emulator; a name that is no file name.
+    fn live_definition(&self, def: &Domain) -> Result<Domain, QemuError> {
         if self.running.get(&def.uuid).is_some() {
             return Err(QemuError::OperationInvalid(
                 "domain is already running".into(),
@@ -472,6 +459,27 @@ impl QemuDriver {
         }
         // the name becomes file names: never anything but one path component
         oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
+        Ok(live)
+    }
+
+    /// Start a domain: a fresh shim, START, and the [`Vm`].
+    pub async fn start_vm(
+        self: &Arc<Self>,
+        def: &Domain,
+        persistent: bool,
+        flags: u32,
+    ) -> Result<Arc<Vm>, QemuError> {
+        let job = self.running.job(&def.uuid);
+        let _job = match tokio::time::timeout(self.call_timeout, job.lock()).await {
+            Ok(g) => g,
+            Err(_) => {
+                return Err(QemuError::Timeout(
+                    "cannot acquire state change lock".into(),
+                ))
+            }
+        };
+        let mut live = self.live_definition(def)?;
+        let id = live.id.unwrap_or(0);
         // disks named by pool and volume: their paths, from the storage daemon
         let volumes = crate::volume_disks::resolve(&self.storage, &mut live).await?;
         let in_use = self
@@ -567,15 +575,7 @@ impl QemuDriver {
         .await;
         match r {
             Ok(vm) => {
-                self.running.set_stopped_state(&vm.uuid, None);
-                let (s, _) = vm.state();
-                if s == state::PAUSED {
-                    self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
-                    self.emit_lifecycle(vm.handle(), event::SUSPENDED, event::SUSPENDED_PAUSED);
-                } else {
-                    self.emit_lifecycle(vm.handle(), event::RESUMED, event::RESUMED_UNPAUSED);
-                    self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
-                }
+                self.started(&vm);
                 Ok(vm)
             }
             Err(e) => {
@@ -601,6 +601,19 @@ impl QemuDriver {
                 }
                 Err(e)
             }
+        }
+    }
+
+    /// A start succeeded: the events libvirt gives for it.
+    fn started(&self, vm: &Arc<Vm>) {
+        self.running.set_stopped_state(&vm.uuid, None);
+        let (s, _) = vm.state();
+        if s == state::PAUSED {
+            self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
+            self.emit_lifecycle(vm.handle(), event::SUSPENDED, event::SUSPENDED_PAUSED);
+        } else {
+            self.emit_lifecycle(vm.handle(), event::RESUMED, event::RESUMED_UNPAUSED);
+            self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
         }
     }
 
