@@ -22,7 +22,7 @@
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use oxvirt_conf::domain::{ChrSource, Domain, SecLabel};
+use oxvirt_conf::domain::{ChrSource, Domain, DomainStatus, SecLabel};
 use oxvirt_jail::Identity;
 use tracing::warn;
 
@@ -43,6 +43,24 @@ pub struct Dac {
 enum File {
     Existing(PathBuf),
     Created(PathBuf),
+    /// The directory a bind-mode unix chardev socket is made in (QEMU binds it itself).
+    SocketDir(PathBuf),
+}
+
+impl File {
+    fn path(&self) -> &Path {
+        match self {
+            File::Existing(p) | File::Created(p) | File::SocketDir(p) => p,
+        }
+    }
+}
+
+/// Whether `id` may create files in the directory `meta` describes.
+fn writable_by(meta: &std::fs::Metadata, id: &Identity) -> bool {
+    let m = meta.mode();
+    (meta.uid() == id.uid && m & 0o300 == 0o300)
+        || (id.groups.contains(&meta.gid()) || meta.gid() == id.gid) && m & 0o030 == 0o030
+        || m & 0o003 == 0o003
 }
 
 impl Dac {
@@ -97,10 +115,11 @@ impl Dac {
 
     /// Label the live definition and give QEMU its files and `dirs` (see the module
     /// documentation). On failure what was done is undone.
-    pub fn prepare(&self, live: &mut Domain, dirs: &[PathBuf]) -> Result<(), QemuError> {
+    pub fn prepare(&self, st: &mut DomainStatus, dirs: &[PathBuf]) -> Result<(), QemuError> {
         let (Some(id), Some(label)) = (&self.identity, self.label()) else {
             return Ok(());
         };
+        let live = &mut st.domain;
         match live.seclabels.iter_mut().find(|s| s.model == "dac") {
             Some(s) => s.label = Some(label),
             None => live.seclabels.push(SecLabel {
@@ -117,7 +136,8 @@ impl Dac {
             chown(d, id.uid, id.gid)?;
         }
         let mut done = Vec::new();
-        for f in files(live) {
+        // volume disks as the files or block devices they resolved to
+        for f in files(&st.command_domain()) {
             match self.set_file(&f, id) {
                 Ok(Some(p)) => done.push(p),
                 Ok(None) => {}
@@ -133,15 +153,12 @@ impl Dac {
     }
 
     /// Give back the files of a VM that stopped (its live definition, as the start labelled it).
-    pub fn restore(&self, live: &Domain) {
-        if !self.relabels(live) {
+    pub fn restore(&self, st: &DomainStatus) {
+        if !self.relabels(&st.domain) {
             return;
         }
-        for f in files(live) {
-            let (File::Existing(p) | File::Created(p)) = f;
-            if let Ok(real) = p.canonicalize() {
-                self.restore_file(&real);
-            }
+        for f in files(&st.command_domain()) {
+            self.restore_entry(&f);
         }
     }
 
@@ -175,10 +192,7 @@ impl Dac {
         }
         let after = files(new);
         for f in files(old).into_iter().filter(|f| !after.contains(f)) {
-            let (File::Existing(p) | File::Created(p)) = f;
-            if let Ok(real) = p.canonicalize() {
-                self.restore_file(&real);
-            }
+            self.restore_entry(&f);
         }
     }
 
@@ -200,6 +214,12 @@ impl Dac {
                 }
                 p
             }
+            // libvirt binds such sockets itself and passes QEMU the descriptor; until oxvirt
+            // does, a directory QEMU's user cannot write is lent like a file (and given back)
+            File::SocketDir(p) => match std::fs::metadata(p) {
+                Ok(m) if m.is_dir() && !writable_by(&m, id) => p,
+                _ => return Ok(None),
+            },
         };
         // a missing file is QEMU's to report; a symlink's target is what QEMU opens
         let Ok(real) = path.canonicalize() else {
@@ -229,6 +249,20 @@ impl Dac {
             chown(&real, id.uid, id.gid)?;
         }
         Ok(Some(real))
+    }
+
+    /// Give back one file of [`files`] (a socket directory only if it was lent).
+    fn restore_entry(&self, f: &File) {
+        let Ok(real) = f.path().canonicalize() else {
+            return;
+        };
+        if let (File::SocketDir(_), Some(id)) = (f, &self.identity) {
+            let ours = std::fs::metadata(&real).is_ok_and(|m| m.uid() == id.uid);
+            if !ours {
+                return;
+            }
+        }
+        self.restore_file(&real);
     }
 
     fn restore_file(&self, p: &Path) {
@@ -310,8 +344,14 @@ fn files(def: &Domain) -> Vec<File> {
         .chain(d.consoles.iter().map(|c| (&c.source, c.log.as_ref())))
         .chain(d.channels.iter().map(|c| (&c.source, None)));
     for (src, log) in chardevs {
-        if let ChrSource::File { path, .. } = src {
-            out.push(File::Created(PathBuf::from(path)));
+        match src {
+            ChrSource::File { path, .. } => out.push(File::Created(PathBuf::from(path))),
+            ChrSource::Unix { mode, path } if mode == "bind" => {
+                if let Some(dir) = Path::new(path).parent() {
+                    out.push(File::SocketDir(dir.to_owned()));
+                }
+            }
+            _ => {}
         }
         if let Some(l) = log {
             out.push(File::Created(PathBuf::from(&l.file)));
@@ -319,10 +359,7 @@ fn files(def: &Domain) -> Vec<File> {
     }
     // a file named twice (a console that is the serial port) is labelled once
     let mut seen = std::collections::HashSet::new();
-    out.retain(|f| {
-        let (File::Existing(p) | File::Created(p)) = f;
-        seen.insert(p.clone())
-    });
+    out.retain(|f| seen.insert(f.path().to_owned()));
     out
 }
 
@@ -372,7 +409,7 @@ mod tests {
         let serial = t.path().join("serial.log");
         let sockets = t.path().join("sockets");
         std::fs::create_dir(&sockets).unwrap();
-        let mut d = dom(&format!(
+        let d = dom(&format!(
             "<os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>\
              <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
              <serial type='file'><source path='{}'/></serial></devices>",
@@ -387,8 +424,26 @@ mod tests {
                 groups: vec![64001],
             }),
         };
-        dac.prepare(&mut d, std::slice::from_ref(&sockets)).unwrap();
-        assert_eq!(d.seclabels[0].label.as_deref(), Some("+64000:+64001"));
+        let mut st = DomainStatus {
+            version: 1,
+            state: 5,
+            reason: 0,
+            qemu_pid: 0,
+            qemu_start_ticks: 0,
+            monitor: String::new(),
+            shim_pid: None,
+            started_at_ms: 0,
+            taints: Vec::new(),
+            persistent: false,
+            volumes: Vec::new(),
+            domain: d,
+        };
+        dac.prepare(&mut st, std::slice::from_ref(&sockets))
+            .unwrap();
+        assert_eq!(
+            st.domain.seclabels[0].label.as_deref(),
+            Some("+64000:+64001")
+        );
         let owner = |p: &Path| {
             let m = std::fs::metadata(p).unwrap();
             (m.uid(), m.gid())
@@ -397,7 +452,7 @@ mod tests {
         assert_eq!(owner(&serial), (64000, 64001));
         assert_eq!(owner(&sockets), (64000, 64001));
         assert_eq!(std::fs::metadata(&serial).unwrap().mode() & 0o777, 0o600);
-        dac.restore(&d);
+        dac.restore(&st);
         assert_eq!(owner(&img), (4321, 8765));
         assert_eq!(owner(&serial), (0, 0));
     }

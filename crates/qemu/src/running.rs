@@ -516,14 +516,8 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
-        // QEMU's files to its user (libvirt's DAC model), given back when the domain stops
         let qemu_dirs = crate::start_prep::vm_dirs(&self.paths, id, &live.name);
-        if let Err(e) = self.dac.prepare(&mut live, &qemu_dirs) {
-            crate::net_ports::release(&self.paths, plugged_ports).await;
-            cleanup(&e);
-            return Err(e);
-        }
-        let status = DomainStatus {
+        let mut status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
             reason: shutoff::UNKNOWN,
@@ -537,13 +531,19 @@ impl QemuDriver {
             volumes,
             domain: live,
         };
+        // QEMU's files to its user (libvirt's DAC model), given back when the domain stops
+        if let Err(e) = self.dac.prepare(&mut status, &qemu_dirs) {
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            cleanup(&e);
+            return Err(e);
+        }
         // The definition is handed over once: this one document is the status file and the
         // START's argument; the shim parses it once and builds QEMU's command line from it.
         let status_xml = status.format();
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
         if let Err(e) = crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes()) {
-            self.dac.restore(&status.domain);
+            self.dac.restore(&status);
             crate::net_ports::release(&self.paths, plugged_ports).await;
             let e = QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
@@ -589,7 +589,7 @@ impl QemuDriver {
                 }
                 // a shim killed before it recorded QEMU's pid: that QEMU goes too
                 vm_dir::kill_unrecorded_qemus(&dir);
-                self.dac.restore(&status.domain);
+                self.dac.restore(&status);
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
                 crate::start_prep::cleanup(&self.paths, id, &def.name);
@@ -703,7 +703,7 @@ impl QemuDriver {
         // The files go before the VM leaves the table: once it has, a new start may create
         // the directory again. The link closes when the last user of `vm` is done (a destroy
         // call still waits for its reply on it); the shim exits once we have hung up.
-        self.dac.restore(&vm.def());
+        self.dac.restore(&vm.status());
         let _ = std::fs::remove_file(status_path(&vm.dir));
         self.remove_vm_dir(&vm.dir);
         crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
@@ -885,7 +885,7 @@ impl QemuDriver {
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
         vm_dir::kill_unrecorded_qemus(dir);
-        self.dac.restore(&st.domain);
+        self.dac.restore(st);
         self.remove_vm_dir(dir);
         self.release_ports(&st.domain);
         if let Some(id) = st.domain.id {
