@@ -71,6 +71,10 @@ impl Qemud {
         wrapper: &[&str],
         extra: &[&str],
     ) -> Self {
+        // QEMU runs as the qemu.conf user when the daemon is root: as under libvirt (whose
+        // directories are 0755/0751), it must be able to reach the root's files
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755));
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -247,7 +251,8 @@ impl Drop for Qemud {
     }
 }
 
-pub(crate) fn signal(pid: u32, sig: rustix::process::Signal) {
+/// Send `sig` to process `pid` (a test killing a daemon, a shim or a QEMU).
+pub fn signal(pid: u32, sig: rustix::process::Signal) {
     if let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)

@@ -25,6 +25,7 @@ mod error;
 pub mod graphics;
 pub mod net;
 pub use net::interface_parts;
+mod misc_devices;
 pub mod pflash;
 mod sound;
 
@@ -164,6 +165,51 @@ fn boot_indexes(dom: &Domain) -> BootIndexes {
     BootIndexes { disks, nets }
 }
 
+/// `-smp`: the vCPUs and their topology.
+fn smp_arg(dom: &Domain) -> String {
+    let vcpus = dom.vcpu.count;
+    let current = dom.vcpu.current.unwrap_or(vcpus);
+    let (sockets, dies, cores, threads) = match dom.cpu.as_ref().and_then(|c| c.topology.as_ref()) {
+        Some(t) => (t.sockets, t.dies, t.cores, t.threads),
+        None => (vcpus, 1, 1, 1),
+    };
+    let mut smp = current.to_string();
+    if current != vcpus {
+        smp.push_str(&format!(",maxcpus={vcpus}"));
+    }
+    smp.push_str(&format!(",sockets={sockets}"));
+    if dies > 1 {
+        smp.push_str(&format!(",dies={dies}"));
+    }
+    smp.push_str(&format!(",cores={cores},threads={threads}"));
+    smp
+}
+
+/// `-boot` and a direct kernel boot's `-kernel`, `-initrd`, `-append`, `-dtb`.
+fn boot_args(dom: &Domain, a: &mut Vec<String>) {
+    let mut push = |items: &[&str]| a.extend(items.iter().map(|s| s.to_string()));
+    let mut boot = "strict=on".to_owned();
+    if let Some((true, timeout)) = dom.os.bootmenu {
+        boot = format!("menu=on,{}", boot);
+        if let Some(t) = timeout {
+            boot.push_str(&format!(",splash-time={t}"));
+        }
+    }
+    push(&["-boot", &boot]);
+    if let Some(k) = &dom.os.kernel {
+        push(&["-kernel", k]);
+    }
+    if let Some(i) = &dom.os.initrd {
+        push(&["-initrd", i]);
+    }
+    if let Some(c) = &dom.os.cmdline {
+        push(&["-append", c]);
+    }
+    if let Some(d) = &dom.os.dtb {
+        push(&["-dtb", d]);
+    }
+}
+
 /// Build the command line.
 pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     let mut a: Vec<String> = Vec::new();
@@ -199,22 +245,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     let mem_mib = dom.memory_kib.div_ceil(1024);
     push(&["-m", &mem_mib.to_string()]);
     push(&["-overcommit", "mem-lock=off"]);
-    let vcpus = dom.vcpu.count;
-    let current = dom.vcpu.current.unwrap_or(vcpus);
-    let (sockets, dies, cores, threads) = match dom.cpu.as_ref().and_then(|c| c.topology.as_ref()) {
-        Some(t) => (t.sockets, t.dies, t.cores, t.threads),
-        None => (vcpus, 1, 1, 1),
-    };
-    let mut smp = current.to_string();
-    if current != vcpus {
-        smp.push_str(&format!(",maxcpus={vcpus}"));
-    }
-    smp.push_str(&format!(",sockets={sockets}"));
-    if dies > 1 {
-        smp.push_str(&format!(",dies={dies}"));
-    }
-    smp.push_str(&format!(",cores={cores},threads={threads}"));
-    push(&["-smp", &smp]);
+    push(&["-smp", &smp_arg(dom)]);
     push(&["-uuid", &oxvirt_conf::domain::uuid_string(&dom.uuid)]);
     if dom.devices.graphics.is_empty() {
         push(&["-display", "none"]);
@@ -238,26 +269,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     if matches!(dom.on_reboot, oxvirt_conf::domain::Lifecycle::Destroy) {
         push(&["-no-reboot"]);
     }
-    let mut boot = "strict=on".to_owned();
-    if let Some((true, timeout)) = dom.os.bootmenu {
-        boot = format!("menu=on,{}", boot);
-        if let Some(t) = timeout {
-            boot.push_str(&format!(",splash-time={t}"));
-        }
-    }
-    push(&["-boot", &boot]);
-    if let Some(k) = &dom.os.kernel {
-        push(&["-kernel", k]);
-    }
-    if let Some(i) = &dom.os.initrd {
-        push(&["-initrd", i]);
-    }
-    if let Some(c) = &dom.os.cmdline {
-        push(&["-append", c]);
-    }
-    if let Some(d) = &dom.os.dtb {
-        push(&["-dtb", d]);
-    }
+    boot_args(dom, &mut a);
 
     refuse_unsupported(dom)?;
     controllers(dom, &mut a)?;
@@ -267,87 +279,7 @@ pub fn build(dom: &Domain, inp: &Inputs<'_>) -> Result<Command, CommandError> {
     net::interfaces(dom, &boots.nets, &mut inp.tap_fds.iter(), &mut a)?;
     chardevs(dom, &mut a)?;
     inputs(dom, &mut a)?;
-    for au in &dom.devices.audios {
-        let driver = match au.kind.as_str() {
-            "none" => "none",
-            "spice" => "spice",
-            k => return Err(unsupported(format!("<audio type='{k}'>"))),
-        };
-        a.push("-audiodev".into());
-        a.push(json!({"id": format!("audio{}", au.id), "driver": driver}).to_string());
-    }
-    graphics::args(dom, &mut a)?;
-    for (i, v) in dom.devices.videos.iter().enumerate() {
-        let driver = match v.model.as_str() {
-            "none" => continue,
-            "vga" => "VGA",
-            "cirrus" => "cirrus-vga",
-            "virtio" => {
-                if v.primary || i == 0 {
-                    "virtio-vga"
-                } else {
-                    "virtio-gpu-pci"
-                }
-            }
-            "bochs" => "bochs-display",
-            "ramfb" => "ramfb",
-            m => return Err(unsupported(format!("<video><model type='{m}'>"))),
-        };
-        let mut o =
-            obj(json!({"driver": driver, "id": dev_id(v.alias.as_deref(), format!("video{i}"))}));
-        if let (Some(h), true) = (v.heads, v.model == "virtio") {
-            o.insert("max_outputs".into(), json!(h));
-        }
-        if let Some(vg) = v.vgamem {
-            if driver == "VGA" {
-                o.insert("vgamem_mb".into(), json!(vg / 1024));
-            }
-        }
-        pci_props(dom, v.address.as_ref(), &mut o);
-        a.extend(device(o));
-    }
-    sound::sounds(dom, &mut a)?;
-    sound::redirdevs(dom, &mut a)?;
-    if dom.devices.watchdog.is_some() {
-        return Err(unsupported("<watchdog>"));
-    }
-    if !dom.devices.tpms.is_empty() {
-        return Err(unsupported("<tpm>"));
-    }
-    if let Some(b) = &dom.devices.memballoon {
-        match b.model.as_str() {
-            "none" => {}
-            "virtio" => {
-                let mut o = obj(
-                    json!({"driver": "virtio-balloon-pci", "id": dev_id(b.alias.as_deref(), "balloon0".into())}),
-                );
-                pci_props(dom, b.address.as_ref(), &mut o);
-                if let Some(ad) = b.autodeflate {
-                    o.insert("deflate-on-oom".into(), json!(ad));
-                }
-                a.extend(device(o));
-            }
-            m => return Err(unsupported(format!("<memballoon model='{m}'>"))),
-        }
-    }
-    for (i, r) in dom.devices.rngs.iter().enumerate() {
-        let file = match r.backend.as_str() {
-            "/dev/urandom" | "/dev/random" | "/dev/hwrng" => r.backend.as_str(),
-            b => return Err(unsupported(format!("<rng> backend '{b}'"))),
-        };
-        a.push("-object".into());
-        a.push(
-            json!({"qom-type": "rng-random", "id": format!("objrng{i}"), "filename": file})
-                .to_string(),
-        );
-        let mut o = obj(json!({
-            "driver": "virtio-rng-pci",
-            "rng": format!("objrng{i}"),
-            "id": dev_id(r.alias.as_deref(), format!("rng{i}")),
-        }));
-        pci_props(dom, r.address.as_ref(), &mut o);
-        a.extend(device(o));
-    }
+    misc_devices::args(dom, &mut a)?;
     a.extend(
         [
             "-sandbox",

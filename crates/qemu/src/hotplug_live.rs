@@ -127,6 +127,8 @@ impl QemuDriver {
         }
         .ok_or_else(|| QemuError::Internal("the new device has no alias".into()))?;
         let domain_xml = new.format_with(FormatOptions::default());
+        // the new disk's file goes to QEMU's user first (and back if the attach fails)
+        self.dac.label_new(&cur, &new)?;
         let r = vm
             .call(
                 sp::AttachDevice,
@@ -136,7 +138,8 @@ impl QemuDriver {
                 },
                 self.call_timeout,
             )
-            .await?;
+            .await
+            .inspect_err(|_| self.dac.restore_gone(&new, &cur))?;
         let st = parse_status(&r.status_xml)?;
         vm.update_status(|s| *s = st);
         self.emit_device(
@@ -221,15 +224,21 @@ impl QemuDriver {
                         d.driver.push(("type", "raw".into()));
                     }
                 }
-                vm.call(
-                    sp::ChangeMedia,
-                    &sp::AttachDeviceArgs {
-                        domain_xml: new.format_with(FormatOptions::default()),
-                        alias,
-                    },
-                    self.call_timeout,
-                )
-                .await?
+                // the new medium goes to QEMU's user; the old one back once it is out
+                self.dac.label_new(&cur, &new)?;
+                let r = vm
+                    .call(
+                        sp::ChangeMedia,
+                        &sp::AttachDeviceArgs {
+                            domain_xml: new.format_with(FormatOptions::default()),
+                            alias,
+                        },
+                        self.call_timeout,
+                    )
+                    .await
+                    .inspect_err(|_| self.dac.restore_gone(&new, &cur))?;
+                self.dac.restore_gone(&cur, &new);
+                r
             }
             "interface" => {
                 let i = oxvirt_conf::domain::find_interface(&cur, &dev)?;

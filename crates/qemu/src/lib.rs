@@ -22,6 +22,8 @@ pub mod agent_calls;
 pub mod capabilities;
 pub mod cgroup;
 pub mod cpu_models;
+pub mod dac;
+pub mod dac_remember;
 pub mod daemon;
 pub mod device_stats_calls;
 pub mod domain_calls;
@@ -40,6 +42,7 @@ pub mod path_policy;
 pub mod paths;
 pub mod probe;
 pub mod procedure_table;
+pub mod qemu_conf;
 pub mod registry;
 pub mod routes;
 pub mod running;
@@ -130,6 +133,8 @@ pub struct QemuDriver {
     pub forward: oxvirt_remote::Forwarder,
     /// The driver's connection to the storage daemon (volume disks).
     pub storage: volume_disks::StorageLink,
+    /// Who QEMU runs as and which files it is given (`qemu.conf`, libvirt's DAC model).
+    pub dac: dac::Dac,
     events: EventHub,
 }
 
@@ -196,7 +201,9 @@ impl QemuDriver {
                 .upstream(oxvirt_proto::procedures::ServedBy::Storage)
                 .cloned(),
         );
+        let dac = dac::Dac::load(&paths.etc);
         let d = Arc::new(QemuDriver {
+            dac,
             forward,
             storage,
             paths,

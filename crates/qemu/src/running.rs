@@ -379,6 +379,8 @@ impl QemuDriver {
         if reattach {
             cmd.arg("--reattach");
         }
+        // who QEMU runs as (the shim confines it before executing it)
+        cmd.args(self.dac.shim_args());
         let mut child = cmd
             .spawn()
             .map_err(io(format!("cannot execute {}", bin.display())))?;
@@ -415,22 +417,9 @@ impl QemuDriver {
             .map_err(|e| QemuError::Internal(format!("cannot connect to the shim: {e}")))
     }
 
-    /// Start a domain: a fresh shim, START, and the [`Vm`].
-    pub async fn start_vm(
-        self: &Arc<Self>,
-        def: &Domain,
-        persistent: bool,
-        flags: u32,
-    ) -> Result<Arc<Vm>, QemuError> {
-        let job = self.running.job(&def.uuid);
-        let _job = match tokio::time::timeout(self.call_timeout, job.lock()).await {
-            Ok(g) => g,
-            Err(_) => {
-                return Err(QemuError::Timeout(
-                    "cannot acquire state change lock".into(),
-                ))
-            }
-        };
+    /// The live definition a start begins with (its id allocated), or why the domain cannot
+    /// start: it runs, or another of its name does; no emulator; a name that is no file name.
+    fn live_definition(&self, def: &Domain) -> Result<Domain, QemuError> {
         if self.running.get(&def.uuid).is_some() {
             return Err(QemuError::OperationInvalid(
                 "domain is already running".into(),
@@ -470,6 +459,27 @@ impl QemuDriver {
         }
         // the name becomes file names: never anything but one path component
         oxvirt_conf::name::check_name(oxvirt_conf::name::ObjectKind::Domain, &live.name)?;
+        Ok(live)
+    }
+
+    /// Start a domain: a fresh shim, START, and the [`Vm`].
+    pub async fn start_vm(
+        self: &Arc<Self>,
+        def: &Domain,
+        persistent: bool,
+        flags: u32,
+    ) -> Result<Arc<Vm>, QemuError> {
+        let job = self.running.job(&def.uuid);
+        let _job = match tokio::time::timeout(self.call_timeout, job.lock()).await {
+            Ok(g) => g,
+            Err(_) => {
+                return Err(QemuError::Timeout(
+                    "cannot acquire state change lock".into(),
+                ))
+            }
+        };
+        let mut live = self.live_definition(def)?;
+        let id = live.id.unwrap_or(0);
         // disks named by pool and volume: their paths, from the storage daemon
         let volumes = crate::volume_disks::resolve(&self.storage, &mut live).await?;
         let in_use = self
@@ -506,7 +516,8 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
-        let status = DomainStatus {
+        let qemu_dirs = crate::start_prep::vm_dirs(&self.paths, id, &live.name);
+        let mut status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
             reason: shutoff::UNKNOWN,
@@ -520,12 +531,19 @@ impl QemuDriver {
             volumes,
             domain: live,
         };
+        // QEMU's files to its user (libvirt's DAC model), given back when the domain stops
+        if let Err(e) = self.dac.prepare(&mut status, &qemu_dirs) {
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            cleanup(&e);
+            return Err(e);
+        }
         // The definition is handed over once: this one document is the status file and the
         // START's argument; the shim parses it once and builds QEMU's command line from it.
         let status_xml = status.format();
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
         if let Err(e) = crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes()) {
+            self.dac.restore(&status);
             crate::net_ports::release(&self.paths, plugged_ports).await;
             let e = QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
@@ -557,15 +575,7 @@ impl QemuDriver {
         .await;
         match r {
             Ok(vm) => {
-                self.running.set_stopped_state(&vm.uuid, None);
-                let (s, _) = vm.state();
-                if s == state::PAUSED {
-                    self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
-                    self.emit_lifecycle(vm.handle(), event::SUSPENDED, event::SUSPENDED_PAUSED);
-                } else {
-                    self.emit_lifecycle(vm.handle(), event::RESUMED, event::RESUMED_UNPAUSED);
-                    self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
-                }
+                self.started(&vm);
                 Ok(vm)
             }
             Err(e) => {
@@ -579,6 +589,7 @@ impl QemuDriver {
                 }
                 // a shim killed before it recorded QEMU's pid: that QEMU goes too
                 vm_dir::kill_unrecorded_qemus(&dir);
+                self.dac.restore(&status);
                 let _ = std::fs::remove_file(status_path(&dir));
                 self.remove_vm_dir(&dir);
                 crate::start_prep::cleanup(&self.paths, id, &def.name);
@@ -590,6 +601,19 @@ impl QemuDriver {
                 }
                 Err(e)
             }
+        }
+    }
+
+    /// A start succeeded: the events libvirt gives for it.
+    fn started(&self, vm: &Arc<Vm>) {
+        self.running.set_stopped_state(&vm.uuid, None);
+        let (s, _) = vm.state();
+        if s == state::PAUSED {
+            self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
+            self.emit_lifecycle(vm.handle(), event::SUSPENDED, event::SUSPENDED_PAUSED);
+        } else {
+            self.emit_lifecycle(vm.handle(), event::RESUMED, event::RESUMED_UNPAUSED);
+            self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
         }
     }
 
@@ -680,6 +704,7 @@ impl QemuDriver {
         // The files go before the VM leaves the table: once it has, a new start may create
         // the directory again. The link closes when the last user of `vm` is done (a destroy
         // call still waits for its reply on it); the shim exits once we have hung up.
+        self.dac.restore(&vm.status());
         let _ = std::fs::remove_file(status_path(&vm.dir));
         self.remove_vm_dir(&vm.dir);
         crate::start_prep::cleanup(&self.paths, vm.id, &vm.name);
@@ -862,6 +887,7 @@ impl QemuDriver {
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
         vm_dir::kill_unrecorded_qemus(dir);
+        self.dac.restore(st);
         self.remove_vm_dir(dir);
         self.remove_cgroup(&st.domain);
         self.release_ports(&st.domain);

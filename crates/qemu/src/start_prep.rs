@@ -48,6 +48,11 @@ pub fn lib_dir(paths: &Paths, id: i32, name: &str) -> PathBuf {
         .join(format!("domain-{}", short_name(id, name)))
 }
 
+/// The directories a start makes for a domain's generated sockets (QEMU binds them there).
+pub fn vm_dirs(paths: &Paths, id: i32, name: &str) -> Vec<PathBuf> {
+    vec![channel_dir(paths, id, name), lib_dir(paths, id, name)]
+}
+
 /// A generated channel path in a definition being defined is dropped again (libvirt's
 /// `qemuDomainChrDefDropDefaultPath`): defining a live XML gives the inactive form.
 pub fn drop_generated_paths(def: &mut Domain, paths: &Paths) {

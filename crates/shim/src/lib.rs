@@ -24,6 +24,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod confine;
 mod console;
 mod domain_api;
 mod error;
@@ -80,6 +81,8 @@ pub struct ShimOptions {
     pub reattach: bool,
     /// Timeouts and limits of the QMP connection.
     pub qmp: QmpConfig,
+    /// Who QEMU runs as and its limits ([`confine`]).
+    pub confine: confine::QemuConfinement,
 }
 
 /// How long a start waits for QEMU to describe the guest CPU (`update_guest_cpu`).
@@ -364,12 +367,16 @@ impl Shim {
                     .join(" ")
             ),
         );
-        let child = process::spawn(&cmd, &listener, &taps, &self.opts.log).map_err(|source| {
-            ShimError::Io {
-                what: format!("cannot execute {}", cmd.program),
-                source,
-            }
-        })?;
+        let jail = confine::qemu_jail(&self.opts.confine);
+        let child =
+            process::spawn(&cmd, &listener, &taps, &self.opts.log, jail).map_err(|source| {
+                ShimError::Io {
+                    what: format!("cannot execute {}", cmd.program),
+                    source,
+                }
+            })?;
+        // QEMU runs: the shim needs no more than watching and talking to it
+        confine::confine_shim(&self.opts.confine);
         drop(listener);
         // QEMU holds the TAP devices now
         drop(taps);
@@ -538,6 +545,7 @@ impl Shim {
             self.after_guest_poweroff();
         }
         info!(pid = status.qemu_pid, "reattached to QEMU");
+        confine::confine_shim(&self.opts.confine);
         Ok(status)
     }
 

@@ -20,6 +20,7 @@ pub(crate) fn spawn(
     monitor: &UnixListener,
     taps: &[OwnedFd],
     log: &Path,
+    jail: oxvirt_jail::Jail,
 ) -> std::io::Result<Child> {
     let out = crate::vmlog::open(log)?;
     let err = out.try_clone()?;
@@ -39,6 +40,8 @@ pub(crate) fn spawn(
     {
         c.env(VM_DIR_ENV, dir);
     }
+    // the one confinement sequence, in the child before exec (crates/jail)
+    jail.apply_to_child(&mut c);
     let r = c
         .args(&cmd.args)
         .env("LC_ALL", "C")

@@ -35,6 +35,12 @@ struct Args {
     /// Rotated copies of the log kept (virtlogd's max_backups).
     #[arg(long, default_value_t = oxvirt_shim::vmlog::DEFAULT_MAX_BACKUPS)]
     log_max_backups: u32,
+    /// QEMU's identity, UID:GID:GROUPS (the driver's qemu.conf user; when it runs as root).
+    #[arg(long, value_name = "UID:GID:GROUPS", value_parser = oxvirt_shim::confine::parse_identity)]
+    qemu_user: Option<oxvirt_jail::Identity>,
+    /// A resource limit for QEMU: files=N, processes=N or core=N (repeatable).
+    #[arg(long, value_name = "KIND=N", value_parser = oxvirt_shim::confine::parse_rlimit)]
+    qemu_rlimit: Vec<oxvirt_jail::Rlimit>,
     /// Log filter (tracing's env-filter syntax); OXVIRT_LOG also works.
     #[arg(long)]
     log_filter: Option<String>,
@@ -81,6 +87,11 @@ fn main() -> ExitCode {
         qmp: QmpConfig {
             command_timeout: Duration::from_secs(args.qmp_timeout),
             ..QmpConfig::default()
+        },
+        confine: oxvirt_shim::confine::QemuConfinement {
+            identity: args.qemu_user,
+            rlimits: args.qemu_rlimit,
+            confine_shim: true,
         },
     };
     let r = rt.block_on(run(opts, |r| match r {

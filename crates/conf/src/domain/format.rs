@@ -114,7 +114,7 @@ impl Domain {
         format_clock(&mut w, &self.clock);
         self.format_lifecycle(&mut w);
         self.format_devices(&mut w, cx);
-        super::seclabel::format(&self.seclabels, &mut w);
+        super::seclabel::format(&self.seclabels, &mut w, cx.live);
         if let Some(cl) = &self.qemu_commandline {
             format_commandline(&mut w, cl);
         }

@@ -1,6 +1,7 @@
-//! `<seclabel>` of a domain (`virSecurityLabelDefParseXML`): what a define keeps of it. oxvirt has
-//! no security driver; it keeps the labels a definition asks for, as libvirt's define does, so
-//! that libvirt's own XML (whose live form names the DAC label it generated) defines again.
+//! `<seclabel>` of a domain (`virSecurityLabelDefParseXML`): what a define keeps of it, and the
+//! label a start generates. oxvirt's one security model is `dac` (QEMU as an unprivileged user,
+//! `crates/qemu/src/dac.rs`): its live XML names the generated `+UID:+GID` label as libvirt's
+//! does; a define drops it again, so libvirt's own live XML defines.
 
 use crate::error::ConfError;
 use crate::xml::Writer;
@@ -16,6 +17,8 @@ pub struct SecLabel {
     pub model: String,
     /// `relabel=`.
     pub relabel: bool,
+    /// `<label>` and `<imagelabel>` of a running domain (live XML and status only).
+    pub label: Option<String>,
 }
 
 fn text(n: Node<'_, '_>, name: &str) -> Option<String> {
@@ -72,19 +75,44 @@ pub(super) fn parse(root: Node<'_, '_>) -> Result<Vec<SecLabel>, ConfError> {
             kind: kind.to_owned(),
             model: model.to_owned(),
             relabel: relabel.unwrap_or(true),
+            label: None,
         });
     }
     Ok(out)
 }
 
-pub(super) fn format(labels: &[SecLabel], w: &mut Writer) {
+/// The labels a running domain's status keeps (`<label>`), parsed only from a status file:
+/// a definition's own labels are dropped as libvirt's define drops them.
+pub(crate) fn keep_live_labels(labels: &mut [SecLabel], root: Node<'_, '_>) {
+    for n in root
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "seclabel")
+    {
+        if let Some(s) = labels
+            .iter_mut()
+            .find(|s| Some(s.model.as_str()) == n.attribute("model"))
+        {
+            s.label = text(n, "label");
+        }
+    }
+}
+
+pub(super) fn format(labels: &[SecLabel], w: &mut Writer, live: bool) {
     for s in labels {
         let attrs = [
             ("type", s.kind.clone()),
             ("model", s.model.clone()),
             ("relabel", if s.relabel { "yes" } else { "no" }.to_owned()),
         ];
-        w.empty("seclabel", &attrs);
+        match (&s.label, live) {
+            (Some(l), true) => {
+                w.open("seclabel", &attrs);
+                w.text("label", &[], l);
+                w.text("imagelabel", &[], l);
+                w.close("seclabel");
+            }
+            _ => w.empty("seclabel", &attrs),
+        }
     }
 }
 
@@ -112,6 +140,34 @@ mod tests {
             "  <seclabel type='dynamic' model='dac' relabel='yes'/>\n  \
              <seclabel type='dynamic' model='selinux' relabel='yes'/>\n</domain>"
         ));
+    }
+
+    #[test]
+    fn a_status_keeps_the_generated_label_and_the_live_xml_shows_it() {
+        let live = "<domain type='qemu' id='3'><name>t</name><memory>65536</memory><vcpu>1</vcpu>\
+             <os><type>hvm</type></os><seclabel type='dynamic' model='dac' relabel='yes'>\
+             <label>+64055:+64055</label><imagelabel>+64055:+64055</imagelabel></seclabel>\
+             </domain>";
+        let xml = format!(
+            "<domstatus version='1' state='1' reason='1' pid='1' startTicks='1' monitor='m' \
+             startedAt='0' persistent='yes'>{live}</domstatus>"
+        );
+        let st = crate::domain::parse_status(&xml).expect("status");
+        assert_eq!(
+            st.domain.seclabels[0].label.as_deref(),
+            Some("+64055:+64055")
+        );
+        let out = st.domain.format(FormatFlags { inactive: false });
+        assert!(
+            out.contains(
+                "  <seclabel type='dynamic' model='dac' relabel='yes'>\n    \
+             <label>+64055:+64055</label>\n    <imagelabel>+64055:+64055</imagelabel>\n  \
+             </seclabel>\n"
+            ),
+            "{out}"
+        );
+        let inactive = st.domain.format(FormatFlags { inactive: true });
+        assert!(inactive.contains("<seclabel type='dynamic' model='dac' relabel='yes'/>"));
     }
 
     #[test]

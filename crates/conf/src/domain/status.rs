@@ -222,7 +222,10 @@ pub fn parse_status(xml: &str) -> Result<DomainStatus, ConfError> {
                 let text = xml
                     .get(c.range())
                     .ok_or_else(|| bad("bad <domain> range"))?;
-                domain = Some(parse_live(text)?);
+                let mut d = parse_live(text)?;
+                // the label the start generated lives on in the status
+                super::seclabel::keep_live_labels(&mut d.seclabels, c);
+                domain = Some(d);
             }
             other => return Err(bad(format!("unexpected element <{other}>"))),
         }
