@@ -10,6 +10,7 @@ pub mod admin;
 pub mod events;
 pub mod forward;
 pub mod router;
+pub mod secret_link;
 mod service;
 pub mod uri;
 
