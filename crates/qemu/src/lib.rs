@@ -23,6 +23,7 @@ pub mod capabilities;
 pub mod cpu_models;
 pub mod daemon;
 pub mod device_stats_calls;
+pub mod disk_secrets;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
@@ -126,6 +127,8 @@ pub struct QemuDriver {
     pub forward: oxvirt_remote::Forwarder,
     /// The driver's connection to the storage daemon (volume disks).
     pub storage: volume_disks::StorageLink,
+    /// The driver's connection to the secret daemon (passphrases of encrypted disks).
+    pub secrets: oxvirt_remote::secret_link::SecretLink,
     events: EventHub,
 }
 
@@ -192,9 +195,16 @@ impl QemuDriver {
                 .upstream(oxvirt_proto::procedures::ServedBy::Storage)
                 .cloned(),
         );
+        let secrets = oxvirt_remote::secret_link::SecretLink::new(
+            forward
+                .upstream(oxvirt_proto::procedures::ServedBy::Secret)
+                .cloned(),
+            &paths.run,
+        );
         let d = Arc::new(QemuDriver {
             forward,
             storage,
+            secrets,
             paths,
             privileged,
             emulator,

@@ -506,6 +506,16 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
+        // the passphrases of encrypted disks, for QEMU to read at start (removed after)
+        let mut secret_files = Vec::new();
+        if let Err(e) =
+            crate::disk_secrets::write(&self.secrets, &live, &dir, &mut secret_files).await
+        {
+            crate::disk_secrets::remove(&secret_files);
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            cleanup(&e);
+            return Err(e);
+        }
         let status = DomainStatus {
             version: 1,
             state: state::SHUTOFF,
@@ -526,6 +536,7 @@ impl QemuDriver {
         // the status file marks the start in progress before any process exists: a driver
         // that dies from here on finds the directory, asks the shim, or cleans up
         if let Err(e) = crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes()) {
+            crate::disk_secrets::remove(&secret_files);
             crate::net_ports::release(&self.paths, plugged_ports).await;
             let e = QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
@@ -555,6 +566,8 @@ impl QemuDriver {
             Ok(self.attach(&dir, st, link, events))
         }
         .await;
+        // QEMU has read them (or will never)
+        crate::disk_secrets::remove(&secret_files);
         match r {
             Ok(vm) => {
                 self.running.set_stopped_state(&vm.uuid, None);
