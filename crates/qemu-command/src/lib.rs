@@ -522,6 +522,10 @@ fn disk(
     a: &mut Vec<String>,
 ) -> Result<(), CommandError> {
     let (blockdevs, dev) = disk_parts(dom, d, n + 1, bootindex)?;
+    if let Some(o) = disk_secret_object(d, n + 1)? {
+        a.push("-object".into());
+        a.push(Value::Object(o).to_string());
+    }
     for b in blockdevs {
         a.push("-blockdev".into());
         a.push(Value::Object(b).to_string());
@@ -651,12 +655,28 @@ pub fn disk_parts(
             st.insert("aio".into(), json!(aio));
         }
         blockdevs.push(st);
-        blockdevs.push(obj(json!({
+        let mut fmt = obj(json!({
             "node-name": fmt_node,
             "read-only": readonly,
             "driver": format,
             "file": storage,
-        })));
+        }));
+        if d.encryption.is_some() {
+            // refused without its secret object (a hotplug)
+            disk_secret_object(d, node)?;
+            // a LUKS image: QEMU's luks driver for raw, LUKS inside the qcow2 image
+            let secret = disk_secret_id(node);
+            if format == "raw" {
+                fmt.insert("driver".into(), json!("luks"));
+                fmt.insert("key-secret".into(), json!(secret));
+            } else {
+                fmt.insert(
+                    "encrypt".into(),
+                    json!({"format": "luks", "key-secret": secret}),
+                );
+            }
+        }
+        blockdevs.push(fmt);
         dev.insert("drive".into(), json!(fmt_node));
     } else if d.device != "cdrom" {
         return Err(CommandError::ConfigUnsupported(format!(
@@ -679,6 +699,37 @@ pub fn disk_parts(
         dev.insert("share-rw".into(), json!(true));
     }
     Ok((blockdevs, dev))
+}
+
+/// The id of the secret object of encrypted disk node `node` (libvirt's).
+fn disk_secret_id(node: usize) -> String {
+    format!("libvirt-{node}-format-encryption-secret0")
+}
+
+/// The `secret` object holding an encrypted disk's passphrase: QEMU reads it from the file the
+/// driver wrote (mode 0600, in the VM's own directory), so it is never on the command line.
+pub fn disk_secret_object(d: &Disk, node: usize) -> Result<Option<JsonObject>, CommandError> {
+    let Some(e) = &d.encryption else {
+        return Ok(None);
+    };
+    if e.enc.format != "luks" || e.engine.as_deref().is_some_and(|x| x != "qemu") {
+        return Err(unsupported(format!(
+            "disk encryption format '{}' (target {})",
+            e.enc.format, d.target_dev
+        )));
+    }
+    let Some(file) = &e.secret_file else {
+        return Err(CommandError::ConfigUnsupported(format!(
+            "the passphrase of encrypted disk {} is not available (oxvirt does not hotplug encrypted disks yet)",
+            d.target_dev
+        )));
+    };
+    Ok(Some(obj(json!({
+        "qom-type": "secret",
+        "id": disk_secret_id(node),
+        "format": "raw",
+        "file": file,
+    }))))
 }
 
 /// A chardev backend option string for `-chardev`.

@@ -152,6 +152,15 @@ impl Dac {
         Ok(())
     }
 
+    /// Files QEMU reads once at start and that are removed right after (the passphrases of
+    /// encrypted disks): given to QEMU's user, nothing remembered.
+    pub fn give_transient(&self, files: &[PathBuf]) -> Result<(), QemuError> {
+        let Some(id) = &self.identity else {
+            return Ok(());
+        };
+        files.iter().try_for_each(|f| chown(f, id.uid, id.gid))
+    }
+
     /// Give back the files of a VM that stopped (its live definition, as the start labelled it).
     pub fn restore(&self, st: &DomainStatus) {
         if !self.relabels(&st.domain) {

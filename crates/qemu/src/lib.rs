@@ -26,6 +26,7 @@ pub mod dac;
 pub mod dac_remember;
 pub mod daemon;
 pub mod device_stats_calls;
+pub mod disk_secrets;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
@@ -135,6 +136,8 @@ pub struct QemuDriver {
     pub storage: volume_disks::StorageLink,
     /// Who QEMU runs as and which files it is given (`qemu.conf`, libvirt's DAC model).
     pub dac: dac::Dac,
+    /// The driver's connection to the secret daemon (passphrases of encrypted disks).
+    pub secrets: oxvirt_remote::secret_link::SecretLink,
     events: EventHub,
 }
 
@@ -202,10 +205,17 @@ impl QemuDriver {
                 .cloned(),
         );
         let dac = dac::Dac::load(&paths.etc);
+        let secrets = oxvirt_remote::secret_link::SecretLink::new(
+            forward
+                .upstream(oxvirt_proto::procedures::ServedBy::Secret)
+                .cloned(),
+            &paths.run,
+        );
         let d = Arc::new(QemuDriver {
             dac,
             forward,
             storage,
+            secrets,
             paths,
             privileged,
             emulator,

@@ -516,6 +516,19 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
+        // the passphrases of encrypted disks, for QEMU to read at start (removed after); QEMU
+        // runs as the qemu.conf user, who must be able to read them
+        let mut secret_files = Vec::new();
+        if let Err(e) =
+            crate::disk_secrets::write(&self.secrets, &live, &dir, &mut secret_files)
+                .await
+                .and_then(|()| self.dac.give_transient(&secret_files))
+        {
+            crate::disk_secrets::remove(&secret_files);
+            crate::net_ports::release(&self.paths, plugged_ports).await;
+            cleanup(&e);
+            return Err(e);
+        }
         let qemu_dirs = crate::start_prep::vm_dirs(&self.paths, id, &live.name);
         let mut status = DomainStatus {
             version: 1,
@@ -533,6 +546,7 @@ impl QemuDriver {
         };
         // QEMU's files to its user (libvirt's DAC model), given back when the domain stops
         if let Err(e) = self.dac.prepare(&mut status, &qemu_dirs) {
+            crate::disk_secrets::remove(&secret_files);
             crate::net_ports::release(&self.paths, plugged_ports).await;
             cleanup(&e);
             return Err(e);
@@ -544,6 +558,7 @@ impl QemuDriver {
         // that dies from here on finds the directory, asks the shim, or cleans up
         if let Err(e) = crate::fsutil::write_atomic(&status_path(&dir), status_xml.as_bytes()) {
             self.dac.restore(&status);
+            crate::disk_secrets::remove(&secret_files);
             crate::net_ports::release(&self.paths, plugged_ports).await;
             let e = QemuError::Io {
                 what: format!("cannot write {}", status_path(&dir).display()),
@@ -573,6 +588,8 @@ impl QemuDriver {
             Ok(self.attach(&dir, st, link, events))
         }
         .await;
+        // QEMU has read them (or will never)
+        crate::disk_secrets::remove(&secret_files);
         match r {
             Ok(vm) => {
                 self.started(&vm);

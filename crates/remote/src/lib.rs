@@ -13,6 +13,7 @@ pub mod event_registry;
 pub mod events;
 pub mod forward;
 pub mod router;
+pub mod secret_link;
 mod service;
 pub mod uri;
 

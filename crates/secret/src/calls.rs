@@ -118,11 +118,18 @@ fn register(r: &mut Router<SecretDriver>) {
             value: oxvirt_conf::secret::format(&store.get(&a.secret.uuid)?.def),
         })
     });
-    r.add_sync(calls::SecretGetValue, |d, a, _| {
+    r.add_sync(calls::SecretGetValue, |d, a, ctx| {
         no_flags(a.flags, "secretGetValue")?;
         let store = d.store.locked();
         let e = store.get(&a.secret.uuid)?;
-        if e.def.private {
+        // a private value goes to the root's own daemons only (libvirt's elevated identity:
+        // the system token in the identity a driver's secondary connection set)
+        if e.def.private
+            && !oxvirt_remote::secret_link::is_elevated(
+                ctx.session.identity().as_deref(),
+                &d.run_dir,
+            )
+        {
             return Err(SecretError::InvalidSecret("secret is private".into()));
         }
         let value = e.value.as_ref().ok_or_else(|| {

@@ -112,6 +112,9 @@ pub struct SecretDriver {
     secret_events: SecretEvents,
     events: EventHub,
     privileged: bool,
+    /// The run directory of the root (its system token: the root's daemons, which may read
+    /// private secrets).
+    run_dir: std::path::PathBuf,
 }
 
 /// The handle of a secret, as the wire carries it.
@@ -134,6 +137,7 @@ impl SecretDriver {
             secret_events: SecretEvents::default(),
             events: EventHub::new(),
             privileged,
+            run_dir: paths.run.clone(),
         }))
     }
 

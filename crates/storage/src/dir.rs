@@ -33,6 +33,8 @@ pub struct FileInfo {
     pub format: Option<&'static str>,
     /// the backing file of a qcow2 image and its format
     pub backing: Option<(String, Option<&'static str>)>,
+    /// the image is LUKS-encrypted (a qcow2 image with LUKS inside, or a raw LUKS volume)
+    pub luks: bool,
 }
 
 /// Build the pool directory: create it (and its parents) with the pool's permissions.
@@ -160,6 +162,7 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
         },
         format: None,
         backing: None,
+        luks: false,
     };
     if vol_type == VolType::Dir {
         // libvirt counts no size for a directory (`virStorageBackendUpdateVolTargetInfoFD`)
@@ -208,6 +211,8 @@ fn probe_header(h: &[u8], f: &mut File, info: &mut FileInfo) {
         if let Some(size) = be64(h, 24) {
             info.capacity = size;
         }
+        // crypt_method 2: LUKS
+        info.luks = be32(h, 32) == Some(2);
         let (off, len) = (be64(h, 8).unwrap_or(0), be32(h, 16).unwrap_or(0));
         if off > 0 && len > 0 && len <= 1023 {
             let mut name = vec![0u8; len as usize];
@@ -226,6 +231,14 @@ fn probe_header(h: &[u8], f: &mut File, info: &mut FileInfo) {
         info.format = Some("vmdk");
     } else if h.get(64..68) == Some(b"\x7f\x10\xda\xbe") {
         info.format = Some("vdi");
+    } else if h.starts_with(b"LUKS\xba\xbe") {
+        // a raw LUKS volume: its capacity is what follows the header (the payload offset, in
+        // 512-byte sectors), as libvirt's probe of the LUKS header computes it
+        info.format = Some("raw");
+        info.luks = true;
+        if let Some(sectors) = be32(h, 104) {
+            info.capacity = info.physical.saturating_sub(u64::from(sectors) * 512);
+        }
     } else {
         info.format = Some("raw");
     }
@@ -273,14 +286,28 @@ pub fn qemu_img(args: &[String]) -> Result<()> {
     )))
 }
 
-/// The `qemu-img create` arguments of a volume (`storageBackendCreateQemuImgCmdFromVol`).
-pub fn qemu_img_create_args(vol: &Volume, path: &Path, prealloc_metadata: bool) -> Vec<String> {
-    let format = vol.target.format.unwrap_or("raw");
+/// The `qemu-img create` arguments of a volume (`storageBackendCreateQemuImgCmdFromVol`);
+/// `secret`: the file holding the passphrase of an encrypted volume ([`crate::encrypted`]).
+pub fn qemu_img_create_args(
+    vol: &Volume,
+    path: &Path,
+    prealloc_metadata: bool,
+    secret: Option<&Path>,
+) -> Vec<String> {
+    let mut format = vol.target.format.unwrap_or("raw");
     let mut opts = Vec::new();
-    if let Some(e) = &vol.target.encryption {
-        if e.format == "luks" {
-            opts.push("encrypt.format=luks".to_owned());
-        }
+    let mut object = None;
+    if let (Some(e), Some(file)) = (&vol.target.encryption, secret) {
+        let id = crate::encrypted::secret_id(vol);
+        object = Some(format!("secret,id={id},file={}", file.display()));
+        // a raw LUKS volume is QEMU's luks format; a qcow2 one carries LUKS inside
+        let prefix = if format == "raw" {
+            format = "luks";
+            ""
+        } else {
+            "encrypt."
+        };
+        opts.extend(crate::encrypted::options(e, &id, prefix));
     }
     if prealloc_metadata {
         opts.push("preallocation=metadata".to_owned());
@@ -303,6 +330,10 @@ pub fn qemu_img_create_args(vol: &Volume, path: &Path, prealloc_metadata: bool) 
         }
     }
     let mut args = vec!["create".to_owned(), "-f".to_owned(), format.to_owned()];
+    if let Some(o) = object {
+        args.push("--object".into());
+        args.push(o);
+    }
     if let Some(b) = &vol.backing_store {
         args.push("-b".into());
         args.push(b.path.clone());

@@ -14,6 +14,7 @@
 pub mod calls;
 pub mod default_pool;
 pub mod dir;
+pub mod encrypted;
 pub mod error;
 pub mod events;
 pub mod find_sources;
@@ -52,6 +53,8 @@ pub struct StorageDriver {
     /// Domain event registrations (the envelope's; a storage daemon has no domain events).
     events: EventHub,
     pub(crate) pool_events: events::PoolEvents,
+    /// The connection to the secret daemon of the root (passphrases of encrypted volumes).
+    pub(crate) secrets: oxvirt_remote::secret_link::SecretLink,
 }
 
 impl StorageDriver {
@@ -75,6 +78,7 @@ impl StorageDriver {
         if let Err(e) = sp.create_all() {
             warn!("cannot create the storage directories: {e}");
         }
+        encrypted::remove_stale(&sp.state);
         let loaded = state::load(&sp);
         state::clean_pending(&sp, &loaded);
         let d = Arc::new(StorageDriver {
@@ -83,6 +87,12 @@ impl StorageDriver {
             pools: Mutex::new(loaded),
             events: EventHub::new(),
             pool_events: events::PoolEvents::default(),
+            secrets: oxvirt_remote::secret_link::SecretLink::new(
+                oxvirt_remote::Forwarder::siblings(&paths.run, privileged)
+                    .upstream(oxvirt_proto::procedures::ServedBy::Secret)
+                    .cloned(),
+                &paths.run,
+            ),
         });
         let active: Vec<String> = d
             .lock()

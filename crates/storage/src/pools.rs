@@ -371,6 +371,15 @@ fn probed_volume(name: &str, file: &std::path::Path, info: &dir::FileInfo) -> Vo
     } else {
         info.format
     };
+    if info.luks {
+        // libvirt's probe finds the encryption, not the secret
+        v.target.encryption = Some(oxvirt_conf::storage::Encryption {
+            format: "luks",
+            secrets: Vec::new(),
+            cipher: None,
+            ivgen: None,
+        });
+    }
     if let Some((b, fmt)) = &info.backing {
         v.backing_store = Some(oxvirt_conf::storage::BackingStore {
             path: b.clone(),

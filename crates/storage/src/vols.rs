@@ -205,16 +205,23 @@ pub async fn create_xml(d: &Arc<StorageDriver>, a: VolCreateXmlArgs) -> Result<V
     )?;
     let p = active_pool(d, &a.pool)?;
     let def = parse_volume(&a.xml, p.def.pool_type, CapacityRule::OptionalWithBacking)?;
-    if def.target.encryption.is_some() {
-        return Err(StorageError::Unsupported(
-            "encrypted volumes are not supported by oxvirt yet".into(),
-        ));
-    }
+    // an encrypted volume's passphrase, from the secret daemon, in a file for qemu-img
+    let secret = match &def.target.encryption {
+        Some(enc) => {
+            crate::encrypted::check(&def, enc)?;
+            let value = crate::encrypted::passphrase(&d.secrets, enc).await?;
+            let dir = d.paths().state.clone();
+            let name = def.name.clone();
+            Some(blocking(move || crate::encrypted::SecretFile::write(&dir, &name, &value)).await?)
+        }
+        None => None,
+    };
     let prealloc = a.flags & CREATE_PREALLOC_METADATA != 0;
     make(d, &p, def, move |v, path| {
         let mode = v.target.perms.mode.unwrap_or(dir::DEFAULT_VOL_MODE);
+        let secret_path = secret.as_ref().map(|f| f.path());
         match v.target.format.unwrap_or("raw") {
-            "raw" => {
+            "raw" if secret.is_none() => {
                 if prealloc {
                     return Err(StorageError::Unsupported(
                         "metadata preallocation only available with qcow2".into(),
@@ -226,7 +233,9 @@ pub async fn create_xml(d: &Arc<StorageDriver>, a: VolCreateXmlArgs) -> Result<V
                 StorageError::system(format!("cannot create path '{}'", path.display()), e)
             }),
             _ => {
-                dir::qemu_img(&dir::qemu_img_create_args(v, path, prealloc))?;
+                let r = dir::qemu_img(&dir::qemu_img_create_args(v, path, prealloc, secret_path));
+                drop(secret);
+                r?;
                 set_mode(path, mode)
             }
         }

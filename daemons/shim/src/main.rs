@@ -86,6 +86,9 @@ fn main() -> ExitCode {
         reattach: args.reattach,
         qmp: QmpConfig {
             command_timeout: Duration::from_secs(args.qmp_timeout),
+            // libvirt's QEMU_DEFAULT_MONITOR_WAIT: QEMU greets once its devices are set up,
+            // which takes seconds more when it unlocks LUKS images on a busy host
+            greeting_timeout: Duration::from_secs(30),
             ..QmpConfig::default()
         },
         confine: oxvirt_shim::confine::QemuConfinement {

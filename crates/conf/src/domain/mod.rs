@@ -43,8 +43,9 @@ pub(crate) use metadata::parse_metadata;
 pub use os::*;
 pub use parse::parse;
 pub use parse::parse_live;
+pub use parse::parse_uuid;
 
-pub(crate) use parse::{parse_u64, parse_uuid, random_uuid, unit_scale};
+pub(crate) use parse::{parse_u64, random_uuid, unit_scale};
 pub use post_parse::{post_parse, MachineType, QemuCaps};
 pub use resource::*;
 pub use seclabel::SecLabel;

@@ -163,7 +163,8 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     }
 }
 
-pub(crate) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+/// A UUID in its text form (dashes anywhere, as libvirt's `virUUIDParse`), or `None`.
+pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim();
     let mut out = [0u8; 16];
     let mut i = 0;

@@ -82,6 +82,15 @@ impl DomainStatus {
                 d.volume = None;
             }
         }
+        // the passphrases of encrypted disks: files the driver wrote next to the monitor
+        if let Some(dir) = std::path::Path::new(&self.monitor).parent() {
+            for d in &mut dom.devices.disks {
+                let file = super::disk_secret_file(dir, &d.target_dev);
+                if let Some(e) = &mut d.encryption {
+                    e.secret_file = Some(file.display().to_string());
+                }
+            }
+        }
         dom
     }
 

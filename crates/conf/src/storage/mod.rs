@@ -13,6 +13,7 @@ mod common;
 mod error;
 mod pool;
 mod volume;
+pub(crate) use volume::{format_encryption, parse_encryption};
 
 pub use caps::pool_capabilities;
 pub use common::{sanitize_path, Perms};

@@ -339,7 +339,7 @@ fn check_compat(c: &str) -> Result<()> {
 }
 
 /// `virStorageEncryptionParseNode`
-fn parse_encryption(e: Node<'_, '_>) -> Result<Encryption> {
+pub(crate) fn parse_encryption(e: Node<'_, '_>) -> Result<Encryption> {
     let f = e.attribute("format").ok_or_else(|| {
         StorageConfError::Xml("unknown volume encryption format type (null)".into())
     })?;
@@ -446,17 +446,7 @@ fn format_target(w: &mut Writer, name: &str, t: &VolumeTarget, with_format: bool
         w.close("timestamps");
     }
     if let Some(e) = &t.encryption {
-        w.open("encryption", &[("format", e.format.into())]);
-        for (ty, s) in &e.secrets {
-            format_secret_ref(w, Some(ty), s);
-        }
-        if let Some(c) = &e.cipher {
-            w.empty("cipher", &pairs(c));
-        }
-        if let Some(i) = &e.ivgen {
-            w.empty("ivgen", &pairs(i));
-        }
-        w.close("encryption");
+        format_encryption(w, e, None);
     }
     if let Some(c) = &t.compat {
         w.text("compat", &[], c);
@@ -480,4 +470,23 @@ fn format_target(w: &mut Writer, name: &str, t: &VolumeTarget, with_format: bool
         }
     }
     w.close(name);
+}
+
+/// `<encryption format= engine=>` (`virStorageEncryptionFormat`; `engine`: a domain disk's).
+pub(crate) fn format_encryption(w: &mut Writer, e: &Encryption, engine: Option<&str>) {
+    let mut a = vec![("format", e.format.to_owned())];
+    if let Some(en) = engine {
+        a.push(("engine", en.to_owned()));
+    }
+    w.open("encryption", &a);
+    for (ty, s) in &e.secrets {
+        format_secret_ref(w, Some(ty), s);
+    }
+    if let Some(c) = &e.cipher {
+        w.empty("cipher", &pairs(c));
+    }
+    if let Some(i) = &e.ivgen {
+        w.empty("ivgen", &pairs(i));
+    }
+    w.close("encryption");
 }

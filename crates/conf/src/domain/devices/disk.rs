@@ -24,6 +24,8 @@ pub struct Disk {
     pub network: Option<DiskNetwork>,
     /// `<auth>` given directly under `<disk>` (libvirt prints it back there).
     pub auth: Option<DiskAuth>,
+    /// `<encryption>` (under `<disk>` or in `<source>`).
+    pub encryption: Option<DiskEncryption>,
     /// `<target dev=>`.
     pub target_dev: String,
     /// `<target bus=>`; `None` until post-parse derives it from the name.
@@ -216,7 +218,6 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
     for unsupported in [
-        "encryption",
         "geometry",
         "transient",
         "mirror",
@@ -245,7 +246,10 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
             .map(str::to_owned)
     });
     if let Some(s) = child(n, "source") {
-        if kind != "network" && s.children().any(|c| c.is_element()) {
+        if kind != "network"
+            && s.children()
+                .any(|c| c.is_element() && c.tag_name().name() != "encryption")
+        {
             return Err(ConfError::NotImplemented("<disk><source> children".into()));
         }
     }
@@ -260,6 +264,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         _ => None,
     };
     let auth = child(n, "auth").map(parse_disk_auth).transpose()?;
+    let encryption = super::disk_encryption::parse_disk_encryption(n)?;
     let Some(target_dev) = child(n, "target").and_then(|t| attr(t, "dev")) else {
         let what = match (&network, &volume) {
             (Some(net), _) => net.name.clone().unwrap_or_default(),
@@ -314,6 +319,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         volume,
         network,
         auth,
+        encryption,
         target_dev,
         target_bus,
         // a CD-ROM is always read-only
@@ -575,12 +581,19 @@ pub(super) fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     if let Some(a) = &d.auth {
         format_disk_auth(w, a);
     }
+    let source_enc = d.encryption.as_ref().filter(|e| e.in_source);
+    let source = |w: &mut Writer, a: &[(&str, String)]| match source_enc {
+        Some(e) => w.child("source", a, |w| {
+            super::disk_encryption::format_disk_encryption(w, e)
+        }),
+        None => w.empty("source", a),
+    };
     if let Some(v) = &d.volume {
         let mut a = vec![("pool", v.pool.clone()), ("volume", v.volume.clone())];
         if let Some(m) = &v.mode {
             a.push(("mode", m.clone()));
         }
-        w.empty("source", &a);
+        source(w, &a);
     }
     if let Some(net) = &d.network {
         let mut a = vec![("protocol", net.protocol.clone())];
@@ -619,7 +632,7 @@ pub(super) fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
         if let (true, Some(i)) = (cx.live, d.source_index) {
             a.push(("index", i.to_string()));
         }
-        w.empty("source", &a);
+        source(w, &a);
     } else if let (true, Some(i)) = (cx.live, d.source_index) {
         // an ejected medium: the live form keeps the index of the empty source
         w.empty("source", &[("index", i.to_string())]);
@@ -664,6 +677,9 @@ pub(super) fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     }
     if let Some(x) = &d.product {
         w.text("product", &[], x);
+    }
+    if let Some(e) = d.encryption.as_ref().filter(|e| !e.in_source) {
+        super::disk_encryption::format_disk_encryption(w, e);
     }
     if let Some(o) = d.boot_order {
         w.empty("boot", &[("order", o.to_string())]);
@@ -719,6 +735,9 @@ pub(super) fn serial_ok(s: &str) -> bool {
 
 pub(crate) fn disk_defaults(def: &mut Domain) -> Result<()> {
     for d in &mut def.devices.disks {
+        if let Some(e) = &mut d.encryption {
+            e.engine.get_or_insert_with(|| "qemu".to_owned());
+        }
         if d.target_bus.is_none() {
             let bus = if d.target_dev.starts_with("hd") {
                 "ide"
