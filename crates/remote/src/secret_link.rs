@@ -108,7 +108,10 @@ pub fn is_elevated(identity: Option<&[TypedParam]>, run_dir: &Path) -> bool {
 /// How a definition names its secret: `<secret uuid=>` or `<secret usage=>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretLookup<'a> {
+    /// By the secret's UUID.
     Uuid(&'a [u8; 16]),
+    /// By its usage type (libvirt's `VIR_SECRET_USAGE_TYPE_*`) and usage id (a volume's path,
+    /// a Ceph or iSCSI name).
     Usage(i32, &'a str),
 }
 
