@@ -8,6 +8,7 @@
 use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
+use crate::save::*;
 
 /// A procedure with its argument and reply types.
 pub trait Procedure: Send + Sync + 'static {
@@ -222,6 +223,22 @@ procedures! {
         DomainDetachDeviceAliasArgs => ();
     DomainUpdateDeviceFlags = Remote rp::DOMAIN_UPDATE_DEVICE_FLAGS,
         DomainAttachDeviceFlagsArgs => ();
+
+    // save, restore, managed save (save)
+    DomainSave = Remote rp::DOMAIN_SAVE, DomainSaveArgs => ();
+    DomainSaveFlags = Remote rp::DOMAIN_SAVE_FLAGS, DomainSaveFlagsArgs => ();
+    DomainRestore = Remote rp::DOMAIN_RESTORE, DomainRestoreArgs => ();
+    DomainRestoreFlags = Remote rp::DOMAIN_RESTORE_FLAGS, DomainRestoreFlagsArgs => ();
+    DomainSaveImageGetXmlDesc = Remote rp::DOMAIN_SAVE_IMAGE_GET_XML_DESC,
+        DomainSaveImageGetXmlDescArgs => StringRet;
+    DomainSaveImageDefineXml = Remote rp::DOMAIN_SAVE_IMAGE_DEFINE_XML,
+        DomainSaveImageDefineXmlArgs => ();
+    DomainManagedSave = Remote rp::DOMAIN_MANAGED_SAVE, DomainFlagsArgs => ();
+    DomainManagedSaveRemove = Remote rp::DOMAIN_MANAGED_SAVE_REMOVE, DomainFlagsArgs => ();
+    DomainManagedSaveGetXmlDesc = Remote rp::DOMAIN_MANAGED_SAVE_GET_XML_DESC,
+        DomainFlagsArgs => StringRet;
+    DomainManagedSaveDefineXml = Remote rp::DOMAIN_MANAGED_SAVE_DEFINE_XML,
+        DomainManagedSaveDefineXmlArgs => ();
 }
 
 #[cfg(test)]

@@ -510,8 +510,10 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
         })
     });
     r.add_sync(calls::DomainHasManagedSaveImage, |d, a, _| {
-        d.view(&a.dom)?;
-        Ok::<_, QemuError>(IntRet { value: 0 })
+        let name = d.view(&a.dom)?.handle().name;
+        Ok::<_, QemuError>(IntRet {
+            value: i32::from(d.has_managed_save(&name)),
+        })
     });
     r.add_sync(calls::DomainSnapshotNum, |d, a, _| {
         d.view(&a.dom)?;
@@ -560,6 +562,10 @@ fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), Q
             ));
         }
     }
+    d.undefine_managed_save(
+        &e.def.name,
+        flags & oxvirt_proto::flags::domain_undefine::MANAGED_SAVE != 0,
+    )?;
     let removed = {
         let mut reg = d.registry.write_locked();
         reg.undefine(&e.def.name)?

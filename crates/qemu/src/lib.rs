@@ -42,6 +42,7 @@ pub mod procedure_table;
 pub mod registry;
 pub mod routes;
 pub mod running;
+pub mod save_calls;
 pub mod start_prep;
 pub mod stats_calls;
 pub mod vcpu_calls;

@@ -8,7 +8,7 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls, input_calls,
-    job_calls, lifecycle_calls, metadata_calls, stats_calls, vcpu_calls, QemuDriver,
+    job_calls, lifecycle_calls, metadata_calls, save_calls, stats_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -25,6 +25,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     metadata_calls::register(&mut r);
     vcpu_calls::register(&mut r);
     hotplug_calls::register(&mut r);
+    save_calls::register(&mut r);
     r
 });
 
@@ -37,7 +38,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 95);
+        assert_eq!(ROUTES.routes().count(), 105);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
@@ -47,11 +48,11 @@ mod tests {
             .filter(|r| r.runs == Runs::Blocking)
             .map(|r| r.info.name)
             .collect();
-        assert_eq!(blocking.len(), 5, "{blocking:?}");
+        assert_eq!(blocking.len(), 9, "{blocking:?}");
         let suspend = by_name(Program::Remote, "DOMAIN_SUSPEND").expect("in the table");
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
-        let undefined = by_name(Program::Remote, "DOMAIN_SAVE").expect("in the table");
+        let undefined = by_name(Program::Remote, "DOMAIN_SAVE_PARAMS").expect("in the table");
         assert!(ROUTES
             .route(undefined.program.number(), undefined.number)
             .is_none());

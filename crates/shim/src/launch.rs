@@ -29,6 +29,7 @@ impl Shim {
         start: DomainStatus,
         paused_start: bool,
         taps: Vec<std::os::fd::OwnedFd>,
+        incoming: Option<std::os::fd::OwnedFd>,
     ) -> Result<DomainStatus, ShimError> {
         let _job = self.begin_job("start").await?;
         if self.rt.locked().is_some() {
@@ -51,7 +52,7 @@ impl Shim {
             what: format!("cannot create the monitor socket {}", mon_path.display()),
             source,
         })?;
-        let cmd = oxvirt_qemu_command::build(
+        let mut cmd = oxvirt_qemu_command::build(
             dom,
             &oxvirt_qemu_command::Inputs {
                 emulator: &emulator,
@@ -62,6 +63,9 @@ impl Shim {
                     .collect::<Vec<_>>(),
             },
         )?;
+        if incoming.is_some() {
+            crate::save::add_incoming(&mut cmd.args);
+        }
         log_line(
             &self.opts,
             &format!(
@@ -103,7 +107,9 @@ impl Shim {
         })?);
         *self.signaller.locked() = Some(signaller.clone());
 
-        let r = self.connect_and_boot(&mut status, paused_start).await;
+        let r = self
+            .connect_and_boot(&mut status, paused_start, incoming.as_ref())
+            .await;
         if let Err(e) = r {
             // never leave a half-started VM: kill what was launched
             let _ = signaller.signal(Signal::KILL);
@@ -177,6 +183,7 @@ impl Shim {
         &self,
         status: &mut DomainStatus,
         paused_start: bool,
+        incoming: Option<&std::os::fd::OwnedFd>,
     ) -> Result<(), ShimError> {
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.locked() = Some(qmp.clone());
@@ -184,13 +191,24 @@ impl Shim {
         for args in oxvirt_qemu_command::graphics::password_commands(&status.domain) {
             qmp.execute("set_password", Some(args)).await?;
         }
+        if let Some(image) = incoming {
+            crate::save::load_incoming(&qmp, image).await?;
+        }
         if paused_start {
             status.state = state::PAUSED;
-            status.reason = paused::USER;
+            status.reason = if incoming.is_some() {
+                paused::MIGRATION
+            } else {
+                paused::USER
+            };
         } else {
             qmp.execute("cont", None).await?;
             status.state = state::RUNNING;
-            status.reason = running::BOOTED;
+            status.reason = if incoming.is_some() {
+                running::RESTORED
+            } else {
+                running::BOOTED
+            };
         }
         Ok(())
     }
@@ -221,6 +239,8 @@ impl Shim {
         *self.signaller.locked() = Some(signaller);
         let qmp = Arc::new(QmpClient::connect(&status.monitor, self.opts.qmp.clone()).await?);
         *self.qmp.locked() = Some(qmp.clone());
+        // a save its predecessor did not finish
+        self.recover_save(&qmp, &mut status).await;
         // QEMU may have changed while nobody watched
         let st = qmp.execute("query-status", None).await?;
         let running_now = st.get("running").and_then(Value::as_bool).unwrap_or(false);

@@ -36,6 +36,8 @@ mod media;
 mod monitor;
 mod process;
 mod qemu_log;
+mod save;
+pub mod save_image;
 mod serve;
 mod service;
 pub mod states;
@@ -89,6 +91,8 @@ enum Intent {
     FakeReboot,
     /// The guest went down for a `virsh reboot`; the reset is under way.
     Rebooting,
+    /// The VM's state is saved (`virsh save`): QEMU is stopped.
+    Saved,
 }
 
 #[derive(Debug)]

@@ -121,7 +121,8 @@ impl Shim {
                     // QEMU's SHUTDOWN on the SIGTERM of a destroy is an event too: libvirt 9.0
                     // sends "Shutdown Finished after host request" before "Stopped Destroyed"
                     // (measured against its libvirtd)
-                    if rt.status.state == state::SHUTDOWN {
+                    // a saved VM's QEMU goes without a shutdown (libvirt kills it)
+                    if rt.status.state == state::SHUTDOWN || rt.intent == Intent::Saved {
                         return None;
                     }
                     if rt.intent == Intent::FakeReboot && guest {
@@ -220,6 +221,8 @@ impl Shim {
         self.update(|rt| {
             let (reason, detail) = if rt.intent == Intent::Destroy {
                 (shutoff::DESTROYED, event::STOPPED_DESTROYED)
+            } else if rt.intent == Intent::Saved {
+                (shutoff::SAVED, event::STOPPED_SAVED)
             } else if rt.status.state == state::SHUTDOWN {
                 (shutoff::SHUTDOWN, event::STOPPED_SHUTDOWN)
             } else {
