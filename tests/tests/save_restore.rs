@@ -127,7 +127,10 @@ fn save_restore_and_managed_save_bring_the_guest_back_where_it_was() {
     let before = last_tick(&serial);
     let xml = q.virsh(&["save-image-dumpxml", imgs]).ok().to_owned();
     assert!(xml.contains(&format!("<name>{name}</name>")), "{xml}");
-    assert!(!xml.contains("<domain type='qemu' id="), "the inactive form: {xml}");
+    assert!(
+        !xml.contains("<domain type='qemu' id="),
+        "the inactive form: {xml}"
+    );
 
     // restore: the counter goes on from where it was, no boot
     let out = loud(&q, &["restore", imgs]);
@@ -140,6 +143,8 @@ fn save_restore_and_managed_save_bring_the_guest_back_where_it_was() {
         "running (restored)"
     );
     ev.wait_for(name, "Started Restored", 1);
+    // libvirt 9.0's detail for a restored guest that runs
+    ev.wait_for(name, "Resumed Snapshot", 1);
     wait_tick_above(&serial, before + 1);
     assert_eq!(count_in_file(&serial, READY), 0, "the guest booted again");
 

@@ -239,6 +239,8 @@ procedures! {
         DomainFlagsArgs => StringRet;
     DomainManagedSaveDefineXml = Remote rp::DOMAIN_MANAGED_SAVE_DEFINE_XML,
         DomainManagedSaveDefineXmlArgs => ();
+    DomainSaveParams = Remote rp::DOMAIN_SAVE_PARAMS, DomainSaveParamsArgs => ();
+    DomainRestoreParams = Remote rp::DOMAIN_RESTORE_PARAMS, DomainRestoreParamsArgs => ();
 }
 
 #[cfg(test)]

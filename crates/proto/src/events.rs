@@ -52,6 +52,7 @@ pub mod lifecycle {
     pub const SUSPENDED_PAUSED: i32 = 0;
     pub const SUSPENDED_RESTORED: i32 = 4;
     pub const RESUMED_UNPAUSED: i32 = 0;
+    pub const RESUMED_FROM_SNAPSHOT: i32 = 2;
     pub const STOPPED_SHUTDOWN: i32 = 0;
     pub const STOPPED_DESTROYED: i32 = 1;
     pub const STOPPED_CRASHED: i32 = 2;

@@ -3,7 +3,7 @@
 //! its documented wire layout).
 
 use crate::message::STRING_MAX;
-use crate::types::NonnullDomain;
+use crate::types::{NonnullDomain, TypedParam};
 use oxvirt_xdr::{Decode, Encode};
 
 /// DOMAIN_SAVE: the domain and the file.
@@ -66,5 +66,25 @@ pub struct DomainManagedSaveDefineXmlArgs {
     pub dom: NonnullDomain,
     #[xdr(max = STRING_MAX)]
     pub dxml: Option<String>,
+    pub flags: u32,
+}
+
+/// `REMOTE_DOMAIN_SAVE_PARAMS_MAX`.
+pub const SAVE_PARAMS_MAX: usize = 64;
+
+/// DOMAIN_SAVE_PARAMS: `file` and `dxml` as typed parameters.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainSaveParamsArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = SAVE_PARAMS_MAX)]
+    pub params: Vec<TypedParam>,
+    pub flags: u32,
+}
+
+/// DOMAIN_RESTORE_PARAMS.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct DomainRestoreParamsArgs {
+    #[xdr(max = SAVE_PARAMS_MAX)]
+    pub params: Vec<TypedParam>,
     pub flags: u32,
 }

@@ -38,7 +38,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 105);
+        assert_eq!(ROUTES.routes().count(), 107);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
@@ -52,7 +52,8 @@ mod tests {
         let suspend = by_name(Program::Remote, "DOMAIN_SUSPEND").expect("in the table");
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
-        let undefined = by_name(Program::Remote, "DOMAIN_SAVE_PARAMS").expect("in the table");
+        let undefined =
+            by_name(Program::Remote, "DOMAIN_SNAPSHOT_CREATE_XML").expect("in the table");
         assert!(ROUTES
             .route(undefined.program.number(), undefined.number)
             .is_none());

@@ -598,7 +598,9 @@ impl QemuDriver {
                     if s == state::PAUSED {
                         self.emit_lifecycle(vm.handle(), event::SUSPENDED, paused_detail);
                     } else {
-                        self.emit_lifecycle(vm.handle(), event::RESUMED, event::RESUMED_UNPAUSED);
+                        // libvirt 9.0's detail for a restored guest that runs (measured)
+                        let detail = event::RESUMED_FROM_SNAPSHOT;
+                        self.emit_lifecycle(vm.handle(), event::RESUMED, detail);
                     }
                 } else if s == state::PAUSED {
                     self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);

@@ -23,7 +23,7 @@ use oxvirt_proto::flags::domain_save_image::XML_SECURE;
 use oxvirt_proto::flags::domain_save_restore::{BYPASS_CACHE, PAUSED, RESET_NVRAM, RUNNING};
 use oxvirt_proto::remote::StringRet;
 use oxvirt_proto::shim as sp;
-use oxvirt_proto::NonnullDomain;
+use oxvirt_proto::{NonnullDomain, TypedParam, TypedParamValue};
 use oxvirt_remote::Router;
 use oxvirt_shim::save_image::{self, Image, ImageError};
 use oxvirt_sync::RwLockExt;
@@ -253,11 +253,8 @@ impl QemuDriver {
             )));
         }
         let paused = flags & PAUSED != 0 || (!img.header.was_running && flags & RUNNING == 0);
-        let paused_detail = if flags & PAUSED != 0 {
-            event::SUSPENDED_PAUSED
-        } else {
-            event::SUSPENDED_RESTORED
-        };
+        // libvirt 9.0 says "Suspended Restored" with or without --paused (measured)
+        let paused_detail = event::SUSPENDED_RESTORED;
         file.seek(SeekFrom::Start(img.stream_offset()))
             .map_err(open_error(path))?;
         self.start_vm_from(
@@ -386,6 +383,34 @@ fn check_exclusive(flags: u32) -> Result<(), QemuError> {
     Ok(())
 }
 
+/// The `file` and `dxml` of SAVE_PARAMS and RESTORE_PARAMS (`VIR_DOMAIN_SAVE_PARAM_*`); any
+/// other parameter, or one of another type, is refused as libvirt's `virTypedParamsValidate`
+/// refuses it.
+fn save_params(params: &[TypedParam]) -> Result<(Option<String>, Option<String>), QemuError> {
+    let (mut file, mut dxml) = (None, None);
+    for p in params {
+        let slot = match p.field.as_str() {
+            "file" => &mut file,
+            "dxml" => &mut dxml,
+            other => {
+                return Err(QemuError::InvalidArg(format!(
+                    "parameter '{other}' not supported"
+                )))
+            }
+        };
+        match &p.value {
+            TypedParamValue::String(v) => *slot = Some(v.clone()),
+            _ => {
+                return Err(QemuError::InvalidArg(format!(
+                    "invalid type for parameter '{}', expected type 'string'",
+                    p.field
+                )))
+            }
+        }
+    }
+    Ok((file, dxml))
+}
+
 fn no_managed_save() -> QemuError {
     QemuError::OperationInvalid("domain does not have managed save image".into())
 }
@@ -404,6 +429,39 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
         check_exclusive(a.flags)?;
         d.save_domain(&a.dom, Path::new(&a.to), a.dxml.as_deref(), a.flags, false)
             .await
+    });
+    r.add(calls::DomainSaveParams, |d, a, _| async move {
+        check_flags(
+            a.flags,
+            BYPASS_CACHE | RUNNING | PAUSED,
+            "qemuDomainSaveParams",
+        )?;
+        check_exclusive(a.flags)?;
+        let (file, dxml) = save_params(&a.params)?;
+        let Some(file) = file else {
+            return Err(QemuError::Vir(oxvirt_proto::VirError::new(
+                oxvirt_proto::vir_error::code::OPERATION_UNSUPPORTED,
+                oxvirt_proto::vir_error::domain::QEMU,
+                "saving to default location not supported",
+            )));
+        };
+        d.save_domain(&a.dom, Path::new(&file), dxml.as_deref(), a.flags, false)
+            .await
+    });
+    r.add(calls::DomainRestoreParams, |d, a, _| async move {
+        check_flags(
+            a.flags,
+            BYPASS_CACHE | RUNNING | PAUSED | RESET_NVRAM,
+            "qemuDomainRestoreParams",
+        )?;
+        check_exclusive(a.flags)?;
+        let (file, dxml) = save_params(&a.params)?;
+        let Some(file) = file else {
+            return Err(QemuError::InvalidArg("missing file".into()));
+        };
+        d.restore_domain(Path::new(&file), dxml.as_deref(), a.flags, None)
+            .await?;
+        Ok::<_, QemuError>(())
     });
     r.add(calls::DomainRestore, |d, a, _| async move {
         d.restore_domain(Path::new(&a.from), None, 0, None).await?;
