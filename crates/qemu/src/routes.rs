@@ -48,7 +48,7 @@ mod tests {
             .filter(|r| r.runs == Runs::Blocking)
             .map(|r| r.info.name)
             .collect();
-        assert_eq!(blocking.len(), 9, "{blocking:?}");
+        assert_eq!(blocking.len(), 10, "{blocking:?}");
         let suspend = by_name(Program::Remote, "DOMAIN_SUSPEND").expect("in the table");
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
