@@ -9,6 +9,7 @@ use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
 use crate::tune_api::*;
+use crate::save::*;
 
 /// A procedure with its argument and reply types.
 pub trait Procedure: Send + Sync + 'static {
@@ -290,6 +291,23 @@ procedure_markers! {
     DomainGetCpuStats = Remote rp::DOMAIN_GET_CPU_STATS, DomainGetCpuStatsArgs => DomainGetCpuStatsRet;
     /// Opens a stream: the reply names the image's type and the image follows on the stream.
     DomainScreenshot = Remote rp::DOMAIN_SCREENSHOT, DomainScreenshotArgs => DomainScreenshotRet;
+    // save, restore, managed save (save)
+    DomainSave = Remote rp::DOMAIN_SAVE, DomainSaveArgs => ();
+    DomainSaveFlags = Remote rp::DOMAIN_SAVE_FLAGS, DomainSaveFlagsArgs => ();
+    DomainRestore = Remote rp::DOMAIN_RESTORE, DomainRestoreArgs => ();
+    DomainRestoreFlags = Remote rp::DOMAIN_RESTORE_FLAGS, DomainRestoreFlagsArgs => ();
+    DomainSaveImageGetXmlDesc = Remote rp::DOMAIN_SAVE_IMAGE_GET_XML_DESC,
+        DomainSaveImageGetXmlDescArgs => StringRet;
+    DomainSaveImageDefineXml = Remote rp::DOMAIN_SAVE_IMAGE_DEFINE_XML,
+        DomainSaveImageDefineXmlArgs => ();
+    DomainManagedSave = Remote rp::DOMAIN_MANAGED_SAVE, DomainFlagsArgs => ();
+    DomainManagedSaveRemove = Remote rp::DOMAIN_MANAGED_SAVE_REMOVE, DomainFlagsArgs => ();
+    DomainManagedSaveGetXmlDesc = Remote rp::DOMAIN_MANAGED_SAVE_GET_XML_DESC,
+        DomainFlagsArgs => StringRet;
+    DomainManagedSaveDefineXml = Remote rp::DOMAIN_MANAGED_SAVE_DEFINE_XML,
+        DomainManagedSaveDefineXmlArgs => ();
+    DomainSaveParams = Remote rp::DOMAIN_SAVE_PARAMS, DomainSaveParamsArgs => ();
+    DomainRestoreParams = Remote rp::DOMAIN_RESTORE_PARAMS, DomainRestoreParamsArgs => ();
 }
 
 #[cfg(test)]

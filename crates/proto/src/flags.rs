@@ -152,6 +152,14 @@ pub mod domain_save_image {
     pub const XML_SECURE: u32 = 1;
 }
 
+/// `virDomainSaveRestoreFlags`.
+pub mod domain_save_restore {
+    pub const BYPASS_CACHE: u32 = 1;
+    pub const RUNNING: u32 = 2;
+    pub const PAUSED: u32 = 4;
+    pub const RESET_NVRAM: u32 = 8;
+}
+
 /// `virDomainCheckpointCreateFlags`, `virDomainCheckpointXMLFlags`.
 pub mod domain_checkpoint {
     pub const CREATE_QUIESCE: u32 = 1 << 1;

@@ -15,6 +15,7 @@ pub mod interface;
 pub mod message;
 pub mod procedures;
 pub mod remote;
+pub mod save;
 pub mod secret;
 pub mod shim;
 pub mod states;

@@ -114,6 +114,10 @@ shim_calls! {
     /// A PNG screenshot (QMP `screendump`) of the given video device and head (none: the
     /// first), written to `screenshot.png` in the VM's directory; the reply is its path.
     Screenshot = 41: ScreenshotArgs => StringRet;
+    /// Save the VM to the file passed as the call's one fd (libvirt's save-image format: the
+    /// header and XML first, QEMU's migration stream after, the header marked complete last),
+    /// then stop QEMU: the domain ends shut off (saved).
+    Save = 21: SaveArgs => ();
 }
 
 shim_events! {
@@ -143,6 +147,9 @@ pub struct StatusRet {
 
 /// Start flags.
 pub const START_PAUSED: u32 = crate::flags::domain_start::PAUSED;
+/// Start flag: restore a saved image, QEMU's migration stream read from the last fd passed
+/// with START (positioned at the stream), with `-incoming defer` and `migrate-incoming`.
+pub const START_RESTORE: u32 = 1 << 31;
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct StartArgs {
@@ -151,6 +158,15 @@ pub struct StartArgs {
     #[xdr(max = STATUS_MAX)]
     pub status_xml: String,
     pub flags: u32,
+}
+
+/// [`Save`]'s arguments: the domain XML written into the image, and whether the image
+/// restores running (`was_running`).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SaveArgs {
+    #[xdr(max = STATUS_MAX)]
+    pub domain_xml: String,
+    pub was_running: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
@@ -324,10 +340,11 @@ mod tests {
             DetachDevice::PROC,
             ChangeMedia::PROC,
             SetLink::PROC,
+            Save::PROC,
         ];
         assert_eq!(
             calls,
-            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
         );
         let events = [
             StateChanged::PROC,

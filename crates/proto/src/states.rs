@@ -17,13 +17,17 @@ pub mod state {
 pub mod running {
     pub const UNKNOWN: i32 = 0;
     pub const BOOTED: i32 = 1;
+    pub const RESTORED: i32 = 3;
     pub const UNPAUSED: i32 = 5;
+    pub const SAVE_CANCELED: i32 = 7;
 }
 
 /// `virDomainPausedReason`.
 pub mod paused {
     pub const UNKNOWN: i32 = 0;
     pub const USER: i32 = 1;
+    pub const MIGRATION: i32 = 2;
+    pub const SAVE: i32 = 3;
     pub const SHUTTING_DOWN: i32 = 8;
     pub const STARTING_UP: i32 = 11;
 }
@@ -40,6 +44,7 @@ pub mod shutoff {
     pub const SHUTDOWN: i32 = 1;
     pub const DESTROYED: i32 = 2;
     pub const CRASHED: i32 = 3;
+    pub const SAVED: i32 = 5;
     pub const FAILED: i32 = 6;
     pub const DAEMON: i32 = 8;
 }

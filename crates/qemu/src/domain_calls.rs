@@ -525,8 +525,10 @@ fn register_info(r: &mut Router<QemuDriver>) {
         })
     });
     r.add_sync(calls::DomainHasManagedSaveImage, |d, a, _| {
-        d.view(&a.dom)?;
-        Ok::<_, QemuError>(IntRet { value: 0 })
+        let name = d.view(&a.dom)?.handle().name;
+        Ok::<_, QemuError>(IntRet {
+            value: i32::from(d.has_managed_save(&name)),
+        })
     });
     r.add_sync(calls::DomainSnapshotNum, |d, a, _| {
         d.view(&a.dom)?;
@@ -575,6 +577,10 @@ fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), Q
             ));
         }
     }
+    d.undefine_managed_save(
+        &e.def.name,
+        flags & oxvirt_proto::flags::domain_undefine::MANAGED_SAVE != 0,
+    )?;
     let removed = {
         let mut reg = d.registry.write_locked();
         reg.undefine(&e.def.name)?

@@ -49,6 +49,7 @@ pub mod routes;
 pub mod running;
 pub mod screenshot_calls;
 pub mod setter_calls;
+pub mod save_calls;
 pub mod start_prep;
 pub mod stats_calls;
 pub mod tuning_calls;

@@ -64,6 +64,9 @@ impl QemuDriver {
             ));
         }
         let def = e.domain()?;
+        if let Some(vm) = self.start_managed_save(dom, &def.name, flags).await? {
+            return Ok(vm.handle());
+        }
         let vm = self.start_vm(&def, true, flags).await?;
         Ok(vm.handle())
     }
@@ -287,7 +290,12 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
     });
     r.add(calls::DomainCreateWithFlags, |d, a, _| async move {
         check_flags(a.flags, START_FLAGS, "qemuDomainCreateWithFlags")?;
-        let dom = d.start_persistent(&a.dom, a.flags & START_PAUSED).await?;
+        let dom = d
+            .start_persistent(
+                &a.dom,
+                a.flags & (START_PAUSED | oxvirt_proto::flags::domain_start::FORCE_BOOT),
+            )
+            .await?;
         Ok::<_, QemuError>(DomainRet { dom })
     });
     r.add(calls::DomainCreateXml, |d, a, _| async move {

@@ -8,8 +8,8 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls, input_calls,
-    job_calls, lifecycle_calls, metadata_calls, screenshot_calls, setter_calls, stats_calls,
-    tuning_calls, vcpu_calls, QemuDriver,
+    job_calls, lifecycle_calls, metadata_calls, save_calls, screenshot_calls, setter_calls,
+    stats_calls, tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -29,6 +29,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     setter_calls::register(&mut r);
     tuning_calls::register(&mut r);
     screenshot_calls::register(&mut r);
+    save_calls::register(&mut r);
     r
 });
 
@@ -41,7 +42,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 112);
+        assert_eq!(ROUTES.routes().count(), 124);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
@@ -51,11 +52,12 @@ mod tests {
             .filter(|r| r.runs == Runs::Blocking)
             .map(|r| r.info.name)
             .collect();
-        assert_eq!(blocking.len(), 5, "{blocking:?}");
+        assert_eq!(blocking.len(), 10, "{blocking:?}");
         let suspend = by_name(Program::Remote, "DOMAIN_SUSPEND").expect("in the table");
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
-        let undefined = by_name(Program::Remote, "DOMAIN_SAVE").expect("in the table");
+        let undefined =
+            by_name(Program::Remote, "DOMAIN_SNAPSHOT_CREATE_XML").expect("in the table");
         assert!(ROUTES
             .route(undefined.program.number(), undefined.number)
             .is_none());

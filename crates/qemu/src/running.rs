@@ -109,6 +109,24 @@ impl Vm {
         }
     }
 
+    /// A call that passes file descriptors to the shim, bounded by `timeout`.
+    pub async fn call_sending_fds<C: ShimCall>(
+        &self,
+        call: C,
+        args: &C::Args,
+        fds: Vec<std::os::fd::OwnedFd>,
+        timeout: Duration,
+    ) -> Result<C::Ret, QemuError> {
+        match tokio::time::timeout(timeout, link_call_fds(&self.link, call, args, fds)).await {
+            Ok(r) => r,
+            Err(_) => Err(QemuError::Timeout(format!(
+                "domain '{}' did not answer within {} s",
+                self.name,
+                timeout.as_secs()
+            ))),
+        }
+    }
+
     /// A call whose reply carries file descriptors.
     pub async fn call_with_fds<C: ShimCall>(
         &self,
@@ -469,6 +487,18 @@ impl QemuDriver {
         persistent: bool,
         flags: u32,
     ) -> Result<Arc<Vm>, QemuError> {
+        self.start_vm_from(def, persistent, flags, None).await
+    }
+
+    /// [`QemuDriver::start_vm`], or with `incoming` a restore from a saved image.
+    pub async fn start_vm_from(
+        self: &Arc<Self>,
+        def: &Domain,
+        persistent: bool,
+        flags: u32,
+        incoming: Option<crate::save_calls::Incoming>,
+    ) -> Result<Arc<Vm>, QemuError> {
+        let restored = incoming.as_ref().map(|i| i.paused_detail);
         let job = self.running.job(&def.uuid);
         let _job = match tokio::time::timeout(self.call_timeout, job.lock()).await {
             Ok(g) => g,
@@ -571,13 +601,17 @@ impl QemuDriver {
         let r = async {
             shim_exit = Some(self.spawn_shim(&dir, &log, false).await?);
             let (link, events) = self.connect_shim(&dir).await?;
+            let mut fds = tap_fds.take().unwrap_or_default();
+            let restore = incoming
+                .map(|i| fds.push(i.image))
+                .map_or(0, |()| sp::START_RESTORE);
             let start = sp::StartArgs {
                 status_xml,
-                flags: u32::from(flags & 1 != 0),
+                flags: u32::from(flags & 1 != 0) | restore,
             };
             let reply = match tokio::time::timeout(
                 Duration::from_secs(120),
-                link_call_fds(&link, sp::Start, &start, tap_fds.take().unwrap_or_default()),
+                link_call_fds(&link, sp::Start, &start, fds),
             )
             .await
             {
@@ -592,7 +626,7 @@ impl QemuDriver {
         crate::disk_secrets::remove(&secret_files);
         match r {
             Ok(vm) => {
-                self.started(&vm);
+                self.started(&vm, restored);
                 Ok(vm)
             }
             Err(e) => {
@@ -622,10 +656,19 @@ impl QemuDriver {
     }
 
     /// A start succeeded: the events libvirt gives for it.
-    fn started(&self, vm: &Arc<Vm>) {
+    fn started(&self, vm: &Arc<Vm>, restored: Option<i32>) {
         self.running.set_stopped_state(&vm.uuid, None);
         let (s, _) = vm.state();
-        if s == state::PAUSED {
+        if let Some(paused_detail) = restored {
+            self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_RESTORED);
+            if s == state::PAUSED {
+                self.emit_lifecycle(vm.handle(), event::SUSPENDED, paused_detail);
+            } else {
+                // libvirt 9.0's detail for a restored guest that runs (measured)
+                let detail = event::RESUMED_FROM_SNAPSHOT;
+                self.emit_lifecycle(vm.handle(), event::RESUMED, detail);
+            }
+        } else if s == state::PAUSED {
             self.emit_lifecycle(vm.handle(), event::STARTED, event::STARTED_BOOTED);
             self.emit_lifecycle(vm.handle(), event::SUSPENDED, event::SUSPENDED_PAUSED);
         } else {

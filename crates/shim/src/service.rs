@@ -51,7 +51,7 @@ impl ShimService {
             }
             sp::Start::PROC => {
                 // the TAP queues networkd made for the NICs ride along (CALL_WITH_FDS)
-                let taps = call
+                let mut taps = call
                     .fds
                     .iter()
                     .map(|f| f.try_clone())
@@ -61,10 +61,20 @@ impl ShimService {
                         source,
                     })?;
                 typed(sp::Start, call, |a| async move {
+                    // a restore's image comes last, after the TAP queues
+                    let incoming = if a.flags & sp::START_RESTORE != 0 {
+                        Some(taps.pop().ok_or_else(|| {
+                            ShimError::InvalidArg("a restore without its image".into())
+                        })?)
+                    } else {
+                        None
+                    };
                     // the driver's one copy of the definition: parsed here once, never
                     // re-derived (its defaults, ids and aliases came with it)
                     let st = parse_status(&a.status_xml)?;
-                    let r = s.start(st, a.flags & sp::START_PAUSED != 0, taps).await?;
+                    let r = s
+                        .start(st, a.flags & sp::START_PAUSED != 0, taps, incoming)
+                        .await?;
                     Ok(sp::StatusRet {
                         status_xml: r.format(),
                     })
@@ -141,6 +151,22 @@ impl ShimService {
                 typed(sp::Screenshot, call, |a| async move {
                     let value = s.screenshot(a.device, a.head).await?;
                     Ok(sp::StringRet { value })
+                })
+                .await
+            }
+            sp::Save::PROC => {
+                let file = call
+                    .fds
+                    .first()
+                    .map(|f| f.try_clone())
+                    .transpose()
+                    .map_err(|source| ShimError::Io {
+                        what: "cannot take the save file".into(),
+                        source,
+                    })?
+                    .ok_or_else(|| ShimError::InvalidArg("a save without its file".into()))?;
+                typed(sp::Save, call, |a| {
+                    s.save(a.domain_xml, a.was_running, file)
                 })
                 .await
             }
