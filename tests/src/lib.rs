@@ -8,6 +8,7 @@
 pub mod chardev;
 pub mod daemon;
 pub mod networkd;
+pub mod proxyd;
 pub mod storaged;
 
 use std::io::Read;

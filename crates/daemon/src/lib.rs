@@ -22,6 +22,7 @@ pub mod activation;
 mod args;
 mod error;
 pub mod fsutil;
+mod listeners;
 mod lock;
 mod paths;
 mod served;
@@ -30,6 +31,7 @@ mod sys;
 
 pub use args::CommonArgs;
 pub use error::DaemonError;
+pub use listeners::Bound;
 pub use lock::RootLock;
 pub use paths::{Paths, Sockets};
 pub use served::{ServeOptions, Served};

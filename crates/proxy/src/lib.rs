@@ -1,0 +1,118 @@
+//! `oxvirt-proxyd`'s service: libvirt's legacy sockets (`libvirt-sock`, `libvirt-sock-ro`,
+//! `libvirt-admin-sock`), where Debian's clients look by default, in front of oxvirt's driver
+//! daemons, as libvirt's virtproxyd stands in front of its modular daemons.
+//!
+//! For each client, CONNECT_OPEN picks the daemon serving the URI ([`route`]: `qemu:///…` →
+//! `oxvirt-qemud`, `network:///…` → `oxvirt-networkd`, …; a NULL URI probed as virtproxyd
+//! does), opens a connection there (on its read-only socket, read-only, for a read-only
+//! client) and forwards the caller's identity (CONNECT_SET_IDENTITY with the peer's uid, gid
+//! and pid) so that the daemon decides what the real user may do. Every later call goes there
+//! as it is ([`service`]); streams and events come back the same way. The proxy holds no
+//! state: killed, its clients see their connection end and open a new one to the next proxy;
+//! the daemons and what they run do not notice.
+
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod route;
+pub mod service;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxvirt_daemon::{Bound, DaemonError, Paths, RootLock, Sockets};
+use oxvirt_rpc::server::{Server, ServerConfig};
+use tokio::task::JoinHandle;
+
+pub use route::Routes;
+pub use service::ProxyService;
+
+/// The proxy's short name: its lock `run/proxyd.lock`.
+pub const SHORT_NAME: &str = "proxyd";
+/// The name of its sockets: `run/libvirt-sock`, `-sock-ro`, `libvirt-admin-sock`, libvirt's
+/// names for the legacy sockets.
+pub const SOCKET_NAME: &str = "libvirt";
+/// libvirt's daemon it stands in for (its admin server's name).
+pub const LIBVIRT_NAME: &str = "virtproxyd";
+
+/// How to serve the proxy.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The file layout: the sockets go in `paths.run`, and the daemons are found there.
+    pub paths: Paths,
+    /// Also serve libvirt's legacy paths (`/run/libvirt/libvirt-sock`, …) unless systemd
+    /// handed sockets over, and find the daemons at libvirt's paths when oxvirt's are absent.
+    pub libvirt_paths: bool,
+    /// System mode (root): `///system` URIs, libvirt's system paths.
+    pub privileged: bool,
+    /// The RPC server's settings and limits.
+    pub server: ServerConfig,
+}
+
+/// The proxy, serving; stops when dropped.
+#[derive(Debug)]
+pub struct Proxy {
+    service: Arc<ProxyService>,
+    server: Arc<Server<ProxyService>>,
+    serving: Option<JoinHandle<()>>,
+    bound: Bound,
+    _lock: RootLock,
+}
+
+/// Lock the run directory (one proxy per root) and listen on the sockets.
+pub async fn serve(opts: ServeOptions) -> Result<Proxy, DaemonError> {
+    std::fs::create_dir_all(&opts.paths.run).map_err(|source| DaemonError::Io {
+        what: format!("cannot create {}", opts.paths.run.display()),
+        source,
+    })?;
+    let root = opts
+        .paths
+        .run
+        .parent()
+        .unwrap_or(&opts.paths.run)
+        .to_owned();
+    let lock = RootLock::acquire(&opts.paths.lock_file(SHORT_NAME), &root)?;
+    let routes = Routes::new(&opts.paths.run, opts.libvirt_paths, opts.privileged);
+    let service = ProxyService::new(routes, LIBVIRT_NAME);
+    let libvirt = opts
+        .libvirt_paths
+        .then(|| Sockets::libvirt(SOCKET_NAME, opts.privileged));
+    let mut bound = Bound::daemon(&opts.paths.sockets(SOCKET_NAME), libvirt.as_ref())?;
+    let server = Server::new(service.clone(), opts.server);
+    let listeners = std::mem::take(&mut bound.listeners);
+    let serving = tokio::spawn(server.clone().serve(listeners));
+    Ok(Proxy {
+        service,
+        server,
+        serving: Some(serving),
+        bound,
+        _lock: lock,
+    })
+}
+
+impl Proxy {
+    /// No client is connected: a proxy with an idle timeout may exit.
+    pub fn is_idle(&self) -> bool {
+        self.service.client_count() == 0
+    }
+
+    /// Stop listening (the sockets go at once), let the calls in flight be answered (for at
+    /// most `max_wait`), then close every connection.
+    pub async fn drain(mut self, max_wait: Duration) {
+        self.server.drain();
+        self.bound.remove_files();
+        if let Some(mut s) = self.serving.take() {
+            if tokio::time::timeout(max_wait, &mut s).await.is_err() {
+                self.server.shutdown();
+                let _ = s.await;
+            }
+        }
+        self.server.shutdown();
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.server.shutdown();
+        self.bound.remove_files();
+    }
+}

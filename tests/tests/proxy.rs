@@ -1,0 +1,287 @@
+//! `oxvirt-proxyd`: libvirt's legacy sockets in front of the driver daemons, as virtproxyd.
+//! Stock virsh and python3-libvirt on `ROOT/run/libvirt-sock` reach qemud (domains, console,
+//! events) and storaged (pools, volume upload/download streams) by the URI they open, the
+//! read-only socket stays read-only, a daemon that is not running gives libvirt's connect
+//! error; SIGKILLed while clients stream, the proxy leaves them a clean error and the VM
+//! running, and a new proxy serves them again; started by systemd's socket activation, it
+//! serves virsh with no URI at all in a mount namespace with its own `/run/libvirt`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use oxvirt_e2e::proxyd::Proxyd;
+use oxvirt_e2e::storaged::Storaged;
+use oxvirt_e2e::{
+    binary, command, guest_xml, python, python_console_roundtrip, virsh, Qemud, GUARD,
+};
+
+fn tmp_root(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(prefix).tempdir().unwrap()
+}
+
+const DOMAIN: &str =
+    "<domain type='qemu'><name>px1</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+
+#[test]
+fn virsh_and_python_through_the_legacy_socket() {
+    let tmp = tmp_root("oxvirt-proxy-");
+    let root = tmp.path();
+    let _s = Storaged::start_in_without_default(root);
+    let q = Qemud::start_in(root);
+    let p = Proxyd::start_in(root);
+
+    assert!(p
+        .virsh(&["version"])
+        .ok()
+        .contains("Running hypervisor: QEMU"));
+    let xml = root.join("px1.xml");
+    std::fs::write(&xml, DOMAIN).unwrap();
+    p.virsh(&["define", xml.to_str().unwrap()]).ok();
+    assert_eq!(p.virsh(&["list", "--all", "--name"]).ok().trim(), "px1");
+    // what the proxy passes on is what the daemon says
+    assert_eq!(
+        p.virsh(&["dumpxml", "px1"]).ok(),
+        q.virsh(&["dumpxml", "px1"]).ok()
+    );
+    // and so are its errors
+    let e = p.virsh(&["dominfo", "nosuch"]);
+    assert_eq!(e.err(), q.virsh(&["dominfo", "nosuch"]).err());
+
+    // the read-only socket: queries pass, changes are refused
+    let ro = p.uri_ro("qemu");
+    assert_eq!(virsh(&ro, &["list", "--all", "--name"]).ok().trim(), "px1");
+    let e = virsh(&ro, &["undefine", "px1"]);
+    assert!(
+        e.err()
+            .contains("read only access prevents virDomainUndefine"),
+        "{e:?}"
+    );
+
+    // storage:///system goes to storaged itself: a pool, a volume, an upload and a download
+    let st = p.uri("storage");
+    assert_eq!(
+        virsh(&st, &["pool-list", "--all", "--name"]).ok().trim(),
+        ""
+    );
+    let pool_dir = root.join("pool");
+    virsh(
+        &st,
+        &[
+            "pool-define-as",
+            "pp",
+            "dir",
+            "--target",
+            pool_dir.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    virsh(&st, &["pool-build", "pp"]).ok();
+    virsh(&st, &["pool-start", "pp"]).ok();
+    assert_eq!(virsh(&st, &["pool-list", "--name"]).ok().trim(), "pp");
+    virsh(&st, &["vol-create-as", "pp", "v1", "3M"]).ok();
+    let data: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let up = root.join("up.bin");
+    std::fs::write(&up, &data).unwrap();
+    virsh(
+        &st,
+        &["vol-upload", "v1", up.to_str().unwrap(), "--pool", "pp"],
+    )
+    .ok();
+    assert_eq!(std::fs::read(pool_dir.join("v1")).unwrap(), data);
+    let down = root.join("down.bin");
+    virsh(
+        &st,
+        &["vol-download", "v1", down.to_str().unwrap(), "--pool", "pp"],
+    )
+    .ok();
+    assert_eq!(std::fs::read(&down).unwrap(), data);
+    // and qemu:///system reaches the same pool through qemud's own forwarding
+    assert!(p.virsh(&["vol-list", "pp"]).ok().contains("v1"));
+
+    // a daemon that is not running: libvirt's connect error, naming its socket
+    let e = virsh(&p.uri("network"), &["net-list"]);
+    let want = format!(
+        "Failed to connect socket to '{}': No such file or directory",
+        root.join("run/networkd-sock").display()
+    );
+    assert!(e.err().contains(&want), "{e:?}");
+
+    // python3-libvirt: domain events through the proxy, callback ids and all
+    let r = python(EVENTS_PY, &[&p.uri("qemu"), xml.to_str().unwrap()]);
+    let out = r.ok();
+    assert!(out.contains("event px1 0"), "{out}"); // undefined
+    assert!(out.contains("event px1 1"), "{out}"); // defined again
+}
+
+/// Registers lifecycle events, undefines and defines `px1` on its connection, prints the
+/// events it got: "event NAME TYPE".
+const EVENTS_PY: &str = r#"
+import sys, signal, threading, libvirt
+signal.alarm(60)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+seen = []
+def cb(conn, dom, event, detail, opaque):
+    seen.append((dom.name(), event))
+    print("event", dom.name(), event, flush=True)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+c.lookupByName("px1").undefine()
+c.defineXML(open(sys.argv[2]).read())
+while len(seen) < 2:
+    libvirt.virEventRunDefaultImpl()
+c.close()
+"#;
+
+/// A client with a console stream, lifecycle events and a close callback open through the
+/// proxy: prints "ready" once the console carried data, each event, then how it ended.
+const HOLD_PY: &str = r#"
+import sys, signal, libvirt
+signal.alarm(120)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+state = {"closed": None, "data": 0}
+def on_close(conn, reason, opaque):
+    state["closed"] = reason
+c.registerCloseCallback(on_close, None)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+    lambda *a: print("event", a[1].name(), a[2], flush=True), None)
+d = c.lookupByName(sys.argv[2])
+st = c.newStream(libvirt.VIR_STREAM_NONBLOCK)
+d.openConsole(None, st, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+def on_data(stream, events, opaque):
+    try:
+        data = stream.recv(4096)
+    except libvirt.libvirtError as e:
+        print("stream error:", e, flush=True)
+        stream.eventRemoveCallback()
+        return
+    if isinstance(data, bytes) and data:
+        if state["data"] == 0:
+            print("ready", flush=True)
+        state["data"] += len(data)
+st.eventAddCallback(libvirt.VIR_STREAM_EVENT_READABLE | libvirt.VIR_STREAM_EVENT_ERROR |
+                    libvirt.VIR_STREAM_EVENT_HANGUP, on_data, None)
+st.send(b"\n")
+while state["closed"] is None:
+    libvirt.virEventRunDefaultImpl()
+print("closed", state["closed"], flush=True)
+"#;
+
+#[test]
+fn guest_console_events_and_a_sigkilled_proxy() {
+    let tmp = tmp_root("oxvirt-proxy-vm-");
+    let root = tmp.path();
+    let q = Qemud::start_in(root);
+    let mut p = Proxyd::start_in(root);
+    let serial = root.join("serial.log");
+    let xml = root.join("pxvm.xml");
+    std::fs::write(&xml, guest_xml("pxvm", &serial)).unwrap();
+    p.virsh(&["define", xml.to_str().unwrap()]).ok();
+    p.virsh(&["start", "pxvm"]).ok();
+    python_console_roundtrip(&p.uri("qemu"), "pxvm", false);
+
+    // a client holding a console stream and event registrations when the proxy is killed
+    let mut hold = command("/usr/bin/python3")
+        .args(["-c", HOLD_PY, &p.uri("qemu"), "pxvm"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(hold.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + GUARD;
+    loop {
+        assert!(Instant::now() < deadline, "the console carried nothing");
+        match lines.next() {
+            Some(Ok(l)) if l == "ready" => break,
+            Some(Ok(_)) => {}
+            other => {
+                let _ = hold.kill();
+                let o = hold.wait_with_output().unwrap();
+                panic!(
+                    "client ended early: {other:?} {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
+    }
+    let qemus_before = q.qemus().len();
+    p.sigkill();
+    // the client sees its connection end (libvirt's close callback, reason EOF or error),
+    // and exits on its own
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = hold.wait().unwrap();
+    assert!(status.success(), "client: {rest:?}");
+    assert!(
+        rest.iter().any(|l| l.starts_with("closed ")),
+        "client: {rest:?}"
+    );
+    // the VM felt nothing
+    assert_eq!(q.domstate("pxvm"), "running (booted)");
+    assert_eq!(q.qemus().len(), qemus_before);
+
+    // a new proxy serves the clients that reconnect
+    let p = Proxyd::start_in(root);
+    assert_eq!(p.virsh(&["domstate", "pxvm"]).ok().trim(), "running");
+    python_console_roundtrip(&p.uri("qemu"), "pxvm", true);
+    p.virsh(&["destroy", "pxvm"]).ok();
+}
+
+/// Run `script` with `sh -c` in a new mount namespace whose `/run` is a private tmpfs (with
+/// an empty `/run/libvirt`): nothing the host has there is seen or touched.
+fn in_private_run(script: &str, envs: &[(&str, &Path)]) -> std::process::Output {
+    let mut c = command("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-ec"])
+        .arg(format!(
+            "mount -t tmpfs tmpfs /run; mkdir -p /run/libvirt; {script}"
+        ))
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn socket_activation_and_virsh_without_a_uri() {
+    let tmp = tmp_root("oxvirt-proxy-act-");
+    let root = tmp.path();
+    let q = Qemud::start_in(root);
+    let xml = root.join("px1.xml");
+    std::fs::write(&xml, DOMAIN).unwrap();
+    q.virsh(&["define", xml.to_str().unwrap()]).ok();
+    // systemd-socket-activate binds libvirt's legacy sockets, starts the proxy on the first
+    // connection and hands them over; stock virsh with no URI (Debian's client: legacy
+    // libvirt-sock, an empty name, the proxy probes qemud) lists the root's domain
+    let out = in_private_run(
+        r#"
+        systemd-socket-activate -l /run/libvirt/libvirt-sock -l /run/libvirt/libvirt-sock-ro \
+            -l /run/libvirt/libvirt-admin-sock \
+            --fdname=virtproxyd.socket:virtproxyd-ro.socket:virtproxyd-admin.socket \
+            "$PROXYD" --root "$ROOT" --libvirt-paths --timeout 30 2>"$ROOT/activated.log" &
+        act=$!
+        i=0; while [ ! -S /run/libvirt/libvirt-sock ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+        echo "before: $(cat /proc/$act/comm)"
+        echo "uri: $(virsh uri)"
+        echo "names: $(virsh list --all --name | tr -d '\n')"
+        echo "ro: $(virsh -r list --all --name | tr -d '\n')"
+        echo "after: $(cat /proc/$act/comm)"
+        kill $act
+        "#,
+        &[("PROXYD", &binary("oxvirt-proxyd")), ("ROOT", root)],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let log = std::fs::read_to_string(root.join("activated.log")).unwrap_or_default();
+    assert!(out.status.success(), "{text}\n{err}\n{log}");
+    assert!(text.contains("uri: qemu:///system"), "{text}\n{err}\n{log}");
+    assert!(text.contains("names: px1"), "{text}\n{err}\n{log}");
+    assert!(text.contains("ro: px1"), "{text}\n{err}\n{log}");
+    // started on the first connection, not before
+    assert!(text.contains("before: systemd-socket-"), "{text}");
+    assert!(text.contains("after: oxvirt-proxyd"), "{text}");
+}
