@@ -18,6 +18,11 @@ pub struct Proxyd {
 impl Proxyd {
     /// Start on `root` (whose daemons it forwards to); waits until its sockets answer.
     pub fn start_in(root: &Path) -> Self {
+        Self::start_in_with(root, &[])
+    }
+
+    /// [`Proxyd::start_in`] with extra arguments (`--listen`).
+    pub fn start_in_with(root: &Path, extra: &[&str]) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -26,6 +31,7 @@ impl Proxyd {
         let child = Command::new(binary("oxvirt-proxyd"))
             .arg("--root")
             .arg(root)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -93,6 +99,26 @@ impl Proxyd {
         std::fs::read_to_string(self.root.join("proxyd.log")).unwrap_or_default()
     }
 }
+
+/// A python3-libvirt script: registers lifecycle events on `argv[1]`, undefines the domain
+/// `px1` and defines it again from the file `argv[2]` on that connection, and prints the
+/// events it got ("event NAME TYPE").
+pub const EVENTS_PY: &str = r#"
+import sys, signal, threading, libvirt
+signal.alarm(60)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+seen = []
+def cb(conn, dom, event, detail, opaque):
+    seen.append((dom.name(), event))
+    print("event", dom.name(), event, flush=True)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+c.lookupByName("px1").undefine()
+c.defineXML(open(sys.argv[2]).read())
+while len(seen) < 2:
+    libvirt.virEventRunDefaultImpl()
+c.close()
+"#;
 
 impl Drop for Proxyd {
     fn drop(&mut self) {

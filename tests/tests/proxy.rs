@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
-use oxvirt_e2e::proxyd::Proxyd;
+use oxvirt_e2e::proxyd::{Proxyd, EVENTS_PY};
 use oxvirt_e2e::storaged::Storaged;
 use oxvirt_e2e::{
     binary, command, guest_xml, python, python_console_roundtrip, virsh, Qemud, GUARD,
@@ -117,25 +117,6 @@ fn virsh_and_python_through_the_legacy_socket() {
     assert!(out.contains("event px1 0"), "{out}"); // undefined
     assert!(out.contains("event px1 1"), "{out}"); // defined again
 }
-
-/// Registers lifecycle events, undefines and defines `px1` on its connection, prints the
-/// events it got: "event NAME TYPE".
-const EVENTS_PY: &str = r#"
-import sys, signal, threading, libvirt
-signal.alarm(60)
-libvirt.virEventRegisterDefaultImpl()
-c = libvirt.open(sys.argv[1])
-seen = []
-def cb(conn, dom, event, detail, opaque):
-    seen.append((dom.name(), event))
-    print("event", dom.name(), event, flush=True)
-c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
-c.lookupByName("px1").undefine()
-c.defineXML(open(sys.argv[2]).read())
-while len(seen) < 2:
-    libvirt.virEventRunDefaultImpl()
-c.close()
-"#;
 
 /// A client with a console stream, lifecycle events and a close callback open through the
 /// proxy: prints "ready" once the console carried data, each event, then how it ended.

@@ -13,16 +13,23 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod conf;
+pub mod dn;
+mod error;
 pub mod route;
 pub mod service;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use oxvirt_daemon::{Bound, DaemonError, Paths, RootLock, Sockets};
+use oxvirt_daemon::{Bound, Paths, RootLock, Sockets};
 use oxvirt_rpc::server::{Server, ServerConfig};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
+pub use conf::ListenConfig;
+pub use error::ProxyError;
 pub use route::Routes;
 pub use service::ProxyService;
 
@@ -46,6 +53,8 @@ pub struct ServeOptions {
     pub privileged: bool,
     /// The RPC server's settings and limits.
     pub server: ServerConfig,
+    /// Listen on the network too (`--listen`), with these settings (`proxyd.conf`).
+    pub listen: Option<ListenConfig>,
 }
 
 /// The proxy, serving; stops when dropped.
@@ -55,15 +64,35 @@ pub struct Proxy {
     server: Arc<Server<ProxyService>>,
     serving: Option<JoinHandle<()>>,
     bound: Bound,
+    /// Cancelled to stop the network listeners.
+    network: CancellationToken,
     _lock: RootLock,
 }
 
-/// Lock the run directory (one proxy per root) and listen on the sockets.
-pub async fn serve(opts: ServeOptions) -> Result<Proxy, DaemonError> {
-    std::fs::create_dir_all(&opts.paths.run).map_err(|source| DaemonError::Io {
-        what: format!("cannot create {}", opts.paths.run.display()),
-        source,
-    })?;
+/// Lock the run directory (one proxy per root) and listen on the sockets (and on the network
+/// with `listen`).
+pub async fn serve(opts: ServeOptions) -> Result<Proxy, ProxyError> {
+    std::fs::create_dir_all(&opts.paths.run)
+        .map_err(|e| ProxyError::Io(format!("cannot create {}", opts.paths.run.display()), e))?;
+    // the network side is checked before anything listens
+    let tls = match &opts.listen {
+        Some(c) if c.listen_tcp => {
+            return Err(ProxyError::Config(format!(
+                "listen_tcp needs auth_tcp = \"sasl\" (here \"{}\"), and oxvirt-proxyd has no SASL yet: use TLS",
+                c.auth_tcp
+            )))
+        }
+        Some(c) if c.listen_tls => {
+            if c.auth_tls != "none" {
+                return Err(ProxyError::Config(format!(
+                    "auth_tls = \"{}\" is not supported (only \"none\": the certificate is the authentication)",
+                    c.auth_tls
+                )));
+            }
+            Some((tls::Tls::new(c)?, tls::bind(c).await?))
+        }
+        _ => None,
+    };
     let root = opts
         .paths
         .run
@@ -80,11 +109,16 @@ pub async fn serve(opts: ServeOptions) -> Result<Proxy, DaemonError> {
     let server = Server::new(service.clone(), opts.server);
     let listeners = std::mem::take(&mut bound.listeners);
     let serving = tokio::spawn(server.clone().serve(listeners));
+    let network = CancellationToken::new();
+    if let Some((tls, listener)) = tls {
+        tokio::spawn(tls.serve(listener, server.clone(), network.clone()));
+    }
     Ok(Proxy {
         service,
         server,
         serving: Some(serving),
         bound,
+        network,
         _lock: lock,
     })
 }
@@ -98,6 +132,7 @@ impl Proxy {
     /// Stop listening (the sockets go at once), let the calls in flight be answered (for at
     /// most `max_wait`), then close every connection.
     pub async fn drain(mut self, max_wait: Duration) {
+        self.network.cancel();
         self.server.drain();
         self.bound.remove_files();
         if let Some(mut s) = self.serving.take() {
@@ -112,6 +147,7 @@ impl Proxy {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
+        self.network.cancel();
         self.server.shutdown();
         self.bound.remove_files();
     }

@@ -13,7 +13,7 @@ use oxvirt_proto::remote::{
     IntRet, AUTH_NONE, CONNECT_RO,
 };
 use oxvirt_proto::vir_error::{code, domain};
-use oxvirt_proto::{ToVirError, VirError};
+use oxvirt_proto::{ToVirError, TypedParam, TypedParamValue, VirError};
 use oxvirt_remote::admin::AdminServer;
 use oxvirt_remote::forward::{self, forward_stream, peer_identity, pump_events};
 use oxvirt_remote::{decode_args, ret};
@@ -85,8 +85,7 @@ impl ProxyService {
         } else {
             a.flags
         };
-        let (conn, events) =
-            forward::open_with_flags(&up, flags, Some(peer_identity(client))).await?;
+        let (conn, events) = forward::open_with_flags(&up, flags, Some(identity(client))).await?;
         if read_only {
             client.set_read_only();
         }
@@ -155,8 +154,10 @@ impl ProxyService {
             // UNIX sockets are secure; the daemon's answer would describe the proxy's own
             // connection, not the client's
             rp::CONNECT_IS_SECURE => return local(ret(&IntRet { value: 1 })),
-            // the identity is the proxy's to forward: only root may claim another
-            rp::CONNECT_SET_IDENTITY if client.peer.uid != 0 => {
+            // the identity is the proxy's to forward: only local root may claim another
+            rp::CONNECT_SET_IDENTITY
+                if client.peer.uid != 0 || client.origin.x509_dname.is_some() =>
+            {
                 return Reply::err(VirError::new(
                     code::ACCESS_DENIED,
                     domain::ACCESS,
@@ -188,6 +189,18 @@ impl ProxyService {
             }
             Err(e) => Reply::err(e.to_vir_error()),
         }
+    }
+}
+
+/// The identity forwarded for a client: a TLS client's certificate DN, a local client's
+/// SO_PEERCRED (as libvirt's daemons identify them).
+pub fn identity(client: &Client) -> Vec<TypedParam> {
+    match &client.origin.x509_dname {
+        Some(dn) => vec![TypedParam {
+            field: "x509-distinguished-name".into(),
+            value: TypedParamValue::String(dn.clone()),
+        }],
+        None => peer_identity(client),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use oxvirt_daemon::CommonArgs;
-use oxvirt_proxy::ServeOptions;
+use oxvirt_proxy::{ListenConfig, ServeOptions};
 use tracing::info;
 
 /// How long calls in flight get to be answered on SIGTERM.
@@ -22,6 +22,14 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
+    /// Listen on the network as configured (TLS on port 16514 by default), as
+    /// `virtproxyd --listen`.
+    #[arg(long)]
+    listen: bool,
+    /// The configuration file (default: DIR/etc/proxyd.conf with --root DIR, else
+    /// /etc/oxvirt/proxyd.conf), in libvirt's syntax with virtproxyd.conf's keys.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -33,11 +41,21 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let c = &args.common;
     let paths = c.paths();
+    let config = args
+        .config
+        .clone()
+        .unwrap_or_else(|| paths.etc.join("proxyd.conf"));
+    let listen = if args.listen {
+        Some(ListenConfig::load(&config).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     let proxy = oxvirt_proxy::serve(ServeOptions {
         paths: paths.clone(),
         libvirt_paths: c.libvirt_paths,
         privileged: c.privileged(),
         server: c.server_config(),
+        listen,
     })
     .await
     .map_err(|e| e.to_string())?;
