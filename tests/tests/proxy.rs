@@ -266,3 +266,126 @@ fn socket_activation_and_virsh_without_a_uri() {
     assert!(text.contains("before: systemd-socket-"), "{text}");
     assert!(text.contains("after: oxvirt-proxyd"), "{text}");
 }
+
+/// One client of the chaos test on `argv[1]`: "events" holds a pool event registration and
+/// waits for its connection to close; "download" downloads the volume `pp/big` again and
+/// again. Prints "ready" once it is at work, then how it ended ("closed REASON" or
+/// "error: MESSAGE"), and exits 0.
+const CHAOS_PY: &str = r#"
+import sys, signal, libvirt
+signal.alarm(180)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+if sys.argv[2] == "events":
+    state = {"closed": None}
+    def on_close(conn, reason, opaque):
+        state["closed"] = reason
+    c.registerCloseCallback(on_close, None)
+    c.storagePoolEventRegisterAny(None, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+                                  lambda *a: None, None)
+    print("ready", flush=True)
+    while state["closed"] is None:
+        libvirt.virEventRunDefaultImpl()
+    print("closed", state["closed"], flush=True)
+else:
+    v = c.storagePoolLookupByName("pp").storageVolLookupByName("big")
+    ready = False
+    try:
+        while True:
+            st = c.newStream(0)
+            v.download(st, 0, 0, 0)
+            while True:
+                d = st.recv(262144)
+                if isinstance(d, int):
+                    continue
+                if not d:
+                    break
+                if not ready:
+                    print("ready", flush=True)
+                    ready = True
+            st.finish()
+    except libvirt.libvirtError as e:
+        print("error:", e, flush=True)
+"#;
+
+#[test]
+fn sigkill_of_the_proxy_under_streaming_clients() {
+    let tmp = tmp_root("oxvirt-proxy-chaos-");
+    let root = tmp.path();
+    let s = Storaged::start_in_without_default(root);
+    let mut p = Proxyd::start_in(root);
+    let st = p.uri("storage");
+    let pool_dir = root.join("pool");
+    virsh(
+        &st,
+        &[
+            "pool-define-as",
+            "pp",
+            "dir",
+            "--target",
+            pool_dir.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    virsh(&st, &["pool-build", "pp"]).ok();
+    virsh(&st, &["pool-start", "pp"]).ok();
+    virsh(&st, &["vol-create-as", "pp", "big", "64M"]).ok();
+
+    // 8 clients holding events, 8 downloading, all through the proxy
+    let mut clients = Vec::new();
+    for i in 0..16 {
+        let mode = if i % 2 == 0 { "events" } else { "download" };
+        let mut c = command("/usr/bin/python3")
+            .args(["-c", CHAOS_PY, &st, mode])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(c.stdout.take().unwrap()).lines();
+        clients.push((mode, c, lines));
+    }
+    for (mode, c, lines) in &mut clients {
+        match lines.next() {
+            Some(Ok(l)) if l == "ready" => {}
+            other => {
+                let _ = c.kill();
+                panic!("a {mode} client did not start: {other:?}");
+            }
+        }
+    }
+    p.sigkill();
+    // every client sees its connection end, says how, and exits on its own
+    for (mode, c, lines) in clients {
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let out = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{mode}: {rest:?} {err}");
+        let want = if mode == "events" {
+            "closed "
+        } else {
+            "error: "
+        };
+        assert!(
+            rest.iter().any(|l| l.starts_with(want)),
+            "{mode}: {rest:?} {err}"
+        );
+    }
+    // storaged felt nothing; a new proxy serves the clients that come back
+    assert_eq!(s.virsh(&["pool-list", "--name"]).ok().trim(), "pp");
+    let p = Proxyd::start_in(root);
+    let st = p.uri("storage");
+    assert_eq!(virsh(&st, &["pool-list", "--name"]).ok().trim(), "pp");
+    let down = root.join("down.bin");
+    virsh(
+        &st,
+        &[
+            "vol-download",
+            "big",
+            down.to_str().unwrap(),
+            "--pool",
+            "pp",
+        ],
+    )
+    .ok();
+    assert_eq!(std::fs::metadata(&down).unwrap().len(), 64 << 20);
+}
