@@ -213,12 +213,13 @@ fn guest_console_events_and_a_sigkilled_proxy() {
 }
 
 /// Run `script` with `sh -c` in a new mount namespace whose `/run` is a private tmpfs (with
-/// an empty `/run/libvirt`): nothing the host has there is seen or touched.
+/// an empty `/run/libvirt`) and `/root` another (ssh keeps its known hosts there): nothing the
+/// host has there is seen or touched.
 fn in_private_run(script: &str, envs: &[(&str, &Path)]) -> std::process::Output {
     let mut c = command("unshare");
     c.args(["-m", "--propagation", "private", "sh", "-ec"])
         .arg(format!(
-            "mount -t tmpfs tmpfs /run; mkdir -p /run/libvirt; {script}"
+            "mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /root; mkdir -p /run/libvirt; {script}"
         ))
         .stdin(Stdio::null());
     for (k, v) in envs {
@@ -388,4 +389,72 @@ fn sigkill_of_the_proxy_under_streaming_clients() {
     )
     .ok();
     assert_eq!(std::fs::metadata(&down).unwrap().len(), 64 << 20);
+}
+
+/// The remote end of `qemu+ssh://`: a private sshd on the loopback address (keys made here),
+/// and the proxy on libvirt's paths, in the namespace of [`in_private_run`]; then the stock
+/// client. Prints what virsh saw.
+const SSH_SCRIPT: &str = r#"
+ssh-keygen -q -t ed25519 -N '' -f "$SSH/id"
+ssh-keygen -q -t ed25519 -N '' -f "$SSH/hostkey"
+cp "$SSH/id.pub" "$SSH/authorized_keys"
+printf '%s\n' "ListenAddress 127.0.0.1" "Port $PORT" "HostKey $SSH/hostkey" \
+    "AuthorizedKeysFile $SSH/authorized_keys" "StrictModes no" \
+    "PermitRootLogin prohibit-password" "PasswordAuthentication no" \
+    "KbdInteractiveAuthentication no" "UsePAM no" "PidFile none" > "$SSH/sshd_config"
+mkdir -p /run/sshd
+"$PROXYD" --root "$ROOT" --libvirt-paths 2>"$ROOT/proxyd-ssh.log" &
+proxy=$!
+/usr/sbin/sshd -D -e -f "$SSH/sshd_config" 2>"$SSH/sshd.log" &
+sshd=$!
+i=0; while ! [ -S /run/libvirt/libvirt-sock ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+uri="qemu+ssh://root@127.0.0.1:$PORT/system?keyfile=$SSH/id&no_verify=1"
+i=0; until virsh -c "$uri" version >/dev/null 2>&1 || [ $i -ge 50 ]; do sleep 0.2; i=$((i+1)); done
+echo "names: $(virsh -q -c "$uri" list --all --name | tr -d '\n')"
+echo "state: $(virsh -q -c "$uri" domstate px1)"
+kill $sshd $proxy
+wait
+"#;
+
+/// `qemu+ssh://root@127.0.0.1:PORT/system` with the stock client: ssh runs libvirt's
+/// `virt-ssh-helper` on the remote end, which finds the proxy's `/run/libvirt/libvirt-sock`
+/// (legacy mode) and through it qemud.
+#[test]
+fn qemu_ssh_through_a_private_sshd() {
+    assert!(
+        Path::new("/usr/sbin/sshd").exists() && Path::new("/usr/bin/virt-ssh-helper").exists(),
+        "needs openssh-server and virt-ssh-helper (scripts/install-deps)"
+    );
+    let tmp = tmp_root("oxvirt-proxy-ssh-");
+    let root = tmp.path();
+    let q = Qemud::start_in(root);
+    let xml = root.join("px1.xml");
+    std::fs::write(&xml, DOMAIN).unwrap();
+    q.virsh(&["define", xml.to_str().unwrap()]).ok();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let ssh = root.join("ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    let out = in_private_run(
+        SSH_SCRIPT,
+        &[
+            ("PROXYD", &binary("oxvirt-proxyd")),
+            ("ROOT", root),
+            ("SSH", &ssh),
+            ("PORT", Path::new(&port)),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let sshd = std::fs::read_to_string(ssh.join("sshd.log")).unwrap_or_default();
+    assert!(text.contains("names: px1"), "{text}\n{err}\n{sshd}");
+    assert!(text.contains("state: shut off"), "{text}\n{err}\n{sshd}");
+    // through sshd, and through the proxy
+    assert!(sshd.contains("Accepted publickey for root"), "{sshd}");
+    let log = std::fs::read_to_string(root.join("proxyd-ssh.log")).unwrap_or_default();
+    assert!(log.contains("oxvirt-proxyd ready"), "{log}");
 }
