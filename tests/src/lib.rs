@@ -18,6 +18,7 @@ mod procs;
 mod qemud;
 mod run;
 pub mod serial_shell;
+pub mod proxyd;
 pub mod storaged;
 
 pub use binaries::*;

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxvirt_remote::{Driver, RemoteService};
-use oxvirt_rpc::server::{Listener, Server, ServerConfig};
+use oxvirt_rpc::server::{Server, ServerConfig};
 use tokio::net::UnixStream;
 use tokio::task::JoinHandle;
 
-use crate::activation::{self, Role};
+use crate::listeners::Bound;
 use crate::{DaemonError, Paths, RootLock, Sockets};
 
 /// How to serve a driver.
@@ -86,48 +86,14 @@ impl<D: Driver> Served<D> {
         let driver = make_driver().await?;
         let service = RemoteService::new(driver.clone(), opts.server_name);
 
-        let mut listeners = Vec::new();
-        let mut bound = Vec::new();
-        let mut bind_trio = |s: &Sockets| -> Result<(), DaemonError> {
-            for (path, mode, ro, name) in [
-                (&s.rw, 0o600, false, "rw"),
-                (&s.ro, 0o666, true, "ro"),
-                (&s.admin, 0o600, false, "admin"),
-            ] {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(DaemonError::io(format!("cannot create {}", dir.display())))?;
-                }
-                let l = Listener::bind(path, mode, ro, name).map_err(DaemonError::io(format!(
-                    "cannot listen on {}",
-                    path.display()
-                )))?;
-                bound.push(path.clone());
-                listeners.push(l);
-            }
-            Ok(())
-        };
+        let libvirt = opts
+            .libvirt_paths
+            .then(|| Sockets::libvirt(opts.libvirt_name, opts.privileged));
         let own = opts.paths.sockets(opts.short_name);
-        bind_trio(&own)?;
-        let activated = activation::take();
-        if activated.is_empty() {
-            if opts.libvirt_paths {
-                bind_trio(&Sockets::libvirt(opts.libvirt_name, opts.privileged))?;
-            }
-        } else {
-            for a in activated {
-                let (ro, name) = match a.role {
-                    Role::ReadWrite => (false, "rw"),
-                    Role::ReadOnly => (true, "ro"),
-                    Role::Admin => (false, "admin"),
-                };
-                let what = format!("cannot listen on {}", a.path.display());
-                listeners.push(
-                    Listener::from_std(a.path, a.listener, ro, name)
-                        .map_err(DaemonError::io(what))?,
-                );
-            }
-        }
+        let Bound {
+            listeners,
+            paths: bound,
+        } = Bound::daemon(&own, libvirt.as_ref())?;
         let server = Server::new(service.clone(), opts.server);
         let serving = tokio::spawn(server.clone().serve(listeners));
         Ok(Served {

@@ -8,8 +8,8 @@
 use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
-use crate::tune_api::*;
 use crate::save::*;
+use crate::tune_api::*;
 
 /// A procedure with its argument and reply types.
 pub trait Procedure: Send + Sync + 'static {

@@ -549,10 +549,9 @@ impl QemuDriver {
         // the passphrases of encrypted disks, for QEMU to read at start (removed after); QEMU
         // runs as the qemu.conf user, who must be able to read them
         let mut secret_files = Vec::new();
-        if let Err(e) =
-            crate::disk_secrets::write(&self.secrets, &live, &dir, &mut secret_files)
-                .await
-                .and_then(|()| self.dac.give_transient(&secret_files))
+        if let Err(e) = crate::disk_secrets::write(&self.secrets, &live, &dir, &mut secret_files)
+            .await
+            .and_then(|()| self.dac.give_transient(&secret_files))
         {
             crate::disk_secrets::remove(&secret_files);
             crate::net_ports::release(&self.paths, plugged_ports).await;

@@ -196,6 +196,16 @@ pub async fn open(
     up: &Upstream,
     identity: Option<Vec<TypedParam>>,
 ) -> Result<(RpcClient, EventReceiver), VirError> {
+    open_with_flags(up, 0, identity).await
+}
+
+/// [`open`] with CONNECT_OPEN's flags (`CONNECT_RO` for a read-only client's connection, as
+/// libvirt's virtproxyd opens one for a client of its read-only socket).
+pub async fn open_with_flags(
+    up: &Upstream,
+    flags: u32,
+    identity: Option<Vec<TypedParam>>,
+) -> Result<(RpcClient, EventReceiver), VirError> {
     let (conn, events) = match RpcClient::connect(&up.socket).await {
         Ok(c) => c,
         Err(oxvirt_rpc::client::ClientError::Connect { source, .. }) => {
@@ -210,7 +220,7 @@ pub async fn open(
         rp::CONNECT_OPEN,
         &ConnectOpenArgs {
             name: Some(up.uri.clone()),
-            flags: 0,
+            flags,
         },
     )
     .await
@@ -266,7 +276,7 @@ pub fn peer_identity(client: &Client) -> Vec<TypedParam> {
 }
 
 /// The secondary's event messages, to the client as they are, until either side goes.
-async fn pump_events(client: Arc<Client>, mut events: EventReceiver) {
+pub async fn pump_events(client: Arc<Client>, mut events: EventReceiver) {
     loop {
         let m = tokio::select! {
             m = events.recv() => m,
@@ -277,8 +287,9 @@ async fn pump_events(client: Arc<Client>, mut events: EventReceiver) {
     }
 }
 
-/// Forward a stream procedure: the call, then its packets both ways.
-async fn forward_stream(
+/// Forward a stream procedure: the call, then its packets both ways (in a task of their own,
+/// until either side ends the stream). Returns the reply's body.
+pub async fn forward_stream(
     client: &Arc<Client>,
     call: &mut Call,
     conn: &RpcClient,

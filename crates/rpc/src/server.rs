@@ -109,6 +109,16 @@ pub struct Peer {
     pub pid: Option<i32>,
 }
 
+/// What a transport in front of the server established about a connection's peer, beyond
+/// SO_PEERCRED (which, for a connection a daemon bridges from TLS, names the daemon itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The distinguished name of the peer's X.509 certificate (TLS).
+    pub x509_dname: Option<String>,
+    /// The peer's network address (`127.0.0.1;46012`, libvirt's notation), if any.
+    pub remote_addr: Option<String>,
+}
+
 /// One listening socket.
 #[derive(Debug)]
 pub struct Listener {
@@ -334,12 +344,25 @@ impl<S: Service> Server<S> {
     /// same process) as if it came from a listener named `name`. Returns when the connection
     /// has ended. Counts against `max_clients` like an accepted connection.
     pub async fn serve_stream(self: Arc<Self>, stream: UnixStream, name: &'static str, ro: bool) {
+        self.serve_stream_from(stream, name, ro, Origin::default())
+            .await;
+    }
+
+    /// [`Server::serve_stream`] for a connection a transport in front of the server (TLS)
+    /// bridged to `stream`, with what that transport established about the peer.
+    pub async fn serve_stream_from(
+        self: Arc<Self>,
+        stream: UnixStream,
+        name: &'static str,
+        ro: bool,
+        origin: Origin,
+    ) {
         let slot = tokio::select! {
             s = self.slots.take(Pool::of(name, ro)) => match s { Some(s) => s, None => return },
             _ = self.shutdown.cancelled() => return,
         };
         if let Some(peer) = peer_of(&stream) {
-            self.run_connection(stream, peer, name, ro).await;
+            self.run_connection(stream, peer, name, ro, origin).await;
         }
         drop(slot);
     }
@@ -376,7 +399,8 @@ impl<S: Service> Server<S> {
                     let name = l.name;
                     let ro = l.read_only;
                     tokio::spawn(async move {
-                        me.run_connection(stream, peer, name, ro).await;
+                        me.run_connection(stream, peer, name, ro, Origin::default())
+                            .await;
                         drop(slot);
                     });
                 }
@@ -394,6 +418,7 @@ impl<S: Service> Server<S> {
         peer: Peer,
         listener: &'static str,
         ro: bool,
+        origin: Origin,
     ) {
         let stream = Arc::new(stream);
         let (tx, mut rx) = mpsc::channel::<Outgoing>(self.config.max_queued_messages.max(1));
@@ -403,6 +428,7 @@ impl<S: Service> Server<S> {
         let client = Arc::new(Client {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             peer,
+            origin,
             listener,
             connected_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{Peer, ServerConfig};
+use super::{Origin, Peer, ServerConfig};
 use crate::frame::Message;
 use crate::stream::{StreamKey, StreamOut, StreamPacket};
 use oxvirt_proto::message::KEEPALIVE_PING;
@@ -32,6 +32,8 @@ pub(super) enum Outgoing {
 pub struct Client {
     pub id: u64,
     pub peer: Peer,
+    /// What a transport in front of the server (TLS) established about the peer.
+    pub origin: Origin,
     pub listener: &'static str,
     /// Unix time the client connected at.
     pub connected_at: u64,

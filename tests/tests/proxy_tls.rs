@@ -1,0 +1,179 @@
+//! `oxvirt-proxyd --listen`: TLS as libvirt's virtproxyd serves it. The test makes a CA, a
+//! server certificate and client certificates with openssl in libvirt's client layout (a
+//! `pkipath=` directory: nothing in /etc is touched), configures `ROOT/etc/proxyd.conf` with
+//! libvirt's keys, and drives stock virsh and python3-libvirt over
+//! `qemu+tls://localhost:PORT/system`: domains, a guest's console, events, a volume upload and
+//! download through storaged; a client whose DN is not in `tls_allowed_dn_list` and a client
+//! certificate of another CA are refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::Path;
+
+use oxvirt_e2e::proxyd::{Proxyd, EVENTS_PY};
+use oxvirt_e2e::storaged::Storaged;
+use oxvirt_e2e::{command, guest_xml, python, python_console_roundtrip, virsh, Qemud};
+
+/// Makes `ca/` (trusted), `badca/` (not), the server's certificate for localhost/127.0.0.1,
+/// and client directories in libvirt's `pkipath` layout: `pki-allowed`, `pki-stranger` (a DN
+/// not on the list), `pki-wrong` (a certificate of the other CA).
+const MAKE_CERTS: &str = r#"
+set -e
+ca() {
+  mkdir -p $1
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout $1/cakey.pem -out $1/cacert.pem -days 2 \
+    -subj "$2" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+cert() {
+  openssl req -newkey rsa:2048 -nodes -keyout $2.key -out $2.csr -subj "$3" 2>/dev/null
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n%s\n' "$4" > $2.ext
+  openssl x509 -req -in $2.csr -CA $1/cacert.pem -CAkey $1/cakey.pem -CAcreateserial \
+    -out $2.pem -days 2 -extfile $2.ext 2>/dev/null
+}
+client() {
+  mkdir -p pki-$2
+  cert $1 $2 "$3" "extendedKeyUsage=clientAuth"
+  cp $2.pem pki-$2/clientcert.pem; cp $2.key pki-$2/clientkey.pem
+  cat $4 > pki-$2/cacert.pem
+}
+ca ca "/C=GB/O=oxvirt test/CN=oxvirt test CA"
+ca badca "/C=GB/O=oxvirt test/CN=another CA"
+cert ca server "/C=GB/O=oxvirt test/CN=localhost" \
+  "$(printf 'extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1')"
+client ca allowed "/C=GB/O=oxvirt test/CN=allowed" ca/cacert.pem
+client ca stranger "/C=GB/O=oxvirt test/CN=stranger" ca/cacert.pem
+# the client trusts both CAs (so that its own certificate passes its checks); the server one
+client badca wrong "/C=GB/O=oxvirt test/CN=allowed" "ca/cacert.pem badca/cacert.pem"
+"#;
+
+const DOMAIN: &str =
+    "<domain type='qemu'><name>px1</name><memory>65536</memory><os><type>hvm</type></os></domain>";
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn tls_uri(driver: &str, port: u16, pki: &Path) -> String {
+    format!(
+        "{driver}+tls://localhost:{port}/system?pkipath={}",
+        pki.display()
+    )
+}
+
+#[test]
+fn virsh_and_python_over_tls() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-proxy-tls-")
+        .tempdir()
+        .unwrap();
+    let root = tmp.path();
+    let pki = root.join("pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    let made = command("sh")
+        .args(["-c", MAKE_CERTS])
+        .current_dir(&pki)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let port = free_port();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/proxyd.conf"),
+        format!(
+            "# libvirt's keys\nlisten_tls = 1\nlisten_addr = \"127.0.0.1\"\ntls_port = \"{port}\"\n\
+             key_file = \"{p}/server.key\"\ncert_file = \"{p}/server.pem\"\n\
+             ca_file = \"{p}/ca/cacert.pem\"\n\
+             tls_allowed_dn_list = [\"C=GB,O=oxvirt test,CN=allowed\", \"CN=nobody\"]\n",
+            p = pki.display()
+        ),
+    )
+    .unwrap();
+    let _s = Storaged::start_in_without_default(root);
+    let q = Qemud::start_in(root);
+    let p = Proxyd::start_in_with(root, &["--listen"]);
+    let allowed = pki.join("pki-allowed");
+    let uri = tls_uri("qemu", port, &allowed);
+
+    // domains
+    let xml = root.join("px1.xml");
+    std::fs::write(&xml, DOMAIN).unwrap();
+    virsh(&uri, &["define", xml.to_str().unwrap()]).ok();
+    assert_eq!(virsh(&uri, &["list", "--all", "--name"]).ok().trim(), "px1");
+    assert_eq!(
+        virsh(&uri, &["dumpxml", "px1"]).ok(),
+        q.virsh(&["dumpxml", "px1"]).ok()
+    );
+    // events (python3-libvirt)
+    let r = python(EVENTS_PY, &[&uri, xml.to_str().unwrap()]);
+    let out = r.ok();
+    assert!(
+        out.contains("event px1 0") && out.contains("event px1 1"),
+        "{out}"
+    );
+
+    // a volume upload and download through storaged
+    let st = tls_uri("storage", port, &allowed);
+    let pool_dir = root.join("pool");
+    virsh(
+        &st,
+        &[
+            "pool-define-as",
+            "pp",
+            "dir",
+            "--target",
+            pool_dir.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    virsh(&st, &["pool-build", "pp"]).ok();
+    virsh(&st, &["pool-start", "pp"]).ok();
+    virsh(&st, &["vol-create-as", "pp", "v1", "2M"]).ok();
+    let data: Vec<u8> = (0..2 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    let up = root.join("up.bin");
+    std::fs::write(&up, &data).unwrap();
+    virsh(
+        &st,
+        &["vol-upload", "v1", up.to_str().unwrap(), "--pool", "pp"],
+    )
+    .ok();
+    assert_eq!(std::fs::read(pool_dir.join("v1")).unwrap(), data);
+    let down = root.join("down.bin");
+    virsh(
+        &st,
+        &["vol-download", "v1", down.to_str().unwrap(), "--pool", "pp"],
+    )
+    .ok();
+    assert_eq!(std::fs::read(&down).unwrap(), data);
+
+    // a guest started and its console, over TLS
+    let serial = root.join("serial.log");
+    let gxml = root.join("pxtls.xml");
+    std::fs::write(&gxml, guest_xml("pxtls", &serial)).unwrap();
+    virsh(&uri, &["define", gxml.to_str().unwrap()]).ok();
+    virsh(&uri, &["start", "pxtls"]).ok();
+    python_console_roundtrip(&uri, "pxtls", false);
+    virsh(&uri, &["destroy", "pxtls"]).ok();
+
+    // a DN not on tls_allowed_dn_list: libvirt's client reports the missing confirmation
+    let e = virsh(&tls_uri("qemu", port, &pki.join("pki-stranger")), &["list"]);
+    assert!(
+        e.err()
+            .contains("server verification (of our certificate or IP address) failed"),
+        "{e:?}"
+    );
+    // a certificate of a CA the server does not trust: no session at all
+    let e = virsh(&tls_uri("qemu", port, &pki.join("pki-wrong")), &["list"]);
+    assert!(
+        e.err().contains("failed to connect to the hypervisor"),
+        "{e:?}"
+    );
+    let log = p.log();
+    assert!(
+        log.contains("is not on the list of allowed clients (tls_allowed_dn_list): C=GB,O=oxvirt test,CN=stranger"),
+        "{log}"
+    );
+    assert!(log.contains("handshake"), "{log}");
+}
