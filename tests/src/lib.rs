@@ -15,10 +15,10 @@ mod libvirtd;
 pub mod net_guest;
 pub mod networkd;
 mod procs;
+pub mod proxyd;
 mod qemud;
 mod run;
 pub mod serial_shell;
-pub mod proxyd;
 pub mod storaged;
 
 pub use binaries::*;
