@@ -64,10 +64,7 @@ impl QemuConf {
         let mut c = QemuConf::default();
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
-            let line = match line.find('#') {
-                Some(h) if !line[..h].contains('"') => &line[..h],
-                _ => line,
-            };
+            let line = strip_comment(line);
             let line = line.trim();
             if line.is_empty() {
                 continue;
@@ -174,6 +171,19 @@ pub fn identity(c: &QemuConf) -> Result<oxvirt_jail::Identity, QemuError> {
         gid,
         groups: list,
     })
+}
+
+/// A line without its `#` comment: the first `#` outside a quoted string.
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
 }
 
 #[cfg(test)]
