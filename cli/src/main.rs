@@ -193,29 +193,7 @@ async fn lookup(conn: &Connection, what: &str) -> Result<Domain, String> {
 async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode, String> {
     let e = |e: oxvirt::Error| e.to_string();
     match cmd {
-        Command::List { all, inactive } => {
-            let flags = if inactive {
-                oxvirt::list_flags::INACTIVE
-            } else if all {
-                0
-            } else {
-                oxvirt::list_flags::ACTIVE
-            };
-            let doms = conn.list_domains(flags).await.map_err(e)?;
-            let mut rows = Vec::new();
-            for d in doms {
-                let (state, _) = d.state().await.map_err(e)?;
-                rows.push((d, state));
-            }
-            // virsh's order: running ones by id, then the others by name
-            rows.sort_by(|(a, _), (b, _)| match (a.id(), b.id()) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.name().cmp(b.name()),
-            });
-            out.list(&rows);
-        }
+        Command::List { all, inactive } => list(conn, out, all, inactive).await?,
         Command::Define { file, validate } => {
             let xml = if file.as_os_str() == "-" {
                 let mut s = String::new();
@@ -342,39 +320,7 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
             keep,
             timeout,
             count,
-        } => {
-            let only = match &domain {
-                Some(n) => Some(lookup(conn, n).await?),
-                None => None,
-            };
-            let mut events = conn.domain_events(only.as_ref()).await.map_err(e)?;
-            let limit = count.unwrap_or(if keep { usize::MAX } else { 1 });
-            let deadline = timeout.map(|t| tokio::time::Instant::now() + Duration::from_secs(t));
-            let mut seen = 0;
-            while seen < limit {
-                let next = async {
-                    match deadline {
-                        Some(d) => tokio::time::timeout_at(d, events.next()).await.ok(),
-                        None => Some(events.next().await),
-                    }
-                };
-                let ev = tokio::select! {
-                    ev = next => ev,
-                    _ = tokio::signal::ctrl_c() => None,
-                };
-                match ev {
-                    Some(Some(ev)) => {
-                        out.event(&ev);
-                        seen += 1;
-                    }
-                    Some(None) => return Err("the connection closed".into()),
-                    None => break,
-                }
-            }
-            if !out.json {
-                outln!("events received: {seen}");
-            }
-        }
+        } => watch_events(conn, out, domain, keep, timeout, count).await?,
         Command::Domstats { domains } => {
             let mut stats = conn
                 .all_domain_stats(0, oxvirt::list_flags::ACTIVE)
@@ -392,6 +338,77 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
         Command::Run(args) => return run::run(conn, out, args).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `list`: the domains as virsh orders them.
+async fn list(conn: &Connection, out: &Out, all: bool, inactive: bool) -> Result<(), String> {
+    let e = |e: oxvirt::Error| e.to_string();
+    let flags = if inactive {
+        oxvirt::list_flags::INACTIVE
+    } else if all {
+        0
+    } else {
+        oxvirt::list_flags::ACTIVE
+    };
+    let doms = conn.list_domains(flags).await.map_err(e)?;
+    let mut rows = Vec::new();
+    for d in doms {
+        let (state, _) = d.state().await.map_err(e)?;
+        rows.push((d, state));
+    }
+    // virsh's order: running ones by id, then the others by name
+    rows.sort_by(|(a, _), (b, _)| match (a.id(), b.id()) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.name().cmp(b.name()),
+    });
+    out.list(&rows);
+    Ok(())
+}
+
+/// `events`: print domain events until the count, the timeout or Ctrl-C.
+async fn watch_events(
+    conn: &Connection,
+    out: &Out,
+    domain: Option<String>,
+    keep: bool,
+    timeout: Option<u64>,
+    count: Option<usize>,
+) -> Result<(), String> {
+    let e = |e: oxvirt::Error| e.to_string();
+    let only = match &domain {
+        Some(n) => Some(lookup(conn, n).await?),
+        None => None,
+    };
+    let mut events = conn.domain_events(only.as_ref()).await.map_err(e)?;
+    let limit = count.unwrap_or(if keep { usize::MAX } else { 1 });
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + Duration::from_secs(t));
+    let mut seen = 0;
+    while seen < limit {
+        let next = async {
+            match deadline {
+                Some(d) => tokio::time::timeout_at(d, events.next()).await.ok(),
+                None => Some(events.next().await),
+            }
+        };
+        let ev = tokio::select! {
+            ev = next => ev,
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        match ev {
+            Some(Some(ev)) => {
+                out.event(&ev);
+                seen += 1;
+            }
+            Some(None) => return Err("the connection closed".into()),
+            None => break,
+        }
+    }
+    if !out.json {
+        outln!("events received: {seen}");
+    }
+    Ok(())
 }
 
 /// Wait for a domain's "Stopped" event (or find it already shut off).
