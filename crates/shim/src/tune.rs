@@ -5,6 +5,7 @@
 use oxvirt_conf::domain::{parse_live, Domain, Lifecycle};
 use oxvirt_sync::MutexExt;
 use serde_json::json;
+use std::os::unix::fs::OpenOptionsExt;
 
 use crate::{Shim, ShimError};
 
@@ -62,12 +63,39 @@ impl Shim {
         self.require_active()?;
         let path = self.dir().join("screenshot.png");
         let _ = std::fs::remove_file(&path);
-        let mut args = json!({ "filename": path.to_string_lossy(), "format": "png" });
+        // QEMU may run as another user who cannot create files here: the shim opens the file
+        // and QEMU writes to it through an fd set (`/dev/fdset/N` is a path QEMU's open knows)
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|source| ShimError::Io {
+                what: format!("cannot create {}", path.display()),
+                source,
+            })?;
+        let q = self.qmp()?;
+        let set = q
+            .add_fd(None, std::os::fd::AsFd::as_fd(&file), Some("screenshot"))
+            .await?;
+        drop(file);
+        let mut args = json!({
+            "filename": format!("/dev/fdset/{}", set.fdset_id),
+            "format": "png",
+        });
         if let Some(d) = device {
             args["device"] = json!(d);
             args["head"] = json!(head);
         }
-        self.qmp()?.execute("screendump", Some(args)).await?;
+        let r = q.execute("screendump", Some(args)).await;
+        let _ = q
+            .execute("remove-fd", Some(json!({ "fdset-id": set.fdset_id })))
+            .await;
+        if r.is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+        r?;
         Ok(path.to_string_lossy().into_owned())
     }
 }
