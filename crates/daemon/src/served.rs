@@ -97,6 +97,7 @@ impl<D: Driver> Served<D> {
             .to_owned();
         let lock = RootLock::acquire(&opts.paths.lock_file(opts.short_name), &root)?;
         let access = load_access(&opts.paths)?;
+        let open_rw = access.is_some();
         let driver = make_driver().await?;
         let service = RemoteService::with_access(driver.clone(), opts.server_name, access);
 
@@ -107,7 +108,8 @@ impl<D: Driver> Served<D> {
         let Bound {
             listeners,
             paths: bound,
-        } = Bound::daemon(&own, libvirt.as_ref())?;
+            ..
+        } = Bound::daemon(&own, libvirt.as_ref(), open_rw)?;
         let server = Server::new(service.clone(), opts.server);
         let serving = tokio::spawn(server.clone().serve(listeners));
         Ok(Served {
