@@ -173,6 +173,21 @@ impl AccessControl {
     }
 }
 
+impl AccessControl {
+    /// The checks of one call as the server runs them around the driver: those before it on
+    /// `body` (which may be rewritten), then those on `reply`. For tests and fuzzing.
+    pub fn check_call(
+        &self,
+        s: &Subject,
+        info: &'static ProcedureInfo,
+        body: &mut [u8],
+        reply: Vec<u8>,
+    ) -> Result<Vec<u8>, VirError> {
+        let after = self.before(s, info, body)?;
+        self.after(s, &after, reply)
+    }
+}
+
 /// libvirt's VIR_ERR_ACCESS_DENIED, naming the permission.
 pub fn denied(kind: &str, name: Option<&str>, perm: &str) -> VirError {
     let detail = match name {
