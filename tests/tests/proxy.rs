@@ -353,7 +353,7 @@ fn fifty_console_and_event_clients_and_a_sigkilled_proxy() {
     }
     // a new proxy: every client connects again (consoles and event registrations)
     let _p = Proxyd::start_in(root);
-    for (what, mut child, mut lines) in clients {
+    for (what, child, mut lines) in clients {
         expect_line(&what, &mut lines, "reconnected");
         let out = child.wait_with_output().unwrap();
         assert!(
