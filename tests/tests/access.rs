@@ -3,7 +3,7 @@
 //! A may start and stop `web-*` only, B may only read, the DN may do everything to networks —
 //! every call checked for allow or deny through qemud's own UNIX socket and through
 //! oxvirt-proxyd (the caller's identity forwarded, over its UNIX socket and over TLS), lists
-//! filtered to what the caller may see, each denial naming the permission.
+//! filtered to what the caller may see (events too), each denial naming the permission.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::os::unix::fs::PermissionsExt;
@@ -203,6 +203,60 @@ fn uri_file(u: &TestUser, name: &str) -> PathBuf {
     p
 }
 
+/// A client of the lifecycle events of `argv[1]`: prints "ready", then each event's domain
+/// and type until web-1 stops (5).
+const EVENTS_PY: &str = r#"
+import sys, signal, libvirt
+signal.alarm(120)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+done = []
+def cb(conn, dom, event, detail, opaque):
+    print("event", dom.name(), event, flush=True)
+    if dom.name() == "web-1" and event == 5:
+        done.append(1)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+print("ready", flush=True)
+while not done:
+    libvirt.virEventRunDefaultImpl()
+"#;
+
+/// A's event client on `uri` sees web-1's events and none of db-1's.
+fn events_filtered(a: &TestUser, q: &Qemud, uri: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command("setpriv")
+        .args(["--reuid", a.name, "--regid", a.name, "--init-groups"])
+        .arg("env")
+        .arg(format!("HOME={}", a.home.display()))
+        .args(["/usr/bin/python3", "-c", EVENTS_PY, uri])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    for args in [
+        ["start", "db-1"],
+        ["destroy", "db-1"],
+        ["start", "web-1"],
+        ["destroy", "web-1"],
+    ] {
+        q.virsh(&args).ok();
+    }
+    let seen: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{seen:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(seen.iter().any(|l| l == "event web-1 2"), "{seen:?}"); // started
+    assert!(
+        seen.iter().all(|l| l.starts_with("event web-1 ")),
+        "{seen:?}"
+    );
+}
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
@@ -259,6 +313,7 @@ fn acl_matrix_through_the_daemon_and_the_proxy() {
     for uri in [&direct, &proxied] {
         matrix_a(&a, uri);
         matrix_b(&b, uri);
+        events_filtered(&a, &q, uri);
     }
 
     // the DN over TLS (the proxy forwards it): everything on networks, nothing on domains

@@ -231,12 +231,17 @@ impl<D: Driver> RemoteService<D> {
     }
 
     /// Who the rules see for this connection (cached in its session).
-    fn who(&self, access: &AccessControl, client: &Client, session: &Session) -> Arc<Who> {
+    fn who(&self, access: &Arc<AccessControl>, client: &Client, session: &Session) -> Arc<Who> {
         let mut st = session.state.locked();
         if let Some(w) = &st.who {
             return w.clone();
         }
         let w = Arc::new(access.who(&client.peer, st.identity.as_deref()));
+        if let Who::Subject(s) = &*w {
+            // events go only to those who may see their object (set once: a connection's
+            // subject is set by its first call or by the one SET_IDENTITY its front sends)
+            client.set_event_filter(access.event_filter(s.clone()));
+        }
         st.who = Some(w.clone());
         w
     }

@@ -173,7 +173,60 @@ impl AccessControl {
     }
 }
 
+/// The object an event is about: its type and where its handle starts in the body (after
+/// the callback id, except in the legacy domain events, numbers 107 to 311 without
+/// `CALLBACK` in their name). `None` for events about no object.
+fn event_object(info: &ProcedureInfo) -> Option<(&'static str, usize)> {
+    if !info.event {
+        return None;
+    }
+    let n = info.name;
+    let kind = [
+        ("DOMAIN_", "domain"),
+        ("NETWORK_", "network"),
+        ("STORAGE_POOL_", "storage_pool"),
+        ("NODE_DEVICE_", "node_device"),
+        ("SECRET_", "secret"),
+    ]
+    .iter()
+    .find(|(p, _)| n.starts_with(p))?
+    .1;
+    let legacy = info.program == oxvirt_proto::procedures::Program::Remote
+        && n.starts_with("DOMAIN_EVENT_")
+        && !n.contains("CALLBACK")
+        && info.number <= 311;
+    Some((kind, if legacy { 0 } else { 4 }))
+}
+
 impl AccessControl {
+    /// The events `s` may see: those of objects it has `getattr` on, as libvirt filters
+    /// them (events about no object pass).
+    pub fn event_filter(self: &Arc<Self>, s: Subject) -> oxvirt_rpc::server::EventFilter {
+        let access = self.clone();
+        oxvirt_rpc::server::EventFilter(Box::new(move |program, procedure, body| {
+            let Some(info) = oxvirt_proto::procedures::Program::from_number(program)
+                .and_then(|p| oxvirt_proto::procedures::procedure(p, procedure))
+            else {
+                return true;
+            };
+            let Some((kind, at)) = event_object(info) else {
+                return true;
+            };
+            let Some((fields, i)) = locate::handle(kind) else {
+                return true;
+            };
+            let name = locate::walk(body, at, fields, Some(i)).and_then(|(_, n)| n);
+            access.rules.allows(
+                &s,
+                Object {
+                    kind,
+                    name: name.as_deref(),
+                },
+                "getattr",
+            )
+        }))
+    }
+
     /// The checks of one call as the server runs them around the driver: those before it on
     /// `body` (which may be rewritten), then those on `reply`. For tests and fuzzing.
     pub fn check_call(

@@ -129,3 +129,27 @@ fn hostile_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn events_are_filtered_by_getattr() {
+    let f = ac().event_filter(subject(1001));
+    let remote = oxvirt_proto::message::REMOTE_PROGRAM;
+    // legacy lifecycle: the handle first
+    let mut legacy = dom("web-1");
+    assert!((f.0)(remote, rp::DOMAIN_EVENT_LIFECYCLE, &legacy));
+    legacy = dom("db-1");
+    assert!(!(f.0)(remote, rp::DOMAIN_EVENT_LIFECYCLE, &legacy));
+    // callback lifecycle: the callback id, then the handle
+    let mut cb = 7i32.to_be_bytes().to_vec();
+    cb.extend(dom("web-2"));
+    assert!((f.0)(remote, rp::DOMAIN_EVENT_CALLBACK_LIFECYCLE, &cb));
+    let mut cb = 7i32.to_be_bytes().to_vec();
+    cb.extend(dom("db-2"));
+    assert!(!(f.0)(remote, rp::DOMAIN_EVENT_CALLBACK_LIFECYCLE, &cb));
+    // no object: passes
+    assert!((f.0)(
+        remote,
+        rp::CONNECT_EVENT_CONNECTION_CLOSED,
+        &[0, 0, 0, 0]
+    ));
+}
