@@ -60,8 +60,11 @@ pub struct Client {
     pub(super) event_filter: std::sync::OnceLock<EventFilter>,
 }
 
+/// The test of an [`EventFilter`]: program, procedure, body; whether to send.
+pub type EventTest = dyn Fn(u32, i32, &[u8]) -> bool + Send + Sync;
+
 /// Decides, from an event's program, procedure and body, whether a client gets it.
-pub struct EventFilter(pub Box<dyn Fn(u32, i32, &[u8]) -> bool + Send + Sync>);
+pub struct EventFilter(pub Box<EventTest>);
 
 impl std::fmt::Debug for EventFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
