@@ -39,6 +39,8 @@ pub fn binary(name: &str) -> PathBuf {
                 "oxvirt-secretd",
                 "-p",
                 "oxvirt-interfaced",
+                "-p",
+                "oxvirt-proxyd",
             ])
             .status()
             .expect("run cargo build");

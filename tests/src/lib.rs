@@ -14,6 +14,7 @@ mod guest;
 mod libvirtd;
 pub mod net_guest;
 pub mod networkd;
+pub mod pki;
 mod procs;
 pub mod proxyd;
 mod qemud;

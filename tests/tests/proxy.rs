@@ -2,8 +2,9 @@
 //! Stock virsh and python3-libvirt on `ROOT/run/libvirt-sock` reach qemud (domains, console,
 //! events) and storaged (pools, volume upload/download streams) by the URI they open, the
 //! read-only socket stays read-only, a daemon that is not running gives libvirt's connect
-//! error; SIGKILLed while clients stream, the proxy leaves them a clean error and the VM
-//! running, and a new proxy serves them again; started by systemd's socket activation, it
+//! error; SIGKILLed while clients stream (16 downloading volumes and holding events; 50 holding
+//! consoles and events), the proxy leaves them a clean error and the VMs running, and a new
+//! proxy serves them again (the 50 reconnect); started by systemd's socket activation, it
 //! serves virsh with no URI at all in a mount namespace with its own `/run/libvirt`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -210,6 +211,160 @@ fn guest_console_events_and_a_sigkilled_proxy() {
     assert_eq!(p.virsh(&["domstate", "pxvm"]).ok().trim(), "running");
     python_console_roundtrip(&p.uri("qemu"), "pxvm", true);
     p.virsh(&["destroy", "pxvm"]).ok();
+}
+
+/// One client of the 50-client chaos test: `argv[1]` URI, `argv[2]` "events" (lifecycle events
+/// and a close callback) or "console" (the console `argv[4]` of domain `argv[3]` as a
+/// non-blocking stream). Prints "ready" once at work, "lost HOW" when the connection ends,
+/// then connects again (until a new proxy answers) and prints "reconnected".
+const CHAOS50_PY: &str = r#"
+import sys, signal, time, libvirt
+signal.alarm(300)
+libvirt.virEventRegisterDefaultImpl()
+uri, mode = sys.argv[1], sys.argv[2]
+state = {"lost": None}
+def hold():
+    c = libvirt.open(uri)
+    def on_close(conn, reason, opaque):
+        if state["lost"] is None:
+            state["lost"] = "closed %d" % reason
+    c.registerCloseCallback(on_close, None)
+    if mode == "events":
+        c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                 lambda *a: None, None)
+        return c, None
+    st = c.newStream(libvirt.VIR_STREAM_NONBLOCK)
+    c.lookupByName(sys.argv[3]).openConsole(sys.argv[4], st, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+    def on_data(stream, events, opaque):
+        try:
+            d = stream.recv(4096)
+        except libvirt.libvirtError as e:
+            if state["lost"] is None:
+                state["lost"] = "error: %s" % e
+            stream.eventRemoveCallback()
+            return
+        if d == b"" and state["lost"] is None:
+            state["lost"] = "eof"
+            stream.eventRemoveCallback()
+    st.eventAddCallback(libvirt.VIR_STREAM_EVENT_READABLE | libvirt.VIR_STREAM_EVENT_ERROR |
+                        libvirt.VIR_STREAM_EVENT_HANGUP, on_data, None)
+    return c, st
+held = hold()
+print("ready", flush=True)
+while state["lost"] is None:
+    libvirt.virEventRunDefaultImpl()
+print("lost", state["lost"], flush=True)
+deadline = time.time() + 200
+while True:
+    try:
+        state["lost"] = None
+        held = hold()
+        break
+    except libvirt.libvirtError as e:
+        if time.time() > deadline:
+            print("gave up:", e, flush=True)
+            sys.exit(1)
+        time.sleep(0.3)
+print("reconnected", flush=True)
+"#;
+
+/// A diskless VM with four serial consoles (`serial0`..`serial3`) for the console clients.
+fn four_consoles(name: &str) -> String {
+    let serials: String = (0..4)
+        .map(|i| format!("<serial type='pty'><target port='{i}'/></serial>"))
+        .collect();
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory>65536</memory>\
+         <os><type>hvm</type></os><devices>{serials}</devices></domain>"
+    )
+}
+
+/// The next line of a client, which must be `want` (or start with it).
+fn expect_line(
+    what: &str,
+    lines: &mut std::io::Lines<BufReader<std::process::ChildStdout>>,
+    want: &str,
+) -> String {
+    match lines.next() {
+        Some(Ok(l)) if l.starts_with(want) => l,
+        other => panic!("{what}: wanted {want:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn fifty_console_and_event_clients_and_a_sigkilled_proxy() {
+    let tmp = tmp_root("oxvirt-proxy-chaos50-");
+    let root = tmp.path();
+    let q = Qemud::start_in(root);
+    let mut p = Proxyd::start_in(root);
+    // 7 VMs x 4 consoles: 25 console clients; 25 event clients
+    for v in 0..7 {
+        let name = format!("ch{v}");
+        let xml = root.join(format!("{name}.xml"));
+        std::fs::write(&xml, four_consoles(&name)).unwrap();
+        q.virsh(&["define", xml.to_str().unwrap()]).ok();
+        q.virsh(&["start", &name]).ok();
+    }
+    let pids_before: Vec<u32> = {
+        let mut v: Vec<u32> = q.qemus().iter().map(|p| p.pid).collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(pids_before.len(), 7);
+    let uri = p.uri("qemu");
+    let mut clients = Vec::new();
+    for i in 0..50 {
+        let mut c = command("/usr/bin/python3");
+        c.args(["-c", CHAOS50_PY, &uri]);
+        let what = if i < 25 {
+            let (dom, dev) = (format!("ch{}", i / 4), format!("serial{}", i % 4));
+            c.args(["console", &dom, &dev]);
+            format!("console {dom} {dev}")
+        } else {
+            c.arg("events");
+            format!("events {i}")
+        };
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        clients.push((what, child, lines));
+    }
+    for (what, _, lines) in &mut clients {
+        expect_line(what, lines, "ready");
+    }
+    p.sigkill();
+    // every client sees its connection end cleanly: a close callback or a stream error
+    for (what, _, lines) in &mut clients {
+        let l = expect_line(what, lines, "lost ");
+        assert!(
+            l.starts_with("lost closed ") || l.starts_with("lost error: ") || l == "lost eof",
+            "{what}: {l}"
+        );
+    }
+    // the VMs felt nothing
+    let mut pids_after: Vec<u32> = q.qemus().iter().map(|p| p.pid).collect();
+    pids_after.sort_unstable();
+    assert_eq!(pids_after, pids_before);
+    for v in 0..7 {
+        assert_eq!(q.domstate(&format!("ch{v}")), "running (booted)");
+    }
+    // a new proxy: every client connects again (consoles and event registrations)
+    let _p = Proxyd::start_in(root);
+    for (what, child, mut lines) in clients {
+        expect_line(&what, &mut lines, "reconnected");
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for v in 0..7 {
+        q.virsh(&["destroy", &format!("ch{v}")]).ok();
+    }
 }
 
 /// Run `script` with `sh -c` in a new mount namespace whose `/run` is a private tmpfs (with

@@ -15,14 +15,18 @@ pub struct Bound {
     pub listeners: Vec<Listener>,
     /// The socket files bound here (not those inherited from a socket activation).
     pub paths: Vec<PathBuf>,
+    /// The read-write sockets are open to every local user (0666): access rules decide
+    /// what each may do, as libvirt's sockets are with an access driver.
+    pub open_rw: bool,
 }
 
 impl Bound {
-    /// Bind a trio: read-write (0600), read-only (0666, every connection read-only) and admin
-    /// (0600), creating their directory.
+    /// Bind a trio: read-write (0600, or 0666 with [`Bound::open_rw`]), read-only (0666,
+    /// every connection read-only) and admin (0600), creating their directory.
     pub fn bind_trio(&mut self, s: &Sockets) -> Result<(), DaemonError> {
+        let rw_mode = if self.open_rw { 0o666 } else { 0o600 };
         for (path, mode, ro, name) in [
-            (&s.rw, 0o600, false, "rw"),
+            (&s.rw, rw_mode, false, "rw"),
             (&s.ro, 0o666, true, "ro"),
             (&s.admin, 0o600, false, "admin"),
         ] {
@@ -63,8 +67,16 @@ impl Bound {
 
     /// A daemon's sockets: its own trio `own`, then those of a socket activation, or else
     /// `libvirt`'s trio when given.
-    pub fn daemon(own: &Sockets, libvirt: Option<&Sockets>) -> Result<Self, DaemonError> {
-        let mut b = Bound::default();
+    /// `open_rw`: see [`Bound::open_rw`].
+    pub fn daemon(
+        own: &Sockets,
+        libvirt: Option<&Sockets>,
+        open_rw: bool,
+    ) -> Result<Self, DaemonError> {
+        let mut b = Bound {
+            open_rw,
+            ..Bound::default()
+        };
         b.bind_trio(own)?;
         if !b.take_activated()? {
             if let Some(l) = libvirt {

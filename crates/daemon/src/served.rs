@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxvirt_access::Rules;
+use oxvirt_remote::access::AccessControl;
 use oxvirt_remote::{Driver, RemoteService};
 use oxvirt_rpc::server::{Server, ServerConfig};
 use tokio::net::UnixStream;
@@ -39,6 +41,17 @@ pub struct ServeOptions {
     pub server: ServerConfig,
     /// The server name reported to admin clients.
     pub server_name: &'static str,
+}
+
+/// The access rules of a daemon's configuration directory (`access.conf`): none when the
+/// file does not exist; a file that does not parse stops the start.
+fn load_access(paths: &Paths) -> Result<Option<Arc<AccessControl>>, DaemonError> {
+    let path = paths.etc.join("access.conf");
+    let rules = Rules::load(&path).map_err(|e| DaemonError::Driver(e.to_string()))?;
+    Ok(rules.map(|r| {
+        tracing::info!(path = %path.display(), rules = r.rules.len(), "access control on");
+        AccessControl::new(r, rustix::process::geteuid().as_raw())
+    }))
 }
 
 /// A driver being served on its root's sockets; stops serving when dropped.
@@ -83,8 +96,10 @@ impl<D: Driver> Served<D> {
             .unwrap_or(&opts.paths.run)
             .to_owned();
         let lock = RootLock::acquire(&opts.paths.lock_file(opts.short_name), &root)?;
+        let access = load_access(&opts.paths)?;
+        let open_rw = access.is_some();
         let driver = make_driver().await?;
-        let service = RemoteService::new(driver.clone(), opts.server_name);
+        let service = RemoteService::with_access(driver.clone(), opts.server_name, access);
 
         let libvirt = opts
             .libvirt_paths
@@ -93,7 +108,8 @@ impl<D: Driver> Served<D> {
         let Bound {
             listeners,
             paths: bound,
-        } = Bound::daemon(&own, libvirt.as_ref())?;
+            ..
+        } = Bound::daemon(&own, libvirt.as_ref(), open_rw)?;
         let server = Server::new(service.clone(), opts.server);
         let serving = tokio::spawn(server.clone().serve(listeners));
         Ok(Served {

@@ -105,7 +105,9 @@ pub async fn serve(opts: ServeOptions) -> Result<Proxy, ProxyError> {
     let libvirt = opts
         .libvirt_paths
         .then(|| Sockets::libvirt(SOCKET_NAME, opts.privileged));
-    let mut bound = Bound::daemon(&opts.paths.sockets(SOCKET_NAME), libvirt.as_ref())?;
+    // with access rules, the daemons decide per caller: the read-write sockets open to all
+    let open_rw = opts.paths.etc.join("access.conf").exists();
+    let mut bound = Bound::daemon(&opts.paths.sockets(SOCKET_NAME), libvirt.as_ref(), open_rw)?;
     let server = Server::new(service.clone(), opts.server);
     let listeners = std::mem::take(&mut bound.listeners);
     let serving = tokio::spawn(server.clone().serve(listeners));

@@ -15,6 +15,7 @@ use oxvirt_proto::{TypedParam, VirError};
 use oxvirt_rpc::server::{Call, Client, Reply, Service};
 use tracing::debug;
 
+use crate::access::{AccessControl, After, Who};
 use crate::admin::AdminServer;
 use crate::events::EventHub;
 use oxvirt_sync::MutexExt;
@@ -162,6 +163,9 @@ struct SessionState {
     uri: Option<String>,
     admin_open: bool,
     identity: Option<Vec<TypedParam>>,
+    /// Who the access rules see (worked out on the first checked call, again after
+    /// SET_IDENTITY).
+    who: Option<Arc<Who>>,
 }
 
 impl Session {
@@ -181,6 +185,23 @@ impl Session {
 pub struct RemoteService<D> {
     driver: Arc<D>,
     admin: AdminServer,
+    access: Option<Arc<AccessControl>>,
+}
+
+/// A call that passed its access checks, with what remains to do on its reply.
+struct Checked {
+    access: Arc<AccessControl>,
+    who: Arc<Who>,
+    after: Vec<After>,
+}
+
+impl Checked {
+    fn finish(self, body: Vec<u8>) -> Result<Vec<u8>, VirError> {
+        match &*self.who {
+            Who::Subject(s) if !self.after.is_empty() => self.access.after(s, &self.after, body),
+            _ => Ok(body),
+        }
+    }
 }
 
 impl<D: Driver> RemoteService<D> {
@@ -192,10 +213,66 @@ impl<D: Driver> RemoteService<D> {
     /// `server_name` is what the admin program calls this daemon's client server
     /// (libvirt's daemons say "libvirtd", "virtqemud", ...).
     pub fn new(driver: Arc<D>, server_name: &str) -> Arc<Self> {
+        Self::with_access(driver, server_name, None)
+    }
+
+    /// [`RemoteService::new`] checking every call against access rules (none: root and the
+    /// daemon's user may do everything, as the sockets' modes allow).
+    pub fn with_access(
+        driver: Arc<D>,
+        server_name: &str,
+        access: Option<Arc<AccessControl>>,
+    ) -> Arc<Self> {
         Arc::new(RemoteService {
             driver,
             admin: AdminServer::new(server_name),
+            access,
         })
+    }
+
+    /// Who the rules see for this connection (cached in its session).
+    fn who(&self, access: &Arc<AccessControl>, client: &Client, session: &Session) -> Arc<Who> {
+        let mut st = session.state.locked();
+        if let Some(w) = &st.who {
+            return w.clone();
+        }
+        let w = Arc::new(access.who(&client.peer, st.identity.as_deref()));
+        if let Who::Subject(s) = &*w {
+            // events go only to those who may see their object (set once: a connection's
+            // subject is set by its first call or by the one SET_IDENTITY its front sends)
+            client.set_event_filter(access.event_filter(s.clone()));
+        }
+        st.who = Some(w.clone());
+        w
+    }
+
+    /// The access checks of a call before it runs (none without rules or for the
+    /// administrator).
+    fn gate(
+        &self,
+        client: &Client,
+        session: &Session,
+        call: &mut Call,
+    ) -> Result<Option<Checked>, VirError> {
+        let Some(access) = &self.access else {
+            return Ok(None);
+        };
+        let who = self.who(access, client, session);
+        let Who::Subject(s) = &*who else {
+            return Ok(None);
+        };
+        let h = call.header;
+        let Some(info) =
+            Program::from_number(h.program).and_then(|p| procedures::procedure(p, h.procedure))
+        else {
+            return Ok(None);
+        };
+        let after = access.before(s, info, &mut call.body)?;
+        Ok(Some(Checked {
+            access: access.clone(),
+            who,
+            after,
+        }))
     }
 
     /// The driver served.
@@ -211,7 +288,7 @@ impl<D: Driver> RemoteService<D> {
         self: Arc<Self>,
         client: Arc<Client>,
         session: Arc<Session>,
-        call: Call,
+        mut call: Call,
         reply_fds: &mut Vec<OwnedFd>,
     ) -> Result<(Vec<u8>, bool), VirError> {
         let procedure = call.header.procedure;
@@ -256,6 +333,7 @@ impl<D: Driver> RemoteService<D> {
                 if is_open {
                     return Err(VirError::internal("connection already open"));
                 }
+                self.gate(&client, &session, &mut call)?;
                 let uri = self.driver.open(a.name.as_deref(), &client)?;
                 if a.flags & CONNECT_RO != 0 {
                     client.set_read_only();
@@ -280,6 +358,25 @@ impl<D: Driver> RemoteService<D> {
         if client.is_read_only() {
             check_read_only(&call)?;
         }
+        let checked = self.gate(&client, &session, &mut call)?;
+        let (body, close_after) = self
+            .open_call(client, session, call, procedure, reply_fds)
+            .await?;
+        match checked {
+            Some(c) => Ok((c.finish(body)?, close_after)),
+            None => Ok((body, close_after)),
+        }
+    }
+
+    /// A REMOTE call on an open connection that passed its checks.
+    async fn open_call(
+        &self,
+        client: Arc<Client>,
+        session: Arc<Session>,
+        call: Call,
+        procedure: i32,
+        reply_fds: &mut Vec<OwnedFd>,
+    ) -> Result<(Vec<u8>, bool), VirError> {
         match procedure {
             rp::CONNECT_REGISTER_CLOSE_CALLBACK | rp::CONNECT_UNREGISTER_CLOSE_CALLBACK => {
                 Ok((Vec::new(), false))
@@ -293,6 +390,16 @@ impl<D: Driver> RemoteService<D> {
             // A UNIX socket is secure (isEncrypted is answered by the client library itself).
             rp::CONNECT_IS_SECURE => Ok((ret(&IntRet { value: 1 })?, false)),
             rp::CONNECT_SET_IDENTITY => {
+                // only root or the daemon's own user (oxvirt-proxyd, the other daemons) may
+                // say who the caller is
+                let own = rustix::process::geteuid().as_raw();
+                if client.peer.uid != 0 && client.peer.uid != own {
+                    return Err(VirError::new(
+                        oxvirt_proto::vir_error::code::ACCESS_DENIED,
+                        oxvirt_proto::vir_error::domain::ACCESS,
+                        "'connect' permission 'write' is required to set a forwarded identity",
+                    ));
+                }
                 let a: ConnectSetIdentityArgs = decode_args(&call)?;
                 if a.flags != 0 {
                     return Err(VirError::unsupported_flags(
@@ -304,6 +411,7 @@ impl<D: Driver> RemoteService<D> {
                 {
                     let mut s = session.state.locked();
                     s.identity = Some(a.params);
+                    s.who = None;
                 }
                 Ok((Vec::new(), false))
             }
@@ -328,7 +436,7 @@ impl<D: Driver> RemoteService<D> {
         self: Arc<Self>,
         client: Arc<Client>,
         session: Arc<Session>,
-        call: Call,
+        mut call: Call,
     ) -> Result<Vec<u8>, VirError> {
         if session.uri().is_none() {
             return Err(Self::not_open());
@@ -341,12 +449,17 @@ impl<D: Driver> RemoteService<D> {
         if client.is_read_only() {
             check_read_only(&call)?;
         }
+        let checked = self.gate(&client, &session, &mut call)?;
         let ctx = CallCtx {
             client,
             session,
             call,
         };
-        self.driver.clone().call(ctx).await
+        let body = self.driver.clone().call(ctx).await?;
+        match checked {
+            Some(c) => c.finish(body),
+            None => Ok(body),
+        }
     }
 }
 

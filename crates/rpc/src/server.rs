@@ -25,8 +25,8 @@ use crate::limits::{Pool, Slots};
 use crate::stream::{ServerStream, StreamIn, StreamKey, StreamPacket};
 mod client;
 
-pub use client::Client;
 use client::Outgoing;
+pub use client::{Client, EventFilter};
 
 use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, PROGRAM_VERSION};
@@ -448,6 +448,7 @@ impl<S: Service> Server<S> {
             epoch: Instant::now(),
             last_rx_ms: AtomicU64::new(0),
             throttled: AtomicBool::new(false),
+            event_filter: std::sync::OnceLock::new(),
         });
         debug!(client = client.id, ?peer, listener, "client connected");
         let session = Arc::new(self.service.connected(&client));

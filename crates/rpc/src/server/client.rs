@@ -56,6 +56,20 @@ pub struct Client {
     pub(super) epoch: Instant,
     pub(super) last_rx_ms: AtomicU64,
     pub(super) throttled: AtomicBool,
+    /// Which events this client may see ([`Client::set_event_filter`]).
+    pub(super) event_filter: std::sync::OnceLock<EventFilter>,
+}
+
+/// The test of an [`EventFilter`]: program, procedure, body; whether to send.
+pub type EventTest = dyn Fn(u32, i32, &[u8]) -> bool + Send + Sync;
+
+/// Decides, from an event's program, procedure and body, whether a client gets it.
+pub struct EventFilter(pub Box<EventTest>);
+
+impl std::fmt::Debug for EventFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventFilter")
+    }
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -109,12 +123,23 @@ impl Client {
         }
     }
 
+    /// Send this client only the events `filter` accepts (access control: the events of
+    /// objects it may see). Set once; later calls change nothing.
+    pub fn set_event_filter(&self, filter: EventFilter) {
+        let _ = self.event_filter.set(filter);
+    }
+
     /// Queue an event (a MESSAGE). A client too slow to take its events is dropped rather than
     /// letting its queue grow without bound.
     ///
     /// Events do not wait for the byte budget (they are queued from synchronous code), only
     /// for a place among `max_queued_messages`.
     pub fn send_event(&self, program: u32, procedure: i32, body: Vec<u8>) {
+        if let Some(f) = self.event_filter.get() {
+            if !(f.0)(program, procedure, &body) {
+                return;
+            }
+        }
         // libvirtd sends events with serial 1; clients ignore it.
         let msg = Message::new(
             Header::new(program, procedure, MessageType::Message, 1, Status::Ok),
