@@ -15,7 +15,8 @@ use crate::output::{table, Out};
 #[derive(Debug, Subcommand)]
 pub enum NetCommand {
     /// List networks (active ones; --all for every one).
-    NetList {
+    #[command(name = "net-list")]
+    List {
         /// Active and inactive networks.
         #[arg(long)]
         all: bool,
@@ -24,24 +25,31 @@ pub enum NetCommand {
         inactive: bool,
     },
     /// A network's name, UUID, state and bridge.
-    NetInfo { network: String },
+    #[command(name = "net-info")]
+    Info { network: String },
     /// A network's XML.
-    NetDumpxml {
+    #[command(name = "net-dumpxml")]
+    Dumpxml {
         network: String,
         /// The persistent configuration rather than the running one.
         #[arg(long)]
         inactive: bool,
     },
     /// Define a persistent network from an XML file ("-" reads standard input).
-    NetDefine { file: PathBuf },
+    #[command(name = "net-define")]
+    Define { file: PathBuf },
     /// Remove a network's persistent definition.
-    NetUndefine { network: String },
+    #[command(name = "net-undefine")]
+    Undefine { network: String },
     /// Start a defined network.
-    NetStart { network: String },
+    #[command(name = "net-start")]
+    Start { network: String },
     /// Stop a network.
-    NetDestroy { network: String },
+    #[command(name = "net-destroy")]
+    Destroy { network: String },
     /// The DHCP leases of a network.
-    NetDhcpLeases {
+    #[command(name = "net-dhcp-leases")]
+    DhcpLeases {
         network: String,
         /// Only the leases of this MAC address.
         #[arg(long)]
@@ -61,9 +69,9 @@ pub async fn command(conn: &Connection, out: &Out, cmd: NetCommand) -> Result<()
     let e = |e: oxvirt::Error| e.to_string();
     let find = |name: String| async move { conn.lookup_network(&name).await.map_err(e) };
     match cmd {
-        NetCommand::NetList { all, inactive } => list(conn, out, all, inactive).await?,
-        NetCommand::NetInfo { network } => info(out, &find(network).await?).await?,
-        NetCommand::NetDumpxml { network, inactive } => {
+        NetCommand::List { all, inactive } => list(conn, out, all, inactive).await?,
+        NetCommand::Info { network } => info(out, &find(network).await?).await?,
+        NetCommand::Dumpxml { network, inactive } => {
             let n = find(network).await?;
             let xml = n
                 .xml(if inactive { XML_INACTIVE } else { 0 })
@@ -71,7 +79,7 @@ pub async fn command(conn: &Connection, out: &Out, cmd: NetCommand) -> Result<()
                 .map_err(e)?;
             out.text(&xml, json!({"network": n.name(), "xml": xml}));
         }
-        NetCommand::NetDefine { file } => {
+        NetCommand::Define { file } => {
             let xml = crate::read_input(&file)?;
             let n = conn.define_network_xml(&xml).await.map_err(e)?;
             done(
@@ -81,22 +89,22 @@ pub async fn command(conn: &Connection, out: &Out, cmd: NetCommand) -> Result<()
                 &format!("defined from {}", file.display()),
             );
         }
-        NetCommand::NetUndefine { network } => {
+        NetCommand::Undefine { network } => {
             let n = find(network).await?;
             n.undefine().await.map_err(e)?;
             done(out, &n, "undefined", "has been undefined");
         }
-        NetCommand::NetStart { network } => {
+        NetCommand::Start { network } => {
             let n = find(network).await?;
             n.start().await.map_err(e)?;
             done(out, &n, "started", "started");
         }
-        NetCommand::NetDestroy { network } => {
+        NetCommand::Destroy { network } => {
             let n = find(network).await?;
             n.destroy().await.map_err(e)?;
             done(out, &n, "destroyed", "destroyed");
         }
-        NetCommand::NetDhcpLeases { network, mac } => {
+        NetCommand::DhcpLeases { network, mac } => {
             let n = find(network).await?;
             let mut leases = n.dhcp_leases(mac.as_deref()).await.map_err(e)?;
             // virsh's order: by MAC address, then address

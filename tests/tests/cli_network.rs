@@ -48,7 +48,14 @@ fn net_subcommands_print_what_virsh_prints() {
     // the same outputs as virsh's, call by call
     let same = |ox: &[&str], vs: &[&str]| {
         let a = oxvirt(&q, ox);
-        let b = q.virsh(vs);
+        // virsh without -q: with its tables' headers
+        let b = Run::from(
+            oxvirt_e2e::command("virsh")
+                .args(["-c", &q.uri()])
+                .args(vs)
+                .output()
+                .unwrap(),
+        );
         assert_eq!(a.status, 0, "{a:?}");
         assert_eq!(a.stdout.trim_end(), b.ok().trim_end(), "oxvirt {ox:?}");
     };
