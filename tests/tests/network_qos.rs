@@ -1,6 +1,6 @@
 //! QoS (`<bandwidth>`) set with `tc` as libvirt 9.0 sets it: a network's on its bridge (HTB
 //! classes `1:1`/`1:2` towards the guests, an ingress policer for what they send), a guest's
-//! port (here from its portgroup) on its TAP device; a port's new parameters reach its TAP at
+//! port (its portgroup's, or the guest's own `<interface><bandwidth>`) on its TAP device; a port's new parameters reach its TAP at
 //! once; everything goes with the guest and the network. On a kernel that cannot police
 //! ingress traffic (no `act_police`, as on this project's test machines) an outbound limit is
 //! refused with a clear error and the network leaves nothing behind.
@@ -71,12 +71,13 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn guest_xml(name: &str) -> String {
+/// The test guest on portgroup 'slow', with `extra` in its `<interface>` (its own bandwidth).
+fn guest_xml(name: &str, mac: &str, extra: &str) -> String {
     let (kernel, initrd) = guest();
     format!(
         "<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
-<devices><interface type='network'><mac address='52:54:00:0d:00:01'/><source network='qosnet' portgroup='slow'/><model type='virtio'/></interface></devices></domain>
+<devices><interface type='network'><mac address='{mac}'/><source network='qosnet' portgroup='slow'/>{extra}<model type='virtio'/></interface></devices></domain>
 ",
         kernel.display(),
         initrd.display(),
@@ -143,7 +144,7 @@ fn bandwidth_on_the_bridge_and_the_tap() {
 
     // a guest on portgroup 'slow': its TAP gets the portgroup's
     let file = root.join("g.xml");
-    std::fs::write(&file, guest_xml("qosg")).unwrap();
+    std::fs::write(&file, guest_xml("qosg", "52:54:00:0d:00:01", "")).unwrap();
     q.virsh(&["create", file.to_str().unwrap()]).ok();
     let qd = tc(&ns, &["qdisc", "show", "dev", "vnet0"]);
     assert!(
@@ -179,10 +180,24 @@ fn bandwidth_on_the_bridge_and_the_tap() {
         "the new parameters have no burst: {cl}"
     );
 
-    // the guest and the network take theirs with them
+    // a guest's own <bandwidth> comes before its portgroup's: 300 KiB/s, 2400 kbit
+    let own = root.join("own.xml");
+    let bw = "<bandwidth><inbound average='300' peak='400'/></bandwidth>";
+    std::fs::write(&own, guest_xml("qosown", "52:54:00:0d:00:02", bw)).unwrap();
+    q.virsh(&["create", own.to_str().unwrap()]).ok();
+    let live = q.virsh(&["dumpxml", "qosown"]).ok().to_owned();
+    assert!(
+        live.contains("<inbound average='300' peak='400'/>") && live.contains("vnet1"),
+        "{live}"
+    );
+    let cl = tc(&ns, &["class", "show", "dev", "vnet1"]);
+    assert!(cl.contains("rate 2400Kbit ceil 3200Kbit"), "{cl}");
+
+    // the guests and the network take theirs with them
     q.virsh(&["destroy", "qosg"]).ok();
-    wait_until("the TAP is gone", || {
-        ns.ip(&["link", "show", "vnet0"]).is_empty()
+    q.virsh(&["destroy", "qosown"]).ok();
+    wait_until("the TAPs are gone", || {
+        ns.ip(&["link", "show", "vnet0"]).is_empty() && ns.ip(&["link", "show", "vnet1"]).is_empty()
     });
     d.virsh(&["net-destroy", "qosnet"]).ok();
     assert!(ns.ip(&["link", "show", "virbr7"]).is_empty());
