@@ -4,10 +4,12 @@
 //!
 //! - [`run`]: `oxvirt run`, one command from kernel/disk to a VM on the console;
 //! - [`terminal`]: the console session (raw terminal, escape key);
+//! - [`net`]: the network subcommands (`net-list`, `net-start`, ...);
 //! - [`output`]: tables for people, JSON (`--json`) for scripts.
 
 #[macro_use]
 mod output;
+mod net;
 mod run;
 mod terminal;
 
@@ -133,6 +135,8 @@ enum Command {
     Domstats { domains: Vec<String> },
     /// Boot a VM in one command, attach its console, and remove it when the console ends.
     Run(run::RunArgs),
+    #[command(flatten)]
+    Net(net::NetCommand),
 }
 
 fn main() -> ExitCode {
@@ -186,6 +190,17 @@ async fn execute(cli: Cli) -> Result<ExitCode, String> {
     r
 }
 
+/// The text of an XML file given on the command line ("-": standard input).
+fn read_input(file: &std::path::Path) -> Result<String, String> {
+    if file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|err| format!("cannot read standard input: {err}"))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(file).map_err(|err| format!("cannot read {}: {err}", file.display()))
+}
+
 async fn lookup(conn: &Connection, what: &str) -> Result<Domain, String> {
     conn.lookup(what).await.map_err(|e| e.to_string())
 }
@@ -195,15 +210,7 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
     match cmd {
         Command::List { all, inactive } => list(conn, out, all, inactive).await?,
         Command::Define { file, validate } => {
-            let xml = if file.as_os_str() == "-" {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                    .map_err(|err| format!("cannot read standard input: {err}"))?;
-                s
-            } else {
-                std::fs::read_to_string(&file)
-                    .map_err(|err| format!("cannot read {}: {err}", file.display()))?
-            };
+            let xml = read_input(&file)?;
             let d = conn
                 .define_xml(&xml, u32::from(validate))
                 .await
@@ -336,6 +343,7 @@ async fn command(conn: &Connection, out: &Out, cmd: Command) -> Result<ExitCode,
             out.domstats(&stats);
         }
         Command::Run(args) => return run::run(conn, out, args).await,
+        Command::Net(cmd) => net::command(conn, out, cmd).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

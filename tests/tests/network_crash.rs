@@ -188,3 +188,92 @@ fn guests_networkd_dnsmasq_and_qemud_sigkilled() {
     });
     assert_eq!(ruleset(&ns), before_rules);
 }
+
+/// The port UUIDs networkd has on disk for the default network (what it would find after a
+/// restart; listing through the API would reap them, this does not).
+fn port_files(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root.join("run/network/default/ports"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter_map(|n| n.strip_suffix(".xml").map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The port UUIDs the live XML of the running domains name.
+fn live_ports(q: &Qemud) -> Vec<String> {
+    let names = q.virsh(&["list", "--name"]).ok().to_owned();
+    let mut v: Vec<String> = names
+        .lines()
+        .filter(|n| !n.trim().is_empty())
+        .filter_map(|n| {
+            let live = q.virsh(&["dumpxml", n.trim()]).ok().to_owned();
+            let at = live.find("portid='")? + 8;
+            Some(live[at..at + 36].to_owned())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// qemud SIGKILLed just after networkd made a guest's port and TAP (at several points of the
+/// start that follows): once qemud is back, every port on disk belongs to a running guest, every
+/// TAP to a port, and the firewall is unchanged; reaped by networkd itself (its files, not a
+/// list call, are checked). Destroying what runs leaves nothing.
+#[test]
+fn qemud_sigkilled_right_after_a_port_is_made() {
+    let tmp = tempfile::Builder::new()
+        .prefix("oxvirt-netcrash2-")
+        .tempdir()
+        .unwrap();
+    let root = tmp.path();
+    let ns = Netns::new(root);
+    let wrapper = ["ip", "netns", "exec", ns.0.as_str()];
+    let mut q = Qemud::start_in_via(root, &wrapper, &[]);
+    let d = Networkd::first_start_in(root, &ns);
+    wait_until("the default network is up", || {
+        d.virsh(&["net-list"]).ok().contains("default")
+    });
+    let rules = ruleset(&ns);
+    for (i, delay_ms) in [0u64, 50, 300].into_iter().enumerate() {
+        let name = format!("k{i}");
+        let file = root.join(format!("{name}.xml"));
+        let nic = network_nic("default", &mac(0x20 + u8::try_from(i).unwrap()));
+        std::fs::write(&file, oxvirt_e2e::net_guest::guest_xml(root, &name, &nic)).unwrap();
+        let before = port_files(root);
+        let mut create = std::process::Command::new("virsh")
+            .args(["-c", &q.uri(), "create", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while port_files(root).len() <= before.len() {
+            assert!(Instant::now() < deadline, "no port was made");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        q.sigkill();
+        let _ = create.wait();
+        q = Qemud::start_in_via(root, &wrapper, &[]);
+        // networkd reaps a port whose TAP went with qemud by itself
+        wait_until("the ports on disk are the running guests'", || {
+            port_files(root) == live_ports(&q)
+        });
+        assert_eq!(vnets(&ns).len(), port_files(root).len(), "{:?}", vnets(&ns));
+        assert_eq!(ruleset(&ns), rules);
+    }
+    let names = q.virsh(&["list", "--name"]).ok().to_owned();
+    for n in names.lines().filter(|n| !n.trim().is_empty()) {
+        q.virsh(&["destroy", n.trim()]).ok();
+    }
+    wait_until("no port file, no TAP", || {
+        port_files(root).is_empty() && vnets(&ns).is_empty()
+    });
+    assert_eq!(ruleset(&ns), rules);
+    drop(d);
+}

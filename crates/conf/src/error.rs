@@ -125,6 +125,10 @@ pub enum ConfError {
         /// The message after the prefix.
         message: String,
     },
+    /// An error of the network code a domain shares (`<interface><bandwidth>`), with the code
+    /// and domain libvirt's utility code gives it.
+    #[error(transparent)]
+    Net(crate::network::NetError),
 }
 
 impl ConfError {
@@ -169,6 +173,7 @@ impl ConfError {
             ConfError::OperationInvalid(_) => ErrorCode::OperationInvalid as i32,
             ConfError::OperationFailed(_) => ErrorCode::OperationFailed as i32,
             ConfError::DeviceMissing { .. } => ErrorCode::DeviceMissing as i32,
+            ConfError::Net(e) => e.to_vir_error().code,
         }
     }
 
@@ -179,6 +184,7 @@ impl ConfError {
                 origin.code()
             }
             ConfError::OperationInvalid(_) => Origin::Qemu.code(),
+            ConfError::Net(e) => e.to_vir_error().domain,
             ConfError::XmlValue(_)
             | ConfError::SchemaInvalid(_)
             | ConfError::IllegalChar { .. } => Origin::Xml.code(),
@@ -220,6 +226,7 @@ impl ConfError {
             }
             ConfError::NotImplemented(what) => format!("{what} is not supported by oxvirt yet"),
             ConfError::Status(m) => format!("invalid domain status file: {m}"),
+            ConfError::Net(e) => e.to_string(),
         }
     }
 
@@ -246,6 +253,7 @@ impl ToVirError for ConfError {
                 str1: Some(self.to_string()),
                 str2: None,
             },
+            ConfError::Net(e) => e.to_vir_error(),
             _ => VirError::new(self.code(), self.domain(), self.detail()),
         }
     }

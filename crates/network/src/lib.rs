@@ -5,6 +5,7 @@
 //! A start sets up the host ([`plumbing`]): the bridge, the sysctls, the nftables rules and a
 //! dnsmasq per network, whose leases the lease helper keeps ([`leases`]).
 
+pub mod access;
 pub mod calls;
 pub mod daemon;
 pub mod default_net;
@@ -19,6 +20,7 @@ pub mod plumbing;
 pub mod ports;
 pub mod ports_wire;
 pub mod procs;
+pub mod qos;
 pub mod registry;
 pub mod routes;
 mod sys;
@@ -38,12 +40,12 @@ use oxvirt_remote::events::EventHub;
 use oxvirt_remote::{CallCtx, Driver};
 use oxvirt_rpc::server::Client;
 
+use crate::access::PortAccess;
 use crate::events::NetworkEvents;
 use crate::host::HostNetwork;
 use crate::plumbing::Plumbing;
 use crate::ports::PortTable;
 use crate::registry::Registry;
-use crate::tap::PortAccess;
 
 /// `VIR_ERR_NO_NETWORK`.
 const NO_NETWORK: i32 = 43;
@@ -198,7 +200,10 @@ impl NetworkDriver {
     }
 
     /// Watch the dnsmasq of every running network (once a second, on a thread of its own that
-    /// ends with the driver): one that died is started again, with the leases it had.
+    /// ends with the driver): one that died is started again, with the leases it had. The same
+    /// round reaps the ports whose TAP devices are gone ([`ports::reap_all`]): their owner died
+    /// (a QEMU, or a hypervisor daemon SIGKILLed between the port's creation and handing its
+    /// TAP on), so nothing waits for the next call on that network.
     pub fn watch_dnsmasq(self: &Arc<Self>) {
         if self.host == HostNetwork::Off {
             return;
@@ -224,6 +229,7 @@ impl NetworkDriver {
                         tracing::warn!(network = %def.name, error = %e, "cannot restart dnsmasq");
                     }
                 }
+                ports::reap_all(&d);
             });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot watch dnsmasq");
@@ -268,7 +274,7 @@ impl NetworkDriver {
         client: &Client,
         net: Option<&str>,
     ) -> Result<(), NetworkError> {
-        if self.port_access.read_locked().allows(&client.peer) {
+        if self.port_access.read_locked().allows(&client.peer, net) {
             return Ok(());
         }
         let on = net
@@ -282,8 +288,7 @@ impl NetworkDriver {
 
     /// Whether the port setting names anyone besides root (the socket is then open to all).
     pub fn ports_open_to_others(&self) -> bool {
-        let a = self.port_access.read_locked();
-        !a.users.is_empty() || !a.groups.is_empty()
+        self.port_access.read_locked().names_anyone()
     }
 
     /// The URI a connection opened without a name gets.

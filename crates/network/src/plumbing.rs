@@ -130,6 +130,7 @@ impl Plumbing {
 
     fn setup_after_bridge(&self, def: &Network, br: &str) -> Result<(), NetworkError> {
         netsys::set_sysctls(def, br)?;
+        crate::qos::set(br, def.bandwidth.as_ref(), true)?;
         self.setup_firewall(def, br)?;
         self.start_dnsmasq(def).map(|_| ())
     }
@@ -216,6 +217,9 @@ impl Plumbing {
             let _ = std::fs::remove_file(self.fw_file(&def.name));
         }
         if bridge_too {
+            if let (Some(br), Some(_)) = (&def.bridge, &def.bandwidth) {
+                crate::qos::clear(br);
+            }
             let _ = self.mode.stop(def);
         }
     }

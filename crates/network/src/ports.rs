@@ -373,6 +373,18 @@ fn reap(reg: &mut Registry, table: &mut PortTable, net: &str) {
     }
 }
 
+/// Reap the ports of every active network whose TAP devices are gone.
+pub fn reap_all(d: &NetworkDriver) {
+    let mut reg = d.registry.write_locked();
+    let mut table = d.ports.locked();
+    let nets: Vec<String> = table.nets.keys().cloned().collect();
+    for net in nets {
+        if reg.get(&net).is_some_and(|o| o.active) {
+            reap(&mut reg, &mut table, &net);
+        }
+    }
+}
+
 pub fn list_all(d: &NetworkDriver, a: NetworkListAllPortsArgs) -> Result<NetworkListAllPortsRet> {
     check_flags(a.flags, 0, "networkListAllPorts")?;
     let mut reg = d.registry.write_locked();
@@ -461,7 +473,7 @@ pub fn create_xml(
                     ))
                 }
             };
-            let made = crate::tap::create(req, &def.mac, &bridge)?;
+            let made = crate::tap::create(req, &def.mac, &bridge, def.bandwidth.as_ref())?;
             (vec![made.id], made.fds)
         }
         None => (Vec::new(), Vec::new()),
@@ -611,6 +623,13 @@ pub fn set_parameters(d: &NetworkDriver, a: NetworkPortSetParametersArgs) -> Res
         .ok_or_else(|| no_port(&a.port.uuid))?;
     let bw = bandwidth_of(&a.params)?;
     check_floor(net, bw.as_ref(), &p.def.mac)?;
+    // a port with a TAP device: the new QoS on it at once, as libvirt sets its tap's
+    if let Some(dev) = crate::tap::first_present(&p.taps) {
+        match &bw {
+            Some(b) => crate::qos::set(dev, Some(b), false)?,
+            None => crate::qos::clear(dev),
+        }
+    }
     let mut def = p.def.clone();
     def.bandwidth = bw;
     table.update(&net.name, def)
@@ -672,7 +691,12 @@ fn bridge_tap(
         ))
         .to_vir_error());
     }
-    let made = vir(crate::tap::create(req, &def.mac, bridge))?;
+    let made = vir(crate::tap::create(
+        req,
+        &def.mac,
+        bridge,
+        def.bandwidth.as_ref(),
+    ))?;
     let ret = NetworkPortRet {
         port: NonnullNetworkPort {
             net: NonnullNetwork {

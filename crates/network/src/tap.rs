@@ -11,7 +11,7 @@ use std::os::fd::OwnedFd;
 use std::process::Command;
 
 use oxvirt_conf::domain::mac_string;
-use oxvirt_rpc::server::Peer;
+use oxvirt_conf::network::Bandwidth;
 
 use crate::sys;
 use crate::NetworkError;
@@ -47,53 +47,6 @@ impl TapRequest {
         let q = self.queues.clamp(1, 255);
         TAP_FLAG | (q << TAP_QUEUES_SHIFT) | if self.vnet_hdr { TAP_VNET_HDR_FLAG } else { 0 }
     }
-}
-
-/// Who may have ports made on this networkd (root always).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PortAccess {
-    pub users: Vec<u32>,
-    pub groups: Vec<u32>,
-}
-
-impl PortAccess {
-    /// Whether `peer` may create ports; its supplementary groups are read from `/proc`.
-    pub fn allows(&self, peer: &Peer) -> bool {
-        if peer.uid == 0 || self.users.contains(&peer.uid) || self.groups.contains(&peer.gid) {
-            return true;
-        }
-        peer.pid
-            .map(supplementary_groups)
-            .unwrap_or_default()
-            .iter()
-            .any(|g| self.groups.contains(g))
-    }
-}
-
-fn supplementary_groups(pid: i32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("Groups:"))
-        .map(|g| {
-            g.split_whitespace()
-                .filter_map(|n| n.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A user or group given by name or number, looked up in `/etc/passwd` or `/etc/group`.
-pub fn resolve_id(file: &str, name: &str) -> Option<u32> {
-    if let Ok(n) = name.parse() {
-        return Some(n);
-    }
-    std::fs::read_to_string(file).ok()?.lines().find_map(|l| {
-        let mut f = l.split(':');
-        (f.next() == Some(name))
-            .then(|| f.nth(1).and_then(|id| id.parse().ok()))
-            .flatten()
-    })
 }
 
 /// A TAP device just made. networkd keeps no fd of it: the device lives exactly as long as
@@ -164,8 +117,13 @@ pub fn host_mac(mac: &[u8; 6]) -> [u8; 6] {
     m
 }
 
-/// Make a TAP device for guest MAC `mac`, plugged into `bridge`.
-pub fn create(req: &TapRequest, mac: &[u8; 6], bridge: &str) -> Result<MadeTap, NetworkError> {
+/// Make a TAP device for guest MAC `mac`, plugged into `bridge`, with the port's QoS `bw`.
+pub fn create(
+    req: &TapRequest,
+    mac: &[u8; 6],
+    bridge: &str,
+    bw: Option<&Bandwidth>,
+) -> Result<MadeTap, NetworkError> {
     if !crate::host::device_exists(bridge) {
         return Err(NetworkError::System(format!(
             "Cannot get interface MTU on '{bridge}': No such device"
@@ -195,12 +153,20 @@ pub fn create(req: &TapRequest, mac: &[u8; 6], bridge: &str) -> Result<MadeTap, 
     ip(&["link", "set", &name, "mtu", &mtu])?;
     ip(&["link", "set", &name, "master", bridge])?;
     ip(&["link", "set", &name, "up"])?;
+    crate::qos::set(&name, bw, false)?;
     let index = ifindex(&name)
         .ok_or_else(|| NetworkError::System(format!("the tap device {name} vanished")))?;
     Ok(MadeTap {
         id: format!("{name}:{index}"),
         fds,
     })
+}
+
+/// The name of the first device of `ids` still present (a port's TAP, to change its QoS).
+pub fn first_present(ids: &[String]) -> Option<&str> {
+    ids.iter()
+        .find(|i| present(i))
+        .map(|id| id.split_once(':').map_or(id.as_str(), |(n, _)| n))
 }
 
 /// Remove TAP devices a port had (those still there: QEMU may hold them), never a later
@@ -239,23 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn access() {
-        let a = PortAccess {
-            users: vec![1000],
-            groups: vec![50],
-        };
-        let p = |uid, gid| Peer {
-            uid,
-            gid,
-            pid: None,
-        };
-        assert!(a.allows(&p(0, 0)));
-        assert!(a.allows(&p(1000, 1000)));
-        assert!(a.allows(&p(2000, 50)));
-        assert!(!a.allows(&p(65534, 65534)));
-        assert_eq!(resolve_id("/etc/passwd", "root"), Some(0));
-        assert_eq!(resolve_id("/etc/passwd", "42"), Some(42));
-        assert_eq!(resolve_id("/etc/passwd", "no-such-user-here"), None);
+    fn host_side_mac() {
         assert_eq!(
             host_mac(&[0x52, 0x54, 0, 1, 2, 3]),
             [0xfe, 0x54, 0, 1, 2, 3]

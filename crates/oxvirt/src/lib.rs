@@ -127,6 +127,7 @@ mod domain;
 mod embedded;
 pub mod error;
 mod events;
+pub mod network;
 mod stats;
 pub mod uri;
 

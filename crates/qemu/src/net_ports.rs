@@ -96,6 +96,8 @@ fn port_xml(dom: &Domain, n: &Interface) -> Result<NetworkPort, QemuError> {
         owner_uuid: dom.uuid,
         group: n.portgroup.clone(),
         mac: n.mac,
+        // the NIC's own QoS; without one networkd gives the portgroup's
+        bandwidth: n.bandwidth.clone(),
         ..Default::default()
     })
 }

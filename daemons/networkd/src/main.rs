@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use oxvirt_daemon::CommonArgs;
+use oxvirt_network::access::{resolve_id, PortAccess};
 use oxvirt_network::daemon::{self, ServeOptions};
 use oxvirt_network::host::HostNetwork;
-use oxvirt_network::tap::{resolve_id, PortAccess};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,8 +23,9 @@ struct Args {
     /// only recorded active. Without privileges nothing is changed either.
     #[arg(long)]
     no_host_network: bool,
-    /// A user (name or uid) who may create network ports and get their TAP devices; repeat
-    /// for several. Root always may.
+    /// A user (name or uid) who may create network ports and get their TAP devices, on every
+    /// network; repeat for several. Root always may. Per network: `networkd.conf`'s `allow`
+    /// lines (in the configuration directory).
     #[arg(long = "port-user", value_name = "USER")]
     port_users: Vec<String>,
     /// A group (name or gid) whose members may create network ports; repeat for several.
@@ -32,7 +33,7 @@ struct Args {
     port_groups: Vec<String>,
 }
 
-/// The users and groups of `--port-user` and `--port-group`.
+/// The users and groups of `--port-user` and `--port-group`, and the rules of `networkd.conf`.
 fn port_access(args: &Args) -> Result<PortAccess, String> {
     let ids = |file: &str, what: &str, names: &[String]| {
         names
@@ -40,10 +41,17 @@ fn port_access(args: &Args) -> Result<PortAccess, String> {
             .map(|n| resolve_id(file, n).ok_or_else(|| format!("unknown {what} '{n}'")))
             .collect::<Result<Vec<u32>, String>>()
     };
-    Ok(PortAccess {
-        users: ids("/etc/passwd", "user", &args.port_users)?,
-        groups: ids("/etc/group", "group", &args.port_groups)?,
-    })
+    let flags = PortAccess::everywhere(
+        &ids("/etc/passwd", "user", &args.port_users)?,
+        &ids("/etc/group", "group", &args.port_groups)?,
+    );
+    let conf = args.common.paths().etc.join("networkd.conf");
+    let file = match std::fs::read_to_string(&conf) {
+        Ok(text) => PortAccess::parse(&text, "/etc/passwd", "/etc/group")?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => PortAccess::default(),
+        Err(e) => return Err(format!("cannot read {}: {e}", conf.display())),
+    };
+    Ok(flags.and(file))
 }
 
 fn main() -> ExitCode {

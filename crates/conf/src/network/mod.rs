@@ -16,7 +16,9 @@ mod validate;
 
 pub use addr::{check_range, format_ip, in_network, ip_prefix, parse_ip, parse_mac};
 pub use error::{NetError, Result};
+pub(crate) use format::format_bandwidth;
 pub use parse::parse;
+pub(crate) use parse::parse_bandwidth;
 pub use validate::{assign_bridge, validate};
 
 use crate::xml::Element;

@@ -820,6 +820,11 @@ pub(crate) fn parse_bandwidth(b: N<'_, '_>, allow_floor: bool) -> Result<Bandwid
     };
     let inbound = children(b, "inbound").next().map(rate).transpose()?;
     let outbound = children(b, "outbound").next().map(rate).transpose()?;
+    if outbound.as_ref().is_some_and(|r| r.floor != 0) {
+        return Err(NetError::UnsupportedUtil(
+            "'floor' attribute allowed only in <inbound> element".into(),
+        ));
+    }
     if !allow_floor && inbound.as_ref().is_some_and(|r| r.floor != 0) {
         return Err(NetError::UnsupportedUtil(
             "floor attribute is not supported for this config".into(),

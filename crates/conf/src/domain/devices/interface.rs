@@ -28,6 +28,8 @@ pub struct Interface {
     pub vlan: Option<Vlan>,
     /// `<virtualport type=>` with its `<parameters>` in libvirt's order.
     pub virtualport: Option<Virtualport>,
+    /// `<bandwidth>`: the NIC's QoS (set on its TAP device by networkd).
+    pub bandwidth: Option<crate::network::Bandwidth>,
     /// `<model type=>`; post-parse gives an interface other than `hostdev` `rtl8139`.
     pub model: Option<String>,
     /// `<target dev=>`.
@@ -132,6 +134,7 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
                 | "alias"
                 | "vlan"
                 | "virtualport"
+                | "bandwidth"
         ) {
             return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
         }
@@ -152,6 +155,11 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
     }
     let hostdev = parse_interface_hostdev(n, kind)?;
     let vlan = parse_vlan(n)?;
+    // a floor is a guarantee the network's QoS gives: only on a network
+    let bandwidth = child(n, "bandwidth")
+        .map(|b| crate::network::parse_bandwidth(b, kind == "network"))
+        .transpose()
+        .map_err(ConfError::Net)?;
     let virtualport = parse_virtualport(n)?;
     let socket = parse_net_socket(n, kind)?;
     let portgroup = match kind {
@@ -249,6 +257,7 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
         hostdev,
         vlan,
         virtualport,
+        bandwidth,
         model,
         target_dev,
         target_unmanaged,
@@ -586,6 +595,9 @@ pub(super) fn format_interface(w: &mut Writer, n: &Interface, cx: Ctx) {
                 w.empty("parameters", &p);
             }
         });
+    }
+    if let Some(b) = &n.bandwidth {
+        crate::network::format_bandwidth(w, b);
     }
     if let Some(t) = &n.target_dev {
         let mut a = vec![("dev", t.clone())];
