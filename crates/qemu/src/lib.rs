@@ -19,6 +19,7 @@
 //! [`QemuError::to_vir_error`].
 
 pub mod agent_calls;
+pub mod block_calls;
 pub mod capabilities;
 pub mod cgroup;
 pub mod cpu_models;
