@@ -150,6 +150,20 @@ pub struct DomainMemoryStatsRet {
     pub stats: Vec<DomainMemoryStat>,
 }
 
+/// DOMAIN_MIGRATE_SET_MAX_SPEED.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainMigrateSetMaxSpeedArgs {
+    pub dom: NonnullDomain,
+    pub bandwidth: u64,
+    pub flags: u32,
+}
+
+/// DOMAIN_MIGRATE_GET_MAX_SPEED's reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct DomainMigrateGetMaxSpeedRet {
+    pub bandwidth: u64,
+}
+
 /// DOMAIN_BLOCK_RESIZE.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct DomainBlockResizeArgs {
