@@ -32,8 +32,11 @@ fn qemu_error(c: i32, detail: String) -> QemuError {
     QemuError::Vir(VirError::new(c, domain::QEMU, detail))
 }
 
-/// The image format libvirt names for a disk (`none` when it has none).
+/// The image format libvirt names for a disk (`none` when it has none, or no source).
 fn format_of(disk: &Disk) -> &str {
+    if disk.source.is_none() {
+        return "none";
+    }
     disk.driver
         .iter()
         .find(|(k, _)| *k == "type")
@@ -110,6 +113,14 @@ fn peek(
             ))
         }
     };
+    if size == 0 {
+        // libvirt 9.0 reads nothing and fails so
+        return Err(QemuError::Vir(VirError::plain(
+            code::SYSTEM_ERROR,
+            domain::STORAGE,
+            format!("cannot read header '{src}': Invalid argument"),
+        )));
+    }
     let f = File::open(src).map_err(|e| QemuError::Io {
         what: format!("cannot open file '{src}'"),
         source: e,
@@ -180,7 +191,7 @@ mod tests {
              <source file='{d}/q.qcow2'/><target dev='vdb' bus='virtio'/><alias name='virtio-disk1'/></disk>\
              <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
              <source file='{d}/r.img'/><target dev='vdc' bus='virtio'/><readonly/></disk>\
-             <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>\
+             <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='sda' bus='sata'/><readonly/></disk>\
              </devices></domain>",
             d = dir.display()
         );
@@ -217,6 +228,16 @@ mod tests {
         assert_eq!(
             message(peek(&def, "sda", 0, 4, 0).unwrap_err()).1,
             "Operation not supported: peeking is only supported for disk with 'raw' format not 'none'"
+        );
+        assert_eq!(
+            message(peek(&def, "vda", 0, 0, 0).unwrap_err()),
+            (
+                code::SYSTEM_ERROR,
+                format!(
+                    "cannot read header '{}/r.img': Invalid argument",
+                    dir.path().display()
+                )
+            )
         );
         assert_eq!(
             message(peek(&def, "vdz", 0, 4, 0).unwrap_err()).1,
