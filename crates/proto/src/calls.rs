@@ -222,6 +222,12 @@ procedure_markers! {
         DomainDeviceArgs => DomainInterfaceStatsRet;
     DomainMemoryStats = Remote rp::DOMAIN_MEMORY_STATS,
         DomainMemoryStatsArgs => DomainMemoryStatsRet;
+    DomainMigrateSetMaxSpeed = Remote rp::DOMAIN_MIGRATE_SET_MAX_SPEED,
+        DomainMigrateSetMaxSpeedArgs => ();
+    DomainMigrateGetMaxSpeed = Remote rp::DOMAIN_MIGRATE_GET_MAX_SPEED,
+        DomainFlagsArgs => DomainMigrateGetMaxSpeedRet;
+    DomainBlockResize = Remote rp::DOMAIN_BLOCK_RESIZE, DomainBlockResizeArgs => ();
+    DomainBlockPeek = Remote rp::DOMAIN_BLOCK_PEEK, DomainBlockPeekArgs => DomainBlockPeekRet;
     DomainGetBlockInfo = Remote rp::DOMAIN_GET_BLOCK_INFO,
         DomainGetBlockInfoArgs => DomainGetBlockInfoRet;
     DomainGetTime = Remote rp::DOMAIN_GET_TIME, DomainFlagsArgs => DomainGetTimeRet;

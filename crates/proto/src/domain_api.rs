@@ -150,6 +150,50 @@ pub struct DomainMemoryStatsRet {
     pub stats: Vec<DomainMemoryStat>,
 }
 
+/// DOMAIN_MIGRATE_SET_MAX_SPEED.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainMigrateSetMaxSpeedArgs {
+    pub dom: NonnullDomain,
+    pub bandwidth: u64,
+    pub flags: u32,
+}
+
+/// DOMAIN_MIGRATE_GET_MAX_SPEED's reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub struct DomainMigrateGetMaxSpeedRet {
+    pub bandwidth: u64,
+}
+
+/// DOMAIN_BLOCK_RESIZE.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainBlockResizeArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+    pub size: u64,
+    pub flags: u32,
+}
+
+/// `REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX`: the most bytes one DOMAIN_BLOCK_PEEK returns.
+pub const BLOCK_PEEK_BUFFER_MAX: usize = 4 * 1024 * 1024;
+
+/// DOMAIN_BLOCK_PEEK.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainBlockPeekArgs {
+    pub dom: NonnullDomain,
+    #[xdr(max = STRING_MAX)]
+    pub path: String,
+    pub offset: u64,
+    pub size: u32,
+    pub flags: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DomainBlockPeekRet {
+    #[xdr(max = BLOCK_PEEK_BUFFER_MAX, opaque)]
+    pub buffer: Vec<u8>,
+}
+
 /// DOMAIN_GET_BLOCK_INFO.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct DomainGetBlockInfoArgs {

@@ -114,6 +114,9 @@ shim_calls! {
     /// A PNG screenshot (QMP `screendump`) of the given video device and head (none: the
     /// first), written to `screenshot.png` in the VM's directory; the reply is its path.
     Screenshot = 41: ScreenshotArgs => StringRet;
+    /// Resize the image under the disk `alias` to `size` bytes (QMP `block_resize` on its
+    /// format node), as `virsh blockresize`.
+    BlockResize = 42: BlockResizeArgs => ();
     /// Save the VM to the file passed as the call's one fd (libvirt's save-image format: the
     /// header and XML first, QEMU's migration stream after, the header marked complete last),
     /// then stop QEMU: the domain ends shut off (saved).
@@ -239,6 +242,13 @@ pub struct ScreenshotArgs {
 pub struct LiveDefinitionArgs {
     #[xdr(max = STATUS_MAX)]
     pub domain_xml: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BlockResizeArgs {
+    #[xdr(max = STRING_MAX)]
+    pub alias: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]

@@ -592,6 +592,7 @@ fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), Q
         h = vm.handle();
     } else {
         crate::vmlog::remove(&d.vm_log(&removed.def.name));
+        d.migration_limits.forget(&removed.def.uuid);
     }
     d.emit_lifecycle(h, EVENT_UNDEFINED, lifecycle::UNDEFINED_REMOVED);
     Ok(())

@@ -19,6 +19,7 @@
 //! [`QemuError::to_vir_error`].
 
 pub mod agent_calls;
+pub mod block_calls;
 pub mod capabilities;
 pub mod cgroup;
 pub mod cpu_models;
@@ -38,6 +39,7 @@ pub mod input_calls;
 pub mod job_calls;
 pub mod lifecycle_calls;
 pub mod metadata_calls;
+pub mod migration_calls;
 pub mod net_ports;
 pub mod path_policy;
 pub mod paths;
@@ -139,6 +141,8 @@ pub struct QemuDriver {
     pub dac: dac::Dac,
     /// The driver's connection to the secret daemon (passphrases of encrypted disks).
     pub secrets: oxvirt_remote::secret_link::SecretLink,
+    /// Migration's bandwidth limits, per domain.
+    pub migration_limits: migration_calls::MigrationLimits,
     events: EventHub,
 }
 
@@ -231,6 +235,7 @@ impl QemuDriver {
             root: opts.root,
             log_limits: opts.log_limits,
             path_policy,
+            migration_limits: Default::default(),
             events: EventHub::new(),
         });
         // the recovery path: find the VMs that run (their shims, or QEMU without a shim)

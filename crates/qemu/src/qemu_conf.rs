@@ -135,24 +135,33 @@ fn resolve(spec: &str, db: &[Vec<String>]) -> Option<u32> {
         .or_else(|| spec.parse().ok())
 }
 
-/// QEMU's identity: uid, gid, and the supplementary groups (the user's groups in `/etc/group`
-/// and `gid`, as libvirt's `virGetGroupList`).
+/// QEMU's identity: uid, gid, and the supplementary groups (as libvirt's `virGetGroupList`:
+/// `getgrouplist` of the user, that is its primary group in `/etc/passwd` and the groups that
+/// list it as a member in `/etc/group`, then `gid`).
 pub fn identity(c: &QemuConf) -> Result<oxvirt_jail::Identity, QemuError> {
-    let passwd = entries("/etc/passwd");
-    let groups = entries("/etc/group");
-    let uid = resolve(&c.user, &passwd).ok_or_else(|| {
+    identity_in(c, &entries("/etc/passwd"), &entries("/etc/group"))
+}
+
+/// [`identity`] over the given user and group databases.
+fn identity_in(
+    c: &QemuConf,
+    passwd: &[Vec<String>],
+    groups: &[Vec<String>],
+) -> Result<oxvirt_jail::Identity, QemuError> {
+    let uid = resolve(&c.user, passwd).ok_or_else(|| {
         QemuError::ConfigUnsupported(format!("Failed to find user record for name '{}'", c.user))
     })?;
-    let gid = resolve(&c.group, &groups).ok_or_else(|| {
+    let gid = resolve(&c.group, groups).ok_or_else(|| {
         QemuError::ConfigUnsupported(format!(
             "Failed to find group record for name '{}'",
             c.group
         ))
     })?;
-    let name = passwd
+    let user = passwd
         .iter()
-        .find(|e| e.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(uid))
-        .and_then(|e| e.first().cloned());
+        .find(|e| e.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(uid));
+    let name = user.and_then(|e| e.first().cloned());
+    let primary = user.and_then(|e| e.get(3)?.parse::<u32>().ok());
     let mut list: Vec<u32> = groups
         .iter()
         .filter(|g| {
@@ -162,6 +171,7 @@ pub fn identity(c: &QemuConf) -> Result<oxvirt_jail::Identity, QemuError> {
             })
         })
         .filter_map(|g| g.get(2)?.parse().ok())
+        .chain(primary)
         .collect();
     list.push(gid);
     list.sort_unstable();
@@ -225,5 +235,27 @@ mod tests {
         .unwrap();
         assert_eq!((root.uid, root.gid), (0, 0));
         assert!(root.groups.contains(&0));
+    }
+    fn db(text: &str) -> Vec<Vec<String>> {
+        text.lines()
+            .map(|l| l.split(':').map(str::to_owned).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_users_primary_group_is_among_its_groups() {
+        // Debian: libvirt-qemu's primary group is kvm, of which /etc/group lists no member;
+        // without it QEMU cannot open /dev/kvm (root:kvm 0660)
+        let passwd = db("root:x:0:0::/root:/bin/sh\nlibvirt-qemu:x:64055:106::/var/lib/libvirt:/usr/sbin/nologin");
+        let groups = db("root:x:0:\nkvm:x:106:\nlibvirt-qemu:x:64055:libvirt-qemu\ndisk:x:6:other");
+        let id = identity_in(&QemuConf::default(), &passwd, &groups).unwrap();
+        assert_eq!((id.uid, id.gid), (64055, 64055));
+        assert_eq!(id.groups, vec![106, 64055]);
+        let conf = QemuConf {
+            group: "disk".into(),
+            ..QemuConf::default()
+        };
+        let id = identity_in(&conf, &passwd, &groups).unwrap();
+        assert_eq!(id.groups, vec![6, 106, 64055]);
     }
 }

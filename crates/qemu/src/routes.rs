@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use oxvirt_remote::Router;
 
 use crate::{
-    agent_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls, input_calls,
-    job_calls, lifecycle_calls, metadata_calls, save_calls, screenshot_calls, setter_calls,
-    stats_calls, tuning_calls, vcpu_calls, QemuDriver,
+    agent_calls, block_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls,
+    input_calls, job_calls, lifecycle_calls, metadata_calls, migration_calls, save_calls,
+    screenshot_calls, setter_calls, stats_calls, tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -22,6 +22,8 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     job_calls::register(&mut r);
     agent_calls::register(&mut r);
     device_stats_calls::register(&mut r);
+    block_calls::register(&mut r);
+    migration_calls::register(&mut r);
     input_calls::register(&mut r);
     metadata_calls::register(&mut r);
     vcpu_calls::register(&mut r);
@@ -42,7 +44,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 124);
+        assert_eq!(ROUTES.routes().count(), 128);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
@@ -52,7 +54,7 @@ mod tests {
             .filter(|r| r.runs == Runs::Blocking)
             .map(|r| r.info.name)
             .collect();
-        assert_eq!(blocking.len(), 10, "{blocking:?}");
+        assert_eq!(blocking.len(), 11, "{blocking:?}");
         let suspend = by_name(Program::Remote, "DOMAIN_SUSPEND").expect("in the table");
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));

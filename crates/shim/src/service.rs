@@ -127,6 +127,12 @@ impl ShimService {
                 })
                 .await
             }
+            sp::BlockResize::PROC => {
+                typed(sp::BlockResize, call, |a| async move {
+                    s.block_resize(&a.alias, a.size).await
+                })
+                .await
+            }
             sp::SetLink::PROC => {
                 typed(sp::SetLink, call, |a| async move {
                     let status_xml = s.set_link(&a.alias, a.up).await?;
