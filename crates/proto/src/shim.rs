@@ -118,6 +118,30 @@ shim_calls! {
     /// header and XML first, QEMU's migration stream after, the header marked complete last),
     /// then stop QEMU: the domain ends shut off (saved).
     Save = 21: SaveArgs => ();
+    /// An internal snapshot of the running VM (QMP `snapshot-save`, `snapshot-load` or
+    /// `snapshot-delete` job, [`SNAPSHOT_SAVE`] ...) on the disks of the given aliases (the
+    /// first also takes the memory state), waiting for the job to end.
+    SnapshotInternal = 50: SnapshotInternalArgs => ();
+}
+
+/// [`SnapshotInternal`]: take a snapshot (the guest goes on as it was).
+pub const SNAPSHOT_SAVE: u32 = 0;
+/// [`SnapshotInternal`]: load a snapshot (the guest goes on as it was).
+pub const SNAPSHOT_LOAD: u32 = 1;
+/// [`SnapshotInternal`]: delete a snapshot from the images.
+pub const SNAPSHOT_DELETE: u32 = 2;
+
+/// [`SnapshotInternal`]'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SnapshotInternalArgs {
+    /// [`SNAPSHOT_SAVE`], [`SNAPSHOT_LOAD`] or [`SNAPSHOT_DELETE`].
+    pub op: u32,
+    /// The snapshot's name in the images.
+    #[xdr(max = STRING_MAX)]
+    pub tag: String,
+    /// The aliases of the disks (the first holds the memory state).
+    #[xdr(max = 256, item_max = STRING_MAX)]
+    pub disks: Vec<String>,
 }
 
 shim_events! {

@@ -170,6 +170,9 @@ impl ShimService {
                 })
                 .await
             }
+            sp::SnapshotInternal::PROC => {
+                typed(sp::SnapshotInternal, call, |a| s.snapshot_internal(a)).await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }
