@@ -189,7 +189,8 @@ fn a_snapshot_session_on_a_shut_off_domain_is_libvirts_and_survives_a_restart() 
         "{oxx}"
     );
 
-    // the metadata survives a SIGKILL of qemud
+    // the metadata (and the current mark) survives a SIGKILL of qemud
+    q.virsh(&["snapshot-revert", "s1", "second"]).ok();
     let before = q
         .virsh(&["snapshot-list", "s1", "--parent"])
         .ok()
@@ -202,6 +203,7 @@ fn a_snapshot_session_on_a_shut_off_domain_is_libvirts_and_survives_a_restart() 
     let q = Qemud::start_in(root.path());
     assert_eq!(q.virsh(&["snapshot-list", "s1", "--parent"]).ok(), before);
     assert_eq!(q.virsh(&["snapshot-info", "s1", "--current"]).ok(), info);
+    assert!(info.contains("Name:           second"), "{info}");
     assert_eq!(q.virsh(&["snapshot-dumpxml", "s1", "second"]).ok(), oxx);
     // undefine with their metadata
     q.virsh(&["undefine", "s1", "--snapshots-metadata"]).ok();
@@ -287,7 +289,7 @@ fn an_internal_snapshot_of_the_running_guest_brings_its_memory_back() {
     assert!(xml.contains("<state>running</state>"), "{xml}");
     assert!(xml.contains("<memory snapshot='internal'/>"), "{xml}");
     assert!(image_snapshots(&disk).contains("live1"));
-    assert_eq!(q.domstate(name), "running");
+    assert!(q.domstate(name).starts_with("running"));
     let later = wait_ticks(&serial, "the counter goes on", |t| {
         t.last().is_some_and(|l| *l > at + 3)
     });
@@ -295,7 +297,7 @@ fn an_internal_snapshot_of_the_running_guest_brings_its_memory_back() {
 
     // revert: the counter goes back to where it was, without a boot
     q.virsh(&["snapshot-revert", name, "live1"]).ok();
-    assert_eq!(q.domstate(name), "running");
+    assert!(q.domstate(name).starts_with("running"));
     let n = later.len();
     wait_ticks(&serial, "the counter went back", |t| {
         t.len() > n + 1 && t[n..].iter().any(|x| *x < top)
@@ -309,7 +311,7 @@ fn an_internal_snapshot_of_the_running_guest_brings_its_memory_back() {
     // revert --paused, then delete on the running domain
     q.virsh(&["snapshot-revert", name, "live1", "--paused"])
         .ok();
-    assert_eq!(q.domstate(name), "paused");
+    assert!(q.domstate(name).starts_with("paused"));
     q.virsh(&["resume", name]).ok();
     q.virsh(&["snapshot-delete", name, "live1"]).ok();
     assert!(!image_snapshots(&disk).contains("live1"));
