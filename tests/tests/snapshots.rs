@@ -316,6 +316,36 @@ fn an_internal_snapshot_of_the_running_guest_brings_its_memory_back() {
     q.virsh(&["snapshot-delete", name, "live1"]).ok();
     assert!(!image_snapshots(&disk).contains("live1"));
     assert_eq!(q.virsh(&["snapshot-list", name, "--name"]).ok().trim(), "");
+
+    // external disk-only: the running guest goes on in a new overlay on top of its image
+    q.virsh(&["snapshot-create-as", name, "ext1", "--disk-only"])
+        .ok();
+    let overlay = q.root().join("run.ext1");
+    let blk = q.virsh(&["domblklist", name]).ok().to_owned();
+    assert!(blk.contains(overlay.to_str().unwrap()), "{blk}");
+    let inactive = q.virsh(&["dumpxml", "--inactive", name]).ok().to_owned();
+    assert!(inactive.contains(overlay.to_str().unwrap()), "{inactive}");
+    let o = Command::new("qemu-img")
+        .args(["info", "-U"])
+        .arg(&overlay)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        info.contains(&format!("backing file: {}", disk.display())),
+        "{info}"
+    );
+    let xml = q.virsh(&["snapshot-dumpxml", name, "ext1"]).ok().to_owned();
+    assert!(xml.contains("<state>disk-snapshot</state>"), "{xml}");
+    let n = ticks(&serial).len();
+    wait_ticks(&serial, "the counter goes on on the overlay", |t| {
+        t.len() > n + 2
+    });
+    let e = q.virsh(&["snapshot-revert", name, "ext1"]).err().to_owned();
+    assert!(
+        e.contains("revert to external snapshot not supported yet"),
+        "{e}"
+    );
     q.virsh(&["destroy", name]).ok();
 }
 

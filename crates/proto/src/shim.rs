@@ -122,6 +122,11 @@ shim_calls! {
     /// `snapshot-delete` job, [`SNAPSHOT_SAVE`] ...) on the disks of the given aliases (the
     /// first also takes the memory state), waiting for the job to end.
     SnapshotInternal = 50: SnapshotInternalArgs => ();
+    /// An external disk-only snapshot of the running VM: each named disk goes on in its
+    /// overlay (already created by the driver, a qcow2 whose backing file is the disk's
+    /// image), QMP `blockdev-add` and one `transaction` of `blockdev-snapshot`; the reply is the
+    /// status with the disks on their overlays.
+    SnapshotExternal = 51: SnapshotExternalArgs => StatusRet;
 }
 
 /// [`SnapshotInternal`]: take a snapshot (the guest goes on as it was).
@@ -130,6 +135,15 @@ pub const SNAPSHOT_SAVE: u32 = 0;
 pub const SNAPSHOT_LOAD: u32 = 1;
 /// [`SnapshotInternal`]: delete a snapshot from the images.
 pub const SNAPSHOT_DELETE: u32 = 2;
+
+/// [`SnapshotExternal`]'s arguments: the disks' aliases and their overlays, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SnapshotExternalArgs {
+    #[xdr(max = 256, item_max = STRING_MAX)]
+    pub disks: Vec<String>,
+    #[xdr(max = 256, item_max = STRING_MAX)]
+    pub overlays: Vec<String>,
+}
 
 /// [`SnapshotInternal`]'s arguments.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]

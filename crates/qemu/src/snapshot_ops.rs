@@ -56,6 +56,20 @@ fn driver_type(d: &DomainDisk) -> Option<&str> {
 
 /// Run `qemu-img ARGS`; its stderr is the error.
 async fn qemu_img(args: &[&str]) -> Result<(), QemuError> {
+    qemu_img_out(args).await.map(|_| ())
+}
+
+/// A disk image's virtual size (`qemu-img info`, sharing the image with a running QEMU).
+async fn virtual_size(path: &str) -> Result<u64, QemuError> {
+    let out = qemu_img_out(&["info", "-U", "--output=json", path]).await?;
+    serde_json::from_slice::<serde_json::Value>(&out)
+        .ok()
+        .and_then(|v| v["virtual-size"].as_u64())
+        .ok_or_else(|| failed(format!("cannot read the size of {path}")))
+}
+
+/// Run `qemu-img ARGS`; its stdout, or its stderr as the error.
+async fn qemu_img_out(args: &[&str]) -> Result<Vec<u8>, QemuError> {
     let out = tokio::process::Command::new("qemu-img")
         .args(args)
         .kill_on_drop(true)
@@ -66,7 +80,7 @@ async fn qemu_img(args: &[&str]) -> Result<(), QemuError> {
             source,
         })?;
     if out.status.success() {
-        return Ok(());
+        return Ok(out.stdout);
     }
     Err(failed(format!(
         "qemu-img {} failed: {}",
@@ -346,12 +360,17 @@ impl QemuDriver {
                 self.snapshot_job(vm, sp::SNAPSHOT_SAVE, &name, &disks)
                     .await?
             }
-            (Some(_), true) => {
+            (Some(_), true) if def.memory == Location::External => {
                 return Err(QemuError::Vir(VirError::new(
                     code::OPERATION_UNSUPPORTED,
                     domain::QEMU,
-                    "external snapshots of a running domain are not supported by oxvirt yet",
+                    "external snapshots with the memory state of a running domain are not \
+                     supported by oxvirt yet",
                 )))
+            }
+            (Some(vm), true) => {
+                self.create_running_external(vm, &def, dom, flags & cf::CREATE_REUSE_EXT != 0)
+                    .await?
             }
         }
         if flags & cf::CREATE_NO_METADATA == 0 {
@@ -482,6 +501,114 @@ impl QemuDriver {
         d
     }
 
+    /// An external disk-only snapshot of a running domain: overlays made here (as root, then
+    /// given to QEMU's user), the shim moves the disks onto them, the persistent definition
+    /// follows.
+    async fn create_running_external(
+        &self,
+        vm: &Arc<Vm>,
+        def: &Snapshot,
+        dom: &NonnullDomain,
+        reuse: bool,
+    ) -> Result<(), QemuError> {
+        let live = vm.def();
+        let mut new_live = live.clone();
+        let (mut aliases, mut overlays, mut made) = (Vec::new(), Vec::new(), Vec::new());
+        let cleanup = |made: &[String]| {
+            for m in made {
+                let _ = std::fs::remove_file(m);
+            }
+        };
+        for s in def
+            .disks
+            .iter()
+            .filter(|s| s.snapshot == Location::External)
+        {
+            let Some(d) = new_live
+                .devices
+                .disks
+                .iter_mut()
+                .find(|d| d.target_dev == s.name)
+            else {
+                continue;
+            };
+            let overlay = s.path.clone().unwrap_or_default();
+            let backing = d.source.clone().unwrap_or_default();
+            let fmt = driver_type(d).unwrap_or("raw").to_string();
+            if !reuse {
+                if Path::new(&overlay).exists() {
+                    cleanup(&made);
+                    return Err(QemuError::OperationInvalid(format!(
+                        "external snapshot file for disk {} already exists and is not a \
+                         block device: {overlay}",
+                        s.name
+                    )));
+                }
+                let r = async {
+                    let size = virtual_size(&backing).await?.to_string();
+                    qemu_img(&[
+                        "create", "-q", "-f", "qcow2", "-F", &fmt, "-b", &backing, "-u", &overlay,
+                        &size,
+                    ])
+                    .await
+                }
+                .await;
+                if let Err(e) = r {
+                    cleanup(&made);
+                    return Err(e);
+                }
+                made.push(overlay.clone());
+            }
+            aliases.push(d.alias.clone().unwrap_or_default());
+            overlays.push(overlay.clone());
+            d.source = Some(overlay);
+            d.driver.retain(|(k, _)| *k != "type");
+            d.driver.push(("type", "qcow2".into()));
+        }
+        if let Err(e) = self.dac.label_new(&live, &new_live) {
+            cleanup(&made);
+            return Err(e);
+        }
+        let args = sp::SnapshotExternalArgs {
+            disks: aliases,
+            overlays: overlays.clone(),
+        };
+        let r = match vm
+            .call(sp::SnapshotExternal, &args, self.call_timeout)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                self.dac.restore_gone(&new_live, &live);
+                cleanup(&made);
+                return Err(e);
+            }
+        };
+        let st = oxvirt_conf::domain::parse_status(&r.status_xml)?;
+        vm.update_status(|s| *s = st);
+        if let Ok(e) = self.entry(dom) {
+            let mut persistent = e.domain()?;
+            for s in def
+                .disks
+                .iter()
+                .filter(|s| s.snapshot == Location::External)
+            {
+                if let Some(d) = persistent
+                    .devices
+                    .disks
+                    .iter_mut()
+                    .find(|d| d.target_dev == s.name)
+                {
+                    d.source = s.path.clone();
+                    d.driver.retain(|(k, _)| *k != "type");
+                    d.driver.push(("type", "qcow2".into()));
+                }
+            }
+            self.clone_registry_define(persistent)?;
+        }
+        Ok(())
+    }
+
     fn clone_registry_define(&self, def: Domain) -> Result<(), QemuError> {
         let mut reg = self.registry.write_locked();
         reg.define(def).map(|_| ())
@@ -579,13 +706,7 @@ impl QemuDriver {
             let disks = internal_disks(&item.def, &live)?;
             self.snapshot_job(&vm, sp::SNAPSHOT_LOAD, name, &disks)
                 .await?;
-            let st = vm.state().0;
-            let args = sp::FlagsArgs { flags: 0 };
-            if want_paused && st == state::RUNNING {
-                vm.call(sp::Suspend, &args, self.call_timeout).await?;
-            } else if want_running && st == state::PAUSED {
-                vm.call(sp::Resume, &args, self.call_timeout).await?;
-            }
+            self.settle_state(&vm, want_paused, want_running).await;
         } else if want_running || want_paused {
             let def = self.entry(dom)?.domain()?;
             let f = if want_paused {
@@ -597,6 +718,32 @@ impl QemuDriver {
         }
         let s = self.snapshots(dom)?;
         store::set_current(&s.dir, &s.all, Some(name))
+    }
+
+    /// Bring a VM QEMU just loaded a snapshot into to the state asked for. QEMU's job paused
+    /// and resumed it, and those events may still be on their way: the state is checked again
+    /// until it is the one wanted (for at most 5 s).
+    async fn settle_state(&self, vm: &Arc<Vm>, paused: bool, running: bool) {
+        let args = sp::FlagsArgs { flags: 0 };
+        for _ in 0..50 {
+            let st = vm.state().0;
+            if paused && st == state::RUNNING {
+                let _ = vm.call(sp::Suspend, &args, self.call_timeout).await;
+            } else if running && st == state::PAUSED {
+                let _ = vm.call(sp::Resume, &args, self.call_timeout).await;
+            } else if (paused && st == state::PAUSED)
+                || (running && st == state::RUNNING)
+                || !(paused || running)
+            {
+                // settled, unless a late event of the job still comes
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if vm.state().0 == st {
+                    return;
+                }
+                continue;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn snapshot_delete(

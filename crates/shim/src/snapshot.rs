@@ -12,7 +12,7 @@ use oxvirt_proto::shim as sp;
 use oxvirt_qmp::QmpClient;
 use serde_json::{json, Value};
 
-use crate::hotplug::disk_node;
+use crate::hotplug::{disk_node, next_node};
 use crate::{Shim, ShimError};
 
 /// How often the shim asks QEMU how the job goes.
@@ -58,6 +58,78 @@ impl Shim {
         let _ = q.execute("job-dismiss", Some(json!({"id": id}))).await;
         q.execute(cmd, Some(args)).await?;
         wait_job(&q, id).await
+    }
+}
+
+impl Shim {
+    /// Move the named disks onto their overlays (see [`sp::SnapshotExternal`]).
+    pub async fn snapshot_external(
+        self: &Arc<Self>,
+        a: sp::SnapshotExternalArgs,
+    ) -> Result<sp::StatusRet, ShimError> {
+        let _job = self.begin_job("snapshot").await?;
+        self.require_active()?;
+        let q = self.qmp()?;
+        let dom = self.status()?.domain;
+        if a.disks.len() != a.overlays.len() || a.disks.is_empty() {
+            return Err(ShimError::InvalidArg(
+                "disks and overlays do not match".into(),
+            ));
+        }
+        let mut added: Vec<String> = Vec::new();
+        let mut actions = Vec::new();
+        let mut moved = Vec::new();
+        for (n, (alias, overlay)) in (next_node(&dom)..).zip(a.disks.iter().zip(&a.overlays)) {
+            let Some(old) = disk_node(&dom, alias) else {
+                self.del_nodes(&added).await;
+                return Err(ShimError::InvalidArg(format!(
+                    "no disk with alias '{alias}'"
+                )));
+            };
+            let storage = format!("libvirt-{n}-storage");
+            let format = format!("libvirt-{n}-format");
+            let nodes = [
+                json!({"driver": "file", "filename": overlay, "node-name": storage,
+                       "auto-read-only": true, "discard": "unmap"}),
+                json!({"driver": "qcow2", "file": storage, "node-name": format,
+                       "read-only": false, "backing": null}),
+            ];
+            for b in nodes {
+                let name = b["node-name"].as_str().unwrap_or_default().to_string();
+                if let Err(e) = q.execute("blockdev-add", Some(b)).await {
+                    self.del_nodes(&added).await;
+                    return Err(e.into());
+                }
+                added.push(name);
+            }
+            actions.push(json!({"type": "blockdev-snapshot",
+                "data": {"node": format!("libvirt-{old}-format"), "overlay": format}}));
+            moved.push((alias.clone(), overlay.clone(), n));
+        }
+        if let Err(e) = q
+            .execute("transaction", Some(json!({"actions": actions})))
+            .await
+        {
+            self.del_nodes(&added).await;
+            return Err(e.into());
+        }
+        self.update(|rt| {
+            for d in &mut rt.status.domain.devices.disks {
+                if let Some((_, overlay, n)) =
+                    moved.iter().find(|m| d.alias.as_deref() == Some(&m.0))
+                {
+                    d.source = Some(overlay.clone());
+                    d.driver.retain(|(k, _)| *k != "type");
+                    d.driver.push(("type", "qcow2".into()));
+                    d.source_index = Some(*n);
+                }
+            }
+            None
+        });
+        // the status changed (the update above writes only on state changes)
+        let status_xml = self.status()?.format();
+        self.write_status(&status_xml);
+        Ok(sp::StatusRet { status_xml })
     }
 }
 
