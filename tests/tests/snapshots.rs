@@ -288,6 +288,8 @@ fn an_internal_snapshot_of_the_running_guest_brings_its_memory_back() {
         .to_owned();
     assert!(xml.contains("<state>running</state>"), "{xml}");
     assert!(xml.contains("<memory snapshot='internal'/>"), "{xml}");
+    // as libvirt 9.0: the persistent definition beside the live one
+    assert!(xml.contains("\n  <inactiveDomain type='qemu'>\n"), "{xml}");
     assert!(image_snapshots(&disk).contains("live1"));
     assert!(q.domstate(name).starts_with("running"));
     let later = wait_ticks(&serial, "the counter goes on", |t| {

@@ -349,6 +349,10 @@ impl QemuDriver {
             )));
         }
         def.domain = Some(dom_def.clone());
+        if vm.is_some() {
+            // libvirt 9.0 keeps the persistent definition of a running domain beside its live one
+            def.inactive_domain = self.entry(dom).ok().and_then(|e| e.domain().ok());
+        }
         match (&vm, external) {
             (None, false) => self.create_offline_internal(&def, &dom_def).await?,
             (None, true) => {

@@ -211,3 +211,19 @@ fn libvirts_errors() {
         v.message
     );
 }
+
+#[test]
+fn a_running_domains_snapshot_keeps_its_inactive_definition() {
+    let dom = INTERNAL
+        .split_once("  <domain type='qemu'>")
+        .and_then(|(_, rest)| rest.split_once("  </domain>\n"))
+        .map(|(body, _)| body)
+        .unwrap();
+    let doc = INTERNAL.replace(
+        "</domainsnapshot>\n",
+        &format!("  <inactiveDomain type='qemu'>{dom}  </inactiveDomain>\n</domainsnapshot>\n"),
+    );
+    let p = parse(&doc, redefine()).unwrap().snapshot;
+    assert!(p.inactive_domain.is_some());
+    assert_eq!(format(&p, None, Format::default()), doc);
+}
