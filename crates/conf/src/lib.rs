@@ -14,6 +14,7 @@ mod libxml;
 pub mod name;
 pub mod network;
 pub mod secret;
+pub mod snapshot;
 pub mod storage;
 pub mod xml;
 mod xpath;

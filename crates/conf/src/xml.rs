@@ -36,6 +36,15 @@ impl Writer {
         Self::default()
     }
 
+    /// An empty document whose first level is indented by `indent` spaces (an element
+    /// written into another document).
+    pub fn with_indent(indent: usize) -> Self {
+        Writer {
+            out: String::new(),
+            indent,
+        }
+    }
+
     /// The document written.
     pub fn finish(self) -> String {
         self.out

@@ -9,6 +9,7 @@ use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
 use crate::save::*;
+use crate::snapshot::*;
 use crate::tune_api::*;
 
 /// A procedure with its argument and reply types.
@@ -314,6 +315,32 @@ procedure_markers! {
         DomainManagedSaveDefineXmlArgs => ();
     DomainSaveParams = Remote rp::DOMAIN_SAVE_PARAMS, DomainSaveParamsArgs => ();
     DomainRestoreParams = Remote rp::DOMAIN_RESTORE_PARAMS, DomainRestoreParamsArgs => ();
+    // snapshots (snapshot)
+    DomainSnapshotCreateXml = Remote rp::DOMAIN_SNAPSHOT_CREATE_XML,
+        DomainSnapshotCreateXmlArgs => SnapshotRet;
+    DomainSnapshotGetXmlDesc = Remote rp::DOMAIN_SNAPSHOT_GET_XML_DESC,
+        DomainChildFlagsArgs => StringRet;
+    DomainSnapshotListNames = Remote rp::DOMAIN_SNAPSHOT_LIST_NAMES,
+        DomainSnapshotListNamesArgs => SnapshotNamesRet;
+    DomainSnapshotLookupByName = Remote rp::DOMAIN_SNAPSHOT_LOOKUP_BY_NAME,
+        DomainSnapshotLookupByNameArgs => SnapshotRet;
+    DomainHasCurrentSnapshot = Remote rp::DOMAIN_HAS_CURRENT_SNAPSHOT, DomainFlagsArgs => IntRet;
+    DomainSnapshotCurrent = Remote rp::DOMAIN_SNAPSHOT_CURRENT, DomainFlagsArgs => SnapshotRet;
+    DomainRevertToSnapshot = Remote rp::DOMAIN_REVERT_TO_SNAPSHOT, DomainChildFlagsArgs => ();
+    DomainSnapshotDelete = Remote rp::DOMAIN_SNAPSHOT_DELETE, DomainChildFlagsArgs => ();
+    DomainSnapshotGetParent = Remote rp::DOMAIN_SNAPSHOT_GET_PARENT,
+        DomainChildFlagsArgs => SnapshotRet;
+    DomainSnapshotNumChildren = Remote rp::DOMAIN_SNAPSHOT_NUM_CHILDREN,
+        DomainChildFlagsArgs => IntRet;
+    DomainSnapshotListChildrenNames = Remote rp::DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES,
+        SnapshotListChildrenNamesArgs => SnapshotNamesRet;
+    DomainSnapshotIsCurrent = Remote rp::DOMAIN_SNAPSHOT_IS_CURRENT, DomainChildFlagsArgs => IntRet;
+    DomainSnapshotHasMetadata = Remote rp::DOMAIN_SNAPSHOT_HAS_METADATA,
+        DomainChildFlagsArgs => IntRet;
+    DomainListAllSnapshots = Remote rp::DOMAIN_LIST_ALL_SNAPSHOTS,
+        DomainListAllSnapshotsArgs => SnapshotListRet;
+    DomainSnapshotListAllChildren = Remote rp::DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN,
+        SnapshotListAllChildrenArgs => SnapshotListRet;
 }
 
 #[cfg(test)]

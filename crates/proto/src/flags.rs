@@ -143,8 +143,48 @@ pub mod domain_vcpu {
 
 /// `virDomainSnapshotCreateFlags`, `virDomainSnapshotXMLFlags`.
 pub mod domain_snapshot {
+    pub const CREATE_REDEFINE: u32 = 1 << 0;
+    pub const CREATE_CURRENT: u32 = 1 << 1;
+    pub const CREATE_NO_METADATA: u32 = 1 << 2;
+    pub const CREATE_HALT: u32 = 1 << 3;
+    pub const CREATE_DISK_ONLY: u32 = 1 << 4;
+    pub const CREATE_REUSE_EXT: u32 = 1 << 5;
     pub const CREATE_QUIESCE: u32 = 1 << 6;
+    pub const CREATE_ATOMIC: u32 = 1 << 7;
+    pub const CREATE_LIVE: u32 = 1 << 8;
+    pub const CREATE_VALIDATE: u32 = 1 << 9;
     pub const XML_SECURE: u32 = 1;
+}
+
+/// `virDomainSnapshotListFlags` (LIST_NAMES, NUM, LIST_ALL, and the children calls).
+pub mod snapshot_list {
+    pub const DESCENDANTS: u32 = 1 << 0;
+    pub const ROOTS: u32 = 1 << 0;
+    pub const METADATA: u32 = 1 << 1;
+    pub const LEAVES: u32 = 1 << 2;
+    pub const NO_LEAVES: u32 = 1 << 3;
+    pub const NO_METADATA: u32 = 1 << 4;
+    pub const INACTIVE: u32 = 1 << 5;
+    pub const ACTIVE: u32 = 1 << 6;
+    pub const DISK_ONLY: u32 = 1 << 7;
+    pub const INTERNAL: u32 = 1 << 8;
+    pub const EXTERNAL: u32 = 1 << 9;
+    pub const TOPOLOGICAL: u32 = 1 << 10;
+}
+
+/// `virDomainSnapshotRevertFlags`.
+pub mod snapshot_revert {
+    pub const RUNNING: u32 = 1 << 0;
+    pub const PAUSED: u32 = 1 << 1;
+    pub const FORCE: u32 = 1 << 2;
+    pub const RESET_NVRAM: u32 = 1 << 3;
+}
+
+/// `virDomainSnapshotDeleteFlags`.
+pub mod snapshot_delete {
+    pub const CHILDREN: u32 = 1 << 0;
+    pub const METADATA_ONLY: u32 = 1 << 1;
+    pub const CHILDREN_ONLY: u32 = 1 << 2;
 }
 
 /// `virDomainSaveImageXMLFlags`.

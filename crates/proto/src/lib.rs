@@ -18,6 +18,7 @@ pub mod remote;
 pub mod save;
 pub mod secret;
 pub mod shim;
+pub mod snapshot;
 pub mod states;
 pub mod storage;
 pub mod tune_api;

@@ -121,6 +121,44 @@ shim_calls! {
     /// header and XML first, QEMU's migration stream after, the header marked complete last),
     /// then stop QEMU: the domain ends shut off (saved).
     Save = 21: SaveArgs => ();
+    /// An internal snapshot of the running VM (QMP `snapshot-save`, `snapshot-load` or
+    /// `snapshot-delete` job, [`SNAPSHOT_SAVE`] ...) on the disks of the given aliases (the
+    /// first also takes the memory state), waiting for the job to end.
+    SnapshotInternal = 50: SnapshotInternalArgs => ();
+    /// An external disk-only snapshot of the running VM: each named disk goes on in its
+    /// overlay (already created by the driver, a qcow2 whose backing file is the disk's
+    /// image), QMP `blockdev-add` and one `transaction` of `blockdev-snapshot`; the reply is the
+    /// status with the disks on their overlays.
+    SnapshotExternal = 51: SnapshotExternalArgs => StatusRet;
+}
+
+/// [`SnapshotInternal`]: take a snapshot (the guest goes on as it was).
+pub const SNAPSHOT_SAVE: u32 = 0;
+/// [`SnapshotInternal`]: load a snapshot (the guest goes on as it was).
+pub const SNAPSHOT_LOAD: u32 = 1;
+/// [`SnapshotInternal`]: delete a snapshot from the images.
+pub const SNAPSHOT_DELETE: u32 = 2;
+
+/// [`SnapshotExternal`]'s arguments: the disks' aliases and their overlays, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SnapshotExternalArgs {
+    #[xdr(max = 256, item_max = STRING_MAX)]
+    pub disks: Vec<String>,
+    #[xdr(max = 256, item_max = STRING_MAX)]
+    pub overlays: Vec<String>,
+}
+
+/// [`SnapshotInternal`]'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SnapshotInternalArgs {
+    /// [`SNAPSHOT_SAVE`], [`SNAPSHOT_LOAD`] or [`SNAPSHOT_DELETE`].
+    pub op: u32,
+    /// The snapshot's name in the images.
+    #[xdr(max = STRING_MAX)]
+    pub tag: String,
+    /// The aliases of the disks (the first holds the memory state).
+    #[xdr(max = 256, item_max = STRING_MAX)]
+    pub disks: Vec<String>,
 }
 
 shim_events! {

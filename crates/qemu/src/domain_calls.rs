@@ -530,10 +530,6 @@ fn register_info(r: &mut Router<QemuDriver>) {
             value: i32::from(d.has_managed_save(&name)),
         })
     });
-    r.add_sync(calls::DomainSnapshotNum, |d, a, _| {
-        d.view(&a.dom)?;
-        Ok::<_, QemuError>(IntRet { value: 0 })
-    });
     r.add_sync(calls::DomainGetMessages, |d, a, _| {
         check_flags(
             a.flags,
@@ -581,6 +577,13 @@ fn undefine(d: &Arc<QemuDriver>, dom: NonnullDomain, flags: u32) -> Result<(), Q
         &e.def.name,
         flags & oxvirt_proto::flags::domain_undefine::MANAGED_SAVE != 0,
     )?;
+    if v.vm().is_none() {
+        // a running domain keeps its snapshots (libvirt refuses only inactive ones)
+        d.undefine_snapshots(
+            &e.def.name,
+            flags & oxvirt_proto::flags::domain_undefine::SNAPSHOTS_METADATA != 0,
+        )?;
+    }
     let removed = {
         let mut reg = d.registry.write_locked();
         reg.undefine(&e.def.name)?

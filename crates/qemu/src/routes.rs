@@ -9,7 +9,7 @@ use oxvirt_remote::Router;
 use crate::{
     agent_calls, block_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls,
     input_calls, job_calls, lifecycle_calls, metadata_calls, migration_calls, save_calls,
-    screenshot_calls, setter_calls, stats_calls, tuning_calls, vcpu_calls, QemuDriver,
+    screenshot_calls, setter_calls, snapshot_calls, stats_calls, tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -32,6 +32,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     tuning_calls::register(&mut r);
     screenshot_calls::register(&mut r);
     save_calls::register(&mut r);
+    snapshot_calls::register(&mut r);
     r
 });
 
@@ -44,7 +45,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 128);
+        assert_eq!(ROUTES.routes().count(), 143);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }
@@ -59,7 +60,7 @@ mod tests {
         let route = ROUTES.route(suspend.program.number(), suspend.number);
         assert_eq!(route.map(|r| r.runs), Some(Runs::Async));
         let undefined =
-            by_name(Program::Remote, "DOMAIN_SNAPSHOT_CREATE_XML").expect("in the table");
+            by_name(Program::Remote, "DOMAIN_CHECKPOINT_CREATE_XML").expect("in the table");
         assert!(ROUTES
             .route(undefined.program.number(), undefined.number)
             .is_none());

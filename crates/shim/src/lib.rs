@@ -41,6 +41,7 @@ mod save;
 pub mod save_image;
 mod serve;
 mod service;
+mod snapshot;
 pub mod states;
 mod stats;
 pub mod sys;

@@ -176,6 +176,12 @@ impl ShimService {
                 })
                 .await
             }
+            sp::SnapshotInternal::PROC => {
+                typed(sp::SnapshotInternal, call, |a| s.snapshot_internal(a)).await
+            }
+            sp::SnapshotExternal::PROC => {
+                typed(sp::SnapshotExternal, call, |a| s.snapshot_external(a)).await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

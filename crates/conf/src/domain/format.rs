@@ -45,12 +45,18 @@ impl Domain {
 
     /// [`Domain::format`] with all the formatting flags.
     pub fn format_with(&self, o: FormatOptions) -> String {
+        self.format_element(o, "domain", 0)
+    }
+
+    /// [`Domain::format_with`] as an element of another document: its root called `root`
+    /// (`domain`, or a snapshot's `inactiveDomain`), every line indented by `indent` spaces.
+    pub fn format_element(&self, o: FormatOptions, root: &str, indent: usize) -> String {
         let cx = Ctx {
             live: !o.inactive && !o.migratable,
             secure: o.secure,
             migratable: o.migratable,
         };
-        let mut w = Writer::new();
+        let mut w = Writer::with_indent(indent);
         let mut da = vec![("type", self.virt_type.as_str().to_string())];
         if let (true, Some(id)) = (cx.live, self.id) {
             da.push(("id", id.to_string()));
@@ -58,7 +64,7 @@ impl Domain {
         if self.qemu_commandline.is_some() {
             da.push(("xmlns:qemu", QEMU_NAMESPACE.to_string()));
         }
-        w.open("domain", &da);
+        w.open(root, &da);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &uuid_string(&self.uuid));
         if let Some(g) = &self.genid {
@@ -118,7 +124,7 @@ impl Domain {
         if let Some(cl) = &self.qemu_commandline {
             format_commandline(&mut w, cl);
         }
-        w.close("domain");
+        w.close(root);
         w.finish()
     }
 }

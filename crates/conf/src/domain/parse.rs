@@ -34,6 +34,12 @@ fn parse_root(xml: &str, live: bool) -> Result<Domain> {
     parse_domain(root, live)
 }
 
+/// Parse a `<domain>` element found inside another document (a snapshot's `<domain>` or
+/// `<inactiveDomain>`) as the define parse does; the element's own name is not checked.
+pub fn parse_element(node: Node<'_, '_>) -> Result<Domain> {
+    parse_domain(node, false)
+}
+
 /// `<alias name=>` of a device: kept when parsing the live form, else only user aliases.
 pub(super) fn parse_alias(n: Node<'_, '_>, live: bool) -> Result<Option<String>> {
     let Some(a) = child(n, "alias") else {
