@@ -99,7 +99,9 @@ pub struct ExecCreate {
 
 /// The creation rights [`ExecCreate`] handles.
 fn create_rights(abi: ABI) -> landlock::BitFlags<AccessFs> {
-    AccessFs::from_write(abi) & !(AccessFs::WriteFile | AccessFs::Truncate)
+    // writing and truncating existing files stay as DAC says, and so do device ioctls (QEMU
+    // opens ptys, /dev/net/tun, /dev/kvm)
+    AccessFs::from_write(abi) & !(AccessFs::WriteFile | AccessFs::Truncate | AccessFs::IoctlDev)
 }
 
 impl ExecCreate {

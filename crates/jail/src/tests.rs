@@ -178,3 +178,29 @@ fn landlock_limits_programs_and_creation() {
     assert!(allowed.path().join("f").exists());
     assert!(!other.path().join("f").exists());
 }
+
+#[test]
+fn landlock_leaves_devices_alone() {
+    if landlock_abi() < 6 {
+        eprintln!("skipped: Landlock ABI 6 is needed");
+        return;
+    }
+    // QEMU makes ptys for its serial ports (ioctls on /dev/ptmx) and opens /dev/null
+    let mut r = ExecCreate::new();
+    r.program("/usr/bin/python3");
+    let jail = Jail::new()
+        .no_new_privs()
+        .landlock_exec_create(&r)
+        .expect("ruleset");
+    let mut c = Command::new("/usr/bin/python3");
+    c.arg("-c").arg(
+        "import os; m, s = os.openpty(); print(os.ttyname(s)); open('/dev/null', 'w').write('x')",
+    );
+    jail.apply_to_child(&mut c);
+    let out = c.output().expect("spawn");
+    assert!(
+        out.status.success() && out.stdout.starts_with(b"/dev/pts/"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
