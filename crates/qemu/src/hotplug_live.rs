@@ -279,7 +279,12 @@ impl QemuDriver {
     pub(crate) fn device_event(&self, vm: &Arc<Vm>, ev: sp::DeviceEvent, removed: bool) {
         if removed {
             if let Ok(st) = parse_status(&ev.status_xml) {
+                let before = vm.status().command_domain();
+                let after = st.command_domain();
                 vm.update_status(|s| *s = st);
+                // the unplugged disk's file goes back to its owner (unless another device
+                // of the VM still names it)
+                self.dac.restore_gone(&before, &after);
             }
             self.emit_device(
                 vm.handle(),

@@ -399,6 +399,10 @@ impl QemuDriver {
         }
         // who QEMU runs as (the shim confines it before executing it)
         cmd.args(self.dac.shim_args());
+        // where QEMU may create files: where the path policy lets a definition put them
+        for d in self.path_policy.allowed() {
+            cmd.arg("--qemu-create-beneath").arg(d);
+        }
         let mut child = cmd
             .spawn()
             .map_err(io(format!("cannot execute {}", bin.display())))?;
