@@ -215,8 +215,10 @@ fn hot_detach_and_nvram_give_files_back() {
     let q = Qemud::start();
     let dir = tempfile::tempdir().unwrap();
     let (xml, _) = domain(dir.path(), "hot1");
-    // the NVRAM of a pflash firmware, an existing file of its own owner
-    let nvram = dir.path().join("hot1_VARS.fd");
+    // the NVRAM of a pflash firmware, an existing file of its own owner (in the driver's
+    // directory: the path policy wants files QEMU writes there)
+    let nvram = q.root().join("lib/qemu/nvram/hot1_VARS.fd");
+    std::fs::create_dir_all(nvram.parent().unwrap()).unwrap();
     std::fs::copy(OVMF_VARS, &nvram).unwrap();
     rustix::fs::chown(
         &nvram,

@@ -171,9 +171,15 @@ impl Dac {
         }
     }
 
-    /// Hot-plug and media changes: give QEMU the files `new` names that `old` does not.
+    /// Hot-plug and media changes: give QEMU the files `new` names that `old` does not. `old`
+    /// is the running VM's live definition, whose label says whether its files are QEMU's
+    /// (`new` went through the post-parse of a definition, which keeps no label).
     pub fn label_new(&self, old: &Domain, new: &Domain) -> Result<(), QemuError> {
-        let Some(id) = self.identity.as_ref().filter(|_| self.relabels(new)) else {
+        let Some(id) = self
+            .identity
+            .as_ref()
+            .filter(|_| self.relabels(old) || self.relabels(new))
+        else {
             return Ok(());
         };
         let before = files(old);
@@ -196,7 +202,8 @@ impl Dac {
     /// Give back the files `old` names that `new` does not (a medium ejected or changed, a
     /// hot-plug that failed).
     pub fn restore_gone(&self, old: &Domain, new: &Domain) {
-        if !self.relabels(old) {
+        // either may be the live definition (a failed hot-plug gives back `new`'s files)
+        if !self.relabels(old) && !self.relabels(new) {
             return;
         }
         let after = files(new);
@@ -461,6 +468,24 @@ mod tests {
         assert_eq!(owner(&serial), (64000, 64001));
         assert_eq!(owner(&sockets), (64000, 64001));
         assert_eq!(std::fs::metadata(&serial).unwrap().mode() & 0o777, 0o600);
+        // a hot-plug: the new definition went through a post-parse and has no label
+        let hot = t.path().join("hot.img");
+        std::fs::write(&hot, b"").unwrap();
+        rustix::fs::chown(&hot, Some(uid(4322)), Some(gid(4322))).unwrap();
+        let mut plugged = st.domain.clone();
+        let mut disk = plugged.devices.disks[0].clone();
+        disk.source = Some(hot.display().to_string());
+        disk.target_dev = "vdb".into();
+        plugged.devices.disks.push(disk);
+        plugged.seclabels[0].label = None;
+        dac.label_new(&st.domain, &plugged).unwrap();
+        assert_eq!(owner(&hot), (64000, 64001), "hot-plugged");
+        // unplugged (the live definitions before and after)
+        let mut live = plugged.clone();
+        live.seclabels = st.domain.seclabels.clone();
+        dac.restore_gone(&live, &st.domain);
+        assert_eq!(owner(&hot), (4322, 4322), "unplugged");
+        assert_eq!(owner(&img), (64000, 64001), "the other disk stays QEMU's");
         dac.restore(&st);
         assert_eq!(owner(&img), (4321, 8765));
         assert_eq!(owner(&serial), (0, 0));
