@@ -5,10 +5,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oxvirt_shim::save_image::{read, redefined_data, Header, DATA_MAX, HEADER_LEN};
+use oxvirt_shim::save_image::{read, redefined_data, Header, DATA_MAX, HEADER_LEN, MAGIC};
 
 fuzz_target!(|data: &[u8]| {
-    for raw_only in [false, true] {
+    // the input as it is, and after the complete image's magic (which a fuzzer without a
+    // seed corpus would take long to find)
+    let with_magic = [MAGIC.as_slice(), data].concat();
+    for (data, raw_only) in [(data, false), (data, true), (&with_magic[..], false)] {
         let mut r = data;
         let Ok(img) = read(&mut r, raw_only) else {
             continue;
