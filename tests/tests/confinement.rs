@@ -82,6 +82,10 @@ fn domain_owned(dir: &Path, name: &str, owner: u32) -> (PathBuf, PathBuf) {
     (path, disk)
 }
 
+/// Debian's OVMF build without secure boot (package ovmf).
+const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
 fn owner(p: &Path) -> (u32, u32) {
     let m = std::fs::metadata(p).unwrap();
     (m.uid(), m.gid())
@@ -124,6 +128,10 @@ fn qemu_and_shim_are_confined_and_a_disk_is_lent_for_the_vm_life() {
     assert_eq!(s.seccomp, Some(2), "the shim's own filter");
     // CAP_KILL (5) and CAP_DAC_OVERRIDE (1) only
     assert_eq!(s.cap_eff, Some(0x22), "the shim's capabilities");
+    println!(
+        "the confined shim's RSS: {} KiB",
+        oxvirt_e2e::rss_kib(shims[0].pid)
+    );
 
     assert_eq!(owner(&disk), (uid, gid), "the disk is QEMU's while it runs");
     let live = q.virsh(&["dumpxml", "conf1"]).ok().to_owned();
@@ -197,6 +205,68 @@ fn owners_come_back_after_sigkill_of_qemud_and_of_the_shim() {
     assert!(q.domstate("kill2").starts_with("shut off"));
     q.virsh(&["destroy", "kill1"]).ok();
     assert_eq!(owner(&disk1), (4321, 4321), "given back at stop");
+}
+
+/// A hot-plugged disk is QEMU's while attached and its owner's again once detached; the
+/// loader (read-only, world-readable, shared) stays root's, the NVRAM file is lent like a disk.
+#[test]
+fn hot_detach_and_nvram_give_files_back() {
+    let Some((uid, gid)) = applies() else { return };
+    let q = Qemud::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (xml, _) = domain(dir.path(), "hot1");
+    // the NVRAM of a pflash firmware, an existing file of its own owner (in the driver's
+    // directory: the path policy wants files QEMU writes there)
+    let nvram = q.root().join("lib/qemu/nvram/hot1_VARS.fd");
+    std::fs::create_dir_all(nvram.parent().unwrap()).unwrap();
+    std::fs::copy(OVMF_VARS, &nvram).unwrap();
+    rustix::fs::chown(
+        &nvram,
+        Some(rustix::fs::Uid::from_raw(4322)),
+        Some(rustix::fs::Gid::from_raw(4322)),
+    )
+    .unwrap();
+    let def = std::fs::read_to_string(&xml).unwrap().replace(
+        "<kernel>",
+        &format!(
+            "<loader readonly='yes' type='pflash'>{OVMF_CODE}</loader><nvram>{}</nvram><kernel>",
+            nvram.display()
+        ),
+    );
+    std::fs::write(&xml, def).unwrap();
+    let (_, extra) = domain_owned(dir.path(), "hot1-extra", 4323);
+    q.virsh(&["define", xml.to_str().unwrap()]).ok();
+    // paused: the firmware need not run for its files to be lent
+    q.virsh(&["start", "--paused", "hot1"]).ok();
+    assert_eq!(
+        owner(&nvram),
+        (uid, gid),
+        "the NVRAM is QEMU's while it runs"
+    );
+    assert_eq!(
+        owner(Path::new(OVMF_CODE)),
+        (0, 0),
+        "the loader is not relabelled"
+    );
+    q.virsh(&[
+        "attach-disk",
+        "hot1",
+        extra.to_str().unwrap(),
+        "sdb",
+        "--targetbus",
+        "usb",
+        "--live",
+    ])
+    .ok();
+    assert_eq!(owner(&extra), (uid, gid), "a hot-plugged disk is QEMU's");
+    q.virsh(&["detach-disk", "hot1", "sdb", "--live"]).ok();
+    wait_until("the detached disk to be given back", || {
+        owner(&extra) == (4323, 4323)
+    });
+    let live = q.virsh(&["dumpxml", "hot1"]).ok().to_owned();
+    assert!(!live.contains("sdb"), "{live}");
+    q.virsh(&["destroy", "hot1"]).ok();
+    assert_eq!(owner(&nvram), (4322, 4322), "the NVRAM given back at stop");
 }
 
 /// Start latency, median of 10 starts, with the DAC model (QEMU as libvirt-qemu, files lent)

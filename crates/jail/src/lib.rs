@@ -24,7 +24,7 @@ mod sys;
 
 use std::io;
 
-pub use landlock_rules::{landlock_abi, WritablePaths};
+pub use landlock_rules::{landlock_abi, ExecCreate, WritablePaths};
 
 /// One Linux capability (its number, as in `<linux/capability.h>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +157,20 @@ impl Jail {
             None => self
                 .notes
                 .push("Landlock is not available in this kernel: file writes not limited".into()),
+        }
+        Ok(self)
+    }
+
+    /// Step 6, for QEMU: execute only the programs named, create files only beneath the
+    /// directories named, signal and reach abstract sockets only within its own domain (see
+    /// [`ExecCreate`]). Without Landlock in the kernel the step is skipped with a note.
+    pub fn landlock_exec_create(mut self, rules: &ExecCreate) -> Result<Self, JailError> {
+        match rules.ruleset()? {
+            Some(r) => self.landlock = Some(r),
+            None => self.notes.push(
+                "Landlock is not available in this kernel: programs and file creation not limited"
+                    .into(),
+            ),
         }
         Ok(self)
     }

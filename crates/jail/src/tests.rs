@@ -146,3 +146,61 @@ fn landlock_limits_writes_to_the_paths_given() {
     assert!(allowed.path().join("f").exists());
     assert!(!other.path().join("f").exists());
 }
+
+#[test]
+fn landlock_limits_programs_and_creation() {
+    if landlock_abi() < 6 {
+        eprintln!("skipped: Landlock ABI 6 is needed");
+        return;
+    }
+    let allowed = tempfile::tempdir().expect("tmp");
+    let other = tempfile::tempdir().expect("tmp");
+    std::fs::write(other.path().join("existing"), "").expect("write");
+    let mut r = ExecCreate::new();
+    r.program("/bin/sh");
+    r.create_beneath(allowed.path());
+    let jail = Jail::new()
+        .no_new_privs()
+        .landlock_exec_create(&r)
+        .expect("ruleset");
+    // the shell runs (it was allowed), creates where allowed, writes an existing file elsewhere,
+    // and can neither create there nor execute another program, nor signal its parent
+    let (out, ok) = run(
+        jail,
+        &format!(
+            "echo in > {a}/f && echo w > {o}/existing && ! (echo out > {o}/f) 2>/dev/null && \
+             ! /usr/bin/true 2>/dev/null && ! kill -0 $PPID 2>/dev/null && echo fine",
+            a = allowed.path().display(),
+            o = other.path().display()
+        ),
+    );
+    assert!(ok && out.contains("fine"), "{out}");
+    assert!(allowed.path().join("f").exists());
+    assert!(!other.path().join("f").exists());
+}
+
+#[test]
+fn landlock_leaves_devices_alone() {
+    if landlock_abi() < 6 {
+        eprintln!("skipped: Landlock ABI 6 is needed");
+        return;
+    }
+    // QEMU makes ptys for its serial ports (ioctls on /dev/ptmx) and opens /dev/null
+    let mut r = ExecCreate::new();
+    r.program("/usr/bin/python3");
+    let jail = Jail::new()
+        .no_new_privs()
+        .landlock_exec_create(&r)
+        .expect("ruleset");
+    let mut c = Command::new("/usr/bin/python3");
+    c.arg("-c").arg(
+        "import os; m, s = os.openpty(); print(os.ttyname(s)); open('/dev/null', 'w').write('x')",
+    );
+    jail.apply_to_child(&mut c);
+    let out = c.output().expect("spawn");
+    assert!(
+        out.status.success() && out.stdout.starts_with(b"/dev/pts/"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

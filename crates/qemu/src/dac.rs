@@ -26,6 +26,7 @@ use oxvirt_conf::domain::{ChrSource, Domain, DomainStatus, SecLabel};
 use oxvirt_jail::Identity;
 use tracing::warn;
 
+use crate::dac_lent;
 use crate::dac_remember::{self, Remembered};
 use crate::qemu_conf::QemuConf;
 use crate::QemuError;
@@ -171,9 +172,15 @@ impl Dac {
         }
     }
 
-    /// Hot-plug and media changes: give QEMU the files `new` names that `old` does not.
+    /// Hot-plug and media changes: give QEMU the files `new` names that `old` does not. `old`
+    /// is the running VM's live definition, whose label says whether its files are QEMU's
+    /// (`new` went through the post-parse of a definition, which keeps no label).
     pub fn label_new(&self, old: &Domain, new: &Domain) -> Result<(), QemuError> {
-        let Some(id) = self.identity.as_ref().filter(|_| self.relabels(new)) else {
+        let Some(id) = self
+            .identity
+            .as_ref()
+            .filter(|_| self.relabels(old) || self.relabels(new))
+        else {
             return Ok(());
         };
         let before = files(old);
@@ -196,13 +203,61 @@ impl Dac {
     /// Give back the files `old` names that `new` does not (a medium ejected or changed, a
     /// hot-plug that failed).
     pub fn restore_gone(&self, old: &Domain, new: &Domain) {
-        if !self.relabels(old) {
+        // either may be the live definition (a failed hot-plug gives back `new`'s files)
+        if !self.relabels(old) && !self.relabels(new) {
             return;
         }
         let after = files(new);
         for f in files(old).into_iter().filter(|f| !after.contains(f)) {
             self.restore_entry(&f);
         }
+    }
+
+    /// Record in the VM directory `dir` the files `live` (the running VM's definition, as its
+    /// command line names them) lends QEMU, with those already listed when `keep` (a hot-plug
+    /// adds to the list; a start or an unplug replaces it). See [`crate::dac_lent`].
+    pub fn record(&self, dir: &Path, live: &Domain, keep: bool) {
+        if self.identity.is_none() || !self.conf.dynamic_ownership {
+            return;
+        }
+        let mut paths = if keep {
+            dac_lent::read(dir)
+        } else {
+            Vec::new()
+        };
+        for f in files(live) {
+            if matches!(f, File::SocketDir(_)) {
+                continue;
+            }
+            if let Ok(real) = f.path().canonicalize() {
+                if !paths.contains(&real) {
+                    paths.push(real);
+                }
+            }
+        }
+        if let Err(e) = dac_lent::write(dir, &paths) {
+            warn!(dir = %dir.display(), "cannot record the files lent to QEMU: {e}");
+        }
+    }
+
+    /// A daemon found the VM of directory `dir` again: give back the files listed as lent
+    /// that its definition `live` no longer names (unplugged while no daemon listened), and
+    /// record what it names now.
+    pub fn reconcile(&self, dir: &Path, live: &Domain) {
+        if self.identity.is_none() || !self.conf.dynamic_ownership {
+            return;
+        }
+        let now: Vec<PathBuf> = files(live)
+            .iter()
+            .filter_map(|f| f.path().canonicalize().ok())
+            .collect();
+        for p in dac_lent::read(dir) {
+            if !now.contains(&p) {
+                tracing::info!(path = %p.display(), "given back: no longer in the VM's definition");
+                self.restore_file(&p);
+            }
+        }
+        self.record(dir, live, false);
     }
 
     /// Whether the files of the running `live` were given to QEMU.
@@ -461,8 +516,93 @@ mod tests {
         assert_eq!(owner(&serial), (64000, 64001));
         assert_eq!(owner(&sockets), (64000, 64001));
         assert_eq!(std::fs::metadata(&serial).unwrap().mode() & 0o777, 0o600);
+        // a hot-plug: the new definition went through a post-parse and has no label
+        let hot = t.path().join("hot.img");
+        std::fs::write(&hot, b"").unwrap();
+        rustix::fs::chown(&hot, Some(uid(4322)), Some(gid(4322))).unwrap();
+        let mut plugged = st.domain.clone();
+        let mut disk = plugged.devices.disks[0].clone();
+        disk.source = Some(hot.display().to_string());
+        disk.target_dev = "vdb".into();
+        plugged.devices.disks.push(disk);
+        plugged.seclabels[0].label = None;
+        dac.label_new(&st.domain, &plugged).unwrap();
+        assert_eq!(owner(&hot), (64000, 64001), "hot-plugged");
+        // unplugged (the live definitions before and after)
+        let mut live = plugged.clone();
+        live.seclabels = st.domain.seclabels.clone();
+        dac.restore_gone(&live, &st.domain);
+        assert_eq!(owner(&hot), (4322, 4322), "unplugged");
+        assert_eq!(owner(&img), (64000, 64001), "the other disk stays QEMU's");
         dac.restore(&st);
         assert_eq!(owner(&img), (4321, 8765));
         assert_eq!(owner(&serial), (0, 0));
+    }
+
+    #[test]
+    fn a_disk_unplugged_while_no_daemon_listened_is_given_back() {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipped: needs root");
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let vm_dir = t.path().join("vm");
+        std::fs::create_dir(&vm_dir).unwrap();
+        let disk = |n: &str| {
+            let p = t.path().join(n);
+            std::fs::write(&p, b"").unwrap();
+            rustix::fs::chown(&p, Some(uid(4321)), Some(gid(4321))).unwrap();
+            p
+        };
+        let (a, b) = (disk("a.img"), disk("b.img"));
+        let def = |disks: &[&Path]| {
+            let mut x = String::new();
+            for (i, p) in disks.iter().enumerate() {
+                x += &format!(
+                    "<disk type='file' device='disk'><source file='{}'/>\
+                     <target dev='vd{}' bus='virtio'/></disk>",
+                    p.display(),
+                    ['a', 'b'][i]
+                );
+            }
+            let mut d = dom(&format!(
+                "<os><type arch='x86_64'>hvm</type></os><devices>{x}</devices>"
+            ));
+            d.seclabels = vec![SecLabel {
+                kind: "dynamic".into(),
+                model: "dac".into(),
+                relabel: true,
+                label: Some("+64000:+64001".into()),
+            }];
+            d
+        };
+        let dac = Dac {
+            conf: QemuConf::default(),
+            identity: Some(Identity {
+                uid: 64000,
+                gid: 64001,
+                groups: vec![],
+            }),
+        };
+        let one = def(&[&a]);
+        let two = def(&[&a, &b]);
+        // started with a, b hot-plugged
+        dac.label_new(&def(&[]), &one).unwrap();
+        dac.record(&vm_dir, &one, false);
+        dac.label_new(&one, &two).unwrap();
+        dac.record(&vm_dir, &two, true);
+        let owner = |p: &Path| std::fs::metadata(p).unwrap().uid();
+        assert_eq!((owner(&a), owner(&b)), (64000, 64000));
+        // b unplugged while no daemon listened: the next one finds the VM with a only
+        dac.reconcile(&vm_dir, &one);
+        assert_eq!((owner(&a), owner(&b)), (64000, 4321));
+        // and a second look changes nothing (b's count is not taken down twice)
+        dac.reconcile(&vm_dir, &one);
+        assert_eq!(
+            crate::dac_lent::read(&vm_dir),
+            vec![a.canonicalize().unwrap()]
+        );
+        dac.restore_gone(&one, &def(&[]));
+        assert_eq!(owner(&a), 4321);
     }
 }

@@ -129,6 +129,7 @@ impl QemuDriver {
         let domain_xml = new.format_with(FormatOptions::default());
         // the new disk's file goes to QEMU's user first (and back if the attach fails)
         self.dac.label_new(&cur, &new)?;
+        self.dac.record(&vm.dir, &new, true);
         let r = vm
             .call(
                 sp::AttachDevice,
@@ -139,7 +140,10 @@ impl QemuDriver {
                 self.call_timeout,
             )
             .await
-            .inspect_err(|_| self.dac.restore_gone(&new, &cur))?;
+            .inspect_err(|_| {
+                self.dac.restore_gone(&new, &cur);
+                self.dac.record(&vm.dir, &cur, false);
+            })?;
         let st = parse_status(&r.status_xml)?;
         vm.update_status(|s| *s = st);
         self.emit_device(
@@ -226,6 +230,7 @@ impl QemuDriver {
                 }
                 // the new medium goes to QEMU's user; the old one back once it is out
                 self.dac.label_new(&cur, &new)?;
+                self.dac.record(&vm.dir, &new, true);
                 let r = vm
                     .call(
                         sp::ChangeMedia,
@@ -236,8 +241,12 @@ impl QemuDriver {
                         self.call_timeout,
                     )
                     .await
-                    .inspect_err(|_| self.dac.restore_gone(&new, &cur))?;
+                    .inspect_err(|_| {
+                        self.dac.restore_gone(&new, &cur);
+                        self.dac.record(&vm.dir, &cur, false);
+                    })?;
                 self.dac.restore_gone(&cur, &new);
+                self.dac.record(&vm.dir, &new, false);
                 r
             }
             "interface" => {
@@ -279,7 +288,13 @@ impl QemuDriver {
     pub(crate) fn device_event(&self, vm: &Arc<Vm>, ev: sp::DeviceEvent, removed: bool) {
         if removed {
             if let Ok(st) = parse_status(&ev.status_xml) {
+                let before = vm.status().command_domain();
+                let after = st.command_domain();
                 vm.update_status(|s| *s = st);
+                // the unplugged disk's file goes back to its owner (unless another device
+                // of the VM still names it)
+                self.dac.restore_gone(&before, &after);
+                self.dac.record(&vm.dir, &after, false);
             }
             self.emit_device(
                 vm.handle(),

@@ -24,6 +24,7 @@ pub mod capabilities;
 pub mod cgroup;
 pub mod cpu_models;
 pub mod dac;
+pub mod dac_lent;
 pub mod dac_remember;
 pub mod daemon;
 pub mod device_stats_calls;

@@ -399,6 +399,10 @@ impl QemuDriver {
         }
         // who QEMU runs as (the shim confines it before executing it)
         cmd.args(self.dac.shim_args());
+        // where QEMU may create files: where the path policy lets a definition put them
+        for d in self.path_policy.allowed() {
+            cmd.arg("--qemu-create-beneath").arg(d);
+        }
         let mut child = cmd
             .spawn()
             .map_err(io(format!("cannot execute {}", bin.display())))?;
@@ -580,6 +584,7 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
+        self.dac.record(&dir, &status.command_domain(), false);
         // The definition is handed over once: this one document is the status file and the
         // START's argument; the shim parses it once and builds QEMU's command line from it.
         let status_xml = status.format();
@@ -891,6 +896,8 @@ impl QemuDriver {
             if let Ok(Ok(r)) = r {
                 if let Ok(now) = parse_status(&r.status_xml) {
                     if crate::states::is_active(now.state) {
+                        // a disk unplugged while no daemon listened goes back
+                        self.dac.reconcile(dir, &now.command_domain());
                         self.attach(dir, now, link, events);
                         info!(domain = %name, "reconnected to the running shim");
                         return;
@@ -914,6 +921,7 @@ impl QemuDriver {
                         let r = shim_status(&link).await;
                         match r.and_then(|r| Ok(parse_status(&r.status_xml)?)) {
                             Ok(now) => {
+                                self.dac.reconcile(dir, &now.command_domain());
                                 self.attach(dir, now, link, events);
                                 info!(domain = %name, "a new shim took over the running QEMU");
                                 return;
@@ -946,6 +954,7 @@ impl QemuDriver {
     fn forget_dir(&self, dir: &Path, st: &DomainStatus, crashed: bool) {
         // the domain is not running: a QEMU a killed shim launched without recording it goes
         vm_dir::kill_unrecorded_qemus(dir);
+        self.dac.reconcile(dir, &st.command_domain());
         self.dac.restore(st);
         self.remove_vm_dir(dir);
         self.remove_cgroup(&st.domain);

@@ -4,6 +4,9 @@
 //!   supplementary groups when the driver runs as root (`--qemu-user`), its rlimits, no
 //!   capabilities (bounding set emptied too), `no_new_privs`. Its seccomp filter is QEMU's own
 //!   `-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny`.
+//!   With the driver's directories given (`--qemu-create-beneath`), a Landlock domain of its
+//!   own: it executes only its program, creates files only beneath those directories, and
+//!   signals or `ptrace`s no process outside its domain (another VM's QEMU, of the same user).
 //! - **The shim itself**, once QEMU runs ([`confine_shim`]): `no_new_privs`, the seccomp
 //!   allow-list `crates/jail/seccomp/shim.json` on every thread, and of its capabilities only
 //!   - CAP_KILL: QEMU runs as another user; the shim signals it (pidfd) to stop it,
@@ -27,6 +30,11 @@ pub struct QemuConfinement {
     pub identity: Option<Identity>,
     /// QEMU's resource limits.
     pub rlimits: Vec<Rlimit>,
+    /// The directories QEMU may create files, sockets and directories beneath (the driver's
+    /// own and the allowed ones, `--qemu-create-beneath`). With any, QEMU gets a Landlock
+    /// domain of its own: these directories to create in, its own program to execute, no
+    /// signal or abstract socket outside its domain.
+    pub create_beneath: Vec<std::path::PathBuf>,
     /// Confine the shim process too once QEMU runs (the `oxvirt-shim` program; never a test
     /// process that runs a shim in its own threads).
     pub confine_shim: bool,
@@ -65,27 +73,59 @@ pub fn parse_rlimit(s: &str) -> Result<Rlimit, String> {
     }
 }
 
-/// QEMU's jail (applied in the child before exec).
-pub(crate) fn qemu_jail(c: &QemuConfinement) -> Jail {
-    let mut j = Jail::new();
-    for l in &c.rlimits {
-        j = j.rlimit(*l);
-    }
+/// QEMU's jail (applied in the child before exec); `programs`: what it may execute (the
+/// program the shim runs, and the definition's emulator).
+pub(crate) fn qemu_jail(c: &QemuConfinement, programs: &[&str]) -> Jail {
     match &c.identity {
-        Some(id) => {
-            info!(
-                uid = id.uid,
-                gid = id.gid,
-                "QEMU runs as uid {} gid {}",
-                id.uid,
-                id.gid
-            );
-            j = j.identity(id.clone());
-        }
+        Some(id) => info!(
+            uid = id.uid,
+            gid = id.gid,
+            "QEMU runs as uid {} gid {}",
+            id.uid,
+            id.gid
+        ),
         None if rustix::process::geteuid().is_root() => {
             info!("QEMU runs as root: the driver names no user for it")
         }
         None => info!("the driver does not run as root: QEMU runs as its user, no relabelling"),
+    }
+    if c.create_beneath.is_empty() {
+        return base_jail(c);
+    }
+    let mut rules = oxvirt_jail::ExecCreate::new();
+    for p in programs {
+        rules.program(p);
+    }
+    for d in &c.create_beneath {
+        rules.create_beneath(d);
+    }
+    match base_jail(c).landlock_exec_create(&rules) {
+        Ok(mut j) => {
+            for n in j.notes.drain(..) {
+                info!("{n}");
+            }
+            info!(
+                "Landlock: QEMU may execute {:?} and create files beneath {:?} only",
+                rules.programs(),
+                rules.dirs()
+            );
+            j
+        }
+        Err(e) => {
+            warn!("{e}: QEMU runs without its Landlock domain");
+            base_jail(c)
+        }
+    }
+}
+
+/// QEMU's rlimits, identity, no capabilities, `no_new_privs`.
+fn base_jail(c: &QemuConfinement) -> Jail {
+    let mut j = Jail::new();
+    for l in &c.rlimits {
+        j = j.rlimit(*l);
+    }
+    if let Some(id) = &c.identity {
+        j = j.identity(id.clone());
     }
     j.keep_caps(&[]).no_new_privs()
 }

@@ -78,7 +78,8 @@ impl Shim {
                     .join(" ")
             ),
         );
-        let jail = crate::confine::qemu_jail(&self.opts.confine);
+        let defined = dom.devices.emulator.clone().unwrap_or_default();
+        let jail = crate::confine::qemu_jail(&self.opts.confine, &[&emulator, &defined]);
         let child =
             process::spawn(&cmd, &listener, &taps, &self.opts.log, jail).map_err(|source| {
                 ShimError::Io {

@@ -41,6 +41,10 @@ struct Args {
     /// A resource limit for QEMU: files=N, processes=N or core=N (repeatable).
     #[arg(long, value_name = "KIND=N", value_parser = oxvirt_shim::confine::parse_rlimit)]
     qemu_rlimit: Vec<oxvirt_jail::Rlimit>,
+    /// A directory QEMU may create files beneath (repeatable; the driver's own and the
+    /// allowed ones). With any, QEMU runs in a Landlock domain of its own.
+    #[arg(long, value_name = "DIR")]
+    qemu_create_beneath: Vec<PathBuf>,
     /// Log filter (tracing's env-filter syntax); OXVIRT_LOG also works.
     #[arg(long)]
     log_filter: Option<String>,
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         confine: oxvirt_shim::confine::QemuConfinement {
             identity: args.qemu_user,
             rlimits: args.qemu_rlimit,
+            create_beneath: args.qemu_create_beneath,
             confine_shim: true,
         },
     };
