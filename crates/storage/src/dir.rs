@@ -126,15 +126,21 @@ pub fn list(path: &Path) -> Result<Vec<String>> {
 
 /// Stat and probe one file (`virStorageBackendUpdateVolTargetInfo`).
 pub fn probe(path: &Path) -> Result<FileInfo> {
-    let m = std::fs::symlink_metadata(path)
-        .and_then(|m| {
-            if m.file_type().is_symlink() {
-                std::fs::metadata(path)
-            } else {
-                Ok(m)
-            }
-        })
-        .map_err(|e| StorageError::system(format!("cannot stat file '{}'", path.display()), e))?;
+    // opened first (as libvirt, without blocking on a FIFO or taking a terminal): one lookup of
+    // the path, the metadata from the descriptor (a symlink's target's, as libvirt's stat)
+    let flags = rustix::fs::OFlags::RDONLY
+        | rustix::fs::OFlags::NONBLOCK
+        | rustix::fs::OFlags::NOCTTY
+        | rustix::fs::OFlags::CLOEXEC;
+    let opened = rustix::fs::open(path, flags, rustix::fs::Mode::empty())
+        .ok()
+        .map(File::from)
+        .and_then(|f| f.metadata().ok().map(|m| (f, m)));
+    let (file, m) = match opened {
+        Some((f, m)) => (Some(f), m),
+        // a file that cannot be opened (a socket, no permission) is still listed
+        None => (None, stat(path)?),
+    };
     let vol_type = if m.is_dir() {
         VolType::Dir
     } else if m.file_type().is_block_device() {
@@ -169,7 +175,7 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
         (info.capacity, info.allocation, info.physical) = (0, 0, 0);
     }
     if vol_type == VolType::File {
-        if let Ok(mut f) = File::open(path) {
+        if let Some(mut f) = file {
             let mut head = [0u8; 512];
             let n = read_up_to(&mut f, &mut head);
             probe_header(&head[..n], &mut f, &mut info);
@@ -179,6 +185,19 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
 }
 
 use std::os::unix::fs::FileTypeExt;
+
+/// The metadata of `path`, a symlink's target's.
+fn stat(path: &Path) -> Result<std::fs::Metadata> {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| {
+            if m.file_type().is_symlink() {
+                std::fs::metadata(path)
+            } else {
+                Ok(m)
+            }
+        })
+        .map_err(|e| StorageError::system(format!("cannot stat file '{}'", path.display()), e))
+}
 
 fn read_up_to(f: &mut File, buf: &mut [u8]) -> usize {
     let mut n = 0;

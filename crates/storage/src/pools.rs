@@ -355,13 +355,19 @@ fn probe_all(dir: &std::path::Path, names: Vec<String>) -> Vec<(String, PathBuf,
 
 /// The definition of a volume found on disk.
 fn probed_volume(name: &str, file: &std::path::Path, info: &dir::FileInfo) -> Volume {
+    // the defaults of a volume as libvirt parses a bare definition, parsed once: a refresh
+    // finding thousands of new images does not parse XML for each
+    static BARE: std::sync::OnceLock<Volume> = std::sync::OnceLock::new();
+    let bare = BARE.get_or_init(|| {
+        oxvirt_conf::storage::parse_volume(
+            "<volume><name>x</name><capacity>0</capacity></volume>",
+            PoolType::Dir,
+            oxvirt_conf::storage::CapacityRule::Required,
+        )
+        .unwrap_or_else(|_| unreachable_volume())
+    });
     let path = file.display().to_string();
-    let mut v = oxvirt_conf::storage::parse_volume(
-        "<volume><name>x</name><capacity>0</capacity></volume>",
-        PoolType::Dir,
-        oxvirt_conf::storage::CapacityRule::Required,
-    )
-    .unwrap_or_else(|_| unreachable_volume());
+    let mut v = bare.clone();
     v.name = name.to_owned();
     v.key = Some(path.clone());
     v.target.path = Some(path);
