@@ -126,16 +126,26 @@ pub fn list(path: &Path) -> Result<Vec<String>> {
 
 /// Stat and probe one file (`virStorageBackendUpdateVolTargetInfo`).
 pub fn probe(path: &Path) -> Result<FileInfo> {
-    // opened first (as libvirt, without blocking on a FIFO or taking a terminal): one lookup of
-    // the path, the metadata from the descriptor (a symlink's target's, as libvirt's stat)
-    let flags = rustix::fs::OFlags::RDONLY
-        | rustix::fs::OFlags::NONBLOCK
-        | rustix::fs::OFlags::NOCTTY
-        | rustix::fs::OFlags::CLOEXEC;
-    let opened = rustix::fs::open(path, flags, rustix::fs::Mode::empty())
-        .ok()
-        .map(File::from)
-        .and_then(|f| f.metadata().ok().map(|m| (f, m)));
+    let file = rustix::fs::open(path, PROBE_FLAGS, rustix::fs::Mode::empty()).ok();
+    probe_file(file.map(File::from), path)
+}
+
+/// [`probe`] of the file `name` of the directory `dir` (opened once for a whole refresh: the
+/// kernel looks up one name, not the whole path); `path` is the file's path.
+pub fn probe_in(dir: std::os::fd::BorrowedFd<'_>, name: &str, path: &Path) -> Result<FileInfo> {
+    let file = rustix::fs::openat(dir, name, PROBE_FLAGS, rustix::fs::Mode::empty()).ok();
+    probe_file(file.map(File::from), path)
+}
+
+/// A file is probed opened first (as libvirt, without blocking on a FIFO or taking a
+/// terminal), its metadata from the descriptor (a symlink's target's, as libvirt's stat).
+const PROBE_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::NONBLOCK)
+    .union(rustix::fs::OFlags::NOCTTY)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
+fn probe_file(file: Option<File>, path: &Path) -> Result<FileInfo> {
+    let opened = file.and_then(|f| f.metadata().ok().map(|m| (f, m)));
     let (file, m) = match opened {
         Some((f, m)) => (Some(f), m),
         // a file that cannot be opened (a socket, no permission) is still listed
