@@ -24,6 +24,8 @@ use oxvirt_proto::{Header, MessageType};
 
 /// Most bytes asked of the kernel per read.
 const READ_CHUNK: usize = 64 * 1024;
+/// Most bytes of a big message's body allocated before they arrive (a whole stream packet).
+const BODY_STEP: usize = 256 * 1024;
 /// Fewest bytes asked of the kernel per read (the rest of a small message and the next ones
 /// usually come with it, saving a system call per message).
 const MIN_READ: usize = 4096;
@@ -121,24 +123,26 @@ impl MessageReader {
 
     /// The body of a big message without fds (stream data) whose length word and header were
     /// consumed: what the buffer holds of it, then the rest read from the socket straight into
-    /// the body (no copy, fewer system calls).
+    /// the body (no copy, fewer system calls). The body grows with the bytes that arrive, at
+    /// most [`BODY_STEP`] ahead of them: a length a peer merely announces allocates little.
     async fn read_big_body(&mut self, body_len: usize) -> Result<Vec<u8>, TransportError> {
         let have = self.available().min(body_len);
-        let mut body = Vec::with_capacity(body_len);
+        let mut body = Vec::with_capacity(body_len.min(BODY_STEP).max(have));
         body.extend_from_slice(&self.buf[self.start..self.start + have]);
         self.start += have;
-        let mut filled = have;
-        body.resize(body_len, 0);
-        while filled < body_len {
+        while body.len() < body_len {
             if self.eof {
                 return Err(TransportError::TruncatedEof);
             }
+            self.stream.readable().await?;
+            let filled = body.len();
+            body.resize(filled + (body_len - filled).min(BODY_STEP), 0);
             let n = recv_some(&self.stream, &mut self.fds, &mut body[filled..]).await?;
+            body.truncate(filled + n);
             if n == 0 {
                 self.eof = true;
                 return Err(TransportError::TruncatedEof);
             }
-            filled += n;
         }
         Ok(body)
     }
@@ -386,6 +390,8 @@ mod tests {
             msg(3, MessageType::Stream, big[..SMALL_BODY + 1].to_vec()),
             with_fd,
             msg(5, MessageType::Stream, Vec::new()),
+            // bigger than what is allocated ahead of the bytes: the body grows as they come
+            msg(6, MessageType::Call, big.repeat(5)),
         ];
         let writer = tokio::spawn(async move {
             for m in &sent {
@@ -395,7 +401,7 @@ mod tests {
         });
         let mut r = MessageReader::new(Arc::new(b));
         let mut got = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..6 {
             got.push(r.read_message().await.unwrap().unwrap());
         }
         let sent = writer.await.unwrap();
