@@ -237,8 +237,10 @@ fn write_file(
     f.seek(SeekFrom::Start(offset))
         .map_err(|e| StorageError::system("cannot seek", e))?;
     let write_err = |e| StorageError::system(format!("unable to write '{}'", path.display()), e);
+    let sync_err = |e| StorageError::system(format!("cannot sync '{}'", path.display()), e);
     let mut pos = offset;
     let mut written = 0u64;
+    let mut behind = WriteBehind::default();
     // packets that arrived together go to the file in one system call
     let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
     loop {
@@ -263,6 +265,7 @@ fn write_file(
                 if batch.len() >= BATCH {
                     write_batch(&mut f, &mut batch).map_err(write_err)?;
                 }
+                behind.wrote(&f, n).map_err(sync_err)?;
             }
             StreamIn::Hole(n) => {
                 write_batch(&mut f, &mut batch).map_err(write_err)?;
@@ -283,6 +286,7 @@ fn write_file(
         }
     }
     write_batch(&mut f, &mut batch).map_err(write_err)?;
+    behind.wait().map_err(sync_err)?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if pos > len {
         f.set_len(pos)
@@ -290,6 +294,41 @@ fn write_file(
     }
     f.sync_data()
         .map_err(|e| StorageError::system(format!("cannot sync '{}'", path.display()), e))
+}
+
+/// Bytes of an upload after which the file's data is synced in the background.
+const SYNC_STEP: u64 = 64 << 20;
+
+/// Write-behind of an upload: every [`SYNC_STEP`] bytes a thread syncs what was written so
+/// far while the upload goes on, so the sync before the finish is confirmed waits for the
+/// last bytes only, not for the whole volume.
+#[derive(Debug, Default)]
+struct WriteBehind {
+    since: u64,
+    running: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl WriteBehind {
+    fn wrote(&mut self, f: &File, n: u64) -> std::io::Result<()> {
+        self.since += n;
+        if self.since < SYNC_STEP || self.running.as_ref().is_some_and(|t| !t.is_finished()) {
+            return Ok(());
+        }
+        self.wait()?;
+        let g = f.try_clone()?;
+        self.running = Some(std::thread::spawn(move || g.sync_data()));
+        self.since = 0;
+        Ok(())
+    }
+
+    /// Wait for the sync in flight; its error.
+    fn wait(&mut self) -> std::io::Result<()> {
+        match self.running.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(std::io::Error::other("the sync thread failed")),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Write the packets of `batch` at the file's position with as few `writev` as it takes, and
