@@ -7,6 +7,10 @@ use oxvirt_proto::message::{HEADER_LEN, LEN_WORD, MESSAGE_MAX, NUM_FDS_MAX};
 use oxvirt_proto::{Header, MessageType, Status};
 use oxvirt_xdr::{Encode, WriteExt};
 
+/// Bodies up to this size are copied after the header into one buffer (one `send`); bigger
+/// ones go from where they are (a vectored send).
+pub const SMALL_BODY: usize = 16 * 1024;
+
 /// One message, with the fds that travel with it.
 #[derive(Debug)]
 pub struct Message {
@@ -131,6 +135,14 @@ impl Message {
     /// The bytes on the wire (without the fds, which go out one per `sendmsg` afterwards).
     /// The message type is switched to/from its `*_WITH_FDS` form to match `fds`.
     pub fn to_wire(&self) -> Result<Vec<u8>, FrameError> {
+        let mut out = self.head_to_wire()?;
+        out.extend_from_slice(&self.body);
+        Ok(out)
+    }
+
+    /// What goes on the wire before the body: the length word, the header and the fd count
+    /// (if any fds). Big bodies are sent from where they are, after this.
+    pub fn head_to_wire(&self) -> Result<Vec<u8>, FrameError> {
         self.check()?;
         let mut header = self.header;
         let with_fds = !self.fds.is_empty();
@@ -142,14 +154,13 @@ impl Message {
             _ => header.mtype,
         };
         let total = self.wire_len();
-        let mut out = Vec::with_capacity(total);
+        let mut out = Vec::with_capacity(total - self.body.len() + SMALL_BODY);
         out.put_u32(total as u32);
         // A Header always encodes (fixed-size integers only).
         let _ = header.encode(&mut out);
         if with_fds {
             out.put_u32(self.fds.len() as u32);
         }
-        out.extend_from_slice(&self.body);
         Ok(out)
     }
 

@@ -202,6 +202,15 @@ impl ServerStream {
         true
     }
 
+    /// Send bytes the caller gives away: one packet without a copy when they fit in libvirt's
+    /// chunk size.
+    pub async fn send_data_vec(&mut self, data: Vec<u8>) -> bool {
+        if data.len() > STREAM_CHUNK {
+            return self.send_data(&data).await;
+        }
+        self.send(StreamOut::Data(data)).await
+    }
+
     pub async fn send_hole(&mut self, len: i64) -> bool {
         self.send(StreamOut::Hole(len)).await
     }

@@ -126,15 +126,31 @@ pub fn list(path: &Path) -> Result<Vec<String>> {
 
 /// Stat and probe one file (`virStorageBackendUpdateVolTargetInfo`).
 pub fn probe(path: &Path) -> Result<FileInfo> {
-    let m = std::fs::symlink_metadata(path)
-        .and_then(|m| {
-            if m.file_type().is_symlink() {
-                std::fs::metadata(path)
-            } else {
-                Ok(m)
-            }
-        })
-        .map_err(|e| StorageError::system(format!("cannot stat file '{}'", path.display()), e))?;
+    let file = rustix::fs::open(path, PROBE_FLAGS, rustix::fs::Mode::empty()).ok();
+    probe_file(file.map(File::from), path)
+}
+
+/// [`probe`] of the file `name` of the directory `dir` (opened once for a whole refresh: the
+/// kernel looks up one name, not the whole path); `path` is the file's path.
+pub fn probe_in(dir: std::os::fd::BorrowedFd<'_>, name: &str, path: &Path) -> Result<FileInfo> {
+    let file = rustix::fs::openat(dir, name, PROBE_FLAGS, rustix::fs::Mode::empty()).ok();
+    probe_file(file.map(File::from), path)
+}
+
+/// A file is probed opened first (as libvirt, without blocking on a FIFO or taking a
+/// terminal), its metadata from the descriptor (a symlink's target's, as libvirt's stat).
+const PROBE_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::NONBLOCK)
+    .union(rustix::fs::OFlags::NOCTTY)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
+fn probe_file(file: Option<File>, path: &Path) -> Result<FileInfo> {
+    let opened = file.and_then(|f| f.metadata().ok().map(|m| (f, m)));
+    let (file, m) = match opened {
+        Some((f, m)) => (Some(f), m),
+        // a file that cannot be opened (a socket, no permission) is still listed
+        None => (None, stat(path)?),
+    };
     let vol_type = if m.is_dir() {
         VolType::Dir
     } else if m.file_type().is_block_device() {
@@ -169,7 +185,7 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
         (info.capacity, info.allocation, info.physical) = (0, 0, 0);
     }
     if vol_type == VolType::File {
-        if let Ok(mut f) = File::open(path) {
+        if let Some(mut f) = file {
             let mut head = [0u8; 512];
             let n = read_up_to(&mut f, &mut head);
             probe_header(&head[..n], &mut f, &mut info);
@@ -179,6 +195,19 @@ pub fn probe(path: &Path) -> Result<FileInfo> {
 }
 
 use std::os::unix::fs::FileTypeExt;
+
+/// The metadata of `path`, a symlink's target's.
+fn stat(path: &Path) -> Result<std::fs::Metadata> {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| {
+            if m.file_type().is_symlink() {
+                std::fs::metadata(path)
+            } else {
+                Ok(m)
+            }
+        })
+        .map_err(|e| StorageError::system(format!("cannot stat file '{}'", path.display()), e))
+}
 
 fn read_up_to(f: &mut File, buf: &mut [u8]) -> usize {
     let mut n = 0;

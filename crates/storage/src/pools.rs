@@ -2,6 +2,7 @@
 //! XML, autostart, lookups and lists.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -275,29 +276,32 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 /// Read the pool's directory again: sizes of the file system and every volume in it.
 pub(crate) fn refresh_blocking(d: &StorageDriver, name: &str) -> Result<()> {
-    let (path, old) = {
+    let path = {
         let g = d.lock();
-        let p = g.get(name).ok_or_else(|| not_active(name))?;
-        (p.path(), p.vols.clone())
+        g.get(name).ok_or_else(|| not_active(name))?.path()
     };
     dir::check(&path)?;
     let (capacity, allocation, available) = dir::fs_sizes(&path)?;
     // the pool's permissions become what its directory has (libvirt's refresh does the same)
     let dir_perms = dir::probe(&path)?.perms;
     let names = dir::list(&path)?;
-    let mut vols = BTreeMap::new();
-    for (n, file, info) in probe_all(&path, names) {
-        let def = match old.get(&n) {
-            // a volume this daemon made keeps its definition (format options, encryption)
-            Some(v) => v.def.clone(),
-            None => probed_volume(&n, &file, &info),
-        };
-        vols.insert(n, VolObj { def });
-    }
+    let found = probe_all(&path, names);
     let mut g = d.lock();
     let p = g.get_mut(name).ok_or_else(|| not_active(name))?;
-    for b in &p.busy {
-        vols.remove(b);
+    let mut old = std::mem::take(&mut p.vols);
+    let mut vols = BTreeMap::new();
+    for (n, file, info) in found {
+        if p.busy.contains(&n) {
+            continue;
+        }
+        let v = match old.remove(&n) {
+            // a volume this daemon made keeps its definition (format options, encryption)
+            Some(v) => v,
+            None => VolObj {
+                def: probed_volume(&n, &file, &info),
+            },
+        };
+        vols.insert(n, v);
     }
     p.vols = vols;
     p.def.capacity = capacity;
@@ -316,19 +320,26 @@ const PROBE_THREADS: usize = 8;
 /// [`PROBE_THREADS`] threads (a pool of thousands of images on a slow disk refreshes in a
 /// fraction of the time one thread takes); files that vanished meanwhile are left out.
 fn probe_all(dir: &std::path::Path, names: Vec<String>) -> Vec<(String, PathBuf, dir::FileInfo)> {
+    let flags =
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+    let dirfd = rustix::fs::open(dir, flags, rustix::fs::Mode::empty()).ok();
+    let dirfd = dirfd.as_ref().map(AsFd::as_fd);
+    let probe = move |n: &String| {
+        let file = dir.join(n);
+        let info = match dirfd {
+            Some(fd) => dir::probe_in(fd, n, &file),
+            None => dir::probe(&file),
+        };
+        info.ok().map(|i| (n.clone(), file, i))
+    };
     let threads = PROBE_THREADS.min(names.len().div_ceil(64)).max(1);
     if threads == 1 {
-        return names
-            .into_iter()
-            .filter_map(|n| {
-                let file = dir.join(&n);
-                dir::probe(&file).ok().map(|i| (n, file, i))
-            })
-            .collect();
+        return names.iter().filter_map(probe).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let names = &names;
     let next = &next;
+    let probe = &probe;
     std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -337,10 +348,7 @@ fn probe_all(dir: &std::path::Path, names: Vec<String>) -> Vec<(String, PathBuf,
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(n) = names.get(i) else { break };
-                        let file = dir.join(n);
-                        if let Ok(info) = dir::probe(&file) {
-                            out.push((n.clone(), file, info));
-                        }
+                        out.extend(probe(n));
                     }
                     out
                 })
@@ -355,13 +363,19 @@ fn probe_all(dir: &std::path::Path, names: Vec<String>) -> Vec<(String, PathBuf,
 
 /// The definition of a volume found on disk.
 fn probed_volume(name: &str, file: &std::path::Path, info: &dir::FileInfo) -> Volume {
+    // the defaults of a volume as libvirt parses a bare definition, parsed once: a refresh
+    // finding thousands of new images does not parse XML for each
+    static BARE: std::sync::OnceLock<Volume> = std::sync::OnceLock::new();
+    let bare = BARE.get_or_init(|| {
+        oxvirt_conf::storage::parse_volume(
+            "<volume><name>x</name><capacity>0</capacity></volume>",
+            PoolType::Dir,
+            oxvirt_conf::storage::CapacityRule::Required,
+        )
+        .unwrap_or_else(|_| unreachable_volume())
+    });
     let path = file.display().to_string();
-    let mut v = oxvirt_conf::storage::parse_volume(
-        "<volume><name>x</name><capacity>0</capacity></volume>",
-        PoolType::Dir,
-        oxvirt_conf::storage::CapacityRule::Required,
-    )
-    .unwrap_or_else(|_| unreachable_volume());
+    let mut v = bare.clone();
     v.name = name.to_owned();
     v.key = Some(path.clone());
     v.target.path = Some(path);

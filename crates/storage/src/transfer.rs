@@ -3,8 +3,9 @@
 //! stream. The disk side runs on a blocking thread and talks to the stream through a channel.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{IoSlice, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use oxvirt_proto::storage::VolTransferArgs;
@@ -20,6 +21,10 @@ use crate::StorageDriver;
 const SPARSE: u32 = 1;
 /// bytes read from the file per packet
 const CHUNK: usize = oxvirt_proto::message::STREAM_CHUNK;
+/// Most packets of an upload written to the file with one system call.
+const BATCH: usize = 32;
+/// Packets of an upload on their way to the file's writer (the client's backpressure beyond).
+const UPLOAD_QUEUE: usize = 16;
 
 fn stream_error(e: &StorageError) -> VirError {
     e.to_vir_error()
@@ -66,7 +71,7 @@ pub(crate) async fn download(path: PathBuf, a: VolTransferArgs, mut stream: Serv
                 Some(_) => {}
             },
             c = rx.recv() => match c {
-                Some(Ok(Chunk::Data(b))) => if !stream.send_data(&b).await { return },
+                Some(Ok(Chunk::Data(b))) => if !stream.send_data_vec(b).await { return },
                 Some(Ok(Chunk::Hole(n))) => {
                     if !stream.send_hole(i64::try_from(n).unwrap_or(i64::MAX)).await { return }
                 }
@@ -98,7 +103,7 @@ fn read_file(
     tx: &mpsc::Sender<Result<Chunk>>,
 ) {
     let send = |c: Result<Chunk>| tx.blocking_send(c).is_ok();
-    let mut f = match File::open(path) {
+    let f = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
             send(Err(StorageError::system(
@@ -115,10 +120,11 @@ fn read_file(
         size.min(offset.saturating_add(length))
     };
     let mut pos = offset;
-    let mut buf = vec![0u8; CHUNK];
+    // the end of the run of data `pos` is in (sparse streams look for it once per run)
+    let mut data_end = if sparse { pos } else { end };
     while pos < end {
-        let mut data_end = end;
-        if sparse {
+        if pos >= data_end {
+            data_end = end;
             match rustix::fs::seek(f.as_fd(), rustix::fs::SeekFrom::Data(pos)) {
                 Ok(d) if d > pos => {
                     let hole = d.min(end) - pos;
@@ -126,6 +132,8 @@ fn read_file(
                         return;
                     }
                     pos += hole;
+                    // the data after the hole: its run's end is looked for next
+                    data_end = pos;
                     continue;
                 }
                 Ok(_) => {}
@@ -140,15 +148,14 @@ fn read_file(
                 data_end = h.min(end);
             }
         }
-        if f.seek(SeekFrom::Start(pos)).is_err() {
-            send(Err(StorageError::Internal("cannot seek".into())));
-            return;
-        }
         let want = usize::try_from((data_end - pos).min(CHUNK as u64)).unwrap_or(CHUNK);
-        match f.read(&mut buf[..want]) {
+        // each packet is read into its own buffer, which travels to the socket as it is
+        let mut buf = vec![0u8; want];
+        match f.read_at(&mut buf, pos) {
             Ok(0) => return,
             Ok(n) => {
-                if !send(Ok(Chunk::Data(buf[..n].to_vec()))) {
+                buf.truncate(n);
+                if !send(Ok(Chunk::Data(buf))) {
                     return;
                 }
                 pos += n as u64;
@@ -168,7 +175,7 @@ fn read_file(
 /// until its finish; holes leave the file's bytes unwritten and sparse (the file grows to cover
 /// a hole at its end). The finish is confirmed once the data is on disk.
 pub(crate) async fn upload(path: PathBuf, a: VolTransferArgs, mut stream: ServerStream) {
-    let (tx, mut rx) = mpsc::channel::<StreamIn>(4);
+    let (tx, mut rx) = mpsc::channel::<StreamIn>(UPLOAD_QUEUE);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<()>>();
     let limit = if a.length == 0 { u64::MAX } else { a.length };
     let offset = a.offset;
@@ -229,20 +236,39 @@ fn write_file(
         .map_err(|e| StorageError::system(format!("Unable to open '{}'", path.display()), e))?;
     f.seek(SeekFrom::Start(offset))
         .map_err(|e| StorageError::system("cannot seek", e))?;
+    let write_err = |e| StorageError::system(format!("unable to write '{}'", path.display()), e);
+    let sync_err = |e| StorageError::system(format!("cannot sync '{}'", path.display()), e);
     let mut pos = offset;
     let mut written = 0u64;
-    while let Some(m) = rx.blocking_recv() {
+    let mut behind = WriteBehind::default();
+    // packets that arrived together go to the file in one system call
+    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+    loop {
+        let m = match rx.try_recv() {
+            Ok(m) => m,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                write_batch(&mut f, &mut batch).map_err(write_err)?;
+                match rx.blocking_recv() {
+                    Some(m) => m,
+                    None => break,
+                }
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+        };
         match m {
-            StreamIn::Data(b) => {
+            StreamIn::Data(mut b) => {
                 let n = (b.len() as u64).min(limit - written);
-                let n = usize::try_from(n).unwrap_or(b.len());
-                f.write_all(&b[..n]).map_err(|e| {
-                    StorageError::system(format!("unable to write '{}'", path.display()), e)
-                })?;
-                pos += n as u64;
-                written += n as u64;
+                b.truncate(usize::try_from(n).unwrap_or(b.len()));
+                pos += n;
+                written += n;
+                batch.push(b);
+                if batch.len() >= BATCH {
+                    write_batch(&mut f, &mut batch).map_err(write_err)?;
+                }
+                behind.wrote(&f, n).map_err(sync_err)?;
             }
             StreamIn::Hole(n) => {
+                write_batch(&mut f, &mut batch).map_err(write_err)?;
                 let n = u64::try_from(n).unwrap_or(0).min(limit - written);
                 // the hole's bytes may hold old data: punch them out
                 let _ = rustix::fs::fallocate(
@@ -259,11 +285,69 @@ fn write_file(
             _ => {}
         }
     }
+    write_batch(&mut f, &mut batch).map_err(write_err)?;
+    behind.wait().map_err(sync_err)?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if pos > len {
         f.set_len(pos)
             .map_err(|e| StorageError::system("cannot extend the volume", e))?;
     }
-    f.sync_all()
+    f.sync_data()
         .map_err(|e| StorageError::system(format!("cannot sync '{}'", path.display()), e))
+}
+
+/// Bytes of an upload after which the file's data is synced in the background.
+const SYNC_STEP: u64 = 64 << 20;
+
+/// Write-behind of an upload: every [`SYNC_STEP`] bytes a thread syncs what was written so
+/// far while the upload goes on, so the sync before the finish is confirmed waits for the
+/// last bytes only, not for the whole volume.
+#[derive(Debug, Default)]
+struct WriteBehind {
+    since: u64,
+    running: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl WriteBehind {
+    fn wrote(&mut self, f: &File, n: u64) -> std::io::Result<()> {
+        self.since += n;
+        if self.since < SYNC_STEP || self.running.as_ref().is_some_and(|t| !t.is_finished()) {
+            return Ok(());
+        }
+        self.wait()?;
+        let g = f.try_clone()?;
+        self.running = Some(std::thread::spawn(move || g.sync_data()));
+        self.since = 0;
+        Ok(())
+    }
+
+    /// Wait for the sync in flight; its error.
+    fn wait(&mut self) -> std::io::Result<()> {
+        match self.running.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(std::io::Error::other("the sync thread failed")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Write the packets of `batch` at the file's position with as few `writev` as it takes, and
+/// empty it.
+fn write_batch(f: &mut File, batch: &mut Vec<Vec<u8>>) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = batch
+        .iter()
+        .filter(|b| !b.is_empty())
+        .map(|b| IoSlice::new(b))
+        .collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        let n = f.write_vectored(rest)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut rest, n);
+    }
+    drop(slices);
+    batch.clear();
+    Ok(())
 }
