@@ -5,6 +5,7 @@
 //! call through the same markers. Everything else about a procedure (ACL, read-only policy,
 //! priority, serving daemon) is in its [`ProcedureInfo`].
 
+use crate::block_api::*;
 use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
@@ -308,6 +309,19 @@ procedure_markers! {
         DomainManagedSaveDefineXmlArgs => ();
     DomainSaveParams = Remote rp::DOMAIN_SAVE_PARAMS, DomainSaveParamsArgs => ();
     DomainRestoreParams = Remote rp::DOMAIN_RESTORE_PARAMS, DomainRestoreParamsArgs => ();
+    // block jobs and block tuning (block)
+    DomainBlockResize = Remote rp::DOMAIN_BLOCK_RESIZE, DomainBlockResizeArgs => ();
+    DomainBlockJobAbort = Remote rp::DOMAIN_BLOCK_JOB_ABORT, DomainBlockJobArgs => ();
+    DomainGetBlockJobInfo = Remote rp::DOMAIN_GET_BLOCK_JOB_INFO,
+        DomainBlockJobArgs => DomainGetBlockJobInfoRet;
+    DomainBlockJobSetSpeed = Remote rp::DOMAIN_BLOCK_JOB_SET_SPEED, DomainBlockBandwidthArgs => ();
+    DomainBlockPull = Remote rp::DOMAIN_BLOCK_PULL, DomainBlockBandwidthArgs => ();
+    DomainBlockRebase = Remote rp::DOMAIN_BLOCK_REBASE, DomainBlockRebaseArgs => ();
+    DomainBlockCopy = Remote rp::DOMAIN_BLOCK_COPY, DomainBlockCopyArgs => ();
+    DomainBlockCommit = Remote rp::DOMAIN_BLOCK_COMMIT, DomainBlockCommitArgs => ();
+    DomainSetBlockIoTune = Remote rp::DOMAIN_SET_BLOCK_IO_TUNE, DomainSetBlockIoTuneArgs => ();
+    DomainGetBlockIoTune = Remote rp::DOMAIN_GET_BLOCK_IO_TUNE,
+        DomainGetBlockIoTuneArgs => TypedParamsRet;
 }
 
 #[cfg(test)]
