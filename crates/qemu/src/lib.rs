@@ -19,6 +19,8 @@
 //! [`QemuError::to_vir_error`].
 
 pub mod agent_calls;
+pub mod block_calls;
+pub mod block_images;
 pub mod capabilities;
 pub mod cgroup;
 pub mod cpu_models;

@@ -219,12 +219,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         Some(d @ ("cdrom" | "floppy" | "lun")) => d,
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
-    for unsupported in [
-        "geometry",
-        "transient",
-        "reservations",
-        "throttlefilters",
-    ] {
+    for unsupported in ["geometry", "transient", "reservations", "throttlefilters"] {
         if child(n, unsupported).is_some() {
             return Err(ConfError::NotImplemented(format!("<disk><{unsupported}>")));
         }

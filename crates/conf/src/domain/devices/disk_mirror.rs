@@ -96,7 +96,9 @@ mod tests {
             migratable: false,
         });
         assert!(
-            out.contains("<mirror type='file' file='/b.qcow2' format='qcow2' job='copy' ready='yes'>"),
+            out.contains(
+                "<mirror type='file' file='/b.qcow2' format='qcow2' job='copy' ready='yes'>"
+            ),
             "{out}"
         );
         assert!(out.contains("<source file='/b.qcow2' index='3'/>"), "{out}");
