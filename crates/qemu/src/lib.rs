@@ -37,6 +37,7 @@ pub mod host_calls;
 pub mod hotplug_calls;
 pub mod hotplug_live;
 pub mod input_calls;
+pub mod iotune_calls;
 pub mod job_calls;
 pub mod lifecycle_calls;
 pub mod metadata_calls;

@@ -8,8 +8,8 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, block_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls,
-    input_calls, job_calls, lifecycle_calls, metadata_calls, save_calls, screenshot_calls,
-    setter_calls, stats_calls, tuning_calls, vcpu_calls, QemuDriver,
+    input_calls, iotune_calls, job_calls, lifecycle_calls, metadata_calls, save_calls,
+    screenshot_calls, setter_calls, stats_calls, tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -31,6 +31,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     screenshot_calls::register(&mut r);
     save_calls::register(&mut r);
     block_calls::register(&mut r);
+    iotune_calls::register(&mut r);
     r
 });
 
@@ -43,7 +44,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 132);
+        assert_eq!(ROUTES.routes().count(), 134);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

@@ -42,8 +42,8 @@ pub(crate) struct BlockJob {
     pub(crate) job_type: i32,
     /// What the user asked, if anything.
     pub(crate) ending: Option<Ending>,
-    /// The disk's node index before the job (its nodes go after a pivot).
-    pub(crate) old_node: Option<usize>,
+    /// The disk's top node before the job (it goes, with its storage node, after a pivot).
+    pub(crate) old_root: String,
     /// A copy's destination nodes (they go after an abort).
     pub(crate) new_nodes: Vec<String>,
 }
@@ -100,7 +100,7 @@ fn find_disk<'a>(dom: &'a Domain, target: &str) -> Result<&'a Disk, ShimError> {
 }
 
 /// Whether `qdev` (what `query-block` says) is the device `alias`.
-fn is_device(qdev: &str, alias: &str) -> bool {
+pub(crate) fn is_device(qdev: &str, alias: &str) -> bool {
     qdev == alias
         || qdev
             .strip_prefix("/machine/peripheral/")
@@ -109,7 +109,7 @@ fn is_device(qdev: &str, alias: &str) -> bool {
 
 impl Shim {
     /// The node QEMU's device `alias` reads from now (`query-block`).
-    async fn root_node(&self, alias: &str) -> Result<String, ShimError> {
+    pub(crate) async fn root_node(&self, alias: &str) -> Result<String, ShimError> {
         let blocks = self.qmp()?.execute("query-block", None).await?;
         blocks
             .as_array()
@@ -166,10 +166,6 @@ impl Shim {
             a.disk,
             root.trim_start_matches('#')
         );
-        let old_node = disk
-            .alias
-            .as_deref()
-            .and_then(|al| crate::hotplug::disk_node(&self.status().ok()?.domain, al));
         let q = self.qmp()?;
         let mut new_nodes = Vec::new();
         let mut mirror = None;
@@ -258,7 +254,7 @@ impl Shim {
                 id: id.clone(),
                 job_type: a.job_type,
                 ending: None,
-                old_node,
+                old_root: root.clone(),
                 new_nodes: new_nodes.clone(),
             },
         );
@@ -311,7 +307,7 @@ impl Shim {
     }
 
     /// Change disk `target` in the status, write it; the new document.
-    fn change_disk(&self, target: &str, f: impl FnOnce(&mut Disk)) -> String {
+    pub(crate) fn change_disk(&self, target: &str, f: impl FnOnce(&mut Disk)) -> String {
         let doc = {
             let mut g = self.rt.locked();
             let Some(rt) = g.as_mut() else {
@@ -406,7 +402,7 @@ impl Shim {
                 id: id.clone(),
                 job_type: t,
                 ending: None,
-                old_node: disk.source_index.map(|i| i as usize),
+                old_root: String::new(),
                 new_nodes: Vec::new(),
             });
             if a.pivot {
@@ -521,14 +517,12 @@ impl Shim {
                 });
                 // the nodes no longer in use go
                 let gone: Vec<String> = match (&job, pivoted) {
+                    // only the nodes named libvirt's way (QEMU frees its own)
                     (Some(j), true) => j
-                        .old_node
-                        .map(|n| {
-                            vec![
-                                format!("libvirt-{n}-storage"),
-                                format!("libvirt-{n}-format"),
-                            ]
-                        })
+                        .old_root
+                        .strip_suffix("-format")
+                        .filter(|_| j.old_root.starts_with("libvirt-"))
+                        .map(|n| vec![format!("{n}-storage"), j.old_root.clone()])
                         .unwrap_or_default(),
                     (Some(j), false) => j.new_nodes.clone(),
                     _ => Vec::new(),

@@ -33,6 +33,7 @@ mod error;
 pub mod fsutil;
 pub mod guest_cpu;
 mod hotplug;
+mod iotune;
 mod launch;
 mod media;
 mod monitor;

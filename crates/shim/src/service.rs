@@ -202,6 +202,13 @@ impl ShimService {
                 })
                 .await
             }
+            sp::SetBlockIoTune::PROC => {
+                typed(sp::SetBlockIoTune, call, |a| async move {
+                    let status_xml = s.set_block_io_tune(&a.domain_xml, &a.alias).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }
     }

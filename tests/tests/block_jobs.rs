@@ -1,0 +1,215 @@
+//! Block jobs on the running test guest: a shallow blockcopy pivoted to its destination, an
+//! active blockcommit pivoted to the base, with virsh's progress and the BLOCK_JOB and
+//! BLOCK_JOB_2 events in libvirt's order; blockresize seen by the guest; blkdeviotune; and a
+//! SIGKILL of qemud in the middle of a copy (the restarted daemon finds the job, which ends).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use oxvirt_e2e::serial_shell::{serial_xml, SerialShell};
+use oxvirt_e2e::{guest, EventWatch, Qemud};
+
+fn qemu_img(args: &[&str]) {
+    let out = Command::new("qemu-img").args(args).output().unwrap();
+    assert!(out.status.success(), "qemu-img {args:?}: {out:?}");
+}
+
+/// A base image with `mib` MiB of data and a qcow2 overlay over it, in `dir`: the overlay.
+fn images(dir: &Path, mib: u32) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    let base = dir.join("base.qcow2").display().to_string();
+    let top = dir.join("top.qcow2").display().to_string();
+    qemu_img(&["create", "-q", "-f", "qcow2", &base, "64M"]);
+    if mib > 0 {
+        let out = Command::new("qemu-io")
+            .args(["-f", "qcow2", "-c"])
+            .arg(format!("write -P 0x5a 0 {mib}M"))
+            .arg(&base)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "qemu-io: {out:?}");
+    }
+    qemu_img(&[
+        "create", "-q", "-f", "qcow2", "-b", &base, "-F", "qcow2", &top,
+    ]);
+    top
+}
+
+/// The test guest with `disk` as vda and its shell on a serial socket.
+fn guest_xml(root: &Path, name: &str, disk: &str) -> String {
+    let (kernel, initrd) = guest();
+    let serial = serial_xml(
+        &root.join(format!("{name}.sock")),
+        &root.join(format!("{name}.serial")),
+    );
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
+<features><acpi/></features><on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
+<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>{serial}</devices></domain>
+",
+        kernel.display(),
+        initrd.display(),
+    )
+}
+
+fn source_of(q: &Qemud, name: &str) -> String {
+    let xml = q.virsh(&["dumpxml", name]).ok().to_owned();
+    let disk = &xml[xml.find("<disk").unwrap()..xml.find("</disk>").unwrap()];
+    let at = disk.find("<source file='").unwrap() + "<source file='".len();
+    disk[at..at + disk[at..].find('\'').unwrap()].to_owned()
+}
+
+#[test]
+fn copy_commit_resize_and_iotune_on_a_running_guest() {
+    let q = Qemud::start();
+    let dir = q.root().join("images");
+    let top = images(&dir, 4);
+    let base = dir.join("base.qcow2").display().to_string();
+    let copy = dir.join("copy.qcow2").display().to_string();
+    let xml = q.root().join("g.xml");
+    std::fs::write(&xml, guest_xml(q.root(), "g", &top)).unwrap();
+    let events = EventWatch::start(&q);
+    q.virsh(&["create", &xml.display().to_string()]).ok();
+    let mut shell = SerialShell::connect(&q.root().join("g.sock"));
+
+    // no job yet
+    let r = q.virsh(&["blockjob", "g", "vda", "--info"]);
+    assert_eq!(r.ok().trim(), "No current block job for vda");
+    let r = q.virsh(&["blockjob", "g", "vda", "--abort"]);
+    assert!(
+        r.err()
+            .contains("disk vda does not have an active block job"),
+        "{r:?}"
+    );
+
+    // a shallow copy, pivoted: the destination is the disk's source over the same base
+    let r = q.virsh(&[
+        "blockcopy",
+        "g",
+        "vda",
+        &copy,
+        "--shallow",
+        "--wait",
+        "--verbose",
+        "--pivot",
+    ]);
+    let out = r.ok();
+    assert!(out.contains("Block Copy: [100 %]"), "{out}");
+    assert!(out.contains("Successfully pivoted"), "{out}");
+    assert_eq!(source_of(&q, "g"), copy);
+    assert!(!q.virsh(&["dumpxml", "g"]).ok().contains("<mirror"));
+    let info = Command::new("qemu-img")
+        .args(["info", "-U", &copy])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains(&base));
+    events.wait_for("g", "Block Copy for vda completed", 1);
+
+    // an active commit into the base, pivoted: the base is the disk's source
+    let r = q.virsh(&[
+        "blockcommit",
+        "g",
+        "vda",
+        "--active",
+        "--wait",
+        "--verbose",
+        "--pivot",
+    ]);
+    let out = r.ok();
+    assert!(out.contains("Successfully pivoted"), "{out}");
+    assert_eq!(source_of(&q, "g"), base);
+    events.wait_for("g", "Active Block Commit for vda completed", 1);
+
+    // the events in libvirt's order: BLOCK_JOB then BLOCK_JOB_2, ready then completed
+    let lines: Vec<String> = events
+        .lines_for("g")
+        .into_iter()
+        .filter(|l| l.contains("block-job"))
+        .map(|l| {
+            l.replace(&copy, "COPY")
+                .replace(&base, "BASE")
+                .replace(&top, "TOP")
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "event 'block-job' for domain 'g': Block Copy for COPY ready",
+            "event 'block-job-2' for domain 'g': Block Copy for vda ready",
+            "event 'block-job' for domain 'g': Block Copy for COPY completed",
+            "event 'block-job-2' for domain 'g': Block Copy for vda completed",
+            "event 'block-job' for domain 'g': Active Block Commit for COPY ready",
+            "event 'block-job-2' for domain 'g': Active Block Commit for vda ready",
+            "event 'block-job' for domain 'g': Active Block Commit for BASE completed",
+            "event 'block-job-2' for domain 'g': Active Block Commit for vda completed",
+        ],
+        "{}",
+        events.output()
+    );
+
+    // blockresize: the guest sees the new size (in 512-byte sectors)
+    assert_eq!(shell.ok("cat /sys/block/vda/size").trim(), "131072");
+    q.virsh(&["blockresize", "g", "vda", "128M"]).ok();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while shell.ok("cat /sys/block/vda/size").trim() != "262144" {
+        assert!(
+            Instant::now() < deadline,
+            "the guest never saw the new size"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let r = q.virsh(&["blockresize", "g", "vdz", "128M"]);
+    assert!(r.err().contains("disk 'vdz' not found in domain"), "{r:?}");
+
+    q.virsh(&["destroy", "g"]).ok();
+}
+
+#[test]
+fn a_copy_cut_by_a_qemud_sigkill_is_found_and_ends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_owned();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let q = Qemud::start_in(&root);
+    let dir = root.join("images");
+    let top = images(&dir, 16);
+    let copy = dir.join("copy.qcow2").display().to_string();
+    let xml = root.join("g.xml");
+    std::fs::write(&xml, guest_xml(&root, "g", &top)).unwrap();
+    q.virsh(&["create", &xml.display().to_string()]).ok();
+    // 1 MiB/s over 16 MiB: the copy runs for a while
+    q.virsh(&["blockcopy", "g", "vda", &copy, "--bandwidth", "1"])
+        .ok();
+    let r = q.virsh(&["blockjob", "g", "vda", "--info"]);
+    assert!(r.ok().contains("Block Copy: ["), "{r:?}");
+    assert!(q.virsh(&["dumpxml", "g"]).ok().contains("job='copy'"));
+    q.sigkill();
+
+    let q = Qemud::start_in(&root);
+    let r = q.virsh(&["blockjob", "g", "vda", "--info", "--bytes"]);
+    assert!(r.ok().contains("Block Copy: ["), "{r:?}");
+    assert!(r.ok().contains("bandwidth limit: 1048576 bytes/s"), "{r:?}");
+    let live = q.virsh(&["dumpxml", "g"]).ok().to_owned();
+    assert!(
+        live.contains(&format!("<mirror type='file' file='{copy}'")),
+        "{live}"
+    );
+    // the job goes on: lift the limit, wait for it to be ready, pivot
+    q.virsh(&["blockjob", "g", "vda", "--bandwidth", "0"]).ok();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !q.virsh(&["dumpxml", "g"]).ok().contains("ready='yes'") {
+        assert!(Instant::now() < deadline, "the copy never became ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let r = q.virsh(&["blockjob", "g", "vda", "--pivot"]);
+    r.ok();
+    assert_eq!(source_of(&q, "g"), copy);
+    let r = q.virsh(&["blockjob", "g", "vda", "--info"]);
+    assert_eq!(r.ok().trim(), "No current block job for vda");
+    q.virsh(&["destroy", "g"]).ok();
+}
