@@ -126,6 +126,20 @@ impl Shim {
             .ok_or_else(|| ShimError::OperationInvalid(format!("disk '{alias}' has no medium")))
     }
 
+    /// The QOM path of device `alias` (`/machine/peripheral/virtio-disk0/virtio-backend`: what
+    /// QEMU's block device commands take), from `query-block`.
+    pub(crate) async fn block_qom_path(&self, alias: &str) -> Result<String, ShimError> {
+        let blocks = self.qmp()?.execute("query-block", None).await?;
+        blocks
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.get("qdev").and_then(Value::as_str))
+            .find(|q| is_device(q, alias))
+            .map(str::to_owned)
+            .ok_or_else(|| ShimError::OperationInvalid(format!("no block device '{alias}'")))
+    }
+
     /// The device alias and root node of disk `target`.
     async fn disk_root(&self, target: &str) -> Result<(Disk, String), ShimError> {
         let disk = find_disk(&self.status()?.domain, target)?.clone();

@@ -68,10 +68,11 @@ impl Shim {
             .iter()
             .find(|d| d.alias.as_deref() == Some(alias))
             .ok_or_else(|| ShimError::InvalidArg(format!("no disk with alias {alias}")))?;
+        let qom = self.block_qom_path(alias).await?;
         self.qmp()?
             .execute(
                 "block_set_io_throttle",
-                Some(throttle_args(alias, &disk.iotune)),
+                Some(throttle_args(&qom, &disk.iotune)),
             )
             .await?;
         let target = disk.target_dev.clone();
