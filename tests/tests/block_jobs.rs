@@ -9,7 +9,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use oxvirt_e2e::serial_shell::{serial_xml, SerialShell};
-use oxvirt_e2e::{guest, EventWatch, Qemud};
+use oxvirt_e2e::{guest, EventWatch, Qemud, Run};
+
+/// virsh without `-q`: its progress and its "Successfully pivoted" are what is tested.
+fn virsh_loud(q: &Qemud, args: &[&str]) -> Run {
+    let o = oxvirt_e2e::command("virsh")
+        .arg("-c")
+        .arg(q.uri())
+        .args(args)
+        .output()
+        .unwrap();
+    Run::from(o)
+}
 
 fn qemu_img(args: &[&str]) {
     let out = Command::new("qemu-img").args(args).output().unwrap();
@@ -76,7 +87,7 @@ fn copy_commit_resize_and_iotune_on_a_running_guest() {
     let mut shell = SerialShell::connect(&q.root().join("g.sock"));
 
     // no job yet
-    let r = q.virsh(&["blockjob", "g", "vda", "--info"]);
+    let r = virsh_loud(&q, &["blockjob", "g", "vda", "--info"]);
     assert_eq!(r.ok().trim(), "No current block job for vda");
     let r = q.virsh(&["blockjob", "g", "vda", "--abort"]);
     assert!(
@@ -86,19 +97,22 @@ fn copy_commit_resize_and_iotune_on_a_running_guest() {
     );
 
     // a shallow copy, pivoted: the destination is the disk's source over the same base
-    let r = q.virsh(&[
-        "blockcopy",
-        "g",
-        "vda",
-        &copy,
-        "--shallow",
-        "--wait",
-        "--verbose",
-        "--pivot",
-    ]);
-    let out = r.ok();
-    assert!(out.contains("Block Copy: [100 %]"), "{out}");
-    assert!(out.contains("Successfully pivoted"), "{out}");
+    let r = virsh_loud(
+        &q,
+        &[
+            "blockcopy",
+            "g",
+            "vda",
+            &copy,
+            "--shallow",
+            "--wait",
+            "--verbose",
+            "--pivot",
+        ],
+    );
+    // the progress goes to stderr, the result to stdout
+    assert!(r.stderr.contains("Block Copy: [100 %]"), "{r:?}");
+    assert!(r.ok().contains("Successfully pivoted"), "{r:?}");
     assert_eq!(source_of(&q, "g"), copy);
     assert!(!q.virsh(&["dumpxml", "g"]).ok().contains("<mirror"));
     let info = Command::new("qemu-img")
@@ -109,17 +123,20 @@ fn copy_commit_resize_and_iotune_on_a_running_guest() {
     events.wait_for("g", "Block Copy for vda completed", 1);
 
     // an active commit into the base, pivoted: the base is the disk's source
-    let r = q.virsh(&[
-        "blockcommit",
-        "g",
-        "vda",
-        "--active",
-        "--wait",
-        "--verbose",
-        "--pivot",
-    ]);
-    let out = r.ok();
-    assert!(out.contains("Successfully pivoted"), "{out}");
+    let r = virsh_loud(
+        &q,
+        &[
+            "blockcommit",
+            "g",
+            "vda",
+            "--active",
+            "--wait",
+            "--verbose",
+            "--pivot",
+        ],
+    );
+    assert!(r.stderr.contains("Block commit: [100 %]"), "{r:?}");
+    assert!(r.ok().contains("Successfully pivoted"), "{r:?}");
     assert_eq!(source_of(&q, "g"), base);
     events.wait_for("g", "Active Block Commit for vda completed", 1);
 
@@ -164,6 +181,37 @@ fn copy_commit_resize_and_iotune_on_a_running_guest() {
     let r = q.virsh(&["blockresize", "g", "vdz", "128M"]);
     assert!(r.err().contains("disk 'vdz' not found in domain"), "{r:?}");
 
+    // blkdeviotune: live, in the live XML, given to QEMU; a total and a pair refused
+    q.virsh(&["blkdeviotune", "g", "vda", "--total-bytes-sec", "10000000"])
+        .ok();
+    let r = q.virsh(&["blkdeviotune", "g", "vda"]);
+    assert!(r.ok().contains("total_bytes_sec: 10000000"), "{r:?}");
+    assert!(q
+        .virsh(&["dumpxml", "g"])
+        .ok()
+        .contains("<total_bytes_sec>10000000</total_bytes_sec>"));
+    let hmp = q.virsh(&["qemu-monitor-command", "g", "--hmp", "info block"]);
+    assert!(hmp.ok().contains("bps=10000000 "), "{hmp:?}");
+    q.virsh(&["blkdeviotune", "g", "vda", "--read-iops-sec", "50"])
+        .ok();
+    let r = q.virsh(&["blkdeviotune", "g", "vda"]);
+    assert!(r.ok().contains("total_bytes_sec: 10000000"), "{r:?}");
+    assert!(r.ok().contains("read_iops_sec  : 50"), "{r:?}");
+    let r = q.virsh(&[
+        "blkdeviotune",
+        "g",
+        "vda",
+        "--read-bytes-sec",
+        "1",
+        "--total-bytes-sec",
+        "1",
+    ]);
+    assert!(
+        r.err()
+            .contains("total and read/write of bytes_sec cannot be set at the same time"),
+        "{r:?}"
+    );
+
     q.virsh(&["destroy", "g"]).ok();
 }
 
@@ -186,14 +234,15 @@ fn a_copy_cut_by_a_qemud_sigkill_is_found_and_ends() {
     q.virsh(&["blockcopy", "g", "vda", &copy, "--bandwidth", "1"])
         .ok();
     let r = q.virsh(&["blockjob", "g", "vda", "--info"]);
-    assert!(r.ok().contains("Block Copy: ["), "{r:?}");
+    assert!(r.stderr.contains("Block Copy: ["), "{r:?}");
     assert!(q.virsh(&["dumpxml", "g"]).ok().contains("job='copy'"));
     q.sigkill();
 
     let q = Qemud::start_in(&root);
     let r = q.virsh(&["blockjob", "g", "vda", "--info", "--bytes"]);
-    assert!(r.ok().contains("Block Copy: ["), "{r:?}");
-    assert!(r.ok().contains("bandwidth limit: 1048576 bytes/s"), "{r:?}");
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(out.contains("Block Copy: ["), "{r:?}");
+    assert!(out.contains("Bandwidth limit: 1048576 bytes/s"), "{r:?}");
     let live = q.virsh(&["dumpxml", "g"]).ok().to_owned();
     assert!(
         live.contains(&format!("<mirror type='file' file='{copy}'")),
