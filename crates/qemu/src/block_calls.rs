@@ -532,7 +532,13 @@ impl QemuDriver {
             })?
         };
         let vm = check_active(self, &a.dom)?;
-        let disk = find_disk(&vm.def(), &a.disk)?;
+        // libvirt's resize has its own wording
+        let disk = find_disk(&vm.def(), &a.disk).map_err(|_| {
+            vir(
+                code::INVALID_ARG,
+                format!("disk '{}' was not found in the domain config", a.disk),
+            )
+        })?;
         source_of(&disk)?;
         // qcow2 is sized in 512-byte sectors: libvirt rounds up
         if disk

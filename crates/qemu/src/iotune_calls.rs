@@ -127,7 +127,7 @@ fn disk_mut<'a>(def: &'a mut Domain, disk: &str) -> Result<&'a mut Disk, QemuErr
         .ok_or_else(|| {
             vir(
                 code::INVALID_ARG,
-                format!("disk '{disk}' was not found in the domain config"),
+                format!("disk '{disk}' not found in domain"),
             )
         })
 }
@@ -214,7 +214,18 @@ fn get(d: &Arc<QemuDriver>, a: DomainGetBlockIoTuneArgs) -> Result<TypedParamsRe
             .ok_or_else(|| vir(code::OPERATION_INVALID, "domain has no persistent config"))?
             .domain()?,
     };
-    let t = disk_mut(&mut def, &disk)?.iotune.clone();
+    let disk = disk_mut(&mut def, &disk)?;
+    let mut t = disk.iotune.clone();
+    // QEMU names a throttled device's group after it unless told: libvirt reports QEMU's name
+    if live && !t.is_empty() && value(&t, "group_name").is_none() {
+        if let Some(a) = &disk.alias {
+            let qom = match disk.target_bus.as_deref() {
+                Some("virtio") | None => format!("/machine/peripheral/{a}/virtio-backend"),
+                _ => format!("/machine/peripheral/{a}"),
+            };
+            t.push(("group_name", qom));
+        }
+    }
     let params = names
         .iter()
         .take(usize::try_from(a.nparams).unwrap_or(0))
