@@ -181,7 +181,11 @@ fn copy_commit_resize_and_iotune_on_a_running_guest() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let r = q.virsh(&["blockresize", "g", "vdz", "128M"]);
-    assert!(r.err().contains("disk 'vdz' was not found in the domain config"), "{r:?}");
+    assert!(
+        r.err()
+            .contains("disk 'vdz' was not found in the domain config"),
+        "{r:?}"
+    );
 
     // blkdeviotune: live, in the live XML, given to QEMU; a total and a pair refused
     q.virsh(&["blkdeviotune", "g", "vda", "--total-bytes-sec", "10000000"])
