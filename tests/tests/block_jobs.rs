@@ -268,3 +268,111 @@ fn a_copy_cut_by_a_qemud_sigkill_is_found_and_ends() {
     assert_eq!(r.ok().trim(), "No current block job for vda");
     q.virsh(&["destroy", "g"]).ok();
 }
+
+/// The virsh sequence of the comparison on `uri`, its images in `dir`: each command's status,
+/// output and error, the paths of `dir` written `DIR`.
+fn sequence(uri: &str, dir: &Path) -> Vec<String> {
+    let top = images(dir, 4);
+    let d = dir.display().to_string();
+    let copy = format!("{d}/copy.qcow2");
+    let xml = dir.join("g.xml");
+    std::fs::write(
+        &xml,
+        guest_xml(dir, "g", &top).replace(
+            &format!("<serial type='unix'><source mode='bind' path='{d}/g.sock'/>"),
+            "<serial type='pty'>",
+        ),
+    )
+    .unwrap();
+    let xml = xml.display().to_string();
+    let mut out = Vec::new();
+    let loud = |args: &[&str]| {
+        let o = oxvirt_e2e::command("virsh")
+            .arg("-c")
+            .arg(uri)
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(o)
+    };
+    let mut run = |args: &[&str]| {
+        let r = loud(args);
+        let text = format!(
+            "{args:?} [{}] {} | {}",
+            r.status,
+            r.stdout.trim(),
+            r.stderr.trim()
+        );
+        // a known difference, not the block jobs': domblkinfo's allocation is QEMU's
+        // actual-size of the image, libvirt's its highest written offset
+        let text: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("Allocation:"))
+            .collect();
+        out.push(text.join("\n").replace(&d, "DIR"));
+    };
+    run(&["create", &xml]);
+    for args in [
+        &["blockjob", "g", "vda", "--info"][..],
+        &["blockjob", "g", "vda", "--abort"],
+        &["blockjob", "g", "vdz", "--info"],
+        &["blockresize", "g", "vdz", "128M"],
+        &["blkdeviotune", "g", "vdz"],
+        &["blockcommit", "g", "vda"],
+        &[
+            "blockcopy",
+            "g",
+            "vda",
+            &copy,
+            "--shallow",
+            "--wait",
+            "--pivot",
+        ],
+        &["blockcopy", "g", "vda", &copy, "--wait", "--pivot"],
+        &["blockcommit", "g", "vda", "--active", "--wait", "--pivot"],
+        &["blockjob", "g", "vda", "--info"],
+        &["blockresize", "g", "vda", "128M"],
+        &["blkdeviotune", "g", "vda", "--total-bytes-sec", "10000000"],
+        &["blkdeviotune", "g", "vda", "--read-iops-sec", "50"],
+        &["blkdeviotune", "g", "vda"],
+        &[
+            "blkdeviotune",
+            "g",
+            "vda",
+            "--read-bytes-sec",
+            "1",
+            "--total-bytes-sec",
+            "1",
+        ],
+        &[
+            "blkdeviotune",
+            "g",
+            "vda",
+            "--config",
+            "--total-bytes-sec",
+            "4",
+        ],
+        &["domblkinfo", "g", "vda"],
+        &["destroy", "g"],
+    ] {
+        run(args);
+    }
+    out
+}
+
+#[test]
+fn virsh_says_what_libvirt_says() {
+    let lv = oxvirt_e2e::Libvirtd::start();
+    let tmp = tempfile::tempdir().unwrap();
+    // the copy's destination is a file the daemon creates: in an allowed directory
+    let ours = Qemud::start_with(&["--allow-path", &tmp.path().display().to_string()]);
+    let mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    mode(tmp.path());
+    let (a, b) = (tmp.path().join("lv"), tmp.path().join("ox"));
+    let theirs = sequence(lv.uri(), &a);
+    let mine = sequence(&ours.uri(), &b);
+    assert_eq!(mine, theirs);
+}

@@ -178,10 +178,10 @@ impl QemuDriver {
         } else {
             if exists && dest.kind != "block" {
                 return Err(vir(
-                    code::SYSTEM_ERROR,
+                    code::CONFIG_UNSUPPORTED,
                     format!(
-                        "missing --reuse-external flag but file '{}' exists: File exists",
-                        dest.path
+                        "external destination file for disk {} already exists and is not a block device: {}",
+                        disk.target_dev, dest.path
                     ),
                 ));
             }
