@@ -5,6 +5,7 @@
 //! call through the same markers. Everything else about a procedure (ACL, read-only policy,
 //! priority, serving daemon) is in its [`ProcedureInfo`].
 
+use crate::block_api::*;
 use crate::domain_api::*;
 use crate::procedures::{procedure, qemu_proc as qp, remote_proc as rp, ProcedureInfo, Program};
 use crate::remote::*;
@@ -227,7 +228,6 @@ procedure_markers! {
         DomainMigrateSetMaxSpeedArgs => ();
     DomainMigrateGetMaxSpeed = Remote rp::DOMAIN_MIGRATE_GET_MAX_SPEED,
         DomainFlagsArgs => DomainMigrateGetMaxSpeedRet;
-    DomainBlockResize = Remote rp::DOMAIN_BLOCK_RESIZE, DomainBlockResizeArgs => ();
     DomainBlockPeek = Remote rp::DOMAIN_BLOCK_PEEK, DomainBlockPeekArgs => DomainBlockPeekRet;
     DomainGetBlockInfo = Remote rp::DOMAIN_GET_BLOCK_INFO,
         DomainGetBlockInfoArgs => DomainGetBlockInfoRet;
@@ -341,6 +341,19 @@ procedure_markers! {
         DomainListAllSnapshotsArgs => SnapshotListRet;
     DomainSnapshotListAllChildren = Remote rp::DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN,
         SnapshotListAllChildrenArgs => SnapshotListRet;
+    // block jobs and block tuning (block)
+    DomainBlockResize = Remote rp::DOMAIN_BLOCK_RESIZE, DomainBlockResizeArgs => ();
+    DomainBlockJobAbort = Remote rp::DOMAIN_BLOCK_JOB_ABORT, DomainBlockJobArgs => ();
+    DomainGetBlockJobInfo = Remote rp::DOMAIN_GET_BLOCK_JOB_INFO,
+        DomainBlockJobArgs => DomainGetBlockJobInfoRet;
+    DomainBlockJobSetSpeed = Remote rp::DOMAIN_BLOCK_JOB_SET_SPEED, DomainBlockBandwidthArgs => ();
+    DomainBlockPull = Remote rp::DOMAIN_BLOCK_PULL, DomainBlockBandwidthArgs => ();
+    DomainBlockRebase = Remote rp::DOMAIN_BLOCK_REBASE, DomainBlockRebaseArgs => ();
+    DomainBlockCopy = Remote rp::DOMAIN_BLOCK_COPY, DomainBlockCopyArgs => ();
+    DomainBlockCommit = Remote rp::DOMAIN_BLOCK_COMMIT, DomainBlockCommitArgs => ();
+    DomainSetBlockIoTune = Remote rp::DOMAIN_SET_BLOCK_IO_TUNE, DomainSetBlockIoTuneArgs => ();
+    DomainGetBlockIoTune = Remote rp::DOMAIN_GET_BLOCK_IO_TUNE,
+        DomainGetBlockIoTuneArgs => TypedParamsRet;
 }
 
 #[cfg(test)]

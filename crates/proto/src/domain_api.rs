@@ -164,16 +164,6 @@ pub struct DomainMigrateGetMaxSpeedRet {
     pub bandwidth: u64,
 }
 
-/// DOMAIN_BLOCK_RESIZE.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub struct DomainBlockResizeArgs {
-    pub dom: NonnullDomain,
-    #[xdr(max = STRING_MAX)]
-    pub disk: String,
-    pub size: u64,
-    pub flags: u32,
-}
-
 /// `REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX`: the most bytes one DOMAIN_BLOCK_PEEK returns.
 pub const BLOCK_PEEK_BUFFER_MAX: usize = 4 * 1024 * 1024;
 

@@ -6,6 +6,7 @@
 //! and [`vir_error::domain`]), event ids ([`events`]), domain states ([`states`]) and flag bits
 //! ([`flags`]). No I/O here.
 
+pub mod block_api;
 pub mod calls;
 pub mod domain_api;
 pub mod errors;

@@ -114,9 +114,6 @@ shim_calls! {
     /// A PNG screenshot (QMP `screendump`) of the given video device and head (none: the
     /// first), written to `screenshot.png` in the VM's directory; the reply is its path.
     Screenshot = 41: ScreenshotArgs => StringRet;
-    /// Resize the image under the disk `alias` to `size` bytes (QMP `block_resize` on its
-    /// format node), as `virsh blockresize`.
-    BlockResize = 42: BlockResizeArgs => ();
     /// Save the VM to the file passed as the call's one fd (libvirt's save-image format: the
     /// header and XML first, QEMU's migration stream after, the header marked complete last),
     /// then stop QEMU: the domain ends shut off (saved).
@@ -130,6 +127,22 @@ shim_calls! {
     /// image), QMP `blockdev-add` and one `transaction` of `blockdev-snapshot`; the reply is the
     /// status with the disks on their overlays.
     SnapshotExternal = 51: SnapshotExternalArgs => StatusRet;
+    /// Resize the disk `disk` (its target) to `size` bytes (QMP `block_resize`).
+    BlockResize = 60: BlockResizeArgs => ();
+    /// Start a block job on a disk (`blockdev-mirror`, `block-commit`, `block-stream`); the
+    /// reply is the status (a copy's or active commit's disk has its `<mirror>`). The job ends
+    /// later with [`BlockJobChanged`].
+    BlockJobStart = 61: BlockJobStartArgs => StatusRet;
+    /// The block job of a disk: its progress from QEMU (`query-block-jobs`).
+    BlockJobInfo = 62: DiskArgs => BlockJobInfoRet;
+    /// Abort a disk's block job, or (`pivot`) complete a ready copy or active commit
+    /// (`block-job-cancel`, `block-job-complete`); `wait`: until the job has ended.
+    BlockJobAbort = 63: BlockJobAbortArgs => StatusRet;
+    /// A block job's speed limit in bytes per second (`block-job-set-speed`).
+    BlockJobSetSpeed = 64: BlockJobSpeedArgs => ();
+    /// Take the `<iotune>` of disk `alias` in the given live definition to QEMU
+    /// (`block_set_io_throttle`) and into the status file.
+    SetBlockIoTune = 65: AttachDeviceArgs => StatusRet;
 }
 
 /// [`SnapshotInternal`]: take a snapshot (the guest goes on as it was).
@@ -172,6 +185,8 @@ shim_events! {
     DeviceRemoved = 103: DeviceEvent;
     /// QEMU refused to unplug a device (`DEVICE_UNPLUG_GUEST_ERROR`).
     DeviceRemovalFailed = 104: DeviceEvent;
+    /// A block job became ready, completed, failed or was cancelled: the new status.
+    BlockJobChanged = 120: BlockJobEvent;
 }
 
 /// The statistics groups a driver asks for in [`StatsArgs`] (libvirt's `VIR_DOMAIN_STATS_*`).
@@ -283,13 +298,6 @@ pub struct LiveDefinitionArgs {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub struct BlockResizeArgs {
-    #[xdr(max = STRING_MAX)]
-    pub alias: String,
-    pub size: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct SetLinkArgs {
     #[xdr(max = STRING_MAX)]
     pub alias: String,
@@ -360,6 +368,87 @@ pub struct MemoryStatsRet {
     pub stats: Vec<crate::domain_api::DomainMemoryStat>,
 }
 
+/// [`BlockResize`]'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BlockResizeArgs {
+    /// The disk's target (`vda`).
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+    pub bytes: u64,
+}
+
+/// A disk, by its target (`vda`).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct DiskArgs {
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+}
+
+/// [`BlockJobStart`]'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BlockJobStartArgs {
+    /// The disk's target (`vda`).
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+    /// libvirt's job type ([`crate::block_api::job_type`]): pull, copy, commit or active
+    /// commit.
+    pub job_type: i32,
+    /// A copy's destination (made by the driver), a pull's or commit's base image (none: the
+    /// end of the chain).
+    #[xdr(max = STRING_MAX)]
+    pub path: Option<String>,
+    /// The destination's format (a copy) and type (`file` or `block`).
+    #[xdr(max = STRING_MAX)]
+    pub format: Option<String>,
+    #[xdr(max = STRING_MAX)]
+    pub kind: Option<String>,
+    /// A copy of the top image only (`sync: top`).
+    pub shallow: bool,
+    /// Bytes per second, 0: no limit.
+    pub speed: u64,
+}
+
+/// [`BlockJobInfo`]'s reply (`found` false: the disk has no job).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct BlockJobInfoRet {
+    pub found: bool,
+    pub job_type: i32,
+    pub speed: u64,
+    pub cur: u64,
+    pub end: u64,
+}
+
+/// [`BlockJobAbort`]'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BlockJobAbortArgs {
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+    pub pivot: bool,
+    pub wait: bool,
+}
+
+/// [`BlockJobSetSpeed`]'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BlockJobSpeedArgs {
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+    pub speed: u64,
+}
+
+/// A block job's end or readiness ([`crate::block_api::job_status`]) on disk `disk` whose
+/// path (after the job) is `path`, and the status after it.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct BlockJobEvent {
+    #[xdr(max = STRING_MAX)]
+    pub disk: String,
+    #[xdr(max = STRING_MAX)]
+    pub path: String,
+    pub job_type: i32,
+    pub status: i32,
+    #[xdr(max = STATUS_MAX)]
+    pub status_xml: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,6 +493,19 @@ mod tests {
         assert_eq!(events, [100, 101, 102, 103, 104]);
         // the tuning calls are numbered from 40
         assert_eq!([SetLiveTuning::PROC, Screenshot::PROC], [40, 41]);
+        // the block calls from 60, their events from 120
+        assert_eq!(
+            [
+                BlockResize::PROC,
+                BlockJobStart::PROC,
+                BlockJobInfo::PROC,
+                BlockJobAbort::PROC,
+                BlockJobSetSpeed::PROC,
+                SetBlockIoTune::PROC,
+                BlockJobChanged::PROC
+            ],
+            [60, 61, 62, 63, 64, 65, 120]
+        );
     }
 
     /// What the driver sends for SUSPEND/RESUME/RESET (flags 0) decodes as their arguments.

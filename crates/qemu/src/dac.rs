@@ -393,6 +393,10 @@ fn files(def: &Domain) -> Vec<File> {
         if d.network.is_none() && matches!(d.kind.as_str(), "file" | "block" | "volume") {
             existing(&d.source);
         }
+        // a block copy's destination, an active commit's base: QEMU writes them
+        if let Some(m) = &d.mirror {
+            existing(&Some(m.source.clone()));
+        }
     }
     existing(&def.os.kernel);
     existing(&def.os.initrd);

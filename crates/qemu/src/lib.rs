@@ -20,6 +20,7 @@
 
 pub mod agent_calls;
 pub mod block_calls;
+pub mod block_images;
 pub mod capabilities;
 pub mod cgroup;
 pub mod cpu_models;
@@ -29,6 +30,7 @@ pub mod dac_remember;
 pub mod daemon;
 pub mod device_stats_calls;
 pub mod disk_secrets;
+pub mod disk_bytes_calls;
 pub mod domain_calls;
 pub mod domain_capabilities;
 pub mod error;
@@ -37,6 +39,7 @@ pub mod host_calls;
 pub mod hotplug_calls;
 pub mod hotplug_live;
 pub mod input_calls;
+pub mod iotune_calls;
 pub mod job_calls;
 pub mod lifecycle_calls;
 pub mod metadata_calls;

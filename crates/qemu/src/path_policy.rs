@@ -153,6 +153,11 @@ impl PathPolicy {
     }
 }
 
+/// Check a file the driver creates for QEMU to write (a block copy's destination).
+pub fn check_created_file(policy: &PathPolicy, what: &str, path: &str) -> Result<(), QemuError> {
+    policy.created(what, path, false)
+}
+
 /// Check every path `def` names against `policy` (see the module documentation).
 pub fn check(def: &Domain, policy: &PathPolicy) -> Result<(), QemuError> {
     let d = &def.devices;

@@ -8,8 +8,10 @@ use oxvirt_remote::Router;
 
 use crate::{
     agent_calls, block_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls,
-    input_calls, job_calls, lifecycle_calls, metadata_calls, migration_calls, save_calls,
-    screenshot_calls, setter_calls, snapshot_calls, stats_calls, tuning_calls, vcpu_calls, QemuDriver,
+    agent_calls, block_calls, device_stats_calls, disk_bytes_calls, domain_calls, host_calls,
+    hotplug_calls, input_calls, iotune_calls, job_calls, lifecycle_calls, metadata_calls,
+    migration_calls, save_calls, screenshot_calls, setter_calls, snapshot_calls, stats_calls,
+    tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -22,7 +24,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     job_calls::register(&mut r);
     agent_calls::register(&mut r);
     device_stats_calls::register(&mut r);
-    block_calls::register(&mut r);
+    disk_bytes_calls::register(&mut r);
     migration_calls::register(&mut r);
     input_calls::register(&mut r);
     metadata_calls::register(&mut r);
@@ -33,6 +35,8 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     screenshot_calls::register(&mut r);
     save_calls::register(&mut r);
     snapshot_calls::register(&mut r);
+    block_calls::register(&mut r);
+    iotune_calls::register(&mut r);
     r
 });
 
@@ -45,7 +49,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 143);
+        assert_eq!(ROUTES.routes().count(), 152);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

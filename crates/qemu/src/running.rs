@@ -739,6 +739,11 @@ impl QemuDriver {
                         self.device_event(&vm, ev, true);
                     }
                 }
+                sp::BlockJobChanged::PROC => {
+                    if let Ok(ev) = event_body(sp::BlockJobChanged, &m.body) {
+                        self.block_job_event(&vm, ev);
+                    }
+                }
                 sp::DeviceRemovalFailed::PROC => {
                     if let Ok(ev) = event_body(sp::DeviceRemovalFailed, &m.body) {
                         self.device_event(&vm, ev, false);

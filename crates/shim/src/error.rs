@@ -40,6 +40,9 @@ pub enum ShimError {
     /// VIR_ERR_INTERNAL_ERROR.
     #[error("{0}")]
     Internal(String),
+    /// VIR_ERR_BLOCK_COPY_ACTIVE: a disk's block job is in the way.
+    #[error("{0}")]
+    BlockCopyActive(String),
     /// Another call holds the domain's job and QEMU is not answering it.
     #[error("{0}")]
     Busy(String),
@@ -71,6 +74,9 @@ impl ToVirError for ShimError {
                 VirError::new(code::OPERATION_FAILED, domain::QEMU, d.clone())
             }
             ShimError::Internal(d) => VirError::new(code::INTERNAL_ERROR, domain::QEMU, d.clone()),
+            ShimError::BlockCopyActive(d) => {
+                VirError::new(code::BLOCK_COPY_ACTIVE, domain::QEMU, d.clone())
+            }
             // libvirt's busy-domain error: code 68, domain 0
             ShimError::Busy(d) => VirError::new(code::OPERATION_TIMEOUT, domain::NONE, d.clone()),
             ShimError::Qmp(QmpError::Timeout { .. }) => {

@@ -24,6 +24,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod block_jobs;
 pub mod confine;
 mod console;
 mod control;
@@ -32,6 +33,7 @@ mod error;
 pub mod fsutil;
 pub mod guest_cpu;
 mod hotplug;
+mod iotune;
 mod launch;
 mod media;
 mod monitor;
@@ -129,6 +131,10 @@ pub struct Shim {
     start_tried: std::sync::atomic::AtomicBool,
     /// Counts the devices QEMU has unplugged (an unplug waits for it to move).
     removed: watch::Sender<u64>,
+    /// The block jobs this shim started, by disk target.
+    block_jobs: Mutex<block_jobs::BlockJobs>,
+    /// Counts the block jobs that ended (an abort may wait for it to move).
+    block_job_ended: watch::Sender<u64>,
 }
 
 fn now_ms() -> u64 {
@@ -158,6 +164,8 @@ impl Shim {
             gone: watch::channel(false).0,
             start_tried: std::sync::atomic::AtomicBool::new(false),
             removed: watch::channel(0).0,
+            block_jobs: Mutex::new(Default::default()),
+            block_job_ended: watch::channel(0).0,
         })
     }
 

@@ -1,8 +1,7 @@
 //! Changes of a running device that QEMU makes in place: a removable disk's medium
 //! (`virsh change-media`, an update of a CD-ROM) the way libvirt 9.0 does it — open the tray,
 //! remove the medium, drop its block nodes, add the new ones, insert, close — and a NIC's
-//! link (`virsh domif-setlink`, QMP `set_link`), a disk's size (`virsh blockresize`, QMP
-//! `block_resize`).
+//! link (`virsh domif-setlink`, QMP `set_link`).
 
 use oxvirt_conf::domain::parse_live;
 use serde_json::{json, Value};
@@ -113,23 +112,5 @@ impl Shim {
         let doc = self.status()?.format();
         self.write_status(&doc);
         Ok(doc)
-    }
-
-    /// Resize the image of the disk `alias` to `size` bytes: QMP `block_resize` on its
-    /// format node, as libvirt 9.0 (which has checked the size and the disk).
-    pub async fn block_resize(&self, alias: &str, size: u64) -> Result<(), ShimError> {
-        let _job = self.begin_job("block resize").await?;
-        self.require_active()?;
-        let cur = self.status()?.domain;
-        let node = disk_node(&cur, alias)
-            .ok_or_else(|| ShimError::OperationFailed(format!("no disk with alias {alias}")))?;
-        self.qmp()?
-            .execute(
-                "block_resize",
-                Some(json!({"node-name": format!("libvirt-{node}-format"), "size": size})),
-            )
-            .await?;
-        info!(alias, size, "disk resized");
-        Ok(())
     }
 }

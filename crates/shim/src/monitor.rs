@@ -158,6 +158,9 @@ impl Shim {
                     self.device_removal_failed(alias.to_owned());
                 }
             }
+            "BLOCK_JOB_READY" | "BLOCK_JOB_COMPLETED" | "BLOCK_JOB_CANCELLED" => {
+                self.block_job_qmp_event(name, data)
+            }
             "BALLOON_CHANGE" => {
                 if let Some(actual) = data.get("actual").and_then(Value::as_u64) {
                     let kib = actual / 1024;

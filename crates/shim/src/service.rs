@@ -127,12 +127,6 @@ impl ShimService {
                 })
                 .await
             }
-            sp::BlockResize::PROC => {
-                typed(sp::BlockResize, call, |a| async move {
-                    s.block_resize(&a.alias, a.size).await
-                })
-                .await
-            }
             sp::SetLink::PROC => {
                 typed(sp::SetLink, call, |a| async move {
                     let status_xml = s.set_link(&a.alias, a.up).await?;
@@ -181,6 +175,45 @@ impl ShimService {
             }
             sp::SnapshotExternal::PROC => {
                 typed(sp::SnapshotExternal, call, |a| s.snapshot_external(a)).await
+            }
+            sp::BlockResize::PROC => {
+                typed(sp::BlockResize, call, |a| async move {
+                    s.block_resize(&a.disk, a.bytes).await
+                })
+                .await
+            }
+            sp::BlockJobStart::PROC => {
+                typed(sp::BlockJobStart, call, |a| async move {
+                    let status_xml = s.block_job_start(a).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::BlockJobInfo::PROC => {
+                typed(sp::BlockJobInfo, call, |a| async move {
+                    s.block_job_info(&a.disk).await
+                })
+                .await
+            }
+            sp::BlockJobAbort::PROC => {
+                typed(sp::BlockJobAbort, call, |a| async move {
+                    let status_xml = s.block_job_abort(a).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
+            }
+            sp::BlockJobSetSpeed::PROC => {
+                typed(sp::BlockJobSetSpeed, call, |a| async move {
+                    s.block_job_set_speed(&a.disk, a.speed).await
+                })
+                .await
+            }
+            sp::SetBlockIoTune::PROC => {
+                typed(sp::SetBlockIoTune, call, |a| async move {
+                    let status_xml = s.set_block_io_tune(&a.domain_xml, &a.alias).await?;
+                    Ok(sp::StatusRet { status_xml })
+                })
+                .await
             }
             p => Ok(Reply::err(VirError::unknown_procedure(p))),
         }

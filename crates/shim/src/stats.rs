@@ -102,6 +102,24 @@ async fn block(
 ) {
     let disks = &dom.devices.disks;
     out.push(p("block.count", TypedParamValue::UInt(disks.len() as u32)));
+    // the node each device reads from now (a pivot or a commit changes it)
+    let roots: Vec<(String, String)> = match qmp {
+        Some(q) => q
+            .execute_with_timeout("query-block", None, QMP_STATS_TIMEOUT)
+            .await
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|b| {
+                Some((
+                    b.get("qdev")?.as_str()?.to_owned(),
+                    b.pointer("/inserted/node-name")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let (stats, nodes) = match qmp {
         Some(q) => (
             q.execute_with_timeout(
@@ -141,7 +159,15 @@ async fn block(
         } else {
             continue;
         }
-        let fmt_node = format!("libvirt-{}-format", i + 1);
+        let fmt_node = d
+            .alias
+            .as_deref()
+            .and_then(|a| {
+                roots
+                    .iter()
+                    .find(|(q, _)| crate::block_jobs::is_device(q, a))
+            })
+            .map_or_else(|| format!("libvirt-{}-format", i + 1), |(_, n)| n.clone());
         if let Some(s) = find(&stats, &fmt_node).and_then(|e| e.get("stats").cloned()) {
             for (name, key) in [
                 ("rd.reqs", "rd_operations"),

@@ -54,6 +54,8 @@ pub struct Disk {
     pub backing_store_end: bool,
     /// A backing chain given in the definition (printed in every form).
     pub backing_store: Option<BackingStore>,
+    /// `<mirror>`: a block copy or active commit in progress (live form only).
+    pub mirror: Option<super::DiskMirror>,
     /// `<alias name=>`: the QEMU device id. A normal (define) parse keeps only user aliases
     /// (`ua-` prefix); the live parser keeps all; `assign_aliases` fills the rest.
     pub alias: Option<String>,
@@ -217,13 +219,7 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         Some(d @ ("cdrom" | "floppy" | "lun")) => d,
         Some(d) => return Err(bad_attr(n, "device", d)),
     };
-    for unsupported in [
-        "geometry",
-        "transient",
-        "mirror",
-        "reservations",
-        "throttlefilters",
-    ] {
+    for unsupported in ["geometry", "transient", "reservations", "throttlefilters"] {
         if child(n, unsupported).is_some() {
             return Err(ConfError::NotImplemented(format!("<disk><{unsupported}>")));
         }
@@ -338,6 +334,11 @@ pub(super) fn parse_disk(n: Node<'_, '_>, live: bool) -> Result<Disk> {
         },
         backing_store_end,
         backing_store,
+        mirror: match child(n, "mirror") {
+            Some(m) if live => Some(super::disk_mirror::parse_mirror(m)?),
+            Some(_) => return Err(ConfError::NotImplemented("<disk><mirror>".into())),
+            None => None,
+        },
         alias: parse_alias(n, live)?,
         address: parse_address(n)?,
     })
@@ -647,6 +648,9 @@ pub(super) fn format_disk(w: &mut Writer, d: &Disk, cx: Ctx) {
     if !d.blockio.is_empty() {
         let a: Vec<(&str, String)> = d.blockio.iter().map(|(k, v)| (*k, v.clone())).collect();
         w.empty("blockio", &a);
+    }
+    if let (true, Some(m)) = (cx.live, &d.mirror) {
+        super::disk_mirror::format_mirror(w, m);
     }
     let mut t = vec![("dev", d.target_dev.clone())];
     if let Some(b) = &d.target_bus {
