@@ -1,5 +1,5 @@
-//! The server side: listeners, one task per connection and one per call, keepalive, streams,
-//! events, read-only sockets and peer identity.
+//! The server side: listeners, one task per connection and one per call that waits,
+//! keepalive, streams, events, read-only sockets and peer identity.
 //!
 //! A daemon implements [`Service`] and hands it to [`Server::serve`] with its listening
 //! sockets. The framework takes care of everything that is the same for every program:
