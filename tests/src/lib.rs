@@ -20,6 +20,7 @@ pub mod proxyd;
 mod qemud;
 mod run;
 pub mod serial_shell;
+pub mod session;
 pub mod storaged;
 
 pub use binaries::*;

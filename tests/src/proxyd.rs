@@ -120,6 +120,46 @@ while len(seen) < 2:
 c.close()
 "#;
 
+/// A directory pool `pp` (at `ROOT/pool`), defined, built and started through `uri`; its
+/// directory.
+pub fn dir_pool(uri: &str, root: &Path) -> PathBuf {
+    let pool_dir = root.join("pool");
+    virsh(
+        uri,
+        &[
+            "pool-define-as",
+            "pp",
+            "dir",
+            "--target",
+            pool_dir.to_str().expect("a UTF-8 path"),
+        ],
+    )
+    .ok();
+    virsh(uri, &["pool-build", "pp"]).ok();
+    virsh(uri, &["pool-start", "pp"]).ok();
+    pool_dir
+}
+
+/// A volume `v1` of `mib` MiB in pool `pp` (see [`dir_pool`], at `pool_dir`) through `uri`:
+/// created, a pattern uploaded (checked in the pool's file), downloaded (checked again).
+pub fn volume_round_trip(uri: &str, root: &Path, pool_dir: &Path, mib: u32) {
+    virsh(uri, &["vol-create-as", "pp", "v1", &format!("{mib}M")]).ok();
+    let data: Vec<u8> = (0..mib * 1024 * 1024)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let up = root.join("up.bin");
+    std::fs::write(&up, &data).expect("write the upload");
+    let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_owned();
+    virsh(uri, &["vol-upload", "v1", &path(&up), "--pool", "pp"]).ok();
+    assert_eq!(
+        std::fs::read(pool_dir.join("v1")).expect("the volume's file"),
+        data
+    );
+    let down = root.join("down.bin");
+    virsh(uri, &["vol-download", "v1", &path(&down), "--pool", "pp"]).ok();
+    assert_eq!(std::fs::read(&down).expect("the download"), data);
+}
+
 impl Drop for Proxyd {
     fn drop(&mut self) {
         self.sigkill();

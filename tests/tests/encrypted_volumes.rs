@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use oxvirt_e2e::daemon::Daemon;
+use oxvirt_e2e::session;
 use oxvirt_e2e::storaged::Storaged;
 use oxvirt_e2e::{Libvirtd, Qemud, Run};
 
@@ -167,21 +168,20 @@ fn without_timestamps(s: &str) -> String {
 }
 
 fn run_session(virsh: impl Fn(&[&str]) -> Run, dir: &str) -> Vec<String> {
-    SESSION
-        .iter()
-        .map(|cmd| {
-            let args: Vec<String> = cmd.iter().map(|a| a.replace("DIR", dir)).collect();
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let r = virsh(&args);
-            format!(
-                "$ virsh {}\n[{}]\n{}{}",
-                cmd.join(" "),
-                r.status,
-                without_timestamps(&r.stdout.replace(dir, "DIR")),
-                r.stderr.replace(dir, "DIR")
-            )
-        })
-        .collect()
+    session::run_session(SESSION, virsh, dir, without_timestamps)
+}
+
+/// Set the private secret's value to `value`, through the file `pass`.
+fn set_passphrase(q: &Qemud, pass: &Path, value: &str) {
+    std::fs::write(pass, value).unwrap();
+    q.virsh(&[
+        "secret-set-value",
+        PRIVATE_UUID,
+        "--file",
+        pass.to_str().unwrap(),
+        "--plain",
+    ])
+    .ok();
 }
 
 /// Read an encrypted image through `pass` (`qemu-img convert` to raw decrypts every block;
@@ -234,16 +234,7 @@ fn encrypted_volumes_as_libvirt() {
     write_inputs(ox_in.path());
     let got = run_session(|a| q.virsh(a), ox_in.path().to_str().unwrap());
 
-    let mut same = 0;
-    let mut diffs = Vec::new();
-    for (w, g) in want.iter().zip(&got) {
-        if w == g {
-            same += 1;
-        } else {
-            diffs.push(format!("libvirt:\n{w}\noxvirt:\n{g}\n"));
-        }
-    }
-    eprintln!("{same}/{} commands give libvirt's output", want.len());
+    let diffs = session::differences(&want, &got);
     assert!(
         diffs.is_empty(),
         "{}\nstoraged log:\n{}",
@@ -312,15 +303,7 @@ fn guest_boots_with_encrypted_disks() {
     .unwrap();
     q.virsh(&["secret-define", sec.to_str().unwrap()]).ok();
     let pass = root.join("pass");
-    std::fs::write(&pass, "s3cr3t-passphrase").unwrap();
-    q.virsh(&[
-        "secret-set-value",
-        PRIVATE_UUID,
-        "--file",
-        pass.to_str().unwrap(),
-        "--plain",
-    ])
-    .ok();
+    set_passphrase(&q, &pass, "s3cr3t-passphrase");
     let enc = luks(&format!("uuid='{PRIVATE_UUID}'"));
     // the images as vol-create makes them (the test above), but with a short key derivation:
     // QEMU unlocks them before it greets, and a busy host takes long over the default 2 s
@@ -403,15 +386,7 @@ fn guest_boots_with_encrypted_disks() {
     q.virsh(&["destroy", "encdom"]).ok();
 
     // a wrong passphrase: QEMU cannot unlock the image and the start fails
-    std::fs::write(&pass, "wrong").unwrap();
-    q.virsh(&[
-        "secret-set-value",
-        PRIVATE_UUID,
-        "--file",
-        pass.to_str().unwrap(),
-        "--plain",
-    ])
-    .ok();
+    set_passphrase(&q, &pass, "wrong");
     let r = q.virsh(&["start", "encdom"]);
     assert_ne!(r.status, 0, "{r:?}");
     assert!(r.stderr.contains("Invalid password"), "{r:?}");

@@ -6,6 +6,7 @@
 
 use oxvirt_e2e::daemon::Daemon;
 use oxvirt_e2e::networkd::Netns;
+use oxvirt_e2e::session;
 use oxvirt_e2e::{python, virsh, Libvirtd, Run};
 
 const SESSION: &[&[&str]] = &[
@@ -69,13 +70,7 @@ fn run_session(uri: &str) -> Vec<String> {
         .iter()
         .map(|cmd| {
             let r: Run = virsh(uri, cmd);
-            format!(
-                "$ virsh {}\n[{}]\n{}{}",
-                cmd.join(" "),
-                r.status,
-                r.stdout,
-                r.stderr
-            )
+            session::transcript(cmd, &r, &r.stdout, &r.stderr)
         })
         .collect()
 }
@@ -112,16 +107,7 @@ fn virsh_and_python_see_what_libvirt_9_sees() {
     let got = run_session(&d.uri());
     let got_py = python(PY, &[&d.uri()]);
 
-    let mut same = 0;
-    let mut diffs = Vec::new();
-    for (w, g) in want.iter().zip(&got) {
-        if w == g {
-            same += 1;
-        } else {
-            diffs.push(format!("libvirt:\n{w}\noxvirt:\n{g}\n"));
-        }
-    }
-    eprintln!("{same}/{} commands give libvirt's output", want.len());
+    let diffs = session::differences(&want, &got);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
     assert_eq!(want_py.status, 0, "{want_py:?}");
     assert_eq!(got_py.stdout, want_py.stdout, "{}", d.log());

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
-use oxvirt_e2e::proxyd::{Proxyd, EVENTS_PY};
+use oxvirt_e2e::proxyd::{dir_pool, volume_round_trip, Proxyd, EVENTS_PY};
 use oxvirt_e2e::storaged::Storaged;
 use oxvirt_e2e::{
     binary, command, guest_xml, python, python_console_roundtrip, virsh, Qemud, GUARD,
@@ -67,40 +67,9 @@ fn virsh_and_python_through_the_legacy_socket() {
         virsh(&st, &["pool-list", "--all", "--name"]).ok().trim(),
         ""
     );
-    let pool_dir = root.join("pool");
-    virsh(
-        &st,
-        &[
-            "pool-define-as",
-            "pp",
-            "dir",
-            "--target",
-            pool_dir.to_str().unwrap(),
-        ],
-    )
-    .ok();
-    virsh(&st, &["pool-build", "pp"]).ok();
-    virsh(&st, &["pool-start", "pp"]).ok();
+    let pool_dir = dir_pool(&st, root);
     assert_eq!(virsh(&st, &["pool-list", "--name"]).ok().trim(), "pp");
-    virsh(&st, &["vol-create-as", "pp", "v1", "3M"]).ok();
-    let data: Vec<u8> = (0..3 * 1024 * 1024u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let up = root.join("up.bin");
-    std::fs::write(&up, &data).unwrap();
-    virsh(
-        &st,
-        &["vol-upload", "v1", up.to_str().unwrap(), "--pool", "pp"],
-    )
-    .ok();
-    assert_eq!(std::fs::read(pool_dir.join("v1")).unwrap(), data);
-    let down = root.join("down.bin");
-    virsh(
-        &st,
-        &["vol-download", "v1", down.to_str().unwrap(), "--pool", "pp"],
-    )
-    .ok();
-    assert_eq!(std::fs::read(&down).unwrap(), data);
+    volume_round_trip(&st, root, &pool_dir, 3);
     // and qemu:///system reaches the same pool through qemud's own forwarding
     assert!(p.virsh(&["vol-list", "pp"]).ok().contains("v1"));
 
@@ -471,20 +440,7 @@ fn sigkill_of_the_proxy_under_streaming_clients() {
     let s = Storaged::start_in_without_default(root);
     let mut p = Proxyd::start_in(root);
     let st = p.uri("storage");
-    let pool_dir = root.join("pool");
-    virsh(
-        &st,
-        &[
-            "pool-define-as",
-            "pp",
-            "dir",
-            "--target",
-            pool_dir.to_str().unwrap(),
-        ],
-    )
-    .ok();
-    virsh(&st, &["pool-build", "pp"]).ok();
-    virsh(&st, &["pool-start", "pp"]).ok();
+    dir_pool(&st, root);
     virsh(&st, &["vol-create-as", "pp", "big", "64M"]).ok();
 
     // 8 clients holding events, 8 downloading, all through the proxy

@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use oxvirt_e2e::pki::MAKE_CERTS;
-use oxvirt_e2e::proxyd::{Proxyd, EVENTS_PY};
+use oxvirt_e2e::proxyd::{dir_pool, volume_round_trip, Proxyd, EVENTS_PY};
 use oxvirt_e2e::storaged::Storaged;
 use oxvirt_e2e::{command, guest_xml, python, python_console_roundtrip, virsh, Qemud};
 
@@ -82,39 +82,8 @@ fn virsh_and_python_over_tls() {
 
     // a volume upload and download through storaged
     let st = tls_uri("storage", port, &allowed);
-    let pool_dir = root.join("pool");
-    virsh(
-        &st,
-        &[
-            "pool-define-as",
-            "pp",
-            "dir",
-            "--target",
-            pool_dir.to_str().unwrap(),
-        ],
-    )
-    .ok();
-    virsh(&st, &["pool-build", "pp"]).ok();
-    virsh(&st, &["pool-start", "pp"]).ok();
-    virsh(&st, &["vol-create-as", "pp", "v1", "2M"]).ok();
-    let data: Vec<u8> = (0..2 * 1024 * 1024u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
-        .collect();
-    let up = root.join("up.bin");
-    std::fs::write(&up, &data).unwrap();
-    virsh(
-        &st,
-        &["vol-upload", "v1", up.to_str().unwrap(), "--pool", "pp"],
-    )
-    .ok();
-    assert_eq!(std::fs::read(pool_dir.join("v1")).unwrap(), data);
-    let down = root.join("down.bin");
-    virsh(
-        &st,
-        &["vol-download", "v1", down.to_str().unwrap(), "--pool", "pp"],
-    )
-    .ok();
-    assert_eq!(std::fs::read(&down).unwrap(), data);
+    let pool_dir = dir_pool(&st, root);
+    volume_round_trip(&st, root, &pool_dir, 2);
 
     // a guest started and its console, over TLS
     let serial = root.join("serial.log");

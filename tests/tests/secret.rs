@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use oxvirt_e2e::daemon::Daemon;
+use oxvirt_e2e::session;
 use oxvirt_e2e::{python, Libvirtd, Run};
 
 const VOLUME: &str = "<secret ephemeral='no' private='yes'>
@@ -142,21 +143,7 @@ fn write_inputs(dir: &Path) {
 }
 
 fn run_session(virsh: impl Fn(&[&str]) -> Run, dir: &str) -> Vec<String> {
-    SESSION
-        .iter()
-        .map(|cmd| {
-            let args: Vec<String> = cmd.iter().map(|a| a.replace("DIR", dir)).collect();
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let r = virsh(&args);
-            format!(
-                "$ virsh {}\n[{}]\n{}{}",
-                cmd.join(" "),
-                r.status,
-                r.stdout.replace(dir, "DIR"),
-                r.stderr.replace(dir, "DIR")
-            )
-        })
-        .collect()
+    session::run_session(SESSION, virsh, dir, str::to_owned)
 }
 
 #[test]
@@ -171,16 +158,7 @@ fn virsh_session_matches_libvirt() {
     write_inputs(sd_in.path());
     let got = run_session(|a| sd.virsh(a), sd_in.path().to_str().unwrap());
 
-    let mut same = 0;
-    let mut diffs = Vec::new();
-    for (w, g) in want.iter().zip(&got) {
-        if w == g {
-            same += 1;
-        } else {
-            diffs.push(format!("libvirt:\n{w}\noxvirt:\n{g}\n"));
-        }
-    }
-    eprintln!("{same}/{} commands give libvirt's output", want.len());
+    let diffs = session::differences(&want, &got);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+use oxvirt_e2e::session;
 use oxvirt_e2e::storaged::Storaged;
 use oxvirt_e2e::{Libvirtd, Run};
 
@@ -140,12 +141,11 @@ fn run_commands(
                 .collect();
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let r = virsh(&args);
-            format!(
-                "$ virsh {}\n[{}]\n{}{}",
-                cmd.join(" "),
-                r.status,
-                normalise(&r.stdout, dir),
-                normalise(&r.stderr, dir)
+            session::transcript(
+                cmd,
+                &r,
+                &normalise(&r.stdout, dir),
+                &normalise(&r.stderr, dir),
             )
             .replace(lo_or_none(lo), "LOOP")
         })
@@ -169,16 +169,7 @@ fn virsh_session_matches_libvirt() {
         .unwrap();
     let got = run_session(|a| sd.virsh(a), sd_dir.path().to_str().unwrap());
 
-    let mut same = 0;
-    let mut diffs = Vec::new();
-    for (w, g) in want.iter().zip(&got) {
-        if w == g {
-            same += 1;
-        } else {
-            diffs.push(format!("libvirt:\n{w}\noxvirt:\n{g}\n"));
-        }
-    }
-    eprintln!("{same}/{} commands give libvirt's output", want.len());
+    let diffs = session::differences(&want, &got);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
@@ -555,16 +546,7 @@ fn fs_pool_virsh_session_matches_libvirt() {
     let sd = Storaged::start();
     sd.drop_default_pool();
     let got = run(&|a| sd.virsh(a), "oxvirt-storage-fs-sd-");
-    let mut same = 0;
-    let mut diffs = Vec::new();
-    for (w, g) in want.iter().zip(&got) {
-        if w == g {
-            same += 1;
-        } else {
-            diffs.push(format!("libvirt:\n{w}\noxvirt:\n{g}\n"));
-        }
-    }
-    eprintln!("{same}/{} commands give libvirt's output", want.len());
+    let diffs = session::differences(&want, &got);
     // the pool really was a mounted file system (a backend that only made directories fails)
     assert!(
         got.iter().any(|o| o.contains("lost+found")),

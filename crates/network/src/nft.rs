@@ -239,105 +239,124 @@ fn rules_for(def: &Network, br: &str) -> Vec<Rules> {
             format!("oif {brq} udp dport 546 counter accept {c}"),
         );
     }
+    let ctx = RuleCtx {
+        brq: &brq,
+        phys: phys.as_deref(),
+        c: &c,
+    };
     for ip in &def.ips {
         let Some(net) = network_cidr(ip) else {
             continue;
         };
-        let fam = family_of(ip);
         let r = if ip.address.is_ipv4() {
             &mut v4
         } else {
             &mut v6
         };
-        let oifname = phys
-            .as_ref()
-            .map(|p| format!(" oifname {p}"))
-            .unwrap_or_default();
-        let iifname = phys
-            .as_ref()
-            .map(|p| format!(" iifname {p}"))
-            .unwrap_or_default();
-        let pre_out = phys
-            .as_ref()
-            .map(|p| format!("oifname {p} "))
-            .unwrap_or_default();
-        let pre_in = phys
-            .as_ref()
-            .map(|p| format!("iifname {p} "))
-            .unwrap_or_default();
-        let masquerade = def.forward.mode == ForwardMode::Nat
-            && (ip.address.is_ipv4() || def.forward.nat.ipv6 == Some(true));
-        let routed = def.forward.mode == ForwardMode::Route
-            || (def.forward.mode == ForwardMode::Nat && !masquerade);
-        if masquerade {
-            r.insert(
-                OUT,
-                format!("{fam} saddr {net} iif {brq}{oifname} counter accept {c}"),
-            );
-            r.insert(
-                IN,
-                format!(
-                    "{pre_in}oif {brq} {fam} daddr {net} ct state related,established counter accept {c}"
-                ),
-            );
-            let nat = &def.forward.nat;
-            let (ps, pe) = if nat.port_start == 0 && nat.port_end == 0 {
-                (1024, 65535)
-            } else {
-                (nat.port_start, nat.port_end)
-            };
-            let target = |ports: bool| -> String {
-                let range = if ports {
-                    format!(":{ps}-{pe}")
-                } else {
-                    String::new()
-                };
-                match (nat.addr_start, nat.addr_end) {
-                    (Some(s), Some(e)) if s.is_ipv4() == ip.address.is_ipv4() => {
-                        format!("snat to {}-{}{range}", format_ip(&s), format_ip(&e))
-                    }
-                    (Some(s), _) if s.is_ipv4() == ip.address.is_ipv4() => {
-                        format!("snat to {}{range}", format_ip(&s))
-                    }
-                    _ if ports => format!("masquerade to {range}"),
-                    _ => "masquerade".to_owned(),
-                }
-            };
-            for proto in [None, Some("udp"), Some("tcp")] {
-                let l4 = proto
-                    .map(|p| format!("meta l4proto {p} "))
-                    .unwrap_or_default();
-                r.insert(
-                    NAT,
-                    format!(
-                        "{l4}{fam} saddr {net} {fam} daddr != {net}{oifname} counter {} {c}",
-                        target(proto.is_some())
-                    ),
-                );
-            }
-            let exempt: &[&str] = if ip.address.is_ipv4() {
-                &["255.255.255.255/32", "224.0.0.0/24"]
-            } else {
-                &["ff02::/16"]
-            };
-            for dst in exempt {
-                r.insert(
-                    NAT,
-                    format!("{pre_out}{fam} saddr {net} {fam} daddr {dst} counter return {c}"),
-                );
-            }
-        } else if routed {
-            r.insert(
-                OUT,
-                format!("{fam} saddr {net} iif {brq}{oifname} counter accept {c}"),
-            );
-            r.insert(
-                IN,
-                format!("{fam} daddr {net}{iifname} oif {brq} counter accept {c}"),
-            );
-        }
+        ip_rules(r, def, ip, &net, &ctx);
     }
     vec![v4, v6]
+}
+
+/// What every rule of a network names: its bridge, the forward device (both quoted) and the
+/// rules' comment.
+struct RuleCtx<'a> {
+    brq: &'a str,
+    phys: Option<&'a str>,
+    c: &'a str,
+}
+
+/// The forwarding and NAT rules of one of a network's addresses, `net` its CIDR.
+fn ip_rules(r: &mut Rules, def: &Network, ip: &IpDef, net: &str, ctx: &RuleCtx<'_>) {
+    let RuleCtx { brq, phys, c } = *ctx;
+    let fam = family_of(ip);
+    let oifname = phys
+        .as_ref()
+        .map(|p| format!(" oifname {p}"))
+        .unwrap_or_default();
+    let iifname = phys
+        .as_ref()
+        .map(|p| format!(" iifname {p}"))
+        .unwrap_or_default();
+    let pre_out = phys
+        .as_ref()
+        .map(|p| format!("oifname {p} "))
+        .unwrap_or_default();
+    let pre_in = phys
+        .as_ref()
+        .map(|p| format!("iifname {p} "))
+        .unwrap_or_default();
+    let masquerade = def.forward.mode == ForwardMode::Nat
+        && (ip.address.is_ipv4() || def.forward.nat.ipv6 == Some(true));
+    let routed = def.forward.mode == ForwardMode::Route
+        || (def.forward.mode == ForwardMode::Nat && !masquerade);
+    if masquerade {
+        r.insert(
+            OUT,
+            format!("{fam} saddr {net} iif {brq}{oifname} counter accept {c}"),
+        );
+        r.insert(
+            IN,
+            format!(
+                "{pre_in}oif {brq} {fam} daddr {net} ct state related,established counter accept {c}"
+            ),
+        );
+        let nat = &def.forward.nat;
+        let (ps, pe) = if nat.port_start == 0 && nat.port_end == 0 {
+            (1024, 65535)
+        } else {
+            (nat.port_start, nat.port_end)
+        };
+        let target = |ports: bool| -> String {
+            let range = if ports {
+                format!(":{ps}-{pe}")
+            } else {
+                String::new()
+            };
+            match (nat.addr_start, nat.addr_end) {
+                (Some(s), Some(e)) if s.is_ipv4() == ip.address.is_ipv4() => {
+                    format!("snat to {}-{}{range}", format_ip(&s), format_ip(&e))
+                }
+                (Some(s), _) if s.is_ipv4() == ip.address.is_ipv4() => {
+                    format!("snat to {}{range}", format_ip(&s))
+                }
+                _ if ports => format!("masquerade to {range}"),
+                _ => "masquerade".to_owned(),
+            }
+        };
+        for proto in [None, Some("udp"), Some("tcp")] {
+            let l4 = proto
+                .map(|p| format!("meta l4proto {p} "))
+                .unwrap_or_default();
+            r.insert(
+                NAT,
+                format!(
+                    "{l4}{fam} saddr {net} {fam} daddr != {net}{oifname} counter {} {c}",
+                    target(proto.is_some())
+                ),
+            );
+        }
+        let exempt: &[&str] = if ip.address.is_ipv4() {
+            &["255.255.255.255/32", "224.0.0.0/24"]
+        } else {
+            &["ff02::/16"]
+        };
+        for dst in exempt {
+            r.insert(
+                NAT,
+                format!("{pre_out}{fam} saddr {net} {fam} daddr {dst} counter return {c}"),
+            );
+        }
+    } else if routed {
+        r.insert(
+            OUT,
+            format!("{fam} saddr {net} iif {brq}{oifname} counter accept {c}"),
+        );
+        r.insert(
+            IN,
+            format!("{fam} daddr {net}{iifname} oif {brq} counter accept {c}"),
+        );
+    }
 }
 
 /// Add the rules of network `def` (bridge `br`), making the tables and chains first; what nft

@@ -543,7 +543,6 @@ pub fn disk_parts(
     node: usize,
     bootindex: Option<u32>,
 ) -> Result<(Vec<JsonObject>, JsonObject), CommandError> {
-    let mut blockdevs = Vec::new();
     if d.kind != "file" && d.kind != "block" {
         return Err(unsupported(format!("<disk type='{}'>", d.kind)));
     }
@@ -559,7 +558,46 @@ pub fn disk_parts(
     }
     let readonly = d.readonly || d.device == "cdrom";
     let bus = d.target_bus.as_deref().unwrap_or("virtio");
-    let mut dev = match bus {
+    let mut dev = disk_device(dom, d, bus)?;
+    if bus == "virtio" && d.device == "cdrom" {
+        return Err(CommandError::ConfigUnsupported(
+            "disk device 'cdrom' on bus 'virtio' is not supported".into(),
+        ));
+    }
+    let blockdevs = match &d.source {
+        Some(src) => {
+            let (nodes, fmt_node) = disk_nodes(d, src, node, format, readonly)?;
+            dev.insert("drive".into(), json!(fmt_node));
+            nodes
+        }
+        None if d.device != "cdrom" => {
+            return Err(CommandError::ConfigUnsupported(format!(
+                "disk {} has no source",
+                d.target_dev
+            )))
+        }
+        None => Vec::new(),
+    };
+    if bus == "virtio" {
+        pci_props(dom, d.address.as_ref(), &mut dev);
+    }
+    let default_id = oxvirt_conf::domain::disk_alias(d, &dom.devices.controllers);
+    dev.insert("id".into(), json!(dev_id(d.alias.as_deref(), default_id)));
+    if let Some(b) = bootindex {
+        dev.insert("bootindex".into(), json!(b));
+    }
+    if let Some(s) = &d.serial {
+        dev.insert("serial".into(), json!(s));
+    }
+    if d.shareable {
+        dev.insert("share-rw".into(), json!(true));
+    }
+    Ok((blockdevs, dev))
+}
+
+/// The `-device` of a disk, by its bus (without its drive, PCI address and id).
+fn disk_device(dom: &Domain, d: &Disk, bus: &str) -> Result<JsonObject, CommandError> {
+    Ok(match bus {
         "virtio" => obj(json!({"driver": "virtio-blk-pci"})),
         "sata" | "ide" => {
             let (ctrl, unit) = match d.address {
@@ -617,88 +655,73 @@ pub fn disk_parts(
         }
         "usb" => obj(json!({"driver": "usb-storage"})),
         b => return Err(unsupported(format!("disk bus '{b}'"))),
+    })
+}
+
+/// The `-blockdev` nodes of a disk with a source (its storage, then its format) and the name
+/// of the format node, the device's drive.
+fn disk_nodes(
+    d: &Disk,
+    src: &str,
+    node: usize,
+    format: &str,
+    readonly: bool,
+) -> Result<(Vec<JsonObject>, String), CommandError> {
+    let mut blockdevs = Vec::new();
+    let storage = format!("libvirt-{node}-storage");
+    let fmt_node = format!("libvirt-{node}-format");
+    let proto = if d.kind == "block" {
+        "host_device"
+    } else {
+        "file"
     };
-    if bus == "virtio" && d.device == "cdrom" {
-        return Err(CommandError::ConfigUnsupported(
-            "disk device 'cdrom' on bus 'virtio' is not supported".into(),
-        ));
-    }
-    if let Some(src) = &d.source {
-        let storage = format!("libvirt-{node}-storage");
-        let fmt_node = format!("libvirt-{node}-format");
-        let proto = if d.kind == "block" {
-            "host_device"
-        } else {
-            "file"
+    let mut st = obj(json!({
+        "driver": proto,
+        "filename": src,
+        "node-name": storage,
+        "auto-read-only": true,
+        "discard": "unmap",
+    }));
+    if let Some(cache) = driver_attr(d, "cache") {
+        let (direct, no_flush) = match cache {
+            "none" => (true, false),
+            "writethrough" | "writeback" => (false, false),
+            "directsync" => (true, false),
+            "unsafe" => (false, true),
+            c => return Err(unsupported(format!("disk cache mode '{c}'"))),
         };
-        let mut st = obj(json!({
-            "driver": proto,
-            "filename": src,
-            "node-name": storage,
-            "auto-read-only": true,
-            "discard": "unmap",
-        }));
-        if let Some(cache) = driver_attr(d, "cache") {
-            let (direct, no_flush) = match cache {
-                "none" => (true, false),
-                "writethrough" | "writeback" => (false, false),
-                "directsync" => (true, false),
-                "unsafe" => (false, true),
-                c => return Err(unsupported(format!("disk cache mode '{c}'"))),
-            };
-            st.insert(
-                "cache".into(),
-                json!({"direct": direct, "no-flush": no_flush}),
+        st.insert(
+            "cache".into(),
+            json!({"direct": direct, "no-flush": no_flush}),
+        );
+    }
+    if let Some(aio) = driver_attr(d, "io") {
+        st.insert("aio".into(), json!(aio));
+    }
+    blockdevs.push(st);
+    let mut fmt = obj(json!({
+        "node-name": fmt_node,
+        "read-only": readonly,
+        "driver": format,
+        "file": storage,
+    }));
+    if d.encryption.is_some() {
+        // refused without its secret object (a hotplug)
+        disk_secret_object(d, node)?;
+        // a LUKS image: QEMU's luks driver for raw, LUKS inside the qcow2 image
+        let secret = disk_secret_id(node);
+        if format == "raw" {
+            fmt.insert("driver".into(), json!("luks"));
+            fmt.insert("key-secret".into(), json!(secret));
+        } else {
+            fmt.insert(
+                "encrypt".into(),
+                json!({"format": "luks", "key-secret": secret}),
             );
         }
-        if let Some(aio) = driver_attr(d, "io") {
-            st.insert("aio".into(), json!(aio));
-        }
-        blockdevs.push(st);
-        let mut fmt = obj(json!({
-            "node-name": fmt_node,
-            "read-only": readonly,
-            "driver": format,
-            "file": storage,
-        }));
-        if d.encryption.is_some() {
-            // refused without its secret object (a hotplug)
-            disk_secret_object(d, node)?;
-            // a LUKS image: QEMU's luks driver for raw, LUKS inside the qcow2 image
-            let secret = disk_secret_id(node);
-            if format == "raw" {
-                fmt.insert("driver".into(), json!("luks"));
-                fmt.insert("key-secret".into(), json!(secret));
-            } else {
-                fmt.insert(
-                    "encrypt".into(),
-                    json!({"format": "luks", "key-secret": secret}),
-                );
-            }
-        }
-        blockdevs.push(fmt);
-        dev.insert("drive".into(), json!(fmt_node));
-    } else if d.device != "cdrom" {
-        return Err(CommandError::ConfigUnsupported(format!(
-            "disk {} has no source",
-            d.target_dev
-        )));
     }
-    if bus == "virtio" {
-        pci_props(dom, d.address.as_ref(), &mut dev);
-    }
-    let default_id = oxvirt_conf::domain::disk_alias(d, &dom.devices.controllers);
-    dev.insert("id".into(), json!(dev_id(d.alias.as_deref(), default_id)));
-    if let Some(b) = bootindex {
-        dev.insert("bootindex".into(), json!(b));
-    }
-    if let Some(s) = &d.serial {
-        dev.insert("serial".into(), json!(s));
-    }
-    if d.shareable {
-        dev.insert("share-rw".into(), json!(true));
-    }
-    Ok((blockdevs, dev))
+    blockdevs.push(fmt);
+    Ok((blockdevs, fmt_node))
 }
 
 /// The id of the secret object of encrypted disk node `node` (libvirt's).

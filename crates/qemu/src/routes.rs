@@ -7,7 +7,6 @@ use std::sync::LazyLock;
 use oxvirt_remote::Router;
 
 use crate::{
-    agent_calls, block_calls, device_stats_calls, domain_calls, host_calls, hotplug_calls,
     agent_calls, block_calls, device_stats_calls, disk_bytes_calls, domain_calls, host_calls,
     hotplug_calls, input_calls, iotune_calls, job_calls, lifecycle_calls, metadata_calls,
     migration_calls, save_calls, screenshot_calls, setter_calls, snapshot_calls, stats_calls,

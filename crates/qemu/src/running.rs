@@ -175,6 +175,15 @@ async fn link_call<C: ShimCall>(
         .map_err(shim_error)
 }
 
+/// What a failed start undoes: the domain's name and id, its VM directory, the status it
+/// started from (the files given to QEMU's user).
+struct FailedStart<'a> {
+    name: &'a str,
+    id: i32,
+    dir: &'a Path,
+    status: &'a DomainStatus,
+}
+
 /// [`link_call`] with fds (CALL_WITH_FDS): START with the NICs' TAP queues.
 async fn link_call_fds<C: ShimCall>(
     link: &RpcClient,
@@ -537,7 +546,7 @@ impl QemuDriver {
             .await
             .inspect_err(cleanup)?;
         let plugged_ports = plugged.ports;
-        let mut tap_fds = Some(plugged.fds);
+        let mut fds = plugged.fds;
         let dir = self.vm_dir(&live.name);
         let log = self.vm_log(&live.name);
         self.remove_vm_dir(&dir);
@@ -601,31 +610,15 @@ impl QemuDriver {
             cleanup(&e);
             return Err(e);
         }
+        let restore = incoming
+            .map(|i| fds.push(i.image))
+            .map_or(0, |()| sp::START_RESTORE);
+        let start = sp::StartArgs {
+            status_xml,
+            flags: u32::from(flags & 1 != 0) | restore,
+        };
         let mut shim_exit = None;
-        let r = async {
-            shim_exit = Some(self.spawn_shim(&dir, &log, false).await?);
-            let (link, events) = self.connect_shim(&dir).await?;
-            let mut fds = tap_fds.take().unwrap_or_default();
-            let restore = incoming
-                .map(|i| fds.push(i.image))
-                .map_or(0, |()| sp::START_RESTORE);
-            let start = sp::StartArgs {
-                status_xml,
-                flags: u32::from(flags & 1 != 0) | restore,
-            };
-            let reply = match tokio::time::timeout(
-                Duration::from_secs(120),
-                link_call_fds(&link, sp::Start, &start, fds),
-            )
-            .await
-            {
-                Ok(r) => r?,
-                Err(_) => return Err(QemuError::Timeout("QEMU did not start within 120 s".into())),
-            };
-            let st = parse_status(&reply.status_xml)?;
-            Ok(self.attach(&dir, st, link, events))
-        }
-        .await;
+        let r = self.hand_over(&dir, &log, start, fds, &mut shim_exit).await;
         // QEMU has read them (or will never)
         crate::disk_secrets::remove(&secret_files);
         match r {
@@ -634,28 +627,69 @@ impl QemuDriver {
                 Ok(vm)
             }
             Err(e) => {
-                // Never leave a half-started VM: if the shim got as far as launching QEMU
-                // (and then died, or failed), that QEMU goes too. The shim exits by itself
-                // once we hang up.
-                if let Ok(st) = read_status(&dir) {
-                    if vm_dir::kill_recorded_qemu(&st) {
-                        warn!(domain = %def.name, pid = st.qemu_pid, "killed the QEMU of a failed start");
-                    }
-                }
-                // a shim killed before it recorded QEMU's pid: that QEMU goes too
-                vm_dir::kill_unrecorded_qemus(&dir);
-                self.dac.restore(&status);
-                let _ = std::fs::remove_file(status_path(&dir));
-                self.remove_vm_dir(&dir);
-                crate::start_prep::cleanup(&self.paths, id, &def.name);
-                crate::net_ports::release(&self.paths, plugged_ports).await;
-                // we hung up: the shim of a failed start exits at once (it checks every
-                // 200 ms); a start the shim refused (QEMU's command line) leaves no process
-                if let Some(exit) = shim_exit {
-                    let _ = tokio::time::timeout(Duration::from_secs(5), exit).await;
-                }
+                let undo = FailedStart {
+                    name: &def.name,
+                    id,
+                    dir: &dir,
+                    status: &status,
+                };
+                self.undo_start(undo, plugged_ports, shim_exit).await;
                 Err(e)
             }
+        }
+    }
+
+    /// Start the shim of a prepared VM directory and hand it the definition (START); the VM
+    /// once QEMU runs. `shim_exit` resolves when the shim ends, once it was started.
+    async fn hand_over(
+        self: &Arc<Self>,
+        dir: &Path,
+        log: &Path,
+        start: sp::StartArgs,
+        fds: Vec<std::os::fd::OwnedFd>,
+        shim_exit: &mut Option<tokio::sync::oneshot::Receiver<()>>,
+    ) -> Result<Arc<Vm>, QemuError> {
+        *shim_exit = Some(self.spawn_shim(dir, log, false).await?);
+        let (link, events) = self.connect_shim(dir).await?;
+        let reply = match tokio::time::timeout(
+            Duration::from_secs(120),
+            link_call_fds(&link, sp::Start, &start, fds),
+        )
+        .await
+        {
+            Ok(r) => r?,
+            Err(_) => return Err(QemuError::Timeout("QEMU did not start within 120 s".into())),
+        };
+        let st = parse_status(&reply.status_xml)?;
+        Ok(self.attach(dir, st, link, events))
+    }
+
+    /// Never leave a half-started VM: if the shim got as far as launching QEMU (and then died,
+    /// or failed), that QEMU goes too, and so does everything the start prepared. The shim
+    /// exits by itself once we hang up.
+    async fn undo_start(
+        &self,
+        f: FailedStart<'_>,
+        plugged_ports: Vec<oxvirt_network::ports_wire::NonnullNetworkPort>,
+        shim_exit: Option<tokio::sync::oneshot::Receiver<()>>,
+    ) {
+        let dir = f.dir;
+        if let Ok(st) = read_status(dir) {
+            if vm_dir::kill_recorded_qemu(&st) {
+                warn!(domain = %f.name, pid = st.qemu_pid, "killed the QEMU of a failed start");
+            }
+        }
+        // a shim killed before it recorded QEMU's pid: that QEMU goes too
+        vm_dir::kill_unrecorded_qemus(dir);
+        self.dac.restore(f.status);
+        let _ = std::fs::remove_file(status_path(dir));
+        self.remove_vm_dir(dir);
+        crate::start_prep::cleanup(&self.paths, f.id, f.name);
+        crate::net_ports::release(&self.paths, plugged_ports).await;
+        // we hung up: the shim of a failed start exits at once (it checks every 200 ms); a
+        // start the shim refused (QEMU's command line) leaves no process
+        if let Some(exit) = shim_exit {
+            let _ = tokio::time::timeout(Duration::from_secs(5), exit).await;
         }
     }
 

@@ -1,5 +1,5 @@
 //! The async RPC framework every oxvirt socket uses: libvirt's message framing over UNIX
-//! sockets (with fd passing), a [`server`] with one task per connection and per call,
+//! sockets (with fd passing), a [`server`] with one task per connection (and per call that waits),
 //! keepalive, [`stream`]s and events, read-only listeners and peer identity, and an async
 //! [`client`]. It knows no procedure: programs are served by a [`server::Service`].
 

@@ -1,5 +1,5 @@
-//! The server side: listeners, one task per connection and one per call, keepalive, streams,
-//! events, read-only sockets and peer identity.
+//! The server side: listeners, one task per connection and one per call that waits,
+//! keepalive, streams, events, read-only sockets and peer identity.
 //!
 //! A daemon implements [`Service`] and hands it to [`Server::serve`] with its listening
 //! sockets. The framework takes care of everything that is the same for every program:
@@ -25,8 +25,8 @@ use crate::limits::{Pool, Slots};
 use crate::stream::{ServerStream, StreamIn, StreamKey, StreamPacket};
 mod client;
 
-use client::Outgoing;
 pub use client::{Client, EventFilter};
+use client::{Outgoing, WriteSide};
 
 use crate::transport::{write_message, MessageReader, TransportError};
 use oxvirt_proto::message::{KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROGRAM, PROGRAM_VERSION};
@@ -425,6 +425,7 @@ impl<S: Service> Server<S> {
         let cancel = self.shutdown.child_token();
         let out_bytes_max = clamp_permits(self.config.max_queued_bytes);
         let requests = clamp_permits(self.config.max_client_requests);
+        let out = Arc::new(WriteSide::new(stream.clone()));
         let client = Arc::new(Client {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             peer,
@@ -440,6 +441,7 @@ impl<S: Service> Server<S> {
             keepalive: AtomicBool::new(false),
             config: self.config.clone(),
             tx,
+            out: out.clone(),
             out_bytes: Arc::new(Semaphore::new(out_bytes_max as usize)),
             out_bytes_max,
             requests: Arc::new(Semaphore::new(requests as usize)),
@@ -470,7 +472,12 @@ impl<S: Service> Server<S> {
                         let (m, held) = *queued;
                         // A client that does not read must not keep us here after a close.
                         let r = tokio::select! {
-                            r = write_message(&wstream, &m) => r,
+                            r = async {
+                                let _writing = out.writing.lock().await;
+                                let r = write_message(&wstream, &m).await;
+                                out.unsent.fetch_sub(1, Ordering::AcqRel);
+                                r
+                            } => r,
                             _ = &mut cancelled => break,
                         };
                         drop(held);
@@ -642,7 +649,8 @@ impl<S: Service> Server<S> {
                 let Some(permit) = client.acquire_request().await else {
                     return false;
                 };
-                self.spawn_call(client.clone(), session.clone(), permit, msg);
+                self.start_call(client.clone(), session.clone(), permit, msg)
+                    .await;
                 true
             }
             Some(MessageType::Stream | MessageType::StreamHole) => {
@@ -687,7 +695,10 @@ impl<S: Service> Server<S> {
         client.send(m).await
     }
 
-    fn spawn_call(
+    /// Answer a call: here, on the connection's task, as far as it goes without waiting (most
+    /// calls: a quick handler, a reply the socket takes at once), then in a task of its own.
+    /// The connection's task is woken once more if the call waited: harmless.
+    async fn start_call(
         &self,
         client: Arc<Client>,
         session: Arc<S::Session>,
@@ -695,7 +706,7 @@ impl<S: Service> Server<S> {
         msg: Message,
     ) {
         let service = self.service.clone();
-        tokio::spawn(async move {
+        let mut call = Box::pin(async move {
             let h = msg.header;
             let (gate_tx, gate_rx) = oneshot::channel();
             let call = Call {
@@ -704,8 +715,7 @@ impl<S: Service> Server<S> {
                 fds: msg.fds,
                 stream_gate: Some(gate_rx),
             };
-            // In a task of its own so that a panic becomes an error reply instead of a call
-            // that is never answered.
+            // A panic becomes an error reply instead of a call that is never answered.
             let reply =
                 match CatchUnwind(Box::pin(service.call(client.clone(), session, call))).await {
                     Ok(r) => r,
@@ -758,6 +768,12 @@ impl<S: Service> Server<S> {
                 }
             }
         });
+        let done =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx).is_ready()))
+                .await;
+        if !done {
+            tokio::spawn(call);
+        }
     }
 }
 

@@ -2,17 +2,19 @@
 //! queue with the byte budget and the calls in flight, and keepalive.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::net::UnixStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{Origin, Peer, ServerConfig};
 use crate::frame::Message;
 use crate::stream::{StreamKey, StreamOut, StreamPacket};
+use crate::transport::{write_message, TransportError};
 use oxvirt_proto::message::KEEPALIVE_PING;
 use oxvirt_proto::{Header, MessageType, Status};
 use oxvirt_sync::MutexExt;
@@ -45,6 +47,7 @@ pub struct Client {
     pub(super) keepalive: AtomicBool,
     pub(super) config: ServerConfig,
     pub(super) tx: mpsc::Sender<Outgoing>,
+    pub(super) out: Arc<WriteSide>,
     /// Bytes that may still be queued for writing (`max_queued_bytes`).
     pub(super) out_bytes: Arc<Semaphore>,
     pub(super) out_bytes_max: u32,
@@ -69,6 +72,35 @@ pub struct EventFilter(pub Box<EventTest>);
 impl std::fmt::Debug for EventFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("EventFilter")
+    }
+}
+
+/// The writing side of a connection, shared by its writer task and the tasks that write their
+/// own messages.
+///
+/// A message is written by the task that sends it when nothing is queued and nobody is
+/// writing (the usual case for a reply: no trip through the queue, no wake-up of the writer
+/// task); otherwise it is queued for the writer task. `writing` is held while any message is
+/// being written, so messages never interleave, and `unsent` counts the queued messages not
+/// yet written, so a task's messages leave in the order it sent them.
+#[derive(Debug)]
+pub(super) struct WriteSide {
+    pub(super) stream: Arc<UnixStream>,
+    pub(super) writing: tokio::sync::Mutex<()>,
+    pub(super) unsent: AtomicUsize,
+}
+
+impl WriteSide {
+    pub(super) fn new(stream: Arc<UnixStream>) -> Self {
+        WriteSide {
+            stream,
+            writing: tokio::sync::Mutex::new(()),
+            unsent: AtomicUsize::new(0),
+        }
+    }
+
+    fn idle(&self) -> bool {
+        self.unsent.load(Ordering::Acquire) == 0
     }
 }
 
@@ -149,7 +181,7 @@ impl Client {
             warn!(client = self.id, "cannot send event {procedure}: {e}");
             return;
         }
-        if let Err(e) = self.tx.try_send(Outgoing::Msg(Box::new((msg, Vec::new())))) {
+        if let Err(e) = self.enqueue(Outgoing::Msg(Box::new((msg, Vec::new())))) {
             if matches!(e, mpsc::error::TrySendError::Full(_)) {
                 warn!(
                     client = self.id,
@@ -176,9 +208,21 @@ impl Client {
         if self.is_closed() {
             return false;
         }
+        // A call's reply, with nothing queued and nobody writing, leaves from here. (Stream
+        // data and events always go through the queue and its byte budget.)
+        if permit.is_some() && self.out.idle() {
+            if let Ok(writing) = self.out.writing.try_lock() {
+                if self.out.idle() {
+                    let sent = self.write_now(&msg).await;
+                    drop(writing);
+                    drop(permit);
+                    return sent;
+                }
+            }
+        }
         let want = msg.wire_len().clamp(1, self.out_bytes_max as usize) as u32;
         // The usual case (room in the budget and in the queue) takes neither a wait nor a
-        // registration with the connection's cancellation: this is on every reply's path.
+        // registration with the connection's cancellation.
         let budget = match self.out_bytes.clone().try_acquire_many_owned(want) {
             Ok(p) => p,
             Err(TryAcquireError::Closed) => return false,
@@ -192,13 +236,53 @@ impl Client {
         };
         let mut held = vec![budget];
         held.extend(permit);
-        match self.tx.try_send(Outgoing::Msg(Box::new((msg, held)))) {
+        match self.enqueue(Outgoing::Msg(Box::new((msg, held)))) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Closed(_)) => false,
-            Err(mpsc::error::TrySendError::Full(item)) => tokio::select! {
-                r = self.tx.send(item) => r.is_ok(),
-                _ = self.closed() => false,
-            },
+            Err(mpsc::error::TrySendError::Full(item)) => {
+                self.out.unsent.fetch_add(1, Ordering::AcqRel);
+                let sent = tokio::select! {
+                    r = self.tx.send(item) => r.is_ok(),
+                    _ = self.closed() => false,
+                };
+                if !sent {
+                    self.out.unsent.fetch_sub(1, Ordering::AcqRel);
+                }
+                sent
+            }
+        }
+    }
+
+    /// Queue a message for the writer task (counted in `unsent` until it is written).
+    fn enqueue(&self, item: Outgoing) -> Result<(), mpsc::error::TrySendError<Outgoing>> {
+        self.out.unsent.fetch_add(1, Ordering::AcqRel);
+        let r = self.tx.try_send(item);
+        if r.is_err() {
+            self.out.unsent.fetch_sub(1, Ordering::AcqRel);
+        }
+        r
+    }
+
+    /// Write a message to the socket from the sending task (holding `writing`), as the writer
+    /// task would: a message that cannot be framed is skipped, a failed write ends the
+    /// connection, and a client that does not read does not keep us here after a close.
+    async fn write_now(&self, msg: &Message) -> bool {
+        let r = tokio::select! {
+            biased;
+            r = write_message(&self.out.stream, msg) => r,
+            _ = self.closed() => return false,
+        };
+        match r {
+            Ok(()) => true,
+            Err(TransportError::Frame(e)) => {
+                warn!("cannot send {:?}: {e}", msg.header);
+                true
+            }
+            Err(e) => {
+                debug!("write failed: {e}");
+                self.close();
+                false
+            }
         }
     }
 
@@ -292,7 +376,7 @@ async fn keepalive_loop(client: Arc<Client>) {
         // Never wait for room: a client that does not read must still time out. A PING that
         // finds the queue full counts as sent.
         let ping = Outgoing::Msg(Box::new((Message::keepalive(KEEPALIVE_PING), Vec::new())));
-        if let Err(mpsc::error::TrySendError::Closed(_)) = client.tx.try_send(ping) {
+        if let Err(mpsc::error::TrySendError::Closed(_)) = client.enqueue(ping) {
             return;
         }
         sent += 1;

@@ -110,35 +110,7 @@ pub(crate) fn random_mac() -> Result<[u8; 6]> {
 }
 
 pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> {
-    let kind = match n.attribute("type") {
-        Some(
-            k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev" | "mcast"
-            | "udp" | "server" | "client" | "vhostuser"),
-        ) => k,
-        Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
-        None => return Err(ConfError::NotImplemented("interface without a type".into())),
-    };
-    for c in n.children().filter(|c| c.is_element()) {
-        let name = c.tag_name().name();
-        if !matches!(
-            name,
-            "mac"
-                | "source"
-                | "model"
-                | "boot"
-                | "address"
-                | "target"
-                | "driver"
-                | "mtu"
-                | "link"
-                | "alias"
-                | "vlan"
-                | "virtualport"
-                | "bandwidth"
-        ) {
-            return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
-        }
-    }
+    let kind = interface_kind(n)?;
     let mac = match child(n, "mac").and_then(|m| m.attribute("address")) {
         Some(a) => parse_mac(a)?,
         None => random_mac()?,
@@ -200,6 +172,75 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
             ConfError::Internal("incorrect boot order '', expecting positive integer".into())
         })?),
     };
+    let (target_dev, target_unmanaged) = parse_interface_target(n, kind, live)?;
+    let driver = parse_interface_driver(n, model.as_deref())?;
+    let (link_up, mtu) = parse_link_mtu(n)?;
+    Ok(Interface {
+        kind: kind.into(),
+        mac,
+        source,
+        source_mode,
+        portgroup,
+        source_portid,
+        source_bridge,
+        socket,
+        hostdev,
+        vlan,
+        virtualport,
+        bandwidth,
+        model,
+        target_dev,
+        target_unmanaged,
+        driver,
+        link_up,
+        mtu,
+        boot_order,
+        alias: parse_alias(n, live)?,
+        address: parse_address(n)?,
+    })
+}
+
+/// An interface's type, once its children are known ones.
+fn interface_kind<'a>(n: Node<'a, '_>) -> Result<&'a str> {
+    let kind = match n.attribute("type") {
+        Some(
+            k @ ("network" | "bridge" | "user" | "direct" | "ethernet" | "hostdev" | "mcast"
+            | "udp" | "server" | "client" | "vhostuser"),
+        ) => k,
+        Some(k) => return Err(ConfError::NotImplemented(format!("interface type '{k}'"))),
+        None => return Err(ConfError::NotImplemented("interface without a type".into())),
+    };
+    for c in n.children().filter(|c| c.is_element()) {
+        let name = c.tag_name().name();
+        if !matches!(
+            name,
+            "mac"
+                | "source"
+                | "model"
+                | "boot"
+                | "address"
+                | "target"
+                | "driver"
+                | "mtu"
+                | "link"
+                | "alias"
+                | "vlan"
+                | "virtualport"
+                | "bandwidth"
+        ) {
+            return Err(ConfError::NotImplemented(format!("<interface><{name}>")));
+        }
+    }
+    Ok(kind)
+}
+
+/// `<target dev= managed=>`: the device's name (none for a name libvirt generates, outside a
+/// live definition) and whether it is unmanaged.
+fn parse_interface_target(
+    n: Node<'_, '_>,
+    kind: &str,
+    live: bool,
+) -> Result<(Option<String>, bool)> {
     let target_unmanaged = match child(n, "target").map(|t| (t, t.attribute("managed"))) {
         None | Some((_, None)) => false,
         Some((t, Some(m))) => match m {
@@ -229,7 +270,11 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
             }
         }
     };
-    let driver = parse_interface_driver(n, model.as_deref())?;
+    Ok((target_dev, target_unmanaged))
+}
+
+/// `<link state=>` and `<mtu size=>`.
+fn parse_link_mtu(n: Node<'_, '_>) -> Result<(Option<bool>, Option<u32>)> {
     let link_up = match child(n, "link") {
         None => None,
         Some(l) => match l.attribute("state") {
@@ -245,29 +290,7 @@ pub(super) fn parse_interface(n: Node<'_, '_>, live: bool) -> Result<Interface> 
                 ConfError::NotImplemented("<mtu> without a positive size".into())
             })?),
         };
-    Ok(Interface {
-        kind: kind.into(),
-        mac,
-        source,
-        source_mode,
-        portgroup,
-        source_portid,
-        source_bridge,
-        socket,
-        hostdev,
-        vlan,
-        virtualport,
-        bandwidth,
-        model,
-        target_dev,
-        target_unmanaged,
-        driver,
-        link_up,
-        mtu,
-        boot_order,
-        alias: parse_alias(n, live)?,
-        address: parse_address(n)?,
-    })
+    Ok((link_up, mtu))
 }
 
 /// `<source mode=>` of a `direct` (macvtap) or `vhostuser` interface.
