@@ -201,9 +201,11 @@ fn a_sigkilled_shim_is_replaced_and_the_vm_never_stops() {
     });
     assert_eq!(qemu_pid("ck-shim"), qemu, "QEMU kept running");
     // qemud learns of the new shim when it connects to it: the state may lag the new process
-    wait_until("running through the new shim", Duration::from_secs(60), || {
-        d.virsh(&["domstate", "ck-shim"]).stdout.contains("running")
-    });
+    wait_until(
+        "running through the new shim",
+        Duration::from_secs(60),
+        || d.virsh(&["domstate", "ck-shim"]).stdout.contains("running"),
+    );
     d.virsh(&["suspend", "ck-shim"]).ok();
     assert!(d
         .virsh(&["domstate", "--reason", "ck-shim"])

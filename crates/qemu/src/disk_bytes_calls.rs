@@ -261,10 +261,7 @@ mod tests {
             (20 * 1024 * 1024 + 512, "vdb".into())
         );
         let by_path = format!("{}/q.qcow2", dir.path().display());
-        assert_eq!(
-            resize_target(&def, &by_path, 30, 0).unwrap().1,
-            "vdb"
-        );
+        assert_eq!(resize_target(&def, &by_path, 30, 0).unwrap().1, "vdb");
         assert_eq!(
             message(resize_target(&def, "vdz", 1, 0).unwrap_err()).1,
             "invalid argument: disk 'vdz' was not found in the domain config"
