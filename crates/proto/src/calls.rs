@@ -295,6 +295,7 @@ procedure_markers! {
         DomainGetParametersArgs => DomainGetParametersRet;
     DomainGetNumaParameters = Remote rp::DOMAIN_GET_NUMA_PARAMETERS,
         DomainGetParametersArgs => DomainGetParametersRet;
+    DomainSetNumaParameters = Remote rp::DOMAIN_SET_NUMA_PARAMETERS, DomainSetParametersArgs => ();
     DomainGetCpuStats = Remote rp::DOMAIN_GET_CPU_STATS, DomainGetCpuStatsArgs => DomainGetCpuStatsRet;
     /// Opens a stream: the reply names the image's type and the image follows on the stream.
     DomainScreenshot = Remote rp::DOMAIN_SCREENSHOT, DomainScreenshotArgs => DomainScreenshotRet;

@@ -311,7 +311,15 @@ fn refuse_unsupported(dom: &Domain) -> Result<(), CommandError> {
         (dom.qemu_commandline.is_some(), "<qemu:commandline>"),
         (dom.memory_backing.is_some(), "<memoryBacking>"),
         (dom.blkiotune.is_some(), "<blkiotune>"),
-        (dom.numatune.is_some() || dom.numatune_auto, "<numatune>"),
+        (
+            // the memory's static node set is the driver's (cgroups); the rest is not yet
+            dom.numatune_auto
+                || dom
+                    .numatune
+                    .as_ref()
+                    .is_some_and(|n| !n.memnodes.is_empty()),
+            "<numatune>",
+        ),
         (
             dom.cpu.as_ref().is_some_and(|c| !c.numa.is_empty()),
             "<cpu><numa>",

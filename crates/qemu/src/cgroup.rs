@@ -221,6 +221,21 @@ pub fn apply_tuning(def: &oxvirt_conf::domain::Domain) -> io::Result<()> {
             }
         }
     }
+    let mems = def.numatune.as_ref().and_then(|n| n.memory.as_ref());
+    if let (Some((mode, nodes)), Some(dir)) = (mems, v1_dir(partition, id, &def.name, "cpuset")) {
+        // strict and restrictive bind the memory to the nodes: the VM's group, then its children
+        if mode == "strict" || mode == "restrictive" {
+            let mems = oxvirt_conf::domain::format_cpuset(nodes);
+            let mut groups = vec![dir.clone(), dir.join("emulator")];
+            groups.extend(
+                (0..def.vcpu.current.unwrap_or(def.vcpu.count))
+                    .map(|n| dir.join(format!("vcpu{n}"))),
+            );
+            for g in groups.iter().filter(|g| g.is_dir()) {
+                std::fs::write(g.join("cpuset.mems"), &mems)?;
+            }
+        }
+    }
     if let Some(dir) = v1_dir(partition, id, &def.name, "memory") {
         for (k, file) in [
             ("hard_limit", "memory.limit_in_bytes"),

@@ -45,6 +45,7 @@ pub mod lifecycle_calls;
 pub mod metadata_calls;
 pub mod migration_calls;
 pub mod net_ports;
+pub mod numa_calls;
 pub mod path_policy;
 pub mod paths;
 pub mod probe;

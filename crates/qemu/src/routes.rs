@@ -9,8 +9,8 @@ use oxvirt_remote::Router;
 use crate::{
     agent_calls, block_calls, device_stats_calls, disk_bytes_calls, domain_calls, host_calls,
     hotplug_calls, input_calls, iotune_calls, job_calls, lifecycle_calls, metadata_calls,
-    migration_calls, save_calls, screenshot_calls, setter_calls, snapshot_calls, stats_calls,
-    tuning_calls, vcpu_calls, QemuDriver,
+    migration_calls, numa_calls, save_calls, screenshot_calls, setter_calls, snapshot_calls,
+    stats_calls, tuning_calls, vcpu_calls, QemuDriver,
 };
 
 /// The routes, built once.
@@ -31,6 +31,7 @@ pub static ROUTES: LazyLock<Router<QemuDriver>> = LazyLock::new(|| {
     hotplug_calls::register(&mut r);
     setter_calls::register(&mut r);
     tuning_calls::register(&mut r);
+    numa_calls::register(&mut r);
     screenshot_calls::register(&mut r);
     save_calls::register(&mut r);
     snapshot_calls::register(&mut r);
@@ -48,7 +49,7 @@ mod tests {
 
     #[test]
     fn every_route_is_the_qemu_driver_s() {
-        assert_eq!(ROUTES.routes().count(), 152);
+        assert_eq!(ROUTES.routes().count(), 153);
         for r in ROUTES.routes() {
             assert_eq!(r.info.served_by(), ServedBy::Qemu, "{}", r.info.name);
         }

@@ -89,6 +89,7 @@ pub(crate) async fn save_live(d: &QemuDriver, vm: &Vm, def: Domain) -> Result<()
     vm.update_status(|st| {
         st.domain.vcpu = def.vcpu;
         st.domain.cputune = def.cputune;
+        st.domain.numatune = def.numatune;
         st.domain.on_poweroff = def.on_poweroff;
         st.domain.on_reboot = def.on_reboot;
         st.domain.on_crash = def.on_crash;

@@ -126,6 +126,9 @@ pub fn prepare(
     paths: &Paths,
     in_use: &BTreeSet<u32>,
 ) -> Result<Reserved, QemuError> {
+    if let Some((_, nodes)) = live.numatune.as_ref().and_then(|n| n.memory.as_ref()) {
+        crate::numa_calls::check_available(nodes)?;
+    }
     let id = live.id.unwrap_or(0);
     let name = live.name.clone();
     let mut reserved = Reserved::default();

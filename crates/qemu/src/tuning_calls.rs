@@ -1,4 +1,4 @@
-//! cgroup-backed tuning (`virsh schedinfo`, `memtune`, `blkiotune`, `numatune`, `cpu-stats`),
+//! cgroup-backed tuning (`virsh schedinfo`, `memtune`, `blkiotune`, `cpu-stats`; `numatune` is `numa_calls`),
 //! answered as libvirt 9.0 answers on a host with cgroup v1 controllers: the live values from
 //! the VM's cgroups ([`crate::cgroup`]), the persistent ones from the definition; where
 //! libvirt fails on such a host (the blkio weight without a bfq/cfq scheduler, per-CPU
@@ -58,14 +58,14 @@ fn vir(c: i32, dom: i32, msg: impl Into<String>) -> QemuError {
     QemuError::Vir(VirError::new(c, dom, msg))
 }
 
-fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
+pub(crate) fn check_flags(flags: u32, allowed: u32, func: &'static str) -> Result<(), QemuError> {
     if flags & !allowed != 0 {
         return Err(QemuError::UnsupportedFlags { flags, func });
     }
     Ok(())
 }
 
-fn param(field: &str, value: V) -> TypedParam {
+pub(crate) fn param(field: &str, value: V) -> TypedParam {
     TypedParam {
         field: field.into(),
         value,
@@ -73,7 +73,11 @@ fn param(field: &str, value: V) -> TypedParam {
 }
 
 /// The definition a getter reads and whether it is the live one.
-fn def_of(d: &QemuDriver, dom: &NonnullDomain, flags: u32) -> Result<(Domain, bool), QemuError> {
+pub(crate) fn def_of(
+    d: &QemuDriver,
+    dom: &NonnullDomain,
+    flags: u32,
+) -> Result<(Domain, bool), QemuError> {
     let v = d.view(dom)?;
     let (live, _) = impact(&v, flags & (AFFECT_LIVE | AFFECT_CONFIG))?;
     match (live, v.vm(), v.entry()) {
@@ -85,13 +89,17 @@ fn def_of(d: &QemuDriver, dom: &NonnullDomain, flags: u32) -> Result<(Domain, bo
 }
 
 /// The live VM's directory in the v1 hierarchy of `controller`.
-fn live_dir(d: &QemuDriver, def: &Domain, controller: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn live_dir(
+    d: &QemuDriver,
+    def: &Domain,
+    controller: &str,
+) -> Option<std::path::PathBuf> {
     let id = def.id?;
     let partition = def.resource.as_ref().and_then(|r| r.partition.as_deref());
     cgroup::v1_dir(partition, id, &def.name, controller).filter(|p| d.privileged && p.is_dir())
 }
 
-fn not_mounted(what: &str) -> QemuError {
+pub(crate) fn not_mounted(what: &str) -> QemuError {
     vir(
         code::OPERATION_INVALID,
         domain::QEMU,
@@ -263,7 +271,7 @@ async fn set_sched(
 }
 
 /// Count-or-values reply of the memory, blkio and NUMA getters.
-fn counted(params: Vec<TypedParam>, nparams: i32) -> DomainGetParametersRet {
+pub(crate) fn counted(params: Vec<TypedParam>, nparams: i32) -> DomainGetParametersRet {
     if nparams == 0 {
         return DomainGetParametersRet {
             nparams: params.len() as i32,
@@ -380,29 +388,6 @@ fn get_blkio(
     Ok(counted(params, nparams))
 }
 
-fn get_numa(
-    d: &QemuDriver,
-    dom: &NonnullDomain,
-    nparams: i32,
-    flags: u32,
-) -> Result<DomainGetParametersRet, QemuError> {
-    check_flags(
-        flags,
-        AFFECT_LIVE | AFFECT_CONFIG | TYPED_PARAM_STRING_OKAY,
-        "qemuDomainGetNumaParameters",
-    )?;
-    def_of(d, dom, flags)?;
-    if nparams == 0 {
-        return Ok(counted(vec![param("", V::Int(0)); 2], 0));
-    }
-    // VIR_DOMAIN_NUMATUNE_MEM_STRICT with no node set, as libvirt on a host of one node
-    let mut params = vec![param("numa_mode", V::Int(0))];
-    if flags & TYPED_PARAM_STRING_OKAY != 0 {
-        params.push(param("numa_nodeset", V::String(String::new())));
-    }
-    Ok(counted(params, nparams))
-}
-
 /// QEMU's CPU time (total, user, system) in ns from `/proc/PID/stat`.
 fn cpu_times(pid: i32) -> (u64, u64, u64) {
     let ticks = rustix::param::clock_ticks_per_second().max(1);
@@ -511,9 +496,6 @@ pub(crate) fn register(r: &mut Router<QemuDriver>) {
     });
     r.add_sync(calls::DomainGetBlkioParameters, |d, a, _| {
         get_blkio(d, &a.dom, a.nparams, a.flags)
-    });
-    r.add_sync(calls::DomainGetNumaParameters, |d, a, _| {
-        get_numa(d, &a.dom, a.nparams, a.flags)
     });
     r.add_sync(calls::DomainGetCpuStats, |d, a, _| get_cpu_stats(d, &a));
 }

@@ -22,6 +22,7 @@ fn reboot_action(l: Lifecycle) -> &'static str {
 fn take_tuning(cur: &mut Domain, new: Domain) {
     cur.vcpu = new.vcpu;
     cur.cputune = new.cputune;
+    cur.numatune = new.numatune;
     cur.on_poweroff = new.on_poweroff;
     cur.on_reboot = new.on_reboot;
     cur.on_crash = new.on_crash;

@@ -42,6 +42,7 @@ pub use memory::*;
 pub(crate) use metadata::parse_metadata;
 pub use os::*;
 pub use parse::parse;
+pub use parse::parse_cpuset;
 pub use parse::parse_element;
 pub use parse::parse_live;
 pub use parse::parse_uuid;

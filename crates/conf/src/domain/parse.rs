@@ -253,7 +253,7 @@ pub(super) fn scaled_kib(n: Node<'_, '_>, what: &str, default_unit: &str) -> Res
 
 /// libvirt's `virBitmapParse` for a CPU set: comma-separated `N`, `N-M` and `^N`, applied in
 /// order; bits up to 16383.
-pub(super) fn parse_cpuset(s: &str) -> Result<Vec<u32>> {
+pub fn parse_cpuset(s: &str) -> Result<Vec<u32>> {
     const LIMIT: u32 = 16384;
     let err = || ConfError::InvalidArg(format!("Failed to parse bitmap '{s}'"));
     let num = |t: &str| -> Result<u32> {
