@@ -5,6 +5,7 @@
 
 #![allow(clippy::expect_used, clippy::panic)] // a test harness fails loudly on purpose
 
+pub mod ansible;
 mod binaries;
 pub mod chardev;
 mod console;

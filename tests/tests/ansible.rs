@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use oxvirt_e2e::networkd::{Netns, Networkd};
-use oxvirt_e2e::{command, Libvirtd};
+use oxvirt_e2e::Libvirtd;
 
 const NET: &str = "<network>
   <name>ansnet</name>
@@ -82,45 +82,14 @@ const PLAYBOOK: &str = r#"
 /// Run the playbook against `uri`; the registered results without the module's invocation
 /// (which names the URI).
 fn play(dir: &Path, uri: &str, label: &str) -> serde_json::Value {
-    let home = dir.join(format!("home-{label}"));
-    std::fs::create_dir_all(&home).unwrap();
-    let book = dir.join("play.yml");
-    std::fs::write(&book, PLAYBOOK).unwrap();
     let xml = dir.join("net.xml");
     std::fs::write(&xml, NET).unwrap();
-    let out = dir.join(format!("out-{label}.json"));
-    let o = command("/usr/bin/ansible-playbook")
-        .env("HOME", &home)
-        .env("ANSIBLE_HOME", home.join(".ansible"))
-        .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
-        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-        .args(["-i", "localhost,", book.to_str().unwrap()])
-        .arg("-e")
-        .arg(format!(
-            "uri={uri} xml={} out={}",
-            xml.display(),
-            out.display()
-        ))
-        .output()
-        .expect("run ansible-playbook (is ansible installed? run scripts/install-deps)");
-    assert!(
-        o.status.success(),
-        "ansible-playbook against {label}:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    if let Some(all) = v.as_object_mut() {
-        for r in all.values_mut() {
-            if let Some(r) = r.as_object_mut() {
-                r.remove("invocation");
-            }
-        }
-    }
-    v
+    oxvirt_e2e::ansible::play(
+        dir,
+        label,
+        PLAYBOOK,
+        &format!("uri={uri} xml={}", xml.display()),
+    )
 }
 
 #[test]

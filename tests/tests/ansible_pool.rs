@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use oxvirt_e2e::storaged::Storaged;
-use oxvirt_e2e::{command, Libvirtd};
+use oxvirt_e2e::Libvirtd;
 
 const PLAYBOOK: &str = r#"
 - hosts: localhost
@@ -134,45 +134,14 @@ fn without_sizes(v: &mut serde_json::Value) {
 /// Run the playbook against `uri`; the registered results without the module's invocation
 /// (which names the URI) and without sizes.
 fn play(dir: &Path, pooldir: &Path, uri: &str, label: &str) -> serde_json::Value {
-    let home = dir.join(format!("home-{label}"));
-    std::fs::create_dir_all(&home).unwrap();
-    let book = dir.join("play.yml");
-    std::fs::write(&book, PLAYBOOK).unwrap();
     let xml = dir.join("pool.xml");
     std::fs::write(&xml, pool_xml(pooldir)).unwrap();
-    let out = dir.join(format!("out-{label}.json"));
-    let o = command("/usr/bin/ansible-playbook")
-        .env("HOME", &home)
-        .env("ANSIBLE_HOME", home.join(".ansible"))
-        .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
-        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-        .args(["-i", "localhost,", book.to_str().unwrap()])
-        .arg("-e")
-        .arg(format!(
-            "uri={uri} xml={} out={} pooldir={}",
-            xml.display(),
-            out.display(),
-            pooldir.display()
-        ))
-        .output()
-        .expect("run ansible-playbook (is ansible installed? run scripts/install-deps)");
-    assert!(
-        o.status.success(),
-        "ansible-playbook against {label}:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    let vars = format!(
+        "uri={uri} xml={} pooldir={}",
+        xml.display(),
+        pooldir.display()
     );
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    if let Some(all) = v.as_object_mut() {
-        for r in all.values_mut() {
-            if let Some(r) = r.as_object_mut() {
-                r.remove("invocation");
-            }
-        }
-    }
+    let mut v = oxvirt_e2e::ansible::play(dir, label, PLAYBOOK, &vars);
     without_sizes(&mut v);
     v
 }
