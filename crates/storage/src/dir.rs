@@ -298,16 +298,29 @@ pub fn create_raw(path: &Path, capacity: u64, allocation: u64, mode: u32) -> Res
     Ok(())
 }
 
-/// Run `qemu-img ARGS`, its stderr the error's text.
+/// QEMU's LUKS code times its key derivation on the thread's CPU clock; when a round takes
+/// less than the clock's tick it gives up with this (a measurement, not the input: again).
+const PBKDF_TIMING: &str = "Unable to get accurate CPU usage";
+
+/// Run `qemu-img ARGS`, its stderr the error's text; a failed LUKS timing is tried again
+/// (three times at most).
 pub fn qemu_img(args: &[String]) -> Result<()> {
-    let out = Command::new("qemu-img")
-        .args(args)
-        .output()
-        .map_err(|e| StorageError::system("cannot run qemu-img", e))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    let mut tries = 0;
+    let (out, err) = loop {
+        tries += 1;
+        let out = Command::new("qemu-img")
+            .args(args)
+            .output()
+            .map_err(|e| StorageError::system("cannot run qemu-img", e))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        if !err.contains(PBKDF_TIMING) || tries == 3 {
+            break (out, err);
+        }
+        tracing::warn!("qemu-img: {err}; trying again");
+    };
     Err(StorageError::Internal(format!(
         "Child process (qemu-img {}) unexpected exit status {}: {err}",
         args.join(" "),
