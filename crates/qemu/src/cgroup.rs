@@ -225,15 +225,7 @@ pub fn apply_tuning(def: &oxvirt_conf::domain::Domain) -> io::Result<()> {
     if let (Some((mode, nodes)), Some(dir)) = (mems, v1_dir(partition, id, &def.name, "cpuset")) {
         // strict and restrictive bind the memory to the nodes: the VM's group, then its children
         if mode == "strict" || mode == "restrictive" {
-            let mems = oxvirt_conf::domain::format_cpuset(nodes);
-            let mut groups = vec![dir.clone(), dir.join("emulator")];
-            groups.extend(
-                (0..def.vcpu.current.unwrap_or(def.vcpu.count))
-                    .map(|n| dir.join(format!("vcpu{n}"))),
-            );
-            for g in groups.iter().filter(|g| g.is_dir()) {
-                std::fs::write(g.join("cpuset.mems"), &mems)?;
-            }
+            write_mems(&dir, def, nodes)?;
         }
     }
     if let Some(dir) = v1_dir(partition, id, &def.name, "memory") {
@@ -246,6 +238,20 @@ pub fn apply_tuning(def: &oxvirt_conf::domain::Domain) -> io::Result<()> {
                 std::fs::write(dir.join(file), (kib.saturating_mul(1024)).to_string())?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The host nodes a VM's memory may use: `cpuset.mems` of its cpuset group `dir`, then of
+/// its emulator and vCPU groups (the parent first, so the children may take the same set).
+pub fn write_mems(dir: &Path, def: &oxvirt_conf::domain::Domain, nodes: &[u32]) -> io::Result<()> {
+    let mems = oxvirt_conf::domain::format_cpuset(nodes);
+    let vcpus = def.vcpu.current.unwrap_or(def.vcpu.count);
+    let groups = [dir.to_owned(), dir.join("emulator")]
+        .into_iter()
+        .chain((0..vcpus).map(|n| dir.join(format!("vcpu{n}"))));
+    for g in groups.filter(|g| g.is_dir()) {
+        std::fs::write(g.join("cpuset.mems"), &mems)?;
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! definition, and for a running domain the nodes its memory may use (the `cpuset.mems` of its
 //! cgroups), with libvirt's checks in libvirt's order.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use oxvirt_conf::domain::{format_cpuset, parse_cpuset, Domain, Numatune};
@@ -181,20 +180,8 @@ fn set_live_nodes(d: &QemuDriver, def: &Domain, nodes: &[u32]) -> Result<(), Qem
     }
     check_available(nodes)?;
     let dir = live_dir(d, def, "cpuset").ok_or_else(|| not_mounted("cpuset"))?;
-    let mems = format_cpuset(nodes);
-    let mut groups = vec![dir.clone(), dir.join("emulator")];
-    groups.extend(
-        (0..def.vcpu.current.unwrap_or(def.vcpu.count)).map(|n| dir.join(format!("vcpu{n}"))),
-    );
-    for g in groups.iter().filter(|g| g.is_dir()) {
-        write_mems(g, &mems)?;
-    }
-    Ok(())
-}
-
-fn write_mems(group: &Path, mems: &str) -> Result<(), QemuError> {
-    std::fs::write(group.join("cpuset.mems"), mems).map_err(|e| QemuError::Io {
-        what: format!("cannot set cpuset.mems of {}", group.display()),
+    crate::cgroup::write_mems(&dir, def, nodes).map_err(|e| QemuError::Io {
+        what: format!("cannot set cpuset.mems of {}", dir.display()),
         source: e,
     })
 }
